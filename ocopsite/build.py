@@ -1,0 +1,251 @@
+"""The pipeline: load → validate → model → render → assets → feeds → write.
+
+:func:`build` runs the stages in order, times each, and either swaps a complete
+new output into place or raises :class:`~ocopsite.diagnostics.BuildFailed` with
+every problem found, leaving the previous output untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from PIL import Image
+
+from . import feeds, images
+from .catalogue import Catalogue, load_catalogue
+from .config import CONFIG_NAME, SiteConfig, load_config
+from .diagnostics import BuildFailed, Diagnostic, Diagnostics
+from .i18n import MissingString, Strings, load_strings
+from .model import BundleFile
+from .output import OutputRefused, Staging, check_output_dir
+from .render import PageSpec, Renderer, plan_pages
+from .theme import Theme, environment, find_theme
+from .urls import Route, Urls
+
+Progress = Callable[[int, int], None]
+CACHE_DIR = ".ocopsite-cache"
+
+
+@dataclass
+class BuildResult:
+    pages: int = 0
+    records: int = 0
+    files: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    out: Path | None = None
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything validated and ready to render; made by :func:`prepare`."""
+
+    config: SiteConfig
+    catalogue: Catalogue
+    theme: Theme
+    strings: dict[str, Strings]
+    urls: Urls
+
+
+@contextmanager
+def _stage(result: BuildResult, name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _fail_if(diagnostics: Diagnostics, strict: bool) -> None:
+    if diagnostics.has_errors(strict):
+        raise BuildFailed(diagnostics)
+
+
+def prepare(
+    site: Path,
+    result: BuildResult,
+    diagnostics: Diagnostics,
+    *,
+    base_url: str | None = None,
+    build_date: dt.date | None = None,
+    strict: bool = False,
+) -> Prepared:
+    """Run the load, validate and model stages; raise BuildFailed on any error."""
+    with _stage(result, "load+validate"):
+        config = load_config(
+            site / CONFIG_NAME, diagnostics, base_url=base_url, build_date=build_date
+        )
+        _fail_if(diagnostics, strict)
+        assert config is not None
+        theme = find_theme(config, diagnostics)
+        strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
+        catalogue = load_catalogue(config, diagnostics)
+        _fail_if(diagnostics, strict)
+        assert catalogue is not None and theme is not None and strings is not None
+    result.records = len(catalogue.products) + len(catalogue.producers) + len(catalogue.news)
+    return Prepared(config, catalogue, theme, strings, Urls(config.base_url, config.languages))
+
+
+def _template_location(exc: BaseException, theme: Theme) -> tuple[Path, int | None]:
+    """The template file and line an error was raised from, from Jinja's rewritten traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Path(exc.filename), exc.lineno
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return Path(frame.filename), frame.lineno
+    return theme.template_dirs[-1], None
+
+
+def _asset_names(theme: Theme) -> dict[str, bytes]:
+    """The theme's static files by their content-hashed output names, keyed by source name."""
+    return (
+        {
+            path.name: path.read_bytes()
+            for path in sorted(theme.static_dir.iterdir())
+            if path.is_file() and not path.name.startswith(".")
+        }
+        if theme.static_dir.is_dir()
+        else {}
+    )
+
+
+def _hashed(name: str, data: bytes) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{ext}" if dot else name
+
+
+def build(
+    site: Path,
+    out: Path | None = None,
+    *,
+    base_url: str | None = None,
+    build_date: dt.date | None = None,
+    strict: bool = False,
+    write: bool = True,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the site in ``site`` into ``out`` (default ``site/public``).
+
+    Encoded photos are kept in ``cache`` (default ``site/.ocopsite-cache/images``),
+    a folder that is always safe to delete. With ``write=False`` everything is validated and rendered in memory only
+    (the ``check`` command). Raises BuildFailed with all problems, or
+    OutputRefused before touching an output folder it must not replace.
+    """
+    site = site.resolve()
+    out = (out or site / "public").resolve()
+    cache = cache or site / CACHE_DIR / "images"
+    diagnostics = Diagnostics(relative_to=site)
+    result = BuildResult(out=out if write else None)
+    if write:
+        check_output_dir(out, site)
+    ready = prepare(
+        site, result, diagnostics, base_url=base_url, build_date=build_date, strict=strict
+    )
+    result.warnings = diagnostics.warnings
+    catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme
+
+    with _stage(result, "plan"):
+        statics = _asset_names(theme)
+        assets = {name: _hashed(name, data) for name, data in statics.items()}
+        photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
+        renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
+        specs = plan_pages(catalogue)
+
+    staging = Staging(out) if write else None
+    try:
+        with _stage(result, "render"):
+            renderer = Renderer(
+                catalogue, environment(theme), ready.strings, urls, renditions, assets
+            )
+            result.pages = _render_all(renderer, specs, staging, diagnostics, theme, progress)
+            _fail_if(diagnostics, strict)
+        with _stage(result, "assets"):
+            if staging is not None:
+                for name, data in statics.items():
+                    staging.write_bytes(urls.asset_output(assets[name]), data)
+                _write_images(photos, renditions, staging, cache, diagnostics)
+                _fail_if(diagnostics, strict)
+        with _stage(result, "feeds"):
+            texts = {"sitemap.xml": feeds.sitemap(specs, urls), "robots.txt": feeds.robots(urls)}
+            for lang, views in renderer.views.items():
+                texts[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(
+                    catalogue, views, urls
+                )
+            if staging is not None:
+                for rel, text in texts.items():
+                    staging.write_text(rel, text)
+        if staging is not None:
+            with _stage(result, "write"):
+                result.files = staging.files
+                staging.commit()
+    except BaseException:
+        if staging is not None:
+            staging.discard()
+        raise
+    return result
+
+
+def _render_all(
+    renderer: Renderer,
+    specs: list[PageSpec],
+    staging: Staging | None,
+    diagnostics: Diagnostics,
+    theme: Theme,
+    progress: Progress | None,
+) -> int:
+    languages = renderer.catalogue.config.languages
+    total = len(specs) * len(languages)
+    done = 0
+    for spec in specs:
+        for lang in languages:
+            try:
+                html = renderer.render(spec, lang)
+            except (jinja2.TemplateError, MissingString) as exc:
+                path, line = _template_location(exc, theme)
+                message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
+                diagnostics.error(
+                    diagnostics.where(path, line),
+                    f"template error: {message}",
+                    "UI strings live in the theme's i18n/<lang>.yaml"
+                    if isinstance(exc, MissingString)
+                    else None,
+                )
+                continue
+            if staging is not None:
+                staging.write_text(renderer.urls.output_path(spec.route, lang), html)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return done
+
+
+def _write_images(
+    photos: dict[str, BundleFile],
+    renditions: dict[str, images.Rendition],
+    staging: Staging,
+    cache: Path | None,
+    diagnostics: Diagnostics,
+) -> None:
+    media = staging.path("media/.keep").parent
+    for key, file in photos.items():
+        try:
+            images.write(file, renditions[key], media, cache)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            diagnostics.error(diagnostics.where(key), f"image cannot be decoded: {exc}")
+    staging.files += sum(len(r.webp) + len(r.jpeg) for r in renditions.values())
+
+
+__all__ = ["BuildFailed", "BuildResult", "OutputRefused", "build", "prepare"]

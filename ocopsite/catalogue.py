@@ -1,0 +1,247 @@
+"""The *validate* and *model* stages: every bundle in ``content/`` becomes a checked record.
+
+:func:`load_catalogue` finds the bundles, validates each with the schemas of
+:mod:`ocopsite.records`, reads its Markdown texts, and then checks what spans
+records: producers that exist, news that names real products, GTINs and news
+slugs used once. It reports every problem and returns ``None`` if any was an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import gtin as gtins
+from . import images
+from . import schema as s
+from .config import SiteConfig
+from .diagnostics import Diagnostics
+from .model import Body, NewsItem, Photo, Producer, Product
+from .records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
+from .source import MAX_RECORD_BYTES, LineDict, load_yaml, read_text
+
+NEWS_FOLDER_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+#: Folders that hold no record (editor and OS litter) are skipped silently.
+IGNORED = re.compile(r"^[._]|~$")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All validated records, each kind sorted by slug (news: newest first)."""
+
+    config: SiteConfig
+    products: tuple[Product, ...]
+    producers: dict[str, Producer]
+    news: tuple[NewsItem, ...]
+
+    def products_of(self, producer: str) -> tuple[Product, ...]:
+        return tuple(p for p in self.products if p.producer == producer)
+
+    @property
+    def product_by_slug(self) -> dict[str, Product]:
+        return {p.slug: p for p in self.products}
+
+    def photos(self) -> Iterator[Photo]:
+        """Every photo of every record, news covers included."""
+        for record in (*self.products, *self.producers.values()):
+            yield from record.photos
+        for item in self.news:
+            if item.cover is not None:
+                yield item.cover
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A validated record together with what it was made from, for cross-record checks."""
+
+    yaml_path: Path
+    raw: LineDict
+    record: Any
+
+
+def _bundles(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not IGNORED.search(p.name))
+
+
+def _read_body(bundle: Path, config: SiteConfig, diagnostics: Diagnostics) -> Body:
+    sources: list[tuple[str, str]] = []
+    for lang in config.languages:
+        path = bundle / f"{lang}.md"
+        if not path.is_file():
+            if lang != config.default_language:
+                diagnostics.warning(
+                    diagnostics.where(path),
+                    f"no {lang}.md: the {lang} page shows the {config.default_language} text "
+                    "with a 'not yet translated' note",
+                    f"add {lang}.md next to the YAML file",
+                )
+            continue
+        text = read_text(path, diagnostics, max_bytes=4 * MAX_RECORD_BYTES)
+        if text is not None:
+            sources.append((lang, text))
+    return Body(tuple(sources))
+
+
+def _load_kind(
+    folder: Path,
+    yaml_name: str,
+    fields: dict[str, s.Field[Any]],
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+) -> list[tuple[Path, _Loaded]]:
+    """Validate every bundle of one kind; returns the valid ones with their raw YAML."""
+    record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
+    loaded: list[tuple[Path, _Loaded]] = []
+    for bundle in _bundles(folder):
+        yaml_path = bundle / yaml_name
+        if not yaml_path.is_file():
+            present = ", ".join(sorted(p.name for p in bundle.glob("*.yaml"))) or "none"
+            diagnostics.error(
+                diagnostics.where(bundle),
+                f"record folder has no {yaml_name} (YAML files here: {present})",
+                f"each folder in {folder.name}/ is one record with its own {yaml_name}",
+            )
+            continue
+        raw = load_yaml(yaml_path, diagnostics)
+        body = _read_body(bundle, config, diagnostics)
+        if raw is None:
+            continue
+        ctx = s.Ctx(
+            diagnostics,
+            diagnostics.where(yaml_path, getattr(raw, "line", 1)),
+            "",
+            config.languages,
+            bundle,
+            lambda path: images.probe(path, config.images),
+        )
+        values = record(raw, ctx)
+        if values is s.INVALID:
+            continue
+        loaded.append(
+            (
+                bundle,
+                _Loaded(
+                    yaml_path, raw, {"slug": bundle.name, "bundle": bundle, "body": body, **values}
+                ),
+            )
+        )
+    return loaded
+
+
+def load_catalogue(config: SiteConfig, diagnostics: Diagnostics) -> Catalogue | None:
+    """Load and validate every record under ``config.content_dir``."""
+    content = config.content_dir
+    if not content.is_dir():
+        diagnostics.error(diagnostics.where(content), "content folder not found")
+        return None
+
+    producers = {
+        bundle.name: Producer(**item.record)
+        for bundle, item in _load_kind(
+            content / "producers", "producer.yaml", PRODUCER_FIELDS, config, diagnostics
+        )
+    }
+    product_items = _load_kind(
+        content / "products",
+        "product.yaml",
+        product_fields(config.retailers),
+        config,
+        diagnostics,
+    )
+    products = [Product(**item.record) for _, item in product_items]
+    _check_products(
+        product_items, {bundle.name for bundle in _bundles(content / "producers")}, diagnostics
+    )
+
+    news = []
+    news_slugs: dict[str, Path] = {}
+    # A folder whose record is invalid was reported already; naming it is not a second error.
+    known_products = {bundle.name for bundle in _bundles(content / "products")}
+    for bundle, item in _load_kind(content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics):
+        slug = _news_slug(bundle, item, diagnostics)
+        if slug is None:
+            continue
+        if slug in news_slugs:
+            diagnostics.error(
+                diagnostics.where(bundle),
+                f"duplicate news slug '{slug}' (also {diagnostics.where(news_slugs[slug]).path})",
+                "news pages live at /news/<slug>/; rename one of the folders",
+            )
+            continue
+        news_slugs[slug] = bundle
+        for index, product in enumerate(item.record["products"]):
+            if product not in known_products:
+                lines = item.raw.get("products")
+                line = lines.item_line(index) if hasattr(lines, "item_line") else item.raw.line
+                diagnostics.error(
+                    diagnostics.where(item.yaml_path, line),
+                    f"products[{index}]: no product '{product}'"
+                    f"{s.did_you_mean(product, known_products)}",
+                    "name a folder in content/products/",
+                )
+        news.append(NewsItem(**{**item.record, "slug": slug}))
+
+    if diagnostics.errors:
+        return None
+    return Catalogue(
+        config=config,
+        products=tuple(sorted(products, key=lambda p: p.slug)),
+        producers=dict(sorted(producers.items())),
+        news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
+    )
+
+
+def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | None:
+    match = NEWS_FOLDER_RE.match(bundle.name)
+    if not match:
+        diagnostics.error(
+            diagnostics.where(bundle),
+            f"news folder '{bundle.name}' is not named YYYY-MM-DD-slug",
+            "for example 2025-11-20-hoi-cho-ocop-thai-nguyen",
+        )
+        return None
+    if match.group(1) != item.record["date"].isoformat():
+        diagnostics.error(
+            diagnostics.where(item.yaml_path, item.raw.value_line("date")),
+            f"date: {item.record['date'].isoformat()} does not match the folder's date "
+            f"{match.group(1)}",
+            "rename the folder or correct the date",
+        )
+        return None
+    return match.group(2)
+
+
+def _check_products(
+    items: list[tuple[Path, _Loaded]],
+    producer_folders: set[str],
+    diagnostics: Diagnostics,
+) -> None:
+    """Checks across records: the producer exists; a GTIN belongs to one product only."""
+    gtin_owner: dict[str, _Loaded] = {}
+    for _, item in items:
+        producer = item.record["producer"]
+        if producer not in producer_folders:
+            diagnostics.error(
+                diagnostics.where(item.yaml_path, item.raw.value_line("producer")),
+                f"producer: no producer '{producer}'{s.did_you_mean(producer, producer_folders)}",
+                "the producer must be a folder in content/producers/ with a valid producer.yaml",
+            )
+        code = item.record.get("gtin")
+        if code is None:
+            continue
+        if code in gtin_owner:
+            first = gtin_owner[code]
+            diagnostics.error(
+                diagnostics.where(item.yaml_path, item.raw.value_line("gtin")),
+                f"gtin: {gtins.display(code)} is already used by product "
+                f"'{first.record['slug']}' ({diagnostics.where(first.yaml_path).path}:"
+                f"{first.raw.value_line('gtin')})",
+                "every trade item has its own GTIN; a different pack size needs another one",
+            )
+        else:
+            gtin_owner[code] = item

@@ -1,0 +1,195 @@
+"""The command line: ``build``, ``check``, ``serve`` and ``new``.
+
+Problems in the input are printed as ``path:line: error: message`` and the
+command exits 1; nothing the user wrote can make it print a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from .build import BuildResult, build
+from .diagnostics import BuildFailed, Diagnostic
+from .output import OutputRefused
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date written YYYY-MM-DD") from None
+
+
+def _site_option(function):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--site",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Folder holding site_config.yaml and content/.",
+    )(function)
+
+
+def _print_warnings(warnings: list[Diagnostic]) -> None:
+    for warning in warnings:
+        click.echo(warning.format(), err=True)
+
+
+def _summary(result: BuildResult, verb: str) -> str:
+    where = f" → {result.out}" if result.out else ""
+    return (
+        f"{verb} {result.pages} pages from {result.records} records, "
+        f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}, "
+        f"in {result.seconds:.2f} s{where}"
+    )
+
+
+def run_build(
+    site: Path,
+    out: Path | None,
+    *,
+    base_url: str | None,
+    build_date: dt.date | None,
+    strict: bool,
+    quiet: bool,
+    write: bool = True,
+    verbose: bool = False,
+) -> bool:
+    """Build (or check) and report; True on success. Never raises for bad input."""
+    progress = None
+    show_progress = not quiet and sys.stderr.isatty()
+    state: dict[str, int] = {"shown": -1}
+
+    def progress_line(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent != state["shown"]:
+            state["shown"] = percent
+            click.echo(f"\rrendering {done}/{total} pages ({percent}%)", err=True, nl=done == total)
+
+    if show_progress:
+        progress = progress_line
+    try:
+        result = build(
+            site,
+            out,
+            base_url=base_url,
+            build_date=build_date,
+            strict=strict,
+            write=write,
+            progress=progress,
+        )
+    except BuildFailed as failed:
+        click.echo(failed.diagnostics.report(), err=True)
+        errors, warnings = len(failed.diagnostics.errors), len(failed.diagnostics.warnings)
+        extra = " (warnings count as errors with --strict)" if strict and warnings else ""
+        click.echo(
+            f"{'check' if not write else 'build'} failed: {errors} error(s), {warnings} warning(s)"
+            f"{extra}; {'nothing was written' if write else 'no output'}",
+            err=True,
+        )
+        return False
+    except OutputRefused as refused:
+        click.echo(f"error: {refused}", err=True)
+        return False
+    if not quiet:
+        _print_warnings(result.warnings)
+        if verbose:
+            for stage, seconds in result.timings.items():
+                click.echo(f"  {stage:<14} {seconds:7.3f} s", err=True)
+        click.echo(_summary(result, "Built" if write else "Checked"))
+    return True
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Build a static OCOP product catalogue from YAML and Markdown records."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(build_command)
+
+
+@main.command("build")
+@_site_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: SITE/public].",
+)
+@click.option("--base-url", help="Override base_url, e.g. https://example.org/ocop/.")
+@click.option(
+    "--date", "build_date", callback=_date, help="Build date YYYY-MM-DD [default: config or today]."
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--quiet", is_flag=True, help="Print only problems.")
+@click.option("--verbose", "-v", is_flag=True, help="Print the time of each stage.")
+def build_command(
+    site: Path = Path("."),
+    out: Path | None = None,
+    base_url: str | None = None,
+    build_date: dt.date | None = None,
+    strict: bool = False,
+    quiet: bool = False,
+    verbose: bool = False,
+) -> None:
+    """Validate the records and build the site."""
+    ok = run_build(
+        site,
+        out,
+        base_url=base_url,
+        build_date=build_date,
+        strict=strict,
+        quiet=quiet,
+        verbose=verbose,
+    )
+    sys.exit(0 if ok else 1)
+
+
+@main.command("check")
+@_site_option
+@click.option("--date", "build_date", callback=_date, help="Build date YYYY-MM-DD.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check_command(site: Path, build_date: dt.date | None, strict: bool) -> None:
+    """Validate everything and render in memory; write nothing."""
+    ok = run_build(
+        site, None, base_url=None, build_date=build_date, strict=strict, quiet=False, write=False
+    )
+    sys.exit(0 if ok else 1)
+
+
+@main.command("serve")
+@_site_option
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: SITE/public].",
+)
+@click.option("--date", "build_date", callback=_date, help="Build date YYYY-MM-DD.")
+def serve_command(site: Path, port: int, out: Path | None, build_date: dt.date | None) -> None:
+    """Build, serve on 127.0.0.1, and rebuild whenever a file changes."""
+    from .serve import serve
+
+    serve(site, out or site / "public", port, build_date, run_build)
+
+
+@main.command("new")
+@_site_option
+@click.argument("kind", type=click.Choice(["product", "producer", "news"]))
+@click.argument("slug")
+def new_command(site: Path, kind: str, slug: str) -> None:
+    """Create a record folder with a YAML file and texts that build as they are."""
+    from .scaffold import ScaffoldError, scaffold
+
+    try:
+        created = scaffold(site, kind, slug, dt.date.today())
+    except ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for path in created:
+        click.echo(f"created {path}")

@@ -1,0 +1,114 @@
+"""Problems found in a site's input, collected rather than raised one by one.
+
+Every stage reports into one :class:`Diagnostics` so that a user sees all the
+problems of a build at once, each as ``path:line: error: message`` followed by
+an indented hint, the shape compilers use and editors can jump to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Where:
+    """A place in a source file: a path shown relative to the site, a 1-based line, a column."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def at(self, line: int | None, column: int | None = None) -> Where:
+        """The same file at another line (``None`` keeps this one)."""
+        return Where(self.path, line if line is not None else self.line, column)
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    where: Where
+    severity: Severity
+    message: str
+    hint: str | None = None
+
+    def format(self) -> str:
+        """The diagnostic as printed: one line, then the hint indented on the next."""
+        text = f"{self.where}: {self.severity.value}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+@dataclass
+class Diagnostics:
+    """An ordered, de-duplicated collection of problems.
+
+    ``relative_to`` turns absolute paths into site-relative ones, so that the
+    messages (and tests that compare them) do not depend on where a site lives.
+    """
+
+    relative_to: Path | None = None
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def where(self, path: Path | str, line: int | None = None) -> Where:
+        """A :class:`Where` for ``path``, shown relative to the site when inside it."""
+        shown = Path(path)
+        if self.relative_to is not None:
+            with contextlib.suppress(ValueError):
+                shown = shown.resolve().relative_to(self.relative_to.resolve())
+        return Where(shown.as_posix(), line)
+
+    def error(self, where: Where, message: str, hint: str | None = None) -> None:
+        self._add(Diagnostic(where, Severity.ERROR, message, hint))
+
+    def warning(self, where: Where, message: str, hint: str | None = None) -> None:
+        self._add(Diagnostic(where, Severity.WARNING, message, hint))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.items:
+            self.items.append(diagnostic)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.WARNING]
+
+    def has_errors(self, strict: bool = False) -> bool:
+        """True when the build must stop; with ``strict`` a warning counts as an error."""
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def sorted(self) -> list[Diagnostic]:
+        """Problems in a stable order: by file, then line, errors before warnings."""
+        return sorted(
+            self.items,
+            key=lambda d: (d.where.path, d.where.line or 0, d.severity.value, d.message),
+        )
+
+    def report(self) -> str:
+        return "\n".join(d.format() for d in self.sorted())
+
+
+class BuildFailed(Exception):
+    """Raised to stop the pipeline once problems have been reported into ``diagnostics``."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        super().__init__(f"{len(diagnostics.errors)} error(s)")
+        self.diagnostics = diagnostics

@@ -1,0 +1,93 @@
+"""schema.org JSON-LD for product pages, embedded safely in ``<script>`` elements."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from . import gtin as gtins
+from .model import Certification, Product
+from .views import Views
+
+_ACTIVE = "https://schema.org/CertificationActive"
+_INACTIVE = "https://schema.org/CertificationInactive"
+
+
+def script_json(data: Any) -> Markup:
+    """``data`` as JSON that cannot close its ``<script>`` element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _certification(views: Views, cert: Certification) -> dict[str, Any]:
+    status = views.certification(cert).status
+    data: dict[str, Any] = {
+        "@type": "Certification",
+        "name": str(views.certification(cert).name),
+        "certificationIdentification": cert.number,
+        "issuedBy": {"@type": "Organization", "name": cert.issuer},
+        "validFrom": cert.issued.isoformat(),
+        "certificationStatus": _ACTIVE if status.in_force else _INACTIVE,
+    }
+    if cert.expires:
+        data["expires"] = cert.expires.isoformat()
+    if cert.url:
+        data["url"] = cert.url
+    return data
+
+
+def product(views: Views, item: Product, canonical: str, images: list[str]) -> Markup:
+    """The ``Product`` of ``item``: GTIN, manufacturer, origin, OCOP award and certifications."""
+    producer = views.catalogue.producers[item.producer]
+    rating = views.rating(item.ocop)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": views.text(item.name).text,
+        "url": canonical,
+        "category": views.t(f"category.{item.category}"),
+        "countryOfOrigin": {"@type": "Country", "name": "VN"},
+        "manufacturer": {
+            "@type": "Organization",
+            "name": views.text(producer.name).text,
+            "address": {
+                "@type": "PostalAddress",
+                "addressCountry": "VN",
+                "addressRegion": views.province_name(producer.province),
+                "addressLocality": producer.commune,
+                **({"streetAddress": producer.address} if producer.address else {}),
+            },
+        },
+        "award": f"OCOP {rating.short} ({rating.year})",
+        "hasCertification": [
+            {
+                "@type": "Certification",
+                "name": f"OCOP {rating.short}",
+                "certificationIdentification": item.ocop.decision,
+                "issuedBy": {"@type": "Organization", "name": rating.granted_by},
+                "validFrom": item.ocop.issued.isoformat(),
+                "expires": item.ocop.expires.isoformat(),
+                "certificationRating": {
+                    "@type": "Rating",
+                    "ratingValue": item.ocop.stars,
+                    "bestRating": 5,
+                    "worstRating": 1,
+                },
+                "certificationStatus": _ACTIVE if rating.status.in_force else _INACTIVE,
+            },
+            *(_certification(views, cert) for cert in item.certifications),
+        ],
+    }
+    if item.summary:
+        data["description"] = views.text(item.summary).text
+    if images:
+        data["image"] = images
+    if item.gtin:
+        data["gtin14"] = item.gtin
+        shown = gtins.display(item.gtin)
+        if len(shown) == 13:
+            data["gtin13"] = shown
+    return script_json(data)

@@ -1,0 +1,45 @@
+"""The reference list of Vietnam's 34 provinces since 1 July 2025, with their former names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class FormerProvince:
+    slug: str
+    vi: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Province:
+    slug: str
+    vi: str
+    en: str
+    kind: str  # "city" (centrally governed) or "province"
+    former: tuple[FormerProvince, ...] = ()
+
+    def name(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+@cache
+def provinces() -> dict[str, Province]:
+    """All 34 provinces by slug, in the order of the shipped list."""
+    text = resources.files("ocopsite").joinpath("data/provinces.yaml").read_text("utf-8")
+    result: dict[str, Province] = {}
+    for row in yaml.safe_load(text):
+        former = tuple(FormerProvince(**f) for f in row.pop("former", []))
+        result[row["slug"]] = Province(former=former, **row)
+    return result
+
+
+@cache
+def successor_of_former() -> dict[str, Province]:
+    """Each former province's slug mapped to the province that took it in."""
+    return {f.slug: p for p in provinces().values() for f in p.former}

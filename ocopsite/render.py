@@ -1,0 +1,374 @@
+"""The *render* stage: which pages a site has, and each page as HTML in each language.
+
+:func:`plan_pages` lists every page as a :class:`PageSpec`: its route, its
+template and a function that builds its data from a language's
+:class:`~ocopsite.views.Views`. :class:`Renderer` renders one spec in one
+language with the context every template shares (language links, canonical
+and hreflang URLs, Open Graph, the UI strings).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from . import gtin as gtins
+from . import jsonld
+from .catalogue import Catalogue
+from .facets import facet_index, facet_label
+from .i18n import Strings
+from .images import Rendition
+from .markup import render_markdown
+from .model import NewsItem, Product
+from .urls import FACETS, Route, Urls
+from .views import Views
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
+
+DataBuilder = Callable[[Views], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the site, in every language."""
+
+    route: Route
+    template: str
+    data: DataBuilder
+    title: Callable[[Views], str]
+    description: Callable[[Views], str] | None = None
+    in_sitemap: bool = True
+    og_type: str = "website"
+    image: Callable[[Views], str | None] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    pages: int
+    previous: str | None
+    next: str | None
+    links: tuple[tuple[int, str], ...]
+
+
+def _paginate(
+    route: Route, items: Sequence[Any], per_page: int
+) -> list[tuple[Route, Sequence[Any], Callable[[Views], Pagination]]]:
+    pages = max(1, math.ceil(len(items) / per_page))
+    result = []
+    for number in range(1, pages + 1):
+
+        def pagination(views: Views, number: int = number) -> Pagination:
+            def link(n: int) -> str:
+                return views.href(route.with_page(n))
+
+            return Pagination(
+                page=number,
+                pages=pages,
+                previous=link(number - 1) if number > 1 else None,
+                next=link(number + 1) if number < pages else None,
+                links=tuple((n, link(n)) for n in range(1, pages + 1)),
+            )
+
+        chunk = items[(number - 1) * per_page : number * per_page]
+        result.append((route.with_page(number), chunk, pagination))
+    return result
+
+
+def _ranked(products: Sequence[Product], views: Views) -> list[Product]:
+    """In-force ratings first, then by stars (high first), then by name."""
+
+    def key(p: Product) -> tuple[int, int, str]:
+        in_force = views.rating_validity(p.ocop).in_force
+        return (0 if in_force else 1, -p.ocop.stars, views.text(p.name).text.casefold())
+
+    return sorted(products, key=key)
+
+
+def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
+    """Every page of the site, in a stable order."""
+    per_page = catalogue.config.per_page
+    facets = facet_index(catalogue)
+    specs: list[PageSpec] = []
+
+    def cards(items: Sequence[Product]) -> Callable[[Views], list[Any]]:
+        return lambda v: [v.product_card(p) for p in _ranked(items, v)]
+
+    def product_listing(
+        route: Route, items: Sequence[Product], heading: Callable[[Views], str]
+    ) -> None:
+        ordered_slugs = [p.slug for p in items]
+        for page_route, _, pagination in _paginate(route, ordered_slugs, per_page):
+            number = page_route.page
+
+            def data(
+                v: Views, number: int = number, pagination: Any = pagination
+            ) -> dict[str, Any]:
+                ranked = _ranked(items, v)[(number - 1) * per_page : number * per_page]
+                return {
+                    "heading": heading(v),
+                    "cards": [v.product_card(p) for p in ranked],
+                    "count": len(items),
+                    "pagination": pagination(v),
+                }
+
+            def title(v: Views, number: int = number) -> str:
+                base = heading(v)
+                return base if number == 1 else f"{base} · {v.t('pagination.page', n=number)}"
+
+            specs.append(PageSpec(page_route, "listing.html", data, title))
+
+    specs.append(
+        PageSpec(
+            Route("home"),
+            "home.html",
+            lambda v: {
+                "featured": cards(catalogue.products)(v)[:8],
+                "news": [_news_item(v, n) for n in catalogue.news[:3]],
+                "categories": _facet_links(v, facets, "category"),
+                "count": len(catalogue.products),
+            },
+            lambda v: v.text(catalogue.config.title).text,
+            description=lambda v: (
+                v.text(catalogue.config.description).text if catalogue.config.description else ""
+            ),
+        )
+    )
+    product_listing(Route("products"), catalogue.products, lambda v: v.t("nav.products"))
+    for product in catalogue.products:
+        specs.append(_product_page(catalogue, product))
+    specs.append(
+        PageSpec(
+            Route("producers"),
+            "producers.html",
+            lambda v: {
+                "producers": [
+                    (v.producer_card(p), len(catalogue.products_of(p.slug)))
+                    for p in catalogue.producers.values()
+                ]
+            },
+            lambda v: v.t("nav.producers"),
+        )
+    )
+    for producer in catalogue.producers.values():
+        specs.append(
+            PageSpec(
+                Route("producer", producer.slug),
+                "producer.html",
+                lambda v, p=producer: {
+                    "card": v.producer_card(p),
+                    "body": v.body(p.body),
+                    "certifications": [v.certification(c) for c in p.certifications],
+                    "cards": cards(catalogue.products_of(p.slug))(v),
+                    "pictures": [
+                        v.picture(ph, v.text(p.name), "(min-width: 48rem) 44rem, 100vw")
+                        for ph in p.photos
+                    ],
+                },
+                lambda v, p=producer: v.text(p.name).text,
+                og_type="profile",
+            )
+        )
+
+    def browse(v: Views) -> dict[str, Any]:
+        return {"facets": [(f, v.t(f"facet.{f}"), _facet_links(v, facets, f)) for f in FACETS]}
+
+    specs.append(PageSpec(Route("browse"), "browse.html", browse, lambda v: v.t("nav.browse")))
+    for facet in FACETS:
+        for value, items in facets[facet].items():
+            product_listing(
+                Route("facet", facet, value),
+                items,
+                lambda v, f=facet, val=value: (
+                    f"{v.t(f'facet.{f}')}: {facet_label(f, val, catalogue, v.t)}"
+                ),
+            )
+    for page_route, chunk, pagination in _paginate(Route("news_index"), catalogue.news, per_page):
+        specs.append(
+            PageSpec(
+                page_route,
+                "news_index.html",
+                lambda v, c=chunk, p=pagination: {
+                    "items": [_news_item(v, n) for n in c],
+                    "pagination": p(v),
+                },
+                lambda v: v.t("nav.news"),
+            )
+        )
+    for item in catalogue.news:
+        specs.append(
+            PageSpec(
+                Route("news", item.slug),
+                "news.html",
+                lambda v, n=item: {
+                    "item": _news_item(v, n),
+                    "body": v.body(n.body),
+                    "cards": cards([catalogue.product_by_slug[s] for s in n.products])(v),
+                },
+                lambda v, n=item: v.text(n.title).text,
+                description=lambda v, n=item: v.text(n.summary).text if n.summary else "",
+                og_type="article",
+                image=lambda v, n=item: (
+                    v.picture(n.cover, v.text(n.title), "").src if n.cover else None
+                ),
+            )
+        )
+    specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
+    specs.append(
+        PageSpec(
+            Route("not_found"),
+            "404.html",
+            lambda v: {},
+            lambda v: v.t("notfound.title"),
+            in_sitemap=False,
+        )
+    )
+    return specs
+
+
+def _facet_links(
+    v: Views, facets: dict[str, dict[str, tuple[Product, ...]]], facet: str
+) -> list[Any]:
+    return [
+        (
+            facet_label(facet, value, v.catalogue, v.t),
+            v.href(Route("facet", facet, value)),
+            len(items),
+        )
+        for value, items in facets[facet].items()
+    ]
+
+
+def _news_item(v: Views, item: NewsItem) -> dict[str, Any]:
+    return {
+        "url": v.href(Route("news", item.slug)),
+        "title": v.text(item.title),
+        "date": v.date(item.date),
+        "summary": v.maybe_text(item.summary),
+        "cover": v.picture(item.cover, v.text(item.title), "(min-width: 48rem) 44rem, 100vw")
+        if item.cover
+        else None,
+    }
+
+
+def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
+    def data(v: Views) -> dict[str, Any]:
+        producer = catalogue.producers[product.producer]
+        name = v.text(product.name)
+        pictures = [v.picture(p, name, "(min-width: 48rem) 44rem, 100vw") for p in product.photos]
+        canonical = v.urls.absolute(Route("product", product.slug), v.lang)
+        images = [v.urls.absolute_from_href(p.src) for p in pictures]
+        return {
+            "name": name,
+            "summary": v.maybe_text(product.summary),
+            "category": v.t(f"category.{product.category}"),
+            "category_url": v.href(Route("facet", "category", product.category)),
+            "rating": v.rating(product.ocop),
+            "certifications": [v.certification(c) for c in product.certifications],
+            "producer_certifications": [v.certification(c) for c in producer.certifications],
+            "channels": v.channels(product),
+            "producer": v.producer_card(producer),
+            "body": v.body(product.body),
+            "pictures": pictures,
+            "gtin": gtins.display(product.gtin) if product.gtin else None,
+            "price": v.money(product.price) if product.price is not None else None,
+            "unit": v.maybe_text(product.unit),
+            "net_content": product.net_content,
+            "shelf_life": v.maybe_text(product.shelf_life),
+            "tags": product.tags,
+            "jsonld": jsonld.product(v, product, canonical, images),
+        }
+
+    def description(v: Views) -> str:
+        if product.summary:
+            return v.text(product.summary).text
+        producer = catalogue.producers[product.producer]
+        return f"{v.text(product.name).text} – {v.text(producer.name).text}"
+
+    def image(v: Views) -> str | None:
+        return (
+            v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
+        )
+
+    return PageSpec(
+        Route("product", product.slug),
+        "product.html",
+        data,
+        lambda v: v.text(product.name).text,
+        description=description,
+        og_type="product",
+        image=image,
+    )
+
+
+class Renderer:
+    """Renders page specs with the shared context of every page."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        env: jinja2.Environment,
+        strings: dict[str, Strings],
+        urls: Urls,
+        renditions: dict[str, Rendition],
+        assets: dict[str, str],
+    ) -> None:
+        self.catalogue = catalogue
+        self.env = env
+        self.urls = urls
+        self.assets = assets
+        self.views = {
+            lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
+            for lang in catalogue.config.languages
+        }
+
+    def render(self, spec: PageSpec, lang: str) -> str:
+        """The HTML of ``spec`` in ``lang``. Template errors propagate to the caller."""
+        v = self.views[lang]
+        config = self.catalogue.config
+        languages = config.languages
+        alternates = [(code, self.urls.absolute(spec.route, code)) for code in languages]
+        image = spec.image(v) if spec.image else None
+        title = spec.title(v)
+        site_title = v.text(config.title).text
+        context = {
+            "lang": lang,
+            "t": v.t,
+            "site": {
+                "title": v.text(config.title),
+                "demo": config.demo,
+                "contact": config.contact,
+                "as_of": v.date(config.build_date),
+            },
+            "links": {
+                name: v.href(Route(name))
+                for name in ("home", "products", "producers", "browse", "news_index", "search")
+            },
+            "feed_url": v.href(Route("feed")),
+            "asset": lambda name: self.urls.asset(self.assets[name]),
+            "page": {
+                "route": spec.route,
+                "title": title if spec.route.kind == "home" else f"{title} · {site_title}",
+                "heading": title,
+                "description": spec.description(v) if spec.description else "",
+                "canonical": self.urls.absolute(spec.route, lang),
+                "alternates": alternates,
+                "x_default": self.urls.absolute(spec.route, languages[0]),
+                "switch": [
+                    (code, LANGUAGE_NAMES.get(code, code), self.urls.href(spec.route, code))
+                    for code in languages
+                    if code != lang
+                ],
+                "og_type": spec.og_type,
+                "og_locale": OG_LOCALES.get(lang, lang),
+                "og_image": self.urls.absolute_from_href(image) if image else None,
+            },
+            **spec.data(v),
+        }
+        return self.env.get_template(spec.template).render(context)

@@ -1,0 +1,100 @@
+"""A preview server for editors: build, serve on 127.0.0.1, rebuild on every change.
+
+It serves the output as a static host would (``/x`` redirects to ``/x/``,
+unknown paths get the site's 404 page) and polls the site's files once a
+second, which needs no extra dependency and works on every file system.
+A failed rebuild prints its errors and keeps serving the last good build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+WATCHED = ("site_config.yaml", "content", "templates", "themes")
+
+
+class StaticHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site; answers unknown paths with the site's own 404 page."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code == 404:
+            root = Path(self.directory)
+            lang = self.path.strip("/").split("/")[0]
+            page = (
+                root / lang / "404.html"
+                if (root / lang / "404.html").is_file()
+                else root / "404.html"
+            )
+            if page.is_file():
+                body = page.read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+                return
+        super().send_error(code, message, explain)
+
+
+def _snapshot(site: Path, out: Path) -> dict[str, float]:
+    stamps: dict[str, float] = {}
+    for name in WATCHED:
+        top = site / name
+        paths = [top] if top.is_file() else (top.rglob("*") if top.is_dir() else [])
+        for path in paths:
+            if out in path.parents or path.name.startswith("."):
+                continue
+            try:
+                stamps[str(path)] = path.stat().st_mtime
+            except OSError:
+                continue
+    return stamps
+
+
+def serve(
+    site: Path,
+    out: Path,
+    port: int,
+    build_date: dt.date | None,
+    run_build: Callable[..., bool],
+) -> None:
+    """Serve ``out`` on 127.0.0.1:``port`` until interrupted, rebuilding ``site`` on change."""
+    site, out = site.resolve(), out.resolve()
+    base_url = f"http://127.0.0.1:{port}/"
+
+    def rebuild() -> bool:
+        return run_build(
+            site, out, base_url=base_url, build_date=build_date, strict=False, quiet=False
+        )
+
+    if not rebuild() and not out.is_dir():
+        click.echo("fix the errors above; the server starts once a build succeeds", err=True)
+    handler = functools.partial(StaticHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    click.echo(f"Serving {out} at {base_url} (Ctrl+C to stop)")
+    seen = _snapshot(site, out)
+    try:
+        while True:
+            time.sleep(1)
+            now = _snapshot(site, out)
+            if now != seen:
+                seen = now
+                click.echo("change detected, rebuilding…")
+                rebuild()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.shutdown()

@@ -1,0 +1,100 @@
+"""Every URL and output path of a site, computed here and nowhere else.
+
+A page is named by a :class:`Route` (what it shows) and a language. The default
+language lives at the site root, every other under ``/<lang>/``. Links inside the
+site are root-relative and include the base URL's path, so a site built for
+``https://example.org/ocop/`` works under that sub-path on any static host; the
+canonical, hreflang, sitemap and feed URLs are absolute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+FACETS: tuple[str, ...] = ("category", "province", "stars", "certification", "channel")
+
+_PATTERNS: dict[str, str] = {
+    "home": "",
+    "products": "products/",
+    "product": "products/{key}/",
+    "producers": "producers/",
+    "producer": "producers/{key}/",
+    "browse": "browse/",
+    "facet": "{key}/{value}/",
+    "news_index": "news/",
+    "news": "news/{key}/",
+    "search": "search/",
+    "not_found": "404.html",
+    "feed": "feed.xml",
+}
+_PAGINATED = {"products", "facet", "news_index"}
+
+
+@dataclass(frozen=True, order=True)
+class Route:
+    """What a page shows, independent of language: ``Route("product", "mien-dong")``."""
+
+    kind: str
+    key: str = ""
+    value: str = ""
+    page: int = 1
+
+    def with_page(self, page: int) -> Route:
+        return Route(self.kind, self.key, self.value, page)
+
+
+@dataclass(frozen=True)
+class Urls:
+    base_url: str  # absolute, ends with "/"
+    languages: tuple[str, ...]
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, ``/`` or a sub-path such as ``/ocop/``."""
+        return urlsplit(self.base_url).path or "/"
+
+    def _lang_prefix(self, lang: str) -> str:
+        return "" if lang == self.languages[0] else f"{lang}/"
+
+    def path(self, route: Route, lang: str) -> str:
+        """The page's path relative to the site root, such as ``en/products/x/``."""
+        pattern = _PATTERNS[route.kind]
+        rel = pattern.format(key=quote(route.key, safe=""), value=quote(route.value, safe=""))
+        if route.page > 1:
+            if route.kind not in _PAGINATED:
+                raise ValueError(f"{route.kind} pages are not paginated")
+            rel += f"page/{route.page}/"
+        return self._lang_prefix(lang) + rel
+
+    def href(self, route: Route, lang: str) -> str:
+        """The root-relative link to a page, for use inside the site."""
+        return self.base_path + self.path(route, lang)
+
+    def absolute(self, route: Route, lang: str) -> str:
+        return self.base_url + self.path(route, lang)
+
+    def output_path(self, route: Route, lang: str) -> str:
+        """The file that serves the page, relative to the output folder."""
+        rel = self.path(route, lang)
+        return rel + "index.html" if rel == "" or rel.endswith("/") else rel
+
+    def asset(self, name: str) -> str:
+        return f"{self.base_path}assets/{name}"
+
+    def asset_output(self, name: str) -> str:
+        return f"assets/{name}"
+
+    def media(self, name: str) -> str:
+        return f"{self.base_path}media/{name}"
+
+    def media_output(self, name: str) -> str:
+        return f"media/{name}"
+
+    def absolute_from_href(self, href: str) -> str:
+        """An absolute URL for a root-relative ``href`` made by this class."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}{href}"
+
+    def sitemap(self) -> str:
+        return self.base_url + "sitemap.xml"

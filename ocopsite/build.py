@@ -140,9 +140,10 @@ def build(
     """Build the site in ``site`` into ``out`` (default ``site/public``).
 
     Encoded photos are kept in ``cache`` (default ``site/.ocopsite-cache/images``),
-    a folder that is always safe to delete. With ``write=False`` everything is validated and rendered in memory only
-    (the ``check`` command). Raises BuildFailed with all problems, or
-    OutputRefused before touching an output folder it must not replace.
+    a folder that is always safe to delete. With ``write=False`` everything is
+    validated and rendered in memory only (the ``check`` command). Raises
+    BuildFailed with all problems, or OutputRefused before touching an output
+    folder it must not replace.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()

@@ -80,8 +80,10 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
                         f"is {width}×{height} pixels, more than the {limits.max_pixels:,} "
                         "allowed (a decompression bomb, or a photo to scale down first)"
                     )
-                orientation = img.getexif().get(_ORIENTATION_TAG, 1)
                 img.verify()
+            # verify() leaves the image unusable, so EXIF is read from a fresh open.
+            with Image.open(path) as img:
+                orientation = img.getexif().get(_ORIENTATION_TAG, 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return f"is refused as a decompression bomb ({exc})"
     except UnidentifiedImageError:

@@ -70,6 +70,18 @@ def _not_before(
 # --- rating ----------------------------------------------------------------------
 
 
+def stars(value: Any, ctx: s.Ctx) -> Any:
+    level = s.integer()(value, ctx)
+    if level is s.INVALID:
+        return s.INVALID
+    if level not in STAR_LEVELS:
+        return ctx.error(
+            f"{level} stars is not a recognised OCOP rating",
+            "only 3, 4 and 5 stars are recognised (Decision 148/QĐ-TTg); 5 stars is national",
+        )
+    return level
+
+
 def _finish_rating(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
     ok = True
     values.setdefault("expires", add_months(values["issued"], RATING_VALIDITY_MONTHS))
@@ -91,14 +103,7 @@ def _finish_rating(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
 
 RATING = s.Record(
     {
-        "stars": s.Field(
-            s.choice(
-                STAR_LEVELS,
-                "OCOP star level",
-                "only 3, 4 and 5 stars are recognised (Decision 148/QĐ-TTg); 5 is national",
-            ),
-            required=True,
-        ),
+        "stars": s.Field(stars, required=True),
         "granted_by": s.Field(s.choice(GRANTING_LEVELS, "granting level"), required=True),
         "decision": s.Field(s.string, required=True, hint="the number of the rating decision"),
         "issued": s.Field(s.date, required=True),

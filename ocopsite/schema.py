@@ -152,7 +152,10 @@ def slug(value: Any, ctx: Ctx) -> Any:
 def integer(minimum: int | None = None, maximum: int | None = None) -> Check:
     def check(value: Any, ctx: Ctx) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
-            return ctx.error(f"expected a whole number, got {describe(value)}")
+            return ctx.error(
+                f"expected a whole number, got {describe(value)}",
+                "write digits only, without units or thousands separators, like 85000",
+            )
         if minimum is not None and value < minimum:
             return ctx.error(f"must be at least {minimum}, got {value}")
         if maximum is not None and value > maximum:
@@ -247,7 +250,7 @@ def text(value: Any, ctx: Ctx) -> Any:
             ok = False
         else:
             values[lang] = checked
-    if default not in values and ok:
+    if default not in values:
         names = {"vi": "Vietnamese", "en": "English"}
         return ctx.error(
             f"missing {names.get(default, default)} text ('{default}')",
@@ -304,7 +307,10 @@ def bundle_file(kind: str) -> Check:
         if kind == "image" and ctx.probe_image is not None:
             probed = ctx.probe_image(candidate)
             if isinstance(probed, str):
-                return ctx.error(f"image '{name}' {probed}")
+                return ctx.error(
+                    f"image '{name}' {probed}",
+                    "open it in an image editor and save it again as JPEG",
+                )
             return BundleFile(name, candidate, probed[0], probed[1])
         return BundleFile(name, candidate)
 
@@ -378,8 +384,12 @@ class Record:
         raw = value if isinstance(value, LineDict) else _as_line_dict(value, ctx.where.line)
         ok = True
         values: dict[str, Any] = {}
+        misspelt: set[str] = set()
         for key in raw:
             if key not in self.fields:
+                guess = suggest(str(key), self.fields)
+                if guess is not None:
+                    misspelt.add(guess)
                 where = ctx.where.at(raw.key_line(key))
                 container = f" in '{ctx.field}'" if ctx.field else ""
                 ctx.diagnostics.error(
@@ -391,7 +401,9 @@ class Record:
         for name, spec in self.fields.items():
             if name not in raw or raw[name] is None:
                 if spec.required:
-                    ctx.error(f"missing required key '{name}'", spec.hint)
+                    # A misspelt key was reported with this name as its suggestion already.
+                    if name not in misspelt:
+                        ctx.error(f"missing required key '{name}'", spec.hint)
                     ok = False
                 elif spec.default is not None:
                     values[name] = spec.default

@@ -204,6 +204,8 @@ def _yaml_hint(problem: str) -> str | None:
         return "YAML indents with spaces, not tabs"
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
         return "check the indentation of this line against the line above"
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        return "a '{' or '[' opened above is not closed, or a text with ',' or ':' needs quotes"
     if "found undefined alias" in problem:
         return "an alias (*name) must refer to an anchor (&name) defined earlier in the file"
     return None

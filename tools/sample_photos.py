@@ -21,28 +21,85 @@ SIZE = (960, 720)
 
 # file (relative to content/) -> (backdrop, table, product colours, shape)
 PHOTOS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
-    "products/mien-dong-tai-hoan/mien-dong.jpg": ("#e9e2d0", "#8b5a2b", ("#d8cbb0", "#c9b48f"), "nest"),
-    "products/mien-dong-tai-hoan/ruong-dong.jpg": ("#9cc5e8", "#4f7d2a", ("#2f6d1f", "#6aa84f"), "field"),
-    "products/bi-xanh-thom-ba-be/bi-xanh.jpg": ("#dfe9d8", "#6b4f2a", ("#2e6b2f", "#9bc48a"), "gourd"),
+    "products/mien-dong-tai-hoan/mien-dong.jpg": (
+        "#e9e2d0",
+        "#8b5a2b",
+        ("#d8cbb0", "#c9b48f"),
+        "nest",
+    ),
+    "products/mien-dong-tai-hoan/ruong-dong.jpg": (
+        "#9cc5e8",
+        "#4f7d2a",
+        ("#2f6d1f", "#6aa84f"),
+        "field",
+    ),
+    "products/bi-xanh-thom-ba-be/bi-xanh.jpg": (
+        "#dfe9d8",
+        "#6b4f2a",
+        ("#2e6b2f", "#9bc48a"),
+        "gourd",
+    ),
     "products/mang-kho-ba-be/mang-kho.jpg": ("#efe6d2", "#7a5634", ("#b08a4a", "#8c6a33"), "nest"),
-    "products/du-lich-pac-ngoi/pac-ngoi.jpg": ("#a7cbe6", "#3d6b3a", ("#6e4b2a", "#2f5d8a"), "houses"),
-    "products/tinh-dau-trau-tien/tinh-dau.jpg": ("#e8efe4", "#5c4630", ("#3f7d3a", "#c8a94a"), "bottle"),
-    "products/tra-hoa-vang/tra-hoa-vang.jpg": ("#f3ecd6", "#6d4a2e", ("#e2b323", "#f2d15c"), "flowers"),
+    "products/du-lich-pac-ngoi/pac-ngoi.jpg": (
+        "#a7cbe6",
+        "#3d6b3a",
+        ("#6e4b2a", "#2f5d8a"),
+        "houses",
+    ),
+    "products/tinh-dau-trau-tien/tinh-dau.jpg": (
+        "#e8efe4",
+        "#5c4630",
+        ("#3f7d3a", "#c8a94a"),
+        "bottle",
+    ),
+    "products/tra-hoa-vang/tra-hoa-vang.jpg": (
+        "#f3ecd6",
+        "#6d4a2e",
+        ("#e2b323", "#f2d15c"),
+        "flowers",
+    ),
     "products/ruoc-hau-van-don/ruoc-hau.jpg": ("#e6e1dc", "#5a5048", ("#c98f5c", "#a86f3f"), "jar"),
     "products/mat-ong-bac-ha/mat-ong.jpg": ("#f2e8d5", "#6a4b2f", ("#d99a1e", "#f0b93a"), "jar"),
     "products/che-tan-cuong/che.jpg": ("#e4ecd9", "#5b3f28", ("#3b6e2a", "#7ea35a"), "bowl"),
-    "products/nuoc-mam-phu-quoc/nuoc-mam.jpg": ("#dce6ee", "#4d3b2c", ("#9a5a1d", "#c07a2c"), "bottle"),
+    "products/nuoc-mam-phu-quoc/nuoc-mam.jpg": (
+        "#dce6ee",
+        "#4d3b2c",
+        ("#9a5a1d", "#c07a2c"),
+        "bottle",
+    ),
     "products/duong-phen/duong-phen.jpg": ("#f0e6d6", "#6b4a30", ("#c9902f", "#e0ad52"), "blocks"),
-    "products/hat-dieu-rang-muoi/hat-dieu.jpg": ("#efe7da", "#6c4d33", ("#d7b98a", "#c59c62"), "beans"),
-    "products/may-tre-dan-phu-vinh/may-tre.jpg": ("#ede6dc", "#7b5b3d", ("#c7a063", "#a67c43"), "basket"),
+    "products/hat-dieu-rang-muoi/hat-dieu.jpg": (
+        "#efe7da",
+        "#6c4d33",
+        ("#d7b98a", "#c59c62"),
+        "beans",
+    ),
+    "products/may-tre-dan-phu-vinh/may-tre.jpg": (
+        "#ede6dc",
+        "#7b5b3d",
+        ("#c7a063", "#a67c43"),
+        "basket",
+    ),
     "products/dao-canh-nhat-tan/dao.jpg": ("#eaf0f5", "#6b4f3a", ("#e98bb0", "#5b3a29"), "flowers"),
     "producers/htx-tai-hoan/xuong.jpg": ("#c9dcec", "#6f6a5f", ("#8a7b66", "#d8cbb0"), "houses"),
-    "producers/htx-ong-dong-van/dong-van.jpg": ("#b9d3ea", "#6e7c5a", ("#7d8a86", "#a8b2a3"), "field"),
-    "news/2026-10-12-hoi-cho-ocop-thai-nguyen/hoi-cho.jpg": ("#d7e6f2", "#8d8d8d", ("#c8102e", "#ffcd00"), "stalls"),
+    "producers/htx-ong-dong-van/dong-van.jpg": (
+        "#b9d3ea",
+        "#6e7c5a",
+        ("#7d8a86", "#a8b2a3"),
+        "field",
+    ),
+    "news/2026-10-12-hoi-cho-ocop-thai-nguyen/hoi-cho.jpg": (
+        "#d7e6f2",
+        "#8d8d8d",
+        ("#c8102e", "#ffcd00"),
+        "stalls",
+    ),
 }
 
 
-def _shape(draw: ImageDraw.ImageDraw, kind: str, colours: tuple[str, ...], rnd: random.Random) -> None:
+def _shape(
+    draw: ImageDraw.ImageDraw, kind: str, colours: tuple[str, ...], rnd: random.Random
+) -> None:
     w, h = SIZE
     a, b = colours
     if kind == "field":
@@ -86,14 +143,22 @@ def _shape(draw: ImageDraw.ImageDraw, kind: str, colours: tuple[str, ...], rnd: 
             for _ in range(count):
                 x, y = cx + rnd.randint(-280, 280), cy + rnd.randint(-130, 110)
                 if kind == "blocks":
-                    draw.rounded_rectangle([x - 45, y - 30, x + 45, y + 30], radius=8, fill=rnd.choice(colours))
+                    draw.rounded_rectangle(
+                        [x - 45, y - 30, x + 45, y + 30], radius=8, fill=rnd.choice(colours)
+                    )
                 elif kind == "beans":
                     draw.ellipse([x - 16, y - 10, x + 16, y + 10], fill=rnd.choice(colours))
                 else:
-                    draw.line([(x - 40, y), (x + 40, y + rnd.randint(-25, 25))], fill=rnd.choice(colours), width=3)
+                    draw.line(
+                        [(x - 40, y), (x + 40, y + rnd.randint(-25, 25))],
+                        fill=rnd.choice(colours),
+                        width=3,
+                    )
 
 
-def draw_photo(name: str, backdrop: str, table: str, colours: tuple[str, ...], kind: str) -> Image.Image:
+def draw_photo(
+    name: str, backdrop: str, table: str, colours: tuple[str, ...], kind: str
+) -> Image.Image:
     rnd = random.Random(hashlib.sha256(name.encode()).digest())
     img = Image.new("RGB", SIZE, backdrop)
     draw = ImageDraw.Draw(img)
@@ -111,7 +176,9 @@ def main() -> None:
     for rel, (backdrop, table, colours, kind) in PHOTOS.items():
         path = ROOT / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        draw_photo(rel, backdrop, table, colours, kind).save(path, "JPEG", quality=72, optimize=True)
+        draw_photo(rel, backdrop, table, colours, kind).save(
+            path, "JPEG", quality=72, optimize=True
+        )
         print(f"{path.relative_to(ROOT.parent)}: {path.stat().st_size // 1024} KB")
 
 

@@ -1,0 +1,33 @@
+# Two commands do everything on a fresh machine:
+#   make site   installs ocopsite and builds the sample catalogue into ./public
+#   make test   installs the test tools (and Debian's chromium) and runs every test
+PYTHON ?= python3
+PORT ?= 8000
+
+.PHONY: install site serve test-deps test lint bench
+
+install:
+	$(PYTHON) -m pip install --quiet -e .
+
+site: install
+	$(PYTHON) build.py build
+
+serve: install
+	$(PYTHON) build.py serve --port $(PORT)
+
+test-deps:
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+lint: test-deps
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+test: lint
+	$(PYTHON) -m pytest -q
+
+bench: install
+	$(PYTHON) bench/run.py

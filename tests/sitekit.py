@@ -1,0 +1,61 @@
+"""Helpers shared by the tests: copying fixture sites, overlaying invalid cases, serving output."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITES = ROOT / "tests" / "sites"
+INVALID = SITES / "invalid"
+#: The date the fixture sites and the sample site are built at in tests.
+SAMPLE_DATE = "2026-11-22"
+
+
+def copy_site(source: Path, target: Path) -> Path:
+    """Copy a site (config, content, templates, themes) without outputs or caches."""
+    shutil.copytree(
+        source,
+        target,
+        ignore=shutil.ignore_patterns(
+            "public", ".ocopsite-cache", "tests", "bench", ".git", "*.pyc"
+        ),
+        dirs_exist_ok=True,
+    )
+    return target
+
+
+def invalid_site(case: str, target: Path) -> Path:
+    """The minimal site with the files of ``tests/sites/invalid/<case>/`` laid over it."""
+    copy_site(SITES / "minimal", target)
+    overlay = INVALID / case
+    for path in overlay.rglob("*"):
+        if path.is_file() and path.name != "expected.txt":
+            destination = target / path.relative_to(overlay)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+    return target
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` like ``python -m http.server`` on 127.0.0.1; yields the root URL."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

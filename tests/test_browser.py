@@ -1,0 +1,110 @@
+"""Real headless Chromium (Debian's /usr/bin/chromium) against the built site on http.server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import BuiltSite
+from sitekit import serve_folder
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("OCOPSITE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def served(bilingual_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The bilingual site (base_url https://example.org/ocop/) served under /ocop/."""
+    root = tmp_path_factory.mktemp("webroot")
+    shutil.copytree(bilingual_site.out, root / "ocop")
+    with serve_folder(root) as url:
+        yield url + "ocop/"
+
+
+def _watch_console(page) -> list[str]:  # type: ignore[no-untyped-def]
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on(
+        "response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None
+    )
+    return problems
+
+
+def test_product_page_language_switch_and_star_label(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    problems = _watch_console(page)
+    page.goto(served + "products/mien-dong/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    stars = page.get_by_role("img", name="5 trên 5 sao")
+    assert stars.is_visible()
+    assert stars.bounding_box()["y"] < 844  # type: ignore[index]
+
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url(served + "en/products/mien-dong/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("img", name="5 out of 5 stars").is_visible()
+    assert page.get_by_role("heading", level=1).inner_text() == "Tai Hoan arrowroot vermicelli"
+
+    page.get_by_role("link", name="Tiếng Việt").click()
+    page.wait_for_url(served + "products/mien-dong/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Miến dong Tài Hoan"
+    assert problems == []
+    page.close()
+
+
+def test_revoked_status_is_said_in_words_without_javascript(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(served + "en/products/mang-kho/")
+    alert = page.get_by_role("alert")
+    assert "revoked" in alert.inner_text()
+    assert alert.bounding_box()["y"] + alert.bounding_box()["height"] < 844  # type: ignore[index]
+    context.close()
+
+
+def test_browse_pages_and_404_work(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    problems = _watch_console(page)
+    page.goto(served + "en/browse/")
+    page.get_by_role("link", name="Food").first.click()
+    page.wait_for_url(served + "en/category/food/")
+    assert page.locator(".card").count() == 2  # paginated at 2 per page
+    page.get_by_role("link", name="Next ›").click()
+    page.wait_for_url(served + "en/category/food/page/2/")
+    assert problems == []
+    response = page.goto(served + "no-such-page/")
+    assert response is not None and response.status == 404
+    page.close()

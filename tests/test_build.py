@@ -1,0 +1,367 @@
+"""The built sites: pages, languages, links, metadata, determinism."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from conftest import BUILD_DATE, BuiltSite
+from sitekit import ROOT, SITES, copy_site, serve_folder
+
+from ocopsite.build import build
+from ocopsite.cli import main
+from ocopsite.model import CATEGORIES
+from ocopsite.output import OutputRefused
+
+
+class LinkParser(HTMLParser):
+    """Collects every URL a page refers to, and the attributes of a few elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.links: list[dict[str, str]] = []
+        self.meta: dict[str, str] = {}
+        self.scripts: list[str] = []
+        self._in_jsonld = False
+        self.html_lang: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        for name in ("href", "src"):
+            if name in a:
+                self.urls.append(a[name])
+        for name in ("srcset",):
+            if name in a:
+                self.urls.extend(part.strip().split(" ")[0] for part in a[name].split(","))
+        if tag == "link":
+            self.links.append(a)
+        if tag == "meta" and "property" in a:
+            self.meta[a["property"]] = a.get("content", "")
+        self._in_jsonld = tag == "script" and a.get("type") == "application/ld+json"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_jsonld:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_jsonld = False
+
+
+def parse(html: str) -> LinkParser:
+    parser = LinkParser()
+    parser.feed(html)
+    return parser
+
+
+def html_pages(out: Path) -> list[Path]:
+    return sorted(out.rglob("*.html"))
+
+
+# --- what the sample site contains ---------------------------------------------------
+
+
+def test_sample_content_meets_the_brief(sample_catalogue) -> None:  # type: ignore[no-untyped-def]
+    products = sample_catalogue.products
+    producers = sample_catalogue.producers.values()
+    assert len(products) >= 12
+    assert {p.category for p in products} == set(CATEGORIES)
+    assert {p.ocop.stars for p in products} == {3, 4, 5}
+    assert len(producers) >= 6
+    assert {p.kind for p in producers} == {
+        "enterprise",
+        "cooperative",
+        "cooperative-group",
+        "household",
+    }
+    assert all(p.gtin is None or p.gtin.startswith("0952") for p in products)
+    assert any(p.ocop.status == "revoked" for p in products)
+    assert any(p.ocop.expires < BUILD_DATE and p.ocop.status == "active" for p in products)
+    certs = [c for p in products for c in p.certifications]
+    assert any(c.expires and c.expires < BUILD_DATE for c in certs)
+    assert any(p.body.get("en") is None for p in products)
+    assert len(sample_catalogue.news) >= 3
+    lots = [lot for p in products for lot in p.lots]
+    assert len([p for p in products if p.gtin]) >= 3 and len(lots) >= 5
+    assert any(lot.recalled for lot in lots)
+
+
+def test_every_page_exists_in_every_language(bilingual_site: BuiltSite) -> None:
+    out = bilingual_site.out
+    vi_pages = {p.relative_to(out) for p in html_pages(out) if p.relative_to(out).parts[0] != "en"}
+    for rel in vi_pages:
+        assert (out / "en" / rel).is_file(), f"no English twin of {rel}"
+    for expected in (
+        "index.html",
+        "products/mien-dong/index.html",
+        "producers/htx-tai-hoan/index.html",
+        "category/food/index.html",
+        "province/thai-nguyen/index.html",
+        "stars/5/index.html",
+        "certification/vietgap/index.html",
+        "channel/shopee/index.html",
+        "news/index.html",
+        "news/hoi-cho/index.html",
+        "browse/index.html",
+        "search/index.html",
+        "404.html",
+        "feed.xml",
+        "en/feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+    ):
+        assert (out / expected).is_file(), expected
+
+
+def test_browse_pages_are_paginated(bilingual_site: BuiltSite) -> None:
+    # per_page is 2 in the fixture and 4 products exist
+    page2 = bilingual_site.page("products/page/2/")
+    assert 'aria-current="page">2<' in page2
+    assert (
+        'rel="prev" href="/ocop/products/"' in page2 or 'href="/ocop/products/" rel="prev"' in page2
+    )
+    assert not (bilingual_site.out / "products/page/3").exists()
+
+
+def test_facets_count_only_ratings_in_force(bilingual_site: BuiltSite) -> None:
+    # ruoc-hau's 3-star rating has expired and mang-kho's was revoked: no 3-star page
+    assert not (bilingual_site.out / "stars/3").exists()
+    # the expired HACCP certificate does not list mien-dong under haccp
+    assert not (bilingual_site.out / "certification/haccp").exists()
+    assert (bilingual_site.out / "certification/iso22000").is_dir()  # producer-level, valid
+
+
+# --- product page ------------------------------------------------------------------
+
+
+def test_product_page_shows_rating_certificates_and_shops(bilingual_site: BuiltSite) -> None:
+    html = bilingual_site.page("products/mien-dong/")
+    assert 'role="img" aria-label="5 trên 5 sao"' in html
+    assert "OCOP 5 sao" in html and "Cấp quốc gia, 2023" in html
+    assert '<time datetime="2026-12-20">20/12/2026</time>' in html  # issued + 36 months
+    assert "VG-1" in html and "VietGAP body" in html
+    assert re.search(r"HACCP-OLD.*?</li>", html, re.S)
+    assert 'class="cert cert-expired"' in html and "Đã hết hạn" in html
+    for group in ("Siêu thị", "Sàn thương mại điện tử", "Điểm giới thiệu và bán sản phẩm OCOP"):
+        assert f"<h3>{group}</h3>" in html
+    assert 'href="https://shopee.vn/mien" rel="noopener nofollow"' in html
+    assert "Xã Côn Minh, Thái Nguyên" in html and "huyện Na Rì, tỉnh Bắc Kạn" in html
+    assert "85.000 ₫" in html
+    en = bilingual_site.page("en/products/mien-dong/")
+    assert 'aria-label="5 out of 5 stars"' in en and "85,000 VND" in en
+
+
+def test_status_words_for_every_state(bilingual_site: BuiltSite) -> None:
+    revoked = bilingual_site.page("en/products/mang-kho/")
+    assert "Revoked" in revoked and "has been revoked" in revoked
+    assert "Revoked for wrong packaging." in revoked
+    expired = bilingual_site.page("en/products/ruoc-hau/")
+    assert 'class="st st-expired">Expired<' in expired
+    assert "expired on 15 Sep 2025" in expired
+    valid = bilingual_site.page("en/products/dao-canh/")
+    assert 'class="st st-valid">Valid<' in valid and 'role="alert"' not in valid
+
+
+def test_untranslated_text_falls_back_visibly(bilingual_site: BuiltSite) -> None:
+    en = bilingual_site.page("en/products/dao-canh/")
+    assert "has not been translated into English yet" in en
+    assert '<div class="prose" lang="vi">' in en and "Cây đào thế chưa dịch." in en
+    vi = bilingual_site.page("products/dao-canh/")
+    assert "chưa được dịch" not in vi
+
+
+def test_markdown_from_records_is_sanitised(bilingual_site: BuiltSite) -> None:
+    html = bilingual_site.page("products/mien-dong/")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "javascript:" not in html
+    assert '<a href="https://example.com/" rel="noopener nofollow">ok</a>' in html
+
+
+def test_product_json_ld(bilingual_site: BuiltSite) -> None:
+    data = json.loads(parse(bilingual_site.page("en/products/mien-dong/")).scripts[0])
+    assert data["@type"] == "Product"
+    assert data["gtin13"] == "9520000001018" and data["gtin14"] == "09520000001018"
+    assert data["countryOfOrigin"]["name"] == "VN"
+    assert data["manufacturer"]["name"] == "Hợp tác xã Tài Hoan"
+    assert data["award"] == "OCOP 5 stars (2023)"
+    certs = {c["name"]: c for c in data["hasCertification"]}
+    assert certs["OCOP 5 stars"]["certificationRating"]["ratingValue"] == 5
+    assert certs["OCOP 5 stars"]["certificationStatus"] == "https://schema.org/CertificationActive"
+    assert certs["HACCP"]["certificationStatus"] == "https://schema.org/CertificationInactive"
+    assert data["url"] == "https://example.org/ocop/en/products/mien-dong/"
+    assert data["image"][0].startswith("https://example.org/ocop/media/")
+
+
+# --- every page's head -----------------------------------------------------------------
+
+
+def test_lang_canonical_hreflang_and_open_graph(bilingual_site: BuiltSite) -> None:
+    out = bilingual_site.out
+    for path in html_pages(out):
+        rel = path.relative_to(out).as_posix()
+        page = parse(path.read_text(encoding="utf-8"))
+        lang = "en" if rel.startswith("en/") else "vi"
+        assert page.html_lang == lang, rel
+        canonical = [link["href"] for link in page.links if link.get("rel") == "canonical"]
+        alternates = {
+            link["hreflang"]: link["href"]
+            for link in page.links
+            if "hreflang" in link and link.get("rel") == "alternate" and "type" not in link
+        }
+        assert set(alternates) == {"vi", "en", "x-default"}, rel
+        assert alternates[lang] == canonical[0], rel
+        assert alternates["x-default"] == alternates["vi"]
+        assert page.meta["og:url"] == canonical[0]
+        assert page.meta["og:locale"] == ("en_US" if lang == "en" else "vi_VN")
+        for key in ("og:title", "og:type", "og:site_name"):
+            assert page.meta[key], (rel, key)
+
+
+def test_language_switch_leads_to_the_same_record(bilingual_site: BuiltSite) -> None:
+    vi = bilingual_site.page("producers/htx-tai-hoan/")
+    assert '<a href="/ocop/en/producers/htx-tai-hoan/" hreflang="en" lang="en"' in vi
+    en = bilingual_site.page("en/producers/htx-tai-hoan/")
+    assert '<a href="/ocop/producers/htx-tai-hoan/" hreflang="vi" lang="vi"' in en
+
+
+def test_every_internal_link_resolves_under_a_sub_path(
+    bilingual_site: BuiltSite, tmp_path: Path
+) -> None:
+    """Serve the output under /ocop/ and fetch every internal link and asset of every page."""
+    out = bilingual_site.out
+    root = tmp_path / "webroot"
+    shutil.copytree(out, root / "ocop")
+    targets: dict[str, str] = {}
+    for path in html_pages(out):
+        rel = path.relative_to(out).as_posix()
+        page_url = "https://example.org/ocop/" + rel.removesuffix("index.html")
+        for url in parse(path.read_text(encoding="utf-8")).urls:
+            target = urlsplit(urljoin(page_url, url))
+            if target.scheme in ("mailto", "tel") or target.netloc != "example.org":
+                continue
+            if urlsplit(url).netloc and not target.path.startswith("/ocop/"):
+                continue  # an absolute link to another site on the same host
+            assert target.path.startswith("/ocop/"), (rel, url)
+            targets.setdefault(target.path, rel)
+    assert len(targets) > 60
+    with serve_folder(root) as base:
+        for target, rel in sorted(targets.items()):
+            with urllib.request.urlopen(base.rstrip("/") + target, timeout=10) as response:
+                assert response.status == 200, f"{rel} links to {target}: {response.status}"
+
+
+def test_sitemap_lists_pages_with_alternates(bilingual_site: BuiltSite) -> None:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    root = ET.fromstring(bilingual_site.page("sitemap.xml"))
+    entries = root.findall("s:url", ns)
+    locs = {e.find("s:loc", ns).text for e in entries}  # type: ignore[union-attr]
+    assert "https://example.org/ocop/products/mien-dong/" in locs
+    assert "https://example.org/ocop/en/products/mien-dong/" in locs
+    assert not any("404" in loc for loc in locs)  # type: ignore[operator]
+    for entry in entries:
+        langs = {link.get("hreflang") for link in entry.findall("x:link", ns)}
+        assert langs == {"vi", "en", "x-default"}
+    assert "Sitemap: https://example.org/ocop/sitemap.xml" in bilingual_site.page("robots.txt")
+
+
+def test_atom_feed_per_language(bilingual_site: BuiltSite) -> None:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for rel, title in (("feed.xml", "Hội chợ OCOP"), ("en/feed.xml", "OCOP fair")):
+        feed = ET.fromstring(bilingual_site.page(rel))
+        entries = feed.findall("a:entry", ns)
+        assert [e.find("a:title", ns).text for e in entries] == [title]  # type: ignore[union-attr]
+        assert feed.find("a:updated", ns).text == "2026-02-10T00:00:00Z"  # type: ignore[union-attr]
+
+
+def test_site_templates_override_the_theme(bilingual_site: BuiltSite) -> None:
+    assert 'class="site-override"' in bilingual_site.page("404.html")
+    assert 'class="site-override"' in bilingual_site.page("en/404.html")
+
+
+def test_demo_data_is_marked(sample_site: BuiltSite) -> None:
+    assert "dữ liệu mẫu, không phải danh mục chính thức" in sample_site.page("")
+    assert "sample data, not an official catalogue" in sample_site.page("en/")
+
+
+def test_single_language_site_has_no_language_prefix(minimal_site: BuiltSite) -> None:
+    assert not (minimal_site.out / "en").exists()
+    html = minimal_site.page("products/mat-ong/")
+    assert '<html lang="vi">' in html and 'hreflang="x-default"' in html
+
+
+def test_pages_need_no_external_requests(sample_site: BuiltSite) -> None:
+    for path in html_pages(sample_site.out):
+        html = path.read_text(encoding="utf-8")
+        assert not re.search(
+            r'<(script|link|img|source)[^>]+(src|href|srcset)="https?://(?!ocop\.example\.org)',
+            html.replace('rel="canonical"', "").replace('rel="alternate"', ""),
+        ), path
+
+
+# --- determinism and safety ------------------------------------------------------------
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
+
+
+def test_builds_are_byte_identical(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    build(site, tmp_path / "a", build_date=BUILD_DATE)
+    shutil.rmtree(site / ".ocopsite-cache")
+    build(site, tmp_path / "b", build_date=BUILD_DATE)
+    first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_build_date_decides_expiry(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    import datetime as dt
+
+    build(site, tmp_path / "early", build_date=dt.date(2025, 1, 1))
+    assert 'class="st st-valid"' in (tmp_path / "early/products/ruoc-hau/index.html").read_text()
+    build(site, tmp_path / "late", build_date=dt.date(2025, 10, 1))
+    assert 'class="st st-expired"' in (tmp_path / "late/products/ruoc-hau/index.html").read_text()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    with pytest.raises(OutputRefused):
+        build(site, precious)
+    with pytest.raises(OutputRefused):
+        build(site, tmp_path)
+    assert (precious / "thesis.txt").read_text() == "years of work"
+    result = CliRunner().invoke(main, ["build", "--site", str(site), "--out", str(precious)])
+    assert result.exit_code == 1 and "was not made by ocopsite" in result.stderr
+
+
+def test_base_url_override(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    build(site, tmp_path / "out", base_url="https://tinh.example.vn/ocop", build_date=BUILD_DATE)
+    html = (tmp_path / "out/products/mat-ong/index.html").read_text()
+    assert 'rel="canonical" href="https://tinh.example.vn/ocop/products/mat-ong/"' in html
+    assert 'href="/ocop/assets/style.' in html
+
+
+def test_sample_site_builds_from_the_repository_root(sample_site: BuiltSite) -> None:
+    assert sample_site.result.pages >= 100
+    assert (ROOT / "site_config.yaml").is_file()
+    assert (sample_site.out / "products/mien-dong-tai-hoan/index.html").is_file()

@@ -1,0 +1,113 @@
+"""The command line: summary line, scaffolding, the console script and the preview server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+from sitekit import SITES, copy_site
+
+from ocopsite.cli import main
+
+
+def test_build_prints_one_line_summary(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    result = CliRunner().invoke(main, ["build", "--site", str(site), "--date", "2026-03-01"])
+    assert result.exit_code == 0, result.output
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("Built 56 pages from 7 records, 1 warning, in ")
+    assert (site / "public/index.html").is_file()
+
+
+def test_bad_date_option_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--site", str(tmp_path), "--date", "2026-13-01"])
+    assert result.exit_code == 2 and "is not a date written YYYY-MM-DD" in result.output
+
+
+def test_missing_config_is_reported(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--site", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "site_config.yaml: error: cannot read file" in result.stderr
+
+
+def test_new_records_build_as_they_are(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    runner = CliRunner()
+    for kind, slug in (("producer", "htx-moi"), ("product", "san-pham-moi"), ("news", "tin-moi")):
+        result = runner.invoke(main, ["new", "--site", str(site), kind, slug])
+        assert result.exit_code == 0, result.output
+    assert (site / "content/products/san-pham-moi/product.yaml").is_file()
+    checked = runner.invoke(main, ["check", "--site", str(site), "--strict"])
+    assert checked.exit_code == 0, checked.output
+    again = runner.invoke(main, ["new", "--site", str(site), "producer", "htx-moi"])
+    assert again.exit_code == 1 and "already exists" in again.stderr
+    bad = runner.invoke(main, ["new", "--site", str(site), "product", "Sản phẩm"])
+    assert bad.exit_code == 1 and "not a valid slug" in bad.stderr
+
+
+def test_new_product_needs_a_producer(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    result = CliRunner().invoke(main, ["new", "--site", str(tmp_path), "product", "x"])
+    assert result.exit_code == 1 and "new producer SLUG" in result.stderr
+
+
+def test_console_script_matches_build_py(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ocopsite", "check", "--site", str(site)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("Checked 13 pages")
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    port = 18000 + (int(time.time()) % 1000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ocopsite", "serve", "--site", str(site), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 30
+        status = 0
+        while time.time() < deadline and status != 200:
+            time.sleep(0.3)
+            try:
+                status, html = _get(base + "products/mat-ong/")
+            except OSError:
+                continue
+        assert status == 200 and "Mật ong bạc hà" in html
+        assert f'href="{base}products/mat-ong/"' in html  # links point at the preview server
+        missing, page = _get(base + "khong-co/")
+        assert missing == 404 and "Không tìm thấy trang" in page
+        product = site / "content/products/mat-ong/product.yaml"
+        product.write_text(
+            product.read_text(encoding="utf-8").replace("Mật ong bạc hà", "Mật ong hoa bạc hà"),
+            encoding="utf-8",
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline and "Mật ong hoa bạc hà" not in html:
+            time.sleep(0.3)
+            _, html = _get(base + "products/mat-ong/")
+        assert "Mật ong hoa bạc hà" in html
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

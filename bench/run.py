@@ -27,6 +27,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ocopsite import qr  # noqa: E402
+
 BUDGET_BYTES = 14 * 1024
 
 
@@ -54,6 +58,19 @@ def heaviest(out: Path, pattern: str) -> tuple[str, int]:
     weights = {p: page_weight(out, p) for p in pages}
     page = max(weights, key=lambda p: weights[p])
     return page.relative_to(out).as_posix(), weights[page]
+
+
+def decode_uri(png: Path) -> str:
+    """The text of the QR code in ``png`` (the bench only reads what the build wrote)."""
+    from PIL import Image
+
+    try:
+        import zxingcpp
+    except ImportError:  # the test extras are not installed: fall back to the file's place
+        return ""
+    with Image.open(png) as img:
+        found = zxingcpp.read_barcodes(img)
+    return found[0].text if found else ""
 
 
 def build_once(site: Path, out: Path, date: str) -> dict[str, float]:
@@ -105,7 +122,11 @@ def main() -> None:
         files = [p for p in out.rglob("*") if p.is_file()]
         size_mb = sum(p.stat().st_size for p in files) / 1e6
         product_page, product_weight = heaviest(out, "**/products/*/index.html")
+        lot_page, lot_weight = heaviest(out, "**/01/*/10/*/index.html")
+        qr_uris = [decode_uri(p) for p in out.rglob("qr.png")]
+        longest = max(qr_uris, key=len, default="")
 
+    code = qr.make(longest) if longest else None
     rows = [
         ("HTML pages", f"{pages:,}"),
         ("full build from clean, wall", f"{timing['wall']:.2f} s"),
@@ -118,7 +139,21 @@ def main() -> None:
             f"{product_weight / 1024:.1f} KB ({product_page}); budget 14 KB: "
             + ("within" if product_weight <= BUDGET_BYTES else "OVER"),
         ),
+        (
+            "heaviest lot page, gzipped HTML+CSS+JS",
+            f"{lot_weight / 1024:.1f} KB ({lot_page}); budget 14 KB: "
+            + ("within" if lot_weight <= BUDGET_BYTES else "OVER"),
+        ),
     ]
+    if code is not None:
+        rows.append(
+            (
+                "longest QR URI",
+                f"{len(longest)} chars, version {code.version}-{code.error}, "
+                f"{code.modules}×{code.modules} modules (+4 quiet zone), "
+                f"{qr.PNG_SCALE} px/module in qr.png: `{longest}`",
+            )
+        )
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     table = "| measure | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)
     report = (

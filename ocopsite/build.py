@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
-from . import feeds, images
+from . import feeds, images, trace
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -134,20 +134,21 @@ def build(
     build_date: dt.date | None = None,
     strict: bool = False,
     write: bool = True,
-    cache: Path | None = None,
+    cache_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
 
-    Encoded photos are kept in ``cache`` (default ``site/.ocopsite-cache/images``),
-    a folder that is always safe to delete. With ``write=False`` everything is
-    validated and rendered in memory only (the ``check`` command). Raises
+    Encoded photos and drawn label sheets are kept in ``cache_dir`` (default
+    ``site/.ocopsite-cache``), a folder that is always safe to delete. With
+    ``write=False`` everything is validated and rendered in memory only (the
+    ``check`` command). Raises
     BuildFailed with all problems, or OutputRefused before touching an output
     folder it must not replace.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()
-    cache = cache or site / CACHE_DIR / "images"
+    cache_dir = cache_dir or site / CACHE_DIR
     diagnostics = Diagnostics(relative_to=site)
     result = BuildResult(out=out if write else None)
     if write:
@@ -177,8 +178,10 @@ def build(
             if staging is not None:
                 for name, data in statics.items():
                     staging.write_bytes(urls.asset_output(assets[name]), data)
-                _write_images(photos, renditions, staging, cache, diagnostics)
+                _write_images(photos, renditions, staging, cache_dir / "images", diagnostics)
                 _fail_if(diagnostics, strict)
+                for rel, data in trace.trace_files(catalogue, urls, cache_dir / "labels"):
+                    staging.write_bytes(rel, data)
         with _stage(result, "feeds"):
             texts = {"sitemap.xml": feeds.sitemap(specs, urls), "robots.txt": feeds.robots(urls)}
             for lang, views in renderer.views.items():

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from .catalogue import Catalogue
-from .render import PageSpec
+from .pages import PageSpec
 from .urls import Route, Urls
 from .views import Views
 

@@ -8,7 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import gtin as gtins
-from .model import Certification, Product
+from .model import Certification, Lot, Product
 from .views import Views
 
 _ACTIVE = "https://schema.org/CertificationActive"
@@ -39,8 +39,19 @@ def _certification(views: Views, cert: Certification) -> dict[str, Any]:
     return data
 
 
-def product(views: Views, item: Product, canonical: str, images: list[str]) -> Markup:
-    """The ``Product`` of ``item``: GTIN, manufacturer, origin, OCOP award and certifications."""
+def product(
+    views: Views,
+    item: Product,
+    canonical: str,
+    images: list[str],
+    digital_link: str | None = None,
+    lot: Lot | None = None,
+) -> Markup:
+    """The ``Product`` of ``item``: GTIN, manufacturer, origin, OCOP award and certifications.
+
+    With ``digital_link`` it names the product's GS1 Digital Link URI; with ``lot``
+    it describes that production lot (its production date).
+    """
     producer = views.catalogue.producers[item.producer]
     rating = views.rating(item.ocop)
     data: dict[str, Any] = {
@@ -85,6 +96,10 @@ def product(views: Views, item: Product, canonical: str, images: list[str]) -> M
         data["description"] = views.text(item.summary).text
     if images:
         data["image"] = images
+    if digital_link:
+        data["hasGS1DigitalLink"] = digital_link
+    if lot is not None:
+        data["productionDate"] = lot.produced.isoformat()
     if item.gtin:
         data["gtin14"] = item.gtin
         shown = gtins.display(item.gtin)

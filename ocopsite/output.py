@@ -46,6 +46,8 @@ class Staging:
         (self.root / MARKER).write_text(
             "This folder is the output of ocopsite; it is replaced by each build.\n"
         )
+        # GitHub Pages hides folders starting with "." (such as .well-known) unless this exists.
+        (self.root / ".nojekyll").write_bytes(b"")
         self.files = 0
 
     def path(self, rel: str) -> Path:

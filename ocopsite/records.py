@@ -35,7 +35,7 @@ from .model import (
     TraceEvent,
 )
 from .provinces import provinces, successor_of_former
-from .source import LineDict
+from .source import LineDict, LineList
 
 #: The day the two-level local government began and districts stopped granting ratings.
 TWO_LEVEL_GOVERNMENT = dt.date(2025, 7, 1)
@@ -199,20 +199,20 @@ def lot_code(value: Any, ctx: s.Ctx) -> Any:
     return code
 
 
-def _finish_event_list(events: tuple[TraceEvent, ...], ctx: s.Ctx) -> Any:
-    for before, after in itertools.pairwise(events):
+def events(value: Any, ctx: s.Ctx) -> Any:
+    """Traceability events, each dated no earlier than the one before it."""
+    checked = s.list_of(EVENT)(value, ctx)
+    if checked is s.INVALID:
+        return s.INVALID
+    for index, (before, after) in enumerate(itertools.pairwise(checked), start=1):
         if after.date < before.date:
-            return ctx.error(
-                f"events are out of order: {after.date.isoformat()} comes after "
-                f"{before.date.isoformat()}",
+            line = value.item_line(index) if isinstance(value, LineList) else None
+            return ctx.child(index, line).error(
+                f"dated {after.date.isoformat()}, before the event above it "
+                f"({before.date.isoformat()})",
                 "list traceability events from the earliest to the latest",
             )
-    return events
-
-
-def events(value: Any, ctx: s.Ctx) -> Any:
-    checked = s.list_of(EVENT)(value, ctx)
-    return s.INVALID if checked is s.INVALID else _finish_event_list(checked, ctx)
+    return checked
 
 
 EVENT = s.Record(

@@ -9,76 +9,26 @@ and hreflang URLs, Open Graph, the UI strings).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import gtin as gtins
-from . import jsonld
+from . import jsonld, trace
 from .catalogue import Catalogue
 from .facets import facet_index, facet_label
 from .i18n import Strings
 from .images import Rendition
 from .markup import render_markdown
-from .model import NewsItem, Product
+from .model import Lot, NewsItem, Product
+from .pages import PageSpec, paginate
 from .urls import FACETS, Route, Urls
 from .views import Views
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
-
-DataBuilder = Callable[[Views], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    """One page of the site, in every language."""
-
-    route: Route
-    template: str
-    data: DataBuilder
-    title: Callable[[Views], str]
-    description: Callable[[Views], str] | None = None
-    in_sitemap: bool = True
-    og_type: str = "website"
-    image: Callable[[Views], str | None] | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Pagination:
-    page: int
-    pages: int
-    previous: str | None
-    next: str | None
-    links: tuple[tuple[int, str], ...]
-
-
-def _paginate(
-    route: Route, items: Sequence[Any], per_page: int
-) -> list[tuple[Route, Sequence[Any], Callable[[Views], Pagination]]]:
-    pages = max(1, math.ceil(len(items) / per_page))
-    result = []
-    for number in range(1, pages + 1):
-
-        def pagination(views: Views, number: int = number) -> Pagination:
-            def link(n: int) -> str:
-                return views.href(route.with_page(n))
-
-            return Pagination(
-                page=number,
-                pages=pages,
-                previous=link(number - 1) if number > 1 else None,
-                next=link(number + 1) if number < pages else None,
-                links=tuple((n, link(n)) for n in range(1, pages + 1)),
-            )
-
-        chunk = items[(number - 1) * per_page : number * per_page]
-        result.append((route.with_page(number), chunk, pagination))
-    return result
 
 
 def _ranked(products: Sequence[Product], views: Views) -> list[Product]:
@@ -104,7 +54,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
         route: Route, items: Sequence[Product], heading: Callable[[Views], str]
     ) -> None:
         ordered_slugs = [p.slug for p in items]
-        for page_route, _, pagination in _paginate(route, ordered_slugs, per_page):
+        for page_route, _, pagination in paginate(route, ordered_slugs, per_page):
             number = page_route.page
 
             def data(
@@ -143,6 +93,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     product_listing(Route("products"), catalogue.products, lambda v: v.t("nav.products"))
     for product in catalogue.products:
         specs.append(_product_page(catalogue, product))
+    specs.extend(trace.trace_pages(catalogue, product_jsonld))
     specs.append(
         PageSpec(
             Route("producers"),
@@ -189,7 +140,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
                     f"{v.t(f'facet.{f}')}: {facet_label(f, val, catalogue, v.t)}"
                 ),
             )
-    for page_route, chunk, pagination in _paginate(Route("news_index"), catalogue.news, per_page):
+    for page_route, chunk, pagination in paginate(Route("news_index"), catalogue.news, per_page):
         specs.append(
             PageSpec(
                 page_route,
@@ -257,13 +208,20 @@ def _news_item(v: Views, item: NewsItem) -> dict[str, Any]:
     }
 
 
+def product_jsonld(v: Views, product: Product, lot: Lot | None = None) -> Markup:
+    """The schema.org JSON-LD of a product (or of one of its lots) in the language of ``v``."""
+    name = v.text(product.name)
+    images = [v.urls.absolute_from_href(v.picture(p, name, "").src) for p in product.photos]
+    canonical = v.urls.absolute(Route("product", product.slug), v.lang)
+    digital_link = v.urls.qr_uri(Route("gtin", product.gtin)) if product.gtin else None
+    return jsonld.product(v, product, canonical, images, digital_link, lot)
+
+
 def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
     def data(v: Views) -> dict[str, Any]:
         producer = catalogue.producers[product.producer]
         name = v.text(product.name)
         pictures = [v.picture(p, name, "(min-width: 48rem) 44rem, 100vw") for p in product.photos]
-        canonical = v.urls.absolute(Route("product", product.slug), v.lang)
-        images = [v.urls.absolute_from_href(p.src) for p in pictures]
         return {
             "name": name,
             "summary": v.maybe_text(product.summary),
@@ -282,7 +240,9 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
             "net_content": product.net_content,
             "shelf_life": v.maybe_text(product.shelf_life),
             "tags": product.tags,
-            "jsonld": jsonld.product(v, product, canonical, images),
+            "jsonld": product_jsonld(v, product),
+            "verdict": trace.verdict(v, product),
+            **trace.product_trace(v, product),
         }
 
     def description(v: Views) -> str:
@@ -368,6 +328,8 @@ class Renderer:
                 "og_type": spec.og_type,
                 "og_locale": OG_LOCALES.get(lang, lang),
                 "og_image": self.urls.absolute_from_href(image) if image else None,
+                "autolang": bool(spec.meta.get("autolang")),
+                "noindex": bool(spec.meta.get("noindex")),
             },
             **spec.data(v),
         }

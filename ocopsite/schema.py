@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,7 @@ def string(value: Any, ctx: Ctx) -> Any:
     """A non-empty text. Numbers are accepted as text for codes such as decision numbers."""
     if isinstance(value, bool) or value is None or isinstance(value, Mapping | list):
         return ctx.error(f"expected text, got {describe(value)}")
-    text = str(value).strip()
+    text = unicodedata.normalize("NFC", str(value).strip())
     if not text:
         return ctx.error("must not be empty")
     return text

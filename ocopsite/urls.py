@@ -25,6 +25,16 @@ _PATTERNS: dict[str, str] = {
     "news_index": "news/",
     "news": "news/{key}/",
     "search": "search/",
+    # GS1 Digital Link paths (key: GTIN-14, value: lot code); the QR codes point here.
+    "gtin": "01/{key}/",
+    "lot": "01/{key}/10/{value}/",
+    # Lots of products without a GTIN (key: product slug).
+    "slug_lot": "products/{key}/lots/{value}/",
+    # Printable A4 label sheets.
+    "gtin_label": "01/{key}/label/",
+    "lot_label": "01/{key}/10/{value}/label/",
+    "product_label": "products/{key}/label/",
+    "slug_lot_label": "products/{key}/lots/{value}/label/",
     "not_found": "404.html",
     "feed": "feed.xml",
 }
@@ -95,6 +105,24 @@ class Urls:
         """An absolute URL for a root-relative ``href`` made by this class."""
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}{href}"
+
+    def file_in(self, route: Route, name: str) -> tuple[str, str]:
+        """A language-neutral file stored beside a page (its QR code, a lab report).
+
+        Returns (href, output path); the file lives in the default language's folder.
+        """
+        rel = self.path(route, self.languages[0]) + quote(name)
+        return self.base_path + rel, rel
+
+    def qr_uri(self, route: Route) -> str:
+        """What a label's QR code encodes: the GS1 Digital Link URI, without language.
+
+        GTIN and lot pages get ``<base>/01/<GTIN-14>[/10/<lot>]`` with no trailing
+        slash (the host redirects to the folder); other pages their absolute URL.
+        """
+        if route.kind in ("gtin", "lot"):
+            return self.base_url + self.path(route, self.languages[0]).rstrip("/")
+        return self.absolute(route, self.languages[0])
 
     def sitemap(self) -> str:
         return self.base_url + "sitemap.xml"

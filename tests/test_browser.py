@@ -108,3 +108,98 @@ def test_browse_pages_and_404_work(browser, served: str) -> None:  # type: ignor
     response = page.goto(served + "no-such-page/")
     assert response is not None and response.status == 404
     page.close()
+
+
+# --- pages reached by scanning a label -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scanned_lot_uri(bilingual_site: BuiltSite, served: str) -> str:
+    """The URI decoded from lot TH2512B's QR code, pointed at the local server."""
+    import zxingcpp
+    from PIL import Image
+
+    with Image.open(bilingual_site.out / "01/09520000001018/10/TH2512B/qr.png") as img:
+        (code,) = zxingcpp.read_barcodes(img)
+    assert code.text == "https://example.org/ocop/01/09520000001018/10/TH2512B"
+    return served + code.text.removeprefix("https://example.org/ocop/")
+
+
+def _in_first_screen(locator, height: int = 844) -> bool:  # type: ignore[no-untyped-def]
+    box = locator.bounding_box()
+    return box is not None and locator.is_visible() and box["y"] + box["height"] <= height
+
+
+def test_scanned_lot_shows_verdict_and_lot_code_in_first_screen(
+    browser, scanned_lot_uri: str
+) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    page = context.new_page()
+    problems = _watch_console(page)
+    page.goto(scanned_lot_uri)
+    assert page.url == scanned_lot_uri + "/"  # the static host's redirect to the folder
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert _in_first_screen(page.locator(".recall"))
+    assert "Lô TH2512B đã bị thu hồi" in page.locator(".recall").inner_text()
+    assert _in_first_screen(page.locator(".verdict"))
+    assert _in_first_screen(page.get_by_text("Lô TH2512B", exact=True))
+    assert _in_first_screen(page.get_by_role("img", name="5 trên 5 sao"))
+    assert problems == []
+    context.close()
+
+
+def test_english_preferring_browser_gets_english(browser, scanned_lot_uri: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    page.goto(scanned_lot_uri)
+    page.wait_for_url("**/ocop/en/01/09520000001018/10/TH2512B/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Lot TH2512B has been recalled" in page.locator(".recall").inner_text()
+    assert _in_first_screen(page.locator(".verdict"))
+    # a reader who then picks Vietnamese is not switched back
+    page.get_by_role("link", name="Tiếng Việt").click()
+    page.wait_for_url(scanned_lot_uri + "/")
+    page.goto(scanned_lot_uri)
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    context.close()
+
+
+def test_scanned_lot_works_without_javascript(browser, scanned_lot_uri: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-US", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(scanned_lot_uri)
+    assert page.locator("html").get_attribute("lang") == "vi"  # no script, no switch
+    assert _in_first_screen(page.locator(".verdict"))
+    assert _in_first_screen(page.get_by_text("Lô TH2512B", exact=True))
+    assert page.get_by_role("link", name="English").is_visible()
+    assert "Thông tin tính đến ngày 22/11/2026" in page.locator(".asof").inner_text()
+    context.close()
+
+
+def test_verdict_turns_expired_when_the_readers_date_has_passed(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """Built on 2026-11-22 with the rating valid until 2026-12-20; read on 2027-01-05."""
+    import datetime as dt
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    page = context.new_page()
+    page.clock.set_fixed_time(dt.datetime(2027, 1, 5, 9, 0))
+    page.goto(served + "01/09520000001018/10/TH2510A/")
+    verdict = page.locator(".verdict")
+    assert "đã hết hạn ngày 20/12/2026" in verdict.inner_text()
+    assert verdict.get_attribute("class") == "verdict verdict-expired"
+    assert verdict.get_attribute("role") == "alert"
+    rating_status = page.locator(".scan .st")
+    assert rating_status.inner_text() == "Đã hết hạn"
+    assert "Đã kiểm tra lại theo ngày hôm nay" in page.locator(".asof").first.inner_text()
+    context.close()
+
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.clock.set_fixed_time(dt.datetime(2026, 11, 23, 9, 0))
+    page.goto(served + "01/09520000001018/10/TH2510A/")
+    assert "sắp hết hạn" in page.locator(".verdict").inner_text()
+    assert "kiểm tra lại" not in page.locator(".asof").first.inner_text()
+    context.close()

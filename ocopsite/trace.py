@@ -1,0 +1,389 @@
+"""Traceability: the pages a label's QR code leads to, and the files that go with them.
+
+A product with a GTIN gets a page at its GS1 Digital Link path ``/01/<GTIN-14>/``
+and each of its lots one at ``/01/<GTIN-14>/10/<lot>/``; a product without one
+gets lot pages under its product page. Every product and lot has an SVG and a
+PNG QR code, a printable A4 label sheet (HTML, and a 300 dpi PNG), and every
+GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import cache, labels, qr
+from .catalogue import Catalogue
+from .model import Lot, Product
+from .pages import PageSpec
+from .status import validity
+from .urls import Route, Urls
+from .views import CertificationView, DateView, Localized, Views
+
+GS1_VOC = "https://gs1.org/voc/"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One sentence that says whether the product may carry its OCOP rating today.
+
+    ``until`` (ISO date) and the prepared ``expiring``/``expired`` sentences let
+    the page's script re-check the verdict against the reader's own date.
+    """
+
+    state: str
+    text: str
+    until: str | None
+    expiring: str
+    expired: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    date: DateView
+    step: Localized
+    place: Localized | None
+    actor: Localized | None
+    note: Localized | None
+
+
+@dataclass(frozen=True)
+class LabTestView:
+    lab: str
+    report: str
+    date: DateView
+    result: Localized
+    document: str | None  # href
+
+
+@dataclass(frozen=True)
+class LotLink:
+    code: str
+    url: str
+    produced: DateView
+    recalled: bool
+
+
+def product_route(product: Product) -> Route:
+    """The page a product's own QR code leads to."""
+    return Route("gtin", product.gtin) if product.gtin else Route("product", product.slug)
+
+
+def lot_route(product: Product, lot: Lot) -> Route:
+    if product.gtin:
+        return Route("lot", product.gtin, lot.code)
+    return Route("slug_lot", product.slug, lot.code)
+
+
+def label_route(product: Product, lot: Lot | None = None) -> Route:
+    if product.gtin:
+        return (
+            Route("lot_label", product.gtin, lot.code) if lot else Route("gtin_label", product.gtin)
+        )
+    return (
+        Route("slug_lot_label", product.slug, lot.code)
+        if lot
+        else Route("product_label", product.slug)
+    )
+
+
+def verdict(v: Views, product: Product) -> Verdict:
+    rating = product.ocop
+    state = v.rating_validity(rating)
+
+    def sentence(name: str) -> str:
+        return v.t(
+            f"verdict.{name}",
+            stars=rating.stars,
+            date=v.date(rating.expires).text,
+            issued=v.date(rating.issued).text,
+        )
+
+    return Verdict(
+        state=state.state,
+        text=sentence(state.state),
+        until=rating.expires.isoformat() if state.in_force else None,
+        expiring=sentence("expiring"),
+        expired=sentence("expired"),
+    )
+
+
+def _qr_links(v: Views, route: Route, label: Route) -> dict[str, str]:
+    return {
+        "uri": v.urls.qr_uri(route),
+        "svg": v.urls.file_in(route, "qr.svg")[0],
+        "png": v.urls.file_in(route, "qr.png")[0],
+        "sheet": v.href(label),
+        "sheet_png": v.urls.file_in(label, "label.png")[0],
+    }
+
+
+def head(v: Views, catalogue: Catalogue, product: Product) -> dict[str, Any]:
+    """What a scanned page shows first: name, photo, stars, verdict, certificates now."""
+    name = v.text(product.name)
+    producer = catalogue.producers[product.producer]
+    return {
+        "certs_now": [
+            v.certification(c) for c in (*product.certifications, *producer.certifications)
+        ],
+        "name": name,
+        "thumb": v.picture(product.photos[0], name, "6rem") if product.photos else None,
+        "rating": v.rating(product.ocop),
+        "verdict": verdict(v, product),
+        "product_url": v.href(Route("product", product.slug)),
+    }
+
+
+def product_trace(v: Views, product: Product) -> dict[str, Any]:
+    """The traceability parts of a product page: its lots and QR downloads."""
+    return {
+        "lots": [
+            LotLink(
+                lot.code,
+                v.href(lot_route(product, lot)),
+                v.date(lot.produced),
+                lot.recalled is not None,
+            )
+            for lot in product.lots
+        ],
+        "qr": _qr_links(v, product_route(product), label_route(product)),
+        "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,
+    }
+
+
+def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dict[str, Any]:
+    producer = catalogue.producers[product.producer]
+    route = lot_route(product, lot)
+    valid_then: list[CertificationView] = [
+        v.certification(cert)
+        for cert in (*product.certifications, *producer.certifications)
+        if cert.issued <= lot.produced and (cert.expires is None or lot.produced <= cert.expires)
+    ]
+    return {
+        **head(v, catalogue, product),
+        "lot": {
+            "code": lot.code,
+            "produced": v.date(lot.produced),
+            "expires": v.date(lot.expires),
+            "status": v.status(validity("active", lot.produced, lot.expires, v.as_of)),
+            "quantity": lot.quantity,
+            "area": v.maybe_text(lot.area),
+            "map_url": (
+                f"https://www.openstreetmap.org/?mlat={lot.coordinates.lat}&mlon={lot.coordinates.lon}"
+                if lot.coordinates
+                else None
+            ),
+        },
+        "recall": (
+            {"date": v.date(lot.recalled.date), "reason": v.text(lot.recalled.reason)}
+            if lot.recalled
+            else None
+        ),
+        "events": [
+            EventView(
+                v.date(e.date),
+                v.text(e.step),
+                v.maybe_text(e.place),
+                v.maybe_text(e.actor),
+                v.maybe_text(e.note),
+            )
+            for e in lot.events
+        ],
+        "lab_tests": [
+            LabTestView(
+                t.lab,
+                t.report,
+                v.date(t.date),
+                v.text(t.result),
+                v.urls.file_in(route, t.document.name)[0] if t.document else None,
+            )
+            for t in lot.lab_tests
+        ],
+        "valid_then": valid_then,
+        "producer": v.producer_card(producer),
+        "channels": v.channels(product),
+        "qr": _qr_links(v, route, label_route(product, lot)),
+    }
+
+
+def _gtin_data(v: Views, catalogue: Catalogue, product: Product) -> dict[str, Any]:
+    producer = catalogue.producers[product.producer]
+    return {
+        **head(v, catalogue, product),
+        **product_trace(v, product),
+        "certifications": [
+            v.certification(c) for c in (*product.certifications, *producer.certifications)
+        ],
+        "producer": v.producer_card(producer),
+        "channels": v.channels(product),
+    }
+
+
+def _label_data(v: Views, product: Product, route: Route, lot: Lot | None) -> dict[str, Any]:
+    return {
+        "name": v.text(product.name),
+        "rating": v.rating(product.ocop),
+        "lot": lot.code if lot else None,
+        "qr_svg": v.urls.file_in(route, "qr.svg")[0],
+        "qr_uri": v.urls.qr_uri(route),
+        "count": labels.COLUMNS * labels.ROWS,
+    }
+
+
+def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
+    """The GTIN, lot and label pages of every product, in every language."""
+    specs: list[PageSpec] = []
+    for product in catalogue.products:
+
+        def name(v: Views, p: Product = product) -> str:
+            return v.text(p.name).text
+
+        if product.gtin:
+            specs.append(
+                PageSpec(
+                    Route("gtin", product.gtin),
+                    "gtin.html",
+                    lambda v, p=product: {**_gtin_data(v, catalogue, p), "jsonld": jsonld(v, p)},
+                    name,
+                    og_type="product",
+                    meta={"autolang": True},
+                )
+            )
+        for lot in product.lots:
+            specs.append(
+                PageSpec(
+                    lot_route(product, lot),
+                    "lot.html",
+                    lambda v, p=product, lo=lot: {
+                        **_lot_data(v, catalogue, p, lo),
+                        "jsonld": jsonld(v, p, lo),
+                    },
+                    lambda v, p=product, lo=lot: (
+                        f"{v.text(p.name).text} · {v.t('lot.code')} {lo.code}"
+                    ),
+                    og_type="product",
+                    meta={"autolang": True},
+                )
+            )
+        for lot in (None, *product.lots):
+            page_route = product_route(product) if lot is None else lot_route(product, lot)
+            specs.append(
+                PageSpec(
+                    label_route(product, lot),
+                    "label.html",
+                    lambda v, p=product, r=page_route, lo=lot: _label_data(v, p, r, lo),
+                    lambda v, p=product: f"{v.t('label.title')}: {v.text(p.name).text}",
+                    in_sitemap=False,
+                    meta={"noindex": True},
+                )
+            )
+    return specs
+
+
+def trace_files(
+    catalogue: Catalogue, urls: Urls, cache_dir: Path | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """QR codes, label sheets, lab documents, linksets and the resolver description.
+
+    Label sheets, the slowest of these to draw, are kept in ``cache_dir``.
+    """
+    default = catalogue.config.default_language
+    for product in catalogue.products:
+        name = product.name.get(default) or product.name.first()
+        targets = [(product_route(product), label_route(product), None)] + [
+            (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
+        ]
+        for route, label, lot in targets:
+            code = qr.make(urls.qr_uri(route))
+            yield urls.file_in(route, "qr.svg")[1], code.svg
+            yield urls.file_in(route, "qr.png")[1], code.png
+            sheet = labels.Label(code.uri, name, product.ocop.stars, lot.code if lot else None)
+            entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
+            yield (
+                urls.file_in(label, "label.png")[1],
+                cache.cached_bytes(cache_dir, entry, lambda s=sheet: labels.sheet_png(s)),
+            )
+            for test in lot.lab_tests if lot else ():
+                if test.document:
+                    yield (
+                        urls.file_in(route, test.document.name)[1],
+                        test.document.path.read_bytes(),
+                    )
+        if product.gtin:
+            yield (
+                urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
+                linkset(catalogue, urls, product),
+            )
+    yield ".well-known/gs1resolver", resolver_description(catalogue, urls)
+
+
+def _link(urls: Urls, route: Route, title: str, lang: str) -> dict[str, Any]:
+    return {
+        "href": urls.absolute(route, lang),
+        "title": title,
+        "type": "text/html",
+        "hreflang": [lang],
+    }
+
+
+def linkset(catalogue: Catalogue, urls: Urls, product: Product) -> bytes:
+    """The RFC 9264 linkset of a GTIN and its lots, with GS1 Web Vocabulary link types."""
+    assert product.gtin is not None
+    languages = catalogue.config.languages
+    title = {lang: product.name.get(lang) or product.name.first() for lang in languages}
+    gtin_route = Route("gtin", product.gtin)
+    certificates = [c for c in product.certifications if c.url]
+    entries: list[dict[str, Any]] = [
+        {
+            "anchor": urls.qr_uri(gtin_route),
+            f"{GS1_VOC}defaultLink": [_link(urls, gtin_route, title[languages[0]], languages[0])],
+            f"{GS1_VOC}pip": [
+                _link(urls, Route("product", product.slug), title[lang], lang) for lang in languages
+            ],
+            f"{GS1_VOC}traceability": [
+                _link(urls, lot_route(product, lot), f"{title[lang]} · {lot.code}", lang)
+                for lot in product.lots
+                for lang in languages
+            ],
+            **(
+                {
+                    f"{GS1_VOC}certificationInfo": [
+                        {"href": c.url, "title": f"{c.scheme} {c.number}"} for c in certificates
+                    ]
+                }
+                if certificates
+                else {}
+            ),
+        }
+    ]
+    for lot in product.lots:
+        route = lot_route(product, lot)
+        entries.append(
+            {
+                "anchor": urls.qr_uri(route),
+                f"{GS1_VOC}defaultLink": [
+                    _link(urls, route, f"{title[languages[0]]} · {lot.code}", languages[0])
+                ],
+                f"{GS1_VOC}traceability": [
+                    _link(urls, route, f"{title[lang]} · {lot.code}", lang) for lang in languages
+                ],
+            }
+        )
+    entries = [{k: v for k, v in e.items() if v} for e in entries]
+    return (json.dumps({"linkset": entries}, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def resolver_description(catalogue: Catalogue, urls: Urls) -> bytes:
+    """The ``/.well-known/gs1resolver`` document of a static (non-resolving) site."""
+    title = catalogue.config.title
+    data = {
+        "name": title.get(catalogue.config.default_language) or title.first(),
+        "resolverRoot": urls.base_url.rstrip("/"),
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+    }
+    return (json.dumps(data, indent=1) + "\n").encode()

@@ -1,0 +1,163 @@
+"""Traceability: GS1 Digital Link pages, QR codes that scan, label sheets, linksets."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from conftest import BuiltSite
+from PIL import Image
+from sitekit import serve_folder
+
+from ocopsite import labels, qr
+
+BASE = "https://example.org/ocop/"
+
+
+def qr_pngs(out: Path) -> list[Path]:
+    return sorted(out.rglob("qr.png"))
+
+
+def decode(path: Path) -> list[str]:
+    with Image.open(path) as img:
+        return [r.text for r in zxingcpp.read_barcodes(img)]
+
+
+def test_gs1_digital_link_pages_exist(bilingual_site: BuiltSite) -> None:
+    out = bilingual_site.out
+    for rel in (
+        "01/09520000001018/index.html",
+        "01/09520000001018/10/TH2510A/index.html",
+        "01/09520000001018/10/TH2512B/index.html",
+        "en/01/09520000001018/10/TH2510A/index.html",
+        "01/09520000001049/10/VD2507/index.html",
+    ):
+        assert (out / rel).is_file(), rel
+
+
+@pytest.fixture(scope="module")
+def served_root(
+    bilingual_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("root")
+    shutil.copytree(bilingual_site.out, root / "ocop")
+    with serve_folder(root) as url:
+        yield url
+
+
+def test_every_qr_code_decodes_to_its_page(bilingual_site: BuiltSite, served_root: str) -> None:
+    """Decode every QR PNG; the URI is the page's canonical address and resolves to it."""
+    out = bilingual_site.out
+    codes = qr_pngs(out)
+    assert len(codes) == 4 + 3  # one per product and one per lot
+    for png in codes:
+        folder = png.parent.relative_to(out).as_posix() + "/"
+        (uri,) = decode(png)
+        expected = BASE + (folder.rstrip("/") if folder.startswith("01/") else folder)
+        assert uri == expected, png
+        # "python -m http.server" redirects /01/x to /01/x/, as most static hosts do
+        local = served_root + uri.removeprefix("https://example.org/")
+        with urllib.request.urlopen(local, timeout=10) as response:
+            assert response.status == 200
+            assert response.url == local + ("/" if not local.endswith("/") else "")
+            html = response.read().decode()
+        assert f'<link rel="canonical" href="{BASE}{folder}">' in html
+        assert f'<img src="/ocop/{folder}qr.svg"' in html
+
+
+def test_qr_codes_use_error_correction_m_or_better_and_small_versions(
+    bilingual_site: BuiltSite,
+) -> None:
+    uri = BASE + "01/09520000001018/10/TH2512B"
+    code = qr.make(uri)
+    assert code.error in ("M", "Q", "H")
+    assert code.version <= 5
+    assert (bilingual_site.out / "01/09520000001018/10/TH2512B/qr.svg").read_bytes() == code.svg
+    assert b'viewBox="0 0 ' in code.svg
+
+
+def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:
+    sheets = sorted(bilingual_site.out.rglob("label.png"))
+    assert len(sheets) == 4 + 3
+    for sheet in sheets:
+        with Image.open(sheet) as img:
+            assert img.size == (2480, 3508) and round(img.info["dpi"][0]) == 300
+        decoded = decode(sheet)
+        page = sheet.parent.parent.relative_to(bilingual_site.out).as_posix()
+        expected = BASE + page if page.startswith("01/") else BASE + page + "/"
+        assert decoded == [expected] * (labels.COLUMNS * labels.ROWS), sheet
+
+
+def test_label_html_sheet_is_printable(bilingual_site: BuiltSite) -> None:
+    html = bilingual_site.page("01/09520000001018/10/TH2510A/label/")
+    assert "@page{size:A4;margin:0}" in html
+    assert html.count('<div class="label">') == 21
+    assert "Lô/Lot: TH2510A" in html and "Quét để kiểm tra<br>Scan to verify" in html
+    assert '<meta name="robots" content="noindex">' in html
+
+
+def test_lot_page_contents(bilingual_site: BuiltSite) -> None:
+    html = bilingual_site.page("en/01/09520000001018/10/TH2512B/")
+    assert html.index('class="recall" role="alert"') < html.index("<h1>")
+    assert "Lot TH2512B has been recalled since 10 Jan 2026" in html and "Packaging fault" in html
+    # built on 2026-11-22, less than 90 days before the rating's end
+    assert 'class="verdict verdict-expiring" data-until="2026-12-20"' in html
+    lot = bilingual_site.page("en/01/09520000001018/10/TH2510A/")
+    assert lot.index("Harvest") < lot.index("Packing")  # timeline order
+    then = lot[lot.index("Certifications valid on the production date") :]
+    assert "HACCP-OLD" not in then  # expired before the production date
+    assert "VG-1" in then and "ISO-1" in then  # the product's VietGAP, the producer's ISO 22000
+    assert '<a href="/ocop/products/mien-dong/">Full product information' in lot.replace(
+        "/ocop/en/products", "/ocop/products"
+    )
+    data = json.loads(re.search(r'application/ld\+json">(.*?)</script>', lot).group(1))  # type: ignore[union-attr]
+    assert data["hasGS1DigitalLink"] == BASE + "01/09520000001018"
+    assert data["productionDate"] == "2025-10-15"
+
+
+def test_expired_rating_lot_says_so(bilingual_site: BuiltSite) -> None:
+    html = bilingual_site.page("01/09520000001049/10/VD2507/")
+    assert 'class="verdict verdict-expired"' in html and 'role="alert"' in html
+    assert "đã hết hạn ngày 15/09/2025" in html
+
+
+def test_lab_documents_are_copied(sample_site: BuiltSite) -> None:
+    lot = sample_site.page("01/09520000001018/10/TH2510A/")
+    assert 'href="/01/09520000001018/10/TH2510A/kiem-nghiem-th2510a.pdf"' in lot
+    pdf = sample_site.out / "01/09520000001018/10/TH2510A/kiem-nghiem-th2510a.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_product_page_links_to_qr_downloads(bilingual_site: BuiltSite) -> None:
+    html = bilingual_site.page("products/mien-dong/")
+    for href in (
+        "01/09520000001018/qr.svg",
+        "01/09520000001018/qr.png",
+        "01/09520000001018/label/",
+        "01/09520000001018/label/label.png",
+        "01/09520000001018/10/TH2510A/",
+    ):
+        assert f'href="/ocop/{href}"' in html, href
+    no_gtin = bilingual_site.page("products/mang-kho/")
+    assert 'href="/ocop/products/mang-kho/qr.svg"' in no_gtin
+    assert (bilingual_site.out / "products/mang-kho/qr.png").is_file()
+
+
+def test_linkset_and_resolver_description(bilingual_site: BuiltSite) -> None:
+    data = json.loads((bilingual_site.out / "01/09520000001018/linkset.json").read_text())
+    first = data["linkset"][0]
+    assert first["anchor"] == BASE + "01/09520000001018"
+    assert first["https://gs1.org/voc/pip"][1]["href"] == BASE + "en/products/mien-dong/"
+    traces = {link["href"] for link in first["https://gs1.org/voc/traceability"]}
+    assert BASE + "01/09520000001018/10/TH2510A/" in traces
+    assert data["linkset"][1]["anchor"] == BASE + "01/09520000001018/10/TH2510A"
+    resolver = json.loads((bilingual_site.out / ".well-known/gs1resolver").read_text())
+    assert resolver["resolverRoot"] == "https://example.org/ocop"
+    assert resolver["supportedPrimaryKeys"] == ["01"]
+    assert resolver["linkTypeDefaultCanBeLinkset"] is False

@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
-from . import feeds, images, trace
+from . import feeds, images, search, trace
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -168,10 +168,22 @@ def build(
 
     staging = Staging(out) if write else None
     try:
-        with _stage(result, "render"):
+        # The index comes before the pages, which name its content-hashed file.
+        with _stage(result, "search"):
             renderer = Renderer(
                 catalogue, environment(theme), ready.strings, urls, renditions, assets
             )
+            indexes: dict[str, tuple[str, bytes]] = {}
+            for lang, views in renderer.views.items():
+                data = search.encode(search.build_index(catalogue, views))
+                indexes[lang] = (search.file_name(lang, data), data)
+            renderer.search_index = {
+                lang: urls.search_file(name)[0] for lang, (name, _) in indexes.items()
+            }
+            if staging is not None:
+                for name, data in indexes.values():
+                    staging.write_bytes(urls.search_file(name)[1], data)
+        with _stage(result, "render"):
             result.pages = _render_all(renderer, specs, staging, diagnostics, theme, progress)
             _fail_if(diagnostics, strict)
         with _stage(result, "assets"):
@@ -180,6 +192,7 @@ def build(
                     staging.write_bytes(urls.asset_output(assets[name]), data)
                 _write_images(photos, renditions, staging, cache_dir / "images", diagnostics)
                 _fail_if(diagnostics, strict)
+                _write_thumbnails(catalogue, renditions, urls, staging)
                 for rel, data in trace.trace_files(catalogue, urls, cache_dir / "labels"):
                     staging.write_bytes(rel, data)
         with _stage(result, "feeds"):
@@ -234,6 +247,17 @@ def _render_all(
             if progress is not None:
                 progress(done, total)
     return done
+
+
+def _write_thumbnails(
+    catalogue: Catalogue, renditions: dict[str, images.Rendition], urls: Urls, staging: Staging
+) -> None:
+    """Each product's smallest JPEG at a path the search script derives from the slug."""
+    for product in catalogue.products:
+        if product.photos:
+            variant = renditions[product.photos[0].file.path.as_posix()].smallest
+            rel = urls.file_in(Route("product", product.slug), "thumb.jpg")[1]
+            staging.write_bytes(rel, staging.path(urls.media_output(variant.name)).read_bytes())
 
 
 def _write_images(

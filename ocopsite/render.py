@@ -278,8 +278,11 @@ class Renderer:
         urls: Urls,
         renditions: dict[str, Rendition],
         assets: dict[str, str],
+        search_index: dict[str, str] | None = None,
     ) -> None:
         self.catalogue = catalogue
+        #: Each language's search index URL; set once the index is built from ``views``.
+        self.search_index = search_index or {}
         self.env = env
         self.urls = urls
         self.assets = assets
@@ -311,6 +314,11 @@ class Renderer:
                 for name in ("home", "products", "producers", "browse", "news_index", "search")
             },
             "feed_url": v.href(Route("feed")),
+            "search": {
+                "index": self.search_index[lang],
+                "root": self.urls.base_path,
+                "prefix": self.urls.path(Route("home"), lang),
+            },
             "asset": lambda name: self.urls.asset(self.assets[name]),
             "page": {
                 "route": spec.route,

@@ -101,6 +101,10 @@ class Urls:
     def media_output(self, name: str) -> str:
         return f"media/{name}"
 
+    def search_file(self, name: str) -> tuple[str, str]:
+        """(href, output path) of a search index file."""
+        return f"{self.base_path}search/{name}", f"search/{name}"
+
     def absolute_from_href(self, href: str) -> str:
         """An absolute URL for a root-relative ``href`` made by this class."""
         parts = urlsplit(self.base_url)

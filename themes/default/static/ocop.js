@@ -2,7 +2,8 @@
  * 1. A page outlives its build: re-check each validity date against the reader's
  *    own date, so a rating that has expired since the build says so.
  * 2. On pages reached by scanning a QR code (no language in the URL), switch to
- *    the reader's preferred language once; a language link clicked is remembered. */
+ *    the reader's preferred language once; a language link clicked is remembered.
+ * 3. Load the search script and index when the search box is first focused. */
 (function () {
   var doc = document.documentElement, data = doc.dataset, KEY = "ocop-lang";
   var now = new Date();
@@ -26,6 +27,20 @@
   if (changed) document.querySelectorAll(".asof").forEach(function (el) {
     el.textContent += " " + data.rechecked;
   });
+  var box = document.querySelector("form.search input[name=q]");
+  function loadSearch() {
+    if (document.getElementById("ocop-search")) return;
+    var script = document.createElement("script");
+    script.id = "ocop-search";
+    script.src = box.form.dataset.js;
+    document.head.appendChild(script);
+  }
+  if (box) {
+    /* notes meant for readers without JavaScript */
+    document.querySelectorAll(".nojs").forEach(function (el) { el.hidden = true; });
+    if (document.getElementById("search-app")) loadSearch();
+    else box.addEventListener("focus", loadSearch, { once: true });
+  }
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[hreflang]");
     if (link) try { localStorage.setItem(KEY, link.hreflang); } catch (e) {}

@@ -59,11 +59,12 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
     on other languages' indexes, so a tourist typing Vietnamese still finds it),
     slug when not derivable, producer, category, stars (negative when the rating
     is not in force), the rating's state (an index into ``status.STATES``),
-    certification and channel bitmasks, tags, photo flag.
+    a certification bitmask, channel indexes, tags, photo flag. A producer is
+    [name, province, commune, the former province its old address names or -1].
     """
     lang = views.lang
     default = catalogue.config.default_language
-    retailer_bit = {key: 1 << n for n, key in enumerate(catalogue.config.retailers)}
+    retailer_index = {key: n for n, key in enumerate(catalogue.config.retailers)}
     scheme_bit = {key: 1 << n for n, key in enumerate(CERTIFICATION_SCHEMES)}
     category_index = {key: n for n, key in enumerate(CATEGORIES)}
     producer_index = {key: n for n, key in enumerate(catalogue.producers)}
@@ -71,6 +72,8 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
     province_keys = sorted({p.province for p in catalogue.producers.values()}, key=order.index)
     province_index = {key: n for n, key in enumerate(province_keys)}
     columns: dict[str, list[Any]] = {k: [] for k in "nvsmckexhgi"}
+    # In slug order, neighbouring names share prefixes, which gzip exploits (grouping by
+    # producer was measured: 14 % larger at 16,000 products).
     for product in catalogue.products:
         facets = product_facets(catalogue, product)
         name = _text(product.name, lang)
@@ -83,7 +86,7 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
         columns["k"].append(product.ocop.stars if facets["stars"] else -product.ocop.stars)
         columns["e"].append(STATES.index(views.rating_validity(product.ocop).state))
         columns["x"].append(sum(scheme_bit[s] for s in facets["certification"]))
-        columns["h"].append(sum(retailer_bit[c] for c in facets["channel"]))
+        columns["h"].append([retailer_index[c] for c in facets["channel"]])
         columns["g"].append(",".join(product.tags))
         columns["i"].append(1 if product.photos else 0)
     return {
@@ -95,7 +98,7 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
                 _text(p.name, lang),
                 province_index[p.province],
                 p.commune,
-                p.former_address or "",
+                _former_province(p.province, p.former_address),
             ]
             for p in catalogue.producers.values()
         ],
@@ -122,6 +125,19 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
             "states": [[state, views.t(f"status.{state}")] for state in STATES],
         },
     }
+
+
+def _former_province(province: str, former_address: str | None) -> int:
+    """Which of ``province``'s former provinces a pre-2025 address names (its index), or -1.
+
+    Only that name is indexed, not the whole old address: it is what people
+    search for ("bac kan"), and it keeps the index small.
+    """
+    address = fold(former_address or "")
+    for index, former in enumerate(provinces()[province].former):
+        if fold(former.vi) in address:
+            return index
+    return -1
 
 
 def encode(index: dict[str, Any]) -> bytes:

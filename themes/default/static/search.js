@@ -24,13 +24,13 @@
     /* the producer's own address (with its pre-2025 form) ranks above the mere fact that
        its province took in former provinces, so "bac kan" puts Bắc Kạn's products first */
     var makers = ix.producers.map(function (p) {
-      var province = F.province[p[1]];
-      return { name: p[0], province: p[1], words: words(p[0]), place: words(province[1] + " " + p[2] + " " + p[3]), region: province[2].join(" ") };
+      var province = F.province[p[1]], former = p[3] < 0 ? "" : province[2][p[3]];
+      return { name: p[0], province: p[1], words: words(p[0]), place: words(province[1] + " " + p[2] + " " + former), region: province[2].join(" ") };
     });
     for (var i = 0; i < P.n.length; i++) {
       var maker = makers[P.m[i]], other = [F.category[P.c[i]][1], P.g[i], maker.region];
       F.certification.forEach(function (c, b) { if (P.x[i] & (1 << b)) other.push(c[1]); });
-      F.channel.forEach(function (c, b) { if (P.h[i] & (1 << b)) other.push(c[1]); });
+      P.h[i].forEach(function (c) { other.push(F.channel[c][1]); });
       out.push({
         name: P.n[i], slug: P.s[i] || slugify(P.v[i] || P.n[i]), maker: maker, category: P.c[i],
         stars: P.k[i], state: P.e[i], certs: P.x[i], channels: P.h[i], photo: P.i[i],
@@ -72,8 +72,8 @@
     if (facet === "stars") return product.stars > 0 ? [String(product.stars)] : [];
     if (facet === "category") return [keys[product.category]];
     if (facet === "province") return [keys[product.maker.province]];
-    var bits = facet === "certification" ? product.certs : product.channels;
-    return keys.filter(function (k, b) { return bits & (1 << b); });
+    if (facet === "channel") return product.channels.map(function (c) { return keys[c]; });
+    return keys.filter(function (k, b) { return product.certs & (1 << b); });
   };
   OcopSearch.prototype.run = function (text, filters) {
     var query = fold(text).split(NON_WORD).filter(Boolean).map(function (f, n) {

@@ -8,106 +8,147 @@
     return String(s).normalize("NFD").replace(MARKS, "").toLowerCase().replace(/đ/g, "d").replace(/\s+/g, " ").trim();
   }
   function slugify(s) { return fold(s).split(NON_WORD).filter(Boolean).join("-"); }
-  function words(text) {
-    return {
-      f: fold(text).split(NON_WORD).filter(Boolean),
-      o: String(text).normalize("NFC").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)
-    };
-  }
-  function starts(list, prefix) {
-    for (var i = 0; i < list.length; i++) if (list[i].lastIndexOf(prefix, 0) === 0) return true;
-    return false;
-  }
+  var WEIGHTS = [8, 4, 2, 1], FIELDS = WEIGHTS.length;
 
-  function prepare(ix) {
-    var P = ix.products, F = ix.facets, out = [];
-    /* the producer's own address (with its pre-2025 form) ranks above the mere fact that
-       its province took in former provinces, so "bac kan" puts Bắc Kạn's products first */
-    var makers = ix.producers.map(function (p) {
-      var province = F.province[p[1]], former = p[3] < 0 ? "" : province[2][p[3]];
-      return { name: p[0], province: p[1], words: words(p[0]), place: words(province[1] + " " + p[2] + " " + former), region: province[2].join(" ") };
-    });
-    for (var i = 0; i < P.n.length; i++) {
-      var maker = makers[P.m[i]], other = [F.category[P.c[i]][1], P.g[i], maker.region];
-      F.certification.forEach(function (c, b) { if (P.x[i] & (1 << b)) other.push(c[1]); });
-      P.h[i].forEach(function (c) { other.push(F.channel[c][1]); });
-      out.push({
-        name: P.n[i], slug: P.s[i] || slugify(P.v[i] || P.n[i]), maker: maker, category: P.c[i],
-        stars: P.k[i], state: P.e[i], certs: P.x[i], channels: P.h[i], photo: P.i[i],
-        fields: [words(P.n[i] + " " + P.v[i]), maker.words, maker.place, words(other.join(" "))]
-      });
+  /* A vocabulary: each distinct word, sorted, with the products (and field) it occurs in.
+     A query word's prefix is a range of it, found by binary search: no scan of products. */
+  function Vocabulary() { this.map = new Map(); }
+  Vocabulary.prototype.add = function (word, posting) {
+    var list = this.map.get(word);
+    if (!list) this.map.set(word, list = []);
+    if (list[list.length - 1] !== posting) list.push(posting);
+  };
+  Vocabulary.prototype.seal = function () {
+    this.words = Array.from(this.map.keys()).sort();
+    var map = this.map;
+    this.postings = this.words.map(function (w) { return map.get(w); });
+    delete this.map;
+  };
+  Vocabulary.prototype.each = function (prefix, visit) {
+    var words = this.words, lo = 0, hi = words.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (words[mid] < prefix) lo = mid + 1; else hi = mid; }
+    for (var i = lo; i < words.length && words[i].lastIndexOf(prefix, 0) === 0; i++) {
+      var list = this.postings[i];
+      for (var j = 0; j < list.length; j++) visit(list[j]);
     }
-    return out;
-  }
+  };
 
-  var WEIGHTS = [8, 4, 2, 1];
-  /* The score of a product for the query words, or -1 when a word matches nothing in it. */
-  function score(product, query) {
-    var total = 0;
-    for (var q = 0; q < query.length; q++) {
-      var word = query[q], best = -1;
-      for (var f = 0; f < 4 && best < 0; f++) {
-        if (starts(product.fields[f].f, word.f)) {
-          best = WEIGHTS[f];
-          if (word.marked && starts(product.fields[f].o, word.o)) best += WEIGHTS[f] / 2;
-        }
+  function foldedWords(text) { return fold(text).split(NON_WORD); }
+  function ownWords(text) { return String(text).normalize("NFC").toLowerCase().split(/[^\p{L}\p{N}]+/u); }
+
+  function prepare(engine, ix) {
+    var P = ix.products, F = ix.facets, n = P.n.length, cache = new Map();
+    var folded = new Vocabulary(), own = new Vocabulary(), products = [], foldedWord = new Map();
+    function foldWord(word) {
+      /* a catalogue has a few thousand distinct words: fold each once */
+      var parts = foldedWord.get(word);
+      if (!parts) foldedWord.set(word, parts = foldedWords(word).filter(Boolean));
+      return parts;
+    }
+    function index(text, id, field) {
+      /* the words of the same text (a producer, a label) are split once */
+      var words = cache.get(text);
+      if (!words) cache.set(text, words = ownWords(text).filter(Boolean));
+      var posting = id * FIELDS + field;
+      for (var w = 0; w < words.length; w++) {
+        own.add(words[w], posting);
+        var parts = foldWord(words[w]);
+        for (var k = 0; k < parts.length; k++) folded.add(parts[k], posting);
       }
-      if (best < 0) return -1;
-      total += best;
     }
-    return total;
+    var keys = engine.keys;
+    for (var i = 0; i < n; i++) {
+      var maker = ix.producers[P.m[i]], province = F.province[maker[1]];
+      var certs = keys.certification.filter(function (k, b) { return P.x[i] & (1 << b); });
+      var product = {
+        name: P.n[i], slug: P.s[i] || slugify(P.v[i] || P.n[i]), maker: maker[0], province: province[1],
+        stars: P.k[i], state: P.e[i], photo: P.i[i],
+        values: {
+          stars: P.k[i] > 0 ? [String(P.k[i])] : [], category: [keys.category[P.c[i]]],
+          province: [province[0]], certification: certs,
+          channel: P.h[i].map(function (c) { return keys.channel[c]; })
+        }
+      };
+      products.push(product);
+      index(P.n[i] + " " + P.v[i], i, 0);
+      index(maker[0], i, 1);
+      /* the producer's own address (its pre-2025 province) ranks above the mere fact that
+         its province took in former provinces, so "bac kan" puts Bắc Kạn's products first */
+      index(province[1] + " " + maker[2] + " " + (maker[3] < 0 ? "" : province[2][maker[3]]), i, 2);
+      index(F.category[P.c[i]][1], i, 3);
+      if (P.g[i]) index(P.g[i], i, 3);
+      if (province[2].length) index(province[2].join(" "), i, 3);
+      F.certification.forEach(function (c, b) { if (P.x[i] & (1 << b)) index(c[1], i, 3); });
+      P.h[i].forEach(function (c) { index(F.channel[c][1], i, 3); });
+    }
+    folded.seal();
+    own.seal();
+    var collator = new Intl.Collator(ix.lang);
+    products.map(function (p, i) { return i; })
+      .sort(function (a, b) { return collator.compare(products[a].name, products[b].name); })
+      .forEach(function (id, rank) { products[id].rank = rank; });
+    engine.folded = folded;
+    engine.own = own;
+    return products;
   }
 
   function OcopSearch(ix, base) {
     this.ix = ix;
     this.base = base;
-    this.products = prepare(ix);
     this.keys = {};
     var self = this;
     FACETS.slice(1).forEach(function (f) { self.keys[f] = ix.facets[f].map(function (v) { return v[0]; }); });
+    this.products = prepare(this, ix);
   }
-  OcopSearch.prototype.value = function (product, facet) {
-    /* the facet values of a product, as the keys used in URLs */
-    var keys = this.keys[facet];
-    if (facet === "stars") return product.stars > 0 ? [String(product.stars)] : [];
-    if (facet === "category") return [keys[product.category]];
-    if (facet === "province") return [keys[product.maker.province]];
-    if (facet === "channel") return product.channels.map(function (c) { return keys[c]; });
-    return keys.filter(function (k, b) { return product.certs & (1 << b); });
+  /* Scores of all products for one query word: the best field's weight, half again for a
+     match with the same diacritics when the word has any; 0 where the word matches nothing. */
+  OcopSearch.prototype.word = function (word) {
+    var best = new Float32Array(this.products.length), any = false;
+    this.folded.each(word.f, function (posting) {
+      var id = (posting / FIELDS) | 0, weight = WEIGHTS[posting % FIELDS];
+      if (weight > best[id]) best[id] = weight;
+      any = true;
+    });
+    if (word.marked) this.own.each(word.o, function (posting) {
+      var id = (posting / FIELDS) | 0, weight = WEIGHTS[posting % FIELDS];
+      if (weight * 1.5 > best[id]) best[id] = weight * 1.5;
+    });
+    return any ? best : null;
   };
   OcopSearch.prototype.run = function (text, filters) {
-    var query = fold(text).split(NON_WORD).filter(Boolean).map(function (f, n) {
-      var o = String(text).normalize("NFC").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)[n] || f;
+    var own = ownWords(text).filter(Boolean);
+    var query = foldedWords(text).filter(Boolean).map(function (f, n) {
+      var o = own[n] || f;
       return { f: f, o: o, marked: o !== f };
     });
-    var self = this, hits = [], counts = {}, matchedWord = query.map(function () { return false; });
+    var self = this, products = this.products, scores = null, unmatched = [], hits = [], counts = {};
+    query.forEach(function (word) {
+      var best = self.word(word);
+      if (!best) { unmatched.push(word.o); return; }
+      if (!scores) { scores = best; return; }
+      for (var i = 0; i < scores.length; i++) scores[i] = scores[i] && best[i] ? scores[i] + best[i] : 0;
+    });
     FACETS.forEach(function (f) { counts[f] = {}; });
-    this.products.forEach(function (p) {
-      query.forEach(function (w, n) {
-        if (!matchedWord[n]) for (var f = 0; f < 4; f++) if (starts(p.fields[f].f, w.f)) { matchedWord[n] = true; break; }
-      });
-      var s = query.length ? score(p, query) : 0;
-      if (s < 0) return;
-      var values = {}, failed = [];
-      FACETS.forEach(function (f) {
-        values[f] = self.value(p, f);
-        if (filters[f] && values[f].indexOf(filters[f]) < 0) failed.push(f);
-      });
-      FACETS.forEach(function (f) {
-        /* a facet's counts apply every filter but its own */
-        if (failed.length === 0 || (failed.length === 1 && failed[0] === f)) values[f].forEach(function (v) {
-          counts[f][v] = (counts[f][v] || 0) + 1;
-        });
-      });
-      if (!failed.length) hits.push({ p: p, s: s });
-    });
+    var active = FACETS.filter(function (f) { return filters[f]; });
+    if (!unmatched.length) for (var i = 0; i < products.length; i++) {
+      if (scores && !scores[i]) continue;
+      var p = products[i], failed = null, fails = 0;
+      for (var a = 0; a < active.length; a++) {
+        if (p.values[active[a]].indexOf(filters[active[a]]) < 0) { failed = active[a]; fails++; }
+      }
+      if (fails > 1) continue;
+      /* a facet's counts apply every filter but its own */
+      for (var f = 0; f < FACETS.length; f++) {
+        if (fails && failed !== FACETS[f]) continue;
+        var values = p.values[FACETS[f]], bucket = counts[FACETS[f]];
+        for (var v = 0; v < values.length; v++) bucket[values[v]] = (bucket[values[v]] || 0) + 1;
+      }
+      if (!fails) hits.push({ p: p, s: scores ? scores[i] : 0 });
+    }
     hits.sort(function (a, b) {
-      return b.s - a.s || Math.max(b.p.stars, 0) - Math.max(a.p.stars, 0) || a.p.name.localeCompare(b.p.name, self.ix.lang);
+      return b.s - a.s || Math.max(b.p.stars, 0) - Math.max(a.p.stars, 0) || a.p.rank - b.p.rank;
     });
-    return {
-      hits: hits.map(function (h) { return h.p; }), counts: counts,
-      unmatched: query.filter(function (w, n) { return !matchedWord[n]; }).map(function (w) { return w.o; })
-    };
+    return { hits: hits.map(function (h) { return h.p; }), counts: counts, unmatched: unmatched };
   };
   OcopSearch.prototype.url = function (p) {
     return this.base.root + this.base.prefix + "products/" + p.slug + "/";
@@ -173,7 +214,7 @@
       rate.appendChild(el("span", "st st-" + S.states[p.state][0], S.states[p.state][1]));
     }
     li.appendChild(rate);
-    li.appendChild(el("span", "meta", p.maker.name + " · " + engine.ix.facets.province[p.maker.province][1]));
+    li.appendChild(el("span", "meta", p.maker + " · " + p.province));
     return li;
   }
 

@@ -271,9 +271,8 @@ def generate(count: int, out: Path, photos: bool = False, seed: int = 1) -> None
         }
         if province.former and rnd.random() < 0.6:
             former = rnd.choice(province.former)
-            record["former_address"] = (
-                f"Xã {commune}, huyện {rnd.choice(SYLLABLES)} {rnd.choice(SYLLABLES)}, tỉnh {former.vi}"
-            )
+            district = f"{rnd.choice(SYLLABLES)} {rnd.choice(SYLLABLES)}"
+            record["former_address"] = f"Xã {commune}, huyện {district}, tỉnh {former.vi}"
         vi = f"{record['name']['vi']} sản xuất và kinh doanh sản phẩm OCOP tại {province.vi}."  # type: ignore[index]
         en = f"{record['name']['en']} makes and sells OCOP products in {province.en}."  # type: ignore[index]
         _write(out / "content/producers" / slug / "producer.yaml", record, vi, en)
@@ -344,7 +343,7 @@ def generate(count: int, out: Path, photos: bool = False, seed: int = 1) -> None
                 }
             )
         record["certifications"] = list({c["scheme"]: c for c in record["certifications"]}.values())  # type: ignore[attr-defined, index]
-        channels = rnd.sample(CHANNELS, rnd.randrange(1, 4)) + [f"showroom-{province_slug}"]
+        channels = [*rnd.sample(CHANNELS, rnd.randrange(1, 4)), f"showroom-{province_slug}"]
         record["retail"] = [{"channel": c} for c in channels]
         if rnd.random() < 0.6:
             gtin_counter += 1
@@ -382,8 +381,8 @@ def generate(count: int, out: Path, photos: bool = False, seed: int = 1) -> None
             _photo(folder / "photo.jpg", rnd)
             record["photos"] = ["photo.jpg"]
         vi = (
-            f"{name_vi} là sản phẩm OCOP {stars} sao của {place.vi}, được làm theo cách truyền thống "
-            f"từ nguyên liệu địa phương.\n\nBảo quản nơi khô ráo, thoáng mát."
+            f"{name_vi} là sản phẩm OCOP {stars} sao của {place.vi}, được làm theo cách "
+            f"truyền thống từ nguyên liệu địa phương.\n\nBảo quản nơi khô ráo, thoáng mát."
         )
         en = (
             f"{name_en} is a {stars}-star OCOP product from {place.en}, made the traditional way "

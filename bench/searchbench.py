@@ -70,7 +70,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
-    """Median and 95th percentile of ``runs`` queries, and the time to load and prepare the index."""
+    """Median and 95th percentile of ``runs`` queries; time to load and prepare the index."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -47,11 +47,10 @@ def index_bytes(site: Path) -> dict[str, bytes]:
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
     from ocopsite.render import Renderer
-    from ocopsite.theme import environment
 
     ready = prepare(site, BuildResult(), Diagnostics(relative_to=site))
     renderer = Renderer(
-        ready.catalogue, environment(ready.theme), ready.strings, ready.urls, {}, {}
+        ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {}
     )
     return {
         lang: search.encode(search.build_index(ready.catalogue, views))

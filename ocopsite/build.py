@@ -10,24 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-from PIL import Image
-
-from . import feeds, images, search, trace
+from . import feeds, images, parallel, search, trace, workers
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
-from .i18n import MissingString, Strings, load_strings
-from .model import BundleFile
+from .i18n import Strings, load_strings
 from .output import OutputRefused, Staging, check_output_dir
-from .render import PageSpec, Renderer, plan_pages
-from .theme import Theme, environment, find_theme
+from .render import Renderer, plan_pages
+from .theme import Theme, find_theme
 from .urls import Route, Urls
 
 Progress = Callable[[int, int], None]
@@ -98,16 +93,6 @@ def prepare(
     return Prepared(config, catalogue, theme, strings, Urls(config.base_url, config.languages))
 
 
-def _template_location(exc: BaseException, theme: Theme) -> tuple[Path, int | None]:
-    """The template file and line an error was raised from, from Jinja's rewritten traceback."""
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        return Path(exc.filename), exc.lineno
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith((".html", ".xml", ".txt")):
-            return Path(frame.filename), frame.lineno
-    return theme.template_dirs[-1], None
-
-
 def _asset_names(theme: Theme) -> dict[str, bytes]:
     """The theme's static files by their content-hashed output names, keyed by source name."""
     return (
@@ -135,20 +120,22 @@ def build(
     strict: bool = False,
     write: bool = True,
     cache_dir: Path | None = None,
+    jobs: int | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
 
+    Pages and photos are rendered by ``jobs`` processes (default: all cores).
     Encoded photos and drawn label sheets are kept in ``cache_dir`` (default
     ``site/.ocopsite-cache``), a folder that is always safe to delete. With
     ``write=False`` everything is validated and rendered in memory only (the
-    ``check`` command). Raises
-    BuildFailed with all problems, or OutputRefused before touching an output
-    folder it must not replace.
+    ``check`` command). Raises BuildFailed with all problems, or OutputRefused
+    before touching an output folder it must not replace.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()
     cache_dir = cache_dir or site / CACHE_DIR
+    jobs = jobs or parallel.default_jobs()
     diagnostics = Diagnostics(relative_to=site)
     result = BuildResult(out=out if write else None)
     if write:
@@ -171,7 +158,7 @@ def build(
         # The index comes before the pages, which name its content-hashed file.
         with _stage(result, "search"):
             renderer = Renderer(
-                catalogue, environment(theme), ready.strings, urls, renditions, assets
+                catalogue, theme, ready.strings, urls, renditions, assets
             )
             indexes: dict[str, tuple[str, bytes]] = {}
             for lang, views in renderer.views.items():
@@ -184,17 +171,37 @@ def build(
                 for name, data in indexes.values():
                     staging.write_bytes(urls.search_file(name)[1], data)
         with _stage(result, "render"):
-            result.pages = _render_all(renderer, specs, staging, diagnostics, theme, progress)
+            work = workers.RenderWork(renderer, specs, theme, staging.root if staging else None)
+            total = len(specs) * len(catalogue.config.languages)
+            for pages, problems in parallel.map_chunks(
+                workers.render_chunk, work, range(len(specs)), jobs, chunk_size=200
+            ):
+                result.pages += pages
+                _report(problems, diagnostics)
+                if progress is not None:
+                    progress(result.pages, total)
             _fail_if(diagnostics, strict)
-        with _stage(result, "assets"):
-            if staging is not None:
+        if staging is not None:
+            with _stage(result, "assets"):
                 for name, data in statics.items():
                     staging.write_bytes(urls.asset_output(assets[name]), data)
-                _write_images(photos, renditions, staging, cache_dir / "images", diagnostics)
+                assets_work = workers.AssetWork(
+                    catalogue, urls, photos, renditions, staging.root, cache_dir
+                )
+                for files, problems in parallel.map_chunks(
+                    workers.image_chunk, assets_work, list(renditions), jobs, chunk_size=8
+                ):
+                    staging.files += files
+                    _report(problems, diagnostics)
                 _fail_if(diagnostics, strict)
                 _write_thumbnails(catalogue, renditions, urls, staging)
-                for rel, data in trace.trace_files(catalogue, urls, cache_dir / "labels"):
-                    staging.write_bytes(rel, data)
+                for files, _ in parallel.map_chunks(
+                    workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
+                ):
+                    staging.files += files
+                staging.write_bytes(
+                    ".well-known/gs1resolver", trace.resolver_description(catalogue, urls)
+                )
         with _stage(result, "feeds"):
             texts = {"sitemap.xml": feeds.sitemap(specs, urls), "robots.txt": feeds.robots(urls)}
             for lang, views in renderer.views.items():
@@ -206,7 +213,7 @@ def build(
                     staging.write_text(rel, text)
         if staging is not None:
             with _stage(result, "write"):
-                result.files = staging.files
+                result.files = staging.files + result.pages
                 staging.commit()
     except BaseException:
         if staging is not None:
@@ -215,38 +222,9 @@ def build(
     return result
 
 
-def _render_all(
-    renderer: Renderer,
-    specs: list[PageSpec],
-    staging: Staging | None,
-    diagnostics: Diagnostics,
-    theme: Theme,
-    progress: Progress | None,
-) -> int:
-    languages = renderer.catalogue.config.languages
-    total = len(specs) * len(languages)
-    done = 0
-    for spec in specs:
-        for lang in languages:
-            try:
-                html = renderer.render(spec, lang)
-            except (jinja2.TemplateError, MissingString) as exc:
-                path, line = _template_location(exc, theme)
-                message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
-                diagnostics.error(
-                    diagnostics.where(path, line),
-                    f"template error: {message}",
-                    "UI strings live in the theme's i18n/<lang>.yaml"
-                    if isinstance(exc, MissingString)
-                    else None,
-                )
-                continue
-            if staging is not None:
-                staging.write_text(renderer.urls.output_path(spec.route, lang), html)
-            done += 1
-            if progress is not None:
-                progress(done, total)
-    return done
+def _report(problems: list[workers.Problem], diagnostics: Diagnostics) -> None:
+    for path, line, message, hint in problems:
+        diagnostics.error(diagnostics.where(path, line), message, hint)
 
 
 def _write_thumbnails(
@@ -258,22 +236,6 @@ def _write_thumbnails(
             variant = renditions[product.photos[0].file.path.as_posix()].smallest
             rel = urls.file_in(Route("product", product.slug), "thumb.jpg")[1]
             staging.write_bytes(rel, staging.path(urls.media_output(variant.name)).read_bytes())
-
-
-def _write_images(
-    photos: dict[str, BundleFile],
-    renditions: dict[str, images.Rendition],
-    staging: Staging,
-    cache: Path | None,
-    diagnostics: Diagnostics,
-) -> None:
-    media = staging.path("media/.keep").parent
-    for key, file in photos.items():
-        try:
-            images.write(file, renditions[key], media, cache)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            diagnostics.error(diagnostics.where(key), f"image cannot be decoded: {exc}")
-    staging.files += sum(len(r.webp) + len(r.jpeg) for r in renditions.values())
 
 
 __all__ = ["BuildFailed", "BuildResult", "OutputRefused", "build", "prepare"]

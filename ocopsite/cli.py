@@ -60,6 +60,7 @@ def run_build(
     quiet: bool,
     write: bool = True,
     verbose: bool = False,
+    jobs: int | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input."""
     progress = None
@@ -82,6 +83,7 @@ def run_build(
             build_date=build_date,
             strict=strict,
             write=write,
+            jobs=jobs,
             progress=progress,
         )
     except BuildFailed as failed:
@@ -128,6 +130,7 @@ def main(ctx: click.Context) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", is_flag=True, help="Print only problems.")
 @click.option("--verbose", "-v", is_flag=True, help="Print the time of each stage.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes [default: all cores].")
 def build_command(
     site: Path = Path("."),
     out: Path | None = None,
@@ -136,6 +139,7 @@ def build_command(
     strict: bool = False,
     quiet: bool = False,
     verbose: bool = False,
+    jobs: int | None = None,
 ) -> None:
     """Validate the records and build the site."""
     ok = run_build(
@@ -146,6 +150,7 @@ def build_command(
         strict=strict,
         quiet=quiet,
         verbose=verbose,
+        jobs=jobs,
     )
     sys.exit(0 if ok else 1)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from . import gtin as gtins
@@ -24,6 +23,7 @@ from .images import Rendition
 from .markup import render_markdown
 from .model import Lot, NewsItem, Product
 from .pages import PageSpec, paginate
+from .theme import Theme, environment
 from .urls import FACETS, Route, Urls
 from .views import Views
 
@@ -32,13 +32,21 @@ OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
 
 
 def _ranked(products: Sequence[Product], views: Views) -> list[Product]:
-    """In-force ratings first, then by stars (high first), then by name."""
+    """In-force ratings first, then by stars (high first), then by name.
 
-    def key(p: Product) -> tuple[int, int, str]:
-        in_force = views.rating_validity(p.ocop).in_force
-        return (0 if in_force else 1, -p.ocop.stars, views.text(p.name).text.casefold())
+    Every page of a listing asks for the same order, so it is computed once per
+    list and language (the lists are the catalogue's own tuples, kept alive by it).
+    """
+    memo = views.memo.setdefault("ranked", {})
+    key_of = (id(products), len(products))
+    if key_of not in memo:
 
-    return sorted(products, key=key)
+        def key(p: Product) -> tuple[int, int, str]:
+            in_force = views.rating_validity(p.ocop).in_force
+            return (0 if in_force else 1, -p.ocop.stars, views.text(p.name).text.casefold())
+
+        memo[key_of] = (products, sorted(products, key=key))
+    return memo[key_of][1]
 
 
 def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
@@ -273,7 +281,7 @@ class Renderer:
     def __init__(
         self,
         catalogue: Catalogue,
-        env: jinja2.Environment,
+        theme: Theme,
         strings: dict[str, Strings],
         urls: Urls,
         renditions: dict[str, Rendition],
@@ -283,12 +291,27 @@ class Renderer:
         self.catalogue = catalogue
         #: Each language's search index URL; set once the index is built from ``views``.
         self.search_index = search_index or {}
-        self.env = env
         self.urls = urls
         self.assets = assets
         self.views = {
             lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
             for lang in catalogue.config.languages
+        }
+        # One environment per language, whose globals are that language's UI strings and
+        # site texts: macros then need no "with context" import, so Jinja caches them.
+        self.envs = {}
+        for lang, v in self.views.items():
+            env = environment(theme)
+            env.globals.update(t=v.t, lang=lang, site=self._site(v))
+            self.envs[lang] = env
+
+    def _site(self, v: Views) -> dict[str, Any]:
+        config = self.catalogue.config
+        return {
+            "title": v.text(config.title),
+            "demo": config.demo,
+            "contact": config.contact,
+            "as_of": v.date(config.build_date),
         }
 
     def render(self, spec: PageSpec, lang: str) -> str:
@@ -303,12 +326,7 @@ class Renderer:
         context = {
             "lang": lang,
             "t": v.t,
-            "site": {
-                "title": v.text(config.title),
-                "demo": config.demo,
-                "contact": config.contact,
-                "as_of": v.date(config.build_date),
-            },
+            "site": self.envs[lang].globals["site"],
             "links": {
                 name: v.href(Route(name))
                 for name in ("home", "products", "producers", "browse", "news_index", "search")
@@ -341,4 +359,4 @@ class Renderer:
             },
             **spec.data(v),
         }
-        return self.env.get_template(spec.template).render(context)
+        return self.envs[lang].get_template(spec.template).render(context)

@@ -10,7 +10,6 @@ that later stages can point at the line of a key or an item.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -54,71 +53,75 @@ class InvalidDate(str):
     """A scalar that looks like a date but is not one (``2024-02-30``); validation reports it."""
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    def construct_line_dict(self, node: yaml.MappingNode) -> LineDict:
-        self.flatten_mapping(node)
-        result = LineDict()
-        result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        result.value_lines = {}
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+MAX_DEPTH = 100
+
+
+class _TooLarge(Exception):
+    """The document expands past the limit, or nests past MAX_DEPTH."""
+
+
+class _Builder:
+    """Turns a composed YAML node tree into LineDict/LineList/scalars.
+
+    libyaml composes the tree in C; this walk replaces PyYAML's generic Python
+    constructor (three times slower here) and counts every value it builds, so
+    a document whose aliases expand past ``limit`` values is stopped while
+    being built instead of in a separate pass.
+    """
+
+    def __init__(self, loader: Any, limit: int) -> None:
+        self.loader = loader
+        self.limit = limit
+        self.count = 0
+        self.scalars = loader.yaml_constructors
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > self.limit or depth > MAX_DEPTH:
+            raise _TooLarge
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value
+            if tag == _TIMESTAMP:
+                try:
+                    return self.loader.construct_yaml_timestamp(node)
+                except ValueError:
+                    return InvalidDate(node.value)
+            constructor = self.scalars.get(tag)
+            if constructor is None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"unknown tag {tag}", node.start_mark
+                )
+            return constructor(self.loader, node)
+        if isinstance(node, yaml.SequenceNode):
+            items = LineList(self.build(child, depth + 1) for child in node.value)
+            items.line = node.start_mark.line + 1
+            items.item_lines = [child.start_mark.line + 1 for child in node.value]
+            return items
+        if tag != _MAP:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"unsupported tag {tag}", node.start_mark
+            )
+        self.loader.flatten_mapping(node)
+        mapping = LineDict()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        mapping.value_lines = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool | dt.date) and key is not None:
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise yaml.constructor.ConstructorError(
                     None, None, "a key must be a plain value", key_node.start_mark
                 )
-            result[key] = self.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
-            result.value_lines[key] = value_node.start_mark.line + 1
-        return result
-
-    def construct_line_list(self, node: yaml.SequenceNode) -> LineList:
-        result = LineList(self.construct_object(child, deep=True) for child in node.value)
-        result.line = node.start_mark.line + 1
-        result.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return result
-
-    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return self.construct_yaml_timestamp(node)
-        except ValueError:
-            return InvalidDate(node.value)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_dict)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_line_list)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_lenient_timestamp)
-
-
-def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """Count the values ``root`` stands for once every alias is expanded, stopping past ``limit``.
-
-    Aliases share node objects, so memoising by identity keeps this linear in the
-    size of the *file* even when the expansion is exponential.
-    """
-    sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node, depth: int) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        if depth > 200:
-            return limit + 1
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                total += size(key, depth + 1) + size(value, depth + 1)
-                if total > limit:
-                    break
-        elif isinstance(node, yaml.SequenceNode):
-            for child in node.value:
-                total += size(child, depth + 1)
-                if total > limit:
-                    break
-        sizes[id(node)] = total
-        return total
-
-    return size(root, 0)
+            key = self.build(key_node, depth + 1)
+            mapping[key] = self.build(value_node, depth + 1)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+            mapping.value_lines[key] = value_node.start_mark.line + 1
+        return mapping
 
 
 def read_text(
@@ -166,21 +169,23 @@ def load_yaml(path: Path, diagnostics: Diagnostics) -> Any | None:
     if text is None:
         return None
     where = diagnostics.where(path)
-    loader = _Loader(text)
+    loader = _BaseLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             empty = LineDict()
             empty.line, empty.key_lines, empty.value_lines = 1, {}, {}
             return empty
-        if _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+        try:
+            return _Builder(loader, MAX_EXPANDED_NODES).build(node)
+        except _TooLarge:
             diagnostics.error(
                 where.at(node.start_mark.line + 1),
-                f"YAML aliases expand this file to more than {MAX_EXPANDED_NODES:,} values",
+                f"YAML aliases or nesting expand this file past {MAX_EXPANDED_NODES:,} values "
+                f"or {MAX_DEPTH} levels",
                 "a record never needs this many; remove the anchors (&) and aliases (*)",
             )
             return None
-        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "malformed YAML"

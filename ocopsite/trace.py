@@ -283,41 +283,36 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
     return specs
 
 
-def trace_files(
-    catalogue: Catalogue, urls: Urls, cache_dir: Path | None = None
+def product_files(
+    catalogue: Catalogue, urls: Urls, product: Product, cache_dir: Path | None = None
 ) -> Iterator[tuple[str, bytes]]:
-    """QR codes, label sheets, lab documents, linksets and the resolver description.
+    """A product's QR codes, label sheets, lab documents and linkset, as (path, bytes).
 
     Label sheets, the slowest of these to draw, are kept in ``cache_dir``.
     """
     default = catalogue.config.default_language
-    for product in catalogue.products:
-        name = product.name.get(default) or product.name.first()
-        targets = [(product_route(product), label_route(product), None)] + [
-            (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
-        ]
-        for route, label, lot in targets:
-            code = qr.make(urls.qr_uri(route))
-            yield urls.file_in(route, "qr.svg")[1], code.svg
-            yield urls.file_in(route, "qr.png")[1], code.png
-            sheet = labels.Label(code.uri, name, product.ocop.stars, lot.code if lot else None)
-            entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
-            yield (
-                urls.file_in(label, "label.png")[1],
-                cache.cached_bytes(cache_dir, entry, lambda s=sheet: labels.sheet_png(s)),
-            )
-            for test in lot.lab_tests if lot else ():
-                if test.document:
-                    yield (
-                        urls.file_in(route, test.document.name)[1],
-                        test.document.path.read_bytes(),
-                    )
-        if product.gtin:
-            yield (
-                urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
-                linkset(catalogue, urls, product),
-            )
-    yield ".well-known/gs1resolver", resolver_description(catalogue, urls)
+    name = product.name.get(default) or product.name.first()
+    targets = [(product_route(product), label_route(product), None)] + [
+        (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
+    ]
+    for route, label, lot in targets:
+        code = qr.make(urls.qr_uri(route))
+        yield urls.file_in(route, "qr.svg")[1], code.svg
+        yield urls.file_in(route, "qr.png")[1], code.png
+        sheet = labels.Label(code.uri, name, product.ocop.stars, lot.code if lot else None)
+        entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
+        yield (
+            urls.file_in(label, "label.png")[1],
+            cache.cached_bytes(cache_dir, entry, lambda s=sheet: labels.sheet_png(s)),
+        )
+        for test in lot.lab_tests if lot else ():
+            if test.document:
+                yield urls.file_in(route, test.document.name)[1], test.document.path.read_bytes()
+    if product.gtin:
+        yield (
+            urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
+            linkset(catalogue, urls, product),
+        )
 
 
 def _link(urls: Urls, route: Route, title: str, lang: str) -> dict[str, Any]:

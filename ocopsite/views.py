@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
@@ -167,6 +167,8 @@ class Views:
         self.renditions = renditions
         self._markdown = render_markdown
         self.as_of = self.config.build_date
+        #: Results that many pages of one language share, computed once (see render._ranked).
+        self.memo: dict[str, dict[Any, Any]] = {}
 
     # --- small pieces -------------------------------------------------------------
 

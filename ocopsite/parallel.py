@@ -1,0 +1,62 @@
+"""Running a stage's work on all cores.
+
+Workers are forked, so they share the parent's validated catalogue, templates
+and renderer without pickling them; only the items of a chunk go to a worker
+and only small results come back (page counts, problems). Each worker writes
+its own output files. Where fork is unavailable, or one job is asked for, the
+chunks run in this process, with the same results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_shared: Any = None
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _run(task: tuple[Callable[[Any, Sequence[Any]], Any], Sequence[Any]]) -> Any:
+    function, chunk = task
+    return function(_shared, chunk)
+
+
+def map_chunks(
+    function: Callable[[Any, Sequence[T]], R],
+    shared: Any,
+    items: Sequence[T],
+    jobs: int,
+    chunk_size: int = 64,
+) -> Iterator[R]:
+    """``function(shared, chunk)`` for consecutive chunks of ``items``, as they finish.
+
+    ``function`` must be a module-level function (it is sent to workers by name);
+    ``shared`` reaches them through fork. Exceptions raised in a worker are
+    raised here.
+    """
+    global _shared
+    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    if jobs <= 1 or len(chunks) <= 1 or not forking:
+        for chunk in chunks:
+            yield function(shared, chunk)
+        return
+    _shared = shared
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(chunks))) as pool:
+            yield from pool.imap_unordered(_run, [(function, chunk) for chunk in chunks])
+    finally:
+        _shared = None

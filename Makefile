@@ -29,5 +29,5 @@ lint: test-deps
 test: lint
 	$(PYTHON) -m pytest -q
 
-bench: install
+bench: test-deps
 	$(PYTHON) bench/run.py

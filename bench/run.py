@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Benchmark: build a site from clean in a child process and report speed and page weight.
+"""Benchmark: speed, memory and page weight of full builds, and the search budgets.
 
-    python bench/run.py                 # the sample site in the repository
-    python bench/run.py --site DIR      # any site folder
+    python bench/run.py                        # the sample site, then 1,000 and 16,000 products
+    python bench/run.py --sizes 1000           # synthetic catalogue sizes to run
+    python bench/run.py --sizes 1000,16000,64000 --no-sample
 
-Reports wall and CPU seconds, pages per second, peak RSS, output size and file
-count, and the gzipped weight (HTML + CSS + JS, images excluded) of the
-heaviest product page, against the 14 KB budget. Prints one Markdown table and
-writes it to bench/results.md with the date and the machine.
+Synthetic catalogues come from bench/gen_catalog.py (deterministic) and are kept
+in bench/.cache/. Each build runs in a child process, from clean (no output, no
+cache); then again with nothing changed, and again after one product's stars
+changed. Page weight is the gzipped HTML + CSS + JS of the heaviest product and
+lot page (images excluded), against the 14 KB budget. Search figures: index
+size per language (gzipped), search script size, and the median of 100 queries
+in headless Chromium. Prints one Markdown table and writes it to bench/results.md.
 """
 
 from __future__ import annotations
@@ -22,16 +26,21 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from ocopsite import qr  # noqa: E402
+import gen_catalog  # noqa: E402
+import searchbench  # noqa: E402
+
+from ocopsite import labels, qr  # noqa: E402
 
 BUDGET_BYTES = 14 * 1024
+CACHE = ROOT / "bench" / ".cache"
+BUILD_DATE = "2026-11-22"
 
 
 def gzipped(data: bytes) -> int:
@@ -39,20 +48,21 @@ def gzipped(data: bytes) -> int:
 
 
 def page_weight(out: Path, page: Path) -> int:
-    """Gzipped bytes of ``page`` plus every stylesheet and script it loads from the site."""
+    """Gzipped bytes of ``page`` plus every stylesheet and script it loads up front."""
     html = page.read_bytes()
     total = gzipped(html)
     text = html.decode("utf-8")
-    for url in re.findall(r'<link rel="stylesheet" href="([^"]+)"', text) + re.findall(
-        r'<script[^>]+src="([^"]+)"', text
-    ):
+    urls = re.findall(r'<link rel="stylesheet" href="([^"]+)"', text)
+    urls += re.findall(r'<script[^>]+src="([^"]+)"', text)
+    for url in urls:
         if "/assets/" in url:
             total += gzipped((out / "assets" / url.rsplit("/assets/", 1)[1]).read_bytes())
     return total
 
 
-def heaviest(out: Path, pattern: str) -> tuple[str, int]:
-    pages = [p for p in out.glob(pattern) if p.is_file()]
+def heaviest(out: Path, pattern: str, sample: int = 400) -> tuple[str, int]:
+    """The heaviest page matching ``pattern`` (the largest ``sample`` files by size are weighed)."""
+    pages = sorted(out.glob(pattern), key=lambda p: p.stat().st_size, reverse=True)[:sample]
     if not pages:
         return "-", 0
     weights = {p: page_weight(out, p) for p in pages}
@@ -60,42 +70,20 @@ def heaviest(out: Path, pattern: str) -> tuple[str, int]:
     return page.relative_to(out).as_posix(), weights[page]
 
 
-def decode_uri(png: Path) -> str:
-    """The text of the QR code in ``png`` (the bench only reads what the build wrote)."""
-    from PIL import Image
-
-    try:
-        import zxingcpp
-    except ImportError:  # the test extras are not installed: fall back to the file's place
-        return ""
-    with Image.open(png) as img:
-        found = zxingcpp.read_barcodes(img)
-    return found[0].text if found else ""
-
-
-def build_once(site: Path, out: Path, date: str) -> dict[str, float]:
+def run_build(site: Path, out: Path) -> dict[str, float]:
+    """One build in a child process: wall and CPU seconds, peak RSS of any of its processes."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "build.py"),
-            "build",
-            "--site",
-            str(site),
-            "--out",
-            str(out),
-            "--date",
-            date,
-            "--quiet",
-        ],
+        [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site), "--out", str(out),
+         "--date", BUILD_DATE, "--quiet"],
         capture_output=True,
         text=True,
-    )
+    )  # fmt: skip
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        sys.exit(f"build failed:\n{proc.stderr}")
+        sys.exit(f"build of {site} failed:\n{proc.stderr}")
     return {
         "wall": wall,
         "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
@@ -103,62 +91,122 @@ def build_once(site: Path, out: Path, date: str) -> dict[str, float]:
     }
 
 
+def edit_one_product(site: Path) -> None:
+    """Change the star level of the first product (3 → 4, 4 → 3, 5 stays national)."""
+    product = sorted((site / "content/products").iterdir())[0] / "product.yaml"
+    text = product.read_text("utf-8")
+    text, count = re.subn(r'"stars": 3|"stars": 4|stars: 3|stars: 4', _swap, text, count=1)
+    if not count:
+        text += "\n"
+    product.write_text(text, "utf-8")
+
+
+def _swap(match: re.Match[str]) -> str:
+    return (
+        match.group(0).replace("3", "4")
+        if "3" in match.group(0)
+        else match.group(0).replace("4", "3")
+    )
+
+
+def measure(site: Path, label: str, search: bool) -> dict[str, str]:
+    out = CACHE / f"out-{label}"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(site / ".ocopsite-cache", ignore_errors=True)
+    clean = run_build(site, out)
+    noop = run_build(site, out)
+    edit_one_product(site)
+    edited = run_build(site, out)
+    edit_one_product(site)  # and back, so the catalogue stays as generated
+
+    pages = sum(1 for _ in out.rglob("*.html"))
+    files = [p for p in out.rglob("*") if p.is_file()]
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
+    product_page, product_weight = heaviest(out, "**/products/*/index.html")
+    lot_page, lot_weight = heaviest(out, "**/01/*/10/*/index.html")
+    row = {
+        "HTML pages": f"{pages:,}",
+        "full build from clean: wall / CPU": f"{clean['wall']:.1f} s / {clean['cpu']:.1f} s",
+        "pages per second (wall)": f"{pages / clean['wall']:.0f}",
+        "peak RSS (largest process)": f"{clean['rss_mb']:.0f} MB",
+        "rebuild, nothing changed": f"{noop['wall']:.1f} s",
+        "rebuild, one product edited": f"{edited['wall']:.1f} s",
+        "output": f"{size_mb:.0f} MB in {len(files):,} files",
+        "heaviest product page (gz HTML+CSS+JS)": _weight(product_weight, product_page),
+        "heaviest lot page (gz HTML+CSS+JS)": _weight(lot_weight, lot_page),
+    }
+    for index in sorted((out / "search").glob("*.json")):
+        data = index.read_bytes()
+        row[f"search index {index.name.split('.')[0]} (gz)"] = f"{gzipped(data) / 1024:.0f} KB"
+        if search:
+            times = searchbench.query_times(data)
+            row[f"query median / p95, {index.name.split('.')[0]} (Chromium)"] = (
+                f"{times['median_ms']:.1f} / {times['p95_ms']:.1f} ms "
+                f"(index load {times['load_ms']:.0f} ms)"
+            )
+    uris = [re.sub(r"\.png$", "", str(p)) for p in out.rglob("qr.png")]
+    if uris:
+        longest = max(uris, key=len)
+        rel = Path(longest).parent.relative_to(out).as_posix()
+        uri = "https://ocop.example.org/" + (rel if rel.startswith("01/") else rel + "/")
+        code = qr.make(uri)
+        row["longest QR URI"] = (
+            f"{len(uri)} chars: version {code.version}-{code.error}, {code.modules}×{code.modules}"
+            f" modules + 4 quiet zone, {qr.PNG_SCALE} px/module in qr.png"
+        )
+    return row
+
+
+def _weight(weight: int, page: str) -> str:
+    verdict = "within" if weight <= BUDGET_BYTES else "OVER"
+    return f"{weight / 1024:.1f} KB, {verdict} 14 KB ({page})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site", type=Path, default=ROOT)
-    parser.add_argument(
-        "--date", default="2026-11-22", help="build date, fixed for comparable runs"
-    )
+    parser.add_argument("--sizes", default="1000,16000", help="synthetic catalogue sizes")
+    parser.add_argument("--no-sample", action="store_true", help="skip the sample site")
+    parser.add_argument("--no-search", action="store_true", help="skip query timing in Chromium")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "public"
-        cache = args.site / ".ocopsite-cache"
-        if cache.exists():
-            shutil.rmtree(cache)
-        timing = build_once(args.site.resolve(), out, args.date)
-        pages = sum(1 for _ in out.rglob("*.html"))
-        files = [p for p in out.rglob("*") if p.is_file()]
-        size_mb = sum(p.stat().st_size for p in files) / 1e6
-        product_page, product_weight = heaviest(out, "**/products/*/index.html")
-        lot_page, lot_weight = heaviest(out, "**/01/*/10/*/index.html")
-        qr_uris = [decode_uri(p) for p in out.rglob("qr.png")]
-        longest = max(qr_uris, key=len, default="")
+    columns: dict[str, dict[str, str]] = {}
+    if not args.no_sample:
+        sample = CACHE / "sample"
+        shutil.rmtree(sample, ignore_errors=True)
+        shutil.copytree(ROOT / "content", sample / "content")
+        shutil.copy(ROOT / "site_config.yaml", sample / "site_config.yaml")
+        columns["sample site"] = measure(sample, "sample", not args.no_search)
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        site = CACHE / f"catalog-{size}"
+        if not (site / "site_config.yaml").is_file():
+            gen_catalog.generate(size, site)
+        columns[f"{size:,} products"] = measure(site, str(size), not args.no_search)
 
-    code = qr.make(longest) if longest else None
-    rows = [
-        ("HTML pages", f"{pages:,}"),
-        ("full build from clean, wall", f"{timing['wall']:.2f} s"),
-        ("full build from clean, CPU", f"{timing['cpu']:.2f} s"),
-        ("pages per second", f"{pages / timing['wall']:.0f}"),
-        ("peak RSS", f"{timing['rss_mb']:.0f} MB"),
-        ("output", f"{size_mb:.1f} MB in {len(files):,} files"),
-        (
-            "heaviest product page, gzipped HTML+CSS+JS",
-            f"{product_weight / 1024:.1f} KB ({product_page}); budget 14 KB: "
-            + ("within" if product_weight <= BUDGET_BYTES else "OVER"),
-        ),
-        (
-            "heaviest lot page, gzipped HTML+CSS+JS",
-            f"{lot_weight / 1024:.1f} KB ({lot_page}); budget 14 KB: "
-            + ("within" if lot_weight <= BUDGET_BYTES else "OVER"),
-        ),
-    ]
-    if code is not None:
-        rows.append(
-            (
-                "longest QR URI",
-                f"{len(longest)} chars, version {code.version}-{code.error}, "
-                f"{code.modules}×{code.modules} modules (+4 quiet zone), "
-                f"{qr.PNG_SCALE} px/module in qr.png: `{longest}`",
-            )
-        )
+    scripts = searchbench.script_sizes()
+    sheet = labels.Label(
+        "https://ocop.example.org/01/09520000001018/10/TH2510A", "Mật ong bạc hà", 4, "L1"
+    )
+    start = time.perf_counter()
+    sheets = [labels.sheet_png(sheet) for _ in range(20)]
+    sheet_ms = (time.perf_counter() - start) / 20 * 1000
+    measures = list(dict.fromkeys(k for column in columns.values() for k in column))
+    table = "| measure | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns) + "\n"
+    for name in measures:
+        table += f"| {name} | " + " | ".join(c.get(name, "–") for c in columns.values()) + " |\n"
+    table += (
+        f"\nsearch.js {scripts['search.js'] / 1024:.1f} KB gzipped (budget 8 KB), loaded on first "
+        f"focus; ocop.js {scripts['ocop.js'] / 1024:.1f} KB gzipped, on every page.\n"
+        f"\nOne A4 label sheet (21 labels, 300 dpi PNG) takes {sheet_ms:.0f} ms to draw and "
+        f"{len(sheets[0]) / 1024:.0f} KB; sheets are cached between builds. The synthetic "
+        f"catalogues set `label_sheets: false` (two per product with a lot: about 2 GB at "
+        f"16,000 products); the sample site makes them.\n"
+    )
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    table = "| measure | value |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)
     report = (
-        f"# Benchmark results\n\nSite: `{args.site.resolve().name}`, build date {args.date}. "
-        f"Measured {dt.date.today().isoformat()} on {machine}.\n\n{table}"
+        f"# Benchmark results\n\nMeasured {dt.date.today().isoformat()} on {machine}, "
+        f"build date {BUILD_DATE}, with `python bench/run.py --sizes {args.sizes}`.\n\n{table}"
     )
     print(table, end="")
     args.results.write_text(report, encoding="utf-8")

@@ -49,9 +49,7 @@ def index_bytes(site: Path) -> dict[str, bytes]:
     from ocopsite.render import Renderer
 
     ready = prepare(site, BuildResult(), Diagnostics(relative_to=site))
-    renderer = Renderer(
-        ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {}
-    )
+    renderer = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {})
     return {
         lang: search.encode(search.build_index(ready.catalogue, views))
         for lang, views in renderer.views.items()

@@ -15,14 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feeds, images, parallel, search, trace, workers
+from . import feeds, fingerprint, images, parallel, search, trace, workers
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .i18n import Strings, load_strings
-from .output import OutputRefused, Staging, check_output_dir
+from .output import MARKER, OutputRefused, Staging, check_output_dir
 from .render import Renderer, plan_pages
-from .theme import Theme, find_theme
+from .theme import BUILTIN_THEME_DIRS, Theme, find_theme
 from .urls import Route, Urls
 
 Progress = Callable[[int, int], None]
@@ -37,6 +37,7 @@ class BuildResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     out: Path | None = None
+    unchanged: bool = False  # nothing to do: no input changed since the last build
 
     @property
     def seconds(self) -> float:
@@ -121,6 +122,7 @@ def build(
     write: bool = True,
     cache_dir: Path | None = None,
     jobs: int | None = None,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
@@ -129,8 +131,10 @@ def build(
     Encoded photos and drawn label sheets are kept in ``cache_dir`` (default
     ``site/.ocopsite-cache``), a folder that is always safe to delete. With
     ``write=False`` everything is validated and rendered in memory only (the
-    ``check`` command). Raises BuildFailed with all problems, or OutputRefused
-    before touching an output folder it must not replace.
+    ``check`` command). When no input has changed since the last build into
+    ``out`` (see :mod:`ocopsite.fingerprint`), nothing is done and
+    ``result.unchanged`` is set, unless ``force``. Raises BuildFailed with all
+    problems, or OutputRefused before touching an output folder it must not replace.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()
@@ -140,6 +144,19 @@ def build(
     result = BuildResult(out=out if write else None)
     if write:
         check_output_dir(out, site)
+        with _stage(result, "fingerprint"):
+            inputs_hash = fingerprint.compute(
+                [site / CONFIG_NAME, site / "content", site / "templates", site / "themes",
+                 *BUILTIN_THEME_DIRS, Path(__file__).parent],
+                {
+                    "base_url": base_url or "",
+                    "build_date": (build_date or dt.date.today()).isoformat(),
+                    "strict": str(strict),
+                },
+            )  # fmt: skip
+            if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
+                result.unchanged = True
+                return result
     ready = prepare(
         site, result, diagnostics, base_url=base_url, build_date=build_date, strict=strict
     )
@@ -157,9 +174,7 @@ def build(
     try:
         # The index comes before the pages, which name its content-hashed file.
         with _stage(result, "search"):
-            renderer = Renderer(
-                catalogue, theme, ready.strings, urls, renditions, assets
-            )
+            renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
             indexes: dict[str, tuple[str, bytes]] = {}
             for lang, views in renderer.views.items():
                 data = search.encode(search.build_index(catalogue, views))
@@ -174,7 +189,7 @@ def build(
             work = workers.RenderWork(renderer, specs, theme, staging.root if staging else None)
             total = len(specs) * len(catalogue.config.languages)
             for pages, problems in parallel.map_chunks(
-                workers.render_chunk, work, range(len(specs)), jobs, chunk_size=200
+                workers.render_chunk, work, range(len(specs)), jobs
             ):
                 result.pages += pages
                 _report(problems, diagnostics)
@@ -189,7 +204,7 @@ def build(
                     catalogue, urls, photos, renditions, staging.root, cache_dir
                 )
                 for files, problems in parallel.map_chunks(
-                    workers.image_chunk, assets_work, list(renditions), jobs, chunk_size=8
+                    workers.image_chunk, assets_work, list(renditions), jobs, max_chunk=8
                 ):
                     staging.files += files
                     _report(problems, diagnostics)
@@ -215,6 +230,7 @@ def build(
             with _stage(result, "write"):
                 result.files = staging.files + result.pages
                 staging.commit()
+                fingerprint.remember(cache_dir, out, inputs_hash)
     except BaseException:
         if staging is not None:
             staging.discard()

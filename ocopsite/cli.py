@@ -61,6 +61,7 @@ def run_build(
     write: bool = True,
     verbose: bool = False,
     jobs: int | None = None,
+    force: bool = False,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input."""
     progress = None
@@ -84,6 +85,7 @@ def run_build(
             strict=strict,
             write=write,
             jobs=jobs,
+            force=force,
             progress=progress,
         )
     except BuildFailed as failed:
@@ -99,6 +101,13 @@ def run_build(
     except OutputRefused as refused:
         click.echo(f"error: {refused}", err=True)
         return False
+    if result.unchanged:
+        if not quiet:
+            click.echo(
+                f"Nothing changed since the last build; {result.out} is up to date "
+                f"({result.seconds:.2f} s)"
+            )
+        return True
     if not quiet:
         _print_warnings(result.warnings)
         if verbose:
@@ -131,6 +140,7 @@ def main(ctx: click.Context) -> None:
 @click.option("--quiet", is_flag=True, help="Print only problems.")
 @click.option("--verbose", "-v", is_flag=True, help="Print the time of each stage.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes [default: all cores].")
+@click.option("--force", is_flag=True, help="Build even if no input changed since the last build.")
 def build_command(
     site: Path = Path("."),
     out: Path | None = None,
@@ -140,6 +150,7 @@ def build_command(
     quiet: bool = False,
     verbose: bool = False,
     jobs: int | None = None,
+    force: bool = False,
 ) -> None:
     """Validate the records and build the site."""
     ok = run_build(
@@ -151,6 +162,7 @@ def build_command(
         quiet=quiet,
         verbose=verbose,
         jobs=jobs,
+        force=force,
     )
     sys.exit(0 if ok else 1)
 

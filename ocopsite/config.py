@@ -47,6 +47,8 @@ class SiteConfig:
     theme: str = "default"
     demo: bool = False
     per_page: int = 24
+    #: Printable A4 label sheets (HTML and a 300 dpi PNG) per product and lot.
+    label_sheets: bool = True
     contact: Contact = field(default_factory=Contact)
     retailers: dict[str, Retailer] = field(default_factory=dict)
     images: ImageLimits = field(default_factory=ImageLimits)
@@ -139,6 +141,7 @@ CONFIG_FIELDS: dict[str, s.Field[Any]] = {
     "theme": s.Field(s.slug, default="default"),
     "demo": s.Field(s.boolean, default=False),
     "per_page": s.Field(s.integer(1, 500), default=24),
+    "label_sheets": s.Field(s.boolean, default=True),
     "contact": s.Field(CONTACT),
     "retailers": s.Field(_retailers, default={}),
     "images": s.Field(IMAGE_LIMITS),

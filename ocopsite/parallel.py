@@ -38,15 +38,17 @@ def map_chunks(
     shared: Any,
     items: Sequence[T],
     jobs: int,
-    chunk_size: int = 64,
+    max_chunk: int = 200,
 ) -> Iterator[R]:
     """``function(shared, chunk)`` for consecutive chunks of ``items``, as they finish.
 
-    ``function`` must be a module-level function (it is sent to workers by name);
-    ``shared`` reaches them through fork. Exceptions raised in a worker are
-    raised here.
+    Chunks hold at most ``max_chunk`` items, and are small enough for each job to
+    get several (so that one slow chunk does not leave a core idle). ``function``
+    must be a module-level function (it is sent to workers by name); ``shared``
+    reaches them through fork. Exceptions raised in a worker are raised here.
     """
     global _shared
+    chunk_size = max(1, min(max_chunk, -(-len(items) // (jobs * 4))))
     chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     forking = "fork" in multiprocessing.get_all_start_methods()
     if jobs <= 1 or len(chunks) <= 1 or not forking:

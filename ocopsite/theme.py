@@ -17,7 +17,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostics
 
 #: Themes shipped with ocopsite: next to the package in a checkout, inside it when installed.
-_BUILTIN_THEME_DIRS = (
+BUILTIN_THEME_DIRS = (
     Path(__file__).parent / "themes",
     Path(__file__).parent.parent / "themes",
 )
@@ -52,7 +52,7 @@ def find_theme(config: SiteConfig, diagnostics: Diagnostics) -> Theme | None:
     """The theme named in the config: ``<site>/themes/<name>`` first, then a built-in one."""
     candidates = [
         config.root / "themes" / config.theme,
-        *(d / config.theme for d in _BUILTIN_THEME_DIRS),
+        *(d / config.theme for d in BUILTIN_THEME_DIRS),
     ]
     folder = next((c for c in candidates if (c / "templates").is_dir()), None)
     if folder is None:

@@ -111,13 +111,14 @@ def verdict(v: Views, product: Product) -> Verdict:
     )
 
 
-def _qr_links(v: Views, route: Route, label: Route) -> dict[str, str]:
+def _qr_links(v: Views, route: Route, label: Route) -> dict[str, str | None]:
+    sheets = v.config.label_sheets
     return {
         "uri": v.urls.qr_uri(route),
         "svg": v.urls.file_in(route, "qr.svg")[0],
         "png": v.urls.file_in(route, "qr.png")[0],
-        "sheet": v.href(label),
-        "sheet_png": v.urls.file_in(label, "label.png")[0],
+        "sheet": v.href(label) if sheets else None,
+        "sheet_png": v.urls.file_in(label, "label.png")[0] if sheets else None,
     }
 
 
@@ -268,7 +269,7 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
                     meta={"autolang": True},
                 )
             )
-        for lot in (None, *product.lots):
+        for lot in (None, *product.lots) if catalogue.config.label_sheets else ():
             page_route = product_route(product) if lot is None else lot_route(product, lot)
             specs.append(
                 PageSpec(
@@ -299,12 +300,13 @@ def product_files(
         code = qr.make(urls.qr_uri(route))
         yield urls.file_in(route, "qr.svg")[1], code.svg
         yield urls.file_in(route, "qr.png")[1], code.png
-        sheet = labels.Label(code.uri, name, product.ocop.stars, lot.code if lot else None)
-        entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
-        yield (
-            urls.file_in(label, "label.png")[1],
-            cache.cached_bytes(cache_dir, entry, lambda s=sheet: labels.sheet_png(s)),
-        )
+        if catalogue.config.label_sheets:
+            sheet = labels.Label(code.uri, name, product.ocop.stars, lot.code if lot else None)
+            entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
+            yield (
+                urls.file_in(label, "label.png")[1],
+                cache.cached_bytes(cache_dir, entry, lambda s=sheet: labels.sheet_png(s)),
+            )
         for test in lot.lab_tests if lot else ():
             if test.document:
                 yield urls.file_in(route, test.document.name)[1], test.document.path.read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -332,6 +333,13 @@ def test_builds_are_byte_identical(tmp_path: Path) -> None:
     assert [k for k in first if first[k] != second[k]] == []
 
 
+def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    build(site, tmp_path / "serial", build_date=BUILD_DATE, jobs=1)
+    build(site, tmp_path / "parallel", build_date=BUILD_DATE, jobs=2)
+    assert _tree(tmp_path / "serial") == _tree(tmp_path / "parallel")
+
+
 def test_build_date_decides_expiry(tmp_path: Path) -> None:
     site = copy_site(SITES / "bilingual", tmp_path / "site")
     import datetime as dt
@@ -368,3 +376,41 @@ def test_sample_site_builds_from_the_repository_root(sample_site: BuiltSite) -> 
     assert sample_site.result.pages >= 100
     assert (ROOT / "site_config.yaml").is_file()
     assert (sample_site.out / "products/mien-dong-tai-hoan/index.html").is_file()
+
+
+def _mtimes(out: Path) -> dict[str, int]:
+    return {
+        p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
+    }
+
+
+def test_rebuild_with_nothing_changed_does_nothing(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    first = build(site, out, build_date=BUILD_DATE)
+    assert not first.unchanged
+    before = _mtimes(out)
+    again = build(site, out, build_date=BUILD_DATE)
+    assert again.unchanged and again.pages == 0
+    assert _mtimes(out) == before
+    result = CliRunner().invoke(
+        main, ["build", "--site", str(site), "--out", str(out), "--date", "2026-11-22"]
+    )
+    assert result.exit_code == 0 and "Nothing changed since the last build" in result.stdout
+
+
+def test_any_input_change_rebuilds(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    product = site / "content/products/dao-canh/product.yaml"
+    product.write_text(product.read_text("utf-8").replace("stars: 4", "stars: 3"), "utf-8")
+    edited = build(site, out, build_date=BUILD_DATE)
+    assert not edited.unchanged
+    assert 'aria-label="3 trên 5 sao"' in (out / "products/dao-canh/index.html").read_text()
+    assert build(site, out, build_date=BUILD_DATE).unchanged  # now up to date
+    assert not build(site, out, build_date=dt.date(2027, 1, 1)).unchanged  # another date
+    assert not build(site, out, build_date=dt.date(2027, 1, 1), force=True).unchanged
+    shutil.rmtree(out)
+    assert not build(site, out, build_date=dt.date(2027, 1, 1)).unchanged
+    assert (out / "index.html").is_file()

@@ -161,3 +161,19 @@ def test_linkset_and_resolver_description(bilingual_site: BuiltSite) -> None:
     assert resolver["resolverRoot"] == "https://example.org/ocop"
     assert resolver["supportedPrimaryKeys"] == ["01"]
     assert resolver["linkTypeDefaultCanBeLinkset"] is False
+
+
+def test_label_sheets_can_be_turned_off(tmp_path: Path) -> None:
+    from sitekit import SITES, copy_site
+
+    from ocopsite.build import build
+
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    config = site / "site_config.yaml"
+    config.write_text(config.read_text("utf-8") + "label_sheets: false\n", "utf-8")
+    out = tmp_path / "public"
+    build(site, out)
+    assert not list(out.rglob("label.png")) and not list(out.rglob("label/index.html"))
+    assert len(list(out.rglob("qr.png"))) == 7
+    html = (out / "products/mien-dong/index.html").read_text()
+    assert "qr.svg" in html and "/label/" not in html

@@ -1,0 +1,80 @@
+"""Whether anything that decides a site's output has changed since its last build.
+
+The fingerprint covers every input file (config, content, the site's templates,
+the theme, ocopsite's own code and data) by path, size and modification time,
+and the options that change the output (base URL, build date, strictness). A
+build whose fingerprint matches the one recorded by the last successful build
+into the same folder has nothing to do: it renders, encodes and writes nothing.
+Stat-ing files is all it costs, which stays well under a second at national scale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import __version__
+
+#: Where the last successful build's fingerprint is kept, inside the cache folder.
+RECORD = "last-build.json"
+
+
+def _walk(folder: Path) -> Iterable[tuple[str, int, int]]:
+    stack = [str(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.is_file():
+                stat = entry.stat()
+                yield entry.path, stat.st_size, stat.st_mtime_ns
+
+
+def compute(inputs: Iterable[Path], options: dict[str, str]) -> str:
+    """A hash of the files under ``inputs`` (by path, size, mtime) and of ``options``."""
+    digest = hashlib.sha256(
+        json.dumps({"version": __version__, **options}, sort_keys=True).encode()
+    )
+    for root in inputs:
+        if root.is_file():
+            stat = root.stat()
+            digest.update(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            continue
+        for path, size, mtime in sorted(_walk(root)):
+            digest.update(f"{path}\0{size}\0{mtime}\n".encode())
+    return digest.hexdigest()
+
+
+def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool:
+    """True when the last build into ``out`` had this fingerprint and ``out`` is still there.
+
+    The output is trusted not to have been edited by hand (``build --force`` rebuilds).
+    """
+    try:
+        record = json.loads((cache_dir / RECORD).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        record.get("fingerprint") == fingerprint
+        and record.get("out") == str(out)
+        and (out / marker).is_file()
+    )
+
+
+def remember(cache_dir: Path, out: Path, fingerprint: str) -> None:
+    """Record a successful build (after its output is in place)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    record = {"fingerprint": fingerprint, "out": str(out)}
+    temporary = cache_dir / f".{RECORD}.{os.getpid()}"
+    temporary.write_text(json.dumps(record), "utf-8")
+    temporary.replace(cache_dir / RECORD)

@@ -12,22 +12,17 @@ import gzip
 import http.server
 import json
 import statistics
+import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from sitekit import CHROMIUM_ARGS  # noqa: E402  (the same browser flags as the tests)
+
 #: What people type: with and without diacritics, prefixes, places, several words.
 QUERIES = [
     "mien dong", "Miến dong", "mat ong", "mật ong", "nuoc mam", "hat dieu", "duong phen",
@@ -118,8 +113,6 @@ def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    import sys
-
     site = Path(sys.argv[1])
     for lang, data in index_bytes(site).items():
         print(lang, len(data), gz(data), json.dumps(query_times(data)))

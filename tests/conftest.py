@@ -7,10 +7,12 @@ the repository and can modify a site freely.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sitekit import ROOT, SAMPLE_DATE, SITES, copy_site
+from sitekit import CHROMIUM_ARGS, ROOT, SAMPLE_DATE, SITES, copy_site
 
 from ocopsite.build import BuildResult, build
 from ocopsite.catalogue import Catalogue, load_catalogue
@@ -77,3 +79,21 @@ def minimal_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
 def fresh_bilingual(tmp_path: Path) -> Path:
     """A private copy of the bilingual site that a test may edit."""
     return copy_site(SITES / "bilingual", tmp_path / "site")
+
+
+CHROMIUM = Path(os.environ.get("OCOPSITE_CHROMIUM", "/usr/bin/chromium"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

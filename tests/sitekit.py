@@ -13,6 +13,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "tests" / "sites"
 INVALID = SITES / "invalid"
+#: How Debian's Chromium is started, by the tests and by the benchmark.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 #: The date the fixture sites and the sample site are built at in tests.
 SAMPLE_DATE = "2026-11-22"
 

@@ -12,14 +12,12 @@ import pytest
 import yaml
 from conftest import BuiltSite
 from sitekit import ROOT, serve_folder
-from test_browser import CHROMIUM_ARGS, browser  # noqa: F401 (the browser fixture)
 
 from ocopsite.provinces import provinces
 from ocopsite.search import fold, slugify
 
 pytestmark = pytest.mark.browser
 CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests/search_cases.yaml").read_text("utf-8"))
-assert CHROMIUM_ARGS
 
 
 def vietnamese_letters() -> list[str]:
@@ -38,7 +36,7 @@ def served(sample_site: BuiltSite) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(browser, served: str):  # type: ignore[no-untyped-def]  # noqa: F811
+def page(browser, served: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="vi-VN", viewport={"width": 1000, "height": 900})
     tab = context.new_page()
     errors: list[str] = []
@@ -110,7 +108,7 @@ def test_query(page, served: str, case: dict[str, Any]) -> None:  # type: ignore
         assert len(slugs) == case["count"], slugs
 
 
-def test_index_loads_on_first_focus_not_on_page_load(browser, served: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_index_loads_on_first_focus_not_on_page_load(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="vi-VN")
     tab = context.new_page()
     requested: list[str] = []
@@ -161,7 +159,7 @@ def test_url_state_back_button_counts_and_announcements(page, served: str) -> No
     assert page.evaluate("document.activeElement.closest('.results') !== null")
 
 
-def test_filters_fold_away_on_a_phone(browser, served: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_filters_fold_away_on_a_phone(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
     tab = context.new_page()
     open_search(tab, served, "vi", "mien dong")
@@ -173,7 +171,7 @@ def test_filters_fold_away_on_a_phone(browser, served: str) -> None:  # type: ig
     context.close()
 
 
-def test_search_page_without_javascript_offers_browse_links(browser, served: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_search_page_without_javascript_offers_browse_links(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(java_script_enabled=False)
     tab = context.new_page()
     tab.goto(served + "search/?q=mien")

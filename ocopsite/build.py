@@ -209,6 +209,7 @@ def build(
                     staging.files += files
                     _report(problems, diagnostics)
                 _fail_if(diagnostics, strict)
+                images.prune_cache(cache_dir / "images", renditions.values())
                 _write_thumbnails(catalogue, renditions, urls, staging)
                 for files, _ in parallel.map_chunks(
                     workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs

@@ -13,6 +13,7 @@ import hashlib
 import io
 import shutil
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,6 +147,21 @@ def plan(file: BundleFile) -> Rendition:
         webp.append(Variant(f"{key}-{width}.webp", width, height, "image/webp"))
         jpeg.append(Variant(f"{key}-{width}.jpg", width, height, "image/jpeg"))
     return Rendition(tuple(webp), tuple(jpeg))
+
+
+def prune_cache(cache_dir: Path, renditions: Iterable[Rendition]) -> int:
+    """Delete cached variants that no current photo uses; returns how many were deleted.
+
+    Called after a successful encoding stage, so the cache holds what the site
+    uses and does not grow with every photo ever replaced.
+    """
+    if not cache_dir.is_dir():
+        return 0
+    used = {v.name for r in renditions for v in (*r.webp, *r.jpeg)}
+    stale = [p for p in cache_dir.iterdir() if p.is_file() and p.name not in used]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def write(file: BundleFile, rendition: Rendition, media_dir: Path, cache_dir: Path | None) -> None:

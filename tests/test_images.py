@@ -92,3 +92,22 @@ def test_cache_is_reused(tmp_path: Path) -> None:
     _render(source, tmp_path / "two", cache)
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == cached
     assert [v.width for v in rendition.jpeg] == [320, 640, 1280]
+
+
+def test_stale_cache_entries_are_pruned(tmp_path: Path) -> None:
+    source = tmp_path / "farm.jpg"
+    _photo_with_gps(source, (900, 600), orientation=1)
+    cache = tmp_path / "cache"
+    rendition, _ = _render(source, tmp_path / "one", cache)
+    (cache / "0123456789abcdef-320.jpg").write_bytes(b"an old photo's variant")
+    assert images.prune_cache(cache, [rendition]) == 1
+    assert {p.name for p in cache.iterdir()} == {v.name for v in (*rendition.webp, *rendition.jpeg)}
+
+
+def test_listing_thumbnails_stay_small(sample_site) -> None:  # type: ignore[no-untyped-def]
+    thumbs = list(sample_site.out.glob("products/*/thumb.jpg"))
+    assert len(thumbs) == 14
+    for thumb in thumbs:
+        assert thumb.stat().st_size <= 25 * 1024, thumb
+        with Image.open(thumb) as img:
+            assert img.width == 320

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import segno
 
 QUIET_ZONE = 4
+#: Part of the cache key of QR files: change it when their rendering changes.
+SETTINGS = "v1 error=m boost quiet=4 scale=8"
 #: Pixels per module of the downloadable PNG: 8 px gives a code of about 1.3 cm at 150 dpi.
 PNG_SCALE = 8
 

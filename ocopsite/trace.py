@@ -285,27 +285,42 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
 
 
 def product_files(
-    catalogue: Catalogue, urls: Urls, product: Product, cache_dir: Path | None = None
+    catalogue: Catalogue, urls: Urls, product: Product, cache_root: Path | None = None
 ) -> Iterator[tuple[str, bytes]]:
     """A product's QR codes, label sheets, lab documents and linkset, as (path, bytes).
 
-    Label sheets, the slowest of these to draw, are kept in ``cache_dir``.
+    QR codes and label sheets, the slowest of these to make, are kept under
+    ``cache_root`` (in ``qr/`` and ``labels/``).
     """
+    qr_cache = cache_root / "qr" if cache_root is not None else None
+    label_cache = cache_root / "labels" if cache_root is not None else None
     default = catalogue.config.default_language
     name = product.name.get(default) or product.name.first()
     targets = [(product_route(product), label_route(product), None)] + [
         (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
     ]
     for route, label, lot in targets:
-        code = qr.make(urls.qr_uri(route))
-        yield urls.file_in(route, "qr.svg")[1], code.svg
-        yield urls.file_in(route, "qr.png")[1], code.png
+        uri = urls.qr_uri(route)
+        # Encoding a QR code (choosing its mask) is the slow part: keep both files.
+        code: list[qr.QrCode] = []
+
+        def made(kind: str, uri: str = uri, code: list[qr.QrCode] = code) -> bytes:
+            if not code:
+                code.append(qr.make(uri))
+            return code[0].svg if kind == "svg" else code[0].png
+
+        for kind in ("svg", "png"):
+            entry = cache.key("qr", qr.SETTINGS, uri) + f".{kind}"
+            yield (
+                urls.file_in(route, f"qr.{kind}")[1],
+                cache.cached_bytes(qr_cache, entry, lambda k=kind: made(k)),
+            )
         if catalogue.config.label_sheets:
-            sheet = labels.Label(code.uri, name, product.ocop.stars, lot.code if lot else None)
+            sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
             entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
             yield (
                 urls.file_in(label, "label.png")[1],
-                cache.cached_bytes(cache_dir, entry, lambda s=sheet: labels.sheet_png(s)),
+                cache.cached_bytes(label_cache, entry, lambda s=sheet: labels.sheet_png(s)),
             )
         for test in lot.lab_tests if lot else ():
             if test.document:

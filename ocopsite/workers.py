@@ -111,9 +111,7 @@ def trace_chunk(work: AssetWork, indices: Sequence[int]) -> tuple[int, list[Prob
     files = 0
     for index in indices:
         product = work.catalogue.products[index]
-        for rel, data in trace.product_files(
-            work.catalogue, work.urls, product, work.cache_dir / "labels"
-        ):
+        for rel, data in trace.product_files(work.catalogue, work.urls, product, work.cache_dir):
             write(work.root, rel, data)
             files += 1
     return files, []

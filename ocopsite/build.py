@@ -77,8 +77,12 @@ def prepare(
     base_url: str | None = None,
     build_date: dt.date | None = None,
     strict: bool = False,
+    cache_dir: Path | None = None,
 ) -> Prepared:
-    """Run the load, validate and model stages; raise BuildFailed on any error."""
+    """Run the load, validate and model stages; raise BuildFailed on any error.
+
+    With ``cache_dir``, records of bundles unchanged since the last load are reused.
+    """
     with _stage(result, "load+validate"):
         config = load_config(
             site / CONFIG_NAME, diagnostics, base_url=base_url, build_date=build_date
@@ -87,7 +91,7 @@ def prepare(
         assert config is not None
         theme = find_theme(config, diagnostics)
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
-        catalogue = load_catalogue(config, diagnostics)
+        catalogue = load_catalogue(config, diagnostics, cache_dir)
         _fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
     result.records = len(catalogue.products) + len(catalogue.producers) + len(catalogue.news)
@@ -158,7 +162,13 @@ def build(
                 result.unchanged = True
                 return result
     ready = prepare(
-        site, result, diagnostics, base_url=base_url, build_date=build_date, strict=strict
+        site,
+        result,
+        diagnostics,
+        base_url=base_url,
+        build_date=build_date,
+        strict=strict,
+        cache_dir=cache_dir,
     )
     result.warnings = diagnostics.warnings
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme

@@ -17,9 +17,10 @@ from typing import Any
 from . import gtin as gtins
 from . import images
 from . import schema as s
-from .config import SiteConfig
+from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostics
 from .model import Body, NewsItem, Photo, Producer, Product
+from .recordcache import Entry, RecordCache, bundle_stamp, environment
 from .records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from .source import MAX_RECORD_BYTES, LineDict, load_yaml, read_text
 
@@ -53,13 +54,23 @@ class Catalogue:
                 yield item.cover
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Loaded:
     """A validated record together with what it was made from, for cross-record checks."""
 
     yaml_path: Path
-    raw: LineDict
+    raw_yaml: LineDict | None  # None when the record came from the cache
     record: Any
+
+    @property
+    def raw(self) -> LineDict:
+        """The record's YAML with line numbers, parsed again if it came from the cache."""
+        if self.raw_yaml is None:
+            parsed = load_yaml(self.yaml_path, Diagnostics())
+            self.raw_yaml = parsed if isinstance(parsed, LineDict) else LineDict()
+            if parsed is None:
+                self.raw_yaml.line, self.raw_yaml.key_lines, self.raw_yaml.value_lines = 1, {}, {}
+        return self.raw_yaml
 
 
 def _bundles(folder: Path) -> list[Path]:
@@ -93,57 +104,86 @@ def _load_kind(
     fields: dict[str, s.Field[Any]],
     config: SiteConfig,
     diagnostics: Diagnostics,
+    cache: RecordCache,
 ) -> list[tuple[Path, _Loaded]]:
-    """Validate every bundle of one kind; returns the valid ones with their raw YAML."""
-    record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
+    """Validate every bundle of one kind; returns the valid ones with their raw YAML.
+
+    A bundle unchanged since it was last validated comes from ``cache``, with
+    its warnings reported again.
+    """
+    kind = yaml_name.removesuffix(".yaml")
     loaded: list[tuple[Path, _Loaded]] = []
     for bundle in _bundles(folder):
-        yaml_path = bundle / yaml_name
-        if not yaml_path.is_file():
-            present = ", ".join(sorted(p.name for p in bundle.glob("*.yaml"))) or "none"
-            diagnostics.error(
-                diagnostics.where(bundle),
-                f"record folder has no {yaml_name} (YAML files here: {present})",
-                f"each folder in {folder.name}/ is one record with its own {yaml_name}",
-            )
+        stamp = bundle_stamp(bundle)
+        entry = cache.get(kind, bundle.name, stamp)
+        if entry is not None:
+            diagnostics.extend(entry.warnings)
+            loaded.append((bundle, _Loaded(bundle / yaml_name, None, entry.values)))
             continue
-        raw = load_yaml(yaml_path, diagnostics)
-        body = _read_body(bundle, config, diagnostics)
-        if raw is None:
-            continue
-        ctx = s.Ctx(
-            diagnostics,
-            diagnostics.where(yaml_path, getattr(raw, "line", 1)),
-            "",
-            config.languages,
-            bundle,
-            lambda path: images.probe(path, config.images),
-        )
-        values = record(raw, ctx)
-        if values is s.INVALID:
-            continue
-        loaded.append(
-            (
-                bundle,
-                _Loaded(
-                    yaml_path, raw, {"slug": bundle.name, "bundle": bundle, "body": body, **values}
-                ),
-            )
-        )
+        local = Diagnostics(relative_to=diagnostics.relative_to)
+        item = _validate_bundle(bundle, yaml_name, fields, config, local)
+        diagnostics.extend(local.items)
+        if item is not None:
+            loaded.append((bundle, item))
+            if not local.errors:
+                cache.put(kind, bundle.name, Entry(stamp, item.record, local.warnings))
     return loaded
 
 
-def load_catalogue(config: SiteConfig, diagnostics: Diagnostics) -> Catalogue | None:
-    """Load and validate every record under ``config.content_dir``."""
+def _validate_bundle(
+    bundle: Path,
+    yaml_name: str,
+    fields: dict[str, s.Field[Any]],
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+) -> _Loaded | None:
+    """Parse and validate one bundle, reporting into ``diagnostics``."""
+    record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
+    yaml_path = bundle / yaml_name
+    if not yaml_path.is_file():
+        present = ", ".join(sorted(p.name for p in bundle.glob("*.yaml"))) or "none"
+        diagnostics.error(
+            diagnostics.where(bundle),
+            f"record folder has no {yaml_name} (YAML files here: {present})",
+            f"each folder in {bundle.parent.name}/ is one record with its own {yaml_name}",
+        )
+        return None
+    raw = load_yaml(yaml_path, diagnostics)
+    body = _read_body(bundle, config, diagnostics)
+    if raw is None:
+        return None
+    ctx = s.Ctx(
+        diagnostics,
+        diagnostics.where(yaml_path, getattr(raw, "line", 1)),
+        "",
+        config.languages,
+        bundle,
+        lambda path: images.probe(path, config.images),
+    )
+    values = record(raw, ctx)
+    if values is s.INVALID:
+        return None
+    return _Loaded(yaml_path, raw, {"slug": bundle.name, "bundle": bundle, "body": body, **values})
+
+
+def load_catalogue(
+    config: SiteConfig, diagnostics: Diagnostics, cache_dir: Path | None = None
+) -> Catalogue | None:
+    """Load and validate every record under ``config.content_dir``.
+
+    With ``cache_dir``, records of unchanged bundles are reused from the last
+    load (see :mod:`ocopsite.recordcache`), and this load's are saved there.
+    """
     content = config.content_dir
     if not content.is_dir():
         diagnostics.error(diagnostics.where(content), "content folder not found")
         return None
+    cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root))
 
     producers = {
         bundle.name: Producer(**item.record)
         for bundle, item in _load_kind(
-            content / "producers", "producer.yaml", PRODUCER_FIELDS, config, diagnostics
+            content / "producers", "producer.yaml", PRODUCER_FIELDS, config, diagnostics, cache
         )
     }
     product_items = _load_kind(
@@ -152,6 +192,7 @@ def load_catalogue(config: SiteConfig, diagnostics: Diagnostics) -> Catalogue | 
         product_fields(config.retailers),
         config,
         diagnostics,
+        cache,
     )
     products = [Product(**item.record) for _, item in product_items]
     _check_products(
@@ -162,7 +203,9 @@ def load_catalogue(config: SiteConfig, diagnostics: Diagnostics) -> Catalogue | 
     news_slugs: dict[str, Path] = {}
     # A folder whose record is invalid was reported already; naming it is not a second error.
     known_products = {bundle.name for bundle in _bundles(content / "products")}
-    for bundle, item in _load_kind(content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics):
+    for bundle, item in _load_kind(
+        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache
+    ):
         slug = _news_slug(bundle, item, diagnostics)
         if slug is None:
             continue
@@ -188,6 +231,7 @@ def load_catalogue(config: SiteConfig, diagnostics: Diagnostics) -> Catalogue | 
 
     if diagnostics.errors:
         return None
+    cache.save()
     return Catalogue(
         config=config,
         products=tuple(sorted(products, key=lambda p: p.slug)),

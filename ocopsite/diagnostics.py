@@ -79,6 +79,11 @@ class Diagnostics:
     def warning(self, where: Where, message: str, hint: str | None = None) -> None:
         self._add(Diagnostic(where, Severity.WARNING, message, hint))
 
+    def extend(self, items: list[Diagnostic]) -> None:
+        """Add problems found elsewhere (in a worker, or kept from an earlier build)."""
+        for item in items:
+            self._add(item)
+
     def _add(self, diagnostic: Diagnostic) -> None:
         if diagnostic not in self.items:
             self.items.append(diagnostic)

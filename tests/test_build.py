@@ -414,3 +414,20 @@ def test_any_input_change_rebuilds(tmp_path: Path) -> None:
     shutil.rmtree(out)
     assert not build(site, out, build_date=dt.date(2027, 1, 1)).unchanged
     assert (out / "index.html").is_file()
+
+
+def test_cached_records_keep_their_warnings_and_lines(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    first = build(site, tmp_path / "a", build_date=BUILD_DATE)
+    assert (site / ".ocopsite-cache/records.pickle").is_file()
+    again = build(site, tmp_path / "b", build_date=BUILD_DATE)  # every record from the cache
+    assert [w.format() for w in again.warnings] == [w.format() for w in first.warnings] != []
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    # a cross-record error about a cached record still points at its line
+    shutil.rmtree(site / "content/producers/ho-van-don")
+    result = CliRunner().invoke(main, ["check", "--site", str(site)])
+    assert result.exit_code == 1
+    assert (
+        "content/products/dao-canh/product.yaml:2: error: producer: no producer 'ho-van-don'"
+        in result.stderr
+    )

@@ -15,12 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feeds, fingerprint, images, parallel, search, trace, workers
+import jinja2
+
+from . import __version__, feeds, fingerprint, images, incremental, parallel, search, trace, workers
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
-from .i18n import Strings, load_strings
+from .i18n import MissingString, Strings, load_strings
+from .model import BundleFile
 from .output import MARKER, OutputRefused, Staging, check_output_dir
+from .pages import PageSpec
 from .render import Renderer, plan_pages
 from .theme import BUILTIN_THEME_DIRS, Theme, find_theme
 from .urls import Route, Urls
@@ -38,6 +42,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     out: Path | None = None
     unchanged: bool = False  # nothing to do: no input changed since the last build
+    updated_in_place: bool = False  # only the affected pages were rendered, in place
 
     @property
     def seconds(self) -> float:
@@ -179,90 +184,219 @@ def build(
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
         specs = plan_pages(catalogue)
+        renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
+        site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), __version__)
+        keys = incremental.page_keys(catalogue, specs, site_key)
+        languages = catalogue.config.languages
+        page_keys = {
+            urls.output_path(spec.route, lang): key
+            for spec, key in zip(specs, keys, strict=True)
+            for lang in languages
+        }
+        previous = (
+            incremental.load(cache_dir, out, site_key)
+            if write and not force and (out / MARKER).is_file()
+            else None
+        )
+        todo = _changed(specs, keys, previous, urls, out, languages)
+    plan = _Plan(catalogue, urls, renderer, specs, statics, assets, photos, renditions, cache_dir)
+    if previous is not None and len(todo) <= max(50, len(specs) // 4):
+        _update(plan, todo, out, result, diagnostics, strict)
+        result.updated_in_place = True
+    else:
+        _full(plan, out if write else None, jobs, result, diagnostics, strict, progress)
+    if write:
+        incremental.save(cache_dir, out, site_key, page_keys)
+        fingerprint.remember(cache_dir, out, inputs_hash)
+    return result
 
-    staging = Staging(out) if write else None
+
+def _changed(
+    specs: list[PageSpec],
+    keys: list[str],
+    previous: dict[str, str] | None,
+    urls: Urls,
+    out: Path,
+    languages: tuple[str, ...],
+) -> list[int]:
+    """Indexes of the specs whose key changed, or whose page is missing, in any language."""
+    if previous is None:
+        return list(range(len(specs)))
+    todo = []
+    for index, (spec, key) in enumerate(zip(specs, keys, strict=True)):
+        paths = [urls.output_path(spec.route, lang) for lang in languages]
+        if any(previous.get(p) != key or not (out / p).is_file() for p in paths):
+            todo.append(index)
+    return todo
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the render and assets stages need, made once by :func:`build`."""
+
+    catalogue: Catalogue
+    urls: Urls
+    renderer: Renderer
+    specs: list[PageSpec]
+    statics: dict[str, bytes]
+    assets: dict[str, str]
+    photos: dict[str, BundleFile]
+    renditions: dict[str, images.Rendition]
+    cache_dir: Path
+
+
+def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Every output file that is neither a page nor a product's: index, feeds, assets.
+
+    Returns (files, copies): copies are thumbnails, each a copy of a photo variant
+    written by the images stage (target → source, both relative to the output).
+    """
+    catalogue, urls, renderer = plan.catalogue, plan.urls, plan.renderer
+    files: dict[str, bytes] = {}
+    hrefs: dict[str, str] = {}
+    for lang, views in renderer.views.items():
+        data = search.encode(search.build_index(catalogue, views))
+        name = search.file_name(lang, data)
+        hrefs[lang] = urls.search_file(name)[0]
+        files[urls.search_file(name)[1]] = data
+    files[urls.search_file(search.MANIFEST)[1]] = search.manifest(hrefs)
+    for name, data in plan.statics.items():
+        files[urls.asset_output(plan.assets[name])] = data
+    files["sitemap.xml"] = feeds.sitemap(plan.specs, urls).encode()
+    files["robots.txt"] = feeds.robots(urls).encode()
+    for lang, views in renderer.views.items():
+        files[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(
+            catalogue, views, urls
+        ).encode()
+    files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
+    copies: dict[str, str] = {}
+    for product in catalogue.products:
+        if product.photos:
+            variant = plan.renditions[product.photos[0].file.path.as_posix()].smallest
+            thumb = urls.file_in(Route("product", product.slug), "thumb.jpg")[1]
+            copies[thumb] = urls.media_output(variant.name)
+    return files, copies
+
+
+def _full(
+    plan: _Plan,
+    out: Path | None,
+    jobs: int,
+    result: BuildResult,
+    diagnostics: Diagnostics,
+    strict: bool,
+    progress: Progress | None,
+) -> None:
+    """Render and write everything into a staging folder, then swap it in for ``out``.
+
+    With ``out`` of ``None`` (the check command), pages are rendered in memory only.
+    """
+    catalogue, urls = plan.catalogue, plan.urls
+    staging = Staging(out) if out is not None else None
     try:
-        # The index comes before the pages, which name its content-hashed file.
-        with _stage(result, "search"):
-            renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
-            indexes: dict[str, tuple[str, bytes]] = {}
-            for lang, views in renderer.views.items():
-                data = search.encode(search.build_index(catalogue, views))
-                indexes[lang] = (search.file_name(lang, data), data)
-            renderer.search_index = {
-                lang: urls.search_file(name)[0] for lang, (name, _) in indexes.items()
-            }
-            if staging is not None:
-                for name, data in indexes.values():
-                    staging.write_bytes(urls.search_file(name)[1], data)
         with _stage(result, "render"):
-            work = workers.RenderWork(renderer, specs, theme, staging.root if staging else None)
-            total = len(specs) * len(catalogue.config.languages)
+            work = workers.RenderWork(
+                plan.renderer, plan.specs, plan.renderer.theme, staging.root if staging else None
+            )
+            total = len(plan.specs) * len(catalogue.config.languages)
             for pages, problems in parallel.map_chunks(
-                workers.render_chunk, work, range(len(specs)), jobs
+                workers.render_chunk, work, range(len(plan.specs)), jobs
             ):
                 result.pages += pages
                 _report(problems, diagnostics)
                 if progress is not None:
                     progress(result.pages, total)
             _fail_if(diagnostics, strict)
-        if staging is not None:
-            with _stage(result, "assets"):
-                for name, data in statics.items():
-                    staging.write_bytes(urls.asset_output(assets[name]), data)
-                assets_work = workers.AssetWork(
-                    catalogue, urls, photos, renditions, staging.root, cache_dir
-                )
-                for files, problems in parallel.map_chunks(
-                    workers.image_chunk, assets_work, list(renditions), jobs, max_chunk=8
-                ):
-                    staging.files += files
-                    _report(problems, diagnostics)
-                _fail_if(diagnostics, strict)
-                images.prune_cache(cache_dir / "images", renditions.values())
-                _write_thumbnails(catalogue, renditions, urls, staging)
-                for files, _ in parallel.map_chunks(
-                    workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
-                ):
-                    staging.files += files
-                staging.write_bytes(
-                    ".well-known/gs1resolver", trace.resolver_description(catalogue, urls)
-                )
+        if staging is None:
+            return
+        with _stage(result, "assets"):
+            assets_work = workers.AssetWork(
+                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir
+            )
+            for files, problems in parallel.map_chunks(
+                workers.image_chunk, assets_work, list(plan.renditions), jobs, max_chunk=8
+            ):
+                staging.files += files
+                _report(problems, diagnostics)
+            _fail_if(diagnostics, strict)
+            images.prune_cache(plan.cache_dir / "images", plan.renditions.values())
+            for files, _ in parallel.map_chunks(
+                workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
+            ):
+                staging.files += files
         with _stage(result, "feeds"):
-            texts = {"sitemap.xml": feeds.sitemap(specs, urls), "robots.txt": feeds.robots(urls)}
-            for lang, views in renderer.views.items():
-                texts[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(
-                    catalogue, views, urls
-                )
-            if staging is not None:
-                for rel, text in texts.items():
-                    staging.write_text(rel, text)
-        if staging is not None:
-            with _stage(result, "write"):
-                result.files = staging.files + result.pages
-                staging.commit()
-                fingerprint.remember(cache_dir, out, inputs_hash)
+            files, copies = _site_files(plan)
+            for rel, data in files.items():
+                staging.write_bytes(rel, data)
+            for rel, source in copies.items():
+                staging.write_bytes(rel, staging.path(source).read_bytes())
+        with _stage(result, "write"):
+            result.files = staging.files + result.pages
+            staging.commit()
     except BaseException:
         if staging is not None:
             staging.discard()
         raise
-    return result
+
+
+def _update(
+    plan: _Plan,
+    todo: list[int],
+    out: Path,
+    result: BuildResult,
+    diagnostics: Diagnostics,
+    strict: bool,
+) -> None:
+    """Bring ``out`` up to date in place: render the pages in ``todo``, write changed files.
+
+    Every page is rendered in memory before any file is touched, so bad input
+    still leaves the output as it was. Files are replaced by rename.
+    """
+    catalogue, urls, renderer = plan.catalogue, plan.urls, plan.renderer
+    languages = catalogue.config.languages
+    with _stage(result, "render"):
+        pages: dict[str, str] = {}
+        for index in todo:
+            spec = plan.specs[index]
+            for lang in languages:
+                try:
+                    pages[urls.output_path(spec.route, lang)] = renderer.render(spec, lang)
+                except (jinja2.TemplateError, MissingString) as exc:
+                    _report([workers.template_problem(exc, renderer.theme)], diagnostics)
+        _fail_if(diagnostics, strict)
+        files, copies = _site_files(plan)
+    with _stage(result, "write"):
+        for rel, html in pages.items():
+            result.files += incremental.write_if_changed(out, rel, html)
+        result.pages = len(pages)
+        media = out / "media"
+        for key, rendition in plan.renditions.items():
+            variants = (*rendition.webp, *rendition.jpeg)
+            if not all((media / v.name).is_file() for v in variants):
+                images.write(plan.photos[key], rendition, media, plan.cache_dir / "images")
+                result.files += len(variants)
+        changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
+        expected = {urls.output_path(s.route, lang) for s in plan.specs for lang in languages}
+        expected |= {
+            urls.media_output(v.name) for r in plan.renditions.values() for v in (*r.webp, *r.jpeg)
+        }
+        for product in catalogue.products:
+            for rel, make in trace.product_outputs(catalogue, urls, product, plan.cache_dir):
+                expected.add(rel)
+                if product.slug in changed or not (out / rel).is_file():
+                    result.files += incremental.write_if_changed(out, rel, make())
+        for rel, data in files.items():
+            expected.add(rel)
+            result.files += incremental.write_if_changed(out, rel, data)
+        for rel, source in copies.items():
+            expected.add(rel)
+            result.files += incremental.write_if_changed(out, rel, (out / source).read_bytes())
+        incremental.prune(out, expected, keep=(MARKER, ".nojekyll"))
 
 
 def _report(problems: list[workers.Problem], diagnostics: Diagnostics) -> None:
     for path, line, message, hint in problems:
         diagnostics.error(diagnostics.where(path, line), message, hint)
-
-
-def _write_thumbnails(
-    catalogue: Catalogue, renditions: dict[str, images.Rendition], urls: Urls, staging: Staging
-) -> None:
-    """Each product's smallest JPEG at a path the search script derives from the slug."""
-    for product in catalogue.products:
-        if product.photos:
-            variant = renditions[product.photos[0].file.path.as_posix()].smallest
-            rel = urls.file_in(Route("product", product.slug), "thumb.jpg")[1]
-            staging.write_bytes(rel, staging.path(urls.media_output(variant.name)).read_bytes())
 
 
 __all__ = ["BuildFailed", "BuildResult", "OutputRefused", "build", "prepare"]

@@ -8,9 +8,10 @@ slugs used once. It reports every problem and returns ``None`` if any was an err
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,8 @@ class Catalogue:
     products: tuple[Product, ...]
     producers: dict[str, Producer]
     news: tuple[NewsItem, ...]
+    #: Each record's stamp (a hash of its bundle's file names, sizes and times), by folder.
+    stamps: dict[Path, str] = field(default_factory=dict)
 
     def products_of(self, producer: str) -> tuple[Product, ...]:
         return tuple(p for p in self.products if p.producer == producer)
@@ -105,6 +108,7 @@ def _load_kind(
     config: SiteConfig,
     diagnostics: Diagnostics,
     cache: RecordCache,
+    stamps: dict[Path, str],
 ) -> list[tuple[Path, _Loaded]]:
     """Validate every bundle of one kind; returns the valid ones with their raw YAML.
 
@@ -115,6 +119,7 @@ def _load_kind(
     loaded: list[tuple[Path, _Loaded]] = []
     for bundle in _bundles(folder):
         stamp = bundle_stamp(bundle)
+        stamps[bundle] = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
         entry = cache.get(kind, bundle.name, stamp)
         if entry is not None:
             diagnostics.extend(entry.warnings)
@@ -179,11 +184,18 @@ def load_catalogue(
         diagnostics.error(diagnostics.where(content), "content folder not found")
         return None
     cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root))
+    stamps: dict[Path, str] = {}
 
     producers = {
         bundle.name: Producer(**item.record)
         for bundle, item in _load_kind(
-            content / "producers", "producer.yaml", PRODUCER_FIELDS, config, diagnostics, cache
+            content / "producers",
+            "producer.yaml",
+            PRODUCER_FIELDS,
+            config,
+            diagnostics,
+            cache,
+            stamps,
         )
     }
     product_items = _load_kind(
@@ -193,6 +205,7 @@ def load_catalogue(
         config,
         diagnostics,
         cache,
+        stamps,
     )
     products = [Product(**item.record) for _, item in product_items]
     _check_products(
@@ -204,7 +217,7 @@ def load_catalogue(
     # A folder whose record is invalid was reported already; naming it is not a second error.
     known_products = {bundle.name for bundle in _bundles(content / "products")}
     for bundle, item in _load_kind(
-        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache
+        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps
     ):
         slug = _news_slug(bundle, item, diagnostics)
         if slug is None:
@@ -237,6 +250,7 @@ def load_catalogue(
         products=tuple(sorted(products, key=lambda p: p.slug)),
         producers=dict(sorted(producers.items())),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
+        stamps=stamps,
     )
 
 

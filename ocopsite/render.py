@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import gtin as gtins
-from . import jsonld, trace
+from . import jsonld, search, trace
 from .catalogue import Catalogue
 from .facets import facet_index, facet_label
 from .i18n import Strings
@@ -286,11 +286,9 @@ class Renderer:
         urls: Urls,
         renditions: dict[str, Rendition],
         assets: dict[str, str],
-        search_index: dict[str, str] | None = None,
     ) -> None:
         self.catalogue = catalogue
-        #: Each language's search index URL; set once the index is built from ``views``.
-        self.search_index = search_index or {}
+        self.theme = theme
         self.urls = urls
         self.assets = assets
         self.views = {
@@ -333,7 +331,7 @@ class Renderer:
             },
             "feed_url": v.href(Route("feed")),
             "search": {
-                "index": self.search_index[lang],
+                "index": self.urls.search_file(search.MANIFEST)[0],
                 "root": self.urls.base_path,
                 "prefix": self.urls.path(Route("home"), lang),
             },

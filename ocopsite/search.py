@@ -28,6 +28,8 @@ from .status import STATES
 from .views import Views
 
 FORMAT_VERSION = 1
+#: The small file that names each language's current (content-hashed) index.
+MANIFEST = "manifest.json"
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -143,6 +145,11 @@ def _former_province(province: str, former_address: str | None) -> int:
 def encode(index: dict[str, Any]) -> bytes:
     """Compact, deterministic JSON bytes of an index."""
     return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def manifest(hrefs: dict[str, str]) -> bytes:
+    """The manifest: each language's index URL."""
+    return json.dumps(hrefs, sort_keys=True, separators=(",", ":")).encode()
 
 
 def file_name(lang: str, data: bytes) -> str:

@@ -10,7 +10,7 @@ GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -284,13 +284,14 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
     return specs
 
 
-def product_files(
+def product_outputs(
     catalogue: Catalogue, urls: Urls, product: Product, cache_root: Path | None = None
-) -> Iterator[tuple[str, bytes]]:
-    """A product's QR codes, label sheets, lab documents and linkset, as (path, bytes).
+) -> list[tuple[str, Callable[[], bytes]]]:
+    """A product's QR codes, label sheets, lab documents and linkset: (path, make bytes).
 
-    QR codes and label sheets, the slowest of these to make, are kept under
-    ``cache_root`` (in ``qr/`` and ``labels/``).
+    The paths are known without making anything, so a rebuild can tell which
+    files belong to the site. QR codes and label sheets, the slowest to make,
+    are kept under ``cache_root`` (in ``qr/`` and ``labels/``).
     """
     qr_cache = cache_root / "qr" if cache_root is not None else None
     label_cache = cache_root / "labels" if cache_root is not None else None
@@ -299,6 +300,7 @@ def product_files(
     targets = [(product_route(product), label_route(product), None)] + [
         (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
     ]
+    outputs: list[tuple[str, Callable[[], bytes]]] = []
     for route, label, lot in targets:
         uri = urls.qr_uri(route)
         # Encoding a QR code (choosing its mask) is the slow part: keep both files.
@@ -311,25 +313,37 @@ def product_files(
 
         for kind in ("svg", "png"):
             entry = cache.key("qr", qr.SETTINGS, uri) + f".{kind}"
-            yield (
-                urls.file_in(route, f"qr.{kind}")[1],
-                cache.cached_bytes(qr_cache, entry, lambda k=kind: made(k)),
+            outputs.append(
+                (
+                    urls.file_in(route, f"qr.{kind}")[1],
+                    lambda e=entry, k=kind, m=made: cache.cached_bytes(qr_cache, e, lambda: m(k)),
+                )
             )
         if catalogue.config.label_sheets:
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
             entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
-            yield (
-                urls.file_in(label, "label.png")[1],
-                cache.cached_bytes(label_cache, entry, lambda s=sheet: labels.sheet_png(s)),
+            outputs.append(
+                (
+                    urls.file_in(label, "label.png")[1],
+                    lambda e=entry, s=sheet: cache.cached_bytes(
+                        label_cache, e, lambda: labels.sheet_png(s)
+                    ),
+                )
             )
         for test in lot.lab_tests if lot else ():
             if test.document:
-                yield urls.file_in(route, test.document.name)[1], test.document.path.read_bytes()
+                document = test.document.path
+                outputs.append(
+                    (urls.file_in(route, test.document.name)[1], lambda d=document: d.read_bytes())
+                )
     if product.gtin:
-        yield (
-            urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
-            linkset(catalogue, urls, product),
+        outputs.append(
+            (
+                urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
+                lambda: linkset(catalogue, urls, product),
+            )
         )
+    return outputs
 
 
 def _link(urls: Urls, route: Route, title: str, lang: str) -> dict[str, Any]:

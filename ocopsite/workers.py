@@ -55,6 +55,18 @@ def _template_location(exc: BaseException, theme: Theme) -> tuple[str, int | Non
     return str(theme.template_dirs[-1]), None
 
 
+def template_problem(exc: BaseException, theme: Theme) -> Problem:
+    """A template error or missing UI string as a problem pointing into the template."""
+    path, line = _template_location(exc, theme)
+    message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
+    hint = (
+        "UI strings live in the theme's i18n/<lang>.yaml"
+        if isinstance(exc, MissingString)
+        else None
+    )
+    return (path, line, f"template error: {message}", hint)
+
+
 def render_chunk(work: RenderWork, indices: Sequence[int]) -> tuple[int, list[Problem]]:
     """Render the specs at ``indices`` in every language; (pages written, problems)."""
     renderer = work.renderer
@@ -66,14 +78,7 @@ def render_chunk(work: RenderWork, indices: Sequence[int]) -> tuple[int, list[Pr
             try:
                 html = renderer.render(spec, lang)
             except (jinja2.TemplateError, MissingString) as exc:
-                path, line = _template_location(exc, work.theme)
-                message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
-                hint = (
-                    "UI strings live in the theme's i18n/<lang>.yaml"
-                    if isinstance(exc, MissingString)
-                    else None
-                )
-                problems.append((path, line, f"template error: {message}", hint))
+                problems.append(template_problem(exc, work.theme))
                 continue
             if work.root is not None:
                 write(work.root, renderer.urls.output_path(spec.route, lang), html)
@@ -111,7 +116,7 @@ def trace_chunk(work: AssetWork, indices: Sequence[int]) -> tuple[int, list[Prob
     files = 0
     for index in indices:
         product = work.catalogue.products[index]
-        for rel, data in trace.product_files(work.catalogue, work.urls, product, work.cache_dir):
-            write(work.root, rel, data)
+        for rel, make in trace.product_outputs(work.catalogue, work.urls, product, work.cache_dir):
+            write(work.root, rel, make())
             files += 1
     return files, []

@@ -431,3 +431,54 @@ def test_cached_records_keep_their_warnings_and_lines(tmp_path: Path) -> None:
         "content/products/dao-canh/product.yaml:2: error: producer: no producer 'ho-van-don'"
         in result.stderr
     )
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["stars", "delete-product", "producer-name", "news"],
+)
+def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
+    tmp_path: Path, change: str
+) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    before = _tree(out)
+    stamps = _mtimes(out)
+    if change == "stars":
+        _edit(site / "content/products/dao-canh/product.yaml", "stars: 4", "stars: 3")
+    elif change == "delete-product":
+        shutil.rmtree(site / "content/products/mang-kho")
+    elif change == "producer-name":
+        _edit(site / "content/producers/ho-van-don/producer.yaml", "Hộ Vân Đồn", "Hộ ông Ba")
+    else:
+        _edit(
+            site / "content/news/2026-02-10-hoi-cho/news.yaml",
+            "[mien-dong, ruoc-hau]",
+            "[ruoc-hau]",
+        )
+    result = build(site, out, build_date=BUILD_DATE)
+    assert result.updated_in_place
+    clean = tmp_path / "clean"
+    shutil.rmtree(site / ".ocopsite-cache")
+    build(site, clean, build_date=BUILD_DATE)
+    after = _tree(out)
+    assert after == _tree(clean)  # byte for byte, and the same files
+    changed = {rel for rel in after if before.get(rel) != after[rel]}
+    assert changed, "the edit must show somewhere"
+    untouched = {rel for rel in after if rel in before and before[rel] == after[rel]}
+    now = _mtimes(out)
+    assert [rel for rel in untouched if now[rel] != stamps[rel]] == []  # nothing else rewritten
+    if change == "stars":
+        assert "products/dao-canh/index.html" in changed and "en/stars/3/index.html" in changed
+        assert "stars/4/index.html" not in after or "stars/4/index.html" in changed
+        assert "products/mien-dong/index.html" not in changed
+    if change == "delete-product":
+        assert not (out / "products/mang-kho").exists()
+        assert "products/mang-kho/index.html" in before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -182,10 +183,17 @@ def test_search_page_without_javascript_offers_browse_links(browser, served: str
 
 def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> None:
     files = sorted(p.name for p in (sample_site.out / "search").glob("*.json"))
-    assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files] == ["en.#.json", "vi.#.json"]
-    text = (sample_site.out / "search" / files[1]).read_text("utf-8")
+    assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files] == [
+        "en.#.json",
+        "manifest.json",
+        "vi.#.json",
+    ]
+    text = (sample_site.out / "search" / files[2]).read_text("utf-8")
     assert "Miến dong Tài Hoan" in text and "\n" not in text
-    assert "/search/" + files[1] in sample_site.page("")
+    # pages name the small manifest, which names the content-hashed index of each language
+    assert 'data-index="/search/manifest.json"' in sample_site.page("")
+    manifest = json.loads((sample_site.out / "search/manifest.json").read_text())
+    assert manifest == {"en": "/search/" + files[0], "vi": "/search/" + files[2]}
 
 
 def test_results_say_when_a_rating_is_not_valid(page, served: str) -> None:  # type: ignore[no-untyped-def]

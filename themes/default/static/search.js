@@ -333,7 +333,11 @@
   }
   if (app) input.value = current.q;
 
-  fetch(form.dataset.index).then(function (r) { return r.json(); }).then(function (ix) {
+  /* the manifest (small, revalidated) names this build's index (content-hashed, cached for ever),
+     so that pages need not change when only the index does */
+  fetch(form.dataset.index, { cache: "no-cache" }).then(function (r) { return r.json(); }).then(function (manifest) {
+    return fetch(manifest[document.documentElement.lang]);
+  }).then(function (r) { return r.json(); }).then(function (ix) {
     engine = new OcopSearch(ix, base);
     if (app) {
       app.hidden = false;

@@ -1,0 +1,147 @@
+"""Rebuilding only what an edit affects, and writing only files whose bytes changed.
+
+Every page gets a *key*: a hash of everything it shows. That is the site-wide
+key (config, theme, ocopsite's code, build date and base URL), the page's
+route, and the stamps of the records it shows. A product page shows the
+product and its producer; a listing shows every product in its list (so
+re-ordering is caught); the home, browse and other site-wide pages depend on
+every record. A page whose key is the one recorded for its file by the last
+build, and whose file is still there, is not rendered again.
+
+Files are replaced by writing a temporary file beside them and renaming it,
+so a reader of the live site never sees half a file, and a file whose new
+bytes equal its old ones is not touched at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .catalogue import Catalogue
+from .facets import facet_index
+from .model import Product
+from .pages import PageSpec
+from .urls import Urls
+
+MANIFEST = "output-manifest.json"
+_PRODUCT_ROUTES = {"product", "slug_lot", "product_label", "slug_lot_label"}
+_GTIN_ROUTES = {"gtin", "lot", "gtin_label", "lot_label"}
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+
+
+def page_keys(catalogue: Catalogue, specs: Iterable[PageSpec], site_key: str) -> list[str]:
+    """The key of each spec (the same in every language: the language is in the path)."""
+    stamps = catalogue.stamps
+    producers = catalogue.producers
+
+    def of(products: Iterable[Product]) -> list[str]:
+        result = []
+        for product in products:
+            result.append(stamps[product.bundle])
+            result.append(stamps[producers[product.producer].bundle])
+        return result
+
+    everything = _hash(site_key, *sorted(stamps.values()))
+    by_slug = catalogue.product_by_slug
+    by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
+    facets = facet_index(catalogue)
+    facet_keys = {
+        (facet, value): _hash(*of(items))
+        for facet, values in facets.items()
+        for value, items in values.items()
+    }
+    news = {n.slug: n for n in catalogue.news}
+    keys = []
+    for spec in specs:
+        route = spec.route
+        if route.kind in _PRODUCT_ROUTES:
+            deps = of([by_slug[route.key]])
+        elif route.kind in _GTIN_ROUTES:
+            deps = of([by_gtin[route.key]])
+        elif route.kind == "producer":
+            producer = producers[route.key]
+            deps = [stamps[producer.bundle], *of(catalogue.products_of(route.key))]
+        elif route.kind == "facet":
+            deps = [facet_keys[(route.key, route.value)]]
+        elif route.kind == "news":
+            item = news[route.key]
+            deps = [stamps[item.bundle], *of(by_slug[s] for s in item.products)]
+        else:  # home, lists of everything, browse, search, 404
+            deps = [everything]
+        keys.append(_hash(site_key, repr(route), *deps))
+    return keys
+
+
+def load(cache_dir: Path, out: Path, site_key: str) -> dict[str, str] | None:
+    """The page keys recorded by the last build into ``out``, if it had the same site key."""
+    try:
+        record = json.loads((cache_dir / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("out") != str(out) or record.get("site") != site_key:
+        return None
+    pages = record.get("pages")
+    return pages if isinstance(pages, dict) else None
+
+
+def save(cache_dir: Path, out: Path, site_key: str, pages: dict[str, str]) -> None:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    temporary = cache_dir / f".{MANIFEST}.{os.getpid()}"
+    temporary.write_text(json.dumps({"out": str(out), "site": site_key, "pages": pages}), "utf-8")
+    temporary.replace(cache_dir / MANIFEST)
+
+
+def write_if_changed(root: Path, rel: str, data: bytes | str) -> bool:
+    """Write ``data`` to ``root/rel`` by temporary file and rename, unless it is already there."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    target = root / rel
+    try:
+        if target.stat().st_size == len(payload) and target.read_bytes() == payload:
+            return False
+    except OSError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(payload)
+    temporary.replace(target)
+    return True
+
+
+def prune(root: Path, expected: set[str], keep: Iterable[str] = ()) -> int:
+    """Delete files under ``root`` that no longer belong to the site, and emptied folders."""
+    protected = set(keep)
+    removed = 0
+    for folder, _dirs, files in os.walk(root, topdown=False):
+        for name in files:
+            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            if rel not in expected and rel not in protected:
+                os.unlink(os.path.join(folder, name))
+                removed += 1
+        if folder != str(root) and not os.listdir(folder):
+            os.rmdir(folder)
+    return removed
+
+
+def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:
+    """What every page depends on: config, theme, ocopsite, build date and base URL."""
+    config = catalogue.config
+    return _hash(
+        urls.base_url,
+        config.build_date.isoformat(),
+        theme_fingerprint,
+        code,
+        stamps_of_config(config.root),
+    )
+
+
+def stamps_of_config(root: Path) -> str:
+    try:
+        return hashlib.sha256((root / "site_config.yaml").read_bytes()).hexdigest()
+    except OSError:
+        return ""

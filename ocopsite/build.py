@@ -198,34 +198,46 @@ def build(
             if write and not force and (out / MARKER).is_file()
             else None
         )
-        todo = _changed(specs, keys, previous, urls, out, languages)
+        todo = _changed(specs, keys, previous, urls, languages)
     plan = _Plan(catalogue, urls, renderer, specs, statics, assets, photos, renditions, cache_dir)
     if previous is not None and len(todo) <= max(50, len(specs) // 4):
-        _update(plan, todo, out, result, diagnostics, strict)
+        files = _update(plan, todo, out, previous, set(page_keys), result, diagnostics, strict)
         result.updated_in_place = True
     else:
-        _full(plan, out if write else None, jobs, result, diagnostics, strict, progress)
+        made = _full(plan, out if write else None, jobs, result, diagnostics, strict, progress)
+        files = made | set(page_keys) | _product_and_media_files(plan) if write else set()
     if write:
-        incremental.save(cache_dir, out, site_key, page_keys)
+        manifest = incremental.Manifest(page_keys, frozenset(files))
+        incremental.save(cache_dir, out, site_key, manifest)
         fingerprint.remember(cache_dir, out, inputs_hash)
     return result
+
+
+def _product_and_media_files(plan: _Plan) -> set[str]:
+    """The paths of every photo variant and of every product's QR, label and lab files."""
+    paths = {
+        plan.urls.media_output(v.name)
+        for rendition in plan.renditions.values()
+        for v in (*rendition.webp, *rendition.jpeg)
+    }
+    for product in plan.catalogue.products:
+        paths.update(rel for rel, _ in trace.product_outputs(plan.catalogue, plan.urls, product))
+    return paths
 
 
 def _changed(
     specs: list[PageSpec],
     keys: list[str],
-    previous: dict[str, str] | None,
+    previous: incremental.Manifest | None,
     urls: Urls,
-    out: Path,
     languages: tuple[str, ...],
 ) -> list[int]:
-    """Indexes of the specs whose key changed, or whose page is missing, in any language."""
+    """Indexes of the specs whose key changed, in any language, since the last build."""
     if previous is None:
         return list(range(len(specs)))
     todo = []
     for index, (spec, key) in enumerate(zip(specs, keys, strict=True)):
-        paths = [urls.output_path(spec.route, lang) for lang in languages]
-        if any(previous.get(p) != key or not (out / p).is_file() for p in paths):
+        if any(previous.pages.get(urls.output_path(spec.route, lang)) != key for lang in languages):
             todo.append(index)
     return todo
 
@@ -286,10 +298,11 @@ def _full(
     diagnostics: Diagnostics,
     strict: bool,
     progress: Progress | None,
-) -> None:
+) -> set[str]:
     """Render and write everything into a staging folder, then swap it in for ``out``.
 
     With ``out`` of ``None`` (the check command), pages are rendered in memory only.
+    Returns the paths of the site-wide files written (see :func:`_site_files`).
     """
     catalogue, urls = plan.catalogue, plan.urls
     staging = Staging(out) if out is not None else None
@@ -308,7 +321,7 @@ def _full(
                     progress(result.pages, total)
             _fail_if(diagnostics, strict)
         if staging is None:
-            return
+            return set()
         with _stage(result, "assets"):
             assets_work = workers.AssetWork(
                 catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir
@@ -337,20 +350,25 @@ def _full(
         if staging is not None:
             staging.discard()
         raise
+    return set(files) | set(copies)
 
 
 def _update(
     plan: _Plan,
     todo: list[int],
     out: Path,
+    previous: incremental.Manifest,
+    pages_now: set[str],
     result: BuildResult,
     diagnostics: Diagnostics,
     strict: bool,
-) -> None:
+) -> set[str]:
     """Bring ``out`` up to date in place: render the pages in ``todo``, write changed files.
 
     Every page is rendered in memory before any file is touched, so bad input
-    still leaves the output as it was. Files are replaced by rename.
+    still leaves the output as it was. Files are replaced by rename, and files
+    of the last build that no longer belong to the site are deleted. Returns
+    every file the site now has.
     """
     catalogue, urls, renderer = plan.catalogue, plan.urls, plan.renderer
     languages = catalogue.config.languages
@@ -369,29 +387,27 @@ def _update(
         for rel, html in pages.items():
             result.files += incremental.write_if_changed(out, rel, html)
         result.pages = len(pages)
+        before = previous.files
         media = out / "media"
         for key, rendition in plan.renditions.items():
             variants = (*rendition.webp, *rendition.jpeg)
-            if not all((media / v.name).is_file() for v in variants):
+            if any(plan.urls.media_output(v.name) not in before for v in variants):
                 images.write(plan.photos[key], rendition, media, plan.cache_dir / "images")
                 result.files += len(variants)
         changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
-        expected = {urls.output_path(s.route, lang) for s in plan.specs for lang in languages}
-        expected |= {
-            urls.media_output(v.name) for r in plan.renditions.values() for v in (*r.webp, *r.jpeg)
-        }
         for product in catalogue.products:
             for rel, make in trace.product_outputs(catalogue, urls, product, plan.cache_dir):
-                expected.add(rel)
-                if product.slug in changed or not (out / rel).is_file():
+                if product.slug in changed or rel not in before:
                     result.files += incremental.write_if_changed(out, rel, make())
         for rel, data in files.items():
-            expected.add(rel)
             result.files += incremental.write_if_changed(out, rel, data)
         for rel, source in copies.items():
-            expected.add(rel)
-            result.files += incremental.write_if_changed(out, rel, (out / source).read_bytes())
-        incremental.prune(out, expected, keep=(MARKER, ".nojekyll"))
+            # a thumbnail is products/<slug>/thumb.jpg: it changes with its product
+            if rel not in before or rel.split("/")[-2] in changed:
+                result.files += incremental.write_if_changed(out, rel, (out / source).read_bytes())
+        now = set(files) | set(copies) | pages_now | _product_and_media_files(plan)
+        incremental.remove(out, before - now)
+    return now
 
 
 def _report(problems: list[workers.Problem], diagnostics: Diagnostics) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,16 @@ class Catalogue:
     stamps: dict[Path, str] = field(default_factory=dict)
 
     def products_of(self, producer: str) -> tuple[Product, ...]:
-        return tuple(p for p in self.products if p.producer == producer)
+        return self._by_producer.get(producer, ())
 
-    @property
+    @cached_property
+    def _by_producer(self) -> dict[str, tuple[Product, ...]]:
+        grouped: dict[str, list[Product]] = {}
+        for product in self.products:
+            grouped.setdefault(product.producer, []).append(product)
+        return {key: tuple(items) for key, items in grouped.items()}
+
+    @cached_property
     def product_by_slug(self) -> dict[str, Product]:
         return {p.slug: p for p in self.products}
 

@@ -15,10 +15,12 @@ bytes equal its old ones is not touched at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .catalogue import Catalogue
@@ -79,22 +81,35 @@ def page_keys(catalogue: Catalogue, specs: Iterable[PageSpec], site_key: str) ->
     return keys
 
 
-def load(cache_dir: Path, out: Path, site_key: str) -> dict[str, str] | None:
-    """The page keys recorded by the last build into ``out``, if it had the same site key."""
+@dataclass(frozen=True)
+class Manifest:
+    """What the last build into a folder made: each page's key, and every file."""
+
+    pages: dict[str, str]
+    files: frozenset[str]
+
+
+def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
+    """The manifest of the last build into ``out``, if it had the same site key."""
     try:
         record = json.loads((cache_dir / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if record.get("out") != str(out) or record.get("site") != site_key:
         return None
-    pages = record.get("pages")
-    return pages if isinstance(pages, dict) else None
+    return Manifest(record["pages"], frozenset(record["files"]))
 
 
-def save(cache_dir: Path, out: Path, site_key: str, pages: dict[str, str]) -> None:
+def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     temporary = cache_dir / f".{MANIFEST}.{os.getpid()}"
-    temporary.write_text(json.dumps({"out": str(out), "site": site_key, "pages": pages}), "utf-8")
+    record = {
+        "out": str(out),
+        "site": site_key,
+        "pages": manifest.pages,
+        "files": sorted(manifest.files),
+    }
+    temporary.write_text(json.dumps(record), "utf-8")
     temporary.replace(cache_dir / MANIFEST)
 
 
@@ -113,18 +128,22 @@ def write_if_changed(root: Path, rel: str, data: bytes | str) -> bool:
     return True
 
 
-def prune(root: Path, expected: set[str], keep: Iterable[str] = ()) -> int:
-    """Delete files under ``root`` that no longer belong to the site, and emptied folders."""
-    protected = set(keep)
+def remove(root: Path, stale: Iterable[str]) -> int:
+    """Delete the files ``stale`` under ``root``, and the folders that leaves empty."""
     removed = 0
-    for folder, _dirs, files in os.walk(root, topdown=False):
-        for name in files:
-            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-            if rel not in expected and rel not in protected:
-                os.unlink(os.path.join(folder, name))
-                removed += 1
-        if folder != str(root) and not os.listdir(folder):
-            os.rmdir(folder)
+    folders: set[Path] = set()
+    for rel in stale:
+        path = root / rel
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+        folders.update(path.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_relative_to(root) and folder != root:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
     return removed
 
 

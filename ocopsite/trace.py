@@ -312,21 +312,23 @@ def product_outputs(
             return code[0].svg if kind == "svg" else code[0].png
 
         for kind in ("svg", "png"):
-            entry = cache.key("qr", qr.SETTINGS, uri) + f".{kind}"
             outputs.append(
                 (
                     urls.file_in(route, f"qr.{kind}")[1],
-                    lambda e=entry, k=kind, m=made: cache.cached_bytes(qr_cache, e, lambda: m(k)),
+                    lambda u=uri, k=kind, m=made: cache.cached_bytes(
+                        qr_cache, cache.key("qr", qr.SETTINGS, u) + f".{k}", lambda: m(k)
+                    ),
                 )
             )
         if catalogue.config.label_sheets:
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
-            entry = cache.key("label", labels.VERSION, repr(sheet)) + ".png"
             outputs.append(
                 (
                     urls.file_in(label, "label.png")[1],
-                    lambda e=entry, s=sheet: cache.cached_bytes(
-                        label_cache, e, lambda: labels.sheet_png(s)
+                    lambda s=sheet: cache.cached_bytes(
+                        label_cache,
+                        cache.key("label", labels.VERSION, repr(s)) + ".png",
+                        lambda: labels.sheet_png(s),
                     ),
                 )
             )

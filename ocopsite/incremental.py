@@ -30,6 +30,7 @@ from .pages import PageSpec
 from .urls import Urls
 
 MANIFEST = "output-manifest.json"
+FORMAT = 2
 _PRODUCT_ROUTES = {"product", "slug_lot", "product_label", "slug_lot_label"}
 _GTIN_ROUTES = {"gtin", "lot", "gtin_label", "lot_label"}
 
@@ -95,8 +96,15 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         record = json.loads((cache_dir / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if record.get("out") != str(out) or record.get("site") != site_key:
-        return None
+    if (
+        not isinstance(record, dict)
+        or record.get("version") != FORMAT
+        or record.get("out") != str(out)
+        or record.get("site") != site_key
+        or not isinstance(record.get("pages"), dict)
+        or not isinstance(record.get("files"), list)
+    ):
+        return None  # another build's, an older ocopsite's, or damaged: build in full
     return Manifest(record["pages"], frozenset(record["files"]))
 
 
@@ -104,6 +112,7 @@ def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     temporary = cache_dir / f".{MANIFEST}.{os.getpid()}"
     record = {
+        "version": FORMAT,
         "out": str(out),
         "site": site_key,
         "pages": manifest.pages,

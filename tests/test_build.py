@@ -482,3 +482,15 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
     if change == "delete-product":
         assert not (out / "products/mang-kho").exists()
         assert "products/mang-kho/index.html" in before
+
+
+@pytest.mark.parametrize(
+    "content", ["not json", '{"version": 1, "pages": {}}', "[]", '{"version": 2}']
+)
+def test_a_damaged_or_old_manifest_means_a_full_build(tmp_path: Path, content: str) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    (site / ".ocopsite-cache/output-manifest.json").write_text(content)
+    result = build(site, out, build_date=BUILD_DATE, force=True)
+    assert not result.updated_in_place and result.pages > 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, feeds, fingerprint, images, incremental, parallel, search, trace, workers
+from . import feeds, fingerprint, images, incremental, parallel, search, trace, workers
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -25,6 +25,7 @@ from .i18n import MissingString, Strings, load_strings
 from .model import BundleFile
 from .output import MARKER, OutputRefused, Staging, check_output_dir
 from .pages import PageSpec
+from .recordcache import code_fingerprint
 from .render import Renderer, plan_pages
 from .theme import BUILTIN_THEME_DIRS, Theme, find_theme
 from .urls import Route, Urls
@@ -185,8 +186,8 @@ def build(
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
         specs = plan_pages(catalogue)
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
-        site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), __version__)
-        keys = incremental.page_keys(catalogue, specs, site_key)
+        site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
+        keys = incremental.page_keys(catalogue, specs, site_key, renderer.views.values())
         languages = catalogue.config.languages
         page_keys = {
             urls.output_path(spec.route, lang): key

@@ -27,7 +27,9 @@ from .catalogue import Catalogue
 from .facets import facet_index
 from .model import Product
 from .pages import PageSpec
+from .render import ranked
 from .urls import Urls
+from .views import Views
 
 MANIFEST = "output-manifest.json"
 FORMAT = 2
@@ -39,8 +41,15 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
-def page_keys(catalogue: Catalogue, specs: Iterable[PageSpec], site_key: str) -> list[str]:
-    """The key of each spec (the same in every language: the language is in the path)."""
+def page_keys(
+    catalogue: Catalogue, specs: Iterable[PageSpec], site_key: str, views: Iterable[Views]
+) -> list[str]:
+    """The key of each spec (the same in every language: the language is in the path).
+
+    A page of a listing depends on the products it shows in each language (in
+    the listing's order) and on the listing's length, so an edit re-renders
+    only the pages a product leaves, joins or is shown on.
+    """
     stamps = catalogue.stamps
     producers = catalogue.producers
 
@@ -55,11 +64,8 @@ def page_keys(catalogue: Catalogue, specs: Iterable[PageSpec], site_key: str) ->
     by_slug = catalogue.product_by_slug
     by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
     facets = facet_index(catalogue)
-    facet_keys = {
-        (facet, value): _hash(*of(items))
-        for facet, values in facets.items()
-        for value, items in values.items()
-    }
+    languages = list(views)
+    per_page = catalogue.config.per_page
     news = {n.slug: n for n in catalogue.news}
     keys = []
     for spec in specs:
@@ -71,8 +77,12 @@ def page_keys(catalogue: Catalogue, specs: Iterable[PageSpec], site_key: str) ->
         elif route.kind == "producer":
             producer = producers[route.key]
             deps = [stamps[producer.bundle], *of(catalogue.products_of(route.key))]
-        elif route.kind == "facet":
-            deps = [facet_keys[(route.key, route.value)]]
+        elif route.kind in ("facet", "products"):
+            items = facets[route.key][route.value] if route.kind == "facet" else catalogue.products
+            start = (route.page - 1) * per_page
+            deps = [str(len(items))]
+            for language in languages:
+                deps += of(ranked(items, language)[start : start + per_page])
         elif route.kind == "news":
             item = news[route.key]
             deps = [stamps[item.bundle], *of(by_slug[s] for s in item.products)]

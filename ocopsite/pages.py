@@ -30,13 +30,32 @@ class PageSpec:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+#: Page links shown either side of the current page; the first and last are always shown.
+WINDOW = 2
+
+
 @dataclass(frozen=True)
 class Pagination:
     page: int
     pages: int
     previous: str | None
     next: str | None
+    #: (page number, link) of the pages to offer; a number of 0 marks a gap ("…").
     links: tuple[tuple[int, str], ...]
+
+
+def shown_pages(page: int, pages: int) -> list[int]:
+    """1, the pages around ``page``, and the last, with 0 where pages are left out.
+
+    A listing of 400 pages must not put 400 links on each of them.
+    """
+    numbers = sorted({1, pages, *range(max(1, page - WINDOW), min(pages, page + WINDOW) + 1)})
+    shown: list[int] = []
+    for number in numbers:
+        if shown and number > shown[-1] + 1:
+            shown.append(0)
+        shown.append(number)
+    return shown
 
 
 def paginate(
@@ -55,7 +74,7 @@ def paginate(
                 pages=pages,
                 previous=link(number - 1) if number > 1 else None,
                 next=link(number + 1) if number < pages else None,
-                links=tuple((n, link(n)) for n in range(1, pages + 1)),
+                links=tuple((n, link(n) if n else "") for n in shown_pages(number, pages)),
             )
 
         chunk = items[(number - 1) * per_page : number * per_page]

@@ -11,6 +11,7 @@ atomically; a missing, stale or unreadable file just means a full load.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .diagnostics import Diagnostic
 
 FILE = "records.pickle"
@@ -31,15 +33,23 @@ def bundle_stamp(bundle: Path) -> Stamp:
     return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in files))
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of ocopsite's own code and data (by name, size and mtime), and its version."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.glob("*.py"), *package.glob("data/*")]):
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
 def environment(config_file: Path, site_root: Path) -> str:
     """What a record's validation depends on besides the record itself."""
     digest = hashlib.sha256(str(site_root).encode())
     with contextlib.suppress(OSError):
         digest.update(config_file.read_bytes())
-    package = Path(__file__).parent
-    for path in sorted([*package.glob("*.py"), *package.glob("data/*")]):
-        stat = path.stat()
-        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    digest.update(code_fingerprint().encode())
     return digest.hexdigest()
 
 

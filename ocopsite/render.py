@@ -31,7 +31,7 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
 
 
-def _ranked(products: Sequence[Product], views: Views) -> list[Product]:
+def ranked(products: Sequence[Product], views: Views) -> list[Product]:
     """In-force ratings first, then by stars (high first), then by name.
 
     Every page of a listing asks for the same order, so it is computed once per
@@ -56,7 +56,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     specs: list[PageSpec] = []
 
     def cards(items: Sequence[Product]) -> Callable[[Views], list[Any]]:
-        return lambda v: [v.product_card(p) for p in _ranked(items, v)]
+        return lambda v: [v.product_card(p) for p in ranked(items, v)]
 
     def product_listing(
         route: Route, items: Sequence[Product], heading: Callable[[Views], str]
@@ -68,10 +68,10 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
             def data(
                 v: Views, number: int = number, pagination: Any = pagination
             ) -> dict[str, Any]:
-                ranked = _ranked(items, v)[(number - 1) * per_page : number * per_page]
+                shown = ranked(items, v)[(number - 1) * per_page : number * per_page]
                 return {
                     "heading": heading(v),
-                    "cards": [v.product_card(p) for p in ranked],
+                    "cards": [v.product_card(p) for p in shown],
                     "count": len(items),
                     "pagination": pagination(v),
                 }

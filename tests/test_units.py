@@ -124,3 +124,13 @@ def test_urls_for_default_and_other_languages() -> None:
     assert urls.path(Route("facet", "stars", "5", page=3), "vi") == "stars/5/page/3/"
     with pytest.raises(ValueError):
         urls.path(Route("product", "x", page=2), "vi")
+
+
+def test_pagination_shows_a_window_of_pages() -> None:
+    from ocopsite.pages import shown_pages
+
+    assert shown_pages(1, 1) == [1]
+    assert shown_pages(1, 3) == [1, 2, 3]
+    assert shown_pages(6, 402) == [1, 0, 4, 5, 6, 7, 8, 0, 402]
+    assert shown_pages(402, 402) == [1, 0, 400, 401, 402]
+    assert shown_pages(3, 6) == [1, 2, 3, 4, 5, 6]

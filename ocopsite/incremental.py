@@ -74,6 +74,12 @@ def page_keys(
             deps = of([by_slug[route.key]])
         elif route.kind in _GTIN_ROUTES:
             deps = of([by_gtin[route.key]])
+        elif route.kind == "producers":  # a page of the list of producers
+            start = (route.page - 1) * per_page
+            shown = list(producers.values())[start : start + per_page]
+            deps = [str(len(producers))]
+            for producer in shown:
+                deps += [stamps[producer.bundle], str(len(catalogue.products_of(producer.slug)))]
         elif route.kind == "producer":
             producer = producers[route.key]
             deps = [stamps[producer.bundle], *of(catalogue.products_of(route.key))]

@@ -87,7 +87,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
             Route("home"),
             "home.html",
             lambda v: {
-                "featured": cards(catalogue.products)(v)[:8],
+                "featured": [v.product_card(p) for p in ranked(catalogue.products, v)[:8]],
                 "news": [_news_item(v, n) for n in catalogue.news[:3]],
                 "categories": _facet_links(v, facets, "category"),
                 "count": len(catalogue.products),
@@ -102,19 +102,26 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     for product in catalogue.products:
         specs.append(_product_page(catalogue, product))
     specs.extend(trace.trace_pages(catalogue, product_jsonld))
-    specs.append(
-        PageSpec(
-            Route("producers"),
-            "producers.html",
-            lambda v: {
-                "producers": [
-                    (v.producer_card(p), len(catalogue.products_of(p.slug)))
-                    for p in catalogue.producers.values()
-                ]
-            },
-            lambda v: v.t("nav.producers"),
+    producer_list = list(catalogue.producers.values())
+    for page_route, chunk, pagination in paginate(Route("producers"), producer_list, per_page):
+        specs.append(
+            PageSpec(
+                page_route,
+                "producers.html",
+                lambda v, c=chunk, p=pagination: {
+                    "producers": [
+                        (v.producer_card(producer), len(catalogue.products_of(producer.slug)))
+                        for producer in c
+                    ],
+                    "pagination": p(v),
+                },
+                lambda v, number=page_route.page: (
+                    v.t("nav.producers")
+                    if number == 1
+                    else f"{v.t('nav.producers')} · {v.t('pagination.page', n=number)}"
+                ),
+            )
         )
-    )
     for producer in catalogue.producers.values():
         specs.append(
             PageSpec(

@@ -38,7 +38,7 @@ _PATTERNS: dict[str, str] = {
     "not_found": "404.html",
     "feed": "feed.xml",
 }
-_PAGINATED = {"products", "facet", "news_index"}
+_PAGINATED = {"products", "producers", "facet", "news_index"}
 
 
 @dataclass(frozen=True, order=True)

@@ -135,7 +135,7 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
         "heaviest product page (gz HTML+CSS+JS)": _weight(product_weight, product_page),
         "heaviest lot page (gz HTML+CSS+JS)": _weight(lot_weight, lot_page),
     }
-    for index in sorted((out / "search").glob("*.json")):
+    for index in sorted((out / "search").glob("*.*.json")):  # not the manifest
         data = index.read_bytes()
         row[f"search index {index.name.split('.')[0]} (gz)"] = f"{gzipped(data) / 1024:.0f} KB"
         if search:

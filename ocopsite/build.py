@@ -186,6 +186,12 @@ def build(
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
         specs = plan_pages(catalogue)
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
+    plan = _Plan(catalogue, urls, renderer, specs, statics, assets, photos, renditions, cache_dir)
+    if not write:  # check: render everything in memory, keep no record
+        _full(plan, None, jobs, result, diagnostics, strict, progress)
+        return result
+
+    with _stage(result, "plan"):
         site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
         keys = incremental.page_keys(catalogue, specs, site_key, renderer.views.values())
         languages = catalogue.config.languages
@@ -196,21 +202,18 @@ def build(
         }
         previous = (
             incremental.load(cache_dir, out, site_key)
-            if write and not force and (out / MARKER).is_file()
+            if not force and (out / MARKER).is_file()
             else None
         )
         todo = _changed(specs, keys, previous, urls, languages)
-    plan = _Plan(catalogue, urls, renderer, specs, statics, assets, photos, renditions, cache_dir)
     if previous is not None and len(todo) <= max(50, len(specs) // 4):
         files = _update(plan, todo, out, previous, set(page_keys), result, diagnostics, strict)
         result.updated_in_place = True
     else:
-        made = _full(plan, out if write else None, jobs, result, diagnostics, strict, progress)
-        files = made | set(page_keys) | _product_and_media_files(plan) if write else set()
-    if write:
-        manifest = incremental.Manifest(page_keys, frozenset(files))
-        incremental.save(cache_dir, out, site_key, manifest)
-        fingerprint.remember(cache_dir, out, inputs_hash)
+        made = _full(plan, out, jobs, result, diagnostics, strict, progress)
+        files = made | set(page_keys) | _product_and_media_files(plan)
+    incremental.save(cache_dir, out, site_key, incremental.Manifest(page_keys, frozenset(files)))
+    fingerprint.remember(cache_dir, out, inputs_hash)
     return result
 
 

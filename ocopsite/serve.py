@@ -79,10 +79,17 @@ def serve(
             site, out, base_url=base_url, build_date=build_date, strict=False, quiet=False
         )
 
+    try:
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", port), functools.partial(StaticHandler, directory=str(out))
+        )
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve on 127.0.0.1:{port} ({exc.strerror}); choose another with --port"
+        ) from None
     if not rebuild() and not out.is_dir():
-        click.echo("fix the errors above; the server starts once a build succeeds", err=True)
-    handler = functools.partial(StaticHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        out.mkdir(parents=True)  # an empty site until a build succeeds
+        click.echo("fix the errors above; the site appears once a build succeeds", err=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(f"Serving {out} at {base_url} (Ctrl+C to stop)")
     seen = _snapshot(site, out)

@@ -29,10 +29,6 @@ class Validity:
         """True while the holder may show it: valid, or valid but expiring soon."""
         return self.state in ("valid", "expiring")
 
-    @property
-    def days_left(self) -> int | None:
-        return None if self.expires is None else (self.expires - self.as_of).days
-
 
 def validity(status: str, issued: dt.date, expires: dt.date | None, on: dt.date) -> Validity:
     """The state on day ``on`` of something issued on ``issued``, valid through ``expires``.

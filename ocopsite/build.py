@@ -134,6 +134,7 @@ def build(
     jobs: int | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    only: frozenset[str] | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
 
@@ -145,6 +146,11 @@ def build(
     ``out`` (see :mod:`ocopsite.fingerprint`), nothing is done and
     ``result.unchanged`` is set, unless ``force``. Raises BuildFailed with all
     problems, or OutputRefused before touching an output folder it must not replace.
+
+    ``only`` (names from :data:`~ocopsite.urls.SEGMENTS`) makes a partial build,
+    for a quick look at part of a large catalogue: everything is still validated,
+    but only those pages and the theme's files are written (no QR codes, photos,
+    search index or feeds), and the next build starts afresh.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()
@@ -152,7 +158,11 @@ def build(
     jobs = jobs or parallel.default_jobs()
     diagnostics = Diagnostics(relative_to=site)
     result = BuildResult(out=out if write else None)
-    if write:
+    if write and only:
+        check_output_dir(out, site)
+        fingerprint.forget(cache_dir)
+        incremental.forget(cache_dir)
+    elif write:
         check_output_dir(out, site)
         with _stage(result, "fingerprint"):
             inputs_hash = fingerprint.compute(
@@ -185,10 +195,12 @@ def build(
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
         specs = plan_pages(catalogue)
+        if only:
+            specs = [spec for spec in specs if spec.route.segment in only]
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
     plan = _Plan(catalogue, urls, renderer, specs, statics, assets, photos, renditions, cache_dir)
-    if not write:  # check: render everything in memory, keep no record
-        _full(plan, None, jobs, result, diagnostics, strict, progress)
+    if not write or only:  # check, or a partial build: keep no record
+        _full(plan, out if write else None, jobs, result, diagnostics, strict, progress, only)
         return result
 
     with _stage(result, "plan"):
@@ -302,10 +314,12 @@ def _full(
     diagnostics: Diagnostics,
     strict: bool,
     progress: Progress | None,
+    only: frozenset[str] | None = None,
 ) -> set[str]:
     """Render and write everything into a staging folder, then swap it in for ``out``.
 
     With ``out`` of ``None`` (the check command), pages are rendered in memory only.
+    With ``only`` (a partial build), the pages and the theme's files are all it writes.
     Returns the paths of the site-wide files written (see :func:`_site_files`).
     """
     catalogue, urls = plan.catalogue, plan.urls
@@ -325,6 +339,12 @@ def _full(
                     progress(result.pages, total)
             _fail_if(diagnostics, strict)
         if staging is None:
+            return set()
+        if only:
+            for name, data in plan.statics.items():
+                staging.write_bytes(plan.urls.asset_output(plan.assets[name]), data)
+            result.files = staging.files + result.pages
+            staging.commit()
             return set()
         with _stage(result, "assets"):
             assets_work = workers.AssetWork(

@@ -15,6 +15,7 @@ import click
 from .build import BuildResult, build
 from .diagnostics import BuildFailed, Diagnostic
 from .output import OutputRefused
+from .urls import SEGMENTS
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -24,6 +25,21 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date written YYYY-MM-DD") from None
+
+
+def _segments(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> frozenset[str] | None:
+    if value is None:
+        return None
+    names = frozenset(name.strip() for name in value.split(",") if name.strip())
+    unknown = sorted(names - set(SEGMENTS))
+    if unknown or not names:
+        raise click.BadParameter(
+            f"unknown page kind {', '.join(map(repr, unknown)) or 'none given'}; "
+            f"choose from {', '.join(SEGMENTS)}"
+        )
+    return names
 
 
 def _site_option(function):  # type: ignore[no-untyped-def]
@@ -62,6 +78,7 @@ def run_build(
     verbose: bool = False,
     jobs: int | None = None,
     force: bool = False,
+    only: frozenset[str] | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input."""
     progress = None
@@ -87,6 +104,7 @@ def run_build(
             jobs=jobs,
             force=force,
             progress=progress,
+            only=only,
         )
     except BuildFailed as failed:
         click.echo(failed.diagnostics.report(), err=True)
@@ -141,6 +159,13 @@ def main(ctx: click.Context) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Print the time of each stage.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes [default: all cores].")
 @click.option("--force", is_flag=True, help="Build even if no input changed since the last build.")
+@click.option(
+    "--only",
+    callback=_segments,
+    metavar="NAMES",
+    help="Write only these kinds of pages, comma-separated (e.g. product,category); "
+    "everything is still validated. For a quick look at a large catalogue.",
+)
 def build_command(
     site: Path = Path("."),
     out: Path | None = None,
@@ -151,6 +176,7 @@ def build_command(
     verbose: bool = False,
     jobs: int | None = None,
     force: bool = False,
+    only: frozenset[str] | None = None,
 ) -> None:
     """Validate the records and build the site."""
     ok = run_build(
@@ -163,6 +189,7 @@ def build_command(
         verbose=verbose,
         jobs=jobs,
         force=force,
+        only=only,
     )
     sys.exit(0 if ok else 1)
 

@@ -78,3 +78,8 @@ def remember(cache_dir: Path, out: Path, fingerprint: str) -> None:
     temporary = cache_dir / f".{RECORD}.{os.getpid()}"
     temporary.write_text(json.dumps(record), "utf-8")
     temporary.replace(cache_dir / RECORD)
+
+
+def forget(cache_dir: Path) -> None:
+    """Drop the record of the last build, so that the next one cannot be skipped."""
+    (cache_dir / RECORD).unlink(missing_ok=True)

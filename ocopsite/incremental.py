@@ -189,3 +189,8 @@ def stamps_of_config(root: Path) -> str:
         return hashlib.sha256((root / "site_config.yaml").read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+def forget(cache_dir: Path) -> None:
+    """Drop the manifest, so that the next build renders everything."""
+    (cache_dir / MANIFEST).unlink(missing_ok=True)

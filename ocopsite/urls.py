@@ -53,6 +53,15 @@ class Route:
     def with_page(self, page: int) -> Route:
         return Route(self.kind, self.key, self.value, page)
 
+    @property
+    def segment(self) -> str:
+        """The name ``build --only`` selects this page by: its kind, or a facet's name."""
+        return self.key if self.kind == "facet" else self.kind
+
+
+#: Every name ``build --only`` accepts.
+SEGMENTS: tuple[str, ...] = tuple(k for k in _PATTERNS if k != "facet") + FACETS
+
 
 @dataclass(frozen=True)
 class Urls:

@@ -130,3 +130,35 @@ def test_serve_on_a_busy_port_says_so(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert f"cannot serve on 127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_only_builds_the_pages_named_and_the_next_build_is_whole(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    runner = CliRunner()
+    full = runner.invoke(main, ["build", "--site", str(site), "--date", "2026-03-01"])
+    assert full.exit_code == 0, full.output
+    everything = sorted(p.relative_to(site / "public") for p in (site / "public").rglob("*"))
+
+    partial = runner.invoke(
+        main, ["build", "--site", str(site), "--date", "2026-03-01", "--only", "product,category"]
+    )
+    assert partial.exit_code == 0, partial.output
+    public = site / "public"
+    pages = sorted(p.relative_to(public).as_posix() for p in public.rglob("index.html"))
+    assert pages and all(p.startswith(("products/", "category/", "en/")) for p in pages)
+    assert all("/lots/" not in p and "/label/" not in p for p in pages)
+    assert "en/category/food/index.html" in pages
+    assert not (public / "products/index.html").exists()  # the listing was not asked for
+    assert not list(public.rglob("qr.png")) and not (public / "search").exists()
+    assert list((public / "assets").iterdir())  # the pages still have their styles
+
+    again = runner.invoke(main, ["build", "--site", str(site), "--date", "2026-03-01"])
+    assert again.exit_code == 0, again.output
+    assert "Nothing changed" not in again.output
+    assert sorted(p.relative_to(public) for p in public.rglob("*")) == everything
+
+
+def test_only_refuses_unknown_names(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--site", str(tmp_path), "--only", "prodcut"])
+    assert result.exit_code == 2
+    assert "unknown page kind 'prodcut'; choose from home, products, product," in result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import resource
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import feeds, fingerprint, images, incremental, parallel, search, trace, workers
+from . import feeds, fingerprint, images, incremental, parallel, qr, search, trace, workers
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -41,6 +42,8 @@ class BuildResult:
     files: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: Peak resident memory of the build process so far, in MB, after each stage.
+    peak_mb: dict[str, float] = field(default_factory=dict)
     out: Path | None = None
     unchanged: bool = False  # nothing to do: no input changed since the last build
     updated_in_place: bool = False  # only the affected pages were rendered, in place
@@ -68,6 +71,7 @@ def _stage(result: BuildResult, name: str) -> Iterator[None]:
         yield
     finally:
         result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
+        result.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _fail_if(diagnostics: Diagnostics, strict: bool) -> None:
@@ -84,6 +88,7 @@ def prepare(
     build_date: dt.date | None = None,
     strict: bool = False,
     cache_dir: Path | None = None,
+    jobs: int = 1,
 ) -> Prepared:
     """Run the load, validate and model stages; raise BuildFailed on any error.
 
@@ -97,7 +102,7 @@ def prepare(
         assert config is not None
         theme = find_theme(config, diagnostics)
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
-        catalogue = load_catalogue(config, diagnostics, cache_dir)
+        catalogue = load_catalogue(config, diagnostics, cache_dir, jobs)
         _fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
     result.records = len(catalogue.products) + len(catalogue.producers) + len(catalogue.news)
@@ -185,6 +190,7 @@ def build(
         build_date=build_date,
         strict=strict,
         cache_dir=cache_dir,
+        jobs=jobs,
     )
     result.warnings = diagnostics.warnings
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme
@@ -290,7 +296,7 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
     files[urls.search_file(search.MANIFEST)[1]] = search.manifest(hrefs)
     for name, data in plan.statics.items():
         files[urls.asset_output(plan.assets[name])] = data
-    files["sitemap.xml"] = feeds.sitemap(plan.specs, urls).encode()
+    files.update(feeds.sitemaps(plan.specs, urls))
     files["robots.txt"] = feeds.robots(urls).encode()
     for lang, views in renderer.views.items():
         files[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(
@@ -347,8 +353,9 @@ def _full(
             staging.commit()
             return set()
         with _stage(result, "assets"):
+            masks = qr.Masks.load(plan.cache_dir)
             assets_work = workers.AssetWork(
-                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir
+                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir, masks
             )
             for files, problems in parallel.map_chunks(
                 workers.image_chunk, assets_work, list(plan.renditions), jobs, max_chunk=8
@@ -357,10 +364,12 @@ def _full(
                 _report(problems, diagnostics)
             _fail_if(diagnostics, strict)
             images.prune_cache(plan.cache_dir / "images", plan.renditions.values())
-            for files, _ in parallel.map_chunks(
+            for files, learned in parallel.map_chunks(
                 workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
             ):
                 staging.files += files
+                masks.merge(learned)
+            masks.save(keep=trace.qr_uris(catalogue, urls))
         with _stage(result, "feeds"):
             files, copies = _site_files(plan)
             for rel, data in files.items():
@@ -419,10 +428,13 @@ def _update(
                 images.write(plan.photos[key], rendition, media, plan.cache_dir / "images")
                 result.files += len(variants)
         changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
+        masks = qr.Masks.load(plan.cache_dir)
         for product in catalogue.products:
-            for rel, make in trace.product_outputs(catalogue, urls, product, plan.cache_dir):
+            outputs = trace.product_outputs(catalogue, urls, product, masks, plan.cache_dir)
+            for rel, make in outputs:
                 if product.slug in changed or rel not in before:
                     result.files += incremental.write_if_changed(out, rel, make())
+        masks.save()
         for rel, data in files.items():
             result.files += incremental.write_if_changed(out, rel, data)
         for rel, source in copies.items():

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from . import gtin as gtins
-from . import images
+from . import images, parallel
 from . import schema as s
 from .config import CONFIG_NAME, SiteConfig
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostic, Diagnostics, Severity
 from .model import Body, NewsItem, Photo, Producer, Product
-from .recordcache import Entry, RecordCache, bundle_stamp, environment
+from .recordcache import Entry, RecordCache, Stamp, bundle_stamp, environment
 from .records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from .source import MAX_RECORD_BYTES, LineDict, load_yaml, read_text
 
@@ -117,6 +117,7 @@ def _load_kind(
     diagnostics: Diagnostics,
     cache: RecordCache,
     stamps: dict[Path, str],
+    jobs: int = 1,
 ) -> list[tuple[Path, _Loaded]]:
     """Validate every bundle of one kind; returns the valid ones with their raw YAML.
 
@@ -125,6 +126,7 @@ def _load_kind(
     """
     kind = yaml_name.removesuffix(".yaml")
     loaded: list[tuple[Path, _Loaded]] = []
+    todo: list[tuple[Path, Stamp]] = []
     for bundle in _bundles(folder):
         stamp = bundle_stamp(bundle)
         stamps[bundle] = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
@@ -132,15 +134,47 @@ def _load_kind(
         if entry is not None:
             diagnostics.extend(entry.warnings)
             loaded.append((bundle, _Loaded(bundle / yaml_name, None, entry.values)))
-            continue
-        local = Diagnostics(relative_to=diagnostics.relative_to)
-        item = _validate_bundle(bundle, yaml_name, fields, config, local)
-        diagnostics.extend(local.items)
+        else:
+            todo.append((bundle, stamp))
+    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to)
+    results = [
+        result
+        for chunk in parallel.map_chunks(_validate_chunk, work, todo, jobs, max_chunk=500)
+        for result in chunk
+    ]
+    for bundle, stamp, item, problems in sorted(results, key=lambda r: r[0]):
+        diagnostics.extend(problems)
         if item is not None:
             loaded.append((bundle, item))
-            if not local.errors:
-                cache.put(kind, bundle.name, Entry(stamp, item.record, local.warnings))
+            if not any(p.severity is Severity.ERROR for p in problems):
+                cache.put(kind, bundle.name, Entry(stamp, item.record, problems))
+    loaded.sort(key=lambda pair: pair[0])
     return loaded
+
+
+@dataclass(frozen=True)
+class _KindWork:
+    """What validating a bundle of one kind needs; reaches worker processes by fork."""
+
+    yaml_name: str
+    fields: dict[str, s.Field[Any]]
+    config: SiteConfig
+    relative_to: Path | None
+
+
+def _validate_chunk(
+    work: _KindWork, chunk: Sequence[tuple[Path, Stamp]]
+) -> list[tuple[Path, Stamp, _Loaded | None, list[Diagnostic]]]:
+    """Validate some bundles (in a worker); each with its problems, and without its raw
+    YAML, which is parsed again only if a check across records needs its line numbers."""
+    results = []
+    for bundle, stamp in chunk:
+        local = Diagnostics(relative_to=work.relative_to)
+        item = _validate_bundle(bundle, work.yaml_name, work.fields, work.config, local)
+        if item is not None:
+            item.raw_yaml = None
+        results.append((bundle, stamp, item, local.items))
+    return results
 
 
 def _validate_bundle(
@@ -180,12 +214,13 @@ def _validate_bundle(
 
 
 def load_catalogue(
-    config: SiteConfig, diagnostics: Diagnostics, cache_dir: Path | None = None
+    config: SiteConfig, diagnostics: Diagnostics, cache_dir: Path | None = None, jobs: int = 1
 ) -> Catalogue | None:
     """Load and validate every record under ``config.content_dir``.
 
     With ``cache_dir``, records of unchanged bundles are reused from the last
     load (see :mod:`ocopsite.recordcache`), and this load's are saved there.
+    The others are validated by ``jobs`` processes.
     """
     content = config.content_dir
     if not content.is_dir():
@@ -204,6 +239,7 @@ def load_catalogue(
             diagnostics,
             cache,
             stamps,
+            jobs,
         )
     }
     product_items = _load_kind(
@@ -214,6 +250,7 @@ def load_catalogue(
         diagnostics,
         cache,
         stamps,
+        jobs,
     )
     products = [Product(**item.record) for _, item in product_items]
     _check_products(
@@ -225,7 +262,7 @@ def load_catalogue(
     # A folder whose record is invalid was reported already; naming it is not a second error.
     known_products = {bundle.name for bundle in _bundles(content / "products")}
     for bundle, item in _load_kind(
-        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps
+        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps, jobs
     ):
         slug = _news_slug(bundle, item, diagnostics)
         if slug is None:

@@ -130,7 +130,8 @@ def run_build(
         _print_warnings(result.warnings)
         if verbose:
             for stage, seconds in result.timings.items():
-                click.echo(f"  {stage:<14} {seconds:7.3f} s", err=True)
+                peak = result.peak_mb.get(stage, 0.0)
+                click.echo(f"  {stage:<14} {seconds:7.3f} s  peak {peak:5.0f} MB", err=True)
         click.echo(_summary(result, "Built" if write else "Checked"))
     return True
 

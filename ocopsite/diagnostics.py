@@ -8,6 +8,7 @@ an indented hint, the shape compilers use and editors can jump to.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -64,14 +65,28 @@ class Diagnostics:
 
     relative_to: Path | None = None
     items: list[Diagnostic] = field(default_factory=list)
+    _resolved_root: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def where(self, path: Path | str, line: int | None = None) -> Where:
         """A :class:`Where` for ``path``, shown relative to the site when inside it."""
+        text = str(path)
+        root = self._root()
+        # Loaders pass paths under the resolved site folder: no need to ask the
+        # file system (resolving costs several lstat calls, for every record).
+        if root and text.startswith(root) and os.path.isabs(text) and ".." not in text:
+            return Where(Path(text[len(root) :]).as_posix(), line)
         shown = Path(path)
         if self.relative_to is not None:
             with contextlib.suppress(ValueError):
                 shown = shown.resolve().relative_to(self.relative_to.resolve())
         return Where(shown.as_posix(), line)
+
+    def _root(self) -> str:
+        if self._resolved_root is None:
+            self._resolved_root = (
+                str(self.relative_to.resolve()) + os.sep if self.relative_to is not None else ""
+            )
+        return self._resolved_root
 
     def error(self, where: Where, message: str, hint: str | None = None) -> None:
         self._add(Diagnostic(where, Severity.ERROR, message, hint))

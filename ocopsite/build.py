@@ -235,13 +235,18 @@ def build(
     return result
 
 
-def _product_and_media_files(plan: _Plan) -> set[str]:
-    """The paths of every photo variant and of every product's QR, label and lab files."""
-    paths = {
+def _media_files(plan: _Plan) -> set[str]:
+    """The paths of every photo variant."""
+    return {
         plan.urls.media_output(v.name)
         for rendition in plan.renditions.values()
         for v in (*rendition.webp, *rendition.jpeg)
     }
+
+
+def _product_and_media_files(plan: _Plan) -> set[str]:
+    """The paths of every photo variant and of every product's QR, label and lab files."""
+    paths = _media_files(plan)
     for product in plan.catalogue.products:
         paths.update(rel for rel, _ in trace.product_outputs(plan.catalogue, plan.urls, product))
     return paths
@@ -429,9 +434,11 @@ def _update(
                 result.files += len(variants)
         changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
         masks = qr.Masks.load(plan.cache_dir)
+        product_files: set[str] = set()
         for product in catalogue.products:
             outputs = trace.product_outputs(catalogue, urls, product, masks, plan.cache_dir)
             for rel, make in outputs:
+                product_files.add(rel)
                 if product.slug in changed or rel not in before:
                     result.files += incremental.write_if_changed(out, rel, make())
         masks.save()
@@ -441,7 +448,7 @@ def _update(
             # a thumbnail is products/<slug>/thumb.jpg: it changes with its product
             if rel not in before or rel.split("/")[-2] in changed:
                 result.files += incremental.write_if_changed(out, rel, (out / source).read_bytes())
-        now = set(files) | set(copies) | pages_now | _product_and_media_files(plan)
+        now = set(files) | set(copies) | pages_now | product_files | _media_files(plan)
         incremental.remove(out, before - now)
     return now
 

@@ -38,12 +38,20 @@ def ranked(products: Sequence[Product], views: Views) -> list[Product]:
     list and language (the lists are the catalogue's own tuples, kept alive by it).
     """
     memo = views.memo.setdefault("ranked", {})
+    keys = views.memo.setdefault("rank_key", {})  # a product is in several lists
     key_of = (id(products), len(products))
     if key_of not in memo:
 
         def key(p: Product) -> tuple[int, int, str]:
-            in_force = views.rating_validity(p.ocop).in_force
-            return (0 if in_force else 1, -p.ocop.stars, views.text(p.name).text.casefold())
+            found = keys.get(p.slug)
+            if found is None:
+                in_force = views.rating_validity(p.ocop).in_force
+                found = keys[p.slug] = (
+                    0 if in_force else 1,
+                    -p.ocop.stars,
+                    views.text(p.name).text.casefold(),
+                )
+            return found
 
         memo[key_of] = (products, sorted(products, key=key))
     return memo[key_of][1]

@@ -14,6 +14,7 @@ from :func:`slugify` of its name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -34,6 +35,7 @@ _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+@functools.lru_cache(maxsize=8192)  # names of places and kinds repeat across records
 def fold(text: str) -> str:
     """``text`` without diacritics, lower-cased, with single spaces: "Đồng  Văn" → "dong van".
 

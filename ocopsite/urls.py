@@ -9,6 +9,7 @@ canonical, hreflang, sitemap and feed URLs are absolute.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -39,6 +40,14 @@ _PATTERNS: dict[str, str] = {
     "feed": "feed.xml",
 }
 _PAGINATED = {"products", "producers", "facet", "news_index"}
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _segment(text: str) -> str:
+    """``text`` percent-encoded as one path segment."""
+    # Slugs, GTINs and most lot codes need no encoding; quote() is the slowest
+    # part of computing a URL, and a national build computes millions.
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
 @dataclass(frozen=True, order=True)
@@ -79,7 +88,7 @@ class Urls:
     def path(self, route: Route, lang: str) -> str:
         """The page's path relative to the site root, such as ``en/products/x/``."""
         pattern = _PATTERNS[route.kind]
-        rel = pattern.format(key=quote(route.key, safe=""), value=quote(route.value, safe=""))
+        rel = pattern.format(key=_segment(route.key), value=_segment(route.value))
         if route.page > 1:
             if route.kind not in _PAGINATED:
                 raise ValueError(f"{route.kind} pages are not paginated")

@@ -234,7 +234,15 @@ class Views:
     # --- ratings, certificates, shops -------------------------------------------
 
     def rating_validity(self, rating: Rating) -> Validity:
-        return validity(rating.status, rating.issued, rating.expires, self.as_of)
+        # Asked for by every listing a product is ranked in, so worked out once per rating.
+        memo = self.memo.setdefault("rating_validity", {})
+        found = memo.get(id(rating))
+        if found is None or found[0] is not rating:
+            found = memo[id(rating)] = (
+                rating,
+                validity(rating.status, rating.issued, rating.expires, self.as_of),
+            )
+        return found[1]
 
     def rating(self, rating: Rating) -> RatingView:
         return RatingView(

@@ -52,13 +52,15 @@ def page_keys(
     """
     stamps = catalogue.stamps
     producers = catalogue.producers
+    # What a product's card or page shows comes from it and its producer; looked up
+    # once here by slug, as a listing asks for it on every page (Path keys are slow).
+    product_deps = {
+        p.slug: f"{stamps[p.bundle]}:{stamps[producers[p.producer].bundle]}"
+        for p in catalogue.products
+    }
 
     def of(products: Iterable[Product]) -> list[str]:
-        result = []
-        for product in products:
-            result.append(stamps[product.bundle])
-            result.append(stamps[producers[product.producer].bundle])
-        return result
+        return [product_deps[product.slug] for product in products]
 
     everything = _hash(site_key, *sorted(stamps.values()))
     by_slug = catalogue.product_by_slug

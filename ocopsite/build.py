@@ -26,7 +26,7 @@ from .i18n import MissingString, Strings, load_strings
 from .model import BundleFile
 from .output import MARKER, OutputRefused, Staging, check_output_dir
 from .pages import PageSpec
-from .recordcache import code_fingerprint
+from .recordcache import code_fingerprint, gc_paused
 from .render import Renderer, plan_pages
 from .theme import BUILTIN_THEME_DIRS, Theme, find_theme
 from .urls import Route, Urls
@@ -102,7 +102,8 @@ def prepare(
         assert config is not None
         theme = find_theme(config, diagnostics)
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
-        catalogue = load_catalogue(config, diagnostics, cache_dir, jobs)
+        with gc_paused():
+            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs)
         _fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
     result.records = len(catalogue.products) + len(catalogue.producers) + len(catalogue.news)
@@ -195,7 +196,7 @@ def build(
     result.warnings = diagnostics.warnings
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme
 
-    with _stage(result, "plan"):
+    with _stage(result, "plan"), gc_paused():
         statics = _asset_names(theme)
         assets = {name: _hashed(name, data) for name, data in statics.items()}
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
@@ -209,7 +210,7 @@ def build(
         _full(plan, out if write else None, jobs, result, diagnostics, strict, progress, only)
         return result
 
-    with _stage(result, "plan"):
+    with _stage(result, "plan"), gc_paused():
         site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
         keys = incremental.page_keys(catalogue, specs, site_key, renderer.views.values())
         languages = catalogue.config.languages

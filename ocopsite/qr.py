@@ -24,7 +24,7 @@ import segno
 from PIL import Image
 
 QUIET_ZONE = 4
-#: Part of the cache key of QR files: change it when their rendering changes.
+#: Names the file of remembered masks: change it when the encoding settings change.
 SETTINGS = "v2 error=m boost quiet=4 scale=8"
 #: Pixels per module of the downloadable PNG: 8 px gives a code of about 1.3 cm at 150 dpi.
 PNG_SCALE = 8

@@ -157,7 +157,7 @@ def main(ctx: click.Context) -> None:
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", is_flag=True, help="Print only problems.")
-@click.option("--verbose", "-v", is_flag=True, help="Print the time of each stage.")
+@click.option("--verbose", "-v", is_flag=True, help="Print the time and peak memory of each stage.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes [default: all cores].")
 @click.option("--force", is_flag=True, help="Build even if no input changed since the last build.")
 @click.option(

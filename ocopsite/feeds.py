@@ -20,9 +20,12 @@ SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 
 
+_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
 def _xml(root: ET.Element) -> str:
     ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return _DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def atom_feed(catalogue: Catalogue, views: Views, urls: Urls) -> str:
@@ -84,25 +87,20 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls) -> dict[str, bytes]:
             entries.append(
                 f"<url><loc>{escape(urls.absolute(spec.route, lang))}</loc>{alternates}</url>\n"
             )
-    head = (
-        f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" '
-        f'xmlns:xhtml="{XHTML}">\n'
-    )
+    head = f'{_DECLARATION}<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n'
     chunks = [
         entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)
     ] or [[]]
     if len(chunks) == 1:
-        return {"sitemap.xml": (head + "".join(chunks[0]) + "</urlset>\n").encode()}
-    files = {
-        f"sitemap-{n}.xml": (head + "".join(chunk) + "</urlset>\n").encode()
-        for n, chunk in enumerate(chunks, start=1)
-    }
-    index = "".join(
-        f"<sitemap><loc>{escape(urls.base_url + name)}</loc></sitemap>\n" for name in files
-    )
-    files["sitemap.xml"] = (
-        f'<?xml version="1.0" encoding="utf-8"?>\n<sitemapindex xmlns="{SITEMAP}">\n'
-        f"{index}</sitemapindex>\n"
+        return {urls.sitemap_file()[1]: (head + "".join(chunks[0]) + "</urlset>\n").encode()}
+    files: dict[str, bytes] = {}
+    index = ""
+    for number, chunk in enumerate(chunks, start=1):
+        url, path = urls.sitemap_file(number)
+        files[path] = (head + "".join(chunk) + "</urlset>\n").encode()
+        index += f"<sitemap><loc>{escape(url)}</loc></sitemap>\n"
+    files[urls.sitemap_file()[1]] = (
+        f'{_DECLARATION}<sitemapindex xmlns="{SITEMAP}">\n{index}</sitemapindex>\n'
     ).encode()
     return files
 

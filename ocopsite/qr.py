@@ -111,7 +111,8 @@ class Masks:
 
     path: Path | None
     known: dict[str, int] = field(default_factory=dict)
-    new: dict[str, int] = field(default_factory=dict)
+    unsent: dict[str, int] = field(default_factory=dict)  # chosen here, not yet learned()
+    unsaved: bool = False
 
     @classmethod
     def load(cls, cache_dir: Path | None) -> Masks:
@@ -134,24 +135,28 @@ class Masks:
         """:func:`make` with the mask chosen before, learning it if there was none."""
         code = make(uri, self.known.get(uri))
         if uri not in self.known:
-            self.known[uri] = self.new[uri] = code.mask
+            self.known[uri] = self.unsent[uri] = code.mask
+            self.unsaved = True
         return code
 
     def learned(self) -> dict[str, int]:
-        return dict(self.new)
+        """The masks chosen since the last call (a worker sends each only once)."""
+        learned, self.unsent = self.unsent, {}
+        return learned
 
     def merge(self, learned: dict[str, int]) -> None:
         for uri, mask in learned.items():
             if uri not in self.known:
-                self.known[uri] = self.new[uri] = mask
+                self.known[uri] = mask
+                self.unsaved = True
 
     def save(self, keep: set[str] | None = None) -> None:
         """Write the file if anything was learned; with ``keep``, only those URIs stay."""
-        if self.path is None or (not self.new and keep is None):
+        if self.path is None or (not self.unsaved and keep is None):
             return
         masks = {u: m for u, m in self.known.items() if keep is None or u in keep}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         temporary.write_text(json.dumps(masks, sort_keys=True, separators=(",", ":")), "utf-8")
         temporary.replace(self.path)
-        self.new.clear()
+        self.unsaved = False

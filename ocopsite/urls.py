@@ -147,4 +147,9 @@ class Urls:
         return self.absolute(route, self.languages[0])
 
     def sitemap(self) -> str:
-        return self.base_url + "sitemap.xml"
+        return self.sitemap_file()[0]
+
+    def sitemap_file(self, part: int | None = None) -> tuple[str, str]:
+        """(absolute URL, output path) of ``sitemap.xml``, or of part ``part`` of a split one."""
+        name = "sitemap.xml" if part is None else f"sitemap-{part}.xml"
+        return self.base_url + name, name

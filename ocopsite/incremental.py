@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalogue import Catalogue
+from .config import CONFIG_NAME
 from .facets import facet_index
 from .model import Product
 from .pages import PageSpec
@@ -188,7 +189,7 @@ def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str
 
 def stamps_of_config(root: Path) -> str:
     try:
-        return hashlib.sha256((root / "site_config.yaml").read_bytes()).hexdigest()
+        return hashlib.sha256((root / CONFIG_NAME).read_bytes()).hexdigest()
     except OSError:
         return ""
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import click
 
-WATCHED = ("site_config.yaml", "content", "templates", "themes")
+from .config import CONFIG_NAME
+
+WATCHED = (CONFIG_NAME, "content", "templates", "themes")
 
 
 class StaticHandler(http.server.SimpleHTTPRequestHandler):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from .config import SiteConfig
+from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostics
 
 #: Themes shipped with ocopsite: next to the package in a checkout, inside it when installed.
@@ -57,7 +57,7 @@ def find_theme(config: SiteConfig, diagnostics: Diagnostics) -> Theme | None:
     folder = next((c for c in candidates if (c / "templates").is_dir()), None)
     if folder is None:
         diagnostics.error(
-            diagnostics.where(config.root / "site_config.yaml"),
+            diagnostics.where(config.root / CONFIG_NAME),
             f"theme '{config.theme}' not found",
             f"looked in {', '.join(str(c) for c in candidates)}",
         )

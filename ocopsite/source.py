@@ -150,7 +150,7 @@ class _Builder:
             items.line = _line(node)
             items.item_lines = [_line(child) for child in node.value]
             return items
-        if tag != _MAP:
+        if tag != _MAP or not isinstance(node, yaml.MappingNode):
             raise self._unsupported_tag(node, "mapping")
         return self._mapping(node, depth)
 
@@ -269,7 +269,7 @@ def _too_deep(loader: Any) -> int | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return int(event.start_mark.line) + 1
+                    return int(event.start_mark.line) + 1 if event.start_mark else 1
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:

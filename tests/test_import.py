@@ -169,7 +169,8 @@ def test_csv_with_bom_and_import_map(tmp_path: Path) -> None:
         "utf-8",
     )
     table = (
-        "Tên sản phẩm;Chủ thể;Loại hình;Xã;Tỉnh;Phân nhóm;Hạng OCOP;Số QĐ công nhận;Ngày công nhận\n"
+        "Tên sản phẩm;Chủ thể;Loại hình;Xã;Tỉnh;Phân nhóm;Hạng OCOP;Số QĐ công nhận;"
+        "Ngày công nhận\n"
         "Miến dong Na Rì;HTX Na Rì;Hợp tác xã;Xã Côn Minh;Bắc Kạn (cũ);Thực phẩm;4 sao;"
         "12/QĐ;14/03/2025\n"
     )

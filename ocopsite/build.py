@@ -18,7 +18,18 @@ from pathlib import Path
 
 import jinja2
 
-from . import feeds, fingerprint, images, incremental, parallel, search, trace, workers
+from . import (
+    feeds,
+    fingerprint,
+    images,
+    incremental,
+    opendata,
+    parallel,
+    recordschema,
+    search,
+    trace,
+    workers,
+)
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -309,6 +320,8 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
             catalogue, views, urls
         ).encode()
     files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
+    files.update(opendata.data_files(catalogue, urls))
+    files.update(recordschema.schema_files(catalogue.config, urls))
     copies: dict[str, str] = {}
     for product in catalogue.products:
         if product.photos:

@@ -105,7 +105,13 @@ def test_remembered_masks_make_the_same_codes(tmp_path: Path, bilingual_site: Bu
 
 def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:
     sheets = sorted(bilingual_site.out.rglob("label.png"))
-    assert len(sheets) == 4 + 3
+    # only ratings in force get sheets: mien-dong (and its lot TH2510A, not the recalled
+    # TH2512B) and dao-canh; not ruoc-hau (expired) nor mang-kho (revoked)
+    assert [s.parent.parent.relative_to(bilingual_site.out).as_posix() for s in sheets] == [
+        "01/09520000001018",
+        "01/09520000001018/10/TH2510A",
+        "products/dao-canh",
+    ]
     for sheet in sheets:
         with Image.open(sheet) as img:
             assert img.size == (2480, 3508) and round(img.info["dpi"][0]) == 300
@@ -125,11 +131,21 @@ def test_label_html_sheet_is_printable(bilingual_site: BuiltSite) -> None:
 
 def test_lot_page_contents(bilingual_site: BuiltSite) -> None:
     html = bilingual_site.page("en/01/09520000001018/10/TH2512B/")
-    assert html.index('class="recall" role="alert"') < html.index("<h1>")
+    # one verdict, the worst: the recall, and nothing after it says "valid"
+    verdict = html.index('<p class="verdict verdict-recalled"')
+    assert html.count('class="verdict') == 1 and html.index("<h1>") < verdict
     assert "Lot TH2512B has been recalled since 10 Jan 2026" in html and "Packaging fault" in html
-    # built on 2026-11-22, less than 90 days before the rating's end
-    assert 'class="verdict verdict-expiring" data-until="2026-12-20"' in html
+    assert 'role="alert"' in html[verdict : html.index(">", verdict)]
+    assert "rating valid until" not in html and "verdict-valid" not in html
+    # built on 2026-11-22, less than 90 days before the rating's end: valid, said plainly
+    valid = bilingual_site.page("en/01/09520000001018/")
+    assert '<p class="verdict verdict-valid"' in valid
+    assert "OCOP 5-star rating valid until 20 Dec 2026." in valid
+    assert "Expiring" not in valid and "expires soon" not in valid
     lot = bilingual_site.page("en/01/09520000001018/10/TH2510A/")
+    # best before 15 Oct 2026, built on 22 Nov 2026: the lot's own date decides
+    assert '<p class="verdict verdict-lot_expired"' in lot
+    assert "Lot TH2510A is past its best-before date (15 Oct 2026)" in lot
     assert lot.index("Harvest") < lot.index("Packing")  # timeline order
     then = lot[lot.index("Certifications valid on the production date") :]
     assert "HACCP-OLD" not in then  # expired before the production date

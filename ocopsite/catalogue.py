@@ -60,8 +60,10 @@ class Catalogue:
 
     def photos(self) -> Iterator[Photo]:
         """Every photo of every record, news covers included."""
-        for record in (*self.products, *self.producers.values()):
-            yield from record.photos
+        for product in self.products:
+            yield from product.photos
+        for producer in self.producers.values():
+            yield from producer.photos
         for item in self.news:
             if item.cover is not None:
                 yield item.cover
@@ -284,7 +286,7 @@ def load_catalogue(
         for index, product in enumerate(item.record["products"]):
             if product not in known_products:
                 lines = item.raw.get("products")
-                line = lines.item_line(index) if hasattr(lines, "item_line") else item.raw.line
+                line = lines.item_line(index) if isinstance(lines, LineList) else item.raw.line
                 diagnostics.error(
                     diagnostics.where(item.yaml_path, line),
                     f"products[{index}]: no product '{product}'"

@@ -14,8 +14,8 @@ from :func:`slugify` of its name.
 
 from __future__ import annotations
 
-import functools
 import datetime as dt
+import functools
 import hashlib
 import json
 import re

@@ -83,7 +83,8 @@ def test_verdict_cases_in_javascript(browser, served: str) -> None:  # type: ign
     page = browser.new_page()
     page.goto(served)
     got = page.evaluate(
-        """cases => cases.map(c => Object.keys(c.verdicts).map(day => OcopRating.verdict(c.v, day)))""",
+        "cases => cases.map(c => Object.keys(c.verdicts)"
+        ".map(day => OcopRating.verdict(c.v, day)))",
         _js_cases(),
     )
     assert got == [list(case["verdicts"].values()) for case in _js_cases()]
@@ -143,8 +144,8 @@ def _producer(province: str, former: str | None) -> Producer:
         ("province", "2024-06-28", "ha-noi", None, "UBND thành phố Hà Nội"),
         ("province", "2024-12-31", "hue", None, "UBND tỉnh Thừa Thiên Huế"),
         ("province", "2025-01-01", "hue", None, "UBND thành phố Huế"),
-        ("province", "2025-03-18", "dong-nai", "Phường Tân Phú, thành phố Đồng Xoài, tỉnh Bình Phước",
-         "UBND tỉnh Bình Phước"),
+        ("province", "2025-03-18", "dong-nai",
+         "Phường Tân Phú, thành phố Đồng Xoài, tỉnh Bình Phước", "UBND tỉnh Bình Phước"),
         ("province", "2025-08-01", "ho-chi-minh", None, "UBND Thành phố Hồ Chí Minh"),
         ("district", "2023-11-02", "quang-ngai", "Xã Nghĩa Kỳ, huyện Tư Nghĩa, tỉnh Quảng Ngãi",
          "UBND huyện Tư Nghĩa"),
@@ -191,7 +192,8 @@ SHOOTS_LOT = "en/01/09520000002022/10/M2509/"  # revoked 2026-10-01, best before
     ("path", "day", "state", "words"),
     [
         (TEA_LOT, "2025-01-09", "valid", "còn hiệu lực đến ngày 01/03/2027"),
-        (TEA_LOT, "2025-01-10", "suspended", "Quyết định 77/QĐ-UBND, 10/01/2025, UBND tỉnh Quảng Ninh"),
+        (TEA_LOT, "2025-01-10", "suspended",
+         "Quyết định 77/QĐ-UBND, 10/01/2025, UBND tỉnh Quảng Ninh"),
         (TEA_LOT, "2025-03-31", "suspended", "Thiếu hồ sơ truy xuất nguồn gốc."),
         (TEA_LOT, "2025-04-01", "valid", "còn hiệu lực đến ngày 01/03/2027"),
         (TEA_LOT, "2026-12-31", "valid", "còn hiệu lực"),

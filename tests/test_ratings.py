@@ -83,8 +83,7 @@ def test_verdict_cases_in_javascript(browser, served: str) -> None:  # type: ign
     page = browser.new_page()
     page.goto(served)
     got = page.evaluate(
-        "cases => cases.map(c => Object.keys(c.verdicts)"
-        ".map(day => OcopRating.verdict(c.v, day)))",
+        "cases => cases.map(c => Object.keys(c.verdicts).map(d => OcopRating.verdict(c.v, d)))",
         _js_cases(),
     )
     assert got == [list(case["verdicts"].values()) for case in _js_cases()]

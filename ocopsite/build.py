@@ -132,7 +132,7 @@ def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> Non
         where = diagnostics.where(product.bundle / "product.yaml")
         for lot in (None, *product.lots):
             withheld = trace.label_withheld(product, lot, day)
-            if withheld is None:
+            if withheld is None or withheld[1] == "pending":  # not yet in force: no news
                 continue
             if withheld[0] == "label.recalled":
                 assert lot is not None

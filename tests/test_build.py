@@ -153,7 +153,8 @@ def test_facets_count_only_ratings_in_force(bilingual_site: BuiltSite) -> None:
 def test_product_page_shows_rating_certificates_and_shops(bilingual_site: BuiltSite) -> None:
     html = bilingual_site.page("products/mien-dong/")
     assert 'role="img" aria-label="5 trên 5 sao"' in html
-    assert "OCOP 5 sao" in html and "Cấp quốc gia, 2023" in html
+    assert "OCOP 5 sao" in html
+    assert "Bộ Nông nghiệp và Phát triển nông thôn (Cấp quốc gia), 2023" in html
     assert '<time datetime="2026-12-20">20/12/2026</time>' in html  # issued + 36 months
     assert "VG-1" in html and "VietGAP body" in html
     assert re.search(r"HACCP-OLD.*?</li>", html, re.S)

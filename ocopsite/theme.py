@@ -72,7 +72,13 @@ def find_theme(config: SiteConfig, diagnostics: Diagnostics) -> Theme | None:
 
 
 def environment(theme: Theme) -> jinja2.Environment:
+    """The Jinja environment of ``theme``'s templates.
+
+    Templates are read once: an environment lives for one build, so it never
+    checks the files again (a check costs a ``stat`` per page and template).
+    """
     return jinja2.Environment(
+        auto_reload=False,
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make site   installs ocopsite and builds the sample catalogue into ./public
-#   make test   installs the test tools (and Debian's chromium) and runs every test
+#   make test   installs the test tools (and Debian's chromium and nginx) and runs every test
 PYTHON ?= python3
 PORT ?= 8000
 SIZES ?= 1000,16000

@@ -126,6 +126,12 @@ def _finish_rating(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
         values.get("authority"),
     )
     events = [grant]
+    if values["status"] == "active" and "status_note" in values:
+        ctx.child("status_note", _line_of(raw, "status_note")).warning(
+            "status_note is shown only with status: suspended or revoked",
+            "to record a past suspension, write the rating as a history of events "
+            "(see docs/content.md)",
+        )
     if values["status"] != "active":
         events.append(
             RatingEvent(values["status"], grant.date, reason=values.get("status_note"), dated=False)

@@ -193,6 +193,12 @@ def _validate_bundle(
 ) -> _Loaded | None:
     """Parse and validate one bundle, reporting into ``diagnostics``."""
     record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
+    if yaml_name != "news.yaml" and not s.SLUG_RE.match(bundle.name):
+        diagnostics.error(
+            diagnostics.where(bundle),
+            f"folder name '{bundle.name}' is not a slug, so it cannot be a web address",
+            _rename_hint(proposed_slug(bundle.name)),
+        )
     yaml_path = bundle / yaml_name
     if not yaml_path.is_file():
         present = ", ".join(sorted(p.name for p in bundle.glob("*.yaml"))) or "none"
@@ -310,10 +316,12 @@ def load_catalogue(
 def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | None:
     match = NEWS_FOLDER_RE.match(bundle.name)
     if not match:
+        rest = proposed_slug(re.sub(r"^\d{4}-\d{2}-\d{2}", "", bundle.name))
         diagnostics.error(
             diagnostics.where(bundle),
             f"news folder '{bundle.name}' is not named YYYY-MM-DD-slug",
-            "for example 2025-11-20-hoi-cho-ocop-thai-nguyen",
+            f"rename the folder to '{item.record['date'].isoformat()}-{rest or 'tin-tuc'}': "
+            "the news date, then lower-case ASCII letters, digits and single hyphens",
         )
         return None
     if match.group(1) != item.record["date"].isoformat():
@@ -325,6 +333,18 @@ def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | N
         )
         return None
     return match.group(2)
+
+
+def proposed_slug(name: str) -> str:
+    """The slug a folder called ``name`` could have: Vietnamese folded as search folds it."""
+    from .search import slugify  # search builds on the catalogue, so imported when needed
+
+    return slugify(name)
+
+
+def _rename_hint(slug: str | None) -> str:
+    rule = "lower-case ASCII letters, digits and single hyphens"
+    return f"rename the folder to '{slug}' ({rule})" if slug else f"rename the folder: {rule}"
 
 
 def _check_products(

@@ -7,12 +7,16 @@ The environment escapes everything and makes an undefined variable an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
 
+from . import sitefiles
 from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostics
 
@@ -28,6 +32,8 @@ class Theme:
     name: str
     folder: Path
     template_dirs: tuple[Path, ...]  # searched in order
+    #: Where its files may really be (symbolic links followed): the site and the theme.
+    roots: tuple[Path, ...] = ()
 
     @property
     def static_dir(self) -> Path:
@@ -42,9 +48,12 @@ class Theme:
         digest = hashlib.sha256()
         for folder in (*self.template_dirs, self.static_dir, self.strings_dir):
             for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-                if path.is_file():
+                if path.is_file() or path.is_symlink():
                     digest.update(path.as_posix().encode())
-                    digest.update(path.read_bytes())
+                    try:
+                        digest.update(sitefiles.read_bytes(path, self.roots or self.folder))
+                    except (sitefiles.Refused, OSError):
+                        digest.update(b"\0refused")  # the build reports it
         return digest.hexdigest()
 
 
@@ -65,15 +74,69 @@ def find_theme(config: SiteConfig, diagnostics: Diagnostics) -> Theme | None:
     site_templates = config.root / "templates"
     dirs = (
         (site_templates, folder / "templates")
-        if site_templates.is_dir()
+        if site_templates.is_dir() or site_templates.is_symlink()
         else (folder / "templates",)
     )
-    return Theme(config.theme, folder, dirs)
+    theme = Theme(config.theme, folder, dirs, (config.root, folder))
+    refused = [
+        problem
+        for top in (*dirs, theme.static_dir, theme.strings_dir)
+        if sitefiles.present(top)
+        for problem in _refused_under(top, theme.roots)
+    ]
+    for problem in refused:
+        diagnostics.error(diagnostics.where(problem.path), problem.message, problem.hint)
+    return None if refused else theme
+
+
+def _refused_under(top: Path, roots: tuple[Path, ...]) -> list[sitefiles.Refused]:
+    """``top`` itself if it is refused, else every link under it that is refused."""
+    try:
+        sitefiles.real_path(top, roots)
+    except sitefiles.Refused as refused:
+        return [refused]
+    return sitefiles.refused_in(top, roots)
+
+
+class TemplateRefused(jinja2.TemplateError):
+    """A template file that :mod:`ocopsite.sitefiles` refuses to read."""
+
+
+class _ContainedLoader(jinja2.BaseLoader):
+    """Jinja2's file system lookup, with every template read through the site's one gate."""
+
+    def __init__(self, folders: tuple[Path, ...], roots: tuple[Path, ...]) -> None:
+        self.folders = folders
+        self.roots = roots
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            if not sitefiles.present(path):
+                continue
+            try:
+                real = sitefiles.real_path(path, self.roots)
+                source = real.read_text("utf-8")
+            except sitefiles.Refused as refused:
+                raise TemplateRefused(f"{template} {refused.message}") from None
+            mtime = real.stat().st_mtime
+            return source, str(path), functools.partial(_unchanged, real, mtime)
+        raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
 
 
 def environment(theme: Theme) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs]),
+        loader=_ContainedLoader(theme.template_dirs, theme.roots or (theme.folder,)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

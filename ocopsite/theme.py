@@ -7,24 +7,18 @@ The environment escapes everything and makes an undefined variable an error.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
-from jinja2.loaders import split_template_path
+from typing import TYPE_CHECKING
 
 from . import sitefiles
 from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostics
+from .paths import BUILTIN_THEME_DIRS
 
-#: Themes shipped with ocopsite: next to the package in a checkout, inside it when installed.
-BUILTIN_THEME_DIRS = (
-    Path(__file__).parent / "themes",
-    Path(__file__).parent.parent / "themes",
-)
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -98,45 +92,19 @@ def _refused_under(top: Path, roots: tuple[Path, ...]) -> list[sitefiles.Refused
     return sitefiles.refused_in(top, roots)
 
 
-class TemplateRefused(jinja2.TemplateError):
-    """A template file that :mod:`ocopsite.sitefiles` refuses to read."""
-
-
-class _ContainedLoader(jinja2.BaseLoader):
-    """Jinja2's file system lookup, with every template read through the site's one gate."""
-
-    def __init__(self, folders: tuple[Path, ...], roots: tuple[Path, ...]) -> None:
-        self.folders = folders
-        self.roots = roots
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        pieces = split_template_path(template)
-        for folder in self.folders:
-            path = folder.joinpath(*pieces)
-            if not sitefiles.present(path):
-                continue
-            try:
-                real = sitefiles.real_path(path, self.roots)
-                source = real.read_text("utf-8")
-            except sitefiles.Refused as refused:
-                raise TemplateRefused(f"{template} {refused.message}") from None
-            mtime = real.stat().st_mtime
-            return source, str(path), functools.partial(_unchanged, real, mtime)
-        raise jinja2.TemplateNotFound(template)
-
-
-def _unchanged(path: Path, mtime: float) -> bool:
-    try:
-        return path.stat().st_mtime == mtime
-    except OSError:
-        return False
-
-
 def environment(theme: Theme) -> jinja2.Environment:
+    """The Jinja environment of ``theme``'s templates.
+
+    Templates are read once: an environment lives for one build, so it never
+    checks the files again (a check costs a ``stat`` per page and template).
+    """
+    import jinja2  # here, so that a build with nothing to do never loads it
+
+    from .themeloader import ContainedLoader
+
     return jinja2.Environment(
-        loader=_ContainedLoader(theme.template_dirs, theme.roots or (theme.folder,)),
+        auto_reload=False,
+        loader=ContainedLoader(theme.template_dirs, theme.roots or (theme.folder,)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

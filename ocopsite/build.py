@@ -29,6 +29,7 @@ from . import (
     recordschema,
     schedule,
     search,
+    sitefiles,
     trace,
     workers,
 )
@@ -154,7 +155,7 @@ def _asset_names(theme: Theme) -> dict[str, bytes]:
     """The theme's static files by their content-hashed output names, keyed by source name."""
     return (
         {
-            path.name: path.read_bytes()
+            path.name: sitefiles.read_bytes(path, theme.roots or theme.folder)
             for path in sorted(theme.static_dir.iterdir())
             if path.is_file() and not path.name.startswith(".")
         }

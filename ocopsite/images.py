@@ -16,9 +16,11 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from . import sitefiles
 
 if TYPE_CHECKING:
     from .config import ImageLimits
@@ -74,7 +76,7 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with _source(path) as file, Image.open(file) as img:
                 width, height = img.size
                 if width * height > limits.max_pixels:
                     return (
@@ -83,12 +85,14 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
                     )
                 img.verify()
             # verify() leaves the image unusable, so EXIF is read from a fresh open.
-            with Image.open(path) as img:
+            with _source(path) as file, Image.open(file) as img:
                 orientation = img.getexif().get(_ORIENTATION_TAG, 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return f"is refused as a decompression bomb ({exc})"
     except UnidentifiedImageError:
         return "is not an image format Pillow can read (use JPEG, PNG or WebP)"
+    except sitefiles.Refused as refused:
+        return refused.message
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         return f"is corrupt or truncated ({exc})"
     return (height, width) if orientation in _SWAPS_AXES else (width, height)
@@ -96,12 +100,17 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
 
 def _source_hash(path: Path) -> str:
     digest = hashlib.sha256(SETTINGS.encode())
-    digest.update(path.read_bytes())
+    digest.update(sitefiles.read_bytes(path, path.parent))
     return digest.hexdigest()[:16]
 
 
+def _source(path: Path) -> BinaryIO:
+    """The photo at ``path``, a real path validation let through, opened through the one gate."""
+    return sitefiles.open_binary(path, path.parent)
+
+
 def _upright_srgb(path: Path) -> Image.Image:
-    with Image.open(path) as opened:
+    with _source(path) as file, Image.open(file) as opened:
         img = ImageOps.exif_transpose(opened)
         img.load()
     icc = img.info.get("icc_profile")

@@ -10,6 +10,7 @@ GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import cache, labels, qr, ratings
+from . import cache, labels, qr, ratings, sitefiles
 from .catalogue import Catalogue
 from .model import Lot, Product
 from .pages import PageSpec
@@ -408,7 +409,12 @@ def product_outputs(
         for test in lot.lab_tests if lot else ():
             if test.document:
                 document = test.document.path
-                outputs.append((urls.file_in(route, test.document.name)[1], document.read_bytes))
+                outputs.append(
+                    (
+                        urls.file_in(route, test.document.name)[1],
+                        functools.partial(sitefiles.read_bytes, document, document.parent),
+                    )
+                )
     if product.gtin:
         outputs.append(
             (

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import jinja2
 
-from . import feeds, fingerprint, images, incremental, parallel, qr, search, trace, workers
+from . import feeds, fingerprint, images, incremental, journal, parallel, qr, search, trace, workers
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
 from .i18n import MissingString, Strings, load_strings
 from .model import BundleFile
-from .output import MARKER, OutputRefused, Staging, check_output_dir
+from .output import MARKER, OutputRefused, Staging, check_output_dir, clean_leftovers
 from .pages import PageSpec
 from .recordcache import code_fingerprint, gc_paused
 from .render import Renderer, plan_pages
@@ -164,12 +164,14 @@ def build(
     jobs = jobs or parallel.default_jobs()
     diagnostics = Diagnostics(relative_to=site)
     result = BuildResult(out=out if write else None)
-    if write and only:
+    if write:
         check_output_dir(out, site)
+        journal.replay(out)  # finish an update that a killed build left half-published
+        clean_leftovers(out)
+    if write and only:
         fingerprint.forget(cache_dir)
         incremental.forget(cache_dir)
     elif write:
-        check_output_dir(out, site)
         with _stage(result, "fingerprint"):
             inputs_hash = fingerprint.compute(
                 [site / CONFIG_NAME, site / "content", site / "templates", site / "themes",
@@ -422,36 +424,65 @@ def _update(
                     _report([workers.template_problem(exc, renderer.theme)], diagnostics)
         _fail_if(diagnostics, strict)
         files, copies = _site_files(plan)
-    with _stage(result, "write"):
-        for rel, html in pages.items():
-            result.files += incremental.write_if_changed(out, rel, html)
-        result.pages = len(pages)
-        before = previous.files
-        media = out / "media"
-        for key, rendition in plan.renditions.items():
-            variants = (*rendition.webp, *rendition.jpeg)
-            if any(plan.urls.media_output(v.name) not in before for v in variants):
-                images.write(plan.photos[key], rendition, media, plan.cache_dir / "images")
-                result.files += len(variants)
-        changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
-        masks = qr.Masks.load(plan.cache_dir)
-        product_files: set[str] = set()
-        for product in catalogue.products:
-            outputs = trace.product_outputs(catalogue, urls, product, masks, plan.cache_dir)
-            for rel, make in outputs:
-                product_files.add(rel)
-                if product.slug in changed or rel not in before:
-                    result.files += incremental.write_if_changed(out, rel, make())
-        masks.save()
-        for rel, data in files.items():
-            result.files += incremental.write_if_changed(out, rel, data)
-        for rel, source in copies.items():
-            # a thumbnail is products/<slug>/thumb.jpg: it changes with its product
-            if rel not in before or rel.split("/")[-2] in changed:
-                result.files += incremental.write_if_changed(out, rel, (out / source).read_bytes())
-        now = set(files) | set(copies) | pages_now | product_files | _media_files(plan)
-        incremental.remove(out, before - now)
+    update = journal.Update(out)
+    try:
+        with _stage(result, "write"):
+            now, problems = _stage_update(plan, todo, update, previous, pages, files, copies)
+            _report(problems, diagnostics)
+            _fail_if(diagnostics, strict)
+            now |= pages_now
+            update.delete(previous.files - now)
+            result.files = len(update.staged)
+            result.pages = len(pages)
+            update.commit()
+    except BaseException:
+        update.discard()
+        raise
     return now
+
+
+def _stage_update(
+    plan: _Plan,
+    todo: list[int],
+    update: journal.Update,
+    previous: incremental.Manifest,
+    pages: dict[str, str],
+    files: dict[str, bytes],
+    copies: dict[str, str],
+) -> tuple[set[str], list[workers.Problem]]:
+    """Stage every file of the update whose bytes changed.
+
+    Returns the site's files other than pages, and the photos that failed to encode.
+    """
+    catalogue, urls = plan.catalogue, plan.urls
+    before = previous.files
+    problems: list[workers.Problem] = []
+    for key, rendition in plan.renditions.items():
+        variants = (*rendition.webp, *rendition.jpeg)
+        if any(urls.media_output(v.name) not in before for v in variants):
+            media = update.path(urls.media_output(variants[0].name)).parent
+            problem = workers.encode_photo(plan.photos[key], rendition, media, plan.cache_dir)
+            if problem is not None:
+                problems.append(problem)
+            update.staged.update(urls.media_output(v.name) for v in variants)
+    changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
+    masks = qr.Masks.load(plan.cache_dir)
+    product_files: set[str] = set()
+    for product in catalogue.products:
+        for rel, make in trace.product_outputs(catalogue, urls, product, masks, plan.cache_dir):
+            product_files.add(rel)
+            if product.slug in changed or rel not in before:
+                update.put(rel, make())
+    masks.save()
+    for rel, data in files.items():
+        update.put(rel, data)
+    for rel, source in copies.items():
+        # a thumbnail is products/<slug>/thumb.jpg: it changes with its product
+        if rel not in before or rel.split("/")[-2] in changed:
+            update.put(rel, update.read(source))
+    for rel, html in pages.items():
+        update.put(rel, html)
+    return set(files) | set(copies) | product_files | _media_files(plan), problems
 
 
 def _report(problems: list[workers.Problem], diagnostics: Diagnostics) -> None:

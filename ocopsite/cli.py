@@ -15,6 +15,7 @@ import click
 from .build import BuildResult, build
 from .diagnostics import BuildFailed, Diagnostic
 from .output import OutputRefused
+from .parallel import WorkerDied
 from .urls import SEGMENTS
 
 
@@ -118,6 +119,14 @@ def run_build(
         return False
     except OutputRefused as refused:
         click.echo(f"error: {refused}", err=True)
+        return False
+    except WorkerDied as died:
+        click.echo(
+            f"error: {died}\n    hint: run again with -j 1 to see the file at fault, "
+            "or with fewer jobs if memory is short\n"
+            f"{'build' if write else 'check'} failed; nothing was written",
+            err=True,
+        )
         return False
     if result.unchanged:
         if not quiet:

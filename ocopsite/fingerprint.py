@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import __version__
+from .files import write_atomic
 
 #: Where the last successful build's fingerprint is kept, inside the cache folder.
 RECORD = "last-build.json"
@@ -73,11 +74,8 @@ def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool
 
 def remember(cache_dir: Path, out: Path, fingerprint: str) -> None:
     """Record a successful build (after its output is in place)."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
     record = {"fingerprint": fingerprint, "out": str(out)}
-    temporary = cache_dir / f".{RECORD}.{os.getpid()}"
-    temporary.write_text(json.dumps(record), "utf-8")
-    temporary.replace(cache_dir / RECORD)
+    write_atomic(cache_dir / RECORD, json.dumps(record))
 
 
 def forget(cache_dir: Path) -> None:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from .files import write_atomic
+
 if TYPE_CHECKING:
     from .config import ImageLimits
     from .model import BundleFile
@@ -65,8 +67,10 @@ class Rendition:
 def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
     """The upright (width, height) of the image at ``path``, or why it cannot be used.
 
-    Reads the header and verifies the file's structure without decoding pixels;
-    refuses files and pixel counts over ``limits`` (decompression bombs).
+    Checks the pixel count in the header first, refusing files and pixel counts
+    over ``limits`` (decompression bombs) before decoding anything, then decodes
+    the whole file, so that a truncated or corrupt photo is reported here, with
+    the line of the record that names it, and never reaches the encoding stage.
     """
     size = path.stat().st_size
     if size > limits.max_bytes:
@@ -82,9 +86,14 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
                         "allowed (a decompression bomb, or a photo to scale down first)"
                     )
                 img.verify()
-            # verify() leaves the image unusable, so EXIF is read from a fresh open.
+            # verify() leaves the image unusable, so EXIF is read from a fresh open. verify()
+            # does not read a JPEG's compressed data, so a truncated one passes it: decode
+            # every byte now (JPEG at an eighth of its size, which reads all the data but
+            # costs half) rather than fail when encoding, after pages showing it exist.
             with Image.open(path) as img:
                 orientation = img.getexif().get(_ORIENTATION_TAG, 1)
+                img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return f"is refused as a decompression bomb ({exc})"
     except UnidentifiedImageError:
@@ -186,5 +195,4 @@ def write(file: BundleFile, rendition: Rendition, media_dir: Path, cache_dir: Pa
         data = _encode(scaled, "WEBP" if variant.mime == "image/webp" else "JPEG")
         target.write_bytes(data)
         if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(data)
+            write_atomic(cached, data, durable=False)  # flushed with the output it goes into

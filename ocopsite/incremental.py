@@ -8,17 +8,14 @@ re-ordering is caught); the home, browse and other site-wide pages depend on
 every record. A page whose key is the one recorded for its file by the last
 build, and whose file is still there, is not rendered again.
 
-Files are replaced by writing a temporary file beside them and renaming it,
-so a reader of the live site never sees half a file, and a file whose new
-bytes equal its old ones is not touched at all.
+The changed files are published through :mod:`ocopsite.journal`: a file whose
+new bytes equal its old ones is not touched at all.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +23,7 @@ from pathlib import Path
 from .catalogue import Catalogue
 from .config import CONFIG_NAME
 from .facets import facet_index
+from .files import write_atomic
 from .model import Product
 from .pages import PageSpec
 from .render import ranked
@@ -128,8 +126,6 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = cache_dir / f".{MANIFEST}.{os.getpid()}"
     record = {
         "version": FORMAT,
         "out": str(out),
@@ -137,42 +133,7 @@ def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
         "pages": manifest.pages,
         "files": sorted(manifest.files),
     }
-    temporary.write_text(json.dumps(record), "utf-8")
-    temporary.replace(cache_dir / MANIFEST)
-
-
-def write_if_changed(root: Path, rel: str, data: bytes | str) -> bool:
-    """Write ``data`` to ``root/rel`` by temporary file and rename, unless it is already there."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    target = root / rel
-    try:
-        if target.stat().st_size == len(payload) and target.read_bytes() == payload:
-            return False
-    except OSError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(payload)
-    temporary.replace(target)
-    return True
-
-
-def remove(root: Path, stale: Iterable[str]) -> int:
-    """Delete the files ``stale`` under ``root``, and the folders that leaves empty."""
-    removed = 0
-    folders: set[Path] = set()
-    for rel in stale:
-        path = root / rel
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            continue
-        removed += 1
-        folders.update(path.parents)
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        if folder.is_relative_to(root) and folder != root:
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only succeeds when empty
-    return removed
+    write_atomic(cache_dir / MANIFEST, json.dumps(record))
 
 
 def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import segno
 from PIL import Image
+
+from .files import write_atomic
 
 QUIET_ZONE = 4
 #: Names the file of remembered masks: change it when the encoding settings change.
@@ -155,8 +156,5 @@ class Masks:
         if self.path is None or (not self.unsaved and keep is None):
             return
         masks = {u: m for u, m in self.known.items() if keep is None or u in keep}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(masks, sort_keys=True, separators=(",", ":")), "utf-8")
-        temporary.replace(self.path)
+        write_atomic(self.path, json.dumps(masks, sort_keys=True, separators=(",", ":")))
         self.unsaved = False

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import __version__
 from .diagnostics import Diagnostic
+from .files import write_atomic
 
 FILE = "records.pickle"
 #: Stamp of a bundle: (file name, size, mtime in ns) of each file, sorted.
@@ -108,8 +109,6 @@ class RecordCache:
     def save(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{FILE}.{os.getpid()}")
-        with temporary.open("wb") as file, gc_paused():
-            pickle.dump((self.env, self.new), file, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(self.path)
+        with gc_paused():
+            data = pickle.dumps((self.env, self.new), protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic(self.path, data)

@@ -97,16 +97,26 @@ class AssetWork:
     masks: qr.Masks
 
 
+def encode_photo(
+    photo: BundleFile, rendition: images.Rendition, media: Path, cache_dir: Path
+) -> Problem | None:
+    """Write the variants of ``photo`` into ``media``; the problem if it fails to decode."""
+    try:
+        images.write(photo, rendition, media, cache_dir / "images")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        return (str(photo.path), None, f"image cannot be decoded: {exc}", None)
+    return None
+
+
 def image_chunk(work: AssetWork, keys: Sequence[str]) -> tuple[int, list[Problem]]:
     """Encode the photos at ``keys`` (their source paths); (files written, problems)."""
     media = work.root / "media"
     files, problems = 0, []
     for key in keys:
         rendition = work.renditions[key]
-        try:
-            images.write(work.photos[key], rendition, media, work.cache_dir / "images")
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            problems.append((key, None, f"image cannot be decoded: {exc}", None))
+        problem = encode_photo(work.photos[key], rendition, media, work.cache_dir)
+        if problem is not None:
+            problems.append(problem)
             continue
         files += len(rendition.webp) + len(rendition.jpeg)
     return files, problems

@@ -111,7 +111,7 @@ def encode_photo(
 def image_chunk(work: AssetWork, keys: Sequence[str]) -> tuple[int, list[Problem]]:
     """Encode the photos at ``keys`` (their source paths); (files written, problems)."""
     media = work.root / "media"
-    files, problems = 0, []
+    files, problems = 0, list[Problem]()
     for key in keys:
         rendition = work.renditions[key]
         problem = encode_photo(work.photos[key], rendition, media, work.cache_dir)

@@ -18,7 +18,20 @@ from pathlib import Path
 
 import jinja2
 
-from . import feeds, fingerprint, images, incremental, journal, parallel, qr, search, trace, workers
+from . import (
+    feeds,
+    fingerprint,
+    images,
+    incremental,
+    journal,
+    opendata,
+    parallel,
+    qr,
+    recordschema,
+    search,
+    trace,
+    workers,
+)
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -311,6 +324,8 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
             catalogue, views, urls
         ).encode()
     files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
+    files.update(opendata.data_files(catalogue, urls))
+    files.update(recordschema.schema_files(catalogue.config, urls))
     copies: dict[str, str] = {}
     for product in catalogue.products:
         if product.photos:

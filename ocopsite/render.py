@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import gtin as gtins
-from . import jsonld, search, trace
+from . import jsonld, opendata, search, trace
 from .catalogue import Catalogue
 from .facets import facet_index, facet_label
 from .i18n import Strings
@@ -126,6 +126,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
         specs.append(_news_index_page(page_route, chunk, pagination))
     specs.extend(_news_page(catalogue, item) for item in catalogue.news)
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
+    specs.append(opendata.page(catalogue))
     specs.append(
         PageSpec(
             Route("not_found"),
@@ -354,7 +355,10 @@ class Renderer:
             "site": self.envs[lang].globals["site"],
             "links": {
                 name: v.href(Route(name))
-                for name in ("home", "products", "producers", "browse", "news_index", "search")
+                for name in (
+                    *("home", "products", "producers", "browse", "news_index", "search"),
+                    *("opendata", "statistics"),
+                )
             },
             "feed_url": v.href(Route("feed")),
             "search": {

@@ -28,6 +28,7 @@ from . import (
     parallel,
     qr,
     recordschema,
+    schedule,
     search,
     trace,
     workers,
@@ -326,6 +327,7 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
     files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
     files.update(opendata.data_files(catalogue, urls))
     files.update(recordschema.schema_files(catalogue.config, urls))
+    files.update(schedule.files(catalogue, renderer.views.values(), urls))
     copies: dict[str, str] = {}
     for product in catalogue.products:
         if product.photos:

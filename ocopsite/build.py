@@ -26,7 +26,6 @@ from . import (
     journal,
     opendata,
     parallel,
-    qr,
     recordschema,
     schedule,
     search,
@@ -378,9 +377,8 @@ def _full(
             staging.commit()
             return set()
         with _stage(result, "assets"):
-            masks = qr.Masks.load(plan.cache_dir)
             assets_work = workers.AssetWork(
-                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir, masks
+                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir
             )
             for written, problems in parallel.map_chunks(
                 workers.image_chunk, assets_work, list(plan.renditions), jobs, max_chunk=8
@@ -389,12 +387,10 @@ def _full(
                 _report(problems, diagnostics)
             _fail_if(diagnostics, strict)
             images.prune_cache(plan.cache_dir / "images", plan.renditions.values())
-            for written, learned in parallel.map_chunks(
+            for written in parallel.map_chunks(
                 workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
             ):
                 staging.files += written
-                masks.merge(learned)
-            masks.save(keep=trace.qr_uris(catalogue, urls))
         with _stage(result, "feeds"):
             files, copies = _site_files(plan)
             for rel, data in files.items():
@@ -483,14 +479,12 @@ def _stage_update(
                 problems.append(problem)
             update.staged.update(urls.media_output(v.name) for v in variants)
     changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
-    masks = qr.Masks.load(plan.cache_dir)
     product_files: set[str] = set()
     for product in catalogue.products:
-        for rel, make in trace.product_outputs(catalogue, urls, product, masks, plan.cache_dir):
+        for rel, make in trace.product_outputs(catalogue, urls, product, plan.cache_dir):
             product_files.add(rel)
             if product.slug in changed or rel not in before:
                 update.put(rel, make())
-    masks.save()
     for rel, data in files.items():
         update.put(rel, data)
     for rel, source in copies.items():

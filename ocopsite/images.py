@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -175,26 +174,37 @@ def prune_cache(cache_dir: Path, renditions: Iterable[Rendition]) -> int:
     return len(stale)
 
 
-def write(file: BundleFile, rendition: Rendition, media_dir: Path, cache_dir: Path | None) -> None:
-    """Write every variant of ``rendition`` into ``media_dir``.
+def encode(file: BundleFile, rendition: Rendition, cache_dir: Path | None) -> dict[str, bytes]:
+    """The bytes of every variant of ``rendition``, by file name (WebP first, then JPEG).
 
-    A variant already in ``cache_dir`` is copied; others are encoded (and then
-    cached). Raises ``OSError`` or a Pillow error for a file that fails to
-    decode; the caller reports it.
+    A variant already in ``cache_dir`` is read from there; others are encoded
+    (and then cached). Raises ``OSError`` or a Pillow error for a file that
+    fails to decode; the caller reports it.
     """
-    media_dir.mkdir(parents=True, exist_ok=True)
+    made: dict[str, bytes] = {}
     img: Image.Image | None = None
     for variant in (*rendition.webp, *rendition.jpeg):
-        target = media_dir / variant.name
         cached = cache_dir / variant.name if cache_dir is not None else None
-        if cached is not None and cached.is_file():
-            shutil.copyfile(cached, target)
-            continue
+        if cached is not None:
+            try:
+                made[variant.name] = cached.read_bytes()
+                continue
+            except FileNotFoundError:
+                pass
         if img is None:
             img = _upright_srgb(file.path)
         size = (variant.width, variant.height)
         scaled = img if size == img.size else img.resize(size, Image.Resampling.LANCZOS)
-        data = _encode(scaled, "WEBP" if variant.mime == "image/webp" else "JPEG")
-        target.write_bytes(data)
+        data = made[variant.name] = _encode(
+            scaled, "WEBP" if variant.mime == "image/webp" else "JPEG"
+        )
         if cached is not None:
             write_atomic(cached, data, durable=False)  # flushed with the output it goes into
+    return made
+
+
+def write(file: BundleFile, rendition: Rendition, media_dir: Path, cache_dir: Path | None) -> None:
+    """Write every variant of ``rendition`` into ``media_dir`` (see :func:`encode`)."""
+    media_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in encode(file, rendition, cache_dir).items():
+        (media_dir / name).write_bytes(data)

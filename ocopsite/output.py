@@ -148,6 +148,11 @@ class Staging:
         self.path(rel).write_bytes(data)
         self.files += 1
 
+    def put(self, rel: str, data: bytes | str) -> bool:
+        """Write ``data`` (text as UTF-8) as ``rel``: the sink of :func:`ocopsite.outputs.emit`."""
+        self.path(rel).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        return True
+
     def commit(self) -> None:
         """Swap the staging folder in for ``out``; the previous output is deleted in the background.
 

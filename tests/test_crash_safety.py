@@ -18,7 +18,7 @@ from conftest import BUILD_DATE
 from PIL import Image
 from sitekit import SITES, copy_site
 
-from ocopsite import journal, output, parallel, workers
+from ocopsite import journal, output, outputs, parallel
 from ocopsite.build import build
 from ocopsite.cli import main
 from ocopsite.files import exchange, write_atomic
@@ -63,13 +63,15 @@ def test_a_dead_worker_fails_the_map_within_seconds() -> None:
     assert time.monotonic() - start < 10
 
 
-def _render_chunk_that_dies(work: workers.RenderWork, indices: Sequence[int]) -> object:
+def _emit_chunk_that_dies(
+    work: tuple[Sequence[outputs.Output], outputs.Sink], indices: Sequence[int]
+) -> outputs.Emitted:
     if 0 in indices:
         _die()
-    return REAL_RENDER_CHUNK(work, indices)
+    return REAL_EMIT_CHUNK(work, indices)
 
 
-REAL_RENDER_CHUNK = workers.render_chunk
+REAL_EMIT_CHUNK = outputs.emit_chunk
 
 
 def test_a_dead_worker_fails_the_build_with_a_message_and_changes_nothing(
@@ -79,7 +81,7 @@ def test_a_dead_worker_fails_the_build_with_a_message_and_changes_nothing(
     out = tmp_path / "public"
     build(site, out, build_date=BUILD_DATE)
     before = _tree(out)
-    monkeypatch.setattr(workers, "render_chunk", _render_chunk_that_dies)
+    monkeypatch.setattr(outputs, "emit_chunk", _emit_chunk_that_dies)
     start = time.monotonic()
     result = CliRunner().invoke(
         main, ["build", "--site", str(site), "--out", str(out), "-j", "2", "--force"]
@@ -224,7 +226,7 @@ def test_an_update_killed_while_staging_leaves_the_output_untouched(
 
     def killed_build() -> None:
         monkeypatch.setattr(journal.Update, "put", put_then_die)
-        build(site, out, build_date=BUILD_DATE)
+        build(site, out, build_date=BUILD_DATE, jobs=1)  # staging in the build's own process
 
     _in_killed_child(killed_build)
     monkeypatch.undo()

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fingerprint, images, incremental, journal, outputs, parallel, trace
+from . import fingerprint, images, incremental, journal, outputs, parallel, paths, trace
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -23,11 +23,11 @@ from .i18n import Strings, load_strings
 from .output import MARKER, OutputRefused, Staging, check_output_dir, clean_leftovers
 from .recordcache import code_fingerprint, gc_paused
 from .render import Renderer, plan_pages
-from .theme import BUILTIN_THEME_DIRS, Theme, find_theme
+from .theme import Theme, find_theme
 from .urls import Urls
 
 Progress = Callable[[int, int], None]
-CACHE_DIR = ".ocopsite-cache"
+CACHE_DIR = paths.CACHE_DIR
 
 
 @dataclass
@@ -177,15 +177,7 @@ def build(
         incremental.forget(cache_dir)
     elif write:
         with _stage(result, "fingerprint"):
-            inputs_hash = fingerprint.compute(
-                [site / CONFIG_NAME, site / "content", site / "templates", site / "themes",
-                 *BUILTIN_THEME_DIRS, Path(__file__).parent],
-                {
-                    "base_url": base_url or "",
-                    "build_date": (build_date or dt.date.today()).isoformat(),
-                    "strict": str(strict),
-                },
-            )  # fmt: skip
+            inputs_hash = fingerprint.site_fingerprint(site, base_url, build_date, strict)
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
                 result.unchanged = True
                 return result

@@ -295,7 +295,13 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
     for lang, views in renderer.views.items():
-        data = search.encode(search.build_index(catalogue, views))
+        codes = []
+        for shard in search.code_shards(catalogue, views):
+            href, path = urls.search_file(search.file_name(f"{lang}-codes", shard))
+            codes.append(href)
+            files[path] = shard
+        alternates = list(renderer.views.values())
+        data = search.encode(search.build_index(catalogue, views, codes, alternates))
         name = search.file_name(lang, data)
         hrefs[lang] = urls.search_file(name)[0]
         files[urls.search_file(name)[1]] = data

@@ -18,7 +18,19 @@ from pathlib import Path
 
 import jinja2
 
-from . import feeds, fingerprint, images, incremental, parallel, qr, search, trace, workers
+from . import (
+    feeds,
+    fingerprint,
+    images,
+    incremental,
+    opendata,
+    parallel,
+    qr,
+    recordschema,
+    search,
+    trace,
+    workers,
+)
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -315,6 +327,8 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
             catalogue, views, urls
         ).encode()
     files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
+    files.update(opendata.data_files(catalogue, urls))
+    files.update(recordschema.schema_files(catalogue.config, urls))
     copies: dict[str, str] = {}
     for product in catalogue.products:
         if product.photos:
@@ -369,17 +383,17 @@ def _full(
             assets_work = workers.AssetWork(
                 catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir, masks
             )
-            for files, problems in parallel.map_chunks(
+            for written, problems in parallel.map_chunks(
                 workers.image_chunk, assets_work, list(plan.renditions), jobs, max_chunk=8
             ):
-                staging.files += files
+                staging.files += written
                 _report(problems, diagnostics)
             _fail_if(diagnostics, strict)
             images.prune_cache(plan.cache_dir / "images", plan.renditions.values())
-            for files, learned in parallel.map_chunks(
+            for written, learned in parallel.map_chunks(
                 workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
             ):
-                staging.files += files
+                staging.files += written
                 masks.merge(learned)
             masks.save(keep=trace.qr_uris(catalogue, urls))
         with _stage(result, "feeds"):

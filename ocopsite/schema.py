@@ -89,6 +89,26 @@ class Ctx:
 
 Check = Callable[[Any, Ctx], Any]
 
+#: What a JSON Schema says of text written in the site's languages (see :func:`json_shape`).
+TEXT_REF = {"$ref": "#/$defs/text"}
+
+
+def shaped(check: Check, shape: dict[str, Any]) -> Check:
+    """Attach the JSON Schema that describes what ``check`` accepts; returns ``check``.
+
+    The JSON Schemas published for editors are made from these shapes (see
+    :mod:`ocopsite.recordschema`), so a record format is declared once, here.
+    """
+    check.json_shape = shape  # type: ignore[attr-defined]
+    return check
+
+
+def json_shape(check: Check) -> dict[str, Any]:
+    """The JSON Schema of what ``check`` accepts; ``{}`` (anything) when it declares none."""
+    if isinstance(check, Record):
+        return check.json_schema()
+    return dict(getattr(check, "json_shape", {}))
+
 
 def describe(value: Any) -> str:
     """How a YAML value is named in a message: its kind, then a short quote."""
@@ -163,7 +183,8 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Check:
             return ctx.error(f"must be at most {maximum}, got {value}")
         return value
 
-    return check
+    bounds = {"minimum": minimum, "maximum": maximum}
+    return shaped(check, {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}})
 
 
 def boolean(value: Any, ctx: Ctx) -> Any:
@@ -198,6 +219,14 @@ def url(value: Any, ctx: Ctx) -> Any:
     return text
 
 
+_DATE_SHAPE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+shaped(string, {"type": ["string", "number"]})
+shaped(slug, {"type": "string", "pattern": SLUG_RE.pattern})
+shaped(boolean, {"type": "boolean"})
+shaped(date, _DATE_SHAPE)
+shaped(url, {"type": "string", "pattern": r"^https?://[^\s/$.?#][^\s]*$"})
+
+
 def choice(options: Iterable[Any], what: str, hint: str | None = None) -> Check:
     """One of ``options``; an unknown value gets a 'did you mean' and the list of options."""
     allowed = tuple(options)
@@ -213,7 +242,7 @@ def choice(options: Iterable[Any], what: str, hint: str | None = None) -> Check:
             hint or f"one of: {listed}",
         )
 
-    return check
+    return shaped(check, {"enum": list(allowed)})
 
 
 def text(value: Any, ctx: Ctx) -> Any:
@@ -263,6 +292,9 @@ def text(value: Any, ctx: Ctx) -> Any:
     return Text(ordered)
 
 
+shaped(text, TEXT_REF)
+
+
 def coordinates(value: Any, ctx: Ctx) -> Any:
     """``[lat, lon]`` in decimal degrees."""
     if (
@@ -278,6 +310,20 @@ def coordinates(value: Any, ctx: Ctx) -> Any:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return ctx.error(f"[{lat}, {lon}] is not a place on Earth")
     return Coordinates(lat, lon)
+
+
+shaped(
+    coordinates,
+    {
+        "type": "array",
+        "prefixItems": [
+            {"type": "number", "minimum": -90, "maximum": 90},
+            {"type": "number", "minimum": -180, "maximum": 180},
+        ],
+        "minItems": 2,
+        "maxItems": 2,
+    },
+)
 
 
 def bundle_file(kind: str) -> Check:
@@ -315,7 +361,7 @@ def bundle_file(kind: str) -> Check:
             return BundleFile(name, candidate, probed[0], probed[1])
         return BundleFile(name, candidate)
 
-    return check
+    return shaped(check, {"type": "string", "description": f"an {kind} file in the folder"})
 
 
 # --- composite checks ------------------------------------------------------------
@@ -353,7 +399,7 @@ def list_of(item: Check, unique: Callable[[Any], Any] | None = None, what: str =
             results.append(result)
         return tuple(results) if ok else INVALID
 
-    return check
+    return shaped(check, {"type": "array", "items": json_shape(item)})
 
 
 @dataclass(frozen=True)
@@ -421,6 +467,18 @@ class Record:
             if values is INVALID:
                 return INVALID
         return values if self.build is None else self.build(**values)
+
+    def json_schema(self) -> dict[str, Any]:
+        """This mapping as a JSON Schema object: its keys, which are required, nothing else."""
+        shape: dict[str, Any] = {
+            "type": "object",
+            "properties": {name: json_shape(spec.check) for name, spec in self.fields.items()},
+            "additionalProperties": False,
+        }
+        required = [name for name, spec in self.fields.items() if spec.required]
+        if required:
+            shape["required"] = required
+        return shape
 
 
 def _as_line_dict(value: Mapping[str, Any], line: int | None) -> LineDict:

@@ -304,20 +304,7 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
     written by the images stage (target → source, both relative to the output).
     """
     catalogue, urls, renderer = plan.catalogue, plan.urls, plan.renderer
-    files: dict[str, bytes] = {}
-    hrefs: dict[str, str] = {}
-    for lang, views in renderer.views.items():
-        codes = []
-        for shard in search.code_shards(catalogue, views):
-            href, path = urls.search_file(search.file_name(f"{lang}-codes", shard))
-            codes.append(href)
-            files[path] = shard
-        alternates = list(renderer.views.values())
-        data = search.encode(search.build_index(catalogue, views, codes, alternates))
-        name = search.file_name(lang, data)
-        hrefs[lang] = urls.search_file(name)[0]
-        files[urls.search_file(name)[1]] = data
-    files[urls.search_file(search.MANIFEST)[1]] = search.manifest(hrefs)
+    files = search.index_files(catalogue, renderer.views, urls)
     for name, data in plan.statics.items():
         files[urls.asset_output(plan.assets[name])] = data
     files.update(feeds.sitemaps(plan.specs, urls))

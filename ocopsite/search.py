@@ -29,7 +29,7 @@ from .model import CATEGORIES, CERTIFICATION_SCHEMES
 from .provinces import provinces
 from .status import STATES, validity
 from .trace import lot_route, product_route
-from .urls import Route
+from .urls import Route, Urls
 from .views import Views
 
 FORMAT_VERSION = 2
@@ -306,6 +306,26 @@ def code_shards(catalogue: Catalogue, views: Views) -> list[bytes]:
 def encode(index: dict[str, Any]) -> bytes:
     """Compact, deterministic JSON bytes of an index."""
     return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
+    """Every file of the search, by output path: each language's index and code
+    shards (content-hashed) and the manifest that names the indexes."""
+    files: dict[str, bytes] = {}
+    hrefs: dict[str, str] = {}
+    for lang, lang_views in views.items():
+        codes = []
+        for shard in code_shards(catalogue, lang_views):
+            href, path = urls.search_file(file_name(f"{lang}-codes", shard))
+            codes.append(href)
+            files[path] = shard
+        index = build_index(catalogue, lang_views, codes, list(views.values()))
+        data = encode(index)
+        href, path = urls.search_file(file_name(lang, data))
+        hrefs[lang] = href
+        files[path] = data
+    files[urls.search_file(MANIFEST)[1]] = manifest(hrefs)
+    return files
 
 
 def manifest(hrefs: dict[str, str]) -> bytes:

@@ -642,6 +642,12 @@
     listKeys(panel);
   }
   if (app) input.value = current.q;
+  /* shows the results of ``q`` as if it had been typed (bench/searchbench.py times this) */
+  OcopSearch.show = function (q) {
+    input.value = current.q = q;
+    shown = PAGE;
+    render(!!app);
+  };
 
   function failed() {
     /* offline or a host error: say so; the browse lists below still work */

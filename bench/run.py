@@ -153,6 +153,8 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
         "heaviest lot page (gz HTML+CSS+JS)": _weight(lot_weight, lot_page),
     }
     for index in sorted((out / "search").glob("*.*.json")):  # not the manifest
+        if "-codes." in index.name:
+            continue  # the code tables, loaded only for codes
         data = index.read_bytes()
         row[f"search index {index.name.split('.')[0]} (gz)"] = f"{gzipped(data) / 1024:.0f} KB"
         if search:

@@ -143,6 +143,61 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
     }
 
 
+def script_sizes() -> dict[str, int]:
+    static = ROOT / "themes/default/static"
+    return {name: gz((static / name).read_bytes()) for name in ("search.js", "ocop.js")}
+
+
+def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
+    """Median and 95th percentile of ``runs`` searches (the engine alone, no rendering)
+    over one language's index, and the time to load and prepare it, unthrottled."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "index.json").write_bytes(index)
+        (folder / "search.js").write_bytes((ROOT / "themes/default/static/search.js").read_bytes())
+        (folder / "index.html").write_text(
+            '<!doctype html><meta charset="utf-8"><script src="search.js"></script>', "utf-8"
+        )
+        handler = functools.partial(_Quiet, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                )
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+                result = page.evaluate(
+                    """async ([queries, runs]) => {
+                        const t0 = performance.now();
+                        const ix = await (await fetch("index.json")).json();
+                        const engine = new OcopSearch(ix, {root: "/", prefix: ""});
+                        const load = performance.now() - t0;
+                        const times = [];
+                        for (let i = 0; i < runs; i++) {
+                            const start = performance.now();
+                            engine.run(queries[i % queries.length], {});
+                            times.push(performance.now() - start);
+                        }
+                        return {load, times};
+                    }""",
+                    [QUERIES, runs],
+                )
+                browser.close()
+        finally:
+            server.shutdown()
+            server.server_close()
+    times = sorted(result["times"])
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(len(times) * 0.95) - 1],
+        "load_ms": result["load"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("site", type=Path)

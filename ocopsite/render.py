@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import gtin as gtins
-from . import jsonld, opendata, search, trace
+from . import jsonld, opendata, schedule, search, stats, trace
 from .catalogue import Catalogue
 from .facets import facet_index, facet_label
 from .i18n import Strings
@@ -127,6 +127,8 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     specs.extend(_news_page(catalogue, item) for item in catalogue.news)
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
     specs.append(opendata.page(catalogue))
+    specs.append(stats.page(catalogue))
+    specs.append(schedule.page(catalogue))
     specs.append(
         PageSpec(
             Route("not_found"),

@@ -193,18 +193,28 @@ def boolean(value: Any, ctx: Ctx) -> Any:
     return value
 
 
+#: Dates outside these years are typos (or "never" written as 9999-12-31); keeping them out
+#: also keeps date arithmetic, such as a rating's expiry months later, from overflowing.
+YEARS = range(1900, 3000)
+
+
 def date(value: Any, ctx: Ctx) -> Any:
-    """A calendar date written ``YYYY-MM-DD``; impossible dates say why."""
+    """A calendar date written ``YYYY-MM-DD`` in :data:`YEARS`; impossible dates say why."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+        value = value.date()
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             if isinstance(value, InvalidDate) or re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", value):
                 return ctx.error(f"{value} is not a real date ({exc})")
+    if isinstance(value, dt.date):
+        if value.year not in YEARS:
+            return ctx.error(
+                f"{value.isoformat()} is outside the years {YEARS[0]}-{YEARS[-1]}",
+                "check the year for a typo; leave out a date that does not apply",
+            )
+        return value
     return ctx.error(f"expected a date written YYYY-MM-DD, got {describe(value)}")
 
 

@@ -20,7 +20,8 @@ from . import importcols as cols
 from . import schema as s
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
-from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, add_months, product_fields
+from .ratings import add_months
+from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, product_fields
 from .recordschema import modeline
 from .search import fold, slugify
 from .sheets import Sheet

@@ -7,12 +7,14 @@ are made exactly as a build makes them (``search.index_files``) and served with 
 page shaped like the search page, so the real search.js runs in headless Chromium:
 
 - sizes: every search file gzipped, the largest single download, and what the
-  first query of a search page downloads (manifest, index, script);
+  first results of a search page download (manifest, index, first part, script);
 - query times: median and 95th percentile of searching *and* rendering the first
   page of results (``OcopSearch.show``), one-letter queries included;
 - first results: from opening ``/search/?q=…`` to the first result card on screen,
   with Chromium's CPU slowed down ``--throttle`` times (a mid-range phone), as
-  the median of a few loads, each in a fresh browser context (nothing cached).
+  the median of a few loads, each in a fresh browser context (nothing cached);
+  the results come from the parts of the index loaded so far, and ``all_parts_ms``
+  says when every part was in (the results then complete).
 
 Wall-clock figures depend on what else the machine is doing: run under
 ``flock /work/bench.lock`` (or the equivalent) and repeat when in doubt.
@@ -74,12 +76,16 @@ PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>search
 
 FIRST_CARD = """
 window.__first = null;
+window.__ready = null;
 new MutationObserver(function (changes, observer) {
-  if (document.querySelector("#search-app .results .card")) {
+  if (window.__first === null && document.querySelector("#search-app .results .card")) {
     window.__first = performance.now();
-    observer.disconnect();
   }
-}).observe(document, {childList: true, subtree: true});
+  if (window.__ready === null && "searchReady" in document.documentElement.dataset) {
+    window.__ready = performance.now();
+  }
+  if (window.__first !== null && window.__ready !== null) observer.disconnect();
+}).observe(document, {childList: true, subtree: true, attributes: true});
 """
 
 
@@ -117,6 +123,7 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
                 [QUERIES, runs],
             )
             first: dict[str, float] = {}
+            complete: list[float] = []
             for q in FIRST:
                 samples = []
                 for _ in range(loads):
@@ -127,7 +134,9 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
                     cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
                     tab.goto(base + "/search/?q=" + q.replace(" ", "+"))
                     tab.wait_for_function("window.__first !== null", timeout=60_000)
+                    tab.wait_for_selector("html[data-search-ready]", timeout=60_000)
                     samples.append(tab.evaluate("window.__first"))
+                    complete.append(tab.evaluate("window.__ready"))
                     context.close()
                 first[q] = statistics.median(samples)
             browser.close()
@@ -139,6 +148,7 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
         "median_ms": round(statistics.median(times), 2),
         "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
         "first_results_ms": {q: round(t) for q, t in first.items()},
+        "all_parts_ms": round(statistics.median(complete)),
         "throttle": throttle,
     }
 
@@ -148,20 +158,28 @@ def script_sizes() -> dict[str, int]:
     return {name: gz((static / name).read_bytes()) for name in ("search.js", "ocop.js")}
 
 
-def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
+def query_times(index: Path, runs: int = 100) -> dict[str, Any]:
     """Median and 95th percentile of ``runs`` searches (the engine alone, no rendering)
-    over one language's index, and the time to load and prepare it, unthrottled."""
+    over one language's index (``out/search/<lang>.<hash>.json`` of a built site, whose
+    parts are beside it), and the time to load and prepare it, unthrottled."""
     from playwright.sync_api import sync_playwright
 
+    out = index.parent.parent
+    script = (ROOT / "themes/default/static/search.js").read_bytes()
+    page_html = '<!doctype html><meta charset="utf-8"><script src="/__bench.js"></script>'
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "index.json").write_bytes(index)
-        (folder / "search.js").write_bytes((ROOT / "themes/default/static/search.js").read_bytes())
-        (folder / "index.html").write_text(
-            '<!doctype html><meta charset="utf-8"><script src="search.js"></script>', "utf-8"
-        )
-        handler = functools.partial(_Quiet, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        (folder / "__bench.js").write_bytes(script)
+        (folder / "__bench.html").write_text(page_html, "utf-8")
+
+        class Handler(_Quiet):
+            def translate_path(self, path: str) -> str:
+                name = path.split("?")[0].lstrip("/")
+                if name.startswith("__bench"):
+                    return str(folder / name)
+                return str(out / name)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             with sync_playwright() as playwright:
@@ -169,12 +187,15 @@ def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
                 )
                 page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/__bench.html")
                 result = page.evaluate(
-                    """async ([queries, runs]) => {
+                    """async ([href, queries, runs]) => {
                         const t0 = performance.now();
-                        const ix = await (await fetch("index.json")).json();
+                        const ix = await (await fetch(href)).json();
                         const engine = new OcopSearch(ix, {root: "/", prefix: ""});
+                        const parts = await Promise.all(
+                            ix.parts.map(async (p) => (await fetch(p)).json()));
+                        parts.forEach((part) => engine.add(part));
                         const load = performance.now() - t0;
                         const times = [];
                         for (let i = 0; i < runs; i++) {
@@ -184,7 +205,7 @@ def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
                         }
                         return {load, times};
                     }""",
-                    [QUERIES, runs],
+                    ["/search/" + index.name, QUERIES, runs],
                 )
                 browser.close()
         finally:
@@ -211,11 +232,15 @@ def main() -> None:
     index = files[manifest[args.lang].lstrip("/")]
     sizes = {path: gz(data) for path, data in files.items()}
     largest = max(sizes, key=sizes.__getitem__)
+    main = json.loads(index)
+    parts = [sizes[href.lstrip("/")] for href in main.get("parts", [])]
     first_query = sizes["search/manifest.json"] + sizes[manifest[args.lang].lstrip("/")]
+    first_query += parts[0] if parts else 0
     print(
         json.dumps(
             {
-                "products": len(json.loads(index)["products"]["n"]),
+                "products": main["count"] if "count" in main else len(main["products"]["n"]),
+                "parts": len(parts),
                 "files": len(files),
                 "largest_gz": [largest, sizes[largest]],
                 "first_query_gz": first_query + gz(script),

@@ -143,9 +143,10 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
         PageSpec(
             Route("not_found"),
             "404.html",
-            lambda v: {},
+            trace.unknown_code,
             lambda v: v.t("notfound.title"),
             in_sitemap=False,
+            meta={"autolang": True},
         )
     )
     return specs
@@ -428,6 +429,8 @@ class Renderer:
                         {
                             "to": {code: self.urls.href(spec.route, code) for code in languages},
                             "intl": config.international_language,
+                            # the 404 page reads the address it was served for
+                            "path": spec.route.kind == "not_found",
                         }
                     )
                     if spec.meta.get("autolang") and lang == languages[0]

@@ -169,13 +169,7 @@ def product_files(catalogue: Catalogue, urls: Urls, cache: Path) -> list[Output]
 
 
 def _search(renderer: Renderer) -> Made:
-    urls, made, hrefs = renderer.urls, {}, {}
-    for lang, views in renderer.views.items():
-        data = search.encode(search.build_index(renderer.catalogue, views))
-        href, path = urls.search_file(search.file_name(lang, data))
-        hrefs[lang], made[path] = href, data
-    made[urls.search_file(search.MANIFEST)[1]] = search.manifest(hrefs)
-    return made
+    return search.index_files(renderer.catalogue, renderer.views, renderer.urls)
 
 
 def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:

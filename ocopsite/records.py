@@ -36,7 +36,7 @@ from .model import (
     RetailListing,
     TraceEvent,
 )
-from .provinces import provinces, successor_of_former
+from .provinces import former_provinces, provinces, successor_of_former
 from .source import LineDict, LineList
 
 #: A lot code is GS1 AI 10: up to 20 characters of GS1's character set 82 (letters,
@@ -510,9 +510,10 @@ def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]
 def province(value: Any, ctx: s.Ctx) -> Any:
     """A province slug of the 34 since 1 July 2025; a former province says where it went."""
     if isinstance(value, str) and value in successor_of_former():
-        now = successor_of_former()[value]
+        now, until = successor_of_former()[value], former_provinces()[value].until
         return ctx.error(
-            f"'{value}' is a former province; since 1 July 2025 it is part of {now.vi}",
+            f"'{value}' is a former province; since {until.day} {until:%B %Y}"
+            f" it is part of {now.vi}",
             f"write province: {now.slug}, and keep the old address in former_address",
         )
     return s.choice(

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from . import gtin as gtins
 from . import jsonld, search, trace
 from .catalogue import Catalogue
+from .explainer import explainer_page
 from .facets import facet_index, facet_label
 from .i18n import Strings
 from .images import Rendition
@@ -194,6 +195,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
             )
         )
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
+    specs.append(explainer_page())
     specs.append(
         PageSpec(
             Route("not_found"),
@@ -342,7 +344,15 @@ class Renderer:
             "site": self.envs[lang].globals["site"],
             "links": {
                 name: v.href(Route(name))
-                for name in ("home", "products", "producers", "browse", "news_index", "search")
+                for name in (
+                    "home",
+                    "products",
+                    "producers",
+                    "browse",
+                    "news_index",
+                    "search",
+                    "about_ocop",
+                )
             },
             "feed_url": v.href(Route("feed")),
             "search": {

@@ -52,7 +52,7 @@ class EventView:
 
 @dataclass(frozen=True)
 class LabTestView:
-    lab: str
+    lab: Localized
     report: str
     date: DateView
     result: Localized
@@ -170,7 +170,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
             "produced": v.date(lot.produced),
             "expires": v.date(lot.expires),
             "status": v.status(validity("active", lot.produced, lot.expires, v.as_of)),
-            "quantity": lot.quantity,
+            "quantity": v.maybe_text(lot.quantity),
             "area": v.maybe_text(lot.area),
             "map_url": (
                 f"https://www.openstreetmap.org/?mlat={lot.coordinates.lat}&mlon={lot.coordinates.lon}"
@@ -195,7 +195,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         ],
         "lab_tests": [
             LabTestView(
-                t.lab,
+                v.text(t.lab),
                 t.report,
                 v.date(t.date),
                 v.text(t.result),

@@ -26,6 +26,7 @@ _PATTERNS: dict[str, str] = {
     "news_index": "news/",
     "news": "news/{key}/",
     "search": "search/",
+    "about_ocop": "ocop/",
     # GS1 Digital Link paths (key: GTIN-14, value: lot code); the QR codes point here.
     "gtin": "01/{key}/",
     "lot": "01/{key}/10/{value}/",

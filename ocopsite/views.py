@@ -13,10 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from .model import CHANNEL_KINDS, Body, Certification, Photo, Producer, Product, Rating, Text
+from .model import (
+    ANY_LANGUAGE,
+    CHANNEL_KINDS,
+    Body,
+    Certification,
+    Photo,
+    Producer,
+    Product,
+    Rating,
+    Text,
+)
 from .provinces import provinces
 from .status import Validity, validity
 from .urls import Route
+from .vietnamese import looks_vietnamese
 
 if TYPE_CHECKING:
     from .catalogue import Catalogue
@@ -34,16 +45,21 @@ class Localized:
     """A text in the page's language, or in the default one when untranslated.
 
     Rendered into HTML it carries ``lang`` when it fell back, so screen readers
-    pronounce it right; ``.text`` is the bare string for attributes.
+    pronounce it right, followed by ``note`` (such as "in Vietnamese") when there
+    is one, so readers see it too; ``.text`` is the bare string for attributes.
     """
 
     text: str
     lang: str
     fallback: bool
+    note: str = ""
 
     def __html__(self) -> str:
         if self.fallback:
-            return f'<span lang="{self.lang}">{escape(self.text)}</span>'
+            marked = f'<span lang="{self.lang}">{escape(self.text)}</span>'
+            if self.note:
+                return f'{marked} <small class="in-lang">{escape(self.note)}</small>'
+            return marked
         return str(escape(self.text))
 
     def __str__(self) -> str:
@@ -86,9 +102,11 @@ class RatingView:
     short: str  # "4 sao OCOP"
     granted_by: str
     year: int
-    decision: str
+    decision: Localized
     status: StatusView
     note: Localized | None
+    meaning: str  # "90–100 points: a national OCOP product, …"
+    about_url: str  # the explanation of this star level
 
 
 @dataclass(frozen=True)
@@ -96,9 +114,10 @@ class CertificationView:
     name: Localized | str
     scheme: str
     number: str
-    issuer: str
+    issuer: Localized
     url: str | None
     status: StatusView
+    about_url: str  # the explanation of this scheme
 
 
 @dataclass(frozen=True)
@@ -120,10 +139,10 @@ class ProducerCard:
     url: str
     name: Localized
     kind: str
-    commune: str
+    commune: Localized
     province: str
-    address: str | None
-    former_address: str | None
+    address: Localized | None
+    former_address: Localized | None
     phone: str | None
     email: str | None
     website: str | None
@@ -167,6 +186,8 @@ class Views:
         self.renditions = renditions
         self._markdown = render_markdown
         self.as_of = self.config.build_date
+        default = self.config.default_language
+        self._in_default = "" if self.lang == default else strings(f"note.in_{default}")
         #: Results that many pages of one language share, computed once (see render._ranked).
         self.memo: dict[str, dict[Any, Any]] = {}
 
@@ -175,11 +196,34 @@ class Views:
     def href(self, route: Route) -> str:
         return self.urls.href(route, self.lang)
 
+    def about(self, part: str) -> str:
+        """A link to a part of the "OCOP explained" page (``stars-4``, ``cert-vietgap``)."""
+        return f"{self.href(Route('about_ocop'))}#{part}"
+
     def text(self, value: Text) -> Localized:
+        """``value`` in the page's language; else marked as the default language's, noted.
+
+        A text written once for all languages counts as the default language's
+        when it has Vietnamese letters and the page is in another language.
+        """
         own = value.get(self.lang)
+        default = self.config.default_language
         if own is not None:
-            return Localized(own, self.lang, False)
-        return Localized(value.first(), value.values[0][0], True)
+            written_once = value.values[0][0] == ANY_LANGUAGE
+            if self.lang == default or not written_once or not looks_vietnamese(own):
+                return Localized(own, self.lang, False)
+            return Localized(own, default, True, self._in_default)
+        return Localized(value.first(), value.values[0][0], True, self._in_default)
+
+    def name(self, value: str) -> Localized:
+        """A proper name or identifier (a commune, a decision number): never translated,
+        but marked as the default language's on other pages when it has Vietnamese letters."""
+        if self.lang != self.config.default_language and looks_vietnamese(value):
+            return Localized(value, self.config.default_language, True)
+        return Localized(value, self.lang, False)
+
+    def maybe_name(self, value: str | None) -> Localized | None:
+        return None if value is None else self.name(value)
 
     def maybe_text(self, value: Text | None) -> Localized | None:
         return None if value is None else self.text(value)
@@ -251,9 +295,11 @@ class Views:
             short=self.t("stars.short", n=rating.stars),
             granted_by=self.t(f"granted.{rating.granted_by}"),
             year=rating.issued.year,
-            decision=rating.decision,
+            decision=self.name(rating.decision),
             status=self.status(self.rating_validity(rating)),
             note=self.maybe_text(rating.status_note),
+            meaning=self.t(f"stars.meaning.{rating.stars}"),
+            about_url=self.about(f"stars-{rating.stars}"),
         )
 
     def certification(self, cert: Certification) -> CertificationView:
@@ -264,9 +310,10 @@ class Views:
             name=name,
             scheme=cert.scheme,
             number=cert.number,
-            issuer=cert.issuer,
+            issuer=self.text(cert.issuer),
             url=cert.url,
             status=self.status(validity(cert.status, cert.issued, cert.expires, self.as_of)),
+            about_url=self.about(f"cert-{cert.scheme}"),
         )
 
     def channels(self, product: Product) -> tuple[ChannelGroup, ...]:
@@ -294,10 +341,10 @@ class Views:
             url=self.href(Route("producer", producer.slug)),
             name=self.text(producer.name),
             kind=self.t(f"kind.{producer.kind}"),
-            commune=producer.commune,
+            commune=self.name(producer.commune),
             province=self.province_name(producer.province),
-            address=producer.address,
-            former_address=producer.former_address,
+            address=self.maybe_text(producer.address),
+            former_address=self.maybe_name(producer.former_address),
             phone=producer.contact.phone,
             email=producer.contact.email,
             website=producer.contact.website,

@@ -26,6 +26,7 @@ test-deps:
 lint: test-deps
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
 
 test: lint
 	$(PYTHON) -m pytest -q

@@ -363,17 +363,17 @@ def _full(
             assets_work = workers.AssetWork(
                 catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir, masks
             )
-            for files, problems in parallel.map_chunks(
+            for written, problems in parallel.map_chunks(
                 workers.image_chunk, assets_work, list(plan.renditions), jobs, max_chunk=8
             ):
-                staging.files += files
+                staging.files += written
                 _report(problems, diagnostics)
             _fail_if(diagnostics, strict)
             images.prune_cache(plan.cache_dir / "images", plan.renditions.values())
-            for files, learned in parallel.map_chunks(
+            for written, learned in parallel.map_chunks(
                 workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
             ):
-                staging.files += files
+                staging.files += written
                 masks.merge(learned)
             masks.save(keep=trace.qr_uris(catalogue, urls))
         with _stage(result, "feeds"):

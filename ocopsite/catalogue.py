@@ -25,7 +25,7 @@ from .diagnostics import Diagnostic, Diagnostics, Severity
 from .model import Body, NewsItem, Photo, Producer, Product
 from .recordcache import Entry, RecordCache, Stamp, bundle_stamp, environment
 from .records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
-from .source import MAX_RECORD_BYTES, LineDict, load_yaml, read_text
+from .source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
 
 NEWS_FOLDER_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 #: Folders that hold no record (editor and OS litter) are skipped silently.
@@ -59,8 +59,10 @@ class Catalogue:
 
     def photos(self) -> Iterator[Photo]:
         """Every photo of every record, news covers included."""
-        for record in (*self.products, *self.producers.values()):
-            yield from record.photos
+        for product in self.products:
+            yield from product.photos
+        for producer in self.producers.values():
+            yield from producer.photos
         for item in self.news:
             if item.cover is not None:
                 yield item.cover
@@ -282,7 +284,7 @@ def load_catalogue(
         for index, product in enumerate(item.record["products"]):
             if product not in known_products:
                 lines = item.raw.get("products")
-                line = lines.item_line(index) if hasattr(lines, "item_line") else item.raw.line
+                line = lines.item_line(index) if isinstance(lines, LineList) else item.raw.line
                 diagnostics.error(
                     diagnostics.where(item.yaml_path, line),
                     f"products[{index}]: no product '{product}'"

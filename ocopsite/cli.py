@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -16,6 +18,8 @@ from .build import BuildResult, build
 from .diagnostics import BuildFailed, Diagnostic
 from .output import OutputRefused
 from .urls import SEGMENTS
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -42,7 +46,7 @@ def _segments(
     return names
 
 
-def _site_option(function):  # type: ignore[no-untyped-def]
+def _site_option(function: Command) -> Command:
     return click.option(
         "--site",
         type=click.Path(file_okay=False, path_type=Path),

@@ -108,7 +108,9 @@ def _upright_srgb(path: Path) -> Image.Image:
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            img = ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"))
+            converted = ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"))
+            if converted is not None:  # None only when converting in place, never here
+                img = converted
         except (ImageCms.PyCMSError, OSError):
             pass  # a broken profile is dropped; the pixels are then taken as sRGB
     if img.mode in ("RGBA", "LA", "P"):

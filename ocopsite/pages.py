@@ -62,7 +62,7 @@ def paginate(
     route: Route, items: Sequence[Any], per_page: int
 ) -> list[tuple[Route, Sequence[Any], Callable[[Views], Pagination]]]:
     pages = max(1, math.ceil(len(items) / per_page))
-    result = []
+    result: list[tuple[Route, Sequence[Any], Callable[[Views], Pagination]]] = []
     for number in range(1, pages + 1):
 
         def pagination(views: Views, number: int = number) -> Pagination:

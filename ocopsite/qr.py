@@ -67,7 +67,7 @@ def make(uri: str, mask: int | None = None) -> QrCode:
         version=int(code.version),
         error=code.error.upper(),
         mask=int(code.mask),
-        modules=code.symbol_size(scale=1, border=0)[0],
+        modules=int(code.symbol_size(scale=1, border=0)[0]),
         svg=svg.getvalue(),
         png=_png(code),
     )

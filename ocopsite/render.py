@@ -10,6 +10,7 @@ and hreflang URLs, Open Graph, the UI strings).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
@@ -22,8 +23,8 @@ from .facets import facet_index, facet_label
 from .i18n import Strings
 from .images import Rendition
 from .markup import render_markdown
-from .model import Lot, NewsItem, Product
-from .pages import PageSpec, paginate
+from .model import Lot, NewsItem, Producer, Product
+from .pages import PageSpec, Pagination, paginate
 from .theme import Theme, environment
 from .urls import FACETS, Route, Urls
 from .views import Views
@@ -63,9 +64,6 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     per_page = catalogue.config.per_page
     facets = facet_index(catalogue)
     specs: list[PageSpec] = []
-
-    def cards(items: Sequence[Product]) -> Callable[[Views], list[Any]]:
-        return lambda v: [v.product_card(p) for p in ranked(items, v)]
 
     def product_listing(
         route: Route, items: Sequence[Product], heading: Callable[[Views], str]
@@ -113,43 +111,8 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     specs.extend(trace.trace_pages(catalogue, product_jsonld))
     producer_list = list(catalogue.producers.values())
     for page_route, chunk, pagination in paginate(Route("producers"), producer_list, per_page):
-        specs.append(
-            PageSpec(
-                page_route,
-                "producers.html",
-                lambda v, c=chunk, p=pagination: {
-                    "producers": [
-                        (v.producer_card(producer), len(catalogue.products_of(producer.slug)))
-                        for producer in c
-                    ],
-                    "pagination": p(v),
-                },
-                lambda v, number=page_route.page: (
-                    v.t("nav.producers")
-                    if number == 1
-                    else f"{v.t('nav.producers')} · {v.t('pagination.page', n=number)}"
-                ),
-            )
-        )
-    for producer in catalogue.producers.values():
-        specs.append(
-            PageSpec(
-                Route("producer", producer.slug),
-                "producer.html",
-                lambda v, p=producer: {
-                    "card": v.producer_card(p),
-                    "body": v.body(p.body),
-                    "certifications": [v.certification(c) for c in p.certifications],
-                    "cards": cards(catalogue.products_of(p.slug))(v),
-                    "pictures": [
-                        v.picture(ph, v.text(p.name), "(min-width: 48rem) 44rem, 100vw")
-                        for ph in p.photos
-                    ],
-                },
-                lambda v, p=producer: v.text(p.name).text,
-                og_type="profile",
-            )
-        )
+        specs.append(_producers_page(catalogue, page_route, chunk, pagination))
+    specs.extend(_producer_page(catalogue, p) for p in catalogue.producers.values())
 
     def browse(v: Views) -> dict[str, Any]:
         return {"facets": [(f, v.t(f"facet.{f}"), _facet_links(v, facets, f)) for f in FACETS]}
@@ -158,42 +121,11 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     for facet in FACETS:
         for value, items in facets[facet].items():
             product_listing(
-                Route("facet", facet, value),
-                items,
-                lambda v, f=facet, val=value: (
-                    f"{v.t(f'facet.{f}')}: {facet_label(f, val, catalogue, v.t)}"
-                ),
+                Route("facet", facet, value), items, partial(_facet_heading, facet, value)
             )
     for page_route, chunk, pagination in paginate(Route("news_index"), catalogue.news, per_page):
-        specs.append(
-            PageSpec(
-                page_route,
-                "news_index.html",
-                lambda v, c=chunk, p=pagination: {
-                    "items": [_news_item(v, n) for n in c],
-                    "pagination": p(v),
-                },
-                lambda v: v.t("nav.news"),
-            )
-        )
-    for item in catalogue.news:
-        specs.append(
-            PageSpec(
-                Route("news", item.slug),
-                "news.html",
-                lambda v, n=item: {
-                    "item": _news_item(v, n),
-                    "body": v.body(n.body),
-                    "cards": cards([catalogue.product_by_slug[s] for s in n.products])(v),
-                },
-                lambda v, n=item: v.text(n.title).text,
-                description=lambda v, n=item: v.text(n.summary).text if n.summary else "",
-                og_type="article",
-                image=lambda v, n=item: (
-                    v.picture(n.cover, v.text(n.title), "").src if n.cover else None
-                ),
-            )
-        )
+        specs.append(_news_index_page(page_route, chunk, pagination))
+    specs.extend(_news_page(catalogue, item) for item in catalogue.news)
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
     specs.append(explainer_page())
     specs.append(
@@ -206,6 +138,86 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
         )
     )
     return specs
+
+
+def _product_cards(v: Views, items: Sequence[Product]) -> list[Any]:
+    """The cards of ``items``, best first (see :func:`ranked`)."""
+    return [v.product_card(p) for p in ranked(items, v)]
+
+
+def _producers_page(
+    catalogue: Catalogue,
+    route: Route,
+    chunk: Sequence[Producer],
+    pagination: Callable[[Views], Pagination],
+) -> PageSpec:
+    def data(v: Views) -> dict[str, Any]:
+        return {
+            "producers": [
+                (v.producer_card(producer), len(catalogue.products_of(producer.slug)))
+                for producer in chunk
+            ],
+            "pagination": pagination(v),
+        }
+
+    def title(v: Views) -> str:
+        heading = v.t("nav.producers")
+        return heading if route.page == 1 else f"{heading} · {v.t('pagination.page', n=route.page)}"
+
+    return PageSpec(route, "producers.html", data, title)
+
+
+def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
+    def data(v: Views) -> dict[str, Any]:
+        return {
+            "card": v.producer_card(producer),
+            "body": v.body(producer.body),
+            "certifications": [v.certification(c) for c in producer.certifications],
+            "cards": _product_cards(v, catalogue.products_of(producer.slug)),
+            "pictures": [
+                v.picture(ph, v.text(producer.name), "(min-width: 48rem) 44rem, 100vw")
+                for ph in producer.photos
+            ],
+        }
+
+    return PageSpec(
+        Route("producer", producer.slug),
+        "producer.html",
+        data,
+        lambda v: v.text(producer.name).text,
+        og_type="profile",
+    )
+
+
+def _facet_heading(facet: str, value: str, v: Views) -> str:
+    return f"{v.t(f'facet.{facet}')}: {facet_label(facet, value, v.catalogue, v.t)}"
+
+
+def _news_index_page(
+    route: Route, chunk: Sequence[NewsItem], pagination: Callable[[Views], Pagination]
+) -> PageSpec:
+    return PageSpec(
+        route,
+        "news_index.html",
+        lambda v: {"items": [_news_item(v, n) for n in chunk], "pagination": pagination(v)},
+        lambda v: v.t("nav.news"),
+    )
+
+
+def _news_page(catalogue: Catalogue, item: NewsItem) -> PageSpec:
+    return PageSpec(
+        Route("news", item.slug),
+        "news.html",
+        lambda v: {
+            "item": _news_item(v, item),
+            "body": v.body(item.body),
+            "cards": _product_cards(v, [catalogue.product_by_slug[s] for s in item.products]),
+        },
+        lambda v: v.text(item.title).text,
+        description=lambda v: v.text(item.summary).text if item.summary else "",
+        og_type="article",
+        image=lambda v: v.picture(item.cover, v.text(item.title), "").src if item.cover else None,
+    )
 
 
 def _facet_links(

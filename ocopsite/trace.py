@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -238,50 +239,53 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
     """The GTIN, lot and label pages of every product, in every language."""
     specs: list[PageSpec] = []
     for product in catalogue.products:
-
-        def name(v: Views, p: Product = product) -> str:
-            return v.text(p.name).text
-
-        if product.gtin:
-            specs.append(
-                PageSpec(
-                    Route("gtin", product.gtin),
-                    "gtin.html",
-                    lambda v, p=product: {**_gtin_data(v, catalogue, p), "jsonld": jsonld(v, p)},
-                    name,
-                    og_type="product",
-                    meta={"autolang": True},
-                )
-            )
-        for lot in product.lots:
-            specs.append(
-                PageSpec(
-                    lot_route(product, lot),
-                    "lot.html",
-                    lambda v, p=product, lo=lot: {
-                        **_lot_data(v, catalogue, p, lo),
-                        "jsonld": jsonld(v, p, lo),
-                    },
-                    lambda v, p=product, lo=lot: (
-                        f"{v.text(p.name).text} · {v.t('lot.code')} {lo.code}"
-                    ),
-                    og_type="product",
-                    meta={"autolang": True},
-                )
-            )
-        for lot in (None, *product.lots) if catalogue.config.label_sheets else ():
-            page_route = product_route(product) if lot is None else lot_route(product, lot)
-            specs.append(
-                PageSpec(
-                    label_route(product, lot),
-                    "label.html",
-                    lambda v, p=product, r=page_route, lo=lot: _label_data(v, p, r, lo),
-                    lambda v, p=product: f"{v.t('label.title')}: {v.text(p.name).text}",
-                    in_sitemap=False,
-                    meta={"noindex": True},
-                )
-            )
+        specs.extend(_product_trace_pages(catalogue, jsonld, product))
     return specs
+
+
+def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
+    """One product's GTIN page, its lots' pages and its label sheets' pages."""
+    specs: list[PageSpec] = []
+
+    def name(v: Views) -> str:
+        return v.text(product.name).text
+
+    if product.gtin:
+        specs.append(
+            PageSpec(
+                Route("gtin", product.gtin),
+                "gtin.html",
+                lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
+                name,
+                og_type="product",
+                meta={"autolang": True},
+            )
+        )
+    specs.extend(_lot_page(catalogue, jsonld, product, lot) for lot in product.lots)
+    for labelled in (None, *product.lots) if catalogue.config.label_sheets else ():
+        page_route = product_route(product) if labelled is None else lot_route(product, labelled)
+        specs.append(
+            PageSpec(
+                label_route(product, labelled),
+                "label.html",
+                partial(_label_data, product=product, route=page_route, lot=labelled),
+                lambda v: f"{v.t('label.title')}: {v.text(product.name).text}",
+                in_sitemap=False,
+                meta={"noindex": True},
+            )
+        )
+    return specs
+
+
+def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> PageSpec:
+    return PageSpec(
+        lot_route(product, lot),
+        "lot.html",
+        lambda v: {**_lot_data(v, catalogue, product, lot), "jsonld": jsonld(v, product, lot)},
+        lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
+        og_type="product",
+        meta={"autolang": True},
+    )
 
 
 def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
@@ -324,25 +328,19 @@ def product_outputs(
             return code[0].svg if kind == "svg" else code[0].png
 
         for kind in ("svg", "png"):
-            outputs.append((urls.file_in(route, f"qr.{kind}")[1], lambda k=kind, m=made: m(k)))
+            outputs.append((urls.file_in(route, f"qr.{kind}")[1], partial(made, kind)))
         if catalogue.config.label_sheets:
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
             outputs.append(
                 (
                     urls.file_in(label, "label.png")[1],
-                    lambda s=sheet: cache.cached_bytes(
-                        label_cache,
-                        cache.key("label", labels.VERSION, repr(s)) + ".png",
-                        lambda: labels.sheet_png(s),
-                    ),
+                    partial(_label_png, sheet, label_cache),
                 )
             )
         for test in lot.lab_tests if lot else ():
             if test.document:
                 document = test.document.path
-                outputs.append(
-                    (urls.file_in(route, test.document.name)[1], lambda d=document: d.read_bytes())
-                )
+                outputs.append((urls.file_in(route, test.document.name)[1], document.read_bytes))
     if product.gtin:
         outputs.append(
             (
@@ -351,6 +349,15 @@ def product_outputs(
             )
         )
     return outputs
+
+
+def _label_png(sheet: labels.Label, cache_dir: Path | None) -> bytes:
+    """A label sheet's PNG, kept in ``cache_dir`` (when given) under its content's key."""
+    return cache.cached_bytes(
+        cache_dir,
+        cache.key("label", labels.VERSION, repr(sheet)) + ".png",
+        lambda: labels.sheet_png(sheet),
+    )
 
 
 def _link(urls: Urls, route: Route, title: str, lang: str) -> dict[str, Any]:

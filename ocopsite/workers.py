@@ -100,7 +100,7 @@ class AssetWork:
 def image_chunk(work: AssetWork, keys: Sequence[str]) -> tuple[int, list[Problem]]:
     """Encode the photos at ``keys`` (their source paths); (files written, problems)."""
     media = work.root / "media"
-    files, problems = 0, []
+    files, problems = 0, list[Problem]()
     for key in keys:
         rendition = work.renditions[key]
         try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import feeds, fingerprint, images, incremental, parallel, qr, search, trace, workers
+from . import events, feeds, fingerprint, images, incremental, parallel, qr, search, trace, workers
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -106,7 +106,12 @@ def prepare(
             catalogue = load_catalogue(config, diagnostics, cache_dir, jobs)
         _fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
-    result.records = len(catalogue.products) + len(catalogue.producers) + len(catalogue.news)
+    result.records = (
+        len(catalogue.products)
+        + len(catalogue.producers)
+        + len(catalogue.news)
+        + len(catalogue.events)
+    )
     return Prepared(config, catalogue, theme, strings, Urls(config.base_url, config.languages))
 
 
@@ -309,6 +314,7 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
             catalogue, views, urls
         ).encode()
     files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
+    files.update(events.calendar_files(catalogue, renderer.views.values()))
     copies: dict[str, str] = {}
     for product in catalogue.products:
         if product.photos:

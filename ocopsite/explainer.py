@@ -26,6 +26,7 @@ def _data(v: Views) -> dict[str, Any]:
                 "label": v.t("stars.label", n=n),
                 "short": v.t("stars.short", n=n),
                 "meaning": v.t(f"stars.meaning.{n}"),
+                "detail": v.t(f"stars.detail.{n}"),
             }
             for n in STAR_LEVELS
         ],

@@ -73,7 +73,11 @@ def page_keys(
     keys = []
     for spec in specs:
         route = spec.route
-        if route.kind in _PRODUCT_ROUTES:
+        if route.kind == "product":  # also shows related products and its events
+            product = by_slug[route.key]
+            deps = of([product, *catalogue.related(product)])
+            deps += [stamps[e.bundle] for e in catalogue.events if e.involves(product)]
+        elif route.kind in _PRODUCT_ROUTES:
             deps = of([by_slug[route.key]])
         elif route.kind in _GTIN_ROUTES:
             deps = of([by_gtin[route.key]])
@@ -86,6 +90,7 @@ def page_keys(
         elif route.kind == "producer":
             producer = producers[route.key]
             deps = [stamps[producer.bundle], *of(catalogue.products_of(route.key))]
+            deps += [stamps[e.bundle] for e in catalogue.events]  # the events it takes part in
         elif route.kind in ("facet", "products"):
             items = facets[route.key][route.value] if route.kind == "facet" else catalogue.products
             start = (route.page - 1) * per_page

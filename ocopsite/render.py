@@ -18,6 +18,7 @@ from markupsafe import Markup
 from . import gtin as gtins
 from . import jsonld, search, trace
 from .catalogue import Catalogue
+from .events import event_pages, links_for_producer, links_for_product
 from .explainer import explainer_page
 from .facets import facet_index, facet_label
 from .i18n import Strings
@@ -31,6 +32,8 @@ from .views import Views
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
+#: The theme's static image for pages without a photo (see tools/share_image.py).
+SHARE_IMAGE = "share.png"
 
 
 def ranked(products: Sequence[Product], views: Views) -> list[Product]:
@@ -128,6 +131,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     specs.extend(_news_page(catalogue, item) for item in catalogue.news)
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
     specs.append(explainer_page())
+    specs.extend(event_pages(catalogue))
     specs.append(
         PageSpec(
             Route("not_found"),
@@ -178,6 +182,7 @@ def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
                 v.picture(ph, v.text(producer.name), "(min-width: 48rem) 44rem, 100vw")
                 for ph in producer.photos
             ],
+            "events": links_for_producer(v, producer.slug),
         }
 
     return PageSpec(
@@ -186,6 +191,11 @@ def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
         data,
         lambda v: v.text(producer.name).text,
         og_type="profile",
+        image=lambda v: (
+            v.picture(producer.photos[0], v.text(producer.name), "").src
+            if producer.photos
+            else None
+        ),
     )
 
 
@@ -279,6 +289,8 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
             "tags": product.tags,
             "jsonld": product_jsonld(v, product),
             "verdict": trace.verdict(v, product),
+            "related": [v.product_card(p) for p in catalogue.related(product)],
+            "events": links_for_product(v, product),
             **trace.product_trace(v, product),
         }
 
@@ -320,6 +332,8 @@ class Renderer:
         self.theme = theme
         self.urls = urls
         self.assets = assets
+        #: Shown when a page shared on social media has no photo of its own.
+        self.share_image = urls.asset(assets[SHARE_IMAGE]) if SHARE_IMAGE in assets else None
         self.views = {
             lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
             for lang in catalogue.config.languages
@@ -347,7 +361,7 @@ class Renderer:
         config = self.catalogue.config
         languages = config.languages
         alternates = [(code, self.urls.absolute(spec.route, code)) for code in languages]
-        image = spec.image(v) if spec.image else None
+        image = (spec.image(v) if spec.image else None) or self.share_image
         title = spec.title(v)
         site_title = v.text(config.title).text
         context = {
@@ -364,6 +378,7 @@ class Renderer:
                     "news_index",
                     "search",
                     "about_ocop",
+                    "events",
                 )
             },
             "feed_url": v.href(Route("feed")),

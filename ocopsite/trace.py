@@ -257,7 +257,9 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 "gtin.html",
                 lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
                 name,
+                description=lambda v: f"{v.text(product.name).text}: {verdict(v, product).text}",
                 og_type="product",
+                image=partial(_photo, product=product),
                 meta={"autolang": True},
             )
         )
@@ -283,9 +285,19 @@ def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> 
         "lot.html",
         lambda v: {**_lot_data(v, catalogue, product, lot), "jsonld": jsonld(v, product, lot)},
         lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
+        description=lambda v: (
+            f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}: "
+            f"{verdict(v, product).text}"
+        ),
         og_type="product",
+        image=partial(_photo, product=product),
         meta={"autolang": True},
     )
+
+
+def _photo(v: Views, product: Product) -> str | None:
+    """The product's first photo, for the page's share card."""
+    return v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
 
 
 def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:

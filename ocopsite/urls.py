@@ -27,6 +27,11 @@ _PATTERNS: dict[str, str] = {
     "news": "news/{key}/",
     "search": "search/",
     "about_ocop": "ocop/",
+    "events": "events/",
+    "past_events": "events/past/",
+    "event": "events/{key}/",
+    "event_ics": "events/{key}/event.ics",
+    "calendar": "events/calendar.ics",
     # GS1 Digital Link paths (key: GTIN-14, value: lot code); the QR codes point here.
     "gtin": "01/{key}/",
     "lot": "01/{key}/10/{value}/",

@@ -18,7 +18,20 @@ from pathlib import Path
 
 import jinja2
 
-from . import events, feeds, fingerprint, images, incremental, parallel, qr, search, trace, workers
+from . import (
+    events,
+    feeds,
+    fingerprint,
+    images,
+    incremental,
+    opendata,
+    parallel,
+    recordschema,
+    schedule,
+    search,
+    trace,
+    workers,
+)
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -315,6 +328,9 @@ def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
         ).encode()
     files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
     files.update(events.calendar_files(catalogue, renderer.views.values()))
+    files.update(opendata.data_files(catalogue, urls))
+    files.update(recordschema.schema_files(catalogue.config, urls))
+    files.update(schedule.files(catalogue, renderer.views.values(), urls))
     copies: dict[str, str] = {}
     for product in catalogue.products:
         if product.photos:
@@ -365,9 +381,8 @@ def _full(
             staging.commit()
             return set()
         with _stage(result, "assets"):
-            masks = qr.Masks.load(plan.cache_dir)
             assets_work = workers.AssetWork(
-                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir, masks
+                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir
             )
             for written, problems in parallel.map_chunks(
                 workers.image_chunk, assets_work, list(plan.renditions), jobs, max_chunk=8
@@ -376,12 +391,10 @@ def _full(
                 _report(problems, diagnostics)
             _fail_if(diagnostics, strict)
             images.prune_cache(plan.cache_dir / "images", plan.renditions.values())
-            for written, learned in parallel.map_chunks(
+            for written in parallel.map_chunks(
                 workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
             ):
                 staging.files += written
-                masks.merge(learned)
-            masks.save(keep=trace.qr_uris(catalogue, urls))
         with _stage(result, "feeds"):
             files, copies = _site_files(plan)
             for rel, data in files.items():
@@ -440,15 +453,13 @@ def _update(
                 images.write(plan.photos[key], rendition, media, plan.cache_dir / "images")
                 result.files += len(variants)
         changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
-        masks = qr.Masks.load(plan.cache_dir)
         product_files: set[str] = set()
         for product in catalogue.products:
-            outputs = trace.product_outputs(catalogue, urls, product, masks, plan.cache_dir)
+            outputs = trace.product_outputs(catalogue, urls, product, plan.cache_dir)
             for rel, make in outputs:
                 product_files.add(rel)
                 if product.slug in changed or rel not in before:
                     result.files += incremental.write_if_changed(out, rel, make())
-        masks.save()
         for rel, data in files.items():
             result.files += incremental.write_if_changed(out, rel, data)
         for rel, source in copies.items():

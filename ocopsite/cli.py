@@ -242,3 +242,60 @@ def new_command(site: Path, kind: str, slug: str) -> None:
         sys.exit(1)
     for path in created:
         click.echo(f"created {path}")
+
+
+def _load_for_report(site: Path, build_date: dt.date | None):  # type: ignore[no-untyped-def]
+    from .report import load
+
+    catalogue, diagnostics = load(site, build_date)
+    if catalogue is None:
+        click.echo(diagnostics.report(), err=True)
+        click.echo(f"report failed: {len(diagnostics.errors)} error(s)", err=True)
+        sys.exit(1)
+    return catalogue
+
+
+_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="A table to read, or CSV or JSON for scripts.",
+)
+
+
+@main.group("report", invoke_without_command=True)
+@_site_option
+@click.option("--date", "build_date", callback=_date, help="Count as of YYYY-MM-DD.")
+@_FORMAT
+@click.pass_context
+def report_command(ctx: click.Context, site: Path, build_date: dt.date | None, fmt: str) -> None:
+    """Print the statistics page's figures (products by stars, group, province, …)."""
+    ctx.obj = (site, build_date)
+    if ctx.invoked_subcommand is not None:
+        return
+    from .report import format_figures
+    from .stats import figures
+
+    click.echo(format_figures(figures(_load_for_report(site, build_date)), fmt), nl=False)
+
+
+@report_command.command("expiring")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="Look this many days ahead [default: expiring_within_days of site_config, 180].",
+)
+@_FORMAT
+@click.pass_context
+def report_expiring_command(ctx: click.Context, days: int | None, fmt: str) -> None:
+    """Print the ratings and certificates that expire soon, by province and producer."""
+    from .report import format_due
+    from .schedule import due
+
+    site, build_date = ctx.obj
+    catalogue = _load_for_report(site, build_date)
+    window = catalogue.config.expiring_within_days if days is None else days
+    entries = due(catalogue, window)
+    click.echo(format_due(entries, fmt, window, catalogue.config.build_date), nl=False)

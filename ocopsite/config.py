@@ -36,6 +36,15 @@ class ImageLimits:
 
 
 @dataclass(frozen=True)
+class Licence:
+    """The licence the open data files are published under."""
+
+    name: str = "CC-BY-4.0"  # an SPDX identifier
+    title: str = "Creative Commons Attribution 4.0"
+    url: str = "https://creativecommons.org/licenses/by/4.0/"
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     root: Path
     title: Text
@@ -52,6 +61,11 @@ class SiteConfig:
     contact: Contact = field(default_factory=Contact)
     retailers: dict[str, Retailer] = field(default_factory=dict)
     images: ImageLimits = field(default_factory=ImageLimits)
+    data_licence: Licence = field(default_factory=Licence)
+    #: The share (percent) of rated products to be traceable, shown on the statistics page.
+    traceability_target: int = 95
+    #: How far ahead the re-rating schedule looks, in days.
+    expiring_within_days: int = 180
 
     @property
     def default_language(self) -> str:
@@ -131,6 +145,16 @@ IMAGE_LIMITS = s.Record(
     what="image limits",
 )
 
+LICENCE = s.Record(
+    {
+        "name": s.Field(s.string, required=True, hint="an SPDX identifier such as CC-BY-4.0"),
+        "title": s.Field(s.string),
+        "url": s.Field(s.url),
+    },
+    build=lambda **values: Licence(**{"title": values["name"], "url": "", **values}),
+    what="licence",
+)
+
 CONFIG_FIELDS: dict[str, s.Field[Any]] = {
     "title": s.Field(s.text, required=True),
     "description": s.Field(s.text),
@@ -145,6 +169,9 @@ CONFIG_FIELDS: dict[str, s.Field[Any]] = {
     "contact": s.Field(CONTACT),
     "retailers": s.Field(_retailers, default={}),
     "images": s.Field(IMAGE_LIMITS),
+    "data_licence": s.Field(LICENCE),
+    "traceability_target": s.Field(s.integer(0, 100), default=95),
+    "expiring_within_days": s.Field(s.integer(1, 3650), default=180),
 }
 
 

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from . import qr
 
 #: Part of the cache key of a sheet: change it when the drawing changes.
-VERSION = "2"
+VERSION = "3"
 DPI = 300
 A4_MM = (210.0, 297.0)
 LABEL_MM = (63.5, 38.1)

@@ -83,6 +83,9 @@ def stars(value: Any, ctx: s.Ctx) -> Any:
     return level
 
 
+s.shaped(stars, {"type": "integer", "enum": list(STAR_LEVELS)})
+
+
 def _finish_rating(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
     ok = True
     values.setdefault("expires", add_months(values["issued"], RATING_VALIDITY_MONTHS))
@@ -162,6 +165,9 @@ def photo(value: Any, ctx: s.Ctx) -> Any:
     return s.INVALID if found is s.INVALID else Photo(found)
 
 
+s.shaped(photo, {"anyOf": [{"type": "string"}, PHOTO_RECORD.json_schema()]})
+
+
 PHOTOS = s.list_of(photo, unique=lambda p: p.file.name, what="photo")
 
 
@@ -200,6 +206,9 @@ def lot_code(value: Any, ctx: s.Ctx) -> Any:
     return code
 
 
+s.shaped(lot_code, {"type": "string", "pattern": LOT_CODE_RE.pattern})
+
+
 def events(value: Any, ctx: s.Ctx) -> Any:
     """Traceability events, each dated no earlier than the one before it."""
     checked = s.list_of(EVENT)(value, ctx)
@@ -227,6 +236,7 @@ EVENT = s.Record(
     build=TraceEvent,
     what="traceability event",
 )
+s.shaped(events, s.json_shape(s.list_of(EVENT)))
 
 LAB_TEST = s.Record(
     {
@@ -293,8 +303,14 @@ def gtin(value: Any, ctx: s.Ctx) -> Any:
     return gtins.to_gtin14(code)
 
 
+s.shaped(gtin, {"type": ["string", "integer"], "pattern": r"^[0-9 ]{8,18}$"})
+
+
 def tags(value: Any, ctx: s.Ctx) -> Any:
     return s.list_of(s.string, unique=lambda t: t.lower(), what="tag")(value, ctx)
+
+
+s.shaped(tags, {"type": "array", "items": {"type": ["string", "number"]}})
 
 
 def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]:
@@ -341,6 +357,9 @@ def province(value: Any, ctx: s.Ctx) -> Any:
     return s.choice(
         provinces(), "province", "provinces are listed in ocopsite/data/provinces.yaml"
     )(value, ctx)
+
+
+s.shaped(province, {"enum": sorted(provinces())})
 
 
 PRODUCER_FIELDS: dict[str, s.Field[Any]] = {

@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import gtin as gtins
-from . import jsonld, search, trace
+from . import jsonld, opendata, schedule, search, stats, trace
 from .catalogue import Catalogue
 from .events import event_pages, links_for_producer, links_for_product
 from .explainer import explainer_page
@@ -132,6 +132,9 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
     specs.append(explainer_page())
     specs.extend(event_pages(catalogue))
+    specs.append(opendata.page(catalogue))
+    specs.append(stats.page(catalogue))
+    specs.append(schedule.page(catalogue))
     specs.append(
         PageSpec(
             Route("not_found"),
@@ -371,14 +374,8 @@ class Renderer:
             "links": {
                 name: v.href(Route(name))
                 for name in (
-                    "home",
-                    "products",
-                    "producers",
-                    "browse",
-                    "news_index",
-                    "search",
-                    "about_ocop",
-                    "events",
+                    *("home", "products", "producers", "browse", "news_index", "search"),
+                    *("opendata", "statistics", "about_ocop", "events"),
                 )
             },
             "feed_url": v.href(Route("feed")),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostics
+from .recordschema import modeline
 from .schema import SLUG_RE
 
 #: Placeholder texts per language; a language without its own uses the Vietnamese one.
@@ -28,6 +29,12 @@ class ScaffoldError(Exception):
 def _languages(site: Path) -> tuple[str, ...]:
     config = load_config(site / CONFIG_NAME, Diagnostics())
     return config.languages if config is not None else ("vi", "en")
+
+
+def _modeline(site: Path, kind: str) -> str:
+    """The schema line editors read; none when the site's configuration does not load."""
+    config = load_config(site / CONFIG_NAME, Diagnostics())
+    return modeline(config, kind) if config is not None else ""
 
 
 def _text(key: str, languages: tuple[str, ...]) -> str:
@@ -96,7 +103,7 @@ def scaffold(site: Path, kind: str, slug: str, today: dt.date) -> list[Path]:
     if folder.exists():
         raise ScaffoldError(f"{folder} already exists")
     languages = _languages(site)
-    files = {f"{kind}.yaml": _yaml(kind, today, site, languages)}
+    files = {f"{kind}.yaml": _modeline(site, kind) + _yaml(kind, today, site, languages)}
     texts = PLACEHOLDERS[f"{kind}.md"]
     for lang in languages:
         files[f"{lang}.md"] = texts.get(lang, texts["vi"]) + "\n"

@@ -90,6 +90,26 @@ class Ctx:
 
 Check = Callable[[Any, Ctx], Any]
 
+#: What a JSON Schema says of text written in the site's languages (see :func:`json_shape`).
+TEXT_REF = {"$ref": "#/$defs/text"}
+
+
+def shaped(check: Check, shape: dict[str, Any]) -> Check:
+    """Attach the JSON Schema that describes what ``check`` accepts; returns ``check``.
+
+    The JSON Schemas published for editors are made from these shapes (see
+    :mod:`ocopsite.recordschema`), so a record format is declared once, here.
+    """
+    check.json_shape = shape  # type: ignore[attr-defined]
+    return check
+
+
+def json_shape(check: Check) -> dict[str, Any]:
+    """The JSON Schema of what ``check`` accepts; ``{}`` (anything) when it declares none."""
+    if isinstance(check, Record):
+        return check.json_schema()
+    return dict(getattr(check, "json_shape", {}))
+
 
 def describe(value: Any) -> str:
     """How a YAML value is named in a message: its kind, then a short quote."""
@@ -164,7 +184,8 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Check:
             return ctx.error(f"must be at most {maximum}, got {value}")
         return value
 
-    return check
+    bounds = {"minimum": minimum, "maximum": maximum}
+    return shaped(check, {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}})
 
 
 def boolean(value: Any, ctx: Ctx) -> Any:
@@ -173,18 +194,28 @@ def boolean(value: Any, ctx: Ctx) -> Any:
     return value
 
 
+#: Dates outside these years are typos (or "never" written as 9999-12-31); keeping them out
+#: also keeps date arithmetic, such as a rating's expiry months later, from overflowing.
+YEARS = range(1900, 3000)
+
+
 def date(value: Any, ctx: Ctx) -> Any:
-    """A calendar date written ``YYYY-MM-DD``; impossible dates say why."""
+    """A calendar date written ``YYYY-MM-DD`` in :data:`YEARS`; impossible dates say why."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+        value = value.date()
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             if isinstance(value, InvalidDate) or re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", value):
                 return ctx.error(f"{value} is not a real date ({exc})")
+    if isinstance(value, dt.date):
+        if value.year not in YEARS:
+            return ctx.error(
+                f"{value.isoformat()} is outside the years {YEARS[0]}-{YEARS[-1]}",
+                "check the year for a typo; leave out a date that does not apply",
+            )
+        return value
     return ctx.error(f"expected a date written YYYY-MM-DD, got {describe(value)}")
 
 
@@ -197,6 +228,14 @@ def url(value: Any, ctx: Ctx) -> Any:
             f"'{text}' is not a web address", "write a full address starting with https://"
         )
     return text
+
+
+_DATE_SHAPE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+shaped(string, {"type": ["string", "number"]})
+shaped(slug, {"type": "string", "pattern": SLUG_RE.pattern})
+shaped(boolean, {"type": "boolean"})
+shaped(date, _DATE_SHAPE)
+shaped(url, {"type": "string", "pattern": r"^https?://[^\s/$.?#][^\s]*$"})
 
 
 def choice(options: Iterable[Any], what: str, hint: str | None = None) -> Check:
@@ -214,7 +253,7 @@ def choice(options: Iterable[Any], what: str, hint: str | None = None) -> Check:
             hint or f"one of: {listed}",
         )
 
-    return check
+    return shaped(check, {"enum": list(allowed)})
 
 
 def text(value: Any, ctx: Ctx) -> Any:
@@ -264,6 +303,9 @@ def text(value: Any, ctx: Ctx) -> Any:
     return Text(ordered)
 
 
+shaped(text, TEXT_REF)
+
+
 _LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
 
 
@@ -297,6 +339,9 @@ def words(value: Any, ctx: Ctx) -> Any:
     return checked
 
 
+shaped(words, TEXT_REF)
+
+
 def measure(english: Callable[[str], str | None]) -> Check:
     """A quantity or unit of sale: :func:`words`, whose Vietnamese units need no translation.
 
@@ -315,7 +360,7 @@ def measure(english: Callable[[str], str | None]) -> Check:
         known = {"vi": checked.first(), "en": translated}
         return Text(tuple((lang, known[lang]) for lang in ctx.languages if lang in known))
 
-    return check
+    return shaped(check, TEXT_REF)
 
 
 def coordinates(value: Any, ctx: Ctx) -> Any:
@@ -333,6 +378,20 @@ def coordinates(value: Any, ctx: Ctx) -> Any:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return ctx.error(f"[{lat}, {lon}] is not a place on Earth")
     return Coordinates(lat, lon)
+
+
+shaped(
+    coordinates,
+    {
+        "type": "array",
+        "prefixItems": [
+            {"type": "number", "minimum": -90, "maximum": 90},
+            {"type": "number", "minimum": -180, "maximum": 180},
+        ],
+        "minItems": 2,
+        "maxItems": 2,
+    },
+)
 
 
 def bundle_file(kind: str) -> Check:
@@ -370,7 +429,7 @@ def bundle_file(kind: str) -> Check:
             return BundleFile(name, candidate, probed[0], probed[1])
         return BundleFile(name, candidate)
 
-    return check
+    return shaped(check, {"type": "string", "description": f"an {kind} file in the folder"})
 
 
 # --- composite checks ------------------------------------------------------------
@@ -408,7 +467,7 @@ def list_of(item: Check, unique: Callable[[Any], Any] | None = None, what: str =
             results.append(result)
         return tuple(results) if ok else INVALID
 
-    return check
+    return shaped(check, {"type": "array", "items": json_shape(item)})
 
 
 @dataclass(frozen=True)
@@ -476,6 +535,18 @@ class Record:
             if values is INVALID:
                 return INVALID
         return values if self.build is None else self.build(**values)
+
+    def json_schema(self) -> dict[str, Any]:
+        """This mapping as a JSON Schema object: its keys, which are required, nothing else."""
+        shape: dict[str, Any] = {
+            "type": "object",
+            "properties": {name: json_shape(spec.check) for name, spec in self.fields.items()},
+            "additionalProperties": False,
+        }
+        required = [name for name, spec in self.fields.items() if spec.required]
+        if required:
+            shape["required"] = required
+        return shape
 
 
 def _as_line_dict(value: Mapping[str, Any], line: int | None) -> LineDict:

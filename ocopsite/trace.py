@@ -313,16 +313,13 @@ def product_outputs(
     catalogue: Catalogue,
     urls: Urls,
     product: Product,
-    masks: qr.Masks | None = None,
     cache_root: Path | None = None,
 ) -> list[tuple[str, Callable[[], bytes]]]:
     """A product's QR codes, label sheets, lab documents and linkset: (path, make bytes).
 
     The paths are known without making anything, so a rebuild can tell which
-    files belong to the site. QR codes are made with the ``masks`` chosen by
-    earlier builds; label sheets, the slowest to draw, are kept in ``cache_root/labels``.
+    files belong to the site. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
     """
-    masks = masks or qr.Masks(None)
     label_cache = cache_root / "labels" if cache_root is not None else None
     default = catalogue.config.default_language
     name = product.name.get(default) or product.name.first()
@@ -336,7 +333,7 @@ def product_outputs(
 
         def made(kind: str, uri: str = uri, code: list[qr.QrCode] = code) -> bytes:
             if not code:
-                code.append(masks.make(uri))
+                code.append(qr.make(uri))
             return code[0].svg if kind == "svg" else code[0].png
 
         for kind in ("svg", "png"):
@@ -367,7 +364,7 @@ def _label_png(sheet: labels.Label, cache_dir: Path | None) -> bytes:
     """A label sheet's PNG, kept in ``cache_dir`` (when given) under its content's key."""
     return cache.cached_bytes(
         cache_dir,
-        cache.key("label", labels.VERSION, repr(sheet)) + ".png",
+        cache.key("label", labels.VERSION, qr.ENCODER, repr(sheet)) + ".png",
         lambda: labels.sheet_png(sheet),
     )
 

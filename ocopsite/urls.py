@@ -44,6 +44,12 @@ _PATTERNS: dict[str, str] = {
     "slug_lot_label": "products/{key}/lots/{value}/label/",
     "not_found": "404.html",
     "feed": "feed.xml",
+    # The province's pages: open data (beside its files), figures, and the re-rating schedule.
+    "opendata": "data/",
+    "statistics": "statistics/",
+    "expiring": "expiring/",
+    "expiring_feed": "expiring/feed.xml",
+    "expiring_csv": "expiring/expiring.csv",
 }
 _PAGINATED = {"products", "producers", "facet", "news_index"}
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -128,6 +134,14 @@ class Urls:
     def search_file(self, name: str) -> tuple[str, str]:
         """(href, output path) of a search index file."""
         return f"{self.base_path}search/{name}", f"search/{name}"
+
+    def data_file(self, name: str) -> tuple[str, str]:
+        """(href, output path) of an open data file; one set for all languages."""
+        return f"{self.base_path}data/{name}", f"data/{name}"
+
+    def schema_file(self, kind: str) -> tuple[str, str]:
+        """(href, output path) of the JSON Schema of a record kind."""
+        return f"{self.base_path}schemas/{kind}.schema.json", f"schemas/{kind}.schema.json"
 
     def absolute_from_href(self, href: str) -> str:
         """An absolute URL for a root-relative ``href`` made by this class."""

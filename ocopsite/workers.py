@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
-from . import images, qr, trace
+from . import images, trace
 from .catalogue import Catalogue
 from .i18n import MissingString
 from .model import BundleFile
@@ -94,7 +94,6 @@ class AssetWork:
     renditions: dict[str, images.Rendition]
     root: Path
     cache_dir: Path
-    masks: qr.Masks
 
 
 def image_chunk(work: AssetWork, keys: Sequence[str]) -> tuple[int, list[Problem]]:
@@ -112,18 +111,16 @@ def image_chunk(work: AssetWork, keys: Sequence[str]) -> tuple[int, list[Problem
     return files, problems
 
 
-def trace_chunk(work: AssetWork, indices: Sequence[int]) -> tuple[int, dict[str, int]]:
+def trace_chunk(work: AssetWork, indices: Sequence[int]) -> int:
     """QR codes, label sheets, lab documents and linksets of the products at ``indices``.
 
-    Returns the files written and the QR masks chosen here (see :class:`qr.Masks`).
+    Returns the number of files written.
     """
     files = 0
     for index in indices:
         product = work.catalogue.products[index]
-        outputs = trace.product_outputs(
-            work.catalogue, work.urls, product, work.masks, work.cache_dir
-        )
+        outputs = trace.product_outputs(work.catalogue, work.urls, product, work.cache_dir)
         for rel, make in outputs:
             write(work.root, rel, make())
             files += 1
-    return files, work.masks.learned()
+    return files

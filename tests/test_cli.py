@@ -20,7 +20,7 @@ def test_build_prints_one_line_summary(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--site", str(site), "--date", "2026-03-01"])
     assert result.exit_code == 0, result.output
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.startswith("Built 90 pages from 9 records, 2 warnings, in ")
+    assert summary.startswith("Built 96 pages from 9 records, 2 warnings, in ")
     assert (site / "public/index.html").is_file()
 
 
@@ -64,7 +64,7 @@ def test_console_script_matches_build_py(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 0 and proc.stdout.startswith("Checked 18 pages")
+    assert proc.returncode == 0 and proc.stdout.startswith("Checked 23 pages")
 
 
 def _get(url: str) -> tuple[int, str]:

@@ -33,7 +33,9 @@ def test_check_reports_exact_messages(case: str, tmp_path: Path) -> None:
     assert result.stderr.rstrip().splitlines()[-1].startswith("check failed:")
 
 
-@pytest.mark.parametrize("case", ["alias-bomb", "non-utf8", "image-outside-bundle"])
+@pytest.mark.parametrize(
+    "case", ["alias-bomb", "non-utf8", "image-outside-bundle", "yaml-deep-nesting"]
+)
 def test_real_process_prints_no_traceback(case: str, tmp_path: Path) -> None:
     site = invalid_site(case, tmp_path / "site")
     proc = subprocess.run(

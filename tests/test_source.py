@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,6 +52,85 @@ def test_benign_aliases_are_allowed(tmp_path: Path) -> None:
 def test_deep_nesting_is_an_error_not_a_crash(tmp_path: Path) -> None:
     data, diagnostics = _load(tmp_path, "a: " + "[" * 5000 + "]" * 5000 + "\n")
     assert data is None and diagnostics.errors
+
+
+def test_nesting_past_what_libyaml_can_compose_is_refused_before_composing(
+    tmp_path: Path,
+) -> None:
+    # libyaml's composer recurses once per level and overflows the C stack
+    # (a segfault, not an exception) somewhere past 10,000 levels.
+    for text in ("a: " + "[" * 30_000, "a: " + "{a: " * 30_000, "- " * 30_000 + "x"):
+        data, diagnostics = _load(tmp_path, text)
+        assert data is None and len(diagnostics.errors) == 1, text[:20]
+
+
+def test_merge_keys_fill_in_missing_keys_and_explicit_keys_win(tmp_path: Path) -> None:
+    text = "base: &b {x: 1, y: 2}\nmore: &m {y: 5, z: 3}\nc:\n  x: 9\n  <<: [*b, *m]\n"
+    data, diagnostics = _load(tmp_path, text)
+    assert not diagnostics.items
+    assert data["c"] == {"x": 9, "y": 2, "z": 3}  # type: ignore[index]
+    assert data["c"].key_line("x") == 4 and data["c"].key_line("z") == 2  # type: ignore[index]
+
+
+def test_merge_bomb_is_counted_and_refused(tmp_path: Path) -> None:
+    lines = ["x0: &x0 {k0: 1, k1: 2, k2: 3, k3: 4}"]
+    lines += [
+        f"x{i}: &x{i} {{<<: [{', '.join([f'*x{i - 1}'] * 6)}], m{i}: 1}}" for i in range(1, 12)
+    ]
+    text = "\n".join(lines) + "\n"
+    assert len(text) < 1000
+    data, diagnostics = _load(tmp_path, text)
+    assert data is None
+    assert [d.message for d in diagnostics.errors] == [
+        "YAML aliases or nesting expand this file past 50,000 values or 100 levels"
+    ]
+
+
+def test_duplicate_keys_are_errors_naming_both_lines(tmp_path: Path) -> None:
+    data, diagnostics = _load(tmp_path, "a:\n  b: 1\n  c: 2\n  b: 3\n")
+    assert data is None
+    assert diagnostics.report().splitlines()[0] == (
+        "record.yaml:4: error: duplicate key 'b' (first on line 2)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\nb: !!int fifty\n", "'fifty' is tagged !!int but is not a whole number"),
+        ("b: !!float many\n", "'many' is tagged !!float but is not a number"),
+        ("b: !!bool maybe\n", "'maybe' is tagged !!bool but is not a yes/no value"),
+        ("b: !!timestamp soon\n", "'soon' is tagged !!timestamp but is not a date"),
+        ("b: !!binary aGk=\n", "the tag !!binary on a value is not supported"),
+        ("b: !!set {x}\n", "the tag !!set on a mapping is not supported"),
+        ("b: !!omap [x: 1]\n", "the tag !!omap on a list is not supported"),
+        ("b: !mine text\n", "the tag !mine on a value is not supported"),
+        ("b: " + "1" * 19 + "\n", "a number 19 characters long is too large (at most 18 digits)"),
+        ("b: 0x" + "f" * 16 + "\n", "the number 0xffffffffffffffff is too large"),
+        ('b: "a\\0b"\n', "text contains the control character U+0000"),
+    ],
+)
+def test_values_yaml_would_mistype_are_errors_with_their_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    data, diagnostics = _load(tmp_path, text)
+    assert data is None
+    assert [(d.where.line, d.message) for d in diagnostics.errors] == [(text.count("\n"), message)]
+
+
+def test_explicit_tags_that_fit_their_value_are_accepted(tmp_path: Path) -> None:
+    data, diagnostics = _load(tmp_path, "a: !!str 0123\nb: !!int '42'\nc: !!seq [1]\n")
+    assert not diagnostics.items
+    assert data == {"a": "0123", "b": 42, "c": [1]}
+
+
+def test_control_characters_are_refused_with_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "vi.md"
+    path.write_text("Mật ong.\n\nrừng\x1b[31m đỏ\n", encoding="utf-8")
+    diagnostics = Diagnostics(relative_to=tmp_path)
+    assert read_text(path, diagnostics) is None
+    assert str(diagnostics.errors[0].where) == "vi.md:3:5"
+    assert "U+001B" in diagnostics.errors[0].message
 
 
 YAML_ALPHABET = st.sampled_from(list("abcđ: -[]{}&*!|>'\"#,?\n\t\\0123456789.ệ%@`~"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -82,25 +83,48 @@ def test_qr_codes_use_error_correction_m_or_better_and_small_versions(
     assert b'viewBox="0 0 ' in code.svg
 
 
-def test_remembered_masks_make_the_same_codes(tmp_path: Path, bilingual_site: BuiltSite) -> None:
+def _svg_modules(svg: bytes, side: int) -> list[list[bool]]:
+    """The dark modules an SVG of :func:`qr.make` strokes (``M x y.5 hN``, then ``m dx dy hN``)."""
+    dark = [[False] * side for _ in range(side)]
+    path = re.search(rb'stroke="#000" d="([^"]+)"', svg)
+    assert path is not None
+    x = y = 0
+    for move, dx, dy, width in re.findall(r"([Mm])(-?\d+) (-?\d+)(?:\.5)?h(\d+)", path[1].decode()):
+        x, y = (int(dx), int(dy)) if move == "M" else (x + int(dx), y + int(dy))
+        for column in range(x, x + int(width)):
+            dark[y][column] = True
+        x += int(width)
+    return dark
+
+
+def test_qr_code_reports_its_format_and_svg_and_png_show_one_matrix(
+    bilingual_site: BuiltSite,
+) -> None:
     uri = BASE + "01/09520000001018/10/TH2512B"
-    chosen = qr.make(uri)
-    assert qr.make(uri, chosen.mask) == chosen
-    first = qr.Masks.load(tmp_path)
-    assert first.make(uri) == chosen and first.learned() == {uri: chosen.mask}
-    first.save()
-    again = qr.Masks.load(tmp_path)
-    assert again.known == {uri: chosen.mask}
-    assert again.make(uri) == chosen and not again.learned()
-    # the build remembered the mask of every code it made, and only those
-    (masks_file,) = (bilingual_site.site / ".ocopsite-cache").glob("qr-masks-*.json")
-    remembered = json.loads(masks_file.read_text("utf-8"))
-    codes = sorted(bilingual_site.out.rglob("qr.png"))
-    assert len(remembered) == len(codes) and uri in remembered
-    damaged = tmp_path / "damaged"
-    damaged.mkdir()
-    (damaged / masks_file.name).write_text("{not json", "utf-8")
-    assert qr.Masks.load(damaged).known == {}  # a damaged file is ignored
+    code = qr.make(uri)
+    assert qr.make(uri) == code  # deterministic
+    with Image.open(io.BytesIO(code.png)) as img:
+        (found,) = zxingcpp.read_barcodes(img.convert("L"))
+        png_side = img.width // qr.PNG_SCALE
+        pixels = img.convert("L").resize((png_side, png_side), Image.Resampling.NEAREST)
+    assert found.text == uri
+    # version, level and mask as an independent decoder reads them from the symbol
+    assert found.extra["Version"] == str(code.version)
+    assert found.extra["DataMask"] == code.mask
+    assert found.ec_level == code.error
+    assert code.modules == 17 + 4 * code.version
+    side = code.modules + 2 * qr.QUIET_ZONE
+    assert png_side == side
+    png_dark = [[pixels.getpixel((x, y)) == 0 for x in range(side)] for y in range(side)]
+    assert _svg_modules(code.svg, side) == png_dark == [list(row) for row in qr.matrix(uri)]
+
+
+def test_stronger_error_correction_is_taken_when_it_costs_no_size() -> None:
+    for uri in (BASE, BASE + "01/09520000001018/10/TH2512B", BASE + "san-pham/" + "a" * 40):
+        code = qr.make(uri)
+        for level in ("M", "Q", "H"):
+            if "MQH".index(level) > "MQH".index(code.error):
+                assert len(qr._symbol(uri, level)) > code.modules, (uri, level)
 
 
 def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:

@@ -27,8 +27,9 @@ test-deps:
 	@command -v npm >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
-	@[ node_modules/.package-lock.json -nt package-lock.json ] || \
-	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@cmp -s package-lock.json node_modules/.installed-lock.json || { \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && \
+	  cp package-lock.json node_modules/.installed-lock.json; }
 
 lint: test-deps
 	$(PYTHON) -m ruff check .

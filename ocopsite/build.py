@@ -117,6 +117,8 @@ def prepare(
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
         with gc_paused():
             catalogue = load_catalogue(config, diagnostics, cache_dir, jobs)
+        if catalogue is not None and config.label_sheets:
+            _warn_withheld_labels(catalogue, diagnostics)
         _fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
     result.records = (
@@ -126,6 +128,31 @@ def prepare(
         + len(catalogue.events)
     )
     return Prepared(config, catalogue, theme, strings, Urls(config.base_url, config.languages))
+
+
+def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> None:
+    """Say which label sheets are not made: a rating not in force, a recalled lot."""
+    day = catalogue.config.build_date
+    for product in catalogue.products:
+        where = diagnostics.where(product.bundle / "product.yaml")
+        for lot in (None, *product.lots):
+            withheld = trace.label_withheld(product, lot, day)
+            if withheld is None or withheld[1] == "pending":  # not yet in force: no news
+                continue
+            if withheld[0] == "label.recalled":
+                assert lot is not None
+                diagnostics.warning(
+                    where,
+                    f"no label sheet for lot {lot.code}: it has been recalled",
+                    "a recalled lot gets no labels; its label page says why",
+                )
+            else:
+                diagnostics.warning(
+                    where,
+                    f"no label sheets: the OCOP rating is {withheld[1]} on {day.isoformat()}",
+                    "only a rating in force may carry the OCOP mark; the label pages say why",
+                )
+                break
 
 
 def _asset_names(theme: Theme) -> dict[str, bytes]:

@@ -24,6 +24,7 @@ from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostic, Diagnostics, Severity
 from .events import EVENT_FIELDS, Event, check_events
 from .model import Body, NewsItem, Photo, Producer, Product
+from .ratings import authorities
 from .recordcache import Entry, RecordCache, Stamp, bundle_stamp, environment
 from .records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from .source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
@@ -287,6 +288,7 @@ def load_catalogue(
     _check_products(
         product_items, {bundle.name for bundle in _bundles(content / "producers")}, diagnostics
     )
+    _check_authorities(product_items, producers, diagnostics)
 
     news = []
     news_slugs: dict[str, Path] = {}
@@ -389,3 +391,30 @@ def _check_products(
             )
         else:
             gtin_owner[code] = item
+
+
+def _check_authorities(
+    items: list[tuple[Path, _Loaded]], producers: dict[str, Producer], diagnostics: Diagnostics
+) -> None:
+    """Every rating decision has an issuing organisation, named or derived from the producer."""
+    for _, item in items:
+        producer = producers.get(item.record["producer"])
+        if producer is None:
+            continue
+        raw = item.raw.get("ocop")
+        for index, (event, body) in enumerate(authorities(item.record["ocop"], producer)):
+            if body is not None:
+                continue
+            if isinstance(raw, LineList):
+                line, field = raw.item_line(index), f"ocop[{index}]"
+            else:
+                line, field = item.raw.value_line("ocop"), "ocop"
+                if isinstance(raw, LineDict) and "granted_by" in raw:
+                    line = raw.value_line("granted_by")
+            diagnostics.error(
+                diagnostics.where(item.yaml_path, line),
+                f"{field}: cannot tell which district granted the rating of "
+                f"{event.date.isoformat()}",
+                f"write authority: UBND huyện …, or give producer '{producer.slug}' a "
+                "former_address that names its district (huyện …)",
+            )

@@ -244,10 +244,10 @@ def new_command(site: Path, kind: str, slug: str) -> None:
         click.echo(f"created {path}")
 
 
-def _load_for_report(site: Path, build_date: dt.date | None):  # type: ignore[no-untyped-def]
+def _load_for_report(site: Path, build_date: dt.date | None, empty_ok: bool = False):  # type: ignore[no-untyped-def]
     from .report import load
 
-    catalogue, diagnostics = load(site, build_date)
+    catalogue, diagnostics = load(site, build_date, empty_ok)
     if catalogue is None:
         click.echo(diagnostics.report(), err=True)
         click.echo(f"report failed: {len(diagnostics.errors)} error(s)", err=True)
@@ -299,3 +299,46 @@ def report_expiring_command(ctx: click.Context, days: int | None, fmt: str) -> N
     window = catalogue.config.expiring_within_days if days is None else days
     entries = due(catalogue, window)
     click.echo(format_due(entries, fmt, window, catalogue.config.build_date), nl=False)
+
+
+@main.command("import")
+@_site_option
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+def import_command(site: Path, file: Path, dry_run: bool) -> None:
+    """Create or update product and producer records from a spreadsheet (.xlsx/.xls/.ods/.csv)."""
+    from .importer import plan_import, write
+
+    catalogue = _load_for_report(site, None, empty_ok=True)
+    plan = plan_import(site.resolve(), file, catalogue)
+    if plan.diagnostics.items:
+        click.echo(plan.report(), err=True)
+    if not plan.ok:
+        errors = len(plan.diagnostics.errors)
+        click.echo(f"import failed: {errors} error(s); nothing was written", err=True)
+        sys.exit(1)
+    root = site.resolve()
+    for path in plan.created:
+        click.echo(f"create {path.relative_to(root)}")
+    for path, fields in plan.changed:
+        click.echo(f"change {path.relative_to(root)}: {', '.join(fields)}")
+    if not dry_run:
+        write(plan)
+    verb = "would create" if dry_run else "created"
+    click.echo(
+        f"{verb} {len(plan.created)}, {'would change' if dry_run else 'changed'} "
+        f"{len(plan.changed)}, left {plan.unchanged} unchanged"
+    )
+
+
+@main.command("export")
+@_site_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(site: Path, file: Path) -> None:
+    """Write the catalogue to a spreadsheet (.xlsx) that import reads back unchanged."""
+    from .exporter import export
+
+    if file.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the export is an .xlsx file", param_hint="FILE")
+    products, producers = export(_load_for_report(site, None), file)
+    click.echo(f"exported {products} products and {producers} producers → {file}")

@@ -53,7 +53,7 @@ def product(
     it describes that production lot (its production date).
     """
     producer = views.catalogue.producers[item.producer]
-    rating = views.rating(item.ocop)
+    rating = views.rating(item.ocop, producer)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -74,13 +74,17 @@ def product(
                 ),
             },
         },
-        "award": f"OCOP {rating.short} ({rating.year})",
+        # Only a rating in force is presented as an award (a revoked one is not).
+        **({"award": f"OCOP {rating.short} ({rating.year})"} if rating.status.in_force else {}),
         "hasCertification": [
             {
                 "@type": "Certification",
                 "name": f"OCOP {rating.short}",
                 "certificationIdentification": item.ocop.decision,
-                "issuedBy": {"@type": "Organization", "name": rating.granted_by},
+                "issuedBy": {
+                    "@type": "Organization",
+                    "name": rating.authority or rating.granted_by,
+                },
                 "validFrom": item.ocop.issued.isoformat(),
                 "expires": item.ocop.expires.isoformat(),
                 "certificationRating": {

@@ -9,6 +9,7 @@ and hreflang URLs, Open Graph, the UI strings).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -26,6 +27,7 @@ from .images import Rendition
 from .markup import render_markdown
 from .model import Lot, NewsItem, Producer, Product
 from .pages import PageSpec, Pagination, paginate
+from .status import STATES
 from .theme import Theme, environment
 from .urls import FACETS, Route, Urls
 from .views import Views
@@ -277,7 +279,7 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
             "summary": v.maybe_text(product.summary),
             "category": v.t(f"category.{product.category}"),
             "category_url": v.href(Route("facet", "category", product.category)),
-            "rating": v.rating(product.ocop),
+            "rating": v.rating(product.ocop, producer),
             "certifications": [v.certification(c) for c in product.certifications],
             "producer_certifications": [v.certification(c) for c in producer.certifications],
             "channels": v.channels(product),
@@ -379,6 +381,11 @@ class Renderer:
                 )
             },
             "feed_url": v.href(Route("feed")),
+            "state_labels": json.dumps(
+                {state: v.t(f"status.{state}") for state in STATES},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ),
             "search": {
                 "index": self.urls.search_file(search.MANIFEST)[0],
                 "root": self.urls.base_path,
@@ -401,7 +408,18 @@ class Renderer:
                 "og_type": spec.og_type,
                 "og_locale": OG_LOCALES.get(lang, lang),
                 "og_image": self.urls.absolute_from_href(image) if image else None,
-                "autolang": bool(spec.meta.get("autolang")),
+                # Only the default language's address (where a QR code leads) is
+                # switched to the reader's language; an explicit /en/... never is.
+                "autolang": (
+                    jsonld.script_json(
+                        {
+                            "to": {code: self.urls.href(spec.route, code) for code in languages},
+                            "intl": config.international_language,
+                        }
+                    )
+                    if spec.meta.get("autolang") and lang == languages[0]
+                    else None
+                ),
                 "noindex": bool(spec.meta.get("noindex")),
             },
             **spec.data(v),

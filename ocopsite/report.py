@@ -30,12 +30,20 @@ _TITLES = {
 }
 
 
-def load(site: Path, build_date: dt.date | None) -> tuple[Catalogue | None, Diagnostics]:
-    """The site's validated catalogue, or None with the problems that prevented it."""
+def load(
+    site: Path, build_date: dt.date | None, empty_ok: bool = False
+) -> tuple[Catalogue | None, Diagnostics]:
+    """The site's validated catalogue, or None with the problems that prevented it.
+
+    With ``empty_ok``, a site without a content folder yet has an empty catalogue
+    (an import is about to fill it).
+    """
     diagnostics = Diagnostics(relative_to=site.resolve())
     config = load_config(site / CONFIG_NAME, diagnostics, build_date=build_date)
     if config is None or diagnostics.has_errors(False):
         return None, diagnostics
+    if empty_ok and not config.content_dir.exists():
+        return Catalogue(config, (), {}, ()), diagnostics
     return load_catalogue(config, diagnostics), diagnostics
 
 

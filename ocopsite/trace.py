@@ -9,6 +9,7 @@ GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,11 +17,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import cache, labels, qr
+from . import cache, labels, qr, ratings
 from .catalogue import Catalogue
 from .model import Lot, Product
 from .pages import PageSpec
-from .status import validity
 from .urls import Route, Urls
 from .views import CertificationView, DateView, Localized, Views
 
@@ -29,17 +29,24 @@ GS1_VOC = "https://gs1.org/voc/"
 
 @dataclass(frozen=True)
 class Verdict:
-    """One sentence that says whether the product may carry its OCOP rating today.
+    """The one answer at the top of a scanned page: may this product carry its mark today?
 
-    ``until`` (ISO date) and the prepared ``expiring``/``expired`` sentences let
-    the page's script re-check the verdict against the reader's own date.
+    ``key`` names it (see :func:`ocopsite.ratings.verdict_key`) and ``state`` is the
+    key's first part, which the page's colours follow. ``data`` (the rating's
+    history, the lot's recall and best-before dates) and ``texts`` (the sentence of
+    every verdict the page can come to from the build date on) let the page's
+    script re-check it against the reader's own date.
     """
 
+    key: str
     state: str
     text: str
-    until: str | None
-    expiring: str
-    expired: str
+    data: str
+    texts: str
+
+    @property
+    def bad(self) -> bool:
+        return self.state != "valid"
 
 
 @dataclass(frozen=True)
@@ -91,39 +98,82 @@ def label_route(product: Product, lot: Lot | None = None) -> Route:
     )
 
 
-def verdict(v: Views, product: Product) -> Verdict:
+def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
+    """The verdict on the build date for ``product`` (scanned through ``lot``, if given)."""
     rating = product.ocop
-    state = v.rating_validity(rating)
+    producer = v.catalogue.producers[product.producer]
+    named = dict((id(event), body) for event, body in ratings.authorities(rating, producer))
+    recalled = lot.recalled.date if lot and lot.recalled else None
+    best_before = lot.expires if lot else None
 
-    def sentence(name: str) -> str:
-        return v.t(
-            f"verdict.{name}",
-            stars=rating.stars,
-            date=v.date(rating.expires).text,
-            issued=v.date(rating.issued).text,
+    def sentence(key: str, day: dt.date) -> str:
+        state = ratings.state_on(rating, day)
+        grant = state.grant
+        kind = key.split("@")[0]
+        if kind == "recalled":
+            assert lot is not None and lot.recalled is not None
+            reason = v.text(lot.recalled.reason).text
+            said = v.t("verdict.recalled", code=lot.code, date=v.date(lot.recalled.date).text)
+            return f"{said} {reason}"
+        if kind == "lot_expired":
+            assert lot is not None
+            return v.t("verdict.lot_expired", code=lot.code, date=v.date(lot.expires).text)
+        said = v.t(
+            f"verdict.{kind}",
+            stars=grant.stars or 0,
+            date=v.date(grant.expires or grant.date).text,
+            issued=v.date(grant.date).text,
         )
+        cause = state.cause
+        if cause is None:
+            return said
+        parts = [
+            cause.decision and v.t("product.decision_no", number=cause.decision),
+            v.date(cause.date).text if cause.dated else None,
+            named.get(id(cause)),
+        ]
+        detail = ", ".join(p for p in parts if p)
+        reason = v.text(cause.reason).text if cause.reason else ""
+        if detail:
+            said = f"{said.rstrip('.')} ({detail})."
+        return f"{said} {reason}" if reason else said
 
+    texts: dict[str, str] = {}
+    for day in ratings.verdict_days(rating, v.as_of, recalled, best_before):
+        key = ratings.verdict_key(rating, day, recalled, best_before)
+        texts.setdefault(key, sentence(key, day))
+    key = ratings.verdict_key(rating, v.as_of, recalled, best_before)
+    data: dict[str, Any] = {"h": ratings.compact(rating)}
+    if recalled:
+        data["r"] = recalled.isoformat()
+    if best_before:
+        data["b"] = best_before.isoformat()
     return Verdict(
-        state=state.state,
-        text=sentence(state.state),
-        until=rating.expires.isoformat() if state.in_force else None,
-        expiring=sentence("expiring"),
-        expired=sentence("expired"),
+        key=key,
+        state=key.split("@")[0],
+        text=texts[key],
+        data=json.dumps(data, separators=(",", ":")),
+        texts=json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
     )
 
 
-def _qr_links(v: Views, route: Route, label: Route) -> dict[str, str | None]:
+def _qr_links(
+    v: Views, route: Route, label: Route, product: Product, lot: Lot | None = None
+) -> dict[str, str | None]:
     sheets = v.config.label_sheets
+    printable = sheets and label_withheld(product, lot, v.as_of) is None
     return {
         "uri": v.urls.qr_uri(route),
         "svg": v.urls.file_in(route, "qr.svg")[0],
         "png": v.urls.file_in(route, "qr.png")[0],
         "sheet": v.href(label) if sheets else None,
-        "sheet_png": v.urls.file_in(label, "label.png")[0] if sheets else None,
+        "sheet_png": v.urls.file_in(label, "label.png")[0] if printable else None,
     }
 
 
-def head(v: Views, catalogue: Catalogue, product: Product) -> dict[str, Any]:
+def head(
+    v: Views, catalogue: Catalogue, product: Product, lot: Lot | None = None
+) -> dict[str, Any]:
     """What a scanned page shows first: name, photo, stars, verdict, certificates now."""
     name = v.text(product.name)
     producer = catalogue.producers[product.producer]
@@ -133,8 +183,8 @@ def head(v: Views, catalogue: Catalogue, product: Product) -> dict[str, Any]:
         ],
         "name": name,
         "thumb": v.picture(product.photos[0], name, "6rem") if product.photos else None,
-        "rating": v.rating(product.ocop),
-        "verdict": verdict(v, product),
+        "rating": v.rating(product.ocop, producer),
+        "verdict": verdict(v, product, lot),
         "product_url": v.href(Route("product", product.slug)),
     }
 
@@ -151,7 +201,7 @@ def product_trace(v: Views, product: Product) -> dict[str, Any]:
             )
             for lot in product.lots
         ],
-        "qr": _qr_links(v, product_route(product), label_route(product)),
+        "qr": _qr_links(v, product_route(product), label_route(product), product),
         "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,
     }
 
@@ -165,12 +215,11 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         if cert.issued <= lot.produced and (cert.expires is None or lot.produced <= cert.expires)
     ]
     return {
-        **head(v, catalogue, product),
+        **head(v, catalogue, product, lot),
         "lot": {
             "code": lot.code,
             "produced": v.date(lot.produced),
             "expires": v.date(lot.expires),
-            "status": v.status(validity("active", lot.produced, lot.expires, v.as_of)),
             "quantity": v.maybe_text(lot.quantity),
             "area": v.maybe_text(lot.area),
             "map_url": (
@@ -207,7 +256,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         "valid_then": valid_then,
         "producer": v.producer_card(producer),
         "channels": v.channels(product),
-        "qr": _qr_links(v, route, label_route(product, lot)),
+        "qr": _qr_links(v, route, label_route(product, lot), product, lot),
     }
 
 
@@ -224,8 +273,28 @@ def _gtin_data(v: Views, catalogue: Catalogue, product: Product) -> dict[str, An
     }
 
 
+def label_withheld(product: Product, lot: Lot | None, day: dt.date) -> tuple[str, str] | None:
+    """Why no label sheet may be printed on ``day``, as (UI string, rating state), or None.
+
+    Only a rating in force may carry the OCOP mark, and a recalled lot gets no labels.
+    """
+    if lot is not None and lot.recalled is not None and lot.recalled.date <= day:
+        return "label.recalled", ""
+    state = ratings.state_on(product.ocop, day)
+    if not state.in_force:
+        return "label.not_in_force", state.state
+    return None
+
+
 def _label_data(v: Views, product: Product, route: Route, lot: Lot | None) -> dict[str, Any]:
+    withheld = label_withheld(product, lot, v.as_of)
+    reason = None
+    if withheld is not None:
+        key, state = withheld
+        said = v.t(key, code=lot.code if lot else "", state=v.t(f"status.{state}") if state else "")
+        reason = v.t("label.withheld", reason=said)
     return {
+        "withheld": reason,
         "name": v.text(product.name),
         "rating": v.rating(product.ocop),
         "lot": lot.code if lot else None,
@@ -338,7 +407,9 @@ def product_outputs(
 
         for kind in ("svg", "png"):
             outputs.append((urls.file_in(route, f"qr.{kind}")[1], partial(made, kind)))
-        if catalogue.config.label_sheets:
+        if catalogue.config.label_sheets and not label_withheld(
+            product, lot, catalogue.config.build_date
+        ):
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
             outputs.append(
                 (

@@ -8,11 +8,13 @@ status computed at the build date, every link made by :mod:`ocopsite.urls`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
+from . import ratings
 from .model import (
     ANY_LANGUAGE,
     CHANNEL_KINDS,
@@ -22,6 +24,7 @@ from .model import (
     Producer,
     Product,
     Rating,
+    RatingEvent,
     Text,
 )
 from .provinces import provinces
@@ -96,6 +99,18 @@ class PictureView:
 
 
 @dataclass(frozen=True)
+class RatingEventView:
+    """One line of a rating's timeline."""
+
+    kind: str
+    text: str  # "Re-rated 4★", "Suspended"
+    date: DateView | None  # None when the record gives no date
+    decision: str | None
+    authority: str | None
+    reason: Localized | None
+
+
+@dataclass(frozen=True)
 class RatingView:
     stars: int
     label: str  # "4 trên 5 sao"
@@ -104,8 +119,14 @@ class RatingView:
     year: int
     decision: Localized
     status: StatusView
-    note: Localized | None
-    meaning: str  # "90–100 points: a national OCOP product, …"
+    note: Localized | None  # why it is suspended or revoked (the reason of that decision)
+    authority: str | None  # the organisation that granted the rating in force
+    history: tuple[RatingEventView, ...]
+    #: The history as ``ocop.js`` reads it (see ratings.compact), for the re-check.
+    data: str
+    #: The suspension or revocation in force: "Decision 12/QĐ-UBND, 10/01/2027, UBND tỉnh X".
+    cause: str | None
+    meaning: str  # "90–100 points: a national OCOP product."
     about_url: str  # the explanation of this star level
 
 
@@ -243,9 +264,14 @@ class Views:
         return provinces()[slug].name(self.lang)
 
     def status(self, state: Validity) -> StatusView:
+        label = (
+            self.t("status.valid_until", date=self.date(state.expires).text)
+            if state.state == "valid" and state.expires
+            else self.t(f"status.{state.state}")
+        )
         return StatusView(
             state.state,
-            self.t(f"status.{state.state}"),
+            label,
             state.in_force,
             self.date(state.issued),
             self.date(state.expires) if state.expires else None,
@@ -277,29 +303,62 @@ class Views:
 
     # --- ratings, certificates, shops -------------------------------------------
 
-    def rating_validity(self, rating: Rating) -> Validity:
+    def rating_validity(self, rating: Rating) -> ratings.RatingState:
         # Asked for by every listing a product is ranked in, so worked out once per rating.
         memo = self.memo.setdefault("rating_validity", {})
         found = memo.get(id(rating))
         if found is None or found[0] is not rating:
-            found = memo[id(rating)] = (
-                rating,
-                validity(rating.status, rating.issued, rating.expires, self.as_of),
-            )
+            found = memo[id(rating)] = (rating, ratings.state_on(rating, self.as_of))
         return found[1]
 
-    def rating(self, rating: Rating) -> RatingView:
+    def rating_event(self, event: RatingEvent, authority: str | None) -> RatingEventView:
+        return RatingEventView(
+            kind=event.kind,
+            text=self.t(f"event.{event.kind}", n=event.stars or 0),
+            date=self.date(event.date) if event.dated else None,
+            decision=event.decision,
+            authority=authority,
+            reason=self.maybe_text(event.reason),
+        )
+
+    def rating(self, rating: Rating, producer: Producer | None = None) -> RatingView:
+        """The rating on the build date; with ``producer``, its issuing organisations too."""
+        state = self.rating_validity(rating)
+        grant = state.grant
+        named = (
+            ratings.authorities(rating, producer)
+            if producer is not None
+            else [(e, e.authority) for e in rating.events]
+        )
+        history = tuple(self.rating_event(event, body) for event, body in named)
+        cause = None
+        if state.cause is not None:
+            index = rating.events.index(state.cause)
+            line = history[index]
+            cause = ", ".join(
+                str(part)
+                for part in (
+                    line.decision and self.t("product.decision_no", number=line.decision),
+                    line.date and line.date.text,
+                    line.authority,
+                )
+                if part
+            )
         return RatingView(
-            stars=rating.stars,
-            label=self.t("stars.label", n=rating.stars),
-            short=self.t("stars.short", n=rating.stars),
-            granted_by=self.t(f"granted.{rating.granted_by}"),
-            year=rating.issued.year,
-            decision=self.name(rating.decision),
-            status=self.status(self.rating_validity(rating)),
-            note=self.maybe_text(rating.status_note),
-            meaning=self.t(f"stars.meaning.{rating.stars}"),
-            about_url=self.about(f"stars-{rating.stars}"),
+            stars=grant.stars or 0,
+            label=self.t("stars.label", n=grant.stars or 0),
+            short=self.t("stars.short", n=grant.stars or 0),
+            granted_by=self.t(f"granted.{grant.granted_by}"),
+            year=grant.date.year,
+            decision=self.name(grant.decision or ""),
+            status=self.status(state),
+            note=self.maybe_text(state.cause.reason) if state.cause else None,
+            authority=history[rating.events.index(grant)].authority,
+            history=history,
+            data=json.dumps(ratings.compact(rating), separators=(",", ":")),
+            cause=cause or None,
+            meaning=self.t(f"stars.meaning.{grant.stars}") if grant.stars else "",
+            about_url=self.about(f"stars-{grant.stars}" if grant.stars else "stars"),
         )
 
     def certification(self, cert: Certification) -> CertificationView:

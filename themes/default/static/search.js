@@ -57,12 +57,19 @@
       }
     }
     var keys = engine.keys;
+    /* days since the build, to re-check each rating on the reader's date */
+    var now = new Date(), since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
+    function stateNow(i) {
+      var state = P.e[i], u = P.u[i] || [];
+      for (var c = 0; c < u.length; c += 2) if (since >= u[c]) state = u[c + 1];
+      return state;
+    }
     for (var i = 0; i < n; i++) {
       var maker = ix.producers[P.m[i]], province = F.province[maker[1]];
       var certs = keys.certification.filter(function (k, b) { return P.x[i] & (1 << b); });
       var product = {
         name: P.n[i], slug: P.s[i] || slugify(P.v[i] || P.n[i]), maker: maker[0], province: province[1],
-        stars: P.k[i], state: P.e[i], photo: P.i[i],
+        stars: P.k[i], state: stateNow(i), photo: P.i[i],
         values: {
           stars: P.k[i] > 0 ? [String(P.k[i])] : [], category: [keys.category[P.c[i]]],
           province: [province[0]], certification: certs,

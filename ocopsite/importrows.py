@@ -1,0 +1,359 @@
+"""Rows of an imported sheet matched to records, and the YAML each record would get.
+
+For each row the import finds the record it describes (products by GTIN, then
+slug, then the slug of the name; producers by slug, then name and commune),
+compares the values of the columns the sheet has with the record's validated
+values, and plans new YAML only where one differs. The new YAML is validated
+with the same schema as the build before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import importcols as cols
+from . import schema as s
+from .catalogue import Catalogue
+from .diagnostics import Diagnostics, Where
+from .ratings import add_months
+from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, product_fields
+from .recordschema import modeline
+from .search import fold, slugify
+from .sheets import Sheet
+from .yamlfile import DELETE, dump, update
+
+PRODUCT_PATHS: dict[str, tuple[str, ...]] = {
+    "name_vi": ("name", "vi"), "name_en": ("name", "en"), "producer": ("producer",),
+    "category": ("category",), "gtin": ("gtin",), "stars": ("ocop", "stars"),
+    "granted_by": ("ocop", "granted_by"), "decision": ("ocop", "decision"),
+    "issued": ("ocop", "issued"), "expires": ("ocop", "expires"),
+    "rating_status": ("ocop", "status"), "price_vnd": ("price",),
+    "net_content": ("net_content",),
+}  # fmt: skip
+PRODUCER_PATHS: dict[str, tuple[str, ...]] = {
+    "name_vi": ("name", "vi"), "name_en": ("name", "en"), "kind": ("kind",),
+    "province": ("province",), "commune": ("commune",), "address": ("address",),
+    "former_address": ("former_address",), "phone": ("contact", "phone"),
+    "email": ("contact", "email"), "website": ("contact", "website"),
+}  # fmt: skip
+REQUIRED = {
+    "products": ("name_vi", "category", "stars", "decision", "issued"),
+    "producers": ("name_vi", "kind", "province", "commune"),
+}
+
+
+@dataclass
+class Row:
+    where: str  # FILE:SHEET
+    sheet: Sheet
+    index: int
+    values: dict[str, Any]  # column key → parsed value (None for an empty cell)
+    cells: dict[str, str]
+    failed: set[str] = field(default_factory=set)  # columns whose cell was already reported
+
+    def at(self, key: str | None = None) -> Where:
+        return Where(f"{self.where}!{self.cells.get(key or '', self.sheet.cell(self.index, 0))}")
+
+
+@dataclass
+class RowPlan:
+    path: Path
+    text: str | None  # None: nothing to change
+    created: bool
+    fields: list[str] = field(default_factory=list)
+
+
+def _rows(
+    tables: list[tuple[Sheet, int, dict[int, cols.Column]]],
+    shown: str,
+    vocabulary: cols.Vocabulary,
+    diagnostics: Diagnostics,
+) -> list[Row]:
+    found = []
+    for sheet, top, known in tables:
+        for index in range(top + 1, len(sheet.rows)):
+            cells = sheet.rows[index]
+            if all(cell in (None, "") for cell in cells):
+                continue
+            row = Row(f"{shown}:{sheet.name}", sheet, index, {}, {})
+            for column_index, column in known.items():
+                raw = cells[column_index] if column_index < len(cells) else ""
+                row.cells[column.key] = sheet.cell(index, column_index)
+                if raw in (None, "") or (isinstance(raw, str) and not raw.strip()):
+                    row.values[column.key] = None
+                    continue
+                try:
+                    row.values[column.key] = column.parse(raw, vocabulary)
+                except cols.CellError as problem:
+                    diagnostics.error(row.at(column.key), str(problem), problem.hint)
+                    row.failed.add(column.key)
+            found.append(row)
+    return found
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    slug, number = base or "san-pham", 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    taken.add(slug)
+    return slug
+
+
+class _Planner:
+    def __init__(self, site: Path, catalogue: Catalogue, diagnostics: Diagnostics) -> None:
+        self.site, self.catalogue, self.diagnostics = site, catalogue, diagnostics
+        self.languages = catalogue.config.languages
+        self.producers: dict[str, tuple[Any, dict[str, Any], Row | None]] = {
+            slug: (p, {}, None) for slug, p in catalogue.producers.items()
+        }
+        self.producer_slugs = set(self.producers)
+        self.by_place = {
+            (fold(p.name.first()), fold(p.commune)): slug for slug, p in catalogue.producers.items()
+        }
+        self.products: dict[str, tuple[Any, dict[str, Any], Row]] = {}
+        self.product_slugs = {p.slug for p in catalogue.products}
+        self.by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
+
+    def _missing(self, row: Row, kind: str, existing: Any) -> bool:
+        needed = [k for k in REQUIRED[kind] if row.values.get(k) is None and k not in row.failed]
+        if kind == "products" and "issued" in needed and row.values.get("year") is not None:
+            needed.remove("issued")
+            if existing is None or existing.ocop.issued.year != row.values["year"]:
+                self.diagnostics.error(
+                    row.at("year"),
+                    f"only the year {row.values['year']} of the rating; a record needs the date",
+                    "add a column 'Ngày công nhận' (date of the decision), like 2024-06-12",
+                )
+                return True
+        if existing is not None:
+            needed = [k for k in needed if k in row.values]  # emptied, not just absent
+        for key in needed:
+            self.diagnostics.error(
+                row.at(key if key in row.cells else None),
+                f"no {key.replace('_', ' ')} for this {kind[:-1]}",
+                f"every {kind[:-1]} needs it; add the column or fill in the cell",
+            )
+        return bool(needed)
+
+    def producer_row(self, row: Row) -> str | None:
+        name, commune = row.values.get("name_vi"), row.values.get("commune")
+        slug = row.values.get("slug")
+        if slug not in self.catalogue.producers:
+            slug = self.by_place.get((fold(name or ""), fold(commune or "")))
+        existing = self.catalogue.producers.get(slug or "")
+        if self._missing(row, "producers", existing) or row.failed:
+            return None
+        if slug is None:
+            slug = _unique(slugify(name or ""), self.producer_slugs)
+            self.by_place[(fold(name or ""), fold(commune or ""))] = slug
+        before = self.producers.get(slug)
+        if before is not None and before[2] is not None:
+            self.diagnostics.error(
+                row.at(),
+                f"a second row for producer '{slug}'",
+                f"see {before[2].at()}; keep one row per producer",
+            )
+            return None
+        values = {k: v for k, v in row.values.items() if k in PRODUCER_PATHS}
+        self.producers[slug] = (existing, values, row)
+        return slug
+
+    def product_producer(self, row: Row) -> str | None:
+        slug = row.values.get("producer")
+        if slug is not None:
+            if slug not in self.producers:
+                self.diagnostics.error(
+                    row.at("producer"),
+                    f"no producer '{slug}'",
+                    "use a producer's folder name, or its name in 'Chủ thể'",
+                )
+            return slug
+        name = row.values.get("producer_name")
+        if name is None:
+            return None
+        commune = row.values.get("producer_commune")
+        found = self.by_place.get((fold(name), fold(commune or "")))
+        if found is None and commune is None:
+            named = [v for (n, _), v in self.by_place.items() if n == fold(name)]
+            found = named[0] if len(named) == 1 else None
+        if found is not None:
+            return found
+        values = {
+            k.removeprefix("producer_"): v
+            for k, v in row.values.items()
+            if k.startswith("producer_") and k != "producer_name"
+        }
+        if row.failed & {"producer_kind", "producer_province", "producer_commune"}:
+            return None  # its cells were reported already
+        if None in (values.get("kind"), values.get("province"), commune):
+            self.diagnostics.error(
+                row.at("producer_name"),
+                f"no producer '{name}'" + (f" in {commune}" if commune else ""),
+                "add it on a producers sheet, or give 'Loại hình', 'Tỉnh' and 'Xã' columns",
+            )
+            return None
+        slug = _unique(slugify(name), self.producer_slugs)
+        self.by_place[(fold(name), fold(commune or ""))] = slug
+        self.producers[slug] = (None, {"name_vi": name, **values}, row)
+        return slug
+
+    def product_row(self, row: Row) -> None:
+        code, name = row.values.get("gtin"), row.values.get("name_vi")
+        existing = self.by_gtin.get(code) if code else None
+        if existing is None and row.values.get("slug"):
+            existing = self.catalogue.product_by_slug.get(row.values["slug"])
+        if existing is None and name and not code:
+            existing = self.catalogue.product_by_slug.get(slugify(name))
+        producer = self.product_producer(row)
+        if self._missing(row, "products", existing) or row.failed:
+            return
+        if existing is None and producer is None and not row.failed:
+            self.diagnostics.error(
+                row.at(),
+                "no producer for this product",
+                "add a column 'Chủ thể' (producer name) or 'producer' (slug)",
+            )
+            return
+        slug = existing.slug if existing else _unique(slugify(name or ""), self.product_slugs)
+        if slug in self.products:
+            self.diagnostics.error(
+                row.at(),
+                f"a second row for product '{slug}'",
+                f"see {self.products[slug][2].at()}; keep one row per product",
+            )
+            return
+        values = {k: v for k, v in row.values.items() if k in PRODUCT_PATHS}
+        if producer is not None:
+            values["producer"] = producer
+        if existing is None and values.get("granted_by") is None:
+            values["granted_by"] = "national" if values["stars"] == 5 else "province"
+        other = self.by_gtin.get(code) if code else None
+        if other is not None and other.slug != slug:
+            self.diagnostics.error(
+                row.at("gtin"),
+                f"GTIN already used by product '{other.slug}'",
+                "each GTIN belongs to one product",
+            )
+        self.products[slug] = (existing, values, row)
+
+
+def current_value(record: Any, key: str, kind: str) -> Any:
+    """The validated value of the column ``key`` in an existing record."""
+    if key in ("name_vi", "name_en"):
+        return record.name.get(key[-2:])
+    if kind == "producers":
+        return (
+            getattr(record.contact, key)
+            if key in ("phone", "email", "website")
+            else getattr(record, key)
+        )
+    rating = {
+        "stars": "stars",
+        "granted_by": "granted_by",
+        "decision": "decision",
+        "issued": "issued",
+        "expires": "expires",
+        "rating_status": "status",
+    }
+    if key in rating:
+        return getattr(record.ocop, rating[key])
+    return {"price_vnd": record.price}.get(key, getattr(record, key, None))
+
+
+def _effective(values: dict[str, Any], record: Any, key: str) -> Any:
+    """A column's value as the record would read it: an empty expiry or status is the default."""
+    value = values.get(key)
+    if key == "expires" and value is None:
+        issued = values.get("issued") or (record.ocop.issued if record else None)
+        return add_months(issued, RATING_VALIDITY_MONTHS) if issued else None
+    if key == "rating_status" and value is None:
+        return "active"
+    return value
+
+
+def _yaml_value(key: str, value: Any) -> Any:
+    if key == "gtin" and value is not None and len(value) == 14 and value.startswith("0"):
+        return value[1:]
+    return value
+
+
+def plan_rows(
+    site: Path,
+    shown: str,
+    tables: dict[str, list[Any]],
+    vocabulary: cols.Vocabulary,
+    catalogue: Catalogue,
+    diagnostics: Diagnostics,
+) -> list[RowPlan]:
+    planner = _Planner(site, catalogue, diagnostics)
+    for producer in _rows(tables.get("producers", []), shown, vocabulary, diagnostics):
+        planner.producer_row(producer)
+    for product in _rows(tables.get("products", []), shown, vocabulary, diagnostics):
+        planner.product_row(product)
+    if diagnostics.has_errors():
+        return []
+    config = catalogue.config
+    plans = []
+    states: Mapping[str, tuple[Any, dict[str, Any], Row | None]]
+    for kind, states, paths, fields in (
+        ("producers", planner.producers, PRODUCER_PATHS, PRODUCER_FIELDS),
+        ("products", planner.products, PRODUCT_PATHS, product_fields(config.retailers)),
+    ):
+        for slug, (record, values, source) in states.items():
+            if source is None:
+                continue
+            row = source
+            folder = site / "content" / kind / slug
+            path = folder / f"{kind[:-1]}.yaml"
+            changed = [
+                k
+                for k in paths
+                if k in values
+                and (
+                    record is None
+                    or _effective(values, record, k)
+                    != _effective({k: current_value(record, k, kind)}, record, k)
+                )
+            ]
+            if not changed and record is not None:
+                plans.append(RowPlan(path, None, False))
+                continue
+            old = path.read_text("utf-8") if record is not None else ""
+            raw = (yaml.safe_load(old) if old else None) or {}
+            tops: dict[str, Any] = {}
+            for key in changed:
+                top, *sub = paths[key]
+                value = _yaml_value(key, values[key])
+                if not sub:
+                    tops[top] = DELETE if value is None else value
+                    continue
+                current = tops.get(top, raw.get(top))
+                if isinstance(current, str) and top == "name":
+                    current = {lang: current for lang in catalogue.config.languages}
+                merged = dict(current) if isinstance(current, dict) else {}
+                if value is None:
+                    merged.pop(sub[0], None)
+                else:
+                    merged[sub[0]] = value
+                tops[top] = merged or DELETE
+            name = tops.get("name")
+            if (
+                isinstance(name, dict)
+                and len(set(name.values())) == 1
+                and len(name) == len(config.languages)
+            ):
+                tops["name"] = next(iter(name.values()))
+            header = modeline(config, kind[:-1])
+            text = dump(tops, header) if record is None else update(old, tops)
+            ctx = s.Ctx(Diagnostics(), Where(str(path)), "", config.languages, bundle=folder)
+            check = s.Record(fields, what=kind[:-1])
+            if check(yaml.safe_load(text), ctx) is s.INVALID:
+                for problem in ctx.diagnostics.errors:
+                    diagnostics.error(row.at(), problem.message, problem.hint)
+            plans.append(RowPlan(path, text, record is None, changed))
+    return plans

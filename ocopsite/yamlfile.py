@@ -1,0 +1,90 @@
+"""Changing some top-level keys of a YAML record and leaving the rest as a person wrote it.
+
+A record is edited by people and by ``ocopsite import``. The import owns only
+the keys it maps, so it rewrites only those keys' blocks: every other line,
+comments and blank lines included, keeps its place and its bytes. A key it adds
+goes at the end. A block it rewrites loses the comments inside it; that is the
+price of not depending on a round-tripping YAML library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+
+#: Marks a key to delete in :func:`update`.
+DELETE: Any = object()
+
+
+def scalar(value: Any) -> str:
+    """One YAML scalar as typed by hand: dates bare, codes quoted where YAML would change them."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    dumped = yaml.safe_dump(value, allow_unicode=True, width=10_000, default_style=None)
+    return dumped.removesuffix("\n...\n").rstrip("\n")
+
+
+def block(key: str, value: Any) -> str:
+    """``key: value`` as lines: a text per language in a flow mapping, other mappings as blocks."""
+    if isinstance(value, dict):
+        if all(
+            isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", str(k)) for k, v in value.items()
+        ):
+            items = ", ".join(f"{k}: {scalar(v)}" for k, v in value.items())
+            return f"{key}: {{{items}}}\n"
+        lines = [f"{key}:\n"]
+        for sub, item in value.items():
+            lines += ["  " + line for line in block(str(sub), item).splitlines(keepends=True)]
+        return "".join(lines)
+    return f"{key}: {scalar(value)}\n"
+
+
+_KEY = re.compile(r"^([A-Za-z_][\w-]*):(?:\s|$)")
+
+
+def _blocks(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Each top-level key's lines as (first, end) indexes, blank lines after it excluded."""
+    found: dict[str, tuple[int, int]] = {}
+    starts = [(i, m.group(1)) for i, line in enumerate(lines) if (m := _KEY.match(line))]
+    for n, (start, key) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+            end -= 1
+        found[key] = (start, end)
+    return found
+
+
+def update(text: str, values: dict[str, Any]) -> str:
+    """``text`` with each key of ``values`` set (or removed, for :data:`DELETE`)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    blocks = _blocks(lines)
+    replaced: dict[int, tuple[int, str]] = {}
+    added = []
+    for key, value in values.items():
+        new = "" if value is DELETE else block(key, value)
+        if key in blocks:
+            start, end = blocks[key]
+            replaced[start] = (end, new)
+        elif new:
+            added.append(new)
+    out = []
+    index = 0
+    while index < len(lines):
+        if index in replaced:
+            end, new = replaced[index]
+            out.append(new)
+            index = end
+        else:
+            out.append(lines[index])
+            index += 1
+    return "".join(out) + "".join(added)
+
+
+def dump(values: dict[str, Any], header: str = "") -> str:
+    """A new record: ``header`` (a comment line) and each key in the order given."""
+    return header + "".join(block(k, v) for k, v in values.items() if v is not DELETE)

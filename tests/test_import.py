@@ -1,0 +1,199 @@
+"""``ocopsite import`` and ``export``: spreadsheets in, bundles out, and back, changing nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+from sitekit import ROOT, copy_site
+
+from ocopsite.cli import main
+from ocopsite.config import load_config
+from ocopsite.diagnostics import Diagnostics
+
+SAMPLE_SHEET = ROOT / "docs" / "ocop-sample.xlsx"
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def _snapshot(site: Path) -> dict[str, str]:
+    """Every file under content/ with a hash of its bytes."""
+    return {
+        str(p.relative_to(site)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((site / "content").rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("site_config.yaml", "content"):
+        source = ROOT / name
+        if source.is_dir():
+            copy_site(source, site / name)
+        else:
+            (site / name).write_bytes(source.read_bytes())
+    return site
+
+
+def _empty_site(tmp_path: Path) -> Path:
+    site = tmp_path / "tinh"
+    site.mkdir()
+    (site / "site_config.yaml").write_bytes((ROOT / "site_config.yaml").read_bytes())
+    return site
+
+
+def test_importing_an_export_changes_nothing(sample: Path, tmp_path: Path) -> None:
+    before = _snapshot(sample)
+    sheet = tmp_path / "catalogue.xlsx"
+    exported = _run("export", "--site", str(sample), str(sheet))
+    assert exported.exit_code == 0, exported.output
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "created 0, changed 0" in result.output
+    assert _snapshot(sample) == before
+    book = openpyxl.load_workbook(sheet)
+    assert book.sheetnames == ["products", "producers"]
+    assert book["products"].max_row == len(list((sample / "content/products").iterdir())) + 1
+
+
+def test_sheet_to_site_and_back(tmp_path: Path) -> None:
+    site = _empty_site(tmp_path)
+    first = _run("import", "--site", str(site), str(SAMPLE_SHEET))
+    assert first.exit_code == 0, first.output
+    assert "created 5, changed 0" in first.output
+    built = _run("build", "--site", str(site), "--quiet", "--date", "2026-11-22")
+    assert built.exit_code == 0, built.output
+    snapshot = _snapshot(site)
+    again = _run("import", "--site", str(site), str(SAMPLE_SHEET))
+    assert "created 0, changed 0" in again.output and _snapshot(site) == snapshot
+    exported = tmp_path / "back.xlsx"
+    assert _run("export", "--site", str(site), str(exported)).exit_code == 0
+    assert "created 0, changed 0" in _run("import", "--site", str(site), str(exported)).output
+    assert _snapshot(site) == snapshot
+    # The export holds what the province's sheet said.
+    source = openpyxl.load_workbook(SAMPLE_SHEET).active
+    assert source is not None
+    wanted = {
+        (r[1], r[8], r[9], r[10].date()) for r in source.iter_rows(min_row=3, values_only=True)
+    }
+    sheet = openpyxl.load_workbook(exported)["products"]
+    header = [c.value for c in sheet[1]]
+    got = set()
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        record = dict(zip(header, row, strict=True))
+        got.add((record["name_vi"], record["stars"], record["decision"], record["issued"].date()))
+    assert got == wanted
+
+
+def test_update_owns_only_mapped_keys_and_keeps_comments(sample: Path, tmp_path: Path) -> None:
+    bundle = sample / "content" / "products" / "che-tan-cuong"
+    original = (bundle / "product.yaml").read_text("utf-8")
+    (bundle / "product.yaml").write_text("# hand-written note\n" + original, "utf-8")
+    texts = {p.name: p.read_bytes() for p in bundle.iterdir() if p.name != "product.yaml"}
+    sheet = tmp_path / "edit.xlsx"
+    book = openpyxl.Workbook()
+    rows = book.active
+    assert rows is not None
+    rows.append(["Tên sản phẩm", "slug", "Giá bán", "Số sao", "Phân nhóm"])
+    rows.append(["Chè búp Tân Cương", "che-tan-cuong", 210000, 4, "Đồ uống"])
+    book.save(sheet)
+    dry = _run("import", "--site", str(sample), str(sheet), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "change content/products/che-tan-cuong/product.yaml: price_vnd" in dry.output
+    assert (bundle / "product.yaml").read_text("utf-8").startswith("# hand-written note\n")
+    assert "price: 210000" not in (bundle / "product.yaml").read_text("utf-8")
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    after = (bundle / "product.yaml").read_text("utf-8")
+    assert after.startswith("# hand-written note\n") and "price: 210000\n" in after
+    changed = [line for line in after.splitlines() if line not in original.splitlines()]
+    assert changed == ["# hand-written note", "price: 210000"]
+    assert {p.name: p.read_bytes() for p in bundle.iterdir() if p.name != "product.yaml"} == texts
+    assert "changed 0" in _run("import", "--site", str(sample), str(sheet)).output
+
+
+def test_every_problem_is_reported_by_cell_and_nothing_is_written(
+    sample: Path, tmp_path: Path
+) -> None:
+    before = _snapshot(sample)
+    sheet = tmp_path / "bad.xlsx"
+    book = openpyxl.Workbook()
+    rows = book.active
+    assert rows is not None
+    rows.title = "DS"
+    rows.append(["STT", "Tên sản phẩm", "Chủ thể", "Loại hình", "Xã", "Tỉnh", "Phân nhóm",
+                 "Hạng sao", "Quyết định", "Ngày công nhận", "Ghi chú"])  # fmt: skip
+    rows.append([1, "Mới A", "HTX Mới", "Hợp tác xã", "Xã X", "Bắc Kạn", "Thực phẩm", 6, "1/QĐ",
+                 45123, "x"])  # fmt: skip
+    rows.append([2, "Mới B", "HTX Mới", "Hợp tác xã", "Xã X", "Thái Nguyên", "Đồ ăn", 4, "2/QĐ",
+                 dt.date(2024, 1, 1), ""])  # fmt: skip
+    rows.append([3, "Mới C", "HTX Mới", "HTX", "Xã X", "Thái Nguyên", "Thực phẩm", 4, "3/QĐ",
+                 dt.date(2024, 1, 1), ""])  # fmt: skip
+    rows.append([4, "Mới D", None, "HTX", "Xã X", "Thái Nguyên", "Thực phẩm", 4, "3/QĐ",
+                 dt.date(2024, 1, 1), ""])  # fmt: skip
+    rows.merge_cells("C4:C5")
+    book.save(sheet)
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    assert lines[:7] == [
+        "bad.xlsx:DS!K1: warning: unknown column 'Ghi chú' is not imported",
+        "bad.xlsx:DS!C4: error: merged cells C4:C5: only the first row of a merged range "
+        "holds the value",
+        "bad.xlsx:DS!F2: error: 'Bắc Kạn' is a former province; since 1 July 2025 it is part "
+        "of Thái Nguyên",
+        "bad.xlsx:DS!H2: error: '6' is not an OCOP star rating",
+        "bad.xlsx:DS!J2: error: a date stored as the number 45123 (Excel's day count: 2023-07-16?)",
+        "bad.xlsx:DS!G3: error: unknown product group 'Đồ ăn'",
+        "bad.xlsx:DS!A5: error: no producer for this product",
+    ]
+    assert result.stderr.count("    hint: ") == 7
+    assert "nothing was written" in result.stderr
+    assert _snapshot(sample) == before
+
+
+def test_csv_with_bom_and_import_map(tmp_path: Path) -> None:
+    site = _empty_site(tmp_path)
+    (site / "import_map.yaml").write_text(
+        "columns: {'Hạng OCOP': stars, 'Số QĐ công nhận': decision}\n"
+        "provinces: {'Bắc Kạn (cũ)': thai-nguyen}\n",
+        "utf-8",
+    )
+    table = (
+        "Tên sản phẩm;Chủ thể;Loại hình;Xã;Tỉnh;Phân nhóm;Hạng OCOP;Số QĐ công nhận;"
+        "Ngày công nhận\n"
+        "Miến dong Na Rì;HTX Na Rì;Hợp tác xã;Xã Côn Minh;Bắc Kạn (cũ);Thực phẩm;4 sao;"
+        "12/QĐ;14/03/2025\n"
+    )
+    sheet = tmp_path / "list.csv"
+    sheet.write_bytes(b"\xef\xbb\xbf" + table.encode("utf-8"))
+    result = _run("import", "--site", str(site), str(sheet))
+    assert result.exit_code == 0, result.output
+    text = (site / "content/products/mien-dong-na-ri/product.yaml").read_text("utf-8")
+    assert "stars: 4" in text and "issued: 2025-03-14" in text and "decision: 12/QĐ" in text
+    producer = (site / "content/producers/htx-na-ri/producer.yaml").read_text("utf-8")
+    assert "province: thai-nguyen" in producer and "kind: cooperative" in producer
+    config = load_config(site / "site_config.yaml", Diagnostics())
+    assert config is not None
+    assert text.startswith(f"# yaml-language-server: $schema={config.base_url}schemas/")
+
+
+def test_legacy_encoding_is_refused_with_a_hint(tmp_path: Path) -> None:
+    site = _empty_site(tmp_path)
+    sheet = tmp_path / "cu.csv"
+    # Windows-1258 writes a tone as a combining mark after the vowel: "Miến" is Mi, ê, ́, n.
+    legacy = "T\u00ean,S\u00f4\u0301 sao\nMi\u00ea\u0301n dong,4\n"
+    sheet.write_bytes(legacy.encode("cp1258"))
+    result = _run("import", "--site", str(site), str(sheet))
+    assert result.exit_code == 1
+    assert "cu.csv: error: this CSV is not UTF-8" in result.stderr
+    assert "CSV UTF-8" in result.stderr and not (site / "content").exists()

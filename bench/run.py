@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
+import json
 import os
 import platform
 import re
@@ -42,7 +43,7 @@ import convert as hugo_site  # noqa: E402
 import gen_catalog  # noqa: E402
 import searchbench  # noqa: E402
 
-from ocopsite import labels, qr  # noqa: E402
+from ocopsite import labels, offline, qr  # noqa: E402
 
 BUDGET_BYTES = 14 * 1024
 CACHE = ROOT / "bench" / ".cache"
@@ -161,6 +162,7 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
                 f"{times['median_ms']:.1f} / {times['p95_ms']:.1f} ms "
                 f"(index load {times['load_ms']:.0f} ms)"
             )
+    row.update(offline_pack(out))
     uris = [re.sub(r"\.png$", "", str(p)) for p in out.rglob("qr.png")]
     if uris:
         longest = max(uris, key=len)
@@ -172,6 +174,30 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
             f" modules + 4 quiet zone, {qr.PNG_SCALE} px/module in qr.png"
         )
     return row
+
+
+def offline_pack(out: Path) -> dict[str, str]:
+    """The offline pack of the largest province (first language), and per 600 products.
+
+    A pack holds a province's pages in one language, the search index, the theme's
+    files and the smallest photo of each product; its size per product, times 600,
+    is held against the 15 MB budget of a 600-product province.
+    """
+    index = json.loads((out / offline.INDEX).read_text(encoding="utf-8"))
+    packs = [p for p in next(iter(index.values())) if p["key"] != "all"]
+    largest = max(packs, key=lambda p: p["products"])
+    per_600 = largest["bytes"] / max(1, largest["products"]) * 600 / 1e6
+    script = gzipped((out / offline.SCRIPT).read_bytes())
+    return {
+        "offline pack, largest province": (
+            f"{largest['bytes'] / 1e6:.1f} MB for {largest['products']} products "
+            f"({largest['name']}); {per_600:.1f} MB per 600 products, "
+            f"{'within' if per_600 <= 15 else 'OVER'} 15 MB"
+        ),
+        "service worker sw.js (gz)": (
+            f"{script / 1024:.1f} KB, {'within' if script <= 5 * 1024 else 'OVER'} 5 KB"
+        ),
+    }
 
 
 #: What the Hugo site of bench/hugo/convert.py has: product pages, the products

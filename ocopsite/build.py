@@ -24,6 +24,7 @@ from . import (
     fingerprint,
     images,
     incremental,
+    offline,
     opendata,
     parallel,
     recordschema,
@@ -276,6 +277,10 @@ def build(
     else:
         made = _full(plan, out, jobs, result, diagnostics, strict, progress)
         files = made | set(page_keys) | _product_and_media_files(plan)
+    with _stage(result, "offline"):
+        # the smallest WebP: what cards ask for, and lighter than the JPEG
+        thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in plan.renditions.items()}
+        files |= offline.build_pack(out, catalogue, urls, plan.assets, thumbnails)
     incremental.save(cache_dir, out, site_key, incremental.Manifest(page_keys, frozenset(files)))
     fingerprint.remember(cache_dir, out, inputs_hash)
     return result

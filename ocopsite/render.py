@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import gtin as gtins
-from . import jsonld, opendata, schedule, search, stats, trace
+from . import jsonld, offline, opendata, schedule, search, stats, trace
 from .catalogue import Catalogue
 from .events import event_pages, links_for_producer, links_for_product
 from .explainer import explainer_page
@@ -134,6 +134,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
     specs.append(explainer_page())
     specs.extend(event_pages(catalogue))
+    specs.append(offline.page())
     specs.append(opendata.page(catalogue))
     specs.append(stats.page(catalogue))
     specs.append(schedule.page(catalogue))
@@ -377,7 +378,7 @@ class Renderer:
                 name: v.href(Route(name))
                 for name in (
                     *("home", "products", "producers", "browse", "news_index", "search"),
-                    *("opendata", "statistics", "about_ocop", "events"),
+                    *("opendata", "statistics", "about_ocop", "events", "offline"),
                 )
             },
             "feed_url": v.href(Route("feed")),
@@ -386,6 +387,7 @@ class Renderer:
                 ensure_ascii=False,
                 separators=(",", ":"),
             ),
+            "web_manifest": self.urls.root_file(offline.WEB_MANIFEST)[0],
             "search": {
                 "index": self.urls.search_file(search.MANIFEST)[0],
                 "root": self.urls.base_path,

@@ -326,7 +326,7 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 "gtin.html",
                 lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
                 name,
-                description=lambda v: f"{v.text(product.name).text}: {verdict(v, product).text}",
+                description=lambda v: f"{v.text(product.name).text} · {v.t('trace.description')}",
                 og_type="product",
                 image=partial(_photo, product=product),
                 meta={"autolang": True},
@@ -354,9 +354,10 @@ def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> 
         "lot.html",
         lambda v: {**_lot_data(v, catalogue, product, lot), "jsonld": jsonld(v, product, lot)},
         lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
+        # no verdict here: a description is read long after the build, with no date beside it
         description=lambda v: (
-            f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}: "
-            f"{verdict(v, product).text}"
+            f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code} · "
+            f"{v.t('lot.produced')} {v.date(lot.produced).text} · {v.t('lot.description')}"
         ),
         og_type="product",
         image=partial(_photo, product=product),

@@ -87,7 +87,7 @@ def test_every_page_has_a_share_image_and_lot_pages_a_description(
     description = re.search(r'<meta name="description" content="([^"]*)"', lot)
     assert description is not None
     assert description.group(1).startswith(
-        "Tai Hoan arrowroot vermicelli · Lot TH2510A: OCOP 5-star"
+        "Tai Hoan arrowroot vermicelli · Lot TH2510A · Produced 15 Oct 2025 · where it"
     )
     assert '<meta property="og:image" content="https://example.org/ocop/media/' in lot
 

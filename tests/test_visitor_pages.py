@@ -36,6 +36,7 @@ PAGE_KINDS = {
     "news": "news/hoi-cho/",
     "search": "search/",
     "about_ocop": "ocop/",
+    "offline": "offline/",
     "events": "events/",
     "past_events": "events/past/",
     "event": "events/hoi-cho-dong/",

@@ -1,6 +1,7 @@
 """Lighthouse audit of the built sample site: mobile accessibility and SEO must score 100.
 
-Run by ``make audit`` after ``make site``: serves ``public/`` on 127.0.0.1 and runs
+Run by ``make audit`` after ``make site`` (or ``python tools/audit.py [OUTPUT]``): serves
+``public/`` (or ``OUTPUT``) on 127.0.0.1 and runs
 Lighthouse (the npm package ``make test-deps`` installs) with Debian's chromium on
 the home page, a product page and a lot's scan page, in both languages. Prints each
 score and every failed audit; exits non-zero when any score is below 100.
@@ -49,7 +50,7 @@ def audit(url: str, report: Path) -> dict[str, object]:
 
 
 def main() -> int:
-    public = ROOT / "public"
+    public = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "public"
     if not LIGHTHOUSE.is_file() or not (public / "index.html").is_file():
         print("run make test-deps and make site first", file=sys.stderr)
         return 2

@@ -499,7 +499,8 @@ def _update(
             if rel not in before or rel.split("/")[-2] in changed:
                 result.files += incremental.write_if_changed(out, rel, (out / source).read_bytes())
         now = set(files) | set(copies) | pages_now | product_files | _media_files(plan)
-        incremental.remove(out, before - now)
+        # the offline pack's files are rewritten, and pruned, by offline.write after this
+        incremental.remove(out, {rel for rel in before - now if not offline.owns(rel)})
     return now
 
 

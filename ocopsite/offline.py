@@ -162,6 +162,11 @@ def write(
     return set(written)
 
 
+def owns(rel: str) -> bool:
+    """True for the output files :func:`write` makes and prunes."""
+    return rel in (SCRIPT, WEB_MANIFEST) or rel.startswith(f"{FOLDER}/")
+
+
 def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
     """The web app manifest: the site opens from the home screen like an app."""
     base = urls.href(Route("home"), urls.languages[0])

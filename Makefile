@@ -30,6 +30,10 @@ test-deps:
 	@cmp -s package-lock.json node_modules/.installed-lock.json || { \
 	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && \
 	  cp package-lock.json node_modules/.installed-lock.json; }
+	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || { \
+	  echo "installing Debian's nginx: the tests serve the site with it, as a host would"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx; }
 
 lint: test-deps
 	$(PYTHON) -m ruff check .

@@ -27,6 +27,7 @@ from . import (
     offline,
     opendata,
     parallel,
+    paths,
     recordschema,
     schedule,
     search,
@@ -42,11 +43,11 @@ from .output import MARKER, OutputRefused, Staging, check_output_dir
 from .pages import PageSpec
 from .recordcache import code_fingerprint, gc_paused
 from .render import Renderer, plan_pages
-from .theme import BUILTIN_THEME_DIRS, Theme, find_theme
+from .theme import Theme, find_theme
 from .urls import Route, Urls
 
 Progress = Callable[[int, int], None]
-CACHE_DIR = ".ocopsite-cache"
+CACHE_DIR = paths.CACHE_DIR
 
 
 @dataclass
@@ -217,15 +218,7 @@ def build(
     elif write:
         check_output_dir(out, site)
         with _stage(result, "fingerprint"):
-            inputs_hash = fingerprint.compute(
-                [site / CONFIG_NAME, site / "content", site / "templates", site / "themes",
-                 *BUILTIN_THEME_DIRS, Path(__file__).parent],
-                {
-                    "base_url": base_url or "",
-                    "build_date": (build_date or dt.date.today()).isoformat(),
-                    "strict": str(strict),
-                },
-            )  # fmt: skip
+            inputs_hash = fingerprint.site_fingerprint(site, base_url, build_date, strict)
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
                 result.unchanged = True
                 return result

@@ -11,10 +11,10 @@ from typing import Any
 from . import schema as s
 from .diagnostics import Diagnostics
 from .model import CHANNEL_KINDS, Contact, Text
+from .paths import CONFIG_NAME as CONFIG_NAME  # where every module has found it
 from .provinces import provinces
 from .source import LineDict, load_yaml
 
-CONFIG_NAME = "site_config.yaml"
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
 

@@ -10,6 +10,7 @@ Stat-ing files is all it costs, which stays well under a second at national scal
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import __version__
+from .paths import BUILTIN_THEME_DIRS, CONFIG_NAME
 
 #: Where the last successful build's fingerprint is kept, inside the cache folder.
 RECORD = "last-build.json"
@@ -53,6 +55,40 @@ def compute(inputs: Iterable[Path], options: dict[str, str]) -> str:
         for path, size, mtime in sorted(_walk(root)):
             digest.update(f"{path}\0{size}\0{mtime}\n".encode())
     return digest.hexdigest()
+
+
+def site_fingerprint(
+    site: Path, base_url: str | None, build_date: dt.date | None, strict: bool
+) -> str:
+    """The fingerprint of a build of ``site`` with these options (see :func:`compute`)."""
+    return compute(
+        [site / CONFIG_NAME, site / "content", site / "templates", site / "themes",
+         *BUILTIN_THEME_DIRS, Path(__file__).parent],
+        {
+            "base_url": base_url or "",
+            "build_date": (build_date or dt.date.today()).isoformat(),
+            "strict": str(strict),
+        },
+    )  # fmt: skip
+
+
+def up_to_date(
+    site: Path,
+    out: Path,
+    cache_dir: Path,
+    marker: str,
+    *,
+    base_url: str | None,
+    build_date: dt.date | None,
+    strict: bool,
+) -> bool:
+    """Whether a build of ``site`` into ``out`` would do nothing; loads no other module.
+
+    The command line asks this first, so that a build with nothing to do costs
+    only the walk over the inputs (see :func:`ocopsite.build.build`).
+    """
+    fingerprint = site_fingerprint(site.resolve(), base_url, build_date, strict)
+    return unchanged(cache_dir, out.resolve(), marker, fingerprint)
 
 
 def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool:

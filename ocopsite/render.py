@@ -10,10 +10,11 @@ and hreflang URLs, Open Graph, the UI strings).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import partial
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
 from . import gtin as gtins
@@ -32,6 +33,13 @@ from .theme import Theme, environment
 from .urls import FACETS, Route, Urls
 from .views import Views
 
+#: The template whose macros :meth:`Renderer._fragment` renders once.
+FRAGMENTS = "_macros.html"
+#: The pages every page links to (``links.<name>`` in templates).
+LINKED = (
+    *("home", "products", "producers", "browse", "news_index", "search"),
+    *("opendata", "statistics", "about_ocop", "events", "offline"),
+)
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
 #: The theme's static image for pages without a photo (see tools/share_image.py).
@@ -142,9 +150,10 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
         PageSpec(
             Route("not_found"),
             "404.html",
-            lambda v: {},
+            trace.unknown_code,
             lambda v: v.t("notfound.title"),
             in_sitemap=False,
+            meta={"autolang": True},
         )
     )
     return specs
@@ -344,13 +353,54 @@ class Renderer:
             lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
             for lang in catalogue.config.languages
         }
-        # One environment per language, whose globals are that language's UI strings and
-        # site texts: macros then need no "with context" import, so Jinja caches them.
+        # One environment per language, whose globals are that language's UI strings, site
+        # texts and links: macros then need no "with context" import, so Jinja caches them,
+        # and what every page shows (header, footer, cards) can be rendered once.
         self.envs = {}
+        self.fragments: dict[str, dict[tuple[str, Hashable], Markup]] = {}
         for lang, v in self.views.items():
             env = environment(theme)
-            env.globals.update(t=v.t, lang=lang, site=self._site(v))
+            env.globals.update(
+                t=v.t,
+                lang=lang,
+                site=self._site(v),
+                links={name: v.href(Route(name)) for name in LINKED},
+                feed_url=v.href(Route("feed")),
+                web_manifest=urls.root_file(offline.WEB_MANIFEST)[0],
+                state_labels=json.dumps(
+                    {state: v.t(f"status.{state}") for state in STATES},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                ),
+                search={
+                    "index": urls.search_file(search.MANIFEST)[0],
+                    "root": urls.base_path,
+                    "prefix": urls.path(Route("home"), lang),
+                },
+                asset=self._asset,
+                fragment=partial(self._fragment, lang),
+            )
             self.envs[lang] = env
+            self.fragments[lang] = {}
+
+    def _asset(self, name: str) -> str:
+        return self.urls.asset(self.assets[name])
+
+    def _fragment(self, lang: str, macro: str, key: Hashable, *args: Any) -> Markup:
+        """``macro`` of :data:`FRAGMENTS` called with ``args``, rendered once per ``key``.
+
+        For HTML that many pages repeat (a product's card, the header, the footer),
+        as Hugo's ``partialCached``: ``key`` must name everything the result depends
+        on besides the language, whose UI strings are the macro's only other input.
+        """
+        store = self.fragments[lang]
+        found = store.get((macro, key))
+        if found is None:
+            module = self.envs[lang].get_template(FRAGMENTS).module
+            if not hasattr(module, macro):
+                raise jinja2.TemplateRuntimeError(f"{FRAGMENTS} has no macro '{macro}'")
+            found = store[(macro, key)] = getattr(module, macro)(*args)
+        return found
 
     def _site(self, v: Views) -> dict[str, Any]:
         config = self.catalogue.config
@@ -374,26 +424,6 @@ class Renderer:
             "lang": lang,
             "t": v.t,
             "site": self.envs[lang].globals["site"],
-            "links": {
-                name: v.href(Route(name))
-                for name in (
-                    *("home", "products", "producers", "browse", "news_index", "search"),
-                    *("opendata", "statistics", "about_ocop", "events", "offline"),
-                )
-            },
-            "feed_url": v.href(Route("feed")),
-            "state_labels": json.dumps(
-                {state: v.t(f"status.{state}") for state in STATES},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            ),
-            "web_manifest": self.urls.root_file(offline.WEB_MANIFEST)[0],
-            "search": {
-                "index": self.urls.search_file(search.MANIFEST)[0],
-                "root": self.urls.base_path,
-                "prefix": self.urls.path(Route("home"), lang),
-            },
-            "asset": lambda name: self.urls.asset(self.assets[name]),
             "page": {
                 "route": spec.route,
                 "title": title if spec.route.kind == "home" else f"{title} · {site_title}",
@@ -417,6 +447,8 @@ class Renderer:
                         {
                             "to": {code: self.urls.href(spec.route, code) for code in languages},
                             "intl": config.international_language,
+                            # the 404 page reads the address it was served for
+                            "path": spec.route.kind == "not_found",
                         }
                     )
                     if spec.meta.get("autolang") and lang == languages[0]

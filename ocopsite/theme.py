@@ -10,17 +10,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostics
+from .paths import BUILTIN_THEME_DIRS
 
-#: Themes shipped with ocopsite: next to the package in a checkout, inside it when installed.
-BUILTIN_THEME_DIRS = (
-    Path(__file__).parent / "themes",
-    Path(__file__).parent.parent / "themes",
-)
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,15 @@ def find_theme(config: SiteConfig, diagnostics: Diagnostics) -> Theme | None:
 
 
 def environment(theme: Theme) -> jinja2.Environment:
+    """The Jinja environment of ``theme``'s templates.
+
+    Templates are read once: an environment lives for one build, so it never
+    checks the files again (a check costs a ``stat`` per page and template).
+    """
+    import jinja2  # here, so that a build with nothing to do never loads it
+
     return jinja2.Environment(
+        auto_reload=False,
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

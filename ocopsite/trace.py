@@ -497,6 +497,30 @@ def linkset(catalogue: Catalogue, urls: Urls, product: Product) -> bytes:
     return (json.dumps({"linkset": entries}, ensure_ascii=False, indent=1) + "\n").encode()
 
 
+def unknown_code(v: Views) -> dict[str, Any]:
+    """What the 404 page needs to explain a scanned code that has no page.
+
+    The page's script reads the address it was served for: ``/01/<GTIN>/10/<lot>``
+    of a lot not in the catalogue names the product if its GTIN is known (from the
+    GTIN's linkset), links to its page, and says whom to tell. URLs are patterns
+    with a GTIN of zeros for the script to fill in.
+    """
+    zero = "0" * 14
+    contact = v.config.contact
+    whom = " · ".join(x for x in (contact.email, contact.phone) if x) or v.t("unknown.nocontact")
+    texts = {
+        key: v.t(f"unknown.{key}", lot="{lot}", gtin="{gtin}", contact=whom)
+        for key in ("lot", "product", "see", "what")
+    }
+    return {
+        "unknown": {
+            "gtin": v.href(Route("gtin", zero)),
+            "linkset": v.urls.file_in(Route("gtin", zero), "linkset.json")[0],
+            "texts": json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
+        }
+    }
+
+
 def resolver_description(catalogue: Catalogue, urls: Urls) -> bytes:
     """The ``/.well-known/gs1resolver`` document of a static (non-resolving) site."""
     title = catalogue.config.title

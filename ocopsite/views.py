@@ -395,6 +395,14 @@ class Views:
     # --- records ---------------------------------------------------------------------
 
     def producer_card(self, producer: Producer) -> ProducerCard:
+        """The card of ``producer``: made once, as it is shown on each of its products' pages."""
+        memo = self.memo.setdefault("producer_card", {})
+        found = memo.get(producer.slug)
+        if found is None:
+            found = memo[producer.slug] = self._producer_card(producer)
+        return found
+
+    def _producer_card(self, producer: Producer) -> ProducerCard:
         coords = producer.coordinates
         return ProducerCard(
             url=self.href(Route("producer", producer.slug)),
@@ -417,6 +425,14 @@ class Views:
         )
 
     def product_card(self, product: Product) -> ProductCard:
+        """The card of ``product``: made once, as it is shown on many pages."""
+        memo = self.memo.setdefault("product_card", {})
+        found = memo.get(product.slug)
+        if found is None:
+            found = memo[product.slug] = self._product_card(product)
+        return found
+
+    def _product_card(self, product: Product) -> ProductCard:
         producer = self.catalogue.producers[product.producer]
         name = self.text(product.name)
         return ProductCard(

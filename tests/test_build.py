@@ -424,7 +424,7 @@ def test_any_input_change_rebuilds(tmp_path: Path) -> None:
 def test_cached_records_keep_their_warnings_and_lines(tmp_path: Path) -> None:
     site = copy_site(SITES / "bilingual", tmp_path / "site")
     first = build(site, tmp_path / "a", build_date=BUILD_DATE)
-    assert (site / ".ocopsite-cache/records.pickle").is_file()
+    assert (site / ".ocopsite-cache/records.sqlite").is_file()
     again = build(site, tmp_path / "b", build_date=BUILD_DATE)  # every record from the cache
     assert [w.format() for w in again.warnings] == [w.format() for w in first.warnings] != []
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")

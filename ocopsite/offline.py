@@ -50,13 +50,13 @@ class Pack:
     lang: str
     name: str
     hrefs: tuple[str, ...]
+    #: Pages saved as another page: a product's check page (/01/<GTIN>/) as its page.
+    aliases: tuple[tuple[str, str], ...]
     products: int
 
 
 def _product_routes(product: Product) -> list[Route]:
-    routes = [Route("product", product.slug), product_route(product)]
-    routes += [lot_route(product, lot) for lot in product.lots]
-    return routes
+    return [Route("product", product.slug), *(lot_route(product, lot) for lot in product.lots)]
 
 
 def packs(
@@ -90,15 +90,20 @@ def packs(
             common: list[str] = common,
         ) -> Pack:
             hrefs = [*common, *shared]
+            aliases = []
             producers = sorted({p.producer for p in products})
             hrefs += [urls.href(Route("producer", slug), lang) for slug in producers]
             for product in products:
                 hrefs += [urls.href(route, lang) for route in _product_routes(product)]
+                checked = product_route(product)
+                if checked.kind != "product":  # the page its QR code opens says the same
+                    page = urls.href(Route("product", product.slug), lang)
+                    aliases.append((urls.href(checked, lang), page))
                 hrefs += [
                     urls.href_of_output(thumbnails[ph.file.path.as_posix()])
                     for ph in product.photos
                 ]
-            return Pack(key, lang, name, tuple(dict.fromkeys(hrefs)), len(products))
+            return Pack(key, lang, name, tuple(dict.fromkeys(hrefs)), tuple(aliases), len(products))
 
         result.append(pack("all", "", list(catalogue.products)))
         for province, products in sorted(by_province.items()):
@@ -131,6 +136,7 @@ def write(
                 hashes[rel] = (len(data), hashlib.sha256(data).hexdigest()[:12])
             size, digest = hashes[rel]
             entries.append([href, size, digest])
+        entries += [[href, 0, "", page] for href, page in pack.aliases]
         data = json.dumps(entries, separators=(",", ":")).encode()
         name = f"{FOLDER}/{pack.lang}-{pack.key}.{hashlib.sha256(data).hexdigest()[:10]}.json"
         href = urls.root_file(name)[0]

@@ -61,6 +61,10 @@ def test_saved_pack_reads_offline_and_follows_a_rebuild(browser, tmp_path: Path)
         page.goto(base + "01/09520000001018/10/TH2510A")
         assert page.locator(".verdict").is_visible()
         assert "Thông tin tính đến ngày 22/11/2026" in page.locator(".asof").first.inner_text()
+        # a product's own QR code: its check page is saved as the product's page
+        page.goto(base + "01/09520000001018")
+        assert page.get_by_role("heading", level=1).inner_text() == "Miến dong Tài Hoan"
+        assert page.locator(".verdict").is_visible()
         page.goto(base + "search/?q=mien")
         page.wait_for_selector("#search-app .card", timeout=20_000)
         assert "Miến dong Tài Hoan" in page.locator("#search-app").inner_text()

@@ -4,12 +4,16 @@
  * a new version re-saves the packs kept, fetching only files whose hash changed. */
 var ROOT = "__ROOT__", INDEX = "__INDEX__", FILES = "ocop-files", META = ROOT + "offline/saved";
 function json(r) { return r ? r.json() : null; }
-function meta(c) { return c.match(META).then(json).then(function (m) { return m || { packs: {}, files: {} }; }); }
+function meta(c) {
+  return c.match(META).then(json).then(function (m) { m = m || { packs: {}, files: {} }; m.alias = m.alias || {}; return m; });
+}
 function save(list, client) {
   return Promise.all([caches.open(FILES), fetch(list, { cache: "no-cache" }).then(json)]).then(function (a) {
     var c = a[0], entries = a[1], done = 0;
     return meta(c).then(function (m) {
-      var todo = entries.filter(function (e) { return m.files[e[0]] !== e[2]; });
+      /* [href, bytes, hash] or [href, 0, "", page]: a page saved as another */
+      entries.forEach(function (e) { if (e[3]) m.alias[e[0]] = e[3]; });
+      var todo = entries.filter(function (e) { return !e[3] && m.files[e[0]] !== e[2]; });
       function one() {
         var e = todo.shift();
         if (!e) return;
@@ -59,7 +63,10 @@ function saved(req) {
   return caches.open(FILES).then(function (c) {
     function next() {
       var p = tries.shift();
-      if (!p) return photo(c, path);
+      if (!p) return meta(c).then(function (m) {
+        var page = m.alias[path] || m.alias[path + "/"];
+        return page ? c.match(page) : photo(c, path);
+      });
       return c.match(p).then(function (r) { return r || next(); });
     }
     return next();

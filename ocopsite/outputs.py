@@ -30,7 +30,18 @@ from typing import Protocol
 import jinja2
 from PIL import Image
 
-from . import feeds, images, opendata, parallel, recordschema, schedule, search, sitefiles, trace
+from . import (
+    events,
+    feeds,
+    images,
+    opendata,
+    parallel,
+    recordschema,
+    schedule,
+    search,
+    sitefiles,
+    trace,
+)
 from .catalogue import Catalogue
 from .i18n import MissingString
 from .model import BundleFile
@@ -214,6 +225,7 @@ def site_files(
     made += [
         Output("site", (), partial(_search, renderer)),
         Output("site", (), partial(_feeds, renderer, specs)),
+        Output("site", (), partial(events.calendar_files, catalogue, views)),
         Output("site", (), partial(opendata.data_files, catalogue, urls)),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
         Output("site", (), partial(schedule.files, catalogue, views, urls)),

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .build import BuildResult, build
-from .diagnostics import BuildFailed, Diagnostic
-from .output import OutputRefused
+from . import fingerprint, paths
+from .output import MARKER
 from .urls import SEGMENTS
+
+if TYPE_CHECKING:  # the build loads most of ocopsite: a command imports it when it needs it
+    from .build import BuildResult
+    from .diagnostics import Diagnostic
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -61,6 +65,10 @@ def _print_warnings(warnings: list[Diagnostic]) -> None:
         click.echo(warning.format(), err=True)
 
 
+def _up_to_date(out: Path | None, seconds: float) -> str:
+    return f"Nothing changed since the last build; {out} is up to date ({seconds:.2f} s)"
+
+
 def _summary(result: BuildResult, verb: str) -> str:
     where = f" → {result.out}" if result.out else ""
     return (
@@ -85,6 +93,11 @@ def run_build(
     only: frozenset[str] | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input."""
+    from .build import build
+    from .diagnostics import BuildFailed
+    from .output import OutputRefused
+    from .parallel import WorkerDied
+
     progress = None
     show_progress = not quiet and sys.stderr.isatty()
     state: dict[str, int] = {"shown": -1}
@@ -123,12 +136,17 @@ def run_build(
     except OutputRefused as refused:
         click.echo(f"error: {refused}", err=True)
         return False
+    except WorkerDied as died:
+        click.echo(
+            f"error: {died}\n    hint: run again with -j 1 to see the file at fault, "
+            "or with fewer jobs if memory is short\n"
+            f"{'build' if write else 'check'} failed; nothing was written",
+            err=True,
+        )
+        return False
     if result.unchanged:
         if not quiet:
-            click.echo(
-                f"Nothing changed since the last build; {result.out} is up to date "
-                f"({result.seconds:.2f} s)"
-            )
+            click.echo(_up_to_date(result.out, result.seconds))
         return True
     if not quiet:
         _print_warnings(result.warnings)
@@ -184,6 +202,24 @@ def build_command(
     only: frozenset[str] | None = None,
 ) -> None:
     """Validate the records and build the site."""
+    started = time.perf_counter()
+    target = out or site / paths.OUT_DIR
+    if (
+        not force
+        and not only
+        and fingerprint.up_to_date(
+            site,
+            target,
+            site / paths.CACHE_DIR,
+            MARKER,
+            base_url=base_url,
+            build_date=build_date,
+            strict=strict,
+        )
+    ):
+        if not quiet:
+            click.echo(_up_to_date(target.resolve(), time.perf_counter() - started))
+        sys.exit(0)
     ok = run_build(
         site,
         out,

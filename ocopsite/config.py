@@ -11,10 +11,10 @@ from typing import Any
 from . import schema as s
 from .diagnostics import Diagnostics
 from .model import CHANNEL_KINDS, Contact, Text
+from .paths import CONFIG_NAME as CONFIG_NAME  # where every module has found it
 from .provinces import provinces
 from .source import LineDict, load_yaml
 
-CONFIG_NAME = "site_config.yaml"
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -59,6 +59,8 @@ class SiteConfig:
     #: Printable A4 label sheets (HTML and a 300 dpi PNG) per product and lot.
     label_sheets: bool = True
     contact: Contact = field(default_factory=Contact)
+    #: The language of a reader whose browser prefers none of the site's languages.
+    international_language: str = ""
     retailers: dict[str, Retailer] = field(default_factory=dict)
     images: ImageLimits = field(default_factory=ImageLimits)
     data_licence: Licence = field(default_factory=Licence)
@@ -167,6 +169,7 @@ CONFIG_FIELDS: dict[str, s.Field[Any]] = {
     "per_page": s.Field(s.integer(1, 500), default=24),
     "label_sheets": s.Field(s.boolean, default=True),
     "contact": s.Field(CONTACT),
+    "international_language": s.Field(s.string),
     "retailers": s.Field(_retailers, default={}),
     "images": s.Field(IMAGE_LIMITS),
     "data_licence": s.Field(LICENCE),
@@ -205,6 +208,14 @@ def load_config(
     values = s.Record(CONFIG_FIELDS, what="site configuration")(raw, ctx)
     if values is s.INVALID:
         return None
+    international = values.get("international_language", "en" if "en" in languages else "")
+    if international and international not in languages:
+        ctx.child("international_language", raw.value_line("international_language")).error(
+            f"'{international}' is not one of the site's languages",
+            f"the site's languages are: {', '.join(languages)}",
+        )
+        return None
+    values["international_language"] = international or languages[0]
     config = SiteConfig(root=path.parent.resolve(), **{**values, "build_date": dt.date.today()})
     if "build_date" in values:
         config = replace(config, build_date=values["build_date"])

@@ -10,6 +10,7 @@ Stat-ing files is all it costs, which stays well under a second at national scal
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -17,27 +18,51 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import __version__
+from .files import write_atomic
+from .paths import BUILTIN_THEME_DIRS, CONFIG_NAME
 
 #: Where the last successful build's fingerprint is kept, inside the cache folder.
 RECORD = "last-build.json"
 
 
 def _walk(folder: Path) -> Iterable[tuple[str, int, int]]:
+    """(path, size, mtime) of every file under ``folder``, and of every symbolic link.
+
+    A link is listed by its own path and target, and followed: into a folder (each
+    real folder once, so a loop ends) or to a file. The build refuses links that
+    leave the site, and the fingerprint must change with them, or a build would be
+    skipped as "Nothing changed" while the output no longer matches the input.
+    """
     stack = [str(folder)]
+    seen: set[str] = set()
     while stack:
         current = stack.pop()
+        real = os.path.realpath(current)
+        if real in seen:
+            continue
+        seen.add(real)
         try:
-            entries = list(os.scandir(current))
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
         except OSError:
             continue
         for entry in entries:
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.is_file():
-                stat = entry.stat()
-                yield entry.path, stat.st_size, stat.st_mtime_ns
+            if entry.is_symlink():
+                try:
+                    target = os.readlink(entry.path)
+                    link = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                yield f"{entry.path} -> {target}", link.st_ino, link.st_mtime_ns
+            try:
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif entry.is_file():
+                    stat = entry.stat()
+                    yield entry.path, stat.st_size, stat.st_mtime_ns
+            except OSError:
+                continue
 
 
 def compute(inputs: Iterable[Path], options: dict[str, str]) -> str:
@@ -53,6 +78,40 @@ def compute(inputs: Iterable[Path], options: dict[str, str]) -> str:
         for path, size, mtime in sorted(_walk(root)):
             digest.update(f"{path}\0{size}\0{mtime}\n".encode())
     return digest.hexdigest()
+
+
+def site_fingerprint(
+    site: Path, base_url: str | None, build_date: dt.date | None, strict: bool
+) -> str:
+    """The fingerprint of a build of ``site`` with these options (see :func:`compute`)."""
+    return compute(
+        [site / CONFIG_NAME, site / "content", site / "templates", site / "themes",
+         *BUILTIN_THEME_DIRS, Path(__file__).parent],
+        {
+            "base_url": base_url or "",
+            "build_date": (build_date or dt.date.today()).isoformat(),
+            "strict": str(strict),
+        },
+    )  # fmt: skip
+
+
+def up_to_date(
+    site: Path,
+    out: Path,
+    cache_dir: Path,
+    marker: str,
+    *,
+    base_url: str | None,
+    build_date: dt.date | None,
+    strict: bool,
+) -> bool:
+    """Whether a build of ``site`` into ``out`` would do nothing; loads no other module.
+
+    The command line asks this first, so that a build with nothing to do costs
+    only the walk over the inputs (see :func:`ocopsite.build.build`).
+    """
+    fingerprint = site_fingerprint(site.resolve(), base_url, build_date, strict)
+    return unchanged(cache_dir, out.resolve(), marker, fingerprint)
 
 
 def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool:
@@ -73,11 +132,8 @@ def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool
 
 def remember(cache_dir: Path, out: Path, fingerprint: str) -> None:
     """Record a successful build (after its output is in place)."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
     record = {"fingerprint": fingerprint, "out": str(out)}
-    temporary = cache_dir / f".{RECORD}.{os.getpid()}"
-    temporary.write_text(json.dumps(record), "utf-8")
-    temporary.replace(cache_dir / RECORD)
+    write_atomic(cache_dir / RECORD, json.dumps(record))
 
 
 def forget(cache_dir: Path) -> None:

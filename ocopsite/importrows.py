@@ -9,6 +9,7 @@ with the same schema as the build before anything is written.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +21,22 @@ from . import importcols as cols
 from . import schema as s
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
-from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, add_months, product_fields
+from .model import Text
+from .ratings import add_months, period_on
+from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, product_fields
 from .recordschema import modeline
 from .search import fold, slugify
 from .sheets import Sheet
 from .yamlfile import DELETE, LOADER, dump, update
+
+
+def _granting_level(stars: int, issued: Any) -> str:
+    """Who granted ``stars`` on ``issued`` by the granting rules (data/ocop_rules.yaml)."""
+    period = period_on(issued) if isinstance(issued, dt.date) else None
+    if period is not None and period.grants.get(stars):
+        return period.grants[stars][0]
+    return "national" if stars == 5 else "province"
+
 
 PRODUCT_PATHS: dict[str, tuple[str, ...]] = {
     "name_vi": ("name", "vi"), "name_en": ("name", "en"), "producer": ("producer",),
@@ -241,7 +253,7 @@ class _Planner:
         if producer is not None:
             values["producer"] = producer
         if existing is None and values.get("granted_by") is None:
-            values["granted_by"] = "national" if values["stars"] == 5 else "province"
+            values["granted_by"] = _granting_level(values["stars"], values.get("issued"))
         other = self.by_gtin.get(code) if code else None
         if other is not None and other.slug != slug:
             self.diagnostics.error(
@@ -257,11 +269,13 @@ def current_value(record: Any, key: str, kind: str) -> Any:
     if key in ("name_vi", "name_en"):
         return record.name.get(key[-2:])
     if kind == "producers":
-        return (
+        value = (
             getattr(record.contact, key)
             if key in ("phone", "email", "website")
             else getattr(record, key)
         )
+        # a sheet has one column per text: the first language's (an address in Vietnamese)
+        return value.first() if isinstance(value, Text) else value
     rating = {
         "stars": "stars",
         "granted_by": "granted_by",

@@ -28,7 +28,7 @@ def _certification(views: Views, cert: Certification) -> dict[str, Any]:
         "@type": "Certification",
         "name": str(views.certification(cert).name),
         "certificationIdentification": cert.number,
-        "issuedBy": {"@type": "Organization", "name": cert.issuer},
+        "issuedBy": {"@type": "Organization", "name": views.text(cert.issuer).text},
         "validFrom": cert.issued.isoformat(),
         "certificationStatus": _ACTIVE if status.in_force else _INACTIVE,
     }
@@ -53,7 +53,7 @@ def product(
     it describes that production lot (its production date).
     """
     producer = views.catalogue.producers[item.producer]
-    rating = views.rating(item.ocop)
+    rating = views.rating(item.ocop, producer)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -69,16 +69,22 @@ def product(
                 "addressCountry": "VN",
                 "addressRegion": views.province_name(producer.province),
                 "addressLocality": producer.commune,
-                **({"streetAddress": producer.address} if producer.address else {}),
+                **(
+                    {"streetAddress": views.text(producer.address).text} if producer.address else {}
+                ),
             },
         },
-        "award": f"OCOP {rating.short} ({rating.year})",
+        # Only a rating in force is presented as an award (a revoked one is not).
+        **({"award": f"OCOP {rating.short} ({rating.year})"} if rating.status.in_force else {}),
         "hasCertification": [
             {
                 "@type": "Certification",
                 "name": f"OCOP {rating.short}",
                 "certificationIdentification": item.ocop.decision,
-                "issuedBy": {"@type": "Organization", "name": rating.granted_by},
+                "issuedBy": {
+                    "@type": "Organization",
+                    "name": rating.authority or rating.granted_by,
+                },
                 "validFrom": item.ocop.issued.isoformat(),
                 "expires": item.ocop.expires.isoformat(),
                 "certificationRating": {

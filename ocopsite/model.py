@@ -25,6 +25,12 @@ STAR_LEVELS: tuple[int, ...] = (3, 4, 5)
 #: Who granted a rating: district only before the two-level government of 1 July 2025.
 GRANTING_LEVELS: tuple[str, ...] = ("district", "province", "national")
 RATING_STATUSES: tuple[str, ...] = ("active", "suspended", "revoked")
+#: What can happen to a product's OCOP rating, as recorded in its history (see ratings.py).
+#: granted, rerated (công nhận lại) and upgraded (thăng hạng) are *grants*: they set the
+#: stars and a new 36-month validity; potential (5-star potential forwarded to the
+#: national council) changes nothing in force; the other three change the status.
+GRANT_EVENTS: tuple[str, ...] = ("granted", "rerated", "upgraded")
+RATING_EVENTS: tuple[str, ...] = (*GRANT_EVENTS, "potential", "suspended", "reinstated", "revoked")
 CERTIFICATION_SCHEMES: tuple[str, ...] = (
     "vietgap",
     "globalgap",
@@ -95,21 +101,84 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class RatingEvent:
+    """One dated decision in a product's OCOP life.
+
+    Grants (:data:`GRANT_EVENTS`) carry ``stars``, ``granted_by`` and ``expires``;
+    the other kinds leave them ``None``. ``authority`` is the issuing organisation
+    when the record names it; otherwise :func:`ocopsite.ratings.authority` derives it.
+    ``dated`` is False for the status of a one-grant record (``status: revoked``),
+    whose date was not recorded: it then counts from the grant's own date.
+    """
+
+    kind: str
+    date: dt.date
+    decision: str | None = None
+    stars: int | None = None
+    granted_by: str | None = None
+    expires: dt.date | None = None
+    authority: str | None = None
+    reason: Text | None = None
+    dated: bool = True
+
+    @property
+    def is_grant(self) -> bool:
+        return self.kind in GRANT_EVENTS
+
+
+@dataclass(frozen=True)
 class Rating:
-    stars: int
-    granted_by: str
-    decision: str
-    issued: dt.date
-    expires: dt.date
-    status: str = "active"
-    status_note: Text | None = None
+    """A product's OCOP rating as its history: events in date order, the first a grant.
+
+    The properties describe the latest grant and the status after the last event,
+    for code that needs one answer; what holds on a given day is
+    :func:`ocopsite.ratings.state_on`.
+    """
+
+    events: tuple[RatingEvent, ...]
+
+    @property
+    def grant(self) -> RatingEvent:
+        return [e for e in self.events if e.is_grant][-1]
+
+    @property
+    def stars(self) -> int:
+        return self.grant.stars or 0
+
+    @property
+    def granted_by(self) -> str:
+        return self.grant.granted_by or ""
+
+    @property
+    def decision(self) -> str:
+        return self.grant.decision or ""
+
+    @property
+    def issued(self) -> dt.date:
+        return self.grant.date
+
+    @property
+    def expires(self) -> dt.date:
+        assert self.grant.expires is not None
+        return self.grant.expires
+
+    @property
+    def status(self) -> str:
+        """The administrative status after the last event: active, suspended or revoked."""
+        status = "active"
+        for event in self.events:
+            if event.is_grant or event.kind == "reinstated":
+                status = "active"
+            elif event.kind in ("suspended", "revoked"):
+                status = event.kind
+        return status
 
 
 @dataclass(frozen=True)
 class Certification:
     scheme: str
     number: str
-    issuer: str
+    issuer: Text
     issued: dt.date
     expires: dt.date | None = None
     label: Text | None = None
@@ -135,7 +204,7 @@ class TraceEvent:
 
 @dataclass(frozen=True)
 class LabTest:
-    lab: str
+    lab: Text
     report: str
     date: dt.date
     result: Text
@@ -153,7 +222,7 @@ class Lot:
     code: str
     produced: dt.date
     expires: dt.date
-    quantity: str | None = None
+    quantity: Text | None = None
     area: Text | None = None
     coordinates: Coordinates | None = None
     recalled: Recall | None = None
@@ -213,7 +282,7 @@ class Producer:
     province: str  # a province slug from the reference list
     commune: str
     body: Body
-    address: str | None = None
+    address: Text | None = None
     former_address: str | None = None
     coordinates: Coordinates | None = None
     contact: Contact = field(default_factory=Contact)

@@ -4,8 +4,14 @@ A record is reused only when every file of its bundle has the same name, size
 and modification time as when it was validated, and the environment it was
 validated in is the same (the site's config, where the site lives, and
 ocopsite's own code). Its warnings are kept with it and reported again.
-Bundles with errors are never cached. The cache is one pickle file, written
-atomically; a missing, stale or unreadable file just means a full load.
+Bundles with errors are never cached.
+
+The cache is an SQLite database (from the standard library) with one row per
+bundle, its stamp beside its pickled record: a build reads every row but
+unpickles only the records whose stamps still match, and writes back only the
+rows that changed (an edit of one product writes one row, where rewriting a
+single pickle of a national catalogue took seconds). A missing, damaged or
+stale database just means a full load.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import gc
 import hashlib
 import os
 import pickle
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,15 +31,27 @@ from typing import Any
 from . import __version__
 from .diagnostics import Diagnostic
 
-FILE = "records.pickle"
+FILE = "records.sqlite"
 #: Stamp of a bundle: (file name, size, mtime in ns) of each file, sorted.
 Stamp = tuple[tuple[str, int, int], ...]
 
 
 def bundle_stamp(bundle: Path) -> Stamp:
+    """The bundle's files by name, size and mtime; a symbolic link (even a broken or looping
+    one) by its own name and time too, so that a link made or changed is noticed."""
+    stamp: list[tuple[str, int, int]] = []
     with os.scandir(bundle) as entries:
-        files = [(e.name, e.stat()) for e in entries if e.is_file()]
-    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in files))
+        for entry in entries:
+            if entry.is_symlink():
+                link = entry.stat(follow_symlinks=False)
+                stamp.append((entry.name + "\0link", link.st_ino, link.st_mtime_ns))
+            try:
+                if entry.is_file():
+                    st = entry.stat()
+                    stamp.append((entry.name, st.st_size, st.st_mtime_ns))
+            except OSError:
+                continue  # a looping link: listed above, refused when the record is read
+    return tuple(sorted(stamp))
 
 
 @functools.cache
@@ -79,37 +98,81 @@ class Entry:
 
 
 class RecordCache:
-    """Entries by (kind, bundle name); only the entries used by a build are saved."""
+    """Entries by (kind, bundle name); only the entries used by a build are kept."""
 
     def __init__(self, folder: Path | None, env: str) -> None:
         self.path = folder / FILE if folder is not None else None
         self.env = env
-        self.old: dict[tuple[str, str], Entry] = {}
+        self.old: dict[tuple[str, str], tuple[bytes, bytes]] = {}  # key → (stamp, record)
+        self.used: set[tuple[str, str]] = set()
         self.new: dict[tuple[str, str], Entry] = {}
         if self.path is not None and self.path.is_file():
             try:
-                with self.path.open("rb") as file, gc_paused():
-                    saved_env, entries = pickle.load(file)
-                if saved_env == env:
-                    self.old = entries
-            except Exception:  # an unreadable or outdated cache is simply not used
+                with contextlib.closing(sqlite3.connect(self.path)) as db:
+                    (saved_env,) = db.execute("SELECT value FROM meta WHERE key = 'env'").fetchone()
+                    if saved_env == env:
+                        rows = db.execute("SELECT kind, name, stamp, entry FROM entries")
+                        self.old = {(kind, name): (st, entry) for kind, name, st, entry in rows}
+            except (sqlite3.Error, TypeError, ValueError):  # unreadable or outdated: not used
                 self.old = {}
 
     def get(self, kind: str, name: str, stamp: Stamp) -> Entry | None:
-        entry = self.old.get((kind, name))
-        if entry is None or entry.stamp != stamp:
+        found = self.old.get((kind, name))
+        if found is None or found[0] != _stamp_bytes(stamp):
             return None
-        self.new[(kind, name)] = entry
-        return entry
+        try:  # (the caller pauses the garbage collector while loading: see gc_paused)
+            values, warnings = pickle.loads(found[1])
+        except Exception:  # a damaged row is validated again
+            return None
+        self.used.add((kind, name))
+        return Entry(stamp, values, warnings)
 
     def put(self, kind: str, name: str, entry: Entry) -> None:
         self.new[(kind, name)] = entry
 
     def save(self) -> None:
+        """Write the entries put since loading; forget those no build asked for."""
         if self.path is None:
             return
+        gone = set(self.old) - self.used - set(self.new)
+        if not self.new and not gone and self.old:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{FILE}.{os.getpid()}")
-        with temporary.open("wb") as file, gc_paused():
-            pickle.dump((self.env, self.new), file, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(self.path)
+        try:
+            self._write(gone)
+        except sqlite3.DatabaseError:  # a damaged file: start a new one
+            self.path.unlink(missing_ok=True)
+            self.old, gone = {}, set()
+            self._write(gone)
+
+    def _write(self, gone: set[tuple[str, str]]) -> None:
+        assert self.path is not None
+        with contextlib.closing(sqlite3.connect(self.path)) as db, db:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS entries (kind TEXT, name TEXT, stamp BLOB,"
+                " entry BLOB, PRIMARY KEY (kind, name))"
+            )
+            (saved,) = db.execute(
+                "SELECT count(*) FROM meta WHERE key = 'env' AND value = ?", (self.env,)
+            ).fetchone()
+            if not saved:  # made in another environment: none of its rows can be used
+                db.execute("DELETE FROM entries")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('env', ?)", (self.env,))
+            db.executemany("DELETE FROM entries WHERE kind = ? AND name = ?", sorted(gone))
+            db.executemany(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
+                [
+                    (
+                        kind,
+                        name,
+                        _stamp_bytes(entry.stamp),
+                        pickle.dumps((entry.values, entry.warnings), pickle.HIGHEST_PROTOCOL),
+                    )
+                    for (kind, name), entry in sorted(self.new.items())
+                ],
+            )
+
+
+def _stamp_bytes(stamp: Stamp) -> bytes:
+    return repr(stamp).encode()

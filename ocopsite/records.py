@@ -7,21 +7,22 @@ GTIN used twice?) live in :mod:`ocopsite.catalogue`.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import itertools
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from . import gtin as gtins
+from . import ratings
 from . import schema as s
 from .config import CONTACT, Retailer
 from .model import (
     CATEGORIES,
     CERTIFICATION_SCHEMES,
+    GRANT_EVENTS,
     GRANTING_LEVELS,
     PRODUCER_KINDS,
+    RATING_EVENTS,
     RATING_STATUSES,
     RATING_VALIDITY_MONTHS,
     STAR_LEVELS,
@@ -30,24 +31,20 @@ from .model import (
     Lot,
     Photo,
     Rating,
+    RatingEvent,
     Recall,
     RetailListing,
     TraceEvent,
 )
-from .provinces import provinces, successor_of_former
+from .provinces import former_provinces, provinces, successor_of_former
 from .source import LineDict, LineList
+from .vietnamese import quantity_in_english, unit_in_english
 
-#: The day the two-level local government began and districts stopped granting ratings.
-TWO_LEVEL_GOVERNMENT = dt.date(2025, 7, 1)
-#: Lot codes become URI path segments (GS1 AI 10 allows at most 20 characters).
-LOT_CODE_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,19}$")
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months, clamped to the month's last day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+#: A lot code is GS1 AI 10: up to 20 characters of GS1's character set 82 (letters,
+#: digits and ! " % & ' ( ) * + , - . / : ; < = > ? _). It is percent-encoded in the
+#: GS1 Digital Link URI; "/" makes folders on the static host, so no part between
+#: slashes may be empty, "." or "..".
+LOT_CODE_RE = re.compile(r"""^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$""")
 
 
 def _line_of(raw: LineDict, key: str) -> int:
@@ -84,24 +81,63 @@ def stars(value: Any, ctx: s.Ctx) -> Any:
 
 s.shaped(stars, {"type": "integer", "enum": list(STAR_LEVELS)})
 
+_LEVEL_NAMES = {"district": "district", "province": "province", "national": "centre"}
+
+
+def _check_grant(values: dict[str, Any], raw: LineDict, ctx: s.Ctx, issued: str) -> bool:
+    """A grant's expiry (default and limit) and the granting rules of its date."""
+    ok = True
+    day = values[issued]
+    latest = ratings.latest_expiry(day)
+    values.setdefault("expires", latest)
+    ok &= _not_before(values, raw, ctx, "expires", issued)
+    if values["expires"] > latest:
+        period = ratings.period_on(day)
+        cited = f" (Decision {period.decision})" if period else ""
+        ctx.child("expires", _line_of(raw, "expires")).error(
+            f"{values['expires'].isoformat()} is more than {RATING_VALIDITY_MONTHS} months "
+            f"after {issued} {day.isoformat()}",
+            f"an OCOP certificate is valid for {RATING_VALIDITY_MONTHS} months from its date of "
+            f"issue{cited}: at most until {latest.isoformat()}; leave expires out to get that",
+        )
+        ok = False
+    problem = ratings.grant_problem(values["stars"], values["granted_by"], day)
+    if problem is not None:
+        message, hint = problem
+        for level, name in _LEVEL_NAMES.items():
+            message = message.replace(f"the {level},", f"the {name},").replace(
+                f"the {level}", f"the {name}"
+            )
+        ctx.child("granted_by", _line_of(raw, "granted_by")).error(message, hint)
+        ok = False
+    return ok
+
 
 def _finish_rating(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
-    ok = True
-    values.setdefault("expires", add_months(values["issued"], RATING_VALIDITY_MONTHS))
-    ok &= _not_before(values, raw, ctx, "expires", "issued")
-    if values["granted_by"] == "district" and values["issued"] >= TWO_LEVEL_GOVERNMENT:
-        ctx.child("granted_by", _line_of(raw, "granted_by")).error(
-            "districts no longer grant ratings after 1 July 2025",
-            "since Decision 1489/QĐ-TTg the province grants 3 and 4 stars, the nation 5",
+    """The one-grant form: a grant, and the status it has now if not active."""
+    if not _check_grant(values, raw, ctx, "issued"):
+        return s.INVALID
+    grant = RatingEvent(
+        "granted",
+        values["issued"],
+        values["decision"],
+        values["stars"],
+        values["granted_by"],
+        values["expires"],
+        values.get("authority"),
+    )
+    events = [grant]
+    if values["status"] == "active" and "status_note" in values:
+        ctx.child("status_note", _line_of(raw, "status_note")).warning(
+            "status_note is shown only with status: suspended or revoked",
+            "to record a past suspension, write the rating as a history of events "
+            "(see docs/content.md)",
         )
-        ok = False
-    if values["stars"] == 5 and values["granted_by"] != "national":
-        ctx.child("granted_by", _line_of(raw, "granted_by")).error(
-            f"a 5-star rating is granted nationally, not by the {values['granted_by']}",
-            "write granted_by: national, or check the star level",
+    if values["status"] != "active":
+        events.append(
+            RatingEvent(values["status"], grant.date, reason=values.get("status_note"), dated=False)
         )
-        ok = False
-    return values if ok else s.INVALID
+    return Rating(tuple(events))
 
 
 RATING = s.Record(
@@ -111,12 +147,113 @@ RATING = s.Record(
         "decision": s.Field(s.string, required=True, hint="the number of the rating decision"),
         "issued": s.Field(s.date, required=True),
         "expires": s.Field(s.date),
+        "authority": s.Field(s.string),
         "status": s.Field(s.choice(RATING_STATUSES, "rating status"), default="active"),
-        "status_note": s.Field(s.text),
+        "status_note": s.Field(s.words),
     },
-    build=Rating,
+    build=None,
     finish=_finish_rating,
     what="OCOP rating",
+)
+
+_GRANT_ONLY = ("stars", "expires")
+
+
+def _finish_event(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
+    kind = values["kind"]
+    if kind in GRANT_EVENTS:
+        missing = [key for key in ("stars", "granted_by") if key not in values]
+        for key in missing:
+            ctx.error(
+                f"missing required key '{key}' for a '{kind}' event",
+                "a grant (granted, rerated, upgraded) states its stars and granted_by",
+            )
+        if missing or not _check_grant(values, raw, ctx, "date"):
+            return s.INVALID
+        return values
+    extra = [key for key in _GRANT_ONLY if key in values]
+    for key in extra:
+        ctx.child(key, _line_of(raw, key)).error(
+            f"a '{kind}' event has no {key}",
+            "only a grant (granted, rerated, upgraded) sets stars and expires",
+        )
+    return s.INVALID if extra else values
+
+
+RATING_EVENT = s.Record(
+    {
+        "event": s.Field(s.choice(RATING_EVENTS, "rating event"), required=True),
+        "date": s.Field(s.date, required=True),
+        "decision": s.Field(s.string, required=True, hint="the number of the decision"),
+        "stars": s.Field(stars),
+        "granted_by": s.Field(s.choice(GRANTING_LEVELS, "granting level")),
+        "expires": s.Field(s.date),
+        "authority": s.Field(s.string),
+        "reason": s.Field(s.text),
+    },
+    build=lambda **values: RatingEvent(**values),
+    finish=lambda values, raw, ctx: _finish_event(
+        {"kind": values.pop("event"), **values}, raw, ctx
+    ),
+    what="rating event",
+)
+
+#: What each event needs in force before it (the rating's status, or None: no grant yet).
+_ALLOWED_AFTER: dict[str, tuple[str | None, ...]] = {
+    "granted": (None, "revoked", "active", "suspended"),
+    "rerated": ("active", "suspended"),
+    "upgraded": ("active",),
+    "potential": ("active",),
+    "suspended": ("active",),
+    "reinstated": ("suspended",),
+    "revoked": ("active", "suspended"),
+}
+
+
+def rating_history(value: Any, ctx: s.Ctx) -> Any:
+    """``ocop:`` as a mapping (a history of one grant) or as a list of dated events."""
+    if not isinstance(value, list):
+        return RATING(value, ctx)
+    checked = s.list_of(RATING_EVENT)(value, ctx)
+    if checked is s.INVALID:
+        return s.INVALID
+    if not checked:
+        return ctx.error("the rating history is empty", "start it with a 'granted' event")
+    status: str | None = None
+    stars_now = 0
+    for index, event in enumerate(checked):
+        where = ctx.child(index, value.item_line(index) if isinstance(value, LineList) else None)
+        if index and event.date < checked[index - 1].date:
+            return where.error(
+                f"dated {event.date.isoformat()}, before the event above it "
+                f"({checked[index - 1].date.isoformat()})",
+                "list the rating's events from the earliest to the latest",
+            )
+        if status not in _ALLOWED_AFTER[event.kind]:
+            before = "before any grant" if status is None else f"while the rating is {status}"
+            return where.error(
+                f"a '{event.kind}' event cannot come {before}",
+                "a history starts with 'granted'; 'reinstated' follows 'suspended'; "
+                "after 'revoked' only a new 'granted' can follow",
+            )
+        if event.kind == "upgraded" and (event.stars or 0) <= stars_now:
+            return where.error(
+                f"an upgrade to {event.stars} stars from {stars_now} is not an upgrade",
+                "write 'rerated' for a re-rating at the same or a lower level",
+            )
+        if event.is_grant:
+            stars_now = event.stars or 0
+            status = "active"
+        elif event.kind == "reinstated":
+            status = "active"
+        elif event.kind in ("suspended", "revoked"):
+            status = event.kind
+    return Rating(checked)
+
+
+s.shaped(
+    rating_history,
+    {"anyOf": [RATING.json_schema(), {"type": "array", "items": RATING_EVENT.json_schema()}]},
 )
 
 
@@ -132,9 +269,9 @@ def _finish_certification(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> 
 CERTIFICATION = s.Record(
     {
         "scheme": s.Field(s.choice(CERTIFICATION_SCHEMES, "certification scheme"), required=True),
-        "label": s.Field(s.text),
+        "label": s.Field(s.words),
         "number": s.Field(s.string, required=True),
-        "issuer": s.Field(s.string, required=True),
+        "issuer": s.Field(s.words, required=True),
         "issued": s.Field(s.date, required=True),
         "expires": s.Field(s.date),
         "url": s.Field(s.url),
@@ -150,7 +287,7 @@ CERTIFICATIONS = s.list_of(CERTIFICATION, unique=lambda c: (c.scheme, c.number),
 # --- photos and retail -------------------------------------------------------------
 
 PHOTO_RECORD = s.Record(
-    {"file": s.Field(s.bundle_file("image"), required=True), "alt": s.Field(s.text)},
+    {"file": s.Field(s.bundle_file("image"), required=True), "alt": s.Field(s.words)},
     build=Photo,
     what="photo",
 )
@@ -183,7 +320,7 @@ def retail_listing(retailers: Mapping[str, Retailer]) -> s.Check:
                 required=True,
             ),
             "url": s.Field(s.url),
-            "address": s.Field(s.text),
+            "address": s.Field(s.words),
         },
         build=RetailListing,
         what="retail listing",
@@ -199,10 +336,35 @@ def lot_code(value: Any, ctx: s.Ctx) -> Any:
         return s.INVALID
     if not LOT_CODE_RE.match(code):
         return ctx.error(
-            f"lot code '{code}' cannot be used in a web address",
-            "use at most 20 letters, digits, '-', '_' or '.', not starting with '.'",
+            f"lot code '{code}' is not a GS1 lot number",
+            "use at most 20 letters, digits or ! \" % & ' ( ) * + , - . / : ; < = > ? _ "
+            "(GS1 character set 82); no spaces",
+        )
+    if any(part in ("", ".", "..") for part in code.split("/")):
+        return ctx.error(
+            f"lot code '{code}' has an empty, '.' or '..' part between slashes",
+            "write it as printed on the pack, like L01/2024",
         )
     return code
+
+
+def lots(value: Any, ctx: s.Ctx) -> Any:
+    """A product's lots: codes unique, and none the folder of another ("L01" and "L01/2")."""
+    checked = s.list_of(LOT, unique=lambda lot: lot.code, what="lot code")(value, ctx)
+    if checked is s.INVALID:
+        return s.INVALID
+    codes = {lot.code for lot in checked}
+    for index, lot in enumerate(checked):
+        parts = lot.code.split("/")
+        for cut in range(1, len(parts)):
+            if "/".join(parts[:cut]) in codes:
+                line = value.item_line(index) if isinstance(value, LineList) else None
+                return ctx.child(index, line).error(
+                    f"lot code '{lot.code}' would share a page folder with lot "
+                    f"'{'/'.join(parts[:cut])}'",
+                    "a lot code may not be another lot's code followed by '/'",
+                )
+    return checked
 
 
 s.shaped(lot_code, {"type": "string", "pattern": LOT_CODE_RE.pattern})
@@ -227,10 +389,10 @@ def events(value: Any, ctx: s.Ctx) -> Any:
 EVENT = s.Record(
     {
         "date": s.Field(s.date, required=True),
-        "step": s.Field(s.text, required=True),
-        "place": s.Field(s.text),
-        "actor": s.Field(s.text),
-        "note": s.Field(s.text),
+        "step": s.Field(s.words, required=True),
+        "place": s.Field(s.words),
+        "actor": s.Field(s.words),
+        "note": s.Field(s.words),
     },
     build=TraceEvent,
     what="traceability event",
@@ -239,10 +401,10 @@ s.shaped(events, s.json_shape(s.list_of(EVENT)))
 
 LAB_TEST = s.Record(
     {
-        "lab": s.Field(s.string, required=True),
+        "lab": s.Field(s.words, required=True),
         "report": s.Field(s.string, required=True),
         "date": s.Field(s.date, required=True),
-        "result": s.Field(s.text, required=True),
+        "result": s.Field(s.words, required=True),
         "document": s.Field(s.bundle_file("document")),
     },
     build=LabTest,
@@ -250,7 +412,7 @@ LAB_TEST = s.Record(
 )
 
 RECALL = s.Record(
-    {"date": s.Field(s.date, required=True), "reason": s.Field(s.text, required=True)},
+    {"date": s.Field(s.date, required=True), "reason": s.Field(s.words, required=True)},
     build=Recall,
     what="recall",
 )
@@ -272,8 +434,8 @@ LOT = s.Record(
         "code": s.Field(lot_code, required=True),
         "produced": s.Field(s.date, required=True),
         "expires": s.Field(s.date, required=True),
-        "quantity": s.Field(s.string),
-        "area": s.Field(s.text),
+        "quantity": s.Field(s.measure(quantity_in_english)),
+        "area": s.Field(s.words),
         "coordinates": s.Field(s.coordinates),
         "recalled": s.Field(RECALL),
         "events": s.Field(events, default=()),
@@ -283,6 +445,7 @@ LOT = s.Record(
     finish=_finish_lot,
     what="lot",
 )
+s.shaped(lots, s.json_shape(s.list_of(LOT)))
 
 
 # --- products ------------------------------------------------------------------------
@@ -314,8 +477,8 @@ s.shaped(tags, {"type": "array", "items": {"type": ["string", "number"]}})
 
 def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]:
     return {
-        "name": s.Field(s.text, required=True),
-        "summary": s.Field(s.text),
+        "name": s.Field(s.words, required=True),
+        "summary": s.Field(s.words),
         "producer": s.Field(s.slug, required=True, hint="the folder name of a producer"),
         "category": s.Field(
             s.choice(
@@ -324,7 +487,7 @@ def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]
             required=True,
         ),
         "gtin": s.Field(gtin),
-        "ocop": s.Field(RATING, required=True, hint="every product needs its OCOP rating"),
+        "ocop": s.Field(rating_history, required=True, hint="every product needs its OCOP rating"),
         "certifications": s.Field(CERTIFICATIONS, default=()),
         "retail": s.Field(
             s.list_of(
@@ -333,12 +496,12 @@ def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]
             default=(),
         ),
         "price": s.Field(s.integer(0)),
-        "unit": s.Field(s.text),
+        "unit": s.Field(s.measure(unit_in_english)),
         "net_content": s.Field(s.string),
-        "shelf_life": s.Field(s.text),
+        "shelf_life": s.Field(s.words),
         "photos": s.Field(PHOTOS, default=()),
         "tags": s.Field(tags, default=()),
-        "lots": s.Field(s.list_of(LOT, unique=lambda lot: lot.code, what="lot code"), default=()),
+        "lots": s.Field(lots, default=()),
     }
 
 
@@ -348,9 +511,10 @@ def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]
 def province(value: Any, ctx: s.Ctx) -> Any:
     """A province slug of the 34 since 1 July 2025; a former province says where it went."""
     if isinstance(value, str) and value in successor_of_former():
-        now = successor_of_former()[value]
+        now, until = successor_of_former()[value], former_provinces()[value].until
         return ctx.error(
-            f"'{value}' is a former province; since 1 July 2025 it is part of {now.vi}",
+            f"'{value}' is a former province; since {until.day} {until:%B %Y}"
+            f" it is part of {now.vi}",
             f"write province: {now.slug}, and keep the old address in former_address",
         )
     return s.choice(
@@ -362,11 +526,11 @@ s.shaped(province, {"enum": sorted(provinces())})
 
 
 PRODUCER_FIELDS: dict[str, s.Field[Any]] = {
-    "name": s.Field(s.text, required=True),
+    "name": s.Field(s.words, required=True),
     "kind": s.Field(s.choice(PRODUCER_KINDS, "producer kind"), required=True),
     "province": s.Field(province, required=True),
     "commune": s.Field(s.string, required=True, hint="the commune (xã/phường) since July 2025"),
-    "address": s.Field(s.string),
+    "address": s.Field(s.words),
     "former_address": s.Field(s.string),
     "coordinates": s.Field(s.coordinates),
     "contact": s.Field(CONTACT),
@@ -379,8 +543,8 @@ PRODUCER_FIELDS: dict[str, s.Field[Any]] = {
 
 NEWS_FIELDS: dict[str, s.Field[Any]] = {
     "date": s.Field(s.date, required=True),
-    "title": s.Field(s.text, required=True),
-    "summary": s.Field(s.text),
+    "title": s.Field(s.words, required=True),
+    "summary": s.Field(s.words),
     "cover": s.Field(photo),
     "products": s.Field(s.list_of(s.slug, unique=lambda p: p, what="product"), default=()),
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from . import sitefiles
 from .diagnostics import Diagnostics, Where
-from .model import BundleFile, Coordinates, Text
+from .model import ANY_LANGUAGE, BundleFile, Coordinates, Text
 from .source import InvalidDate, LineDict, LineList
+from .vietnamese import looks_vietnamese
 
 
 class _Invalid:
@@ -305,6 +308,63 @@ def text(value: Any, ctx: Ctx) -> Any:
 shaped(text, TEXT_REF)
 
 
+_LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
+
+
+def _warn_vietnamese_only(value: Text, ctx: Ctx) -> None:
+    """Warn when a text written once is Vietnamese words that other languages' pages show."""
+    others = [lang for lang in ctx.languages[1:]]
+    if ctx.languages[0] != "vi" or not others or value.values[0][0] != ANY_LANGUAGE:
+        return
+    plain = value.first()
+    if not looks_vietnamese(plain):
+        return
+    short = plain if len(plain) <= 40 else plain[:37] + "..."
+    names = " and ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in others)
+    ctx.warning(
+        f"'{short}' is in Vietnamese only; {names} pages show it marked as Vietnamese",
+        "write it in every language, like {vi: ..., "
+        + ", ".join(f"{lang}: ..." for lang in others)
+        + "}",
+    )
+
+
+def words(value: Any, ctx: Ctx) -> Any:
+    """A :func:`text` that readers of every language need in their own words.
+
+    Written once in Vietnamese on a site with other languages, it is a warning
+    (``--strict`` makes it an error): those pages can only show it marked as Vietnamese.
+    """
+    checked = text(value, ctx)
+    if checked is not INVALID:
+        _warn_vietnamese_only(checked, ctx)
+    return checked
+
+
+shaped(words, TEXT_REF)
+
+
+def measure(english: Callable[[str], str | None]) -> Check:
+    """A quantity or unit of sale: :func:`words`, whose Vietnamese units need no translation.
+
+    A plain Vietnamese value that ``english`` can put into English (from the
+    registry of units) gets that English text; one it cannot is a warning.
+    """
+
+    def check(value: Any, ctx: Ctx) -> Any:
+        checked = text(value, ctx)
+        if checked is INVALID or checked.values[0][0] != ANY_LANGUAGE:
+            return checked
+        translated = english(checked.first()) if "en" in ctx.languages[1:] else None
+        if ctx.languages[0] != "vi" or translated is None:
+            _warn_vietnamese_only(checked, ctx)
+            return checked
+        known = {"vi": checked.first(), "en": translated}
+        return Text(tuple((lang, known[lang]) for lang in ctx.languages if lang in known))
+
+    return shaped(check, TEXT_REF)
+
+
 def coordinates(value: Any, ctx: Ctx) -> Any:
     """``[lat, lon]`` in decimal degrees."""
     if (
@@ -348,9 +408,19 @@ def bundle_file(kind: str) -> Check:
         if name is INVALID:
             return INVALID
         assert ctx.bundle is not None, "bundle_file needs a bundle"
-        bundle = ctx.bundle.resolve()
-        candidate = (bundle / name).resolve()
-        if Path(name).is_absolute() or not candidate.is_relative_to(bundle):
+        bundle = ctx.bundle
+        bare = name not in (".", "..") and "/" not in name and "\\" not in name
+        candidate: Path | None = None
+        try:
+            written = Path(os.path.normpath(bundle / name))
+            if not Path(name).is_absolute() and written.is_relative_to(bundle):
+                candidate = sitefiles.real_path(written, bundle, bundle if bare else None)
+        except sitefiles.Refused as refused:
+            if refused.kind != "outside":
+                return ctx.error(f"{kind} '{name}' {refused.message}", refused.hint)
+        except FileNotFoundError:
+            candidate = written
+        if candidate is None:
             return ctx.error(
                 f"'{name}' points outside the record's folder",
                 "put the file in the same folder as the YAML file and give its bare name",

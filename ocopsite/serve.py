@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
+import os
+import posixpath
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,22 +26,50 @@ from .config import CONFIG_NAME
 WATCHED = (CONFIG_NAME, "content", "templates", "themes")
 
 
+def _path_part(raw: str) -> str:
+    """The request target without its query and fragment (``//x`` is a path here, not a host)."""
+    return raw.split("?", 1)[0].split("#", 1)[0]
+
+
+def request_segments(raw: str) -> list[str]:
+    """The segments of a request's path, decoded, with ``.``, ``..`` and empty ones dropped.
+
+    ``/../x``, ``/a/%2e%2e/x`` and ``//x`` can name nothing above the served folder.
+    """
+    path = urllib.parse.unquote(_path_part(raw), errors="surrogatepass")
+    path = posixpath.normpath(path)  # as http.server does: /a/b/../c is /a/c
+    return [part for part in path.split("/") if part not in ("", ".", "..") and "\\" not in part]
+
+
 class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a built site; answers unknown paths with the site's own 404 page."""
+    """Serves a built site; answers unknown paths with the site's own 404 page.
+
+    Every request path is normalised (see :func:`request_segments`), and a file is
+    served only if its real location is inside the served folder.
+    """
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def translate_path(self, path: str) -> str:
+        root = Path(self.directory).resolve()
+        target = root.joinpath(*request_segments(path))
+        if not _inside(target, root):
+            return str(root / ".outside-the-served-folder")  # never exists: a 404
+        # The handler tells a folder asked for with a trailing slash by this slash.
+        return str(target) + ("/" if _path_part(path).endswith("/") else "")
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code == 404:
-            root = Path(self.directory)
-            lang = self.path.strip("/").split("/")[0]
+            root = Path(self.directory).resolve()
+            segments = request_segments(self.path)
+            localised = root / segments[0] / "404.html" if segments else None
             page = (
-                root / lang / "404.html"
-                if (root / lang / "404.html").is_file()
+                localised
+                if localised is not None and localised.is_file() and _inside(localised, root)
                 else root / "404.html"
             )
-            if page.is_file():
+            if page.is_file() and _inside(page, root):
                 body = page.read_bytes()
                 self.send_response(404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -48,6 +79,14 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
                     self.wfile.write(body)
                 return
         super().send_error(code, message, explain)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when ``path``, symbolic links followed, is ``root`` (already resolved) or inside it."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(root)
+    except (OSError, ValueError):
+        return False
 
 
 def _snapshot(site: Path, out: Path) -> dict[str, float]:

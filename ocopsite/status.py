@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-#: A rating or certificate this close to its end is flagged "expiring".
+#: Officials re-rate a product this close to its expiry (see ``Validity.expiring_soon``).
+#: Consumers are told only "valid until": an end in sight is no reason to doubt a product.
 EXPIRING_WITHIN_DAYS = 90
 
 #: All states, from best to worst; templates have a UI string for each.
-STATES: tuple[str, ...] = ("valid", "expiring", "pending", "expired", "suspended", "revoked")
+STATES: tuple[str, ...] = ("valid", "pending", "expired", "suspended", "revoked")
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,17 @@ class Validity:
 
     @property
     def in_force(self) -> bool:
-        """True while the holder may show it: valid, or valid but expiring soon."""
-        return self.state in ("valid", "expiring")
+        """True while the holder may show it."""
+        return self.state == "valid"
+
+    @property
+    def expiring_soon(self) -> bool:
+        """In force and due for renewal within :data:`EXPIRING_WITHIN_DAYS` (for officials)."""
+        return (
+            self.in_force
+            and self.expires is not None
+            and (self.expires - self.as_of).days <= EXPIRING_WITHIN_DAYS
+        )
 
 
 def validity(status: str, issued: dt.date, expires: dt.date | None, on: dt.date) -> Validity:
@@ -42,8 +52,6 @@ def validity(status: str, issued: dt.date, expires: dt.date | None, on: dt.date)
         state = "pending"
     elif expires is not None and on > expires:
         state = "expired"
-    elif expires is not None and (expires - on).days <= EXPIRING_WITHIN_DAYS:
-        state = "expiring"
     else:
         state = "valid"
     return Validity(state, issued, expires, on)

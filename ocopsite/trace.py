@@ -9,6 +9,7 @@ GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,11 +17,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import cache, labels, qr
+from . import cache, labels, qr, ratings, sitefiles
 from .catalogue import Catalogue
 from .model import Lot, Product
-from .pages import PageSpec
-from .status import validity
+from .pages import PageSpec, showing
 from .urls import Route, Urls
 from .views import CertificationView, DateView, Localized, Views
 
@@ -29,17 +29,24 @@ GS1_VOC = "https://gs1.org/voc/"
 
 @dataclass(frozen=True)
 class Verdict:
-    """One sentence that says whether the product may carry its OCOP rating today.
+    """The one answer at the top of a scanned page: may this product carry its mark today?
 
-    ``until`` (ISO date) and the prepared ``expiring``/``expired`` sentences let
-    the page's script re-check the verdict against the reader's own date.
+    ``key`` names it (see :func:`ocopsite.ratings.verdict_key`) and ``state`` is the
+    key's first part, which the page's colours follow. ``data`` (the rating's
+    history, the lot's recall and best-before dates) and ``texts`` (the sentence of
+    every verdict the page can come to from the build date on) let the page's
+    script re-check it against the reader's own date.
     """
 
+    key: str
     state: str
     text: str
-    until: str | None
-    expiring: str
-    expired: str
+    data: str
+    texts: str
+
+    @property
+    def bad(self) -> bool:
+        return self.state != "valid"
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ class EventView:
 
 @dataclass(frozen=True)
 class LabTestView:
-    lab: str
+    lab: Localized
     report: str
     date: DateView
     result: Localized
@@ -91,39 +98,82 @@ def label_route(product: Product, lot: Lot | None = None) -> Route:
     )
 
 
-def verdict(v: Views, product: Product) -> Verdict:
+def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
+    """The verdict on the build date for ``product`` (scanned through ``lot``, if given)."""
     rating = product.ocop
-    state = v.rating_validity(rating)
+    producer = v.catalogue.producers[product.producer]
+    named = dict((id(event), body) for event, body in ratings.authorities(rating, producer))
+    recalled = lot.recalled.date if lot and lot.recalled else None
+    best_before = lot.expires if lot else None
 
-    def sentence(name: str) -> str:
-        return v.t(
-            f"verdict.{name}",
-            stars=rating.stars,
-            date=v.date(rating.expires).text,
-            issued=v.date(rating.issued).text,
+    def sentence(key: str, day: dt.date) -> str:
+        state = ratings.state_on(rating, day)
+        grant = state.grant
+        kind = key.split("@")[0]
+        if kind == "recalled":
+            assert lot is not None and lot.recalled is not None
+            reason = v.text(lot.recalled.reason).text
+            said = v.t("verdict.recalled", code=lot.code, date=v.date(lot.recalled.date).text)
+            return f"{said} {reason}"
+        if kind == "lot_expired":
+            assert lot is not None
+            return v.t("verdict.lot_expired", code=lot.code, date=v.date(lot.expires).text)
+        said = v.t(
+            f"verdict.{kind}",
+            stars=grant.stars or 0,
+            date=v.date(grant.expires or grant.date).text,
+            issued=v.date(grant.date).text,
         )
+        cause = state.cause
+        if cause is None:
+            return said
+        parts = [
+            cause.decision and v.t("product.decision_no", number=cause.decision),
+            v.date(cause.date).text if cause.dated else None,
+            named.get(id(cause)),
+        ]
+        detail = ", ".join(p for p in parts if p)
+        reason = v.text(cause.reason).text if cause.reason else ""
+        if detail:
+            said = f"{said.rstrip('.')} ({detail})."
+        return f"{said} {reason}" if reason else said
 
+    texts: dict[str, str] = {}
+    for day in ratings.verdict_days(rating, v.as_of, recalled, best_before):
+        key = ratings.verdict_key(rating, day, recalled, best_before)
+        texts.setdefault(key, sentence(key, day))
+    key = ratings.verdict_key(rating, v.as_of, recalled, best_before)
+    data: dict[str, Any] = {"h": ratings.compact(rating)}
+    if recalled:
+        data["r"] = recalled.isoformat()
+    if best_before:
+        data["b"] = best_before.isoformat()
     return Verdict(
-        state=state.state,
-        text=sentence(state.state),
-        until=rating.expires.isoformat() if state.in_force else None,
-        expiring=sentence("expiring"),
-        expired=sentence("expired"),
+        key=key,
+        state=key.split("@")[0],
+        text=texts[key],
+        data=json.dumps(data, separators=(",", ":")),
+        texts=json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
     )
 
 
-def _qr_links(v: Views, route: Route, label: Route) -> dict[str, str | None]:
+def _qr_links(
+    v: Views, route: Route, label: Route, product: Product, lot: Lot | None = None
+) -> dict[str, str | None]:
     sheets = v.config.label_sheets
+    printable = sheets and label_withheld(product, lot, v.as_of) is None
     return {
         "uri": v.urls.qr_uri(route),
         "svg": v.urls.file_in(route, "qr.svg")[0],
         "png": v.urls.file_in(route, "qr.png")[0],
         "sheet": v.href(label) if sheets else None,
-        "sheet_png": v.urls.file_in(label, "label.png")[0] if sheets else None,
+        "sheet_png": v.urls.file_in(label, "label.png")[0] if printable else None,
     }
 
 
-def head(v: Views, catalogue: Catalogue, product: Product) -> dict[str, Any]:
+def head(
+    v: Views, catalogue: Catalogue, product: Product, lot: Lot | None = None
+) -> dict[str, Any]:
     """What a scanned page shows first: name, photo, stars, verdict, certificates now."""
     name = v.text(product.name)
     producer = catalogue.producers[product.producer]
@@ -133,8 +183,8 @@ def head(v: Views, catalogue: Catalogue, product: Product) -> dict[str, Any]:
         ],
         "name": name,
         "thumb": v.picture(product.photos[0], name, "6rem") if product.photos else None,
-        "rating": v.rating(product.ocop),
-        "verdict": verdict(v, product),
+        "rating": v.rating(product.ocop, producer),
+        "verdict": verdict(v, product, lot),
         "product_url": v.href(Route("product", product.slug)),
     }
 
@@ -151,7 +201,7 @@ def product_trace(v: Views, product: Product) -> dict[str, Any]:
             )
             for lot in product.lots
         ],
-        "qr": _qr_links(v, product_route(product), label_route(product)),
+        "qr": _qr_links(v, product_route(product), label_route(product), product),
         "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,
     }
 
@@ -165,13 +215,12 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         if cert.issued <= lot.produced and (cert.expires is None or lot.produced <= cert.expires)
     ]
     return {
-        **head(v, catalogue, product),
+        **head(v, catalogue, product, lot),
         "lot": {
             "code": lot.code,
             "produced": v.date(lot.produced),
             "expires": v.date(lot.expires),
-            "status": v.status(validity("active", lot.produced, lot.expires, v.as_of)),
-            "quantity": lot.quantity,
+            "quantity": v.maybe_text(lot.quantity),
             "area": v.maybe_text(lot.area),
             "map_url": (
                 f"https://www.openstreetmap.org/?mlat={lot.coordinates.lat}&mlon={lot.coordinates.lon}"
@@ -196,7 +245,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         ],
         "lab_tests": [
             LabTestView(
-                t.lab,
+                v.text(t.lab),
                 t.report,
                 v.date(t.date),
                 v.text(t.result),
@@ -207,7 +256,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         "valid_then": valid_then,
         "producer": v.producer_card(producer),
         "channels": v.channels(product),
-        "qr": _qr_links(v, route, label_route(product, lot)),
+        "qr": _qr_links(v, route, label_route(product, lot), product, lot),
     }
 
 
@@ -224,8 +273,28 @@ def _gtin_data(v: Views, catalogue: Catalogue, product: Product) -> dict[str, An
     }
 
 
+def label_withheld(product: Product, lot: Lot | None, day: dt.date) -> tuple[str, str] | None:
+    """Why no label sheet may be printed on ``day``, as (UI string, rating state), or None.
+
+    Only a rating in force may carry the OCOP mark, and a recalled lot gets no labels.
+    """
+    if lot is not None and lot.recalled is not None and lot.recalled.date <= day:
+        return "label.recalled", ""
+    state = ratings.state_on(product.ocop, day)
+    if not state.in_force:
+        return "label.not_in_force", state.state
+    return None
+
+
 def _label_data(v: Views, product: Product, route: Route, lot: Lot | None) -> dict[str, Any]:
+    withheld = label_withheld(product, lot, v.as_of)
+    reason = None
+    if withheld is not None:
+        key, state = withheld
+        said = v.t(key, code=lot.code if lot else "", state=v.t(f"status.{state}") if state else "")
+        reason = v.t("label.withheld", reason=said)
     return {
+        "withheld": reason,
         "name": v.text(product.name),
         "rating": v.rating(product.ocop),
         "lot": lot.code if lot else None,
@@ -257,8 +326,11 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 "gtin.html",
                 lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
                 name,
+                description=lambda v: f"{v.text(product.name).text} · {v.t('trace.description')}",
                 og_type="product",
+                image=partial(_photo, product=product),
                 meta={"autolang": True},
+                depends=showing(product),
             )
         )
     specs.extend(_lot_page(catalogue, jsonld, product, lot) for lot in product.lots)
@@ -272,6 +344,7 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 lambda v: f"{v.t('label.title')}: {v.text(product.name).text}",
                 in_sitemap=False,
                 meta={"noindex": True},
+                depends=showing(product),
             )
         )
     return specs
@@ -283,9 +356,21 @@ def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> 
         "lot.html",
         lambda v: {**_lot_data(v, catalogue, product, lot), "jsonld": jsonld(v, product, lot)},
         lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
+        # no verdict here: a description is read long after the build, with no date beside it
+        description=lambda v: (
+            f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code} · "
+            f"{v.t('lot.produced')} {v.date(lot.produced).text} · {v.t('lot.description')}"
+        ),
         og_type="product",
+        image=partial(_photo, product=product),
         meta={"autolang": True},
+        depends=showing(product),
     )
+
+
+def _photo(v: Views, product: Product) -> str | None:
+    """The product's first photo, for the page's share card."""
+    return v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
 
 
 def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
@@ -297,16 +382,31 @@ def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
     }
 
 
+#: One of a product's outputs: (paths, make its files by path, what it depends on).
+ProductOutput = tuple[tuple[str, ...], Callable[[], dict[str, bytes]], Callable[[], list[object]]]
+
+
+def _qr_files(uri: str, svg: str, png: str) -> dict[str, bytes]:
+    code = qr.make(uri)  # made once, for both files
+    return {svg: code.svg, png: code.png}
+
+
+def _one(path: str, make: Callable[[], bytes]) -> dict[str, bytes]:
+    return {path: make()}
+
+
 def product_outputs(
     catalogue: Catalogue,
     urls: Urls,
     product: Product,
     cache_root: Path | None = None,
-) -> list[tuple[str, Callable[[], bytes]]]:
-    """A product's QR codes, label sheets, lab documents and linkset: (path, make bytes).
+) -> list[ProductOutput]:
+    """A product's QR codes, label sheets, lab documents and linkset, with their dependencies.
 
     The paths are known without making anything, so a rebuild can tell which
-    files belong to the site. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
+    files belong to the site and which changed. A QR code depends on its URI, a
+    label on what it prints; lab documents and the linkset on the product's
+    record. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
     """
     label_cache = cache_root / "labels" if cache_root is not None else None
     default = catalogue.config.default_language
@@ -314,37 +414,29 @@ def product_outputs(
     targets = [(product_route(product), label_route(product), None)] + [
         (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
     ]
-    outputs: list[tuple[str, Callable[[], bytes]]] = []
+    outputs: list[ProductOutput] = []
     for route, label, lot in targets:
         uri = urls.qr_uri(route)
-        code: list[qr.QrCode] = []  # made once, for both files
-
-        def made(kind: str, uri: str = uri, code: list[qr.QrCode] = code) -> bytes:
-            if not code:
-                code.append(qr.make(uri))
-            return code[0].svg if kind == "svg" else code[0].png
-
-        for kind in ("svg", "png"):
-            outputs.append((urls.file_in(route, f"qr.{kind}")[1], partial(made, kind)))
-        if catalogue.config.label_sheets:
+        svg, png = urls.file_in(route, "qr.svg")[1], urls.file_in(route, "qr.png")[1]
+        outputs.append(((svg, png), partial(_qr_files, uri, svg, png), partial(list, [uri])))
+        if catalogue.config.label_sheets and not label_withheld(
+            product, lot, catalogue.config.build_date
+        ):
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
-            outputs.append(
-                (
-                    urls.file_in(label, "label.png")[1],
-                    partial(_label_png, sheet, label_cache),
-                )
-            )
+            path = urls.file_in(label, "label.png")[1]
+            make = partial(_one, path, partial(_label_png, sheet, label_cache))
+            outputs.append(((path,), make, partial(list, [repr(sheet)])))
         for test in lot.lab_tests if lot else ():
             if test.document:
+                path = urls.file_in(route, test.document.name)[1]
                 document = test.document.path
-                outputs.append((urls.file_in(route, test.document.name)[1], document.read_bytes))
+                read = partial(sitefiles.read_bytes, document, document.parent)
+                make = partial(_one, path, read)
+                outputs.append(((path,), make, partial(list, [product])))
     if product.gtin:
-        outputs.append(
-            (
-                urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
-                lambda: linkset(catalogue, urls, product),
-            )
-        )
+        path = urls.file_in(Route("gtin", product.gtin), "linkset.json")[1]
+        make = partial(_one, path, partial(linkset, catalogue, urls, product))
+        outputs.append(((path,), make, partial(list, [product])))
     return outputs
 
 
@@ -411,6 +503,30 @@ def linkset(catalogue: Catalogue, urls: Urls, product: Product) -> bytes:
         )
     entries = [{k: v for k, v in e.items() if v} for e in entries]
     return (json.dumps({"linkset": entries}, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def unknown_code(v: Views) -> dict[str, Any]:
+    """What the 404 page needs to explain a scanned code that has no page.
+
+    The page's script reads the address it was served for: ``/01/<GTIN>/10/<lot>``
+    of a lot not in the catalogue names the product if its GTIN is known (from the
+    GTIN's linkset), links to its page, and says whom to tell. URLs are patterns
+    with a GTIN of zeros for the script to fill in.
+    """
+    zero = "0" * 14
+    contact = v.config.contact
+    whom = " · ".join(x for x in (contact.email, contact.phone) if x) or v.t("unknown.nocontact")
+    texts = {
+        key: v.t(f"unknown.{key}", lot="{lot}", gtin="{gtin}", contact=whom)
+        for key in ("lot", "product", "see", "what")
+    }
+    return {
+        "unknown": {
+            "gtin": v.href(Route("gtin", zero)),
+            "linkset": v.urls.file_in(Route("gtin", zero), "linkset.json")[0],
+            "texts": json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
+        }
+    }
 
 
 def resolver_description(catalogue: Catalogue, urls: Urls) -> bytes:

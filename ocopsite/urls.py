@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 FACETS: tuple[str, ...] = ("category", "province", "stars", "certification", "channel")
 
@@ -26,6 +26,13 @@ _PATTERNS: dict[str, str] = {
     "news_index": "news/",
     "news": "news/{key}/",
     "search": "search/",
+    "about_ocop": "ocop/",
+    "offline": "offline/",
+    "events": "events/",
+    "past_events": "events/past/",
+    "event": "events/{key}/",
+    "event_ics": "events/{key}/event.ics",
+    "calendar": "events/calendar.ics",
     # GS1 Digital Link paths (key: GTIN-14, value: lot code); the QR codes point here.
     "gtin": "01/{key}/",
     "lot": "01/{key}/10/{value}/",
@@ -109,8 +116,15 @@ class Urls:
         return self.base_url + self.path(route, lang)
 
     def output_path(self, route: Route, lang: str) -> str:
-        """The file that serves the page, relative to the output folder."""
+        """The file that serves the page, relative to the output folder.
+
+        Static servers decode the request path before they look for the file, so a
+        lot code such as ``L01/2024``, ``L01%2F2024`` in the URL, is stored in the
+        folders ``L01/2024/``.
+        """
         rel = self.path(route, lang)
+        if "%" in rel:
+            rel = unquote(rel)
         return rel + "index.html" if rel == "" or rel.endswith("/") else rel
 
     def asset(self, name: str) -> str:
@@ -124,6 +138,20 @@ class Urls:
 
     def media_output(self, name: str) -> str:
         return f"media/{name}"
+
+    def href_of_output(self, rel: str) -> str:
+        """The link to the output file ``rel`` (a path relative to the output folder)."""
+        return self.base_path + rel
+
+    def output_of_href(self, href: str) -> str:
+        """The output file that serves ``href``, a link made by this class."""
+        rel = href.removeprefix(self.base_path)
+        return rel + "index.html" if rel == "" or rel.endswith("/") else rel
+
+    def root_file(self, name: str) -> tuple[str, str]:
+        """(href, output path) of a file at the site root: the service worker, the web
+        app manifest, the offline packs (``name`` may hold a folder: ``packs/x.json``)."""
+        return self.base_path + name, name
 
     def search_file(self, name: str) -> tuple[str, str]:
         """(href, output path) of a search index file."""
@@ -148,7 +176,7 @@ class Urls:
         Returns (href, output path); the file lives in the default language's folder.
         """
         rel = self.path(route, self.languages[0]) + quote(name)
-        return self.base_path + rel, rel
+        return self.base_path + rel, unquote(rel) if "%" in rel else rel
 
     def qr_uri(self, route: Route) -> str:
         """What a label's QR code encodes: the GS1 Digital Link URI, without language.

@@ -8,15 +8,29 @@ status computed at the build date, every link made by :mod:`ocopsite.urls`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from .model import CHANNEL_KINDS, Body, Certification, Photo, Producer, Product, Rating, Text
+from . import ratings
+from .model import (
+    ANY_LANGUAGE,
+    CHANNEL_KINDS,
+    Body,
+    Certification,
+    Photo,
+    Producer,
+    Product,
+    Rating,
+    RatingEvent,
+    Text,
+)
 from .provinces import provinces
 from .status import Validity, validity
 from .urls import Route
+from .vietnamese import looks_vietnamese
 
 if TYPE_CHECKING:
     from .catalogue import Catalogue
@@ -34,16 +48,21 @@ class Localized:
     """A text in the page's language, or in the default one when untranslated.
 
     Rendered into HTML it carries ``lang`` when it fell back, so screen readers
-    pronounce it right; ``.text`` is the bare string for attributes.
+    pronounce it right, followed by ``note`` (such as "in Vietnamese") when there
+    is one, so readers see it too; ``.text`` is the bare string for attributes.
     """
 
     text: str
     lang: str
     fallback: bool
+    note: str = ""
 
     def __html__(self) -> str:
         if self.fallback:
-            return f'<span lang="{self.lang}">{escape(self.text)}</span>'
+            marked = f'<span lang="{self.lang}">{escape(self.text)}</span>'
+            if self.note:
+                return f'{marked} <small class="in-lang">{escape(self.note)}</small>'
+            return marked
         return str(escape(self.text))
 
     def __str__(self) -> str:
@@ -80,15 +99,35 @@ class PictureView:
 
 
 @dataclass(frozen=True)
+class RatingEventView:
+    """One line of a rating's timeline."""
+
+    kind: str
+    text: str  # "Re-rated 4★", "Suspended"
+    date: DateView | None  # None when the record gives no date
+    decision: str | None
+    authority: str | None
+    reason: Localized | None
+
+
+@dataclass(frozen=True)
 class RatingView:
     stars: int
     label: str  # "4 trên 5 sao"
     short: str  # "4 sao OCOP"
     granted_by: str
     year: int
-    decision: str
+    decision: Localized
     status: StatusView
-    note: Localized | None
+    note: Localized | None  # why it is suspended or revoked (the reason of that decision)
+    authority: str | None  # the organisation that granted the rating in force
+    history: tuple[RatingEventView, ...]
+    #: The history as ``ocop.js`` reads it (see ratings.compact), for the re-check.
+    data: str
+    #: The suspension or revocation in force: "Decision 12/QĐ-UBND, 10/01/2027, UBND tỉnh X".
+    cause: str | None
+    meaning: str  # "90–100 points: a national OCOP product."
+    about_url: str  # the explanation of this star level
 
 
 @dataclass(frozen=True)
@@ -96,9 +135,10 @@ class CertificationView:
     name: Localized | str
     scheme: str
     number: str
-    issuer: str
+    issuer: Localized
     url: str | None
     status: StatusView
+    about_url: str  # the explanation of this scheme
 
 
 @dataclass(frozen=True)
@@ -120,10 +160,10 @@ class ProducerCard:
     url: str
     name: Localized
     kind: str
-    commune: str
+    commune: Localized
     province: str
-    address: str | None
-    former_address: str | None
+    address: Localized | None
+    former_address: Localized | None
     phone: str | None
     email: str | None
     website: str | None
@@ -167,6 +207,8 @@ class Views:
         self.renditions = renditions
         self._markdown = render_markdown
         self.as_of = self.config.build_date
+        default = self.config.default_language
+        self._in_default = "" if self.lang == default else strings(f"note.in_{default}")
         #: Results that many pages of one language share, computed once (see render._ranked).
         self.memo: dict[str, dict[Any, Any]] = {}
 
@@ -175,11 +217,34 @@ class Views:
     def href(self, route: Route) -> str:
         return self.urls.href(route, self.lang)
 
+    def about(self, part: str) -> str:
+        """A link to a part of the "OCOP explained" page (``stars-4``, ``cert-vietgap``)."""
+        return f"{self.href(Route('about_ocop'))}#{part}"
+
     def text(self, value: Text) -> Localized:
+        """``value`` in the page's language; else marked as the default language's, noted.
+
+        A text written once for all languages counts as the default language's
+        when it has Vietnamese letters and the page is in another language.
+        """
         own = value.get(self.lang)
+        default = self.config.default_language
         if own is not None:
-            return Localized(own, self.lang, False)
-        return Localized(value.first(), value.values[0][0], True)
+            written_once = value.values[0][0] == ANY_LANGUAGE
+            if self.lang == default or not written_once or not looks_vietnamese(own):
+                return Localized(own, self.lang, False)
+            return Localized(own, default, True, self._in_default)
+        return Localized(value.first(), value.values[0][0], True, self._in_default)
+
+    def name(self, value: str) -> Localized:
+        """A proper name or identifier (a commune, a decision number): never translated,
+        but marked as the default language's on other pages when it has Vietnamese letters."""
+        if self.lang != self.config.default_language and looks_vietnamese(value):
+            return Localized(value, self.config.default_language, True)
+        return Localized(value, self.lang, False)
+
+    def maybe_name(self, value: str | None) -> Localized | None:
+        return None if value is None else self.name(value)
 
     def maybe_text(self, value: Text | None) -> Localized | None:
         return None if value is None else self.text(value)
@@ -199,9 +264,14 @@ class Views:
         return provinces()[slug].name(self.lang)
 
     def status(self, state: Validity) -> StatusView:
+        label = (
+            self.t("status.valid_until", date=self.date(state.expires).text)
+            if state.state == "valid" and state.expires
+            else self.t(f"status.{state.state}")
+        )
         return StatusView(
             state.state,
-            self.t(f"status.{state.state}"),
+            label,
             state.in_force,
             self.date(state.issued),
             self.date(state.expires) if state.expires else None,
@@ -233,27 +303,62 @@ class Views:
 
     # --- ratings, certificates, shops -------------------------------------------
 
-    def rating_validity(self, rating: Rating) -> Validity:
+    def rating_validity(self, rating: Rating) -> ratings.RatingState:
         # Asked for by every listing a product is ranked in, so worked out once per rating.
         memo = self.memo.setdefault("rating_validity", {})
         found = memo.get(id(rating))
         if found is None or found[0] is not rating:
-            found = memo[id(rating)] = (
-                rating,
-                validity(rating.status, rating.issued, rating.expires, self.as_of),
-            )
+            found = memo[id(rating)] = (rating, ratings.state_on(rating, self.as_of))
         return found[1]
 
-    def rating(self, rating: Rating) -> RatingView:
+    def rating_event(self, event: RatingEvent, authority: str | None) -> RatingEventView:
+        return RatingEventView(
+            kind=event.kind,
+            text=self.t(f"event.{event.kind}", n=event.stars or 0),
+            date=self.date(event.date) if event.dated else None,
+            decision=event.decision,
+            authority=authority,
+            reason=self.maybe_text(event.reason),
+        )
+
+    def rating(self, rating: Rating, producer: Producer | None = None) -> RatingView:
+        """The rating on the build date; with ``producer``, its issuing organisations too."""
+        state = self.rating_validity(rating)
+        grant = state.grant
+        named = (
+            ratings.authorities(rating, producer)
+            if producer is not None
+            else [(e, e.authority) for e in rating.events]
+        )
+        history = tuple(self.rating_event(event, body) for event, body in named)
+        cause = None
+        if state.cause is not None:
+            index = rating.events.index(state.cause)
+            line = history[index]
+            cause = ", ".join(
+                str(part)
+                for part in (
+                    line.decision and self.t("product.decision_no", number=line.decision),
+                    line.date and line.date.text,
+                    line.authority,
+                )
+                if part
+            )
         return RatingView(
-            stars=rating.stars,
-            label=self.t("stars.label", n=rating.stars),
-            short=self.t("stars.short", n=rating.stars),
-            granted_by=self.t(f"granted.{rating.granted_by}"),
-            year=rating.issued.year,
-            decision=rating.decision,
-            status=self.status(self.rating_validity(rating)),
-            note=self.maybe_text(rating.status_note),
+            stars=grant.stars or 0,
+            label=self.t("stars.label", n=grant.stars or 0),
+            short=self.t("stars.short", n=grant.stars or 0),
+            granted_by=self.t(f"granted.{grant.granted_by}"),
+            year=grant.date.year,
+            decision=self.name(grant.decision or ""),
+            status=self.status(state),
+            note=self.maybe_text(state.cause.reason) if state.cause else None,
+            authority=history[rating.events.index(grant)].authority,
+            history=history,
+            data=json.dumps(ratings.compact(rating), separators=(",", ":")),
+            cause=cause or None,
+            meaning=self.t(f"stars.meaning.{grant.stars}") if grant.stars else "",
+            about_url=self.about(f"stars-{grant.stars}" if grant.stars else "stars"),
         )
 
     def certification(self, cert: Certification) -> CertificationView:
@@ -264,9 +369,10 @@ class Views:
             name=name,
             scheme=cert.scheme,
             number=cert.number,
-            issuer=cert.issuer,
+            issuer=self.text(cert.issuer),
             url=cert.url,
             status=self.status(validity(cert.status, cert.issued, cert.expires, self.as_of)),
+            about_url=self.about(f"cert-{cert.scheme}"),
         )
 
     def channels(self, product: Product) -> tuple[ChannelGroup, ...]:
@@ -289,15 +395,23 @@ class Views:
     # --- records ---------------------------------------------------------------------
 
     def producer_card(self, producer: Producer) -> ProducerCard:
+        """The card of ``producer``: made once, as it is shown on each of its products' pages."""
+        memo = self.memo.setdefault("producer_card", {})
+        found = memo.get(producer.slug)
+        if found is None:
+            found = memo[producer.slug] = self._producer_card(producer)
+        return found
+
+    def _producer_card(self, producer: Producer) -> ProducerCard:
         coords = producer.coordinates
         return ProducerCard(
             url=self.href(Route("producer", producer.slug)),
             name=self.text(producer.name),
             kind=self.t(f"kind.{producer.kind}"),
-            commune=producer.commune,
+            commune=self.name(producer.commune),
             province=self.province_name(producer.province),
-            address=producer.address,
-            former_address=producer.former_address,
+            address=self.maybe_text(producer.address),
+            former_address=self.maybe_name(producer.former_address),
             phone=producer.contact.phone,
             email=producer.contact.email,
             website=producer.contact.website,
@@ -311,6 +425,14 @@ class Views:
         )
 
     def product_card(self, product: Product) -> ProductCard:
+        """The card of ``product``: made once, as it is shown on many pages."""
+        memo = self.memo.setdefault("product_card", {})
+        found = memo.get(product.slug)
+        if found is None:
+            found = memo[product.slug] = self._product_card(product)
+        return found
+
+    def _product_card(self, product: Product) -> ProductCard:
         producer = self.catalogue.producers[product.producer]
         name = self.text(product.name)
         return ProductCard(

@@ -17,6 +17,7 @@ from conftest import BuiltSite
 from sitekit import ROOT, SAMPLE_DATE
 
 from ocopsite.cli import main
+from ocopsite.model import Rating, RatingEvent
 from ocopsite.schedule import due
 from ocopsite.stats import figures
 from ocopsite.status import validity
@@ -102,11 +103,17 @@ def test_report_expiring_looks_as_far_ahead_as_asked(sample_catalogue: Any) -> N
 def test_due_leaves_out_suspended_revoked_and_expired(sample_catalogue: Any) -> None:
     product = sample_catalogue.products[0]
     soon = sample_catalogue.config.build_date + dt.timedelta(days=10)
+
+    def rating(expires: dt.date, status: str = "active") -> Rating:
+        grant = replace(product.ocop.grant, expires=expires)
+        after = () if status == "active" else (RatingEvent(status, grant.date, "1/QĐ"),)
+        return Rating((grant, *after))
+
     for status, expected in (("active", 1), ("revoked", 0), ("suspended", 0)):
-        changed = replace(product, ocop=replace(product.ocop, expires=soon, status=status))
+        changed = replace(product, ocop=rating(soon, status))
         catalogue = replace(sample_catalogue, products=(changed,))
         assert sum(1 for d in due(catalogue, 30) if d.item == "rating") == expected
-    past = replace(product, ocop=replace(product.ocop, expires=soon - dt.timedelta(days=20)))
+    past = replace(product, ocop=rating(soon - dt.timedelta(days=20)))
     assert not [
         d for d in due(replace(sample_catalogue, products=(past,)), 30) if d.item == "rating"
     ]

@@ -129,7 +129,13 @@ def test_stronger_error_correction_is_taken_when_it_costs_no_size() -> None:
 
 def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:
     sheets = sorted(bilingual_site.out.rglob("label.png"))
-    assert len(sheets) == 4 + 3
+    # only ratings in force get sheets: mien-dong (and its lot TH2510A, not the recalled
+    # TH2512B) and dao-canh; not ruoc-hau (expired) nor mang-kho (revoked)
+    assert sorted(s.parent.parent.relative_to(bilingual_site.out).as_posix() for s in sheets) == [
+        "01/09520000001018",
+        "01/09520000001018/10/TH2510A",
+        "products/dao-canh",
+    ]
     for sheet in sheets:
         with Image.open(sheet) as img:
             assert img.size == (2480, 3508) and round(img.info["dpi"][0]) == 300
@@ -149,11 +155,22 @@ def test_label_html_sheet_is_printable(bilingual_site: BuiltSite) -> None:
 
 def test_lot_page_contents(bilingual_site: BuiltSite) -> None:
     html = bilingual_site.page("en/01/09520000001018/10/TH2512B/")
-    assert html.index('class="recall" role="alert"') < html.index("<h1>")
+    # one verdict, the worst: the recall, and nothing after it says "valid"
+    verdict = html.index('<p class="verdict verdict-recalled"')
+    assert html.count('class="verdict') == 1 and html.index("<h1>") < verdict
     assert "Lot TH2512B has been recalled since 10 Jan 2026" in html and "Packaging fault" in html
-    # built on 2026-11-22, less than 90 days before the rating's end
-    assert 'class="verdict verdict-expiring" data-until="2026-12-20"' in html
+    assert 'role="alert"' in html[verdict : html.index(">", verdict)]
+    shown = re.sub(r' data-[a-z]+="[^"]*"', "", html)  # what the reader sees, not script data
+    assert "rating valid until" not in shown and "verdict-valid" not in shown
+    # built on 2026-11-22, less than 90 days before the rating's end: valid, said plainly
+    valid = bilingual_site.page("en/01/09520000001018/")
+    assert '<p class="verdict verdict-valid"' in valid
+    assert "OCOP 5-star rating valid until 20 Dec 2026." in valid
+    assert "Expiring" not in valid and "expires soon" not in valid
     lot = bilingual_site.page("en/01/09520000001018/10/TH2510A/")
+    # best before 15 Oct 2026, built on 22 Nov 2026: the lot's own date decides
+    assert '<p class="verdict verdict-lot_expired"' in lot
+    assert "Lot TH2510A is past its best-before date (15 Oct 2026)" in lot
     assert lot.index("Harvest") < lot.index("Packing")  # timeline order
     then = lot[lot.index("Certifications valid on the production date") :]
     assert "HACCP-OLD" not in then  # expired before the production date
@@ -167,9 +184,13 @@ def test_lot_page_contents(bilingual_site: BuiltSite) -> None:
 
 
 def test_expired_rating_lot_says_so(bilingual_site: BuiltSite) -> None:
-    html = bilingual_site.page("01/09520000001049/10/VD2507/")
+    html = bilingual_site.page("01/09520000001049/")
     assert 'class="verdict verdict-expired"' in html and 'role="alert"' in html
     assert "đã hết hạn ngày 15/09/2025" in html
+    # its lot is also past its best-before date (2026-07-02), which comes first
+    lot = bilingual_site.page("01/09520000001049/10/VD2507/")
+    assert '<p class="verdict verdict-lot_expired"' in lot and 'role="alert"' in lot
+    assert "Lô VD2507 đã quá hạn sử dụng (02/07/2026)" in lot
 
 
 def test_lab_documents_are_copied(sample_site: BuiltSite) -> None:

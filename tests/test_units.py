@@ -11,7 +11,7 @@ from ocopsite import gtin
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.i18n import MissingString, Strings, load_strings
 from ocopsite.markup import is_safe_url, render_markdown
-from ocopsite.records import add_months
+from ocopsite.ratings import add_months
 from ocopsite.status import validity
 from ocopsite.urls import Route, Urls
 
@@ -47,9 +47,9 @@ def test_add_months_clamps_to_month_end() -> None:
     ("status", "on", "state"),
     [
         ("active", dt.date(2025, 1, 1), "valid"),
-        ("active", dt.date(2026, 10, 2), "expiring"),  # exactly 90 days before expiry
+        ("active", dt.date(2026, 10, 2), "valid"),  # due for re-rating, still valid
         ("active", dt.date(2026, 10, 1), "valid"),
-        ("active", dt.date(2026, 12, 31), "expiring"),  # the last day is still valid
+        ("active", dt.date(2026, 12, 31), "valid"),  # the last day is still valid
         ("active", dt.date(2027, 1, 1), "expired"),
         ("active", dt.date(2023, 12, 31), "pending"),
         ("suspended", dt.date(2025, 1, 1), "suspended"),
@@ -59,7 +59,9 @@ def test_add_months_clamps_to_month_end() -> None:
 def test_validity_states(status: str, on: dt.date, state: str) -> None:
     result = validity(status, dt.date(2024, 1, 1), dt.date(2026, 12, 31), on)
     assert result.state == state
-    assert result.in_force is (state in ("valid", "expiring"))
+    assert result.in_force is (state == "valid")
+    # "expiring soon" is for officials' re-rating schedule, never a state shown to shoppers
+    assert result.expiring_soon is (state == "valid" and on >= dt.date(2026, 10, 2))
 
 
 @pytest.mark.parametrize(

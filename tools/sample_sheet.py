@@ -21,7 +21,7 @@ ROWS = [
      "Xã Côn Minh", "Thái Nguyên", "Thực phẩm", 4, "1234/QĐ-UBND (mẫu)", dt.date(2025, 3, 14),
      "9520000009014", 60000],
     ["Chè xanh Bình Minh (mẫu)", "HTX Bình Minh (dữ liệu mẫu)", "Hợp tác xã", "Thôn Nà Đon",
-     "Xã Côn Minh", "Thái Nguyên", "Đồ uống", 3, "1234/QĐ-UBND (mẫu)", dt.date(2025, 3, 14),
+     "Xã Côn Minh", "Thái Nguyên", "Đồ uống", 3, "2870/QĐ-UBND (mẫu)", dt.date(2025, 9, 15),
      "", 150000],
     ["Mật ong hoa bạc hà Sơn Vĩ (mẫu)", "Hộ kinh doanh Lò Thị Mai (dữ liệu mẫu)", "Hộ kinh doanh",
      "Bản Sán Sả Hồ", "Xã Sơn Vĩ", "Tuyên Quang", "Thực phẩm", 4, "0456/QĐ-UBND (mẫu)",

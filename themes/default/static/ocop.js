@@ -1,28 +1,64 @@
 /* ocopsite: progressive enhancements; every page works without this file.
- * 1. A page outlives its build: re-check each validity date against the reader's
- *    own date, so a rating that has expired since the build says so.
- * 2. On pages reached by scanning a QR code (no language in the URL), switch to
- *    the reader's preferred language once; a language link clicked is remembered.
+ * 1. A page outlives its build: re-check every rating, certificate and scan verdict
+ *    against the reader's own date (OcopRating mirrors ocopsite/ratings.py; both
+ *    pass tests/rating_cases.yaml).
+ * 2. A language link clicked is remembered (the switch of scanned pages happens
+ *    before paint, in a script in their head).
  * 3. Load the search script and index when the search box is first focused. */
 (function () {
-  var doc = document.documentElement, data = doc.dataset, KEY = "ocop-lang";
-  var now = new Date();
-  var today = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
-  var changed = false;
-  document.querySelectorAll("[data-until]").forEach(function (el) {
-    var until = el.dataset.until;
-    var days = (Date.parse(until) - Date.parse(today)) / 864e5;
-    var state = days < 0 ? "expired" : days <= 90 ? "expiring" : "";
-    if (!state || el.classList.contains("st-" + state) || el.classList.contains("verdict-" + state)) return;
-    changed = true;
-    if (el.classList.contains("st")) {
-      el.className = "st st-" + state;
-      el.textContent = data[state];
-    } else {
-      el.className = "verdict verdict-" + state;
-      el.textContent = el.dataset[state + "Text"];
-      el.setAttribute("role", "alert");
+  var R = window.OcopRating = {
+    /* The state on day (YYYY-MM-DD) of a history [[code, date(, expires)], ...]:
+     * g a grant, s suspended, r reinstated, x revoked. Returns [state, decisive date]. */
+    state: function (h, day) {
+      var grant = null, cause = null;
+      for (var i = 0; i < h.length && h[i][1] <= day; i++) {
+        if (h[i][0] == "g") { grant = h[i]; cause = null; }
+        else if (h[i][0] == "r") cause = null;
+        else cause = h[i];
+      }
+      if (!grant) return ["pending", ""];
+      if (cause) return [cause[0] == "s" ? "suspended" : "revoked", cause[1]];
+      return [day > grant[2] ? "expired" : "valid", grant[1]];
+    },
+    /* The verdict of a scanned page: {h: history, r: recalled on, b: best before}. */
+    verdict: function (v, day) {
+      if (v.r && v.r <= day) return "recalled";
+      if (v.b && day > v.b) return "lot_expired";
+      var s = R.state(v.h, day);
+      return s[0] == "pending" ? "pending" : s[0] + "@" + s[1];
+    },
+    today: function () {
+      var now = new Date();
+      return now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
     }
+  };
+  var doc = document.documentElement, data = doc.dataset, KEY = "ocop-lang";
+  var today = R.today(), changed = false, labels = {};
+  try { labels = JSON.parse(data.st || "{}"); } catch (e) {}
+  function mark(el, state) {
+    if (el.classList.contains("st-" + state)) return;
+    changed = true;
+    el.className = "st st-" + state;
+    el.textContent = labels[state] || state;
+    el.hidden = false;
+  }
+  document.querySelectorAll(".st[data-h]").forEach(function (el) {
+    var state = R.state(JSON.parse(el.dataset.h), today)[0];
+    if (state == "valid" && el.hidden) return;
+    mark(el, state);
+  });
+  document.querySelectorAll(".st[data-until]").forEach(function (el) {
+    if (el.dataset.until < today) mark(el, "expired");
+  });
+  document.querySelectorAll(".verdict[data-v]").forEach(function (el) {
+    var key = R.verdict(JSON.parse(el.dataset.v), today), texts = JSON.parse(el.dataset.t);
+    if (key == el.dataset.k || !texts[key]) return;
+    changed = true;
+    el.dataset.k = key;
+    el.className = "verdict verdict-" + key.split("@")[0];
+    el.textContent = texts[key];
+    if (key.indexOf("valid@") == 0) el.removeAttribute("role");
+    else el.setAttribute("role", "alert");
   });
   if (changed) document.querySelectorAll(".asof").forEach(function (el) {
     el.textContent += " " + data.rechecked;
@@ -45,15 +81,4 @@
     var link = event.target.closest && event.target.closest("a[hreflang]");
     if (link) try { localStorage.setItem(KEY, link.hreflang); } catch (e) {}
   });
-  if (!("autolang" in data)) return;
-  var wanted = null;
-  try { wanted = localStorage.getItem(KEY); } catch (e) {}
-  var alternates = {};
-  // the language links of the page, which stay on this host (canonical URLs may not)
-  document.querySelectorAll("a[rel=alternate][hreflang]").forEach(function (a) { alternates[a.hreflang] = a.href; });
-  if (!wanted) (navigator.languages || [navigator.language]).some(function (tag) {
-    var code = String(tag).toLowerCase().split("-")[0];
-    if (alternates[code]) { wanted = code; return true; }
-  });
-  if (wanted && wanted !== doc.lang && alternates[wanted]) location.replace(alternates[wanted]);
 })();

@@ -135,7 +135,13 @@ def _finish_rating(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
         )
     if values["status"] != "active":
         events.append(
-            RatingEvent(values["status"], grant.date, reason=values.get("status_note"), dated=False)
+            RatingEvent(
+                values["status"],
+                grant.date,
+                authority=values.get("authority"),  # the grant's authority decided it too
+                reason=values.get("status_note"),
+                dated=False,
+            )
         )
     return Rating(tuple(events))
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import __version__
+from .files import write_atomic
 from .paths import BUILTIN_THEME_DIRS, CONFIG_NAME
 
 #: Where the last successful build's fingerprint is kept, inside the cache folder.
@@ -131,11 +132,8 @@ def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool
 
 def remember(cache_dir: Path, out: Path, fingerprint: str) -> None:
     """Record a successful build (after its output is in place)."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
     record = {"fingerprint": fingerprint, "out": str(out)}
-    temporary = cache_dir / f".{RECORD}.{os.getpid()}"
-    temporary.write_text(json.dumps(record), "utf-8")
-    temporary.replace(cache_dir / RECORD)
+    write_atomic(cache_dir / RECORD, json.dumps(record))
 
 
 def forget(cache_dir: Path) -> None:

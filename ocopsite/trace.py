@@ -10,7 +10,6 @@ GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any
 from . import cache, labels, qr, ratings, sitefiles
 from .catalogue import Catalogue
 from .model import Lot, Product
-from .pages import PageSpec
+from .pages import PageSpec, showing
 from .urls import Route, Urls
 from .views import CertificationView, DateView, Localized, Views
 
@@ -61,7 +60,7 @@ class EventView:
 
 @dataclass(frozen=True)
 class LabTestView:
-    lab: str
+    lab: Localized
     report: str
     date: DateView
     result: Localized
@@ -221,7 +220,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
             "code": lot.code,
             "produced": v.date(lot.produced),
             "expires": v.date(lot.expires),
-            "quantity": lot.quantity,
+            "quantity": v.maybe_text(lot.quantity),
             "area": v.maybe_text(lot.area),
             "map_url": (
                 f"https://www.openstreetmap.org/?mlat={lot.coordinates.lat}&mlon={lot.coordinates.lon}"
@@ -246,7 +245,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         ],
         "lab_tests": [
             LabTestView(
-                t.lab,
+                v.text(t.lab),
                 t.report,
                 v.date(t.date),
                 v.text(t.result),
@@ -327,8 +326,11 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 "gtin.html",
                 lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
                 name,
+                description=lambda v: f"{v.text(product.name).text} · {v.t('trace.description')}",
                 og_type="product",
+                image=partial(_photo, product=product),
                 meta={"autolang": True},
+                depends=showing(product),
             )
         )
     specs.extend(_lot_page(catalogue, jsonld, product, lot) for lot in product.lots)
@@ -342,6 +344,7 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 lambda v: f"{v.t('label.title')}: {v.text(product.name).text}",
                 in_sitemap=False,
                 meta={"noindex": True},
+                depends=showing(product),
             )
         )
     return specs
@@ -353,9 +356,21 @@ def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> 
         "lot.html",
         lambda v: {**_lot_data(v, catalogue, product, lot), "jsonld": jsonld(v, product, lot)},
         lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
+        # no verdict here: a description is read long after the build, with no date beside it
+        description=lambda v: (
+            f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code} · "
+            f"{v.t('lot.produced')} {v.date(lot.produced).text} · {v.t('lot.description')}"
+        ),
         og_type="product",
+        image=partial(_photo, product=product),
         meta={"autolang": True},
+        depends=showing(product),
     )
+
+
+def _photo(v: Views, product: Product) -> str | None:
+    """The product's first photo, for the page's share card."""
+    return v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
 
 
 def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
@@ -367,16 +382,31 @@ def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
     }
 
 
+#: One of a product's outputs: (paths, make its files by path, what it depends on).
+ProductOutput = tuple[tuple[str, ...], Callable[[], dict[str, bytes]], Callable[[], list[object]]]
+
+
+def _qr_files(uri: str, svg: str, png: str) -> dict[str, bytes]:
+    code = qr.make(uri)  # made once, for both files
+    return {svg: code.svg, png: code.png}
+
+
+def _one(path: str, make: Callable[[], bytes]) -> dict[str, bytes]:
+    return {path: make()}
+
+
 def product_outputs(
     catalogue: Catalogue,
     urls: Urls,
     product: Product,
     cache_root: Path | None = None,
-) -> list[tuple[str, Callable[[], bytes]]]:
-    """A product's QR codes, label sheets, lab documents and linkset: (path, make bytes).
+) -> list[ProductOutput]:
+    """A product's QR codes, label sheets, lab documents and linkset, with their dependencies.
 
     The paths are known without making anything, so a rebuild can tell which
-    files belong to the site. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
+    files belong to the site and which changed. A QR code depends on its URI, a
+    label on what it prints; lab documents and the linkset on the product's
+    record. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
     """
     label_cache = cache_root / "labels" if cache_root is not None else None
     default = catalogue.config.default_language
@@ -384,44 +414,29 @@ def product_outputs(
     targets = [(product_route(product), label_route(product), None)] + [
         (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
     ]
-    outputs: list[tuple[str, Callable[[], bytes]]] = []
+    outputs: list[ProductOutput] = []
     for route, label, lot in targets:
         uri = urls.qr_uri(route)
-        code: list[qr.QrCode] = []  # made once, for both files
-
-        def made(kind: str, uri: str = uri, code: list[qr.QrCode] = code) -> bytes:
-            if not code:
-                code.append(qr.make(uri))
-            return code[0].svg if kind == "svg" else code[0].png
-
-        for kind in ("svg", "png"):
-            outputs.append((urls.file_in(route, f"qr.{kind}")[1], partial(made, kind)))
+        svg, png = urls.file_in(route, "qr.svg")[1], urls.file_in(route, "qr.png")[1]
+        outputs.append(((svg, png), partial(_qr_files, uri, svg, png), partial(list, [uri])))
         if catalogue.config.label_sheets and not label_withheld(
             product, lot, catalogue.config.build_date
         ):
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
-            outputs.append(
-                (
-                    urls.file_in(label, "label.png")[1],
-                    partial(_label_png, sheet, label_cache),
-                )
-            )
+            path = urls.file_in(label, "label.png")[1]
+            make = partial(_one, path, partial(_label_png, sheet, label_cache))
+            outputs.append(((path,), make, partial(list, [repr(sheet)])))
         for test in lot.lab_tests if lot else ():
             if test.document:
+                path = urls.file_in(route, test.document.name)[1]
                 document = test.document.path
-                outputs.append(
-                    (
-                        urls.file_in(route, test.document.name)[1],
-                        functools.partial(sitefiles.read_bytes, document, document.parent),
-                    )
-                )
+                read = partial(sitefiles.read_bytes, document, document.parent)
+                make = partial(_one, path, read)
+                outputs.append(((path,), make, partial(list, [product])))
     if product.gtin:
-        outputs.append(
-            (
-                urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
-                lambda: linkset(catalogue, urls, product),
-            )
-        )
+        path = urls.file_in(Route("gtin", product.gtin), "linkset.json")[1]
+        make = partial(_one, path, partial(linkset, catalogue, urls, product))
+        outputs.append(((path,), make, partial(list, [product])))
     return outputs
 
 

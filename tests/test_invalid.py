@@ -34,7 +34,15 @@ def test_check_reports_exact_messages(case: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["alias-bomb", "non-utf8", "image-outside-bundle", "yaml-deep-nesting"]
+    "case",
+    [
+        "alias-bomb",
+        "non-utf8",
+        "image-outside-bundle",
+        "yaml-deep-nesting",
+        "yaml-merge-bomb",
+        "symlink-loop-bundle",
+    ],
 )
 def test_real_process_prints_no_traceback(case: str, tmp_path: Path) -> None:
     site = invalid_site(case, tmp_path / "site")

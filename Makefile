@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make site   installs ocopsite and builds the sample catalogue into ./public
-#   make test   installs the test tools (and Debian's chromium) and runs every test
+#   make test   installs the test tools (and Debian's chromium and nginx) and runs every test
 PYTHON ?= python3
 PORT ?= 8000
 SIZES ?= 1000,16000
@@ -22,6 +22,10 @@ test-deps:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || { \
+	  echo "installing Debian's nginx: the tests serve the site with it, as a host would"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx; }
 
 lint: test-deps
 	$(PYTHON) -m ruff check .

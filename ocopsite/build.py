@@ -8,7 +8,6 @@ every problem found, leaving the previous output untouched.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -16,33 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
-from . import (
-    feeds,
-    fingerprint,
-    images,
-    incremental,
-    opendata,
-    parallel,
-    paths,
-    recordschema,
-    schedule,
-    search,
-    trace,
-    workers,
-)
+from . import fingerprint, images, incremental, journal, outputs, parallel, paths, trace
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
-from .i18n import MissingString, Strings, load_strings
-from .model import BundleFile
-from .output import MARKER, OutputRefused, Staging, check_output_dir
-from .pages import PageSpec
+from .i18n import Strings, load_strings
+from .output import MARKER, OutputRefused, Staging, check_output_dir, clean_leftovers
 from .recordcache import code_fingerprint, gc_paused
 from .render import Renderer, plan_pages
 from .theme import Theme, find_theme
-from .urls import Route, Urls
+from .urls import Urls
 
 Progress = Callable[[int, int], None]
 CACHE_DIR = paths.CACHE_DIR
@@ -150,24 +132,6 @@ def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> Non
                 break
 
 
-def _asset_names(theme: Theme) -> dict[str, bytes]:
-    """The theme's static files by their content-hashed output names, keyed by source name."""
-    return (
-        {
-            path.name: path.read_bytes()
-            for path in sorted(theme.static_dir.iterdir())
-            if path.is_file() and not path.name.startswith(".")
-        }
-        if theme.static_dir.is_dir()
-        else {}
-    )
-
-
-def _hashed(name: str, data: bytes) -> str:
-    stem, dot, ext = name.rpartition(".")
-    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{ext}" if dot else name
-
-
 def build(
     site: Path,
     out: Path | None = None,
@@ -204,12 +168,14 @@ def build(
     jobs = jobs or parallel.default_jobs()
     diagnostics = Diagnostics(relative_to=site)
     result = BuildResult(out=out if write else None)
-    if write and only:
+    if write:
         check_output_dir(out, site)
+        journal.replay(out)  # finish an update that a killed build left half-published
+        clean_leftovers(out)
+    if write and only:
         fingerprint.forget(cache_dir)
         incremental.forget(cache_dir)
     elif write:
-        check_output_dir(out, site)
         with _stage(result, "fingerprint"):
             inputs_hash = fingerprint.site_fingerprint(site, base_url, build_date, strict)
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
@@ -229,262 +195,131 @@ def build(
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme
 
     with _stage(result, "plan"), gc_paused():
-        statics = _asset_names(theme)
-        assets = {name: _hashed(name, data) for name, data in statics.items()}
+        statics = outputs.theme_files(theme)
+        assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
         specs = plan_pages(catalogue)
         if only:
             specs = [spec for spec in specs if spec.route.segment in only]
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
-    plan = _Plan(catalogue, urls, renderer, specs, statics, assets, photos, renditions, cache_dir)
-    if not write or only:  # check, or a partial build: keep no record
-        _full(plan, out if write else None, jobs, result, diagnostics, strict, progress, only)
+        every = [
+            *outputs.pages(renderer, specs),
+            *outputs.photos(catalogue, urls, photos, renditions, cache_dir),
+            *outputs.product_files(catalogue, urls, cache_dir),
+            *outputs.site_files(renderer, specs, statics),
+        ]
+    run = _Run(jobs, result, diagnostics, strict, progress)
+    if not write:  # check: render the pages in memory, keep nothing
+        _emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
+        return result
+    if only:  # a partial build: the pages asked for and the theme's files; keep no record
+        _publish(run, Staging(out), every, _kinds(every, ("page", "asset")))
         return result
 
     with _stage(result, "plan"), gc_paused():
         site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
-        keys = incremental.page_keys(catalogue, specs, site_key, renderer.views.values())
-        languages = catalogue.config.languages
-        page_keys = {
-            urls.output_path(spec.route, lang): key
-            for spec, key in zip(specs, keys, strict=True)
-            for lang in languages
-        }
+        keys = incremental.keys(catalogue, every, site_key)
         previous = (
             incremental.load(cache_dir, out, site_key)
             if not force and (out / MARKER).is_file()
             else None
         )
-        todo = _changed(specs, keys, previous, urls, languages)
-    if previous is not None and len(todo) <= max(50, len(specs) // 4):
-        files = _update(plan, todo, out, previous, set(page_keys), result, diagnostics, strict)
+        todo = incremental.changed(every, keys, previous) if previous is not None else []
+        pages = sum(output.kind == "page" for output in every)
+        pages_todo = sum(every[index].kind == "page" for index in todo)
+    sink: Staging | journal.Update
+    if previous is not None and pages_todo <= max(50, pages // 4):
+        sink = journal.Update(out)
         result.updated_in_place = True
     else:
-        made = _full(plan, out, jobs, result, diagnostics, strict, progress)
-        files = made | set(page_keys) | _product_and_media_files(plan)
-    incremental.save(cache_dir, out, site_key, incremental.Manifest(page_keys, frozenset(files)))
+        sink, todo = Staging(out), list(range(len(every)))
+    made = _publish(run, sink, every, todo, previous)
+    if not result.updated_in_place:
+        images.prune_cache(cache_dir / "images", renditions.values())
+    files = {
+        path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
+    }
+    files.update((path, "") for path in made if path not in files)
+    incremental.save(cache_dir, out, site_key, incremental.Manifest(files))
     fingerprint.remember(cache_dir, out, inputs_hash)
     return result
 
 
-def _media_files(plan: _Plan) -> set[str]:
-    """The paths of every photo variant."""
-    return {
-        plan.urls.media_output(v.name)
-        for rendition in plan.renditions.values()
-        for v in (*rendition.webp, *rendition.jpeg)
-    }
-
-
-def _product_and_media_files(plan: _Plan) -> set[str]:
-    """The paths of every photo variant and of every product's QR, label and lab files."""
-    paths = _media_files(plan)
-    for product in plan.catalogue.products:
-        paths.update(rel for rel, _ in trace.product_outputs(plan.catalogue, plan.urls, product))
-    return paths
-
-
-def _changed(
-    specs: list[PageSpec],
-    keys: list[str],
-    previous: incremental.Manifest | None,
-    urls: Urls,
-    languages: tuple[str, ...],
-) -> list[int]:
-    """Indexes of the specs whose key changed, in any language, since the last build."""
-    if previous is None:
-        return list(range(len(specs)))
-    todo = []
-    for index, (spec, key) in enumerate(zip(specs, keys, strict=True)):
-        if any(previous.pages.get(urls.output_path(spec.route, lang)) != key for lang in languages):
-            todo.append(index)
-    return todo
+def _kinds(every: list[outputs.Output], kinds: tuple[str, ...]) -> list[int]:
+    return [index for index, output in enumerate(every) if output.kind in kinds]
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """What the render and assets stages need, made once by :func:`build`."""
+class _Run:
+    """How the outputs of one build are made, and where its results and problems go."""
 
-    catalogue: Catalogue
-    urls: Urls
-    renderer: Renderer
-    specs: list[PageSpec]
-    statics: dict[str, bytes]
-    assets: dict[str, str]
-    photos: dict[str, BundleFile]
-    renditions: dict[str, images.Rendition]
-    cache_dir: Path
+    jobs: int
+    result: BuildResult
+    diagnostics: Diagnostics
+    strict: bool
+    progress: Progress | None
 
 
-def _site_files(plan: _Plan) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Every output file that is neither a page nor a product's: index, feeds, assets.
-
-    Returns (files, copies): copies are thumbnails, each a copy of a photo variant
-    written by the images stage (target → source, both relative to the output).
-    """
-    catalogue, urls, renderer = plan.catalogue, plan.urls, plan.renderer
-    files: dict[str, bytes] = {}
-    hrefs: dict[str, str] = {}
-    for lang, views in renderer.views.items():
-        data = search.encode(search.build_index(catalogue, views))
-        name = search.file_name(lang, data)
-        hrefs[lang] = urls.search_file(name)[0]
-        files[urls.search_file(name)[1]] = data
-    files[urls.search_file(search.MANIFEST)[1]] = search.manifest(hrefs)
-    for name, data in plan.statics.items():
-        files[urls.asset_output(plan.assets[name])] = data
-    files.update(feeds.sitemaps(plan.specs, urls))
-    files["robots.txt"] = feeds.robots(urls).encode()
-    for lang, views in renderer.views.items():
-        files[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(
-            catalogue, views, urls
-        ).encode()
-    files[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
-    files.update(opendata.data_files(catalogue, urls))
-    files.update(recordschema.schema_files(catalogue.config, urls))
-    files.update(schedule.files(catalogue, renderer.views.values(), urls))
-    copies: dict[str, str] = {}
-    for product in catalogue.products:
-        if product.photos:
-            variant = plan.renditions[product.photos[0].file.path.as_posix()].smallest
-            thumb = urls.file_in(Route("product", product.slug), "thumb.jpg")[1]
-            copies[thumb] = urls.media_output(variant.name)
-    return files, copies
+def _emit(
+    run: _Run, every: list[outputs.Output], todo: list[int], sink: outputs.Sink
+) -> outputs.Emitted:
+    """Make the outputs ``todo`` into ``sink``, stage by stage; raise BuildFailed on a problem."""
+    result, diagnostics, progress = run.result, run.diagnostics, run.progress
+    emitted = outputs.Emitted()
+    total = sum(every[index].kind == "page" for index in todo)
+    for stage, kinds in outputs.STAGES:
+        chosen = [index for index in todo if every[index].kind in kinds]
+        if not chosen:
+            continue
+        with _stage(result, stage):
+            for kind in kinds:  # one kind at a time: each has its own chunk size
+                of_kind = [index for index in chosen if every[index].kind == kind]
+                for done in outputs.emit(every, of_kind, sink, run.jobs):
+                    emitted.made |= done.made
+                    emitted.written |= done.written
+                    _report(done.problems, diagnostics)
+                    result.pages += done.pages
+                    if progress is not None and kind == "page":
+                        progress(result.pages, total)
+            _fail_if(diagnostics, run.strict)
+    return emitted
 
 
-def _full(
-    plan: _Plan,
-    out: Path | None,
-    jobs: int,
-    result: BuildResult,
-    diagnostics: Diagnostics,
-    strict: bool,
-    progress: Progress | None,
-    only: frozenset[str] | None = None,
-) -> set[str]:
-    """Render and write everything into a staging folder, then swap it in for ``out``.
-
-    With ``out`` of ``None`` (the check command), pages are rendered in memory only.
-    With ``only`` (a partial build), the pages and the theme's files are all it writes.
-    Returns the paths of the site-wide files written (see :func:`_site_files`).
-    """
-    catalogue, urls = plan.catalogue, plan.urls
-    staging = Staging(out) if out is not None else None
-    try:
-        with _stage(result, "render"):
-            work = workers.RenderWork(
-                plan.renderer, plan.specs, plan.renderer.theme, staging.root if staging else None
-            )
-            total = len(plan.specs) * len(catalogue.config.languages)
-            for pages, problems in parallel.map_chunks(
-                workers.render_chunk, work, range(len(plan.specs)), jobs
-            ):
-                result.pages += pages
-                _report(problems, diagnostics)
-                if progress is not None:
-                    progress(result.pages, total)
-            _fail_if(diagnostics, strict)
-        if staging is None:
-            return set()
-        if only:
-            for name, data in plan.statics.items():
-                staging.write_bytes(plan.urls.asset_output(plan.assets[name]), data)
-            result.files = staging.files + result.pages
-            staging.commit()
-            return set()
-        with _stage(result, "assets"):
-            assets_work = workers.AssetWork(
-                catalogue, urls, plan.photos, plan.renditions, staging.root, plan.cache_dir
-            )
-            for written, problems in parallel.map_chunks(
-                workers.image_chunk, assets_work, list(plan.renditions), jobs, max_chunk=8
-            ):
-                staging.files += written
-                _report(problems, diagnostics)
-            _fail_if(diagnostics, strict)
-            images.prune_cache(plan.cache_dir / "images", plan.renditions.values())
-            for written in parallel.map_chunks(
-                workers.trace_chunk, assets_work, range(len(catalogue.products)), jobs
-            ):
-                staging.files += written
-        with _stage(result, "feeds"):
-            files, copies = _site_files(plan)
-            for rel, data in files.items():
-                staging.write_bytes(rel, data)
-            for rel, source in copies.items():
-                staging.write_bytes(rel, staging.path(source).read_bytes())
-        with _stage(result, "write"):
-            result.files = staging.files + result.pages
-            staging.commit()
-    except BaseException:
-        if staging is not None:
-            staging.discard()
-        raise
-    return set(files) | set(copies)
-
-
-def _update(
-    plan: _Plan,
+def _publish(
+    run: _Run,
+    sink: Staging | journal.Update,
+    every: list[outputs.Output],
     todo: list[int],
-    out: Path,
-    previous: incremental.Manifest,
-    pages_now: set[str],
-    result: BuildResult,
-    diagnostics: Diagnostics,
-    strict: bool,
+    previous: incremental.Manifest | None = None,
 ) -> set[str]:
-    """Bring ``out`` up to date in place: render the pages in ``todo``, write changed files.
+    """Emit ``todo`` into ``sink`` and publish it; returns the paths made.
 
-    Every page is rendered in memory before any file is touched, so bad input
-    still leaves the output as it was. Files are replaced by rename, and files
-    of the last build that no longer belong to the site are deleted. Returns
-    every file the site now has.
+    A full build's staging folder is swapped in for the output; an update's
+    changed files are moved into it through the journal, and files of the
+    last build that no longer belong to the site are deleted. On any failure
+    the sink is discarded and the output stays as it was.
     """
-    catalogue, urls, renderer = plan.catalogue, plan.urls, plan.renderer
-    languages = catalogue.config.languages
-    with _stage(result, "render"):
-        pages: dict[str, str] = {}
-        for index in todo:
-            spec = plan.specs[index]
-            for lang in languages:
-                try:
-                    pages[urls.output_path(spec.route, lang)] = renderer.render(spec, lang)
-                except (jinja2.TemplateError, MissingString) as exc:
-                    _report([workers.template_problem(exc, renderer.theme)], diagnostics)
-        _fail_if(diagnostics, strict)
-        files, copies = _site_files(plan)
-    with _stage(result, "write"):
-        for rel, html in pages.items():
-            result.files += incremental.write_if_changed(out, rel, html)
-        result.pages = len(pages)
-        before = previous.files
-        media = out / "media"
-        for key, rendition in plan.renditions.items():
-            variants = (*rendition.webp, *rendition.jpeg)
-            if any(plan.urls.media_output(v.name) not in before for v in variants):
-                images.write(plan.photos[key], rendition, media, plan.cache_dir / "images")
-                result.files += len(variants)
-        changed = {plan.specs[i].route.key for i in todo if plan.specs[i].route.kind == "product"}
-        product_files: set[str] = set()
-        for product in catalogue.products:
-            outputs = trace.product_outputs(catalogue, urls, product, plan.cache_dir)
-            for rel, make in outputs:
-                product_files.add(rel)
-                if product.slug in changed or rel not in before:
-                    result.files += incremental.write_if_changed(out, rel, make())
-        for rel, data in files.items():
-            result.files += incremental.write_if_changed(out, rel, data)
-        for rel, source in copies.items():
-            # a thumbnail is products/<slug>/thumb.jpg: it changes with its product
-            if rel not in before or rel.split("/")[-2] in changed:
-                result.files += incremental.write_if_changed(out, rel, (out / source).read_bytes())
-        now = set(files) | set(copies) | pages_now | product_files | _media_files(plan)
-        incremental.remove(out, before - now)
-    return now
+    result = run.result
+    try:
+        emitted = _emit(run, every, todo, sink)
+        with _stage(result, "write"):
+            if isinstance(sink, journal.Update):
+                sink.staged |= emitted.written
+                assert previous is not None
+                now = {path for output in every for path in output.paths} | emitted.made
+                sink.delete(previous.files - now)
+                result.files = len(sink.staged)
+            else:
+                result.files = len(emitted.written) + 2  # and the marker and .nojekyll
+            sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+    return emitted.made
 
 
-def _report(problems: list[workers.Problem], diagnostics: Diagnostics) -> None:
+def _report(problems: list[outputs.Problem], diagnostics: Diagnostics) -> None:
     for path, line, message, hint in problems:
         diagnostics.error(diagnostics.where(path, line), message, hint)
 

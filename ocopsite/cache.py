@@ -8,11 +8,11 @@ the folder can be deleted at any time.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
+from .files import write_atomic
 
 
 def key(*parts: str | bytes) -> str:
@@ -27,7 +27,7 @@ def key(*parts: str | bytes) -> str:
 def cached_bytes(folder: Path | None, name: str, make: Callable[[], bytes]) -> bytes:
     """The bytes stored under ``name`` in ``folder``, or ``make()`` stored there first.
 
-    Writes go through a temporary file and a rename, so a build interrupted
+    Written by :func:`~ocopsite.files.write_atomic`, so a build interrupted
     mid-write never leaves a truncated entry behind.
     """
     if folder is None:
@@ -38,8 +38,5 @@ def cached_bytes(folder: Path | None, name: str, make: Callable[[], bytes]) -> b
     except FileNotFoundError:
         pass
     data = make()
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.{os.getpid()}.tmp"
-    temporary.write_bytes(data)
-    temporary.replace(path)
+    write_atomic(path, data, durable=False)  # flushed with the output it goes into
     return data

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import gtin as gtins
-from . import images, parallel
+from . import images, parallel, sitefiles
 from . import schema as s
 from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostic, Diagnostics, Severity
@@ -89,19 +89,41 @@ class _Loaded:
 
 
 def _bundles(folder: Path) -> list[Path]:
+    """The record folders in ``folder``, symbolic links to folders (or to nothing) included."""
     try:
         with os.scandir(folder) as entries:  # no stat per entry, unlike Path.is_dir
-            names = [e.name for e in entries if e.is_dir() and not IGNORED.search(e.name)]
-    except (FileNotFoundError, NotADirectoryError):
+            names = [e.name for e in entries if _may_be_bundle(e) and not IGNORED.search(e.name)]
+    except OSError:  # missing, not a folder, or a looping link: reported by _checked_folder
         return []
     return [folder / name for name in sorted(names)]
 
 
-def _read_body(bundle: Path, config: SiteConfig, diagnostics: Diagnostics) -> Body:
+def _may_be_bundle(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link that is not to a file (to a folder, to nothing, or a loop)."""
+    try:
+        return entry.is_dir() or (entry.is_symlink() and not entry.is_file())
+    except OSError:  # a looping link: the bundle check reports it
+        return True
+
+
+def _checked_folder(
+    path: Path, root: Path, diagnostics: Diagnostics, parent: Path | None = None
+) -> Path | None:
+    """The real location of the folder ``path``, or None (reported) if the site may not read it."""
+    try:
+        return sitefiles.real_path(path, root, parent)
+    except sitefiles.Refused as refused:
+        diagnostics.error(diagnostics.where(path), refused.message, refused.hint)
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def _read_body(bundle: Path, real: Path, config: SiteConfig, diagnostics: Diagnostics) -> Body:
     sources: list[tuple[str, str]] = []
     for lang in config.languages:
         path = bundle / f"{lang}.md"
-        if not path.is_file():
+        if not sitefiles.present(path):
             if lang != config.default_language:
                 diagnostics.warning(
                     diagnostics.where(path),
@@ -110,7 +132,9 @@ def _read_body(bundle: Path, config: SiteConfig, diagnostics: Diagnostics) -> Bo
                     f"add {lang}.md next to the YAML file",
                 )
             continue
-        text = read_text(path, diagnostics, max_bytes=4 * MAX_RECORD_BYTES)
+        text = read_text(
+            path, diagnostics, max_bytes=4 * MAX_RECORD_BYTES, root=config.root, parent=real
+        )
         if text is not None:
             sources.append((lang, text))
     return Body(tuple(sources))
@@ -133,16 +157,20 @@ def _load_kind(
     """
     kind = yaml_name.removesuffix(".yaml")
     loaded: list[tuple[Path, _Loaded]] = []
-    todo: list[tuple[Path, Stamp]] = []
-    for bundle in _bundles(folder):
-        stamp = bundle_stamp(bundle)
+    todo: list[tuple[Path, Path, Stamp]] = []
+    real_folder = _checked_folder(folder, config.root, diagnostics)
+    for bundle in _bundles(folder) if real_folder is not None else ():
+        real = _checked_folder(bundle, config.root, diagnostics, real_folder)
+        if real is None:
+            continue
+        stamp = bundle_stamp(real)
         stamps[bundle] = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
         entry = cache.get(kind, bundle.name, stamp)
         if entry is not None:
             diagnostics.extend(entry.warnings)
             loaded.append((bundle, _Loaded(bundle / yaml_name, None, entry.values)))
         else:
-            todo.append((bundle, stamp))
+            todo.append((bundle, real, stamp))
     work = _KindWork(yaml_name, fields, config, diagnostics.relative_to)
     results = [
         result
@@ -170,14 +198,14 @@ class _KindWork:
 
 
 def _validate_chunk(
-    work: _KindWork, chunk: Sequence[tuple[Path, Stamp]]
+    work: _KindWork, chunk: Sequence[tuple[Path, Path, Stamp]]
 ) -> list[tuple[Path, Stamp, _Loaded | None, list[Diagnostic]]]:
     """Validate some bundles (in a worker); each with its problems, and without its raw
     YAML, which is parsed again only if a check across records needs its line numbers."""
     results = []
-    for bundle, stamp in chunk:
+    for bundle, real, stamp in chunk:
         local = Diagnostics(relative_to=work.relative_to)
-        item = _validate_bundle(bundle, work.yaml_name, work.fields, work.config, local)
+        item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
         if item is not None:
             item.raw_yaml = None
         results.append((bundle, stamp, item, local.items))
@@ -186,15 +214,25 @@ def _validate_chunk(
 
 def _validate_bundle(
     bundle: Path,
+    real: Path,
     yaml_name: str,
     fields: dict[str, s.Field[Any]],
     config: SiteConfig,
     diagnostics: Diagnostics,
 ) -> _Loaded | None:
-    """Parse and validate one bundle, reporting into ``diagnostics``."""
+    """Parse and validate one bundle, reporting into ``diagnostics``.
+
+    ``real`` is the bundle's real location, already checked to be inside the site.
+    """
     record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
+    if yaml_name != "news.yaml" and not s.SLUG_RE.match(bundle.name):
+        diagnostics.error(
+            diagnostics.where(bundle),
+            f"folder name '{bundle.name}' is not a slug, so it cannot be a web address",
+            _rename_hint(proposed_slug(bundle.name)),
+        )
     yaml_path = bundle / yaml_name
-    if not yaml_path.is_file():
+    if not sitefiles.present(yaml_path):
         present = ", ".join(sorted(p.name for p in bundle.glob("*.yaml"))) or "none"
         diagnostics.error(
             diagnostics.where(bundle),
@@ -202,8 +240,8 @@ def _validate_bundle(
             f"each folder in {bundle.parent.name}/ is one record with its own {yaml_name}",
         )
         return None
-    raw = load_yaml(yaml_path, diagnostics)
-    body = _read_body(bundle, config, diagnostics)
+    raw = load_yaml(yaml_path, diagnostics, root=config.root, parent=real)
+    body = _read_body(bundle, real, config, diagnostics)
     if raw is None:
         return None
     ctx = s.Ctx(
@@ -211,7 +249,7 @@ def _validate_bundle(
         diagnostics.where(yaml_path, getattr(raw, "line", 1)),
         "",
         config.languages,
-        bundle,
+        real,
         lambda path: images.probe(path, config.images),
     )
     values = record(raw, ctx)
@@ -230,6 +268,8 @@ def load_catalogue(
     The others are validated by ``jobs`` processes.
     """
     content = config.content_dir
+    if sitefiles.present(content) and _checked_folder(content, config.root, diagnostics) is None:
+        return None
     if not content.is_dir():
         diagnostics.error(diagnostics.where(content), "content folder not found")
         return None
@@ -310,10 +350,12 @@ def load_catalogue(
 def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | None:
     match = NEWS_FOLDER_RE.match(bundle.name)
     if not match:
+        rest = proposed_slug(re.sub(r"^\d{4}-\d{2}-\d{2}", "", bundle.name))
         diagnostics.error(
             diagnostics.where(bundle),
             f"news folder '{bundle.name}' is not named YYYY-MM-DD-slug",
-            "for example 2025-11-20-hoi-cho-ocop-thai-nguyen",
+            f"rename the folder to '{item.record['date'].isoformat()}-{rest or 'tin-tuc'}': "
+            "the news date, then lower-case ASCII letters, digits and single hyphens",
         )
         return None
     if match.group(1) != item.record["date"].isoformat():
@@ -325,6 +367,18 @@ def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | N
         )
         return None
     return match.group(2)
+
+
+def proposed_slug(name: str) -> str:
+    """The slug a folder called ``name`` could have: Vietnamese folded as search folds it."""
+    from .search import slugify  # search builds on the catalogue, so imported when needed
+
+    return slugify(name)
+
+
+def _rename_hint(slug: str | None) -> str:
+    rule = "lower-case ASCII letters, digits and single hyphens"
+    return f"rename the folder to '{slug}' ({rule})" if slug else f"rename the folder: {rule}"
 
 
 def _check_products(

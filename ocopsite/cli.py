@@ -96,6 +96,7 @@ def run_build(
     from .build import build
     from .diagnostics import BuildFailed
     from .output import OutputRefused
+    from .parallel import WorkerDied
 
     progress = None
     show_progress = not quiet and sys.stderr.isatty()
@@ -134,6 +135,14 @@ def run_build(
         return False
     except OutputRefused as refused:
         click.echo(f"error: {refused}", err=True)
+        return False
+    except WorkerDied as died:
+        click.echo(
+            f"error: {died}\n    hint: run again with -j 1 to see the file at fault, "
+            "or with fewer jobs if memory is short\n"
+            f"{'build' if write else 'check'} failed; nothing was written",
+            err=True,
+        )
         return False
     if result.unchanged:
         if not quiet:

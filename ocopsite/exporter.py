@@ -7,11 +7,12 @@ cells and GTINs text cells (a number would lose the leading zero).
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue
+from .files import write_atomic
 from .importcols import PRODUCER_COLUMNS, PRODUCT_COLUMNS
 from .importrows import current_value
 
@@ -27,7 +28,7 @@ def _cell(value: Any) -> Any:
 
 
 def export(catalogue: Catalogue, path: Path) -> tuple[int, int]:
-    """Write ``path`` (.xlsx) by temporary file and rename; returns (products, producers)."""
+    """Write ``path`` (.xlsx) atomically; returns (products, producers)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -56,8 +57,7 @@ def export(catalogue: Catalogue, path: Path) -> tuple[int, int]:
     write("products", product_keys, catalogue.products, "products")
     producer_keys = columns(tuple(k for k in PRODUCER_EXPORT if k != "slug"))
     write("producers", producer_keys, catalogue.producers.values(), "producers")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    book.save(temporary)
-    temporary.replace(path)
+    data = io.BytesIO()
+    book.save(data)
+    write_atomic(path, data.getvalue())
     return len(catalogue.products), len(catalogue.producers)

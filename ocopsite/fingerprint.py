@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import __version__
+from .files import write_atomic
 from .paths import BUILTIN_THEME_DIRS, CONFIG_NAME
 
 #: Where the last successful build's fingerprint is kept, inside the cache folder.
@@ -25,21 +26,43 @@ RECORD = "last-build.json"
 
 
 def _walk(folder: Path) -> Iterable[tuple[str, int, int]]:
+    """(path, size, mtime) of every file under ``folder``, and of every symbolic link.
+
+    A link is listed by its own path and target, and followed: into a folder (each
+    real folder once, so a loop ends) or to a file. The build refuses links that
+    leave the site, and the fingerprint must change with them, or a build would be
+    skipped as "Nothing changed" while the output no longer matches the input.
+    """
     stack = [str(folder)]
+    seen: set[str] = set()
     while stack:
         current = stack.pop()
+        real = os.path.realpath(current)
+        if real in seen:
+            continue
+        seen.add(real)
         try:
-            entries = list(os.scandir(current))
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
         except OSError:
             continue
         for entry in entries:
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.is_file():
-                stat = entry.stat()
-                yield entry.path, stat.st_size, stat.st_mtime_ns
+            if entry.is_symlink():
+                try:
+                    target = os.readlink(entry.path)
+                    link = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                yield f"{entry.path} -> {target}", link.st_ino, link.st_mtime_ns
+            try:
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif entry.is_file():
+                    stat = entry.stat()
+                    yield entry.path, stat.st_size, stat.st_mtime_ns
+            except OSError:
+                continue
 
 
 def compute(inputs: Iterable[Path], options: dict[str, str]) -> str:
@@ -109,11 +132,8 @@ def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool
 
 def remember(cache_dir: Path, out: Path, fingerprint: str) -> None:
     """Record a successful build (after its output is in place)."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
     record = {"fingerprint": fingerprint, "out": str(out)}
-    temporary = cache_dir / f".{RECORD}.{os.getpid()}"
-    temporary.write_text(json.dumps(record), "utf-8")
-    temporary.replace(cache_dir / RECORD)
+    write_atomic(cache_dir / RECORD, json.dumps(record))
 
 
 def forget(cache_dir: Path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import sitefiles
 from .diagnostics import Diagnostics
 from .source import LineDict, load_yaml
 
@@ -44,7 +45,7 @@ def load_strings(
     tables: dict[str, LineDict] = {}
     for lang in languages:
         path = folder / f"{lang}.yaml"
-        if not path.is_file():
+        if not sitefiles.present(path):
             diagnostics.error(
                 diagnostics.where(path),
                 f"the theme has no UI strings for language '{lang}'",

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from . import sitefiles
+from .files import write_atomic
 
 if TYPE_CHECKING:
     from .config import ImageLimits
@@ -65,8 +67,10 @@ class Rendition:
 def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
     """The upright (width, height) of the image at ``path``, or why it cannot be used.
 
-    Reads the header and verifies the file's structure without decoding pixels;
-    refuses files and pixel counts over ``limits`` (decompression bombs).
+    Checks the pixel count in the header first, refusing files and pixel counts
+    over ``limits`` (decompression bombs) before decoding anything, then decodes
+    the whole file, so that a truncated or corrupt photo is reported here, with
+    the line of the record that names it, and never reaches the encoding stage.
     """
     size = path.stat().st_size
     if size > limits.max_bytes:
@@ -74,7 +78,7 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with _source(path) as file, Image.open(file) as img:
                 width, height = img.size
                 if width * height > limits.max_pixels:
                     return (
@@ -82,13 +86,20 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
                         "allowed (a decompression bomb, or a photo to scale down first)"
                     )
                 img.verify()
-            # verify() leaves the image unusable, so EXIF is read from a fresh open.
-            with Image.open(path) as img:
+            # verify() leaves the image unusable, so EXIF is read from a fresh open. verify()
+            # does not read a JPEG's compressed data, so a truncated one passes it: decode
+            # every byte now (JPEG at an eighth of its size, which reads all the data but
+            # costs half) rather than fail when encoding, after pages showing it exist.
+            with _source(path) as file, Image.open(file) as img:
                 orientation = img.getexif().get(_ORIENTATION_TAG, 1)
+                img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return f"is refused as a decompression bomb ({exc})"
     except UnidentifiedImageError:
         return "is not an image format Pillow can read (use JPEG, PNG or WebP)"
+    except sitefiles.Refused as refused:
+        return refused.message
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         return f"is corrupt or truncated ({exc})"
     return (height, width) if orientation in _SWAPS_AXES else (width, height)
@@ -96,12 +107,17 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
 
 def _source_hash(path: Path) -> str:
     digest = hashlib.sha256(SETTINGS.encode())
-    digest.update(path.read_bytes())
+    digest.update(sitefiles.read_bytes(path, path.parent))
     return digest.hexdigest()[:16]
 
 
+def _source(path: Path) -> BinaryIO:
+    """The photo at ``path``, a real path validation let through, opened through the one gate."""
+    return sitefiles.open_binary(path, path.parent)
+
+
 def _upright_srgb(path: Path) -> Image.Image:
-    with Image.open(path) as opened:
+    with _source(path) as file, Image.open(file) as opened:
         img = ImageOps.exif_transpose(opened)
         img.load()
     icc = img.info.get("icc_profile")
@@ -166,27 +182,37 @@ def prune_cache(cache_dir: Path, renditions: Iterable[Rendition]) -> int:
     return len(stale)
 
 
-def write(file: BundleFile, rendition: Rendition, media_dir: Path, cache_dir: Path | None) -> None:
-    """Write every variant of ``rendition`` into ``media_dir``.
+def encode(file: BundleFile, rendition: Rendition, cache_dir: Path | None) -> dict[str, bytes]:
+    """The bytes of every variant of ``rendition``, by file name (WebP first, then JPEG).
 
-    A variant already in ``cache_dir`` is copied; others are encoded (and then
-    cached). Raises ``OSError`` or a Pillow error for a file that fails to
-    decode; the caller reports it.
+    A variant already in ``cache_dir`` is read from there; others are encoded
+    (and then cached). Raises ``OSError`` or a Pillow error for a file that
+    fails to decode; the caller reports it.
     """
-    media_dir.mkdir(parents=True, exist_ok=True)
+    made: dict[str, bytes] = {}
     img: Image.Image | None = None
     for variant in (*rendition.webp, *rendition.jpeg):
-        target = media_dir / variant.name
         cached = cache_dir / variant.name if cache_dir is not None else None
-        if cached is not None and cached.is_file():
-            shutil.copyfile(cached, target)
-            continue
+        if cached is not None:
+            try:
+                made[variant.name] = cached.read_bytes()
+                continue
+            except FileNotFoundError:
+                pass
         if img is None:
             img = _upright_srgb(file.path)
         size = (variant.width, variant.height)
         scaled = img if size == img.size else img.resize(size, Image.Resampling.LANCZOS)
-        data = _encode(scaled, "WEBP" if variant.mime == "image/webp" else "JPEG")
-        target.write_bytes(data)
+        data = made[variant.name] = _encode(
+            scaled, "WEBP" if variant.mime == "image/webp" else "JPEG"
+        )
         if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(data)
+            write_atomic(cached, data, durable=False)  # flushed with the output it goes into
+    return made
+
+
+def write(file: BundleFile, rendition: Rendition, media_dir: Path, cache_dir: Path | None) -> None:
+    """Write every variant of ``rendition`` into ``media_dir`` (see :func:`encode`)."""
+    media_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in encode(file, rendition, cache_dir).items():
+        (media_dir / name).write_bytes(data)

@@ -11,7 +11,6 @@ no problem is written file by file, each by temporary file and rename.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from . import importcols as cols
 from . import yamlfile
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
+from .files import write_atomic
 from .importrows import RowPlan, plan_rows
 from .sheets import Sheet, SheetError, read
 
@@ -154,12 +154,9 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
 
 
 def write(plan: Plan) -> None:
-    """Write the planned files, each through a temporary file renamed into place."""
+    """Write the planned files, each atomically (see :func:`~ocopsite.files.write_atomic`)."""
     for path, text in plan.writes.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8", newline="\n")
-        temporary.replace(path)
+        write_atomic(path, text)
 
 
 __all__ = ["MAP_NAME", "Plan", "plan_import", "write", "yamlfile"]

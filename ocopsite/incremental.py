@@ -1,112 +1,93 @@
 """Rebuilding only what an edit affects, and writing only files whose bytes changed.
 
-Every page gets a *key*: a hash of everything it shows. That is the site-wide
-key (config, theme, ocopsite's code, build date and base URL), the page's
-route, and the stamps of the records it shows. A product page shows the
-product and its producer; a listing shows every product in its list (so
-re-ordering is caught); the home, browse and other site-wide pages depend on
-every record. A page whose key is the one recorded for its file by the last
-build, and whose file is still there, is not rendered again.
+Every output (see :mod:`ocopsite.outputs`) gets a *key*: a hash of the site-wide
+key (config, theme, ocopsite's code, build date and base URL), its paths, and
+what it declares it depends on: the stamps of the records it shows (a product
+stands for itself and its producer, whose name its card shows) and plain
+values (a listing's length, a QR code's URI). An output whose key is the one
+the last build recorded for each of its paths is not made again. One that
+declares no dependencies depends on everything and is made by every build.
 
-Files are replaced by writing a temporary file beside them and renaming it,
-so a reader of the live site never sees half a file, and a file whose new
-bytes equal its old ones is not touched at all.
+The changed files are published through :mod:`ocopsite.journal`: a file whose
+new bytes equal its old ones is not touched at all.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .catalogue import Catalogue
 from .config import CONFIG_NAME
-from .facets import facet_index
-from .model import Product
-from .pages import PageSpec
-from .render import ranked
+from .files import write_atomic
+from .model import NewsItem, Producer, Product
+from .outputs import Output
 from .urls import Urls
-from .views import Views
 
 MANIFEST = "output-manifest.json"
-FORMAT = 2
-_PRODUCT_ROUTES = {"product", "slug_lot", "product_label", "slug_lot_label"}
-_GTIN_ROUTES = {"gtin", "lot", "gtin_label", "lot_label"}
+FORMAT = 3
 
 
 def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
-def page_keys(
-    catalogue: Catalogue, specs: Iterable[PageSpec], site_key: str, views: Iterable[Views]
-) -> list[str]:
-    """The key of each spec (the same in every language: the language is in the path).
-
-    A page of a listing depends on the products it shows in each language (in
-    the listing's order) and on the listing's length, so an edit re-renders
-    only the pages a product leaves, joins or is shown on.
-    """
+def keys(catalogue: Catalogue, outputs: Sequence[Output], site_key: str) -> list[str | None]:
+    """The key of each output; ``None`` for those that depend on everything."""
     stamps = catalogue.stamps
     producers = catalogue.producers
-    # What a product's card or page shows comes from it and its producer; looked up
-    # once here by slug, as a listing asks for it on every page (Path keys are slow).
-    product_deps = {
-        p.slug: f"{stamps[p.bundle]}:{stamps[producers[p.producer].bundle]}"
-        for p in catalogue.products
-    }
+    tokens: dict[int, str] = {}  # by id(): a listing asks for the same products on every page
 
-    def of(products: Iterable[Product]) -> list[str]:
-        return [product_deps[product.slug] for product in products]
+    def token(thing: object) -> str:
+        if isinstance(thing, Product):
+            found = tokens.get(id(thing))
+            if found is None:
+                producer = producers[thing.producer].bundle
+                found = tokens[id(thing)] = f"{stamps[thing.bundle]}:{stamps[producer]}"
+            return found
+        if isinstance(thing, (Producer, NewsItem)):
+            return stamps[thing.bundle]
+        if isinstance(thing, (str, int)):
+            return f"={thing}"
+        raise TypeError(f"an output cannot depend on a {type(thing).__name__}")
 
-    everything = _hash(site_key, *sorted(stamps.values()))
-    by_slug = catalogue.product_by_slug
-    by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
-    facets = facet_index(catalogue)
-    languages = list(views)
-    per_page = catalogue.config.per_page
-    news = {n.slug: n for n in catalogue.news}
-    keys = []
-    for spec in specs:
-        route = spec.route
-        if route.kind in _PRODUCT_ROUTES:
-            deps = of([by_slug[route.key]])
-        elif route.kind in _GTIN_ROUTES:
-            deps = of([by_gtin[route.key]])
-        elif route.kind == "producers":  # a page of the list of producers
-            start = (route.page - 1) * per_page
-            shown = list(producers.values())[start : start + per_page]
-            deps = [str(len(producers))]
-            for producer in shown:
-                deps += [stamps[producer.bundle], str(len(catalogue.products_of(producer.slug)))]
-        elif route.kind == "producer":
-            producer = producers[route.key]
-            deps = [stamps[producer.bundle], *of(catalogue.products_of(route.key))]
-        elif route.kind in ("facet", "products"):
-            items = facets[route.key][route.value] if route.kind == "facet" else catalogue.products
-            start = (route.page - 1) * per_page
-            deps = [str(len(items))]
-            for language in languages:
-                deps += of(ranked(items, language)[start : start + per_page])
-        elif route.kind == "news":
-            item = news[route.key]
-            deps = [stamps[item.bundle], *of(by_slug[s] for s in item.products)]
-        else:  # home, lists of everything, browse, search, 404
-            deps = [everything]
-        keys.append(_hash(site_key, repr(route), *deps))
-    return keys
+    made: dict[int, list[str]] = {}  # the languages of a page share one ``depends``
+    result: list[str | None] = []
+    for output in outputs:
+        if output.depends is None:
+            result.append(None)
+            continue
+        shown = made.get(id(output.depends))
+        if shown is None:
+            shown = made[id(output.depends)] = [token(t) for t in output.depends()]
+        result.append(_hash(site_key, *output.paths, *shown))
+    return result
+
+
+def changed(
+    outputs: Sequence[Output], output_keys: Sequence[str | None], previous: Manifest
+) -> list[int]:
+    """The outputs to make again: a new key, a missing file, or no dependencies declared."""
+    old = previous.keys
+    return [
+        index
+        for index, (output, key) in enumerate(zip(outputs, output_keys, strict=True))
+        if key is None or any(old.get(path) != key for path in output.paths)
+    ]
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the last build into a folder made: each page's key, and every file."""
+    """What the last build into a folder made: every file, with its output's key ("" if none)."""
 
-    pages: dict[str, str]
-    files: frozenset[str]
+    keys: dict[str, str]
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset(self.keys)
 
 
 def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
@@ -120,59 +101,20 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         or record.get("version") != FORMAT
         or record.get("out") != str(out)
         or record.get("site") != site_key
-        or not isinstance(record.get("pages"), dict)
-        or not isinstance(record.get("files"), list)
+        or not isinstance(record.get("keys"), dict)
     ):
         return None  # another build's, an older ocopsite's, or damaged: build in full
-    return Manifest(record["pages"], frozenset(record["files"]))
+    return Manifest(record["keys"])
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = cache_dir / f".{MANIFEST}.{os.getpid()}"
     record = {
         "version": FORMAT,
         "out": str(out),
         "site": site_key,
-        "pages": manifest.pages,
-        "files": sorted(manifest.files),
+        "keys": dict(sorted(manifest.keys.items())),
     }
-    temporary.write_text(json.dumps(record), "utf-8")
-    temporary.replace(cache_dir / MANIFEST)
-
-
-def write_if_changed(root: Path, rel: str, data: bytes | str) -> bool:
-    """Write ``data`` to ``root/rel`` by temporary file and rename, unless it is already there."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    target = root / rel
-    try:
-        if target.stat().st_size == len(payload) and target.read_bytes() == payload:
-            return False
-    except OSError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(payload)
-    temporary.replace(target)
-    return True
-
-
-def remove(root: Path, stale: Iterable[str]) -> int:
-    """Delete the files ``stale`` under ``root``, and the folders that leaves empty."""
-    removed = 0
-    folders: set[Path] = set()
-    for rel in stale:
-        path = root / rel
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            continue
-        removed += 1
-        folders.update(path.parents)
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        if folder.is_relative_to(root) and folder != root:
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only succeeds when empty
-    return removed
+    write_atomic(cache_dir / MANIFEST, json.dumps(record))
 
 
 def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,16 @@ class PageSpec:
     og_type: str = "website"
     image: Callable[[Views], str | None] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: What the page shows, for rebuilds: given the views of every language, the records
+    #: (products, producers, news items) and plain values that decide its content; the
+    #: page is rendered again when one of them changes. ``None``: it shows the whole
+    #: site, and is rendered again after any edit. (A product stands for its producer too.)
+    depends: Callable[[Sequence[Views]], Iterable[object]] | None = None
+
+
+def showing(*things: object) -> Callable[[Sequence[Views]], list[object]]:
+    """``PageSpec.depends`` of a page that shows these records in every language."""
+    return lambda views: list(things)
 
 
 #: Page links shown either side of the current page; the first and last are always shown.

@@ -12,12 +12,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _shared: Any = None
+
+
+class WorkerDied(Exception):
+    """A worker process ended without finishing its work: killed, out of memory, or crashed."""
 
 
 def default_jobs() -> int:
@@ -45,7 +51,11 @@ def map_chunks(
     Chunks hold at most ``max_chunk`` items, and are small enough for each job to
     get several (so that one slow chunk does not leave a core idle). ``function``
     must be a module-level function (it is sent to workers by name); ``shared``
-    reaches them through fork. Exceptions raised in a worker are raised here.
+    reaches them through fork. Exceptions raised in a worker are raised here. A
+    worker that dies (a signal, the kernel's out-of-memory killer, a crash in C
+    code) raises :class:`WorkerDied` as soon as its death is noticed, which the
+    pool does by watching every worker's process handle; the other workers are
+    then stopped. (``multiprocessing.Pool`` would wait for the lost chunk for ever.)
     """
     global _shared
     chunk_size = max(1, min(max_chunk, -(-len(items) // (jobs * 4))))
@@ -56,9 +66,22 @@ def map_chunks(
             yield function(shared, chunk)
         return
     _shared = shared
+    pool = ProcessPoolExecutor(
+        min(jobs, len(chunks)), mp_context=multiprocessing.get_context("fork")
+    )
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(chunks))) as pool:
-            yield from pool.imap_unordered(_run, [(function, chunk) for chunk in chunks])
+        pending: set[Future[R]] = {pool.submit(_run, (function, chunk)) for chunk in chunks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise WorkerDied(
+                        "a worker process died before finishing its work (killed, out of "
+                        "memory, or crashed on an input file)"
+                    ) from None
+                yield result
     finally:
         _shared = None
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -37,9 +37,21 @@ Stamp = tuple[tuple[str, int, int], ...]
 
 
 def bundle_stamp(bundle: Path) -> Stamp:
+    """The bundle's files by name, size and mtime; a symbolic link (even a broken or looping
+    one) by its own name and time too, so that a link made or changed is noticed."""
+    stamp: list[tuple[str, int, int]] = []
     with os.scandir(bundle) as entries:
-        files = [(e.name, e.stat()) for e in entries if e.is_file()]
-    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in files))
+        for entry in entries:
+            if entry.is_symlink():
+                link = entry.stat(follow_symlinks=False)
+                stamp.append((entry.name + "\0link", link.st_ino, link.st_mtime_ns))
+            try:
+                if entry.is_file():
+                    st = entry.stat()
+                    stamp.append((entry.name, st.st_size, st.st_mtime_ns))
+            except OSError:
+                continue  # a looping link: listed above, refused when the record is read
+    return tuple(sorted(stamp))
 
 
 @functools.cache

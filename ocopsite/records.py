@@ -39,8 +39,11 @@ from .model import (
 from .provinces import provinces, successor_of_former
 from .source import LineDict, LineList
 
-#: Lot codes become URI path segments (GS1 AI 10 allows at most 20 characters).
-LOT_CODE_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,19}$")
+#: A lot code is GS1 AI 10: up to 20 characters of GS1's character set 82 (letters,
+#: digits and ! " % & ' ( ) * + , - . / : ; < = > ? _). It is percent-encoded in the
+#: GS1 Digital Link URI; "/" makes folders on the static host, so no part between
+#: slashes may be empty, "." or "..".
+LOT_CODE_RE = re.compile(r"""^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$""")
 
 
 def _line_of(raw: LineDict, key: str) -> int:
@@ -123,6 +126,12 @@ def _finish_rating(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> Any:
         values.get("authority"),
     )
     events = [grant]
+    if values["status"] == "active" and "status_note" in values:
+        ctx.child("status_note", _line_of(raw, "status_note")).warning(
+            "status_note is shown only with status: suspended or revoked",
+            "to record a past suspension, write the rating as a history of events "
+            "(see docs/content.md)",
+        )
     if values["status"] != "active":
         events.append(
             RatingEvent(values["status"], grant.date, reason=values.get("status_note"), dated=False)
@@ -326,10 +335,35 @@ def lot_code(value: Any, ctx: s.Ctx) -> Any:
         return s.INVALID
     if not LOT_CODE_RE.match(code):
         return ctx.error(
-            f"lot code '{code}' cannot be used in a web address",
-            "use at most 20 letters, digits, '-', '_' or '.', not starting with '.'",
+            f"lot code '{code}' is not a GS1 lot number",
+            "use at most 20 letters, digits or ! \" % & ' ( ) * + , - . / : ; < = > ? _ "
+            "(GS1 character set 82); no spaces",
+        )
+    if any(part in ("", ".", "..") for part in code.split("/")):
+        return ctx.error(
+            f"lot code '{code}' has an empty, '.' or '..' part between slashes",
+            "write it as printed on the pack, like L01/2024",
         )
     return code
+
+
+def lots(value: Any, ctx: s.Ctx) -> Any:
+    """A product's lots: codes unique, and none the folder of another ("L01" and "L01/2")."""
+    checked = s.list_of(LOT, unique=lambda lot: lot.code, what="lot code")(value, ctx)
+    if checked is s.INVALID:
+        return s.INVALID
+    codes = {lot.code for lot in checked}
+    for index, lot in enumerate(checked):
+        parts = lot.code.split("/")
+        for cut in range(1, len(parts)):
+            if "/".join(parts[:cut]) in codes:
+                line = value.item_line(index) if isinstance(value, LineList) else None
+                return ctx.child(index, line).error(
+                    f"lot code '{lot.code}' would share a page folder with lot "
+                    f"'{'/'.join(parts[:cut])}'",
+                    "a lot code may not be another lot's code followed by '/'",
+                )
+    return checked
 
 
 s.shaped(lot_code, {"type": "string", "pattern": LOT_CODE_RE.pattern})
@@ -410,6 +444,7 @@ LOT = s.Record(
     finish=_finish_lot,
     what="lot",
 )
+s.shaped(lots, s.json_shape(s.list_of(LOT)))
 
 
 # --- products ------------------------------------------------------------------------
@@ -465,7 +500,7 @@ def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]
         "shelf_life": s.Field(s.text),
         "photos": s.Field(PHOTOS, default=()),
         "tags": s.Field(tags, default=()),
-        "lots": s.Field(s.list_of(LOT, unique=lambda lot: lot.code, what="lot code"), default=()),
+        "lots": s.Field(lots, default=()),
     }
 
 

@@ -25,7 +25,7 @@ from .i18n import Strings
 from .images import Rendition
 from .markup import render_markdown
 from .model import Lot, NewsItem, Producer, Product
-from .pages import PageSpec, Pagination, paginate
+from .pages import PageSpec, Pagination, paginate, showing
 from .status import STATES
 from .theme import Theme, environment
 from .urls import FACETS, Route, Urls
@@ -96,7 +96,15 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
                 base = heading(v)
                 return base if number == 1 else f"{base} · {v.t('pagination.page', n=number)}"
 
-            specs.append(PageSpec(page_route, "listing.html", data, title))
+            def shows(views: Sequence[Views], number: int = number) -> list[object]:
+                # the products it shows, in each language's order, and how many there are
+                start = (number - 1) * per_page
+                return [
+                    len(items),
+                    *(p for v in views for p in ranked(items, v)[start : start + per_page]),
+                ]
+
+            specs.append(PageSpec(page_route, "listing.html", data, title, depends=shows))
 
     specs.append(
         PageSpec(
@@ -143,9 +151,10 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
         PageSpec(
             Route("not_found"),
             "404.html",
-            lambda v: {},
+            trace.unknown_code,
             lambda v: v.t("notfound.title"),
             in_sitemap=False,
+            meta={"autolang": True},
         )
     )
     return specs
@@ -175,7 +184,11 @@ def _producers_page(
         heading = v.t("nav.producers")
         return heading if route.page == 1 else f"{heading} · {v.t('pagination.page', n=route.page)}"
 
-    return PageSpec(route, "producers.html", data, title)
+    def shows(views: Sequence[Views]) -> list[object]:
+        counts = [len(catalogue.products_of(producer.slug)) for producer in chunk]
+        return [len(catalogue.producers), *chunk, *counts]
+
+    return PageSpec(route, "producers.html", data, title, depends=shows)
 
 
 def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
@@ -197,6 +210,7 @@ def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
         data,
         lambda v: v.text(producer.name).text,
         og_type="profile",
+        depends=showing(producer, *catalogue.products_of(producer.slug)),
     )
 
 
@@ -228,6 +242,7 @@ def _news_page(catalogue: Catalogue, item: NewsItem) -> PageSpec:
         description=lambda v: v.text(item.summary).text if item.summary else "",
         og_type="article",
         image=lambda v: v.picture(item.cover, v.text(item.title), "").src if item.cover else None,
+        depends=showing(item, *(catalogue.product_by_slug[s] for s in item.products)),
     )
 
 
@@ -312,6 +327,7 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
         description=description,
         og_type="product",
         image=image,
+        depends=showing(product),
     )
 
 
@@ -428,6 +444,8 @@ class Renderer:
                         {
                             "to": {code: self.urls.href(spec.route, code) for code in languages},
                             "intl": config.international_language,
+                            # the 404 page reads the address it was served for
+                            "path": spec.route.kind == "not_found",
                         }
                     )
                     if spec.meta.get("autolang") and lang == languages[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from . import sitefiles
 from .diagnostics import Diagnostics, Where
 from .model import BundleFile, Coordinates, Text
 from .source import InvalidDate, LineDict, LineList
@@ -348,9 +350,19 @@ def bundle_file(kind: str) -> Check:
         if name is INVALID:
             return INVALID
         assert ctx.bundle is not None, "bundle_file needs a bundle"
-        bundle = ctx.bundle.resolve()
-        candidate = (bundle / name).resolve()
-        if Path(name).is_absolute() or not candidate.is_relative_to(bundle):
+        bundle = ctx.bundle
+        bare = name not in (".", "..") and "/" not in name and "\\" not in name
+        candidate: Path | None = None
+        try:
+            written = Path(os.path.normpath(bundle / name))
+            if not Path(name).is_absolute() and written.is_relative_to(bundle):
+                candidate = sitefiles.real_path(written, bundle, bundle if bare else None)
+        except sitefiles.Refused as refused:
+            if refused.kind != "outside":
+                return ctx.error(f"{kind} '{name}' {refused.message}", refused.hint)
+        except FileNotFoundError:
+            candidate = written
+        if candidate is None:
             return ctx.error(
                 f"'{name}' points outside the record's folder",
                 "put the file in the same folder as the YAML file and give its bare name",

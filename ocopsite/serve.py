@@ -20,7 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
+import os
+import posixpath
 import threading
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -59,30 +62,61 @@ class Builds:
             return self.count
 
 
-class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a built site with live reload; answers unknown paths with the site's 404 page."""
+def _path_part(raw: str) -> str:
+    """The request target without its query and fragment (``//x`` is a path here, not a host)."""
+    return raw.split("?", 1)[0].split("#", 1)[0]
 
-    builds: Builds
+
+def request_segments(raw: str) -> list[str]:
+    """The segments of a request's path, decoded, with ``.``, ``..`` and empty ones dropped.
+
+    ``/../x``, ``/a/%2e%2e/x`` and ``//x`` can name nothing above the served folder.
+    """
+    path = urllib.parse.unquote(_path_part(raw), errors="surrogatepass")
+    path = posixpath.normpath(path)  # as http.server does: /a/b/../c is /a/c
+    return [part for part in path.split("/") if part not in ("", ".", "..") and "\\" not in part]
+
+
+class StaticHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site with live reload; answers unknown paths with the site's 404 page.
+
+    Every request path is normalised (see :func:`request_segments`), and a file is
+    served only if its real location is inside the served folder.
+    """
+
+    #: The builds that pages wait on; without it, pages are served as built (no live reload).
+    builds: Builds | None = None
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def translate_path(self, path: str) -> str:
+        root = Path(self.directory).resolve()
+        target = root.joinpath(*request_segments(path))
+        if not _inside(target, root):
+            return str(root / ".outside-the-served-folder")  # never exists: a 404
+        # The handler tells a folder asked for with a trailing slash by this slash.
+        return str(target) + ("/" if _path_part(path).endswith("/") else "")
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path == EVENTS:
+        if url.path == EVENTS and self.builds is not None:
             self._events(int(parse_qs(url.query).get("since", ["0"])[0] or 0))
             return
         target = Path(self.translate_path(self.path))
         if target.is_dir() and url.path.endswith("/"):
             target = target / "index.html"
-        if target.suffix == ".html" and target.is_file():
+        root = Path(self.directory).resolve()
+        if target.suffix == ".html" and target.is_file() and _inside(target, root):
             self._send_page(200, target.read_bytes())
             return
         super().do_GET()
 
     def _send_page(self, status: int, html: bytes) -> None:
-        script = RELOAD_SCRIPT.format(since=self.builds.count).encode()
-        body = html.replace(b"</body>", script + b"</body>", 1)
+        body = html
+        if self.builds is not None:
+            script = RELOAD_SCRIPT.format(since=self.builds.count).encode()
+            body = html.replace(b"</body>", script + b"</body>", 1)
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -92,6 +126,7 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
     def _events(self, since: int) -> None:
+        assert self.builds is not None
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
@@ -108,17 +143,26 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code == 404:
-            root = Path(self.directory)
-            lang = self.path.strip("/").split("/")[0]
+            root = Path(self.directory).resolve()
+            segments = request_segments(self.path)
+            localised = root / segments[0] / "404.html" if segments else None
             page = (
-                root / lang / "404.html"
-                if (root / lang / "404.html").is_file()
+                localised
+                if localised is not None and localised.is_file() and _inside(localised, root)
                 else root / "404.html"
             )
-            if page.is_file():
+            if page.is_file() and _inside(page, root):
                 self._send_page(404, page.read_bytes())
                 return
         super().send_error(code, message, explain)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when ``path``, symbolic links followed, is ``root`` (already resolved) or inside it."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(root)
+    except (OSError, ValueError):
+        return False
 
 
 def _watched(site: Path, out: Path) -> Callable[[object, str], bool]:

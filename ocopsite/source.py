@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import sitefiles
 from .diagnostics import Diagnostics
 
 #: A record file larger than this is refused before it is parsed.
@@ -278,16 +279,28 @@ def _too_deep(loader: Any) -> int | None:
 
 
 def read_text(
-    path: Path, diagnostics: Diagnostics, max_bytes: int = MAX_RECORD_BYTES
+    path: Path,
+    diagnostics: Diagnostics,
+    max_bytes: int = MAX_RECORD_BYTES,
+    *,
+    root: Path | None = None,
+    parent: Path | None = None,
 ) -> str | None:
     """Read ``path`` as UTF-8 text, or report why not and return ``None``.
 
-    Refuses files over ``max_bytes`` without reading them, and files that are not
-    valid UTF-8, pointing at the line of the first bad byte.
+    The file must lie inside ``root`` (by default its own folder), symbolic links
+    followed: see :mod:`ocopsite.sitefiles`; ``parent`` is the real location of
+    its folder when the caller has checked it already. Refuses files over
+    ``max_bytes`` without reading them, files that are not valid UTF-8 (pointing
+    at the line of the first bad byte) and files holding control characters.
     """
     where = diagnostics.where(path)
     try:
-        size = path.stat().st_size
+        real = sitefiles.real_path(path, root or path.parent, parent)
+        size = real.stat().st_size
+    except sitefiles.Refused as refused:
+        diagnostics.error(where, refused.message, refused.hint)
+        return None
     except OSError as exc:
         diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
         return None
@@ -298,7 +311,11 @@ def read_text(
             "keep long texts in vi.md/en.md and large data out of the content folder",
         )
         return None
-    data = path.read_bytes()
+    try:
+        data = real.read_bytes()
+    except OSError as exc:
+        diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -322,13 +339,16 @@ def read_text(
     return text
 
 
-def load_yaml(path: Path, diagnostics: Diagnostics) -> Any | None:
+def load_yaml(
+    path: Path, diagnostics: Diagnostics, *, root: Path | None = None, parent: Path | None = None
+) -> Any | None:
     """Load one YAML document from ``path`` with line numbers, or report why not.
 
     Returns ``None`` after reporting when the file cannot be used. An empty file
-    loads as an empty :class:`LineDict`.
+    loads as an empty :class:`LineDict`. ``root`` and ``parent`` are as for
+    :func:`read_text`.
     """
-    text = read_text(path, diagnostics)
+    text = read_text(path, diagnostics, root=root, parent=parent)
     if text is None:
         return None
     where = diagnostics.where(path)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import sitefiles
 from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostics
 from .paths import BUILTIN_THEME_DIRS
@@ -25,6 +26,8 @@ class Theme:
     name: str
     folder: Path
     template_dirs: tuple[Path, ...]  # searched in order
+    #: Where its files may really be (symbolic links followed): the site and the theme.
+    roots: tuple[Path, ...] = ()
 
     @property
     def static_dir(self) -> Path:
@@ -39,9 +42,12 @@ class Theme:
         digest = hashlib.sha256()
         for folder in (*self.template_dirs, self.static_dir, self.strings_dir):
             for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-                if path.is_file():
+                if path.is_file() or path.is_symlink():
                     digest.update(path.as_posix().encode())
-                    digest.update(path.read_bytes())
+                    try:
+                        digest.update(sitefiles.read_bytes(path, self.roots or self.folder))
+                    except (sitefiles.Refused, OSError):
+                        digest.update(b"\0refused")  # the build reports it
         return digest.hexdigest()
 
 
@@ -62,10 +68,28 @@ def find_theme(config: SiteConfig, diagnostics: Diagnostics) -> Theme | None:
     site_templates = config.root / "templates"
     dirs = (
         (site_templates, folder / "templates")
-        if site_templates.is_dir()
+        if site_templates.is_dir() or site_templates.is_symlink()
         else (folder / "templates",)
     )
-    return Theme(config.theme, folder, dirs)
+    theme = Theme(config.theme, folder, dirs, (config.root, folder))
+    refused = [
+        problem
+        for top in (*dirs, theme.static_dir, theme.strings_dir)
+        if sitefiles.present(top)
+        for problem in _refused_under(top, theme.roots)
+    ]
+    for problem in refused:
+        diagnostics.error(diagnostics.where(problem.path), problem.message, problem.hint)
+    return None if refused else theme
+
+
+def _refused_under(top: Path, roots: tuple[Path, ...]) -> list[sitefiles.Refused]:
+    """``top`` itself if it is refused, else every link under it that is refused."""
+    try:
+        sitefiles.real_path(top, roots)
+    except sitefiles.Refused as refused:
+        return [refused]
+    return sitefiles.refused_in(top, roots)
 
 
 def environment(theme: Theme) -> jinja2.Environment:
@@ -76,9 +100,11 @@ def environment(theme: Theme) -> jinja2.Environment:
     """
     import jinja2  # here, so that a build with nothing to do never loads it
 
+    from .themeloader import ContainedLoader
+
     return jinja2.Environment(
         auto_reload=False,
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(d) for d in theme.template_dirs]),
+        loader=ContainedLoader(theme.template_dirs, theme.roots or (theme.folder,)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

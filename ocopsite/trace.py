@@ -17,10 +17,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import cache, labels, qr, ratings
+from . import cache, labels, qr, ratings, sitefiles
 from .catalogue import Catalogue
 from .model import Lot, Product
-from .pages import PageSpec
+from .pages import PageSpec, showing
 from .urls import Route, Urls
 from .views import CertificationView, DateView, Localized, Views
 
@@ -328,6 +328,7 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 name,
                 og_type="product",
                 meta={"autolang": True},
+                depends=showing(product),
             )
         )
     specs.extend(_lot_page(catalogue, jsonld, product, lot) for lot in product.lots)
@@ -341,6 +342,7 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 lambda v: f"{v.t('label.title')}: {v.text(product.name).text}",
                 in_sitemap=False,
                 meta={"noindex": True},
+                depends=showing(product),
             )
         )
     return specs
@@ -354,6 +356,7 @@ def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> 
         lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
         og_type="product",
         meta={"autolang": True},
+        depends=showing(product),
     )
 
 
@@ -366,16 +369,31 @@ def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
     }
 
 
+#: One of a product's outputs: (paths, make its files by path, what it depends on).
+ProductOutput = tuple[tuple[str, ...], Callable[[], dict[str, bytes]], Callable[[], list[object]]]
+
+
+def _qr_files(uri: str, svg: str, png: str) -> dict[str, bytes]:
+    code = qr.make(uri)  # made once, for both files
+    return {svg: code.svg, png: code.png}
+
+
+def _one(path: str, make: Callable[[], bytes]) -> dict[str, bytes]:
+    return {path: make()}
+
+
 def product_outputs(
     catalogue: Catalogue,
     urls: Urls,
     product: Product,
     cache_root: Path | None = None,
-) -> list[tuple[str, Callable[[], bytes]]]:
-    """A product's QR codes, label sheets, lab documents and linkset: (path, make bytes).
+) -> list[ProductOutput]:
+    """A product's QR codes, label sheets, lab documents and linkset, with their dependencies.
 
     The paths are known without making anything, so a rebuild can tell which
-    files belong to the site. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
+    files belong to the site and which changed. A QR code depends on its URI, a
+    label on what it prints; lab documents and the linkset on the product's
+    record. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
     """
     label_cache = cache_root / "labels" if cache_root is not None else None
     default = catalogue.config.default_language
@@ -383,39 +401,29 @@ def product_outputs(
     targets = [(product_route(product), label_route(product), None)] + [
         (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
     ]
-    outputs: list[tuple[str, Callable[[], bytes]]] = []
+    outputs: list[ProductOutput] = []
     for route, label, lot in targets:
         uri = urls.qr_uri(route)
-        code: list[qr.QrCode] = []  # made once, for both files
-
-        def made(kind: str, uri: str = uri, code: list[qr.QrCode] = code) -> bytes:
-            if not code:
-                code.append(qr.make(uri))
-            return code[0].svg if kind == "svg" else code[0].png
-
-        for kind in ("svg", "png"):
-            outputs.append((urls.file_in(route, f"qr.{kind}")[1], partial(made, kind)))
+        svg, png = urls.file_in(route, "qr.svg")[1], urls.file_in(route, "qr.png")[1]
+        outputs.append(((svg, png), partial(_qr_files, uri, svg, png), partial(list, [uri])))
         if catalogue.config.label_sheets and not label_withheld(
             product, lot, catalogue.config.build_date
         ):
             sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
-            outputs.append(
-                (
-                    urls.file_in(label, "label.png")[1],
-                    partial(_label_png, sheet, label_cache),
-                )
-            )
+            path = urls.file_in(label, "label.png")[1]
+            make = partial(_one, path, partial(_label_png, sheet, label_cache))
+            outputs.append(((path,), make, partial(list, [repr(sheet)])))
         for test in lot.lab_tests if lot else ():
             if test.document:
+                path = urls.file_in(route, test.document.name)[1]
                 document = test.document.path
-                outputs.append((urls.file_in(route, test.document.name)[1], document.read_bytes))
+                read = partial(sitefiles.read_bytes, document, document.parent)
+                make = partial(_one, path, read)
+                outputs.append(((path,), make, partial(list, [product])))
     if product.gtin:
-        outputs.append(
-            (
-                urls.file_in(Route("gtin", product.gtin), "linkset.json")[1],
-                lambda: linkset(catalogue, urls, product),
-            )
-        )
+        path = urls.file_in(Route("gtin", product.gtin), "linkset.json")[1]
+        make = partial(_one, path, partial(linkset, catalogue, urls, product))
+        outputs.append(((path,), make, partial(list, [product])))
     return outputs
 
 
@@ -482,6 +490,30 @@ def linkset(catalogue: Catalogue, urls: Urls, product: Product) -> bytes:
         )
     entries = [{k: v for k, v in e.items() if v} for e in entries]
     return (json.dumps({"linkset": entries}, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def unknown_code(v: Views) -> dict[str, Any]:
+    """What the 404 page needs to explain a scanned code that has no page.
+
+    The page's script reads the address it was served for: ``/01/<GTIN>/10/<lot>``
+    of a lot not in the catalogue names the product if its GTIN is known (from the
+    GTIN's linkset), links to its page, and says whom to tell. URLs are patterns
+    with a GTIN of zeros for the script to fill in.
+    """
+    zero = "0" * 14
+    contact = v.config.contact
+    whom = " · ".join(x for x in (contact.email, contact.phone) if x) or v.t("unknown.nocontact")
+    texts = {
+        key: v.t(f"unknown.{key}", lot="{lot}", gtin="{gtin}", contact=whom)
+        for key in ("lot", "product", "see", "what")
+    }
+    return {
+        "unknown": {
+            "gtin": v.href(Route("gtin", zero)),
+            "linkset": v.urls.file_in(Route("gtin", zero), "linkset.json")[0],
+            "texts": json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
+        }
+    }
 
 
 def resolver_description(catalogue: Catalogue, urls: Urls) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 FACETS: tuple[str, ...] = ("category", "province", "stars", "certification", "channel")
 
@@ -109,8 +109,15 @@ class Urls:
         return self.base_url + self.path(route, lang)
 
     def output_path(self, route: Route, lang: str) -> str:
-        """The file that serves the page, relative to the output folder."""
+        """The file that serves the page, relative to the output folder.
+
+        Static servers decode the request path before they look for the file, so a
+        lot code such as ``L01/2024``, ``L01%2F2024`` in the URL, is stored in the
+        folders ``L01/2024/``.
+        """
         rel = self.path(route, lang)
+        if "%" in rel:
+            rel = unquote(rel)
         return rel + "index.html" if rel == "" or rel.endswith("/") else rel
 
     def asset(self, name: str) -> str:
@@ -148,7 +155,7 @@ class Urls:
         Returns (href, output path); the file lives in the default language's folder.
         """
         rel = self.path(route, self.languages[0]) + quote(name)
-        return self.base_path + rel, rel
+        return self.base_path + rel, unquote(rel) if "%" in rel else rel
 
     def qr_uri(self, route: Route) -> str:
         """What a label's QR code encodes: the GS1 Digital Link URI, without language.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -46,8 +47,12 @@ def invalid_site(case: str, target: Path) -> Path:
     copy_site(SITES / "minimal", target)
     overlay = INVALID / case
     for path in overlay.rglob("*"):
-        if path.is_file() and path.name != "expected.txt":
-            destination = target / path.relative_to(overlay)
+        destination = target / path.relative_to(overlay)
+        if path.is_symlink():  # symbolic links are laid over as links, never followed
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.unlink(missing_ok=True)
+            destination.symlink_to(os.readlink(path))
+        elif path.is_file() and path.name != "expected.txt":
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
     return target

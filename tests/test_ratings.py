@@ -245,6 +245,23 @@ def test_every_card_is_rechecked(browser, served: str) -> None:  # type: ignore[
     context.close()
 
 
+@pytest.mark.browser
+def test_search_results_are_rechecked(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.clock.set_fixed_time(dt.datetime(2027, 3, 2, 9, 0))  # the tea's rating has ended
+    page.goto(served + "search/?q=tra")
+    page.wait_for_selector("html[data-search-ready]")
+    card = page.locator("#search-app .results li", has_text="Trà Yên Tử")
+    assert card.locator(".st").inner_text() == "Đã hết hạn"
+    page.clock.set_fixed_time(dt.datetime(2026, 11, 23, 9, 0))  # the build's next day
+    page.reload()
+    page.wait_for_selector("html[data-search-ready]")
+    card = page.locator("#search-app .results li", has_text="Trà Yên Tử")
+    assert card.locator(".st").count() == 0  # valid: nothing to say
+    context.close()
+
+
 def test_label_sheet_withheld_says_why(history_site: BuiltSite) -> None:
     recalled = history_site.page("en/" + RECALLED_LOT + "label/")
     assert "No labels can be printed: lot T2411 has been recalled." in recalled

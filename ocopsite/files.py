@@ -1,0 +1,116 @@
+"""Writing a file so that a crash leaves either its old bytes or its new ones, never a part.
+
+Every file ocopsite writes outside a staging folder (caches, manifests, the
+record of the last build, files of a live output) goes through
+:func:`write_atomic`: the bytes go to a temporary file in the same folder, are
+flushed to disk, and the temporary file is renamed over the target, which POSIX
+makes atomic. A build killed mid-write leaves at most a stray ``.*.tmp`` file,
+never a truncated cache entry that later builds would ship.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import itertools
+import os
+from pathlib import Path
+
+_counter = itertools.count()
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def _open_temporary(target: Path) -> tuple[int, Path]:
+    """A new file beside ``target``, created with the usual permissions (umask applies)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(2):
+        temporary = target.with_name(
+            f".{target.name}.{os.getpid()}.{next(_counter)}{TEMPORARY_SUFFIX}"
+        )
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:  # left by a killed process that had the same id
+            temporary.unlink(missing_ok=True)
+    return os.open(temporary, flags, 0o666), temporary
+
+
+def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` (text is written as UTF-8) in one rename.
+
+    The parent folder is created if missing. With ``durable`` the bytes are
+    flushed to disk before the rename, so that even a power cut cannot leave an
+    empty file under the new name; caches whose loss only costs time may skip it.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = _open_temporary(path)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(payload)
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    """Whether ``path`` already holds exactly ``data`` (compared by size first)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, TypeError):  # no C library to ask (Windows)
+        return None
+
+
+def flush_file_system(folder: Path) -> None:
+    """Flush every written file of the file system that holds ``folder`` to disk.
+
+    One ``syncfs`` call (Linux) makes a whole staging folder and the caches
+    written without ``durable`` safe before they are published, far cheaper
+    than a flush per file; elsewhere ``os.sync`` does the same for all disks.
+    """
+    libc = _libc()
+    syncfs = getattr(libc, "syncfs", None)
+    if syncfs is not None:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+#: ``renameat2`` flag: swap two existing paths atomically (Linux ≥ 3.15, glibc ≥ 2.28).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the folders ``a`` and ``b`` in one atomic step; False where the system cannot.
+
+    Linux's ``renameat2(RENAME_EXCHANGE)``: at every instant each name holds
+    one complete tree. Returns False (and changes nothing) where the call or
+    the file system does not support it; the caller then falls back to renames.
+    """
+    libc = _libc()
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+        return False  # not supported here (old kernel, or a file system without it)
+    raise OSError(error, os.strerror(error), str(a), None, str(b))

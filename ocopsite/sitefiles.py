@@ -1,0 +1,106 @@
+"""The one gate every file the build reads goes through: it must lie inside the site.
+
+A content folder is filled by many hands, and a symbolic link is easy to make by
+mistake or on purpose: ``vi.md`` linked to ``/etc/passwd`` would publish that file
+on a product page. So every reader (records, texts, photos, documents, templates,
+theme files, the config) asks :func:`real_path` first, which follows every link
+and refuses a path whose real location is outside the allowed folders, a link
+that loops, or a link to nothing. Links that stay inside the site are fine.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+#: Shown with every refusal, so that an official knows what to do.
+HINT = "copy the file or folder into the site instead of linking to it"
+
+
+class Refused(Exception):
+    """A path the build must not read: its ``kind`` (outside, loop, unreadable), why, what to do."""
+
+    def __init__(self, path: Path, kind: str, message: str, hint: str = HINT) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path, self.kind, self.message, self.hint = path, kind, message, hint
+
+
+def real_path(path: Path, roots: Path | Iterable[Path], parent: Path | None = None) -> Path:
+    """The real location of ``path``, every symbolic link followed, inside one of ``roots``.
+
+    Raises :class:`Refused` when the real location is outside every root, when a
+    link loops or leads to nothing; ``FileNotFoundError`` when ``path`` itself
+    does not exist. ``roots`` are resolved here, so they may be given as written.
+
+    ``parent``, when given, is the real location of ``path.parent``, already let
+    through: then a ``path`` that is not itself a link costs one ``lstat``
+    instead of one per folder of its path (thousands of records are read).
+    """
+    if parent is not None:
+        try:
+            if not stat.S_ISLNK(os.lstat(path).st_mode):
+                return parent / path.name
+        except FileNotFoundError:
+            raise
+        except OSError:
+            pass  # the full resolution below says what is wrong
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Refused(
+                path, "loop", "is a symbolic link that loops back on itself", "remove the link"
+            ) from None
+        if os.path.islink(path) or exc.errno != errno.ENOENT:
+            raise Refused(
+                path, "unreadable", f"cannot be read ({exc.strerror or exc})", "remove the link"
+            ) from None
+        raise
+    allowed = [roots] if isinstance(roots, Path) else list(roots)
+    for root in allowed:
+        if real.is_relative_to(os.path.realpath(root)):
+            return real
+    raise Refused(path, "outside", f"leads outside the site folder (to {real})")
+
+
+def open_binary(path: Path, roots: Path | Iterable[Path]) -> BinaryIO:
+    """``path`` opened for reading, once :func:`real_path` has let it through."""
+    return open(real_path(path, roots), "rb")
+
+
+def read_bytes(path: Path, roots: Path | Iterable[Path]) -> bytes:
+    """The bytes of ``path``, once :func:`real_path` has let it through."""
+    with open_binary(path, roots) as file:
+        return file.read()
+
+
+def present(path: Path) -> bool:
+    """True when ``path`` exists or is a symbolic link (even a broken or looping one).
+
+    Readers use it instead of ``Path.is_file``, which quietly answers False for a
+    looping or broken link, so that such a link is refused rather than ignored.
+    """
+    return os.path.lexists(path)
+
+
+def refused_in(folder: Path, roots: Path | Iterable[Path]) -> list[Refused]:
+    """Every entry under ``folder`` that :func:`real_path` refuses, walking no links.
+
+    Used to check a whole theme or template folder before any of it is read.
+    """
+    problems: list[Refused] = []
+    for current, dirs, files in os.walk(folder):
+        for name in sorted([*dirs, *files]):
+            path = Path(current, name)
+            if path.is_symlink():
+                try:
+                    real_path(path, roots)
+                except (Refused, OSError) as exc:
+                    problems.append(
+                        exc if isinstance(exc, Refused) else Refused(path, "unreadable", str(exc))
+                    )
+    return problems

@@ -1,0 +1,280 @@
+"""Never a broken or mixed output after a crash: dead workers, killed writes, swaps, updates."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import BUILD_DATE
+from PIL import Image
+from sitekit import SITES, copy_site
+
+from ocopsite import journal, output, outputs, parallel
+from ocopsite.build import build
+from ocopsite.cli import main
+from ocopsite.files import exchange, write_atomic
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
+
+
+def _in_killed_child(action: Callable[[], None]) -> None:
+    """Run ``action`` in a forked process that is killed (SIGKILL) wherever ``action`` says."""
+    pid = os.fork()
+    if pid == 0:  # the child: no cleanup of any kind may run
+        try:
+            action()
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _dies_on_the_third_chunk(shared: object, chunk: Sequence[int]) -> int:
+    if 2 in chunk:
+        _die()
+    time.sleep(0.05)
+    return len(chunk)
+
+
+# --- a worker that dies --------------------------------------------------------------------
+
+
+def test_a_dead_worker_fails_the_map_within_seconds() -> None:
+    start = time.monotonic()
+    with pytest.raises(parallel.WorkerDied, match="worker process died"):
+        list(parallel.map_chunks(_dies_on_the_third_chunk, None, range(40), jobs=2, max_chunk=1))
+    assert time.monotonic() - start < 10
+
+
+def _emit_chunk_that_dies(
+    work: tuple[Sequence[outputs.Output], outputs.Sink], indices: Sequence[int]
+) -> outputs.Emitted:
+    if 0 in indices:
+        _die()
+    return REAL_EMIT_CHUNK(work, indices)
+
+
+REAL_EMIT_CHUNK = outputs.emit_chunk
+
+
+def test_a_dead_worker_fails_the_build_with_a_message_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    before = _tree(out)
+    monkeypatch.setattr(outputs, "emit_chunk", _emit_chunk_that_dies)
+    start = time.monotonic()
+    result = CliRunner().invoke(
+        main, ["build", "--site", str(site), "--out", str(out), "-j", "2", "--force"]
+    )
+    assert time.monotonic() - start < 60
+    assert result.exit_code == 1
+    assert "error: a worker process died" in result.stderr
+    assert "hint: run again with -j 1" in result.stderr
+    assert "Traceback" not in result.output
+    assert _tree(out) == before
+    assert [p.name for p in tmp_path.iterdir() if ".staging-" in p.name] == []
+
+
+# --- one atomic write ----------------------------------------------------------------------
+
+
+def test_a_write_killed_midway_leaves_the_old_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "cache" / "entry.bin"
+    write_atomic(target, b"old bytes")
+
+    def killed_while_flushing() -> None:
+        monkeypatch.setattr(os, "fsync", lambda fd: _die())
+        write_atomic(target, b"new bytes" * 100_000)
+
+    _in_killed_child(killed_while_flushing)
+    assert target.read_bytes() == b"old bytes"
+    write_atomic(target, "new text")
+    assert target.read_bytes() == b"new text"
+
+
+def test_no_hand_written_temporary_file_and_rename_is_left() -> None:
+    package = Path(output.__file__).parent
+    copies = [
+        path.name
+        for path in package.glob("*.py")
+        if path.name != "files.py"
+        and (".replace(" in (text := path.read_text("utf-8")) and "temporary" in text)
+    ]
+    assert copies == []
+
+
+# --- the swap of a full build ---------------------------------------------------------------
+
+
+def test_the_swap_is_atomic_and_the_old_tree_goes_in_the_background(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    missing: list[int] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            if out.exists() and not (out / "index.html").is_file():
+                missing.append(1)
+
+    stage = output.Staging(out)
+    (stage.root / "index.html").write_text("0")
+    stage.commit()
+    thread = threading.Thread(target=reader)
+    thread.start()
+    deleting = []
+    try:
+        for n in range(1, 40):
+            stage = output.Staging(out)
+            (stage.root / "index.html").write_text(str(n))
+            stage.commit()
+            deleting.append(stage.deleting)
+    finally:
+        stop.set()
+        thread.join()
+    if sys.platform == "linux":
+        assert missing == []  # renameat2(RENAME_EXCHANGE): the name never lacks a tree
+    assert (out / "index.html").read_text() == "39"
+    for process in deleting:
+        assert process is not None and process.wait(timeout=30) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="renameat2 is Linux's")
+def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a/x").write_text("a")
+    (tmp_path / "b/x").write_text("b")
+    assert exchange(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "a/x").read_text() == "b" and (tmp_path / "b/x").read_text() == "a"
+
+
+def test_leftovers_of_killed_builds_are_deleted_by_the_next_build(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    out = tmp_path / "public"
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # a process id that no longer runs
+    dead = finished.pid
+    left = [
+        tmp_path / f".public.staging-{dead}-0",
+        tmp_path / f".public.update-{dead}-3",
+        tmp_path / ".public.old-1-0",
+    ]
+    running = tmp_path / f".public.staging-{os.getppid()}-0"  # another build, still running
+    for folder in (*left, running):
+        (folder / "products").mkdir(parents=True)
+        (folder / "products/index.html").write_text("stale")
+    build(site, out, build_date=BUILD_DATE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(".old-" in p.name for p in tmp_path.iterdir()):
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["site", "public", running.name])
+
+
+# --- in-place updates: staged, journaled, published in one burst -----------------------------
+
+
+def _edit_and_prepare(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    before = _tree(out)
+    product = site / "content/products/dao-canh/product.yaml"
+    product.write_text(product.read_text("utf-8").replace("stars: 4", "stars: 3"), "utf-8")
+    return site, out, before
+
+
+def _clean_build(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    shutil.rmtree(site / ".ocopsite-cache")
+    build(site, tmp_path / "clean", build_date=BUILD_DATE)
+    return _tree(tmp_path / "clean")
+
+
+def test_an_update_killed_while_staging_leaves_the_output_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, out, before = _edit_and_prepare(tmp_path)
+    real_put = journal.Update.put
+
+    def put_then_die(self: journal.Update, rel: str, data: bytes | str) -> bool:
+        changed = real_put(self, rel, data)
+        if len(self.staged) >= 3:
+            _die()
+        return changed
+
+    def killed_build() -> None:
+        monkeypatch.setattr(journal.Update, "put", put_then_die)
+        build(site, out, build_date=BUILD_DATE, jobs=1)  # staging in the build's own process
+
+    _in_killed_child(killed_build)
+    monkeypatch.undo()
+    assert _tree(out) == before  # nothing of the update reached the live folder
+    assert any(".update-" in p.name for p in tmp_path.iterdir())
+    assert build(site, out, build_date=BUILD_DATE).updated_in_place
+    assert _tree(out) == _clean_build(site, tmp_path)
+
+
+def test_an_update_killed_midway_through_publishing_is_finished_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, out, before = _edit_and_prepare(tmp_path)
+    moves: list[str] = []
+    real_replace = os.replace
+
+    def replace_then_die(source: str | Path, target: str | Path) -> None:
+        real_replace(source, target)
+        if ".update-" in str(source):  # a move of the burst, not some cache's atomic write
+            moves.append(str(target))
+        if len(moves) == 2:
+            _die()
+
+    def killed_build() -> None:
+        monkeypatch.setattr(journal.os, "replace", replace_then_die)
+        build(site, out, build_date=BUILD_DATE)
+
+    _in_killed_child(killed_build)
+    monkeypatch.undo()
+    assert journal.journal_path(out).is_file()
+    mixed = _tree(out)
+    assert mixed != before  # two files of the update are live, the others not yet
+    journal.replay(out)  # what the next build does first
+    assert not journal.journal_path(out).exists()
+    replayed = _tree(out)
+    assert build(site, out, build_date=BUILD_DATE).updated_in_place
+    assert _tree(out) == replayed == _clean_build(site, tmp_path)
+
+
+def test_a_truncated_photo_fails_an_update_before_any_page_is_written(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    before = _tree(out)
+    photo = next((site / "content/products").rglob("*.jpg"))
+    Image.new("RGB", (500, 400), "#884422").save(photo, "JPEG", quality=90)
+    photo.write_bytes(photo.read_bytes()[: photo.stat().st_size * 2 // 3])
+    result = CliRunner().invoke(main, ["build", "--site", str(site), "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is corrupt or truncated" in result.stderr and "product.yaml:" in result.stderr
+    assert _tree(out) == before

@@ -1,0 +1,102 @@
+"""One list of outputs: every file declared once, with what it depends on; one writer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import BUILD_DATE
+from sitekit import SITES, copy_site
+
+from ocopsite import build as build_module
+from ocopsite import incremental, outputs
+from ocopsite.build import build
+from ocopsite.catalogue import Catalogue
+from ocopsite.output import MARKER
+from ocopsite.pages import PageSpec
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
+
+
+def test_every_file_of_a_build_is_a_declared_output(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    manifest = json.loads((site / ".ocopsite-cache" / incremental.MANIFEST).read_text())
+    written = set(_tree(out)) - {MARKER, ".nojekyll"}
+    assert set(manifest["keys"]) == written
+    kinds = {rel.rsplit("/", 1)[-1] for rel in written}
+    assert {"index.html", "qr.svg", "qr.png", "label.png", "thumb.jpg", "robots.txt"} <= kinds
+
+
+def _output(path: str, depends: Callable[[], list[object]] | None) -> outputs.Output:
+    return outputs.Output("page", (path,), lambda: {path: "x"}, depends)
+
+
+def test_an_output_without_declared_dependencies_is_made_by_every_build(
+    sample_catalogue: Catalogue,
+) -> None:
+    product = sample_catalogue.products[0]
+    declared = _output("a.html", lambda: [product, 3])
+    undeclared = _output("b.html", None)
+    keys = incremental.keys(sample_catalogue, [declared, undeclared], "site")
+    assert keys[0] is not None and keys[1] is None
+    previous = incremental.Manifest({"a.html": keys[0], "b.html": ""})
+    assert incremental.changed([declared, undeclared], keys, previous) == [1]
+    moved = incremental.Manifest({"b.html": ""})  # a.html is missing: made again
+    assert incremental.changed([declared, undeclared], keys, moved) == [0, 1]
+
+
+def test_a_dependency_of_an_unknown_type_fails_loudly(sample_catalogue: Catalogue) -> None:
+    with pytest.raises(TypeError, match=r"cannot depend on a .*Path"):
+        incremental.keys(sample_catalogue, [_output("a.html", lambda: [Path("x")])], "site")
+
+
+def test_an_output_that_makes_other_files_than_it_declares_fails_loudly() -> None:
+    wrong = outputs.Output("page", ("a.html",), lambda: {"b.html": "x"}, lambda: [])
+    with pytest.raises(AssertionError):
+        outputs.emit_chunk(([wrong], outputs.Nowhere()), [0])
+
+
+def test_pages_that_forget_to_declare_dependencies_are_slower_never_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_plan = build_module.plan_pages
+
+    def forgetful(catalogue: Catalogue) -> list[PageSpec]:
+        return [dataclasses.replace(spec, depends=None) for spec in real_plan(catalogue)]
+
+    monkeypatch.setattr(build_module, "plan_pages", forgetful)
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    product = site / "content/producers/ho-van-don/producer.yaml"
+    product.write_text(product.read_text("utf-8").replace("Hộ Vân Đồn", "Hộ ông Ba"), "utf-8")
+    build(site, out, build_date=BUILD_DATE)
+    shutil.rmtree(site / ".ocopsite-cache")
+    monkeypatch.undo()
+    build(site, tmp_path / "clean", build_date=BUILD_DATE)
+    assert _tree(out) == _tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_update_made_on_any_number_of_cores_equals_a_clean_build(
+    tmp_path: Path, jobs: int
+) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE, jobs=jobs)
+    product = site / "content/products/dao-canh/product.yaml"
+    product.write_text(product.read_text("utf-8").replace("stars: 4", "stars: 3"), "utf-8")
+    assert build(site, out, build_date=BUILD_DATE, jobs=jobs).updated_in_place
+    shutil.rmtree(site / ".ocopsite-cache")
+    build(site, tmp_path / "clean", build_date=BUILD_DATE, jobs=1)
+    assert _tree(out) == _tree(tmp_path / "clean")

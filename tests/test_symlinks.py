@@ -1,0 +1,101 @@
+"""Symlinks: every file the build reads must really lie inside the site folder.
+
+The refusals themselves, one per kind of file, are the ``symlink-*`` invalid
+fixtures; these tests cover what a fixture cannot: links that stay inside the
+site, the fingerprint that must notice a new link, and the gate itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import BUILD_DATE
+from sitekit import SITES, copy_site
+
+from ocopsite import sitefiles
+from ocopsite.build import build
+from ocopsite.diagnostics import BuildFailed
+
+
+def test_links_that_stay_inside_the_site_are_followed(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    shared = site / "shared"
+    shared.mkdir()
+    (shared / "mat-ong.md").write_text("Mật ong **chung**.\n", encoding="utf-8")
+    text = site / "content/products/mat-ong/vi.md"
+    text.unlink()
+    text.symlink_to("../../../shared/mat-ong.md")
+    result = build(site, tmp_path / "public", build_date=BUILD_DATE)
+    assert result.pages
+    page = (tmp_path / "public/products/mat-ong/index.html").read_text(encoding="utf-8")
+    assert "Mật ong <strong>chung</strong>." in page
+
+
+def test_symlinks_a_fingerprint_must_not_skip(tmp_path: Path) -> None:
+    """A new link to a folder outside the site fails the next build, never 'Nothing changed'."""
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    out = tmp_path / "public"
+    assert not build(site, out, build_date=BUILD_DATE).unchanged
+    assert build(site, out, build_date=BUILD_DATE).unchanged
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "product.yaml").write_text(
+        (site / "content/products/mat-ong/product.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    (site / "content/products/lien-ket").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(BuildFailed) as failed:
+        build(site, out, build_date=BUILD_DATE)
+    assert failed.value.diagnostics.report().startswith(
+        f"content/products/lien-ket: error: leads outside the site folder (to {outside})"
+    )
+    # Inside a linked folder that is allowed, a changed file is seen too.
+    (site / "content/products/lien-ket").unlink()
+    assert build(site, out, build_date=BUILD_DATE).unchanged
+    inner = site / "assets"
+    inner.mkdir()
+    (site / "content/lien-ket-noi-bo").symlink_to(inner, target_is_directory=True)
+    assert not build(site, out, build_date=BUILD_DATE).unchanged
+    (inner / "note.txt").write_text("x", encoding="utf-8")
+    assert not build(site, out, build_date=BUILD_DATE).unchanged
+
+
+def test_the_gate_refuses_links_out_loops_and_dangling_links(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "real.md").write_text("x", encoding="utf-8")
+    (root / "inside.md").symlink_to("real.md")
+    (root / "out.md").symlink_to(tmp_path)
+    (root / "loop.md").symlink_to("loop.md")
+    (root / "dangling.md").symlink_to("nowhere.md")
+    assert sitefiles.real_path(root / "inside.md", root) == (root / "real.md").resolve()
+    assert sitefiles.real_path(root / "real.md", root, parent=root.resolve()) == (
+        root.resolve() / "real.md"
+    )
+    kinds = {}
+    for name in ("out.md", "loop.md", "dangling.md"):
+        with pytest.raises(sitefiles.Refused) as refused:
+            sitefiles.read_bytes(root / name, root)
+        kinds[name] = refused.value.kind
+    assert kinds == {"out.md": "outside", "loop.md": "loop", "dangling.md": "unreadable"}
+    with pytest.raises(FileNotFoundError):
+        sitefiles.real_path(root / "missing.md", root)
+    assert sorted(p.path.name for p in sitefiles.refused_in(root, root)) == [
+        "dangling.md",
+        "loop.md",
+        "out.md",
+    ]
+
+
+def test_a_record_linked_to_a_file_outside_is_never_read(tmp_path: Path) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    secret = tmp_path / "secret.md"
+    secret.write_text("mật khẩu: 1234\n", encoding="utf-8")
+    text = site / "content/products/mat-ong/vi.md"
+    text.unlink()
+    os.symlink(secret, text)
+    with pytest.raises(BuildFailed):
+        build(site, tmp_path / "public", build_date=BUILD_DATE)
+    assert not (tmp_path / "public").exists()

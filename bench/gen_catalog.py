@@ -303,17 +303,15 @@ def generate(count: int, out: Path, photos: bool = False, seed: int = 1) -> None
         used.add(slug)
         stars = rnd.choices([3, 4, 5], [55, 43, 2])[0]
         issued = _day(rnd, dt.date(2021, 1, 1), dt.date(2026, 10, 1))
+        # who grants what, by date (ocopsite/data/ratings rules): the centre 5 stars; the
+        # district 3 stars under Decision 148 (24 Feb 2023 to 30 Jun 2025), else the province
         granted = (
             "national"
             if stars == 5
-            else (
-                "province"
-                if issued >= dt.date(2025, 7, 1)
-                else rnd.choice(["district", "province"])
-            )
+            else "district"
+            if stars == 3 and dt.date(2023, 2, 24) <= issued < dt.date(2025, 7, 1)
+            else "province"
         )
-        if granted == "district" and stars == 4:
-            granted = "province"
         status = rnd.choices(["active", "suspended", "revoked"], [97, 1, 2])[0]
         record = {
             "name": {"vi": name_vi, "en": name_en},
@@ -325,6 +323,7 @@ def generate(count: int, out: Path, photos: bool = False, seed: int = 1) -> None
                 "decision": f"{rnd.randrange(100, 5000)}/QĐ-UBND",
                 "issued": issued.isoformat(),
                 "status": status,
+                **({"authority": f"UBND huyện {brand or 'Mẫu'}"} if granted == "district" else {}),
             },
             "certifications": [],
             "retail": [],

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
+import json
 import os
 import platform
 import re
@@ -42,7 +43,7 @@ import convert as hugo_site  # noqa: E402
 import gen_catalog  # noqa: E402
 import searchbench  # noqa: E402
 
-from ocopsite import labels, qr  # noqa: E402
+from ocopsite import labels, offline, qr  # noqa: E402
 
 BUDGET_BYTES = 14 * 1024
 CACHE = ROOT / "bench" / ".cache"
@@ -153,14 +154,17 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
         "heaviest lot page (gz HTML+CSS+JS)": _weight(lot_weight, lot_page),
     }
     for index in sorted((out / "search").glob("*.*.json")):  # not the manifest
+        if "-" in index.name.split(".")[0]:
+            continue  # the parts and code tables of an index
         data = index.read_bytes()
         row[f"search index {index.name.split('.')[0]} (gz)"] = f"{gzipped(data) / 1024:.0f} KB"
         if search:
-            times = searchbench.query_times(data)
+            times = searchbench.query_times(index)
             row[f"query median / p95, {index.name.split('.')[0]} (Chromium)"] = (
                 f"{times['median_ms']:.1f} / {times['p95_ms']:.1f} ms "
                 f"(index load {times['load_ms']:.0f} ms)"
             )
+    row.update(offline_pack(out))
     uris = [re.sub(r"\.png$", "", str(p)) for p in out.rglob("qr.png")]
     if uris:
         longest = max(uris, key=len)
@@ -172,6 +176,45 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
             f" modules + 4 quiet zone, {qr.PNG_SCALE} px/module in qr.png"
         )
     return row
+
+
+def offline_pack(out: Path) -> dict[str, str]:
+    """The offline packs (first language): their size for a province of 600 products.
+
+    A province's pack holds its products' pages and lot scan pages, their producers'
+    pages, a small photo of each product, and what every pack shares (search index,
+    theme files, home and search pages). The bytes of the province packs against
+    their product counts, fitted by least squares, give the shared part and the
+    part per product; 600 products of the same kind are held against 15 MB.
+    """
+    index = json.loads((out / offline.INDEX).read_text(encoding="utf-8"))
+    fits = []
+    for packs in index.values():  # each language; the heavier one is reported
+        packs = [p for p in packs if p["key"] != "all"]
+        xs = [p["products"] for p in packs]
+        ys = [p["bytes"] for p in packs]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        per_product = (
+            sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+            if spread
+            else mean_y / max(1.0, mean_x)
+        )
+        shared = mean_y - per_product * mean_x
+        fits.append(((shared + 600 * per_product) / 1e6, per_product, shared, packs))
+    at_600, per_product, shared, packs = max(fits, key=lambda fit: fit[0])
+    largest = max(packs, key=lambda p: p["products"])
+    script = gzipped((out / offline.SCRIPT).read_bytes())
+    return {
+        "offline pack of a 600-product province (fitted)": (
+            f"{at_600:.1f} MB ({per_product / 1024:.1f} KB per product + "
+            f"{shared / 1024:.0f} KB shared), {'within' if at_600 <= 15 else 'OVER'} 15 MB; "
+            f"largest here {largest['bytes'] / 1e6:.1f} MB for {largest['products']} products"
+        ),
+        "service worker sw.js (gz)": (
+            f"{script / 1024:.1f} KB, {'within' if script <= 5 * 1024 else 'OVER'} 5 KB"
+        ),
+    }
 
 
 #: What the Hugo site of bench/hugo/convert.py has: product pages, the products

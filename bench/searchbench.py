@@ -1,12 +1,28 @@
-"""Search figures for the benchmark: index sizes, script size, query times in Chromium.
+"""Search figures for the benchmark: file sizes, query times and time to first results.
 
-Query times are measured on the search engine itself (``OcopSearch.run`` from the
-theme's search.js, over the real index of a catalogue) in headless Chromium,
-so they do not depend on how fast the rest of a page paints.
+    python bench/searchbench.py SITE [--throttle 4] [--runs 300]
+
+SITE is a site folder (a catalogue made by bench/gen_catalog.py). The search's files
+are made exactly as a build makes them (``search.index_files``) and served with a
+page shaped like the search page, so the real search.js runs in headless Chromium:
+
+- sizes: every search file gzipped, the largest single download, and what the
+  first results of a search page download (manifest, index, first part, script);
+- query times: median and 95th percentile of searching *and* rendering the first
+  page of results (``OcopSearch.show``), one-letter queries included;
+- first results: from opening ``/search/?q=…`` to the first result card on screen,
+  with Chromium's CPU slowed down ``--throttle`` times (a mid-range phone), as
+  the median of a few loads, each in a fresh browser context (nothing cached);
+  the results come from the parts of the index loaded so far, and ``all_parts_ms``
+  says when every part was in (the results then complete).
+
+Wall-clock figures depend on what else the machine is doing: run under
+``flock /work/bench.lock`` (or the equivalent) and repeat when in doubt.
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import gzip
 import http.server
@@ -23,31 +39,117 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sitekit import CHROMIUM_ARGS  # noqa: E402  (the same browser flags as the tests)
 
-#: What people type: with and without diacritics, prefixes, places, several words.
+#: What people type: with and without diacritics, prefixes, one letter, places, codes.
 QUERIES = [
     "mien dong", "Miến dong", "mat ong", "mật ong", "nuoc mam", "hat dieu", "duong phen",
     "bac kan", "ha giang", "tra", "chè", "gao nep", "ca kho", "thit trau", "gom", "tho cam",
     "non la", "dao", "lan ho diep", "homestay", "huu co", "dac biet", "tai hoan", "thai nguyen",
-    "quang ninh", "m", "mi", "mie", "ruou ngo", "tinh dau que",
+    "quang ninh", "m", "mi", "mie", "ruou ngo", "tinh dau que", "t", "b", "c", "h", "n",
+    "global gap", "viet gap", "tp hcm", "ha noi", "dac san", "ba ria vung tau", "huyen",
 ]  # fmt: skip
+#: Queries a visitor may open the search page with (first results).
+FIRST = ["mien dong", "t", "bac kan"]
 
 
 def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def index_bytes(site: Path) -> dict[str, bytes]:
-    """The encoded search index of each language of the site in ``site``."""
+def search_files(site: Path) -> dict[str, bytes]:
+    """The search's output files (path → bytes) for the site in ``site``, base URL "/"."""
     from ocopsite import search
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
     from ocopsite.render import Renderer
 
-    ready = prepare(site, BuildResult(), Diagnostics(relative_to=site))
+    ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), base_url="http://x/")
     renderer = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {})
+    return search.index_files(ready.catalogue, renderer.views, ready.urls)
+
+
+PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>search</title>
+<form class="search" action="/search/" data-index="/search/manifest.json" data-root="/"
+ data-prefix="" data-browse="/browse/" data-facet-stars="Stars" data-facet-category="Group"
+ data-facet-province="Province" data-facet-certification="Certification"
+ data-facet-channel="Shop"><input id="q" name="q"><button>Go</button></form>
+<div id="search-app" hidden></div><script src="/search.js" defer></script></html>"""
+
+FIRST_CARD = """
+window.__first = null;
+window.__ready = null;
+new MutationObserver(function (changes, observer) {
+  if (window.__first === null && document.querySelector("#search-app .results .card")) {
+    window.__first = performance.now();
+  }
+  if (window.__ready === null && "searchReady" in document.documentElement.dataset) {
+    window.__ready = performance.now();
+  }
+  if (window.__first !== null && window.__ready !== null) observer.disconnect();
+}).observe(document, {childList: true, subtree: true, attributes: true});
+"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1000, "height": 900})
+            page.goto(base + "/search/")
+            page.wait_for_selector("html[data-search-ready]")
+            times = page.evaluate(
+                """([queries, runs]) => {
+                    const times = [];
+                    for (let i = 0; i < runs; i++) {
+                        const start = performance.now();
+                        OcopSearch.show(queries[i % queries.length]);
+                        document.body.offsetHeight;  // layout, as a real render needs
+                        times.push(performance.now() - start);
+                    }
+                    return times;
+                }""",
+                [QUERIES, runs],
+            )
+            first: dict[str, float] = {}
+            complete: list[float] = []
+            for q in FIRST:
+                samples = []
+                for _ in range(loads):
+                    context = browser.new_context(viewport={"width": 400, "height": 800})
+                    tab = context.new_page()
+                    tab.add_init_script(FIRST_CARD)
+                    cdp = context.new_cdp_session(tab)
+                    cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+                    tab.goto(base + "/search/?q=" + q.replace(" ", "+"))
+                    tab.wait_for_function("window.__first !== null", timeout=60_000)
+                    tab.wait_for_selector("html[data-search-ready]", timeout=60_000)
+                    samples.append(tab.evaluate("window.__first"))
+                    complete.append(tab.evaluate("window.__ready"))
+                    context.close()
+                first[q] = statistics.median(samples)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    times.sort()
     return {
-        lang: search.encode(search.build_index(ready.catalogue, views))
-        for lang, views in renderer.views.items()
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+        "first_results_ms": {q: round(t) for q, t in first.items()},
+        "all_parts_ms": round(statistics.median(complete)),
+        "throttle": throttle,
     }
 
 
@@ -56,24 +158,28 @@ def script_sizes() -> dict[str, int]:
     return {name: gz((static / name).read_bytes()) for name in ("search.js", "ocop.js")}
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
-    """Median and 95th percentile of ``runs`` queries; time to load and prepare the index."""
+def query_times(index: Path, runs: int = 100) -> dict[str, Any]:
+    """Median and 95th percentile of ``runs`` searches (the engine alone, no rendering)
+    over one language's index (``out/search/<lang>.<hash>.json`` of a built site, whose
+    parts are beside it), and the time to load and prepare it, unthrottled."""
     from playwright.sync_api import sync_playwright
 
+    out = index.parent.parent
+    script = (ROOT / "themes/default/static/search.js").read_bytes()
+    page_html = '<!doctype html><meta charset="utf-8"><script src="/__bench.js"></script>'
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "index.json").write_bytes(index)
-        (folder / "search.js").write_bytes((ROOT / "themes/default/static/search.js").read_bytes())
-        (folder / "index.html").write_text(
-            '<!doctype html><meta charset="utf-8"><script src="search.js"></script>', "utf-8"
-        )
-        handler = functools.partial(_Quiet, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        (folder / "__bench.js").write_bytes(script)
+        (folder / "__bench.html").write_text(page_html, "utf-8")
+
+        class Handler(_Quiet):
+            def translate_path(self, path: str) -> str:
+                name = path.split("?")[0].lstrip("/")
+                if name.startswith("__bench"):
+                    return str(folder / name)
+                return str(out / name)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             with sync_playwright() as playwright:
@@ -81,23 +187,25 @@ def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
                 )
                 page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/__bench.html")
                 result = page.evaluate(
-                    """async ([queries, runs]) => {
+                    """async ([href, queries, runs]) => {
                         const t0 = performance.now();
-                        const ix = await (await fetch("index.json")).json();
+                        const ix = await (await fetch(href)).json();
                         const engine = new OcopSearch(ix, {root: "/", prefix: ""});
+                        const parts = await Promise.all(
+                            ix.parts.map(async (p) => (await fetch(p)).json()));
+                        parts.forEach((part) => engine.add(part));
                         const load = performance.now() - t0;
                         const times = [];
-                        let hits = 0;
                         for (let i = 0; i < runs; i++) {
                             const start = performance.now();
-                            hits += engine.run(queries[i % queries.length], {}).hits.length;
+                            engine.run(queries[i % queries.length], {});
                             times.push(performance.now() - start);
                         }
-                        return {load, times, hits, products: engine.products.length};
+                        return {load, times};
                     }""",
-                    [QUERIES, runs],
+                    ["/search/" + index.name, QUERIES, runs],
                 )
                 browser.close()
         finally:
@@ -108,12 +216,48 @@ def query_times(index: bytes, runs: int = 100) -> dict[str, Any]:
         "median_ms": statistics.median(times),
         "p95_ms": times[int(len(times) * 0.95) - 1],
         "load_ms": result["load"],
-        "products": result["products"],
     }
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--throttle", type=float, default=4)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--lang", default="vi")
+    args = parser.parse_args()
+    files = search_files(args.site)
+    script = (ROOT / "themes/default/static/search.js").read_bytes()
+    manifest = json.loads(files["search/manifest.json"])
+    index = files[manifest[args.lang].lstrip("/")]
+    sizes = {path: gz(data) for path, data in files.items()}
+    largest = max(sizes, key=sizes.__getitem__)
+    main = json.loads(index)
+    parts = [sizes[href.lstrip("/")] for href in main.get("parts", [])]
+    first_query = sizes["search/manifest.json"] + sizes[manifest[args.lang].lstrip("/")]
+    first_query += parts[0] if parts else 0
+    print(
+        json.dumps(
+            {
+                "products": main["count"] if "count" in main else len(main["products"]["n"]),
+                "parts": len(parts),
+                "files": len(files),
+                "largest_gz": [largest, sizes[largest]],
+                "first_query_gz": first_query + gz(script),
+                "index_gz": {lang: sizes[href.lstrip("/")] for lang, href in manifest.items()},
+                "script_gz": gz(script),
+            }
+        )
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for path, data in files.items():
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_bytes(data)
+        (folder / "search.js").write_bytes(script)
+        (folder / "search/index.html").write_text(PAGE.format(lang=args.lang), "utf-8")
+        print(json.dumps(measure(folder, args.throttle, args.runs)))
+
+
 if __name__ == "__main__":
-    site = Path(sys.argv[1])
-    for lang, data in index_bytes(site).items():
-        print(lang, len(data), gz(data), json.dumps(query_times(data)))
-    print(script_sizes())
+    main()

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fingerprint, images, incremental, journal, outputs, parallel, paths, trace
+from . import fingerprint, images, incremental, journal, offline, outputs, parallel, paths, trace
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -103,7 +103,12 @@ def prepare(
             _warn_withheld_labels(catalogue, diagnostics)
         _fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
-    result.records = len(catalogue.products) + len(catalogue.producers) + len(catalogue.news)
+    result.records = (
+        len(catalogue.products)
+        + len(catalogue.producers)
+        + len(catalogue.news)
+        + len(catalogue.events)
+    )
     return Prepared(config, catalogue, theme, strings, Urls(config.base_url, config.languages))
 
 
@@ -237,6 +242,10 @@ def build(
     made = _publish(run, sink, every, todo, previous)
     if not result.updated_in_place:
         images.prune_cache(cache_dir / "images", renditions.values())
+    with _stage(result, "offline"):
+        # the smallest WebP: what cards ask for, and lighter than the JPEG
+        thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
+        made |= offline.build_pack(out, catalogue, urls, assets, thumbnails)
     files = {
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
@@ -308,7 +317,8 @@ def _publish(
                 sink.staged |= emitted.written
                 assert previous is not None
                 now = {path for output in every for path in output.paths} | emitted.made
-                sink.delete(previous.files - now)
+                # the offline pack is rewritten, and pruned, by offline.write after this
+                sink.delete({path for path in previous.files - now if not offline.owns(path)})
                 result.files = len(sink.staged)
             else:
                 result.files = len(emitted.written) + 2  # and the marker and .nojekyll

@@ -22,6 +22,7 @@ from . import images, parallel, sitefiles
 from . import schema as s
 from .config import CONFIG_NAME, SiteConfig
 from .diagnostics import Diagnostic, Diagnostics, Severity
+from .events import EVENT_FIELDS, Event, check_events
 from .model import Body, NewsItem, Photo, Producer, Product
 from .ratings import authorities
 from .recordcache import Entry, RecordCache, Stamp, bundle_stamp, environment
@@ -41,6 +42,8 @@ class Catalogue:
     products: tuple[Product, ...]
     producers: dict[str, Producer]
     news: tuple[NewsItem, ...]
+    #: Fairs and exhibitions, by first day (see :mod:`ocopsite.events`).
+    events: tuple[Event, ...] = ()
     #: Each record's stamp (a hash of its bundle's file names, sizes and times), by folder.
     stamps: dict[Path, str] = field(default_factory=dict)
 
@@ -67,6 +70,28 @@ class Catalogue:
         for item in self.news:
             if item.cover is not None:
                 yield item.cover
+        for event in self.events:
+            yield from event.photos
+
+    def related(self, product: Product, limit: int = 4) -> tuple[Product, ...]:
+        """Products to suggest beside ``product``: its producer's others, then those of
+        the same group from producers in the same province; by slug within each."""
+        same_producer = [p for p in self.products_of(product.producer) if p is not product]
+        province = self.producers[product.producer].province
+        nearby = [
+            p
+            for p in self._by_group_and_province.get((product.category, province), ())
+            if p.producer != product.producer
+        ]
+        return tuple((same_producer + nearby)[:limit])
+
+    @cached_property
+    def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:
+        grouped: dict[tuple[str, str], list[Product]] = {}
+        for product in self.products:
+            key = (product.category, self.producers[product.producer].province)
+            grouped.setdefault(key, []).append(product)
+        return {key: tuple(items) for key, items in grouped.items()}
 
 
 @dataclass
@@ -335,6 +360,15 @@ def load_catalogue(
                 )
         news.append(NewsItem(**{**item.record, "slug": slug}))
 
+    events = check_events(
+        _load_kind(
+            content / "events", "event.yaml", EVENT_FIELDS, config, diagnostics, cache, stamps, jobs
+        ),
+        known_products,
+        {bundle.name for bundle in _bundles(content / "producers")},
+        diagnostics,
+    )
+
     if diagnostics.errors:
         return None
     cache.save()
@@ -343,6 +377,7 @@ def load_catalogue(
         products=tuple(sorted(products, key=lambda p: p.slug)),
         producers=dict(sorted(producers.items())),
         news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
+        events=tuple(events),
         stamps=stamps,
     )
 

@@ -21,6 +21,7 @@ from . import importcols as cols
 from . import schema as s
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
+from .model import Text
 from .ratings import add_months, period_on
 from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, product_fields
 from .recordschema import modeline
@@ -257,11 +258,13 @@ def current_value(record: Any, key: str, kind: str) -> Any:
     if key in ("name_vi", "name_en"):
         return record.name.get(key[-2:])
     if kind == "producers":
-        return (
+        value = (
             getattr(record.contact, key)
             if key in ("phone", "email", "website")
             else getattr(record, key)
         )
+        # a sheet has one column per text: the first language's (an address in Vietnamese)
+        return value.first() if isinstance(value, Text) else value
     rating = {
         "stars": "stars",
         "granted_by": "granted_by",

@@ -50,6 +50,9 @@ def keys(catalogue: Catalogue, outputs: Sequence[Output], site_key: str) -> list
             return found
         if isinstance(thing, (Producer, NewsItem)):
             return stamps[thing.bundle]
+        bundle = getattr(thing, "bundle", None)  # any other record kind, such as an event
+        if isinstance(bundle, Path) and bundle in stamps:
+            return stamps[bundle]
         if isinstance(thing, (str, int)):
             return f"={thing}"
         raise TypeError(f"an output cannot depend on a {type(thing).__name__}")

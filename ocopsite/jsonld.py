@@ -28,7 +28,7 @@ def _certification(views: Views, cert: Certification) -> dict[str, Any]:
         "@type": "Certification",
         "name": str(views.certification(cert).name),
         "certificationIdentification": cert.number,
-        "issuedBy": {"@type": "Organization", "name": cert.issuer},
+        "issuedBy": {"@type": "Organization", "name": views.text(cert.issuer).text},
         "validFrom": cert.issued.isoformat(),
         "certificationStatus": _ACTIVE if status.in_force else _INACTIVE,
     }
@@ -69,7 +69,9 @@ def product(
                 "addressCountry": "VN",
                 "addressRegion": views.province_name(producer.province),
                 "addressLocality": producer.commune,
-                **({"streetAddress": producer.address} if producer.address else {}),
+                **(
+                    {"streetAddress": views.text(producer.address).text} if producer.address else {}
+                ),
             },
         },
         # Only a rating in force is presented as an award (a revoked one is not).

@@ -178,7 +178,7 @@ class Rating:
 class Certification:
     scheme: str
     number: str
-    issuer: str
+    issuer: Text
     issued: dt.date
     expires: dt.date | None = None
     label: Text | None = None
@@ -204,7 +204,7 @@ class TraceEvent:
 
 @dataclass(frozen=True)
 class LabTest:
-    lab: str
+    lab: Text
     report: str
     date: dt.date
     result: Text
@@ -222,7 +222,7 @@ class Lot:
     code: str
     produced: dt.date
     expires: dt.date
-    quantity: str | None = None
+    quantity: Text | None = None
     area: Text | None = None
     coordinates: Coordinates | None = None
     recalled: Recall | None = None
@@ -282,7 +282,7 @@ class Producer:
     province: str  # a province slug from the reference list
     commune: str
     body: Body
-    address: str | None = None
+    address: Text | None = None
     former_address: str | None = None
     coordinates: Coordinates | None = None
     contact: Contact = field(default_factory=Contact)

@@ -30,7 +30,18 @@ from typing import Protocol
 import jinja2
 from PIL import Image
 
-from . import feeds, images, opendata, parallel, recordschema, schedule, search, sitefiles, trace
+from . import (
+    events,
+    feeds,
+    images,
+    opendata,
+    parallel,
+    recordschema,
+    schedule,
+    search,
+    sitefiles,
+    trace,
+)
 from .catalogue import Catalogue
 from .i18n import MissingString
 from .model import BundleFile
@@ -169,13 +180,7 @@ def product_files(catalogue: Catalogue, urls: Urls, cache: Path) -> list[Output]
 
 
 def _search(renderer: Renderer) -> Made:
-    urls, made, hrefs = renderer.urls, {}, {}
-    for lang, views in renderer.views.items():
-        data = search.encode(search.build_index(renderer.catalogue, views))
-        href, path = urls.search_file(search.file_name(lang, data))
-        hrefs[lang], made[path] = href, data
-    made[urls.search_file(search.MANIFEST)[1]] = search.manifest(hrefs)
-    return made
+    return search.index_files(renderer.catalogue, renderer.views, renderer.urls)
 
 
 def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:
@@ -220,6 +225,7 @@ def site_files(
     made += [
         Output("site", (), partial(_search, renderer)),
         Output("site", (), partial(_feeds, renderer, specs)),
+        Output("site", (), partial(events.calendar_files, catalogue, views)),
         Output("site", (), partial(opendata.data_files, catalogue, urls)),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
         Output("site", (), partial(schedule.files, catalogue, views, urls)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -14,6 +15,8 @@ class FormerProvince:
     slug: str
     vi: str
     en: str
+    #: The day the name ceased: the merger of 1 July 2025, or a renaming (Thừa Thiên Huế).
+    until: dt.date = dt.date(2025, 7, 1)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Province:
     en: str
     kind: str  # "city" (centrally governed) or "province"
     former: tuple[FormerProvince, ...] = ()
+    #: Short forms people write ("TP HCM"): searchable, never displayed.
+    aliases: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         return self.vi if lang == "vi" else self.en
@@ -36,7 +41,8 @@ def provinces() -> dict[str, Province]:
     # the C loader when PyYAML has it: the pure-Python one took 0.4 s, at every start
     for row in yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         former = tuple(FormerProvince(**f) for f in row.pop("former", []))
-        result[row["slug"]] = Province(former=former, **row)
+        aliases = tuple(row.pop("aliases", []))
+        result[row["slug"]] = Province(former=former, aliases=aliases, **row)
     return result
 
 
@@ -44,3 +50,9 @@ def provinces() -> dict[str, Province]:
 def successor_of_former() -> dict[str, Province]:
     """Each former province's slug mapped to the province that took it in."""
     return {f.slug: p for p in provinces().values() for f in p.former}
+
+
+@cache
+def former_provinces() -> dict[str, FormerProvince]:
+    """Every former province by slug."""
+    return {f.slug: f for p in provinces().values() for f in p.former}

@@ -36,8 +36,9 @@ from .model import (
     RetailListing,
     TraceEvent,
 )
-from .provinces import provinces, successor_of_former
+from .provinces import former_provinces, provinces, successor_of_former
 from .source import LineDict, LineList
+from .vietnamese import quantity_in_english, unit_in_english
 
 #: A lot code is GS1 AI 10: up to 20 characters of GS1's character set 82 (letters,
 #: digits and ! " % & ' ( ) * + , - . / : ; < = > ? _). It is percent-encoded in the
@@ -148,7 +149,7 @@ RATING = s.Record(
         "expires": s.Field(s.date),
         "authority": s.Field(s.string),
         "status": s.Field(s.choice(RATING_STATUSES, "rating status"), default="active"),
-        "status_note": s.Field(s.text),
+        "status_note": s.Field(s.words),
     },
     build=None,
     finish=_finish_rating,
@@ -268,9 +269,9 @@ def _finish_certification(values: dict[str, Any], raw: LineDict, ctx: s.Ctx) -> 
 CERTIFICATION = s.Record(
     {
         "scheme": s.Field(s.choice(CERTIFICATION_SCHEMES, "certification scheme"), required=True),
-        "label": s.Field(s.text),
+        "label": s.Field(s.words),
         "number": s.Field(s.string, required=True),
-        "issuer": s.Field(s.string, required=True),
+        "issuer": s.Field(s.words, required=True),
         "issued": s.Field(s.date, required=True),
         "expires": s.Field(s.date),
         "url": s.Field(s.url),
@@ -286,7 +287,7 @@ CERTIFICATIONS = s.list_of(CERTIFICATION, unique=lambda c: (c.scheme, c.number),
 # --- photos and retail -------------------------------------------------------------
 
 PHOTO_RECORD = s.Record(
-    {"file": s.Field(s.bundle_file("image"), required=True), "alt": s.Field(s.text)},
+    {"file": s.Field(s.bundle_file("image"), required=True), "alt": s.Field(s.words)},
     build=Photo,
     what="photo",
 )
@@ -319,7 +320,7 @@ def retail_listing(retailers: Mapping[str, Retailer]) -> s.Check:
                 required=True,
             ),
             "url": s.Field(s.url),
-            "address": s.Field(s.text),
+            "address": s.Field(s.words),
         },
         build=RetailListing,
         what="retail listing",
@@ -388,10 +389,10 @@ def events(value: Any, ctx: s.Ctx) -> Any:
 EVENT = s.Record(
     {
         "date": s.Field(s.date, required=True),
-        "step": s.Field(s.text, required=True),
-        "place": s.Field(s.text),
-        "actor": s.Field(s.text),
-        "note": s.Field(s.text),
+        "step": s.Field(s.words, required=True),
+        "place": s.Field(s.words),
+        "actor": s.Field(s.words),
+        "note": s.Field(s.words),
     },
     build=TraceEvent,
     what="traceability event",
@@ -400,10 +401,10 @@ s.shaped(events, s.json_shape(s.list_of(EVENT)))
 
 LAB_TEST = s.Record(
     {
-        "lab": s.Field(s.string, required=True),
+        "lab": s.Field(s.words, required=True),
         "report": s.Field(s.string, required=True),
         "date": s.Field(s.date, required=True),
-        "result": s.Field(s.text, required=True),
+        "result": s.Field(s.words, required=True),
         "document": s.Field(s.bundle_file("document")),
     },
     build=LabTest,
@@ -411,7 +412,7 @@ LAB_TEST = s.Record(
 )
 
 RECALL = s.Record(
-    {"date": s.Field(s.date, required=True), "reason": s.Field(s.text, required=True)},
+    {"date": s.Field(s.date, required=True), "reason": s.Field(s.words, required=True)},
     build=Recall,
     what="recall",
 )
@@ -433,8 +434,8 @@ LOT = s.Record(
         "code": s.Field(lot_code, required=True),
         "produced": s.Field(s.date, required=True),
         "expires": s.Field(s.date, required=True),
-        "quantity": s.Field(s.string),
-        "area": s.Field(s.text),
+        "quantity": s.Field(s.measure(quantity_in_english)),
+        "area": s.Field(s.words),
         "coordinates": s.Field(s.coordinates),
         "recalled": s.Field(RECALL),
         "events": s.Field(events, default=()),
@@ -476,8 +477,8 @@ s.shaped(tags, {"type": "array", "items": {"type": ["string", "number"]}})
 
 def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]:
     return {
-        "name": s.Field(s.text, required=True),
-        "summary": s.Field(s.text),
+        "name": s.Field(s.words, required=True),
+        "summary": s.Field(s.words),
         "producer": s.Field(s.slug, required=True, hint="the folder name of a producer"),
         "category": s.Field(
             s.choice(
@@ -495,9 +496,9 @@ def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]
             default=(),
         ),
         "price": s.Field(s.integer(0)),
-        "unit": s.Field(s.text),
+        "unit": s.Field(s.measure(unit_in_english)),
         "net_content": s.Field(s.string),
-        "shelf_life": s.Field(s.text),
+        "shelf_life": s.Field(s.words),
         "photos": s.Field(PHOTOS, default=()),
         "tags": s.Field(tags, default=()),
         "lots": s.Field(lots, default=()),
@@ -510,9 +511,10 @@ def product_fields(retailers: Mapping[str, Retailer]) -> dict[str, s.Field[Any]]
 def province(value: Any, ctx: s.Ctx) -> Any:
     """A province slug of the 34 since 1 July 2025; a former province says where it went."""
     if isinstance(value, str) and value in successor_of_former():
-        now = successor_of_former()[value]
+        now, until = successor_of_former()[value], former_provinces()[value].until
         return ctx.error(
-            f"'{value}' is a former province; since 1 July 2025 it is part of {now.vi}",
+            f"'{value}' is a former province; since {until.day} {until:%B %Y}"
+            f" it is part of {now.vi}",
             f"write province: {now.slug}, and keep the old address in former_address",
         )
     return s.choice(
@@ -524,11 +526,11 @@ s.shaped(province, {"enum": sorted(provinces())})
 
 
 PRODUCER_FIELDS: dict[str, s.Field[Any]] = {
-    "name": s.Field(s.text, required=True),
+    "name": s.Field(s.words, required=True),
     "kind": s.Field(s.choice(PRODUCER_KINDS, "producer kind"), required=True),
     "province": s.Field(province, required=True),
     "commune": s.Field(s.string, required=True, hint="the commune (xã/phường) since July 2025"),
-    "address": s.Field(s.string),
+    "address": s.Field(s.words),
     "former_address": s.Field(s.string),
     "coordinates": s.Field(s.coordinates),
     "contact": s.Field(CONTACT),
@@ -541,8 +543,8 @@ PRODUCER_FIELDS: dict[str, s.Field[Any]] = {
 
 NEWS_FIELDS: dict[str, s.Field[Any]] = {
     "date": s.Field(s.date, required=True),
-    "title": s.Field(s.text, required=True),
-    "summary": s.Field(s.text),
+    "title": s.Field(s.words, required=True),
+    "summary": s.Field(s.words),
     "cover": s.Field(photo),
     "products": s.Field(s.list_of(s.slug, unique=lambda p: p, what="product"), default=()),
 }

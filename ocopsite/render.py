@@ -18,8 +18,10 @@ import jinja2
 from markupsafe import Markup
 
 from . import gtin as gtins
-from . import jsonld, opendata, schedule, search, stats, trace
+from . import jsonld, offline, opendata, schedule, search, stats, trace
 from .catalogue import Catalogue
+from .events import event_pages, links_for_producer, links_for_product
+from .explainer import explainer_page
 from .facets import facet_index, facet_label
 from .i18n import Strings
 from .images import Rendition
@@ -36,10 +38,12 @@ FRAGMENTS = "_macros.html"
 #: The pages every page links to (``links.<name>`` in templates).
 LINKED = (
     *("home", "products", "producers", "browse", "news_index", "search"),
-    *("opendata", "statistics"),
+    *("opendata", "statistics", "about_ocop", "events", "offline"),
 )
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
+#: The theme's static image for pages without a photo (see tools/share_image.py).
+SHARE_IMAGE = "share.png"
 
 
 def ranked(products: Sequence[Product], views: Views) -> list[Product]:
@@ -144,6 +148,9 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
         specs.append(_news_index_page(page_route, chunk, pagination))
     specs.extend(_news_page(catalogue, item) for item in catalogue.news)
     specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
+    specs.append(explainer_page())
+    specs.extend(event_pages(catalogue))
+    specs.append(offline.page())
     specs.append(opendata.page(catalogue))
     specs.append(stats.page(catalogue))
     specs.append(schedule.page(catalogue))
@@ -202,6 +209,7 @@ def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
                 v.picture(ph, v.text(producer.name), "(min-width: 48rem) 44rem, 100vw")
                 for ph in producer.photos
             ],
+            "events": links_for_producer(v, producer.slug),
         }
 
     return PageSpec(
@@ -210,7 +218,12 @@ def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
         data,
         lambda v: v.text(producer.name).text,
         og_type="profile",
-        depends=showing(producer, *catalogue.products_of(producer.slug)),
+        depends=showing(producer, *catalogue.products_of(producer.slug), *catalogue.events),
+        image=lambda v: (
+            v.picture(producer.photos[0], v.text(producer.name), "").src
+            if producer.photos
+            else None
+        ),
     )
 
 
@@ -305,6 +318,8 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
             "tags": product.tags,
             "jsonld": product_jsonld(v, product),
             "verdict": trace.verdict(v, product),
+            "related": [v.product_card(p) for p in catalogue.related(product)],
+            "events": links_for_product(v, product),
             **trace.product_trace(v, product),
         }
 
@@ -327,7 +342,11 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
         description=description,
         og_type="product",
         image=image,
-        depends=showing(product),
+        depends=showing(
+            product,
+            *catalogue.related(product),
+            *(event for event in catalogue.events if event.involves(product)),
+        ),
     )
 
 
@@ -347,6 +366,8 @@ class Renderer:
         self.theme = theme
         self.urls = urls
         self.assets = assets
+        #: Shown when a page shared on social media has no photo of its own.
+        self.share_image = urls.asset(assets[SHARE_IMAGE]) if SHARE_IMAGE in assets else None
         self.views = {
             lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
             for lang in catalogue.config.languages
@@ -364,6 +385,7 @@ class Renderer:
                 site=self._site(v),
                 links={name: v.href(Route(name)) for name in LINKED},
                 feed_url=v.href(Route("feed")),
+                web_manifest=urls.root_file(offline.WEB_MANIFEST)[0],
                 state_labels=json.dumps(
                     {state: v.t(f"status.{state}") for state in STATES},
                     ensure_ascii=False,
@@ -414,7 +436,7 @@ class Renderer:
         config = self.catalogue.config
         languages = config.languages
         alternates = [(code, self.urls.absolute(spec.route, code)) for code in languages]
-        image = spec.image(v) if spec.image else None
+        image = (spec.image(v) if spec.image else None) or self.share_image
         title = spec.title(v)
         site_title = v.text(config.title).text
         context = {

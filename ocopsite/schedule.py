@@ -54,7 +54,7 @@ def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> list[D
 
     def add(producer: str, kind: str, holder: str, item: str, stars: int, thing: Any) -> None:
         if thing.status == "active" and thing.expires and today <= thing.expires <= last:
-            authority = thing.granted_by if item == "rating" else thing.issuer
+            authority = thing.granted_by if item == "rating" else thing.issuer.first()
             decision = thing.decision if item == "rating" else thing.number
             province = producers[producer].province
             left = (thing.expires - today).days

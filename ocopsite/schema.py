@@ -22,8 +22,9 @@ from typing import Any, Generic, TypeVar
 
 from . import sitefiles
 from .diagnostics import Diagnostics, Where
-from .model import BundleFile, Coordinates, Text
+from .model import ANY_LANGUAGE, BundleFile, Coordinates, Text
 from .source import InvalidDate, LineDict, LineList
+from .vietnamese import looks_vietnamese
 
 
 class _Invalid:
@@ -305,6 +306,63 @@ def text(value: Any, ctx: Ctx) -> Any:
 
 
 shaped(text, TEXT_REF)
+
+
+_LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
+
+
+def _warn_vietnamese_only(value: Text, ctx: Ctx) -> None:
+    """Warn when a text written once is Vietnamese words that other languages' pages show."""
+    others = [lang for lang in ctx.languages[1:]]
+    if ctx.languages[0] != "vi" or not others or value.values[0][0] != ANY_LANGUAGE:
+        return
+    plain = value.first()
+    if not looks_vietnamese(plain):
+        return
+    short = plain if len(plain) <= 40 else plain[:37] + "..."
+    names = " and ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in others)
+    ctx.warning(
+        f"'{short}' is in Vietnamese only; {names} pages show it marked as Vietnamese",
+        "write it in every language, like {vi: ..., "
+        + ", ".join(f"{lang}: ..." for lang in others)
+        + "}",
+    )
+
+
+def words(value: Any, ctx: Ctx) -> Any:
+    """A :func:`text` that readers of every language need in their own words.
+
+    Written once in Vietnamese on a site with other languages, it is a warning
+    (``--strict`` makes it an error): those pages can only show it marked as Vietnamese.
+    """
+    checked = text(value, ctx)
+    if checked is not INVALID:
+        _warn_vietnamese_only(checked, ctx)
+    return checked
+
+
+shaped(words, TEXT_REF)
+
+
+def measure(english: Callable[[str], str | None]) -> Check:
+    """A quantity or unit of sale: :func:`words`, whose Vietnamese units need no translation.
+
+    A plain Vietnamese value that ``english`` can put into English (from the
+    registry of units) gets that English text; one it cannot is a warning.
+    """
+
+    def check(value: Any, ctx: Ctx) -> Any:
+        checked = text(value, ctx)
+        if checked is INVALID or checked.values[0][0] != ANY_LANGUAGE:
+            return checked
+        translated = english(checked.first()) if "en" in ctx.languages[1:] else None
+        if ctx.languages[0] != "vi" or translated is None:
+            _warn_vietnamese_only(checked, ctx)
+            return checked
+        known = {"vi": checked.first(), "en": translated}
+        return Text(tuple((lang, known[lang]) for lang in ctx.languages if lang in known))
+
+    return shaped(check, TEXT_REF)
 
 
 def coordinates(value: Any, ctx: Ctx) -> Any:

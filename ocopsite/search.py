@@ -20,21 +20,46 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
-from . import ratings
+from . import gtin, ratings
 from .catalogue import Catalogue
 from .facets import product_facets
 from .model import CATEGORIES, CERTIFICATION_SCHEMES, Product
 from .provinces import provinces
-from .status import STATES
+from .status import STATES, validity
+from .trace import lot_route, product_route
+from .urls import Route, Urls
 from .views import Views
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: The small file that names each language's current (content-hashed) index.
 MANIFEST = "manifest.json"
 _SPACES = re.compile(r"\s+")
+#: Hyphen, dashes and minus signs, with any spaces around them: "Bà Rịa - Vũng Tàu",
+#: "Bà Rịa–Vũng Tàu" and "Bà Rịa-Vũng Tàu" are one name (search.js uses the same class).
+_DASH = re.compile(r"\s*[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]\s*")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+#: Words that name a kind of administrative unit, folded, longest first. In an address
+#: they say nothing about where a product is from, so search weighs them next to nothing:
+#: "dac san" must not rank a product first because its commune is an "Đặc khu".
+ADMIN_WORDS: tuple[str, ...] = (
+    "thanh pho",
+    "thi tran",
+    "thi xa",
+    "dac khu",
+    "xa",
+    "phuong",
+    "huyen",
+    "quan",
+    "tinh",
+    "tp",
+)
+#: A district's kind at the start of a part of a pre-2025 address.
+_DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
+#: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
+CODES_PER_SHARD = 4000
 
 
 @functools.lru_cache(maxsize=8192)  # names of places and kinds repeat across records
@@ -42,16 +67,35 @@ def fold(text: str) -> str:
     """``text`` without diacritics, lower-cased, with single spaces: "Đồng  Văn" → "dong van".
 
     NFD splits letters from their tone and vowel marks, the marks (category Mn)
-    are dropped, and đ, which has no decomposition, is mapped to d.
+    are dropped, and đ, which has no decomposition, is mapped to d. Every kind of
+    dash, with the spaces around it, becomes one hyphen.
     """
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", stripped.lower().replace("đ", "d")).strip()
+    spaced = _SPACES.sub(" ", stripped.lower().replace("đ", "d")).strip()
+    return _DASH.sub("-", spaced)
 
 
 def slugify(text: str) -> str:
     """The slug a name would have: folded, with runs of other characters as one hyphen."""
     return _NON_WORD.sub("-", fold(text)).strip("-")
+
+
+def code_key(code: str) -> str:
+    """How a GTIN or lot code is looked up: folded, without spaces or punctuation.
+
+    Eight or more digits become the 14-digit form of a GTIN, so the digits under a
+    barcode find it with or without leading zeros. search.js computes the same key.
+    """
+    key = _NON_WORD.sub("", fold(code))
+    if key.isdigit() and len(key) >= 8 and len(key.lstrip("0")) <= 14:
+        return key.lstrip("0").zfill(14)
+    return key
+
+
+def code_shard(key: str, shards: int) -> int:
+    """The shard of the code tables that holds ``key`` (search.js computes the same)."""
+    return sum(ord(ch) for ch in key) % shards
 
 
 def _text(value: Any, lang: str) -> str:
@@ -71,18 +115,33 @@ def _changes(product: Product, as_of: dt.date) -> list[int]:
     return flat
 
 
-def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
+def _other_language(lang: str) -> str:
+    return "en" if lang == "vi" else "vi"
+
+
+def build_index(
+    catalogue: Catalogue,
+    views: Views,
+    codes: Sequence[str] = (),
+    alternates: Sequence[Views] = (),
+) -> dict[str, Any]:
     """The search index of ``catalogue`` in the language of ``views``.
 
     Products are ordered by slug. For each: name (and the default-language name
     on other languages' indexes, so a tourist typing Vietnamese still finds it),
     slug when not derivable, producer, category, stars (negative when the rating
     is not in force), the rating's state (an index into ``status.STATES``) and
-    when it changes after the build date (for the browser's re-check),
-    a certification bitmask, channel indexes, tags, photo flag. A producer is
-    [name, province, commune, the former province its old address names or -1].
+    when it changes after the build date (for the browser's re-check), a
+    certification bitmask, the labels of its "other" certifications as the page
+    prints them, channel indexes, tags, photo flag. A producer is [name, province,
+    commune, the former province its old address names or -1, the former district
+    it names or ""]. Place and certification names carry their other-language
+    forms and common short forms, so "ha noi", "Hanoi" and "TP HCM" all find.
+    ``codes`` are the hrefs of the code shards (:func:`code_shards`); ``alternates``
+    the views of the site's other languages, whose certification names are indexed too.
     """
     lang = views.lang
+    other = _other_language(lang)
     default = catalogue.config.default_language
     retailer_index = {key: n for n, key in enumerate(catalogue.config.retailers)}
     scheme_bit = {key: 1 << n for n, key in enumerate(CERTIFICATION_SCHEMES)}
@@ -91,7 +150,7 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
     order = list(provinces())
     province_keys = sorted({p.province for p in catalogue.producers.values()}, key=order.index)
     province_index = {key: n for n, key in enumerate(province_keys)}
-    columns: dict[str, list[Any]] = {k: [] for k in "nvsmckeuxhgi"}
+    columns: dict[str, list[Any]] = {k: [] for k in "nvsmckeuxohgi"}
     as_of = catalogue.config.build_date
     # In slug order, neighbouring names share prefixes, which gzip exploits (grouping by
     # producer was measured: 14 % larger at 16,000 products).
@@ -108,6 +167,7 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
         columns["e"].append(STATES.index(views.rating_validity(product.ocop).state))
         columns["u"].append(_changes(product, as_of))
         columns["x"].append(sum(scheme_bit[s] for s in facets["certification"]))
+        columns["o"].append(_other_labels(catalogue, product, lang))
         columns["h"].append([retailer_index[c] for c in facets["channel"]])
         columns["g"].append(",".join(product.tags))
         columns["i"].append(1 if product.photos else 0)
@@ -122,25 +182,56 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
                 province_index[p.province],
                 p.commune,
                 _former_province(p.province, p.former_address),
+                former_district(p.former_address),
             ]
             for p in catalogue.producers.values()
         ],
         "facets": {
             "category": [[key, views.t(f"category.{key}")] for key in CATEGORIES],
             "province": [
-                [key, provinces()[key].name(lang), [f.vi for f in provinces()[key].former]]
+                [
+                    key,
+                    provinces()[key].name(lang),
+                    [[f.slug, f.vi, f.en] for f in provinces()[key].former],
+                    [provinces()[key].name(other), *provinces()[key].aliases],
+                ]
                 for key in province_keys
             ],
-            "certification": [[key, views.t(f"scheme.{key}")] for key in CERTIFICATION_SCHEMES],
+            "certification": [
+                [
+                    key,
+                    views.t(f"scheme.{key}"),
+                    " ".join(a.t(f"scheme.{key}") for a in alternates if a.lang != lang),
+                ]
+                for key in CERTIFICATION_SCHEMES
+            ],
             "channel": [
                 [key, _text(retailer.name, lang)]
                 for key, retailer in catalogue.config.retailers.items()
             ],
         },
+        "admin": list(ADMIN_WORDS),
+        "codes": codes or [],
+        "urls": {"product": views.href(Route("product", _SLOT))},
         "strings": {
             **{
                 key: views.t(f"search.{key}")
-                for key in ("results", "one_result", "none", "none_hint", "unmatched", "all")
+                for key in (
+                    "results",
+                    "one_result",
+                    "none",
+                    "none_filters",
+                    "none_hint",
+                    "unmatched",
+                    "all",
+                    "more",
+                    "shown",
+                    "did_you_mean",
+                    "formerly",
+                    "remove",
+                    "unknown",
+                    "code_open",
+                )
             },
             "browse": views.t("search.browse"),
             "filters": views.t("search.filters"),
@@ -150,11 +241,29 @@ def build_index(catalogue: Catalogue, views: Views) -> dict[str, Any]:
     }
 
 
+#: Stands for a product's slug in the product URL template of the index (search.js
+#: substitutes it): the URL itself is made by urls.py, like every other.
+_SLOT = "0slug0"
+
+
+def _other_labels(catalogue: Catalogue, product: Any, lang: str) -> str:
+    """The printed names of a product's "other" certifications in force, "|"-separated."""
+    producer = catalogue.producers[product.producer]
+    as_of = catalogue.config.build_date
+    labels = [
+        _text(cert.label, lang)
+        for cert in (*product.certifications, *producer.certifications)
+        if cert.label and validity(cert.status, cert.issued, cert.expires, as_of).in_force
+    ]
+    return "|".join(dict.fromkeys(labels))
+
+
 def _former_province(province: str, former_address: str | None) -> int:
     """Which of ``province``'s former provinces a pre-2025 address names (its index), or -1.
 
     Only that name is indexed, not the whole old address: it is what people
-    search for ("bac kan"), and it keeps the index small.
+    search for ("bac kan"), and it keeps the index small. Dashes are folded, so
+    "Bà Rịa - Vũng Tàu" is Bà Rịa–Vũng Tàu.
     """
     address = fold(former_address or "")
     for index, former in enumerate(provinces()[province].former):
@@ -163,9 +272,78 @@ def _former_province(province: str, former_address: str | None) -> int:
     return -1
 
 
+def former_district(former_address: str | None) -> str:
+    """The district a pre-2025 address names, with its kind ("huyện Na Rì"), or "".
+
+    Districts were abolished on 1 July 2025, but labels printed before carry them.
+    """
+    for part in (former_address or "").split(","):
+        part = part.strip()
+        kind = _DISTRICT.match(fold(part))
+        if kind and fold(part)[kind.end() :].strip() not in _province_names():
+            return part
+    return ""
+
+
+@functools.cache
+def _province_names() -> frozenset[str]:
+    """The folded names of provinces and former provinces, without "thành phố"."""
+    names = [n for p in provinces().values() for n in (p.vi, *(f.vi for f in p.former))]
+    return frozenset(fold(n).removeprefix("thanh pho ") for n in names)
+
+
+def code_shards(catalogue: Catalogue, views: Views) -> list[bytes]:
+    """The code tables of one language, split into shards by :func:`code_shard`.
+
+    Each maps a :func:`code_key` to its matches, [product position, href, code as
+    printed]: a GTIN to its product's scan page, a lot code to its lot's page
+    (a lot code may be shared by lots of several products).
+    """
+    entries: list[tuple[str, int, str, str]] = []
+    for position, product in enumerate(catalogue.products):
+        if product.gtin:
+            entries.append(
+                (
+                    code_key(product.gtin),
+                    position,
+                    views.href(product_route(product)),
+                    gtin.display(product.gtin),
+                )
+            )
+        for lot in product.lots:
+            entries.append(
+                (code_key(lot.code), position, views.href(lot_route(product, lot)), lot.code)
+            )
+    shards = max(1, -(-len(catalogue.products) // CODES_PER_SHARD))
+    tables: list[dict[str, list[Any]]] = [{} for _ in range(shards)]
+    for key, position, href, code in entries:
+        tables[code_shard(key, shards)].setdefault(key, []).append([position, href, code])
+    return [encode(table) for table in tables]
+
+
 def encode(index: dict[str, Any]) -> bytes:
     """Compact, deterministic JSON bytes of an index."""
     return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
+    """Every file of the search, by output path: each language's index and code
+    shards (content-hashed) and the manifest that names the indexes."""
+    files: dict[str, bytes] = {}
+    hrefs: dict[str, str] = {}
+    for lang, lang_views in views.items():
+        codes = []
+        for shard in code_shards(catalogue, lang_views):
+            href, path = urls.search_file(file_name(f"{lang}-codes", shard))
+            codes.append(href)
+            files[path] = shard
+        index = build_index(catalogue, lang_views, codes, list(views.values()))
+        data = encode(index)
+        href, path = urls.search_file(file_name(lang, data))
+        hrefs[lang] = href
+        files[path] = data
+    files[urls.search_file(MANIFEST)[1]] = manifest(hrefs)
+    return files
 
 
 def manifest(hrefs: dict[str, str]) -> bytes:

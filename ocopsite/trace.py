@@ -60,7 +60,7 @@ class EventView:
 
 @dataclass(frozen=True)
 class LabTestView:
-    lab: str
+    lab: Localized
     report: str
     date: DateView
     result: Localized
@@ -220,7 +220,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
             "code": lot.code,
             "produced": v.date(lot.produced),
             "expires": v.date(lot.expires),
-            "quantity": lot.quantity,
+            "quantity": v.maybe_text(lot.quantity),
             "area": v.maybe_text(lot.area),
             "map_url": (
                 f"https://www.openstreetmap.org/?mlat={lot.coordinates.lat}&mlon={lot.coordinates.lon}"
@@ -245,7 +245,7 @@ def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dic
         ],
         "lab_tests": [
             LabTestView(
-                t.lab,
+                v.text(t.lab),
                 t.report,
                 v.date(t.date),
                 v.text(t.result),
@@ -326,7 +326,9 @@ def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) ->
                 "gtin.html",
                 lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
                 name,
+                description=lambda v: f"{v.text(product.name).text} · {v.t('trace.description')}",
                 og_type="product",
+                image=partial(_photo, product=product),
                 meta={"autolang": True},
                 depends=showing(product),
             )
@@ -354,10 +356,21 @@ def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> 
         "lot.html",
         lambda v: {**_lot_data(v, catalogue, product, lot), "jsonld": jsonld(v, product, lot)},
         lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
+        # no verdict here: a description is read long after the build, with no date beside it
+        description=lambda v: (
+            f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code} · "
+            f"{v.t('lot.produced')} {v.date(lot.produced).text} · {v.t('lot.description')}"
+        ),
         og_type="product",
+        image=partial(_photo, product=product),
         meta={"autolang": True},
         depends=showing(product),
     )
+
+
+def _photo(v: Views, product: Product) -> str | None:
+    """The product's first photo, for the page's share card."""
+    return v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
 
 
 def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:

@@ -26,6 +26,13 @@ _PATTERNS: dict[str, str] = {
     "news_index": "news/",
     "news": "news/{key}/",
     "search": "search/",
+    "about_ocop": "ocop/",
+    "offline": "offline/",
+    "events": "events/",
+    "past_events": "events/past/",
+    "event": "events/{key}/",
+    "event_ics": "events/{key}/event.ics",
+    "calendar": "events/calendar.ics",
     # GS1 Digital Link paths (key: GTIN-14, value: lot code); the QR codes point here.
     "gtin": "01/{key}/",
     "lot": "01/{key}/10/{value}/",
@@ -131,6 +138,20 @@ class Urls:
 
     def media_output(self, name: str) -> str:
         return f"media/{name}"
+
+    def href_of_output(self, rel: str) -> str:
+        """The link to the output file ``rel`` (a path relative to the output folder)."""
+        return self.base_path + rel
+
+    def output_of_href(self, href: str) -> str:
+        """The output file that serves ``href``, a link made by this class."""
+        rel = href.removeprefix(self.base_path)
+        return rel + "index.html" if rel == "" or rel.endswith("/") else rel
+
+    def root_file(self, name: str) -> tuple[str, str]:
+        """(href, output path) of a file at the site root: the service worker, the web
+        app manifest, the offline packs (``name`` may hold a folder: ``packs/x.json``)."""
+        return self.base_path + name, name
 
     def search_file(self, name: str) -> tuple[str, str]:
         """(href, output path) of a search index file."""

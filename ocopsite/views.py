@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from . import ratings
 from .model import (
+    ANY_LANGUAGE,
     CHANNEL_KINDS,
     Body,
     Certification,
@@ -29,6 +30,7 @@ from .model import (
 from .provinces import provinces
 from .status import Validity, validity
 from .urls import Route
+from .vietnamese import looks_vietnamese
 
 if TYPE_CHECKING:
     from .catalogue import Catalogue
@@ -46,16 +48,21 @@ class Localized:
     """A text in the page's language, or in the default one when untranslated.
 
     Rendered into HTML it carries ``lang`` when it fell back, so screen readers
-    pronounce it right; ``.text`` is the bare string for attributes.
+    pronounce it right, followed by ``note`` (such as "in Vietnamese") when there
+    is one, so readers see it too; ``.text`` is the bare string for attributes.
     """
 
     text: str
     lang: str
     fallback: bool
+    note: str = ""
 
     def __html__(self) -> str:
         if self.fallback:
-            return f'<span lang="{self.lang}">{escape(self.text)}</span>'
+            marked = f'<span lang="{self.lang}">{escape(self.text)}</span>'
+            if self.note:
+                return f'{marked} <small class="in-lang">{escape(self.note)}</small>'
+            return marked
         return str(escape(self.text))
 
     def __str__(self) -> str:
@@ -110,7 +117,7 @@ class RatingView:
     short: str  # "4 sao OCOP"
     granted_by: str
     year: int
-    decision: str
+    decision: Localized
     status: StatusView
     note: Localized | None  # why it is suspended or revoked (the reason of that decision)
     authority: str | None  # the organisation that granted the rating in force
@@ -119,6 +126,8 @@ class RatingView:
     data: str
     #: The suspension or revocation in force: "Decision 12/QĐ-UBND, 10/01/2027, UBND tỉnh X".
     cause: str | None
+    meaning: str  # "90–100 points: a national OCOP product."
+    about_url: str  # the explanation of this star level
 
 
 @dataclass(frozen=True)
@@ -126,9 +135,10 @@ class CertificationView:
     name: Localized | str
     scheme: str
     number: str
-    issuer: str
+    issuer: Localized
     url: str | None
     status: StatusView
+    about_url: str  # the explanation of this scheme
 
 
 @dataclass(frozen=True)
@@ -150,10 +160,10 @@ class ProducerCard:
     url: str
     name: Localized
     kind: str
-    commune: str
+    commune: Localized
     province: str
-    address: str | None
-    former_address: str | None
+    address: Localized | None
+    former_address: Localized | None
     phone: str | None
     email: str | None
     website: str | None
@@ -197,6 +207,8 @@ class Views:
         self.renditions = renditions
         self._markdown = render_markdown
         self.as_of = self.config.build_date
+        default = self.config.default_language
+        self._in_default = "" if self.lang == default else strings(f"note.in_{default}")
         #: Results that many pages of one language share, computed once (see render._ranked).
         self.memo: dict[str, dict[Any, Any]] = {}
 
@@ -205,11 +217,34 @@ class Views:
     def href(self, route: Route) -> str:
         return self.urls.href(route, self.lang)
 
+    def about(self, part: str) -> str:
+        """A link to a part of the "OCOP explained" page (``stars-4``, ``cert-vietgap``)."""
+        return f"{self.href(Route('about_ocop'))}#{part}"
+
     def text(self, value: Text) -> Localized:
+        """``value`` in the page's language; else marked as the default language's, noted.
+
+        A text written once for all languages counts as the default language's
+        when it has Vietnamese letters and the page is in another language.
+        """
         own = value.get(self.lang)
+        default = self.config.default_language
         if own is not None:
-            return Localized(own, self.lang, False)
-        return Localized(value.first(), value.values[0][0], True)
+            written_once = value.values[0][0] == ANY_LANGUAGE
+            if self.lang == default or not written_once or not looks_vietnamese(own):
+                return Localized(own, self.lang, False)
+            return Localized(own, default, True, self._in_default)
+        return Localized(value.first(), value.values[0][0], True, self._in_default)
+
+    def name(self, value: str) -> Localized:
+        """A proper name or identifier (a commune, a decision number): never translated,
+        but marked as the default language's on other pages when it has Vietnamese letters."""
+        if self.lang != self.config.default_language and looks_vietnamese(value):
+            return Localized(value, self.config.default_language, True)
+        return Localized(value, self.lang, False)
+
+    def maybe_name(self, value: str | None) -> Localized | None:
+        return None if value is None else self.name(value)
 
     def maybe_text(self, value: Text | None) -> Localized | None:
         return None if value is None else self.text(value)
@@ -315,13 +350,15 @@ class Views:
             short=self.t("stars.short", n=grant.stars or 0),
             granted_by=self.t(f"granted.{grant.granted_by}"),
             year=grant.date.year,
-            decision=grant.decision or "",
+            decision=self.name(grant.decision or ""),
             status=self.status(state),
             note=self.maybe_text(state.cause.reason) if state.cause else None,
             authority=history[rating.events.index(grant)].authority,
             history=history,
             data=json.dumps(ratings.compact(rating), separators=(",", ":")),
             cause=cause or None,
+            meaning=self.t(f"stars.meaning.{grant.stars}") if grant.stars else "",
+            about_url=self.about(f"stars-{grant.stars}" if grant.stars else "stars"),
         )
 
     def certification(self, cert: Certification) -> CertificationView:
@@ -332,9 +369,10 @@ class Views:
             name=name,
             scheme=cert.scheme,
             number=cert.number,
-            issuer=cert.issuer,
+            issuer=self.text(cert.issuer),
             url=cert.url,
             status=self.status(validity(cert.status, cert.issued, cert.expires, self.as_of)),
+            about_url=self.about(f"cert-{cert.scheme}"),
         )
 
     def channels(self, product: Product) -> tuple[ChannelGroup, ...]:
@@ -370,10 +408,10 @@ class Views:
             url=self.href(Route("producer", producer.slug)),
             name=self.text(producer.name),
             kind=self.t(f"kind.{producer.kind}"),
-            commune=producer.commune,
+            commune=self.name(producer.commune),
             province=self.province_name(producer.province),
-            address=producer.address,
-            former_address=producer.former_address,
+            address=self.maybe_text(producer.address),
+            former_address=self.maybe_name(producer.former_address),
             phone=producer.contact.phone,
             email=producer.contact.email,
             website=producer.contact.website,

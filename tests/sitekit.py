@@ -35,7 +35,7 @@ def copy_site(source: Path, target: Path) -> Path:
         source,
         target,
         ignore=shutil.ignore_patterns(
-            "public", ".ocopsite-cache", "tests", "bench", ".git", "*.pyc"
+            "public", ".ocopsite-cache", "tests", "bench", ".git", "*.pyc", "node_modules"
         ),
         dirs_exist_ok=True,
     )

@@ -22,7 +22,7 @@ def test_build_prints_one_line_summary(tmp_path: Path) -> None:
     summary = result.stdout.strip().splitlines()[-1]
     # an untranslated text, and no label sheets for an expired and a revoked rating and
     # for a recalled lot
-    assert summary.startswith("Built 86 pages from 7 records, 4 warnings, in ")
+    assert summary.startswith("Built 98 pages from 9 records, 5 warnings, in ")
     assert (site / "public/index.html").is_file()
 
 
@@ -66,7 +66,7 @@ def test_console_script_matches_build_py(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 0 and proc.stdout.startswith("Checked 20 pages")
+    assert proc.returncode == 0 and proc.stdout.startswith("Checked 24 pages")
 
 
 def _get(url: str) -> tuple[int, str]:

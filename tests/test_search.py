@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
@@ -15,10 +16,40 @@ from conftest import BuiltSite
 from sitekit import ROOT, serve_folder
 
 from ocopsite.provinces import provinces
-from ocopsite.search import fold, slugify
+from ocopsite.search import code_key, code_shard, fold, slugify
 
 pytestmark = pytest.mark.browser
 CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests/search_cases.yaml").read_text("utf-8"))
+
+
+#: One name written with each dash people use, and dashes elsewhere in text.
+DASHED = [
+    "Bà Rịa–Vũng Tàu",
+    "Bà Rịa - Vũng Tàu",
+    "Bà Rịa-Vũng Tàu",
+    "Bà Rịa — Vũng Tàu",
+    "Bà Rịa \u2212 Vũng Tàu",
+    "Bà Rịa\u2010Vũng Tàu",
+    "BÀ RỊA  –  VŨNG TÀU",
+    "a -- b",
+    "- đầu",
+    "cuối –",
+    "x\uff0dy\ufe63z",
+]
+#: Codes as people type them, for the Python/JavaScript equality of code keys.
+CODES = [
+    "9520000001018",
+    "09520000001018",
+    "0009520000001018",
+    "952 0000 00101 8",
+    "12345670",
+    "00000000000000000012345670",
+    "TH2510A",
+    "th-2510-a",
+    "L01/2024",
+    "Lô 5",
+    "2601",
+]
 
 
 def vietnamese_letters() -> list[str]:
@@ -47,11 +78,15 @@ def page(browser, served: str):  # type: ignore[no-untyped-def]
     assert errors == []
 
 
+def search_url(served: str, lang: str, q: str, filters: dict[str, str] | None = None) -> str:
+    params = {"q": q, **(filters or {})}
+    return f"{served}{'en/' if lang == 'en' else ''}search/?{urlencode(params)}"
+
+
 def open_search(
     page, served: str, lang: str, q: str, filters: dict[str, str] | None = None
 ) -> None:  # type: ignore[no-untyped-def]
-    params = {"q": q, **(filters or {})}
-    page.goto(f"{served}{'en/' if lang == 'en' else ''}search/?{urlencode(params)}")
+    page.goto(search_url(served, lang, q, filters))
     page.wait_for_selector("html[data-search-ready]")
 
 
@@ -68,28 +103,43 @@ def test_fold_is_identical_in_python_and_javascript(page, served: str, sample_ca
     names += [p.former_address or "" for p in sample_catalogue.producers.values()]
     names += [n for p in provinces().values() for n in (p.vi, p.en, *(f.vi for f in p.former))]
     samples = vietnamese_letters() + names + ["  Đồng\tVăn \n ", "ĐẶC SẢN", "Ưu đãi"]
+    samples += DASHED
     open_search(page, served, "vi", "")
     folded = page.evaluate("s => s.map(OcopSearch.fold)", samples)
     assert folded == [fold(s) for s in samples]
+    # every way of writing a dash folds to one hyphen, in both languages
+    assert {fold(s) for s in DASHED[:7]} == {"ba ria-vung tau"}
     assert {fold(letter) for letter in vietnamese_letters()} <= set("aeiouyd")
     slugs = page.evaluate(
         "s => s.map(t => OcopSearch.fold(t).split(/[^0-9a-z]+/).filter(Boolean).join('-'))", names
     )
     assert slugs == [slugify(n) for n in names]
+    keys = page.evaluate("s => s.map(OcopSearch.codeKey)", CODES)
+    assert keys == [code_key(c) for c in CODES]
+    assert page.evaluate("k => k.map(c => OcopSearch.codeShard(c, 7))", keys) == [
+        code_shard(k, 7) for k in keys
+    ]
 
 
 def test_query_table_has_enough_cases() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 100
     assert {c["lang"] for c in CASES} == {"vi", "en"}
     assert any(c.get("none") for c in CASES) and any(c.get("filters") for c in CASES)
+    for key in ("opens", "why", "suggest"):
+        assert {c["lang"] for c in CASES if key in c} == {"vi", "en"}, key
 
 
 @pytest.mark.parametrize(
     "case", CASES, ids=lambda c: f"{c['lang']}:{c['q'] or '-'}:{c.get('filters', '')}"
 )
 def test_query(page, served: str, case: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    if "opens" in case:
+        page.goto(search_url(served, case["lang"], case["q"], case.get("filters")))
+        page.wait_for_url(served.rstrip("/") + case["opens"])
+        return
     open_search(page, served, case["lang"], case["q"], case.get("filters"))
     slugs = result_slugs(page)
+    suggestion = page.locator("#search-app .suggest a")
     if case.get("none"):
         assert slugs == []
         note = page.locator("#search-app .note").inner_text()
@@ -98,7 +148,15 @@ def test_query(page, served: str, case: dict[str, Any]) -> None:  # type: ignore
             assert word in note
         if not case.get("unmatched"):
             assert "Không sản phẩm nào có từ" not in note and "No product has the word" not in note
+        if "suggest" in case:
+            assert suggestion.inner_text() == case["suggest"]
+        else:
+            assert suggestion.count() == 0
         return
+    assert suggestion.count() == 0  # never a guess beside results
+    if "why" in case:
+        why = page.locator("#search-app .results .card").first.locator(".why")
+        assert case["why"] in why.inner_text()
     if "top" in case:
         assert slugs[: len(case["top"])] == case["top"], slugs
     if "first" in case:
@@ -153,7 +211,7 @@ def test_url_state_back_button_counts_and_announcements(page, served: str) -> No
     )
     page.go_back()
     page.wait_for_function("!location.search.includes('stars')")
-    assert len(result_slugs(page)) == 14
+    assert len(result_slugs(page)) == 15
     page.keyboard.press("Tab")  # move into the page, then use the arrows from the box
     page.focus("#q")
     page.keyboard.press("ArrowDown")
@@ -184,16 +242,27 @@ def test_search_page_without_javascript_offers_browse_links(browser, served: str
 def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> None:
     files = sorted(p.name for p in (sample_site.out / "search").glob("*.json"))
     assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files] == [
+        "en-codes.#.json",
         "en.#.json",
         "manifest.json",
+        "vi-codes.#.json",
         "vi.#.json",
     ]
+    files = [f for f in files if "codes" not in f]
     text = (sample_site.out / "search" / files[2]).read_text("utf-8")
     assert "Miến dong Tài Hoan" in text and "\n" not in text
     # pages name the small manifest, which names the content-hashed index of each language
     assert 'data-index="/search/manifest.json"' in sample_site.page("")
     manifest = json.loads((sample_site.out / "search/manifest.json").read_text())
     assert manifest == {"en": "/search/" + files[0], "vi": "/search/" + files[2]}
+    # the index names its code tables, which map codes to hrefs made by urls.py
+    index = json.loads(text)
+    assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", c) for c in index["codes"]] == [
+        "/search/vi-codes.#.json"
+    ]
+    codes = json.loads((sample_site.out / index["codes"][0].lstrip("/")).read_text("utf-8"))
+    assert codes["09520000001018"] == [[9, "/01/09520000001018/", "9520000001018"]]
+    assert codes["th2510a"] == [[9, "/01/09520000001018/10/TH2510A/", "TH2510A"]]
 
 
 def test_results_say_when_a_rating_is_not_valid(page, served: str) -> None:  # type: ignore[no-untyped-def]
@@ -201,3 +270,135 @@ def test_results_say_when_a_rating_is_not_valid(page, served: str) -> None:  # t
     card = page.locator("#search-app .results .card").first
     assert card.locator(".st-revoked").inner_text() == "Đã bị thu hồi"
     assert card.get_by_role("img", name="3 trên 5 sao").is_visible()
+
+
+def test_punctuation_alone_is_an_empty_query(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(served + "products/che-tan-cuong/")
+    page.focus("#q")
+    page.wait_for_selector("html[data-search-ready]")
+    page.keyboard.type("?")
+    page.wait_for_timeout(200)
+    assert page.locator(".search-panel").is_hidden()
+    page.keyboard.type("-")
+    page.wait_for_timeout(200)
+    assert page.locator(".search-panel .card").count() == 0
+
+
+def test_unknown_filter_values_can_be_removed(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    open_search(page, served, "vi", "", {"stars": "6"})
+    unknown = page.locator("#search-app button.unknown")
+    assert unknown.inner_text().startswith("Hạng sao: 6")
+    note = page.locator("#search-app .note").inner_text()
+    assert "“" not in note and "Không có sản phẩm nào khớp các bộ lọc" in note
+    unknown.click()
+    page.wait_for_function("!location.search.includes('stars')")
+    assert len(result_slugs(page)) == 15
+    assert page.locator("#search-app button.unknown").count() == 0
+
+
+def test_former_province_slug_is_its_new_province(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    open_search(page, served, "en", "", {"province": "bac-kan"})
+    assert "province=thai-nguyen" in page.url
+    pressed = page.locator("#search-app .facet button[aria-pressed=true]")
+    assert pressed.inner_text().startswith("Thai Nguyen")
+    assert len(result_slugs(page)) == 5
+
+
+def test_filter_only_empty_state_prints_no_quotes(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    open_search(page, served, "en", "", {"stars": "5", "category": "handicraft"})
+    note = page.locator("#search-app .note").inner_text()
+    assert note.startswith("No product matches the chosen filters.")
+    assert "“" not in note and '""' not in note
+
+
+def test_an_index_that_fails_to_load_says_so(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    tab.route("**/search/manifest.json", lambda route: route.fulfill(status=503, body="busy"))
+    tab.goto(served + "search/?q=mien")
+    tab.wait_for_selector("html[data-search-failed]")
+    assert tab.get_by_role("alert").inner_text().startswith("Hiện không tải được")
+    assert tab.get_by_role("link", name=re.compile(r"^Thực phẩm")).first.is_visible()
+    context.close()
+
+
+def test_code_box_opens_the_page_of_a_code(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    for code, path in [
+        ("9520000001018", "/01/09520000001018/"),
+        ("0 9520000 00107 0", "/01/09520000001070/"),
+        ("dv2604", "/01/09520000001056/10/DV2604/"),
+    ]:
+        tab.goto(served)
+        tab.get_by_label("Kiểm tra mã trên nhãn").fill(code)
+        tab.get_by_role("button", name="Kiểm tra").click()
+        tab.wait_for_url(served.rstrip("/") + path)
+    # typed in the search box, a code is offered as a link to its page
+    open_search(tab, served, "vi", "")
+    tab.fill("#q", "CD 2601")
+    link = tab.locator("#search-app .codes a")
+    link.wait_for()
+    assert link.get_attribute("href") == "/01/09520000001100/10/CD2601/"
+    tab.press("#q", "Enter")
+    tab.wait_for_url(served.rstrip("/") + "/01/09520000001100/10/CD2601/")
+    context.close()
+
+
+def test_code_box_without_javascript_submits_to_the_search_page(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(served + "en/")
+    tab.get_by_label("Check a code from a label").fill("9520000001018")
+    tab.get_by_role("button", name="Check", exact=True).click()
+    tab.wait_for_url(re.compile(r"/en/search/\?q=9520000001018$"))
+    assert tab.get_by_text("Search needs JavaScript").is_visible()
+    context.close()
+
+
+def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A catalogue larger than one page of results: the count is right and all are shown."""
+    import subprocess
+    import sys
+
+    from ocopsite.build import build
+
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench/gen_catalog.py"), "130", str(site)],
+        check=True,
+        capture_output=True,
+    )
+    build(site, tmp_path / "out", build_date=dt.date(2026, 11, 22))
+    with serve_folder(tmp_path / "out") as url:
+        context = browser.new_context(locale="vi-VN")
+        tab = context.new_page()
+        open_search(tab, url, "vi", "")
+        assert tab.locator("#search-app p.meta").first.inner_text() == "130 sản phẩm"
+        assert tab.locator("#search-app .results .card").count() == 48
+        more = tab.locator("#search-app button.more")
+        assert more.inner_text() == "Xem thêm 48 sản phẩm"
+        more.click()
+        assert tab.locator("#search-app .results .card").count() == 96
+        more.click()
+        assert tab.locator("#search-app .results .card").count() == 130
+        assert more.count() == 0
+        names = tab.locator("#search-app .results .card .name").all_inner_texts()
+        assert len(set(names)) == len(names)
+        context.close()
+
+
+def test_dashes_and_former_districts_in_python() -> None:
+    from ocopsite.provinces import former_provinces
+    from ocopsite.search import _former_province, former_district
+
+    for written in DASHED[:7]:
+        assert _former_province("ho-chi-minh", f"Xã Suối Nghệ, tỉnh {written}") == 1
+    assert former_district("Thôn Nà Pài, xã Côn Minh, huyện Na Rì, tỉnh Bắc Kạn") == "huyện Na Rì"
+    old = "Phường 5, thành phố Đồng Xoài, tỉnh Bình Phước"
+    assert former_district(old) == "thành phố Đồng Xoài"
+    assert former_district("Phường Bến Nghé, Thành phố Hồ Chí Minh") == ""
+    assert former_district(None) == ""
+    hue = former_provinces()["thua-thien-hue"]
+    assert (hue.vi, str(hue.until)) == ("Thừa Thiên Huế", "2025-01-01")
+    assert _former_province("hue", "Phường Phú Hội, thành phố Huế, tỉnh Thừa Thiên Huế") == 0

@@ -1,0 +1,69 @@
+"""Telling Vietnamese words apart, and naming Vietnamese units of sale in English.
+
+A value written once in a record (a plain string) is shown on every language's
+pages. When it has Vietnamese letters, English pages must mark it as Vietnamese
+(``lang="vi"``) and say so; :func:`looks_vietnamese` decides. Quantities and
+units of sale ("800 chai", "gói 500 g") are translated from the registry in
+``data/units.yaml`` instead, so records need not repeat them in English.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import yaml
+
+UNITS_FILE = Path(__file__).parent / "data" / "units.yaml"
+#: Letters that English never has and Vietnamese words almost always do.
+_VIETNAMESE = re.compile(
+    "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE
+)
+_NUMBER = re.compile(r"^(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s+")
+
+
+def looks_vietnamese(text: str) -> bool:
+    """True when ``text`` has a letter that only Vietnamese uses (tone marks, ơ, ư, đ, …)."""
+    return _VIETNAMESE.search(text) is not None
+
+
+@functools.cache
+def units() -> dict[str, tuple[str, str]]:
+    """The registry: Vietnamese unit → (English singular, English plural), longest first."""
+    raw = yaml.safe_load(UNITS_FILE.read_text(encoding="utf-8"))
+    table = {str(k): (str(v[0]), str(v[1])) for k, v in raw.items()}
+    return dict(sorted(table.items(), key=lambda item: -len(item[0])))
+
+
+def _split_unit(text: str) -> tuple[tuple[str, str], str] | None:
+    """The registry entry ``text`` starts with, and what follows it (a pack size)."""
+    lowered = text.casefold()
+    for name, english in units().items():
+        if lowered == name or lowered.startswith(name + " "):
+            return english, text[len(name) :].strip()
+    return None
+
+
+def unit_in_english(text: str) -> str | None:
+    """``"gói 500 g"`` → ``"500 g pack"``; None when the unit is not in the registry."""
+    found = _split_unit(text.strip())
+    if found is None:
+        return None
+    (singular, _), size = found
+    return f"{size} {singular}" if size else singular
+
+
+def quantity_in_english(text: str) -> str | None:
+    """``"2 000 gói 500 g"`` → ``"2,000 packs of 500 g"``; None when it cannot be read."""
+    match = _NUMBER.match(text.strip())
+    if match is None:
+        return None
+    whole = int(re.sub(r"[ .]", "", match.group(1)))
+    number = f"{whole:,}" + (f".{match.group(2)}" if match.group(2) else "")
+    found = _split_unit(text.strip()[match.end() :])
+    if found is None:
+        return None
+    (singular, plural), size = found
+    name = singular if whole == 1 and not match.group(2) else plural
+    return f"{number} {name}" + (f" of {size}" if size else "")

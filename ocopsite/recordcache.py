@@ -97,6 +97,21 @@ class Entry:
     warnings: list[Diagnostic]
 
 
+#: Records kept in memory between builds of one process (see :func:`keep_in_memory`).
+_resident: dict[str, dict[tuple[str, str], Entry]] | None = None  # by environment
+
+
+def keep_in_memory() -> None:
+    """Keep every build's records in this process, for the next build to reuse unparsed.
+
+    For a resident process (the preview server): a rebuild then unpickles
+    nothing, and parses only the bundles whose files changed.
+    """
+    global _resident
+    if _resident is None:
+        _resident = {}
+
+
 class RecordCache:
     """Entries by (kind, bundle name); only the entries used by a build are kept."""
 
@@ -106,6 +121,9 @@ class RecordCache:
         self.old: dict[tuple[str, str], tuple[bytes, bytes]] = {}  # key → (stamp, record)
         self.used: set[tuple[str, str]] = set()
         self.new: dict[tuple[str, str], Entry] = {}
+        self.kept = _resident.setdefault(env, {}) if _resident is not None else None
+        if self.kept:  # a resident process has them all in memory already
+            return
         if self.path is not None and self.path.is_file():
             try:
                 with contextlib.closing(sqlite3.connect(self.path)) as db:
@@ -117,6 +135,11 @@ class RecordCache:
                 self.old = {}
 
     def get(self, kind: str, name: str, stamp: Stamp) -> Entry | None:
+        if self.kept is not None:
+            kept = self.kept.get((kind, name))
+            if kept is not None and kept.stamp == stamp:
+                self.used.add((kind, name))
+                return kept
         found = self.old.get((kind, name))
         if found is None or found[0] != _stamp_bytes(stamp):
             return None
@@ -125,10 +148,15 @@ class RecordCache:
         except Exception:  # a damaged row is validated again
             return None
         self.used.add((kind, name))
-        return Entry(stamp, values, warnings)
+        return self._keep(kind, name, Entry(stamp, values, warnings))
+
+    def _keep(self, kind: str, name: str, entry: Entry) -> Entry:
+        if self.kept is not None:
+            self.kept[(kind, name)] = entry
+        return entry
 
     def put(self, kind: str, name: str, entry: Entry) -> None:
-        self.new[(kind, name)] = entry
+        self.new[(kind, name)] = self._keep(kind, name, entry)
 
     def save(self) -> None:
         """Write the entries put since loading; forget those no build asked for."""

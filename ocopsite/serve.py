@@ -1,9 +1,18 @@
-"""A preview server for editors: build, serve on 127.0.0.1, rebuild on every change.
+"""A preview server for editors: build, serve on 127.0.0.1, rebuild on change, reload the browser.
 
 It serves the output as a static host would (``/x`` redirects to ``/x/``,
-unknown paths get the site's 404 page) and polls the site's files once a
-second, which needs no extra dependency and works on every file system.
-A failed rebuild prints its errors and keeps serving the last good build.
+unknown paths get the site's 404 page). The process stays resident between
+rebuilds: its modules stay loaded and the validated records stay in memory
+(:func:`ocopsite.recordcache.keep_in_memory`), so a rebuild parses only the
+bundles whose files changed and, like every build after the first, renders
+and writes only the pages that show them. watchfiles (inotify and its
+equivalents) says what changed, instead of polling every file.
+
+Every HTML page it sends carries a small script that waits on
+``/__ocopsite/events`` (server-sent events) and reloads the page when a
+rebuild succeeds. The script is added as the page is sent: the built files
+never contain it. A failed rebuild prints its errors, keeps serving the last
+good build and reloads nothing.
 """
 
 from __future__ import annotations
@@ -14,16 +23,43 @@ import http.server
 import os
 import posixpath
 import threading
-import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import click
 
-from .config import CONFIG_NAME
+from . import recordcache
+from .paths import CACHE_DIR, CONFIG_NAME
 
 WATCHED = (CONFIG_NAME, "content", "templates", "themes")
+EVENTS = "/__ocopsite/events"
+#: Added before ``</body>`` of every page served; ``{since}`` is the build the page comes from.
+#: Once listening, it marks the page ``<html data-live>``.
+RELOAD_SCRIPT = (
+    '<script>(function(){{var s=new EventSource("' + EVENTS + '?since={since}");'
+    "s.onopen=function(){{document.documentElement.dataset.live=''}};"
+    "s.onmessage=function(){{location.reload()}}}})()</script>"
+)
+
+
+class Builds:
+    """How many builds have succeeded; event streams wait here for the next one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def succeeded(self) -> None:
+        with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+
+    def wait_after(self, seen: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.count > seen, timeout)
+            return self.count
 
 
 def _path_part(raw: str) -> str:
@@ -42,11 +78,14 @@ def request_segments(raw: str) -> list[str]:
 
 
 class StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a built site; answers unknown paths with the site's own 404 page.
+    """Serves a built site with live reload; answers unknown paths with the site's 404 page.
 
     Every request path is normalised (see :func:`request_segments`), and a file is
     served only if its real location is inside the served folder.
     """
+
+    #: The builds that pages wait on; without it, pages are served as built (no live reload).
+    builds: Builds | None = None
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -59,6 +98,49 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         # The handler tells a folder asked for with a trailing slash by this slash.
         return str(target) + ("/" if _path_part(path).endswith("/") else "")
 
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == EVENTS and self.builds is not None:
+            self._events(int(parse_qs(url.query).get("since", ["0"])[0] or 0))
+            return
+        target = Path(self.translate_path(self.path))
+        if target.is_dir() and url.path.endswith("/"):
+            target = target / "index.html"
+        root = Path(self.directory).resolve()
+        if target.suffix == ".html" and target.is_file() and _inside(target, root):
+            self._send_page(200, target.read_bytes())
+            return
+        super().do_GET()
+
+    def _send_page(self, status: int, html: bytes) -> None:
+        body = html
+        if self.builds is not None:
+            script = RELOAD_SCRIPT.format(since=self.builds.count).encode()
+            body = html.replace(b"</body>", script + b"</body>", 1)
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _events(self, since: int) -> None:
+        assert self.builds is not None
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            while True:
+                now = self.builds.wait_after(since, timeout=15)
+                # a comment line keeps the stream open; a message makes the page reload
+                self.wfile.write(b"data: reload\n\n" if now > since else b": waiting\n\n")
+                self.wfile.flush()
+                since = now
+        except OSError:  # the page went away
+            return
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code == 404:
             root = Path(self.directory).resolve()
@@ -70,13 +152,7 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
                 else root / "404.html"
             )
             if page.is_file() and _inside(page, root):
-                body = page.read_bytes()
-                self.send_response(404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
+                self._send_page(404, page.read_bytes())
                 return
         super().send_error(code, message, explain)
 
@@ -89,19 +165,20 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _snapshot(site: Path, out: Path) -> dict[str, float]:
-    stamps: dict[str, float] = {}
-    for name in WATCHED:
-        top = site / name
-        paths = [top] if top.is_file() else (top.rglob("*") if top.is_dir() else [])
-        for path in paths:
-            if out in path.parents or path.name.startswith("."):
-                continue
-            try:
-                stamps[str(path)] = path.stat().st_mtime
-            except OSError:
-                continue
-    return stamps
+def _watched(site: Path, out: Path) -> Callable[[object, str], bool]:
+    """A watchfiles filter: the site's inputs, not its output, cache or hidden files."""
+    ignored = (out, site / CACHE_DIR)
+    roots = tuple(site / name for name in WATCHED)
+
+    def keep(_change: object, path: str) -> bool:
+        changed = Path(path)
+        if any(part.startswith(".") for part in changed.relative_to(site).parts):
+            return False
+        if any(changed == d or d in changed.parents for d in ignored):
+            return False
+        return any(changed == r or r in changed.parents for r in roots)
+
+    return keep
 
 
 def serve(
@@ -112,17 +189,25 @@ def serve(
     run_build: Callable[..., bool],
 ) -> None:
     """Serve ``out`` on 127.0.0.1:``port`` until interrupted, rebuilding ``site`` on change."""
+    import watchfiles
+
     site, out = site.resolve(), out.resolve()
     base_url = f"http://127.0.0.1:{port}/"
+    builds = Builds()
+    recordcache.keep_in_memory()
 
     def rebuild() -> bool:
-        return run_build(
+        ok = run_build(
             site, out, base_url=base_url, build_date=build_date, strict=False, quiet=False
         )
+        if ok:
+            builds.succeeded()
+        return ok
 
+    handler = type("Handler", (StaticHandler,), {"builds": builds})
     try:
         server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(StaticHandler, directory=str(out))
+            ("127.0.0.1", port), functools.partial(handler, directory=str(out))
         )
     except OSError as exc:
         raise click.ClickException(
@@ -133,15 +218,12 @@ def serve(
         click.echo("fix the errors above; the site appears once a build succeeds", err=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(f"Serving {out} at {base_url} (Ctrl+C to stop)")
-    seen = _snapshot(site, out)
     try:
-        while True:
-            time.sleep(1)
-            now = _snapshot(site, out)
-            if now != seen:
-                seen = now
-                click.echo("change detected, rebuilding…")
-                rebuild()
+        for _changes in watchfiles.watch(
+            site, watch_filter=_watched(site, out), debounce=50, step=20, rust_timeout=0
+        ):
+            click.echo("change detected, rebuilding…")
+            rebuild()
     except KeyboardInterrupt:
         click.echo("stopped")
     finally:

@@ -239,13 +239,20 @@ def build(
         result.updated_in_place = True
     else:
         sink, todo = Staging(out), list(range(len(every)))
-    made = _publish(run, sink, every, todo, previous)
+    # the smallest WebP: what cards ask for, and lighter than the JPEG
+    thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
+
+    def offline_pack(staged: Staging | journal.Update) -> set[str]:
+        """The offline pack of what is staged, published with it."""
+        with _stage(result, "offline"):
+            put, stale = offline.build_pack(staged, out, catalogue, urls, assets, thumbnails)
+            if isinstance(staged, journal.Update):
+                staged.delete(stale)
+            return put
+
+    made = _publish(run, sink, every, todo, previous, offline_pack)
     if not result.updated_in_place:
         images.prune_cache(cache_dir / "images", renditions.values())
-    with _stage(result, "offline"):
-        # the smallest WebP: what cards ask for, and lighter than the JPEG
-        thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
-        made |= offline.build_pack(out, catalogue, urls, assets, thumbnails)
     files = {
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
@@ -301,6 +308,7 @@ def _publish(
     every: list[outputs.Output],
     todo: list[int],
     previous: incremental.Manifest | None = None,
+    finish: Callable[[Staging | journal.Update], set[str]] | None = None,
 ) -> set[str]:
     """Emit ``todo`` into ``sink`` and publish it; returns the paths made.
 
@@ -322,11 +330,15 @@ def _publish(
                 result.files = len(sink.staged)
             else:
                 result.files = len(emitted.written) + 2  # and the marker and .nojekyll
+        made = emitted.made | (finish(sink) if finish is not None else set())
+        if isinstance(sink, journal.Update):
+            result.files = len(sink.staged)
+        with _stage(result, "write"):
             sink.commit()
     except BaseException:
         sink.discard()
         raise
-    return emitted.made
+    return made
 
 
 def _report(problems: list[outputs.Problem], diagnostics: Diagnostics) -> None:

@@ -22,13 +22,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import search
 from .catalogue import Catalogue
-from .files import same_bytes, write_atomic
 from .model import Product
-from .pages import PageSpec
+from .pages import PageSpec, showing
 from .provinces import provinces
 from .trace import lot_route, product_route
 from .urls import Route, Urls
@@ -112,16 +111,26 @@ def packs(
     return result
 
 
-def write(
-    out: Path, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
-) -> set[str]:
-    """Write the pack lists, their index, the service worker and the web app manifest.
+class Sink(Protocol):
+    """Where a build puts its files before publishing them (output.Staging, journal.Update)."""
 
-    Reads the size and hash of every file in ``out``, so it runs after everything
-    else is written. Removes pack lists of earlier builds. Returns the paths written.
+    def put(self, rel: str, data: bytes | str) -> bool: ...
+
+    def read(self, rel: str) -> bytes: ...
+
+
+def write(
+    sink: Sink, out: Path, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
+) -> tuple[set[str], set[str]]:
+    """Put the pack lists, their index, the service worker and the web app manifest.
+
+    Reads the size and hash of every file the build is about to publish (through
+    ``sink``), so it runs after everything else is staged and before the staged
+    files are published, with them. Returns the paths put, and the pack lists of
+    earlier builds in ``out`` that are no longer needed.
     """
-    manifest = web_manifest(urls, title, icon)  # written first: the packs list it
-    _write_if_changed(out, WEB_MANIFEST, manifest)
+    manifest = web_manifest(urls, title, icon)  # put first: the packs list it
+    sink.put(WEB_MANIFEST, manifest)
     hashes: dict[str, tuple[int, str]] = {}
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
@@ -131,7 +140,7 @@ def write(
             rel = urls.output_of_href(href)
             if rel not in hashes:
                 try:
-                    data = (out / rel).read_bytes()
+                    data = sink.read(rel)
                 except OSError:
                     continue  # a kind of page this site does not have
                 hashes[rel] = (len(data), hashlib.sha256(data).hexdigest()[:12])
@@ -162,19 +171,12 @@ def write(
     )
     written[WEB_MANIFEST] = manifest
     for rel, data in written.items():
-        _write_if_changed(out, rel, data)
+        sink.put(rel, data)
     folder = out / FOLDER
+    stale = set()
     if folder.is_dir():
-        for name in {p.name for p in folder.iterdir()} - {rel.split("/")[-1] for rel in written}:
-            (folder / name).unlink(missing_ok=True)  # a pack list of an earlier build
-    return set(written)
-
-
-def _write_if_changed(out: Path, rel: str, data: bytes) -> None:
-    target = out / rel
-    if not same_bytes(target, data):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, data)
+        stale = {f"{FOLDER}/{p.name}" for p in folder.iterdir()} - set(written)
+    return set(written), stale
 
 
 def owns(rel: str) -> bool:
@@ -198,12 +200,12 @@ def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
 
-def search_outputs(out: Path, urls: Urls) -> list[str]:
+def search_outputs(sink: Sink, urls: Urls) -> list[str]:
     """The search manifest and the index files it names, as output paths."""
     manifest_rel = urls.search_file(search.MANIFEST)[1]
     found = [manifest_rel]
     try:
-        named = json.loads((out / manifest_rel).read_text(encoding="utf-8"))
+        named = json.loads(sink.read(manifest_rel).decode("utf-8"))
     except (OSError, ValueError):
         return found
     base = urls.base_path
@@ -213,9 +215,14 @@ def search_outputs(out: Path, urls: Urls) -> list[str]:
 
 
 def build_pack(
-    out: Path, catalogue: Catalogue, urls: Urls, assets: dict[str, str], thumbnails: dict[str, str]
-) -> set[str]:
-    """Everything :func:`write` writes, for the site just built into ``out``.
+    sink: Sink,
+    out: Path,
+    catalogue: Catalogue,
+    urls: Urls,
+    assets: dict[str, str],
+    thumbnails: dict[str, str],
+) -> tuple[set[str], set[str]]:
+    """Everything :func:`write` puts, for the site about to be published into ``out``.
 
     ``assets`` maps the theme's file names to their hashed names; ``thumbnails``
     a photo's source path to the output path of its smallest variant.
@@ -229,12 +236,12 @@ def build_pack(
         urls,
         names,
         [urls.asset_output(hashed) for hashed in assets.values()],
-        search_outputs(out, urls),
+        search_outputs(sink, urls),
         thumbnails,
     )
     title = catalogue.config.title.first()
     icon = urls.asset(assets["favicon.svg"]) if "favicon.svg" in assets else ""
-    return write(out, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
+    return write(sink, out, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
 
 
 def page() -> PageSpec:
@@ -247,4 +254,10 @@ def page() -> PageSpec:
             "scope": v.urls.href(Route("home"), v.urls.languages[0]),
         }
 
-    return PageSpec(Route("offline"), "offline.html", data, lambda v: v.t("offline.title"))
+    return PageSpec(
+        Route("offline"),
+        "offline.html",
+        data,
+        lambda v: v.t("offline.title"),
+        depends=showing(),  # the packs' sizes are read by the page's script
+    )

@@ -234,7 +234,9 @@ def build(
         pages = sum(output.kind == "page" for output in every)
         pages_todo = sum(every[index].kind == "page" for index in todo)
     sink: Staging | journal.Update
-    if previous is not None and pages_todo <= max(50, pages // 4):
+    # every language has its own page outputs: the floor of 50 pages is per language
+    in_place_limit = max(50 * len(catalogue.config.languages), pages // 4)
+    if previous is not None and pages_todo <= in_place_limit:
         sink = journal.Update(out)
         result.updated_in_place = True
     else:

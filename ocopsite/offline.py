@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from . import search
 from .catalogue import Catalogue
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 FOLDER = "packs"
 INDEX = f"{FOLDER}/index.json"
 SCRIPT = "sw.js"
+#: The bytes an output file (by path) will hold once the build is published.
+Reader = Callable[[str], bytes]
 SCRIPT_SOURCE = Path(__file__).parent / "data" / "sw.js"
 WEB_MANIFEST = "manifest.webmanifest"
 #: Every pack has the pages a visitor moves between, whichever products it holds.
@@ -111,26 +113,17 @@ def packs(
     return result
 
 
-class Sink(Protocol):
-    """Where a build puts its files before publishing them (output.Staging, journal.Update)."""
-
-    def put(self, rel: str, data: bytes | str) -> bool: ...
-
-    def read(self, rel: str) -> bytes: ...
-
-
 def write(
-    sink: Sink, out: Path, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
-) -> tuple[set[str], set[str]]:
-    """Put the pack lists, their index, the service worker and the web app manifest.
+    read: Reader, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
+) -> dict[str, bytes]:
+    """The pack lists, their index, the service worker and the web app manifest, by path.
 
-    Reads the size and hash of every file the build is about to publish (through
-    ``sink``), so it runs after everything else is staged and before the staged
-    files are published, with them. Returns the paths put, and the pack lists of
-    earlier builds in ``out`` that are no longer needed.
+    ``read`` gives the bytes an output file will have once the build is published
+    (OSError for a file the site does not have): the packs list the size and hash of
+    every file, so this runs after everything else is made. The web app manifest is
+    among the files the packs list, so it is read from ``manifest`` rather than ``read``.
     """
-    manifest = web_manifest(urls, title, icon)  # put first: the packs list it
-    sink.put(WEB_MANIFEST, manifest)
+    manifest = web_manifest(urls, title, icon)
     hashes: dict[str, tuple[int, str]] = {}
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
@@ -140,7 +133,7 @@ def write(
             rel = urls.output_of_href(href)
             if rel not in hashes:
                 try:
-                    data = sink.read(rel)
+                    data = manifest if rel == WEB_MANIFEST else read(rel)
                 except OSError:
                     continue  # a kind of page this site does not have
                 hashes[rel] = (len(data), hashlib.sha256(data).hexdigest()[:12])
@@ -170,18 +163,7 @@ def write(
         .replace(b"__INDEX__", urls.root_file(INDEX)[0].encode())
     )
     written[WEB_MANIFEST] = manifest
-    for rel, data in written.items():
-        sink.put(rel, data)
-    folder = out / FOLDER
-    stale = set()
-    if folder.is_dir():
-        stale = {f"{FOLDER}/{p.name}" for p in folder.iterdir()} - set(written)
-    return set(written), stale
-
-
-def owns(rel: str) -> bool:
-    """True for the output files :func:`write` makes and prunes."""
-    return rel in (SCRIPT, WEB_MANIFEST) or rel.startswith(f"{FOLDER}/")
+    return written
 
 
 def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
@@ -200,12 +182,12 @@ def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
 
-def search_outputs(sink: Sink, urls: Urls) -> list[str]:
+def search_outputs(read: Reader, urls: Urls) -> list[str]:
     """The search manifest and the index files it names, as output paths."""
     manifest_rel = urls.search_file(search.MANIFEST)[1]
     found = [manifest_rel]
     try:
-        named = json.loads(sink.read(manifest_rel).decode("utf-8"))
+        named = json.loads(read(manifest_rel).decode("utf-8"))
     except (OSError, ValueError):
         return found
     base = urls.base_path
@@ -215,14 +197,13 @@ def search_outputs(sink: Sink, urls: Urls) -> list[str]:
 
 
 def build_pack(
-    sink: Sink,
-    out: Path,
+    read: Reader,
     catalogue: Catalogue,
     urls: Urls,
     assets: dict[str, str],
     thumbnails: dict[str, str],
-) -> tuple[set[str], set[str]]:
-    """Everything :func:`write` puts, for the site about to be published into ``out``.
+) -> dict[str, bytes]:
+    """Every file of the offline pack, for the site whose files ``read`` gives.
 
     ``assets`` maps the theme's file names to their hashed names; ``thumbnails``
     a photo's source path to the output path of its smallest variant.
@@ -236,12 +217,12 @@ def build_pack(
         urls,
         names,
         [urls.asset_output(hashed) for hashed in assets.values()],
-        search_outputs(sink, urls),
+        search_outputs(read, urls),
         thumbnails,
     )
     title = catalogue.config.title.first()
     icon = urls.asset(assets["favicon.svg"]) if "favicon.svg" in assets else ""
-    return write(sink, out, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
+    return write(read, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
 
 
 def page() -> PageSpec:

@@ -23,7 +23,7 @@ from . import schema as s
 from .diagnostics import Diagnostics
 from .jsonld import script_json
 from .model import Body, Coordinates, Photo, Product, Text
-from .pages import PageSpec
+from .pages import PageSpec, showing
 from .records import PHOTOS, province
 from .urls import Route
 
@@ -386,12 +386,14 @@ def event_pages(catalogue: Catalogue) -> list[PageSpec]:
             _list_data(catalogue, past=False),
             lambda v: v.t("events.title"),
             description=lambda v: v.t("events.intro"),
+            depends=showing(*catalogue.events),
         ),
         PageSpec(
             Route("past_events"),
             "events.html",
             _list_data(catalogue, past=True),
             lambda v: v.t("events.past_title"),
+            depends=showing(*catalogue.events),
         ),
     ]
     specs.extend(_event_page(catalogue, event) for event in catalogue.events)
@@ -418,4 +420,9 @@ def _event_page(catalogue: Catalogue, event: Event) -> PageSpec:
         description=description,
         og_type="article",
         image=image,
+        depends=showing(
+            event,
+            *(catalogue.product_by_slug[slug] for slug in event.products),
+            *(catalogue.producers[slug] for slug in event.producers),
+        ),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import CERTIFICATION_SCHEMES, STAR_LEVELS
-from .pages import PageSpec
+from .pages import PageSpec, showing
 from .urls import Route
 from .views import Views
 
@@ -45,4 +45,5 @@ def explainer_page() -> PageSpec:
         lambda v: v.t("about.title"),
         description=lambda v: v.t("about.stars_text"),
         og_type="article",
+        depends=showing(),  # UI strings only: the site key covers them
     )

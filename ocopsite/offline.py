@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from . import search
 from .catalogue import Catalogue
 from .model import Product
-from .pages import PageSpec
+from .pages import PageSpec, showing
 from .provinces import provinces
 from .trace import lot_route, product_route
 from .urls import Route, Urls
@@ -235,4 +235,10 @@ def page() -> PageSpec:
             "scope": v.urls.href(Route("home"), v.urls.languages[0]),
         }
 
-    return PageSpec(Route("offline"), "offline.html", data, lambda v: v.t("offline.title"))
+    return PageSpec(
+        Route("offline"),
+        "offline.html",
+        data,
+        lambda v: v.t("offline.title"),
+        depends=showing(),  # the packs' sizes are read by the page's script
+    )

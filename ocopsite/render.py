@@ -162,6 +162,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
             lambda v: v.t("notfound.title"),
             in_sitemap=False,
             meta={"autolang": True},
+            depends=showing(),  # the site's settings and UI strings only
         )
     )
     return specs

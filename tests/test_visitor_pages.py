@@ -45,6 +45,9 @@ PAGE_KINDS = {
     "recalled_lot": "01/09520000001018/10/TH2512B/",
     "label": "01/09520000001018/label/",
     "not_found": "404.html",
+    "opendata": "data/",
+    "statistics": "statistics/",
+    "expiring": "expiring/",
 }
 
 

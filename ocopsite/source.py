@@ -181,7 +181,7 @@ class _Builder:
             )
         try:
             built = self.scalars[tag](self.loader, node)
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError):
             raise _Refused(
                 _line(node),
                 f"'{_short(value)}' is tagged {_shown(tag)} but is not {name}",

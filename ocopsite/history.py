@@ -1,10 +1,10 @@
-"""What happened to a product's OCOP rating, as dated events, for figures and open data.
+"""A product's OCOP rating history as flat rows, for figures and open data.
 
-A product record holds its current rating; the events are read from it: it was
-granted (or re-rated, when the decision says the product was assessed again)
-on its date of issue, and a suspension or revocation is recorded with the
-rating's status. A suspension or revocation carries no date of its own in the
-record, so it is dated ``None`` and counted by status, not by year.
+The model keeps each product's rating as dated events (:class:`~ocopsite.model.Rating`);
+these rows add the product and carry the stars and granting level in force after
+each event, so a table of events can be read on its own. An event whose date the
+record does not give (the status of a one-grant record) is dated ``None`` and
+counted by status, not by year.
 """
 
 from __future__ import annotations
@@ -13,17 +13,10 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .model import Product
+from .model import RATING_EVENTS, Product
 
 #: Kinds of event, in the order a rating can go through them.
-EVENT_KINDS: tuple[str, ...] = (
-    "granted",
-    "re-rated",
-    "upgraded",
-    "suspended",
-    "reinstated",
-    "revoked",
-)
+EVENT_KINDS: tuple[str, ...] = RATING_EVENTS
 
 
 @dataclass(frozen=True)
@@ -31,18 +24,22 @@ class RatingEvent:
     product: str  # the product's slug
     kind: str  # one of EVENT_KINDS
     date: dt.date | None
-    stars: int
+    stars: int  # in force after the event
     decision: str
-    authority: str  # granting level: district, province or national
+    authority: str  # the issuing organisation when recorded, else the granting level
 
 
 def rating_events(product: Product) -> Iterator[RatingEvent]:
     """The events of ``product``'s rating, oldest first."""
-    rating = product.ocop
-    yield RatingEvent(
-        product.slug, "granted", rating.issued, rating.stars, rating.decision, rating.granted_by
-    )
-    if rating.status in ("suspended", "revoked"):
+    stars, level = 0, ""
+    for event in product.ocop.events:
+        if event.is_grant:
+            stars, level = event.stars or stars, event.granted_by or level
         yield RatingEvent(
-            product.slug, rating.status, None, rating.stars, rating.decision, rating.granted_by
+            product.slug,
+            event.kind,
+            event.date if event.dated else None,
+            stars,
+            event.decision or "",
+            event.authority or level,
         )

@@ -154,8 +154,9 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
 
 
 def write(plan: Plan) -> None:
-    """Write the planned files, each atomically (see :func:`~ocopsite.files.write_atomic`)."""
+    """Write the planned files, each through a temporary file renamed into place."""
     for path, text in plan.writes.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
 
 

@@ -27,7 +27,7 @@ from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, product_fields
 from .recordschema import modeline
 from .search import fold, slugify
 from .sheets import Sheet
-from .yamlfile import DELETE, dump, update
+from .yamlfile import DELETE, LOADER, dump, update
 
 
 def _granting_level(stars: int, issued: Any) -> str:
@@ -115,6 +115,14 @@ def _unique(base: str, taken: set[str]) -> str:
     return slug
 
 
+def _new_slug(given: str | None, name: str | None, taken: set[str]) -> str:
+    """The folder of a new record: the sheet's slug when it is one, else the name's."""
+    if given and s.SLUG_RE.match(given) and given not in taken:
+        taken.add(given)
+        return given
+    return _unique(slugify(name or ""), taken)
+
+
 class _Planner:
     def __init__(self, site: Path, catalogue: Catalogue, diagnostics: Diagnostics) -> None:
         self.site, self.catalogue, self.diagnostics = site, catalogue, diagnostics
@@ -153,14 +161,16 @@ class _Planner:
 
     def producer_row(self, row: Row) -> str | None:
         name, commune = row.values.get("name_vi"), row.values.get("commune")
-        slug = row.values.get("slug")
-        if slug not in self.catalogue.producers:
+        given = row.values.get("slug")
+        if given and (given in self.catalogue.producers or s.SLUG_RE.match(given)):
+            slug = given if given in self.producers else None  # a new one has a planned slug
+        else:
             slug = self.by_place.get((fold(name or ""), fold(commune or "")))
         existing = self.catalogue.producers.get(slug or "")
         if self._missing(row, "producers", existing) or row.failed:
             return None
         if slug is None:
-            slug = _unique(slugify(name or ""), self.producer_slugs)
+            slug = _new_slug(given, name, self.producer_slugs)
             self.by_place[(fold(name or ""), fold(commune or ""))] = slug
         before = self.producers.get(slug)
         if before is not None and before[2] is not None:
@@ -230,7 +240,8 @@ class _Planner:
                 "add a column 'Chủ thể' (producer name) or 'producer' (slug)",
             )
             return
-        slug = existing.slug if existing else _unique(slugify(name or ""), self.product_slugs)
+        given = row.values.get("slug")
+        slug = existing.slug if existing else _new_slug(given, name, self.product_slugs)
         if slug in self.products:
             self.diagnostics.error(
                 row.at(),
@@ -337,7 +348,7 @@ def plan_rows(
                 plans.append(RowPlan(path, None, False))
                 continue
             old = path.read_text("utf-8") if record is not None else ""
-            raw = (yaml.safe_load(old) if old else None) or {}
+            raw = (yaml.load(old, Loader=LOADER) if old else None) or {}
             tops: dict[str, Any] = {}
             for key in changed:
                 top, *sub = paths[key]
@@ -365,7 +376,7 @@ def plan_rows(
             text = dump(tops, header) if record is None else update(old, tops)
             ctx = s.Ctx(Diagnostics(), Where(str(path)), "", config.languages, bundle=folder)
             check = s.Record(fields, what=kind[:-1])
-            if check(yaml.safe_load(text), ctx) is s.INVALID:
+            if check(yaml.load(text, Loader=LOADER), ctx) is s.INVALID:
                 for problem in ctx.diagnostics.errors:
                     diagnostics.error(row.at(), problem.message, problem.hint)
             plans.append(RowPlan(path, text, record is None, changed))

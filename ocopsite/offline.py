@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import search
 from .catalogue import Catalogue
-from .files import same_bytes, write_atomic
 from .model import Product
 from .pages import PageSpec
 from .provinces import provinces
@@ -39,6 +38,8 @@ if TYPE_CHECKING:
 FOLDER = "packs"
 INDEX = f"{FOLDER}/index.json"
 SCRIPT = "sw.js"
+#: The bytes an output file (by path) will hold once the build is published.
+Reader = Callable[[str], bytes]
 SCRIPT_SOURCE = Path(__file__).parent / "data" / "sw.js"
 WEB_MANIFEST = "manifest.webmanifest"
 #: Every pack has the pages a visitor moves between, whichever products it holds.
@@ -113,15 +114,16 @@ def packs(
 
 
 def write(
-    out: Path, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
-) -> set[str]:
-    """Write the pack lists, their index, the service worker and the web app manifest.
+    read: Reader, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
+) -> dict[str, bytes]:
+    """The pack lists, their index, the service worker and the web app manifest, by path.
 
-    Reads the size and hash of every file in ``out``, so it runs after everything
-    else is written. Removes pack lists of earlier builds. Returns the paths written.
+    ``read`` gives the bytes an output file will have once the build is published
+    (OSError for a file the site does not have): the packs list the size and hash of
+    every file, so this runs after everything else is made. The web app manifest is
+    among the files the packs list, so it is read from ``manifest`` rather than ``read``.
     """
-    manifest = web_manifest(urls, title, icon)  # written first: the packs list it
-    _write_if_changed(out, WEB_MANIFEST, manifest)
+    manifest = web_manifest(urls, title, icon)
     hashes: dict[str, tuple[int, str]] = {}
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
@@ -131,7 +133,7 @@ def write(
             rel = urls.output_of_href(href)
             if rel not in hashes:
                 try:
-                    data = (out / rel).read_bytes()
+                    data = manifest if rel == WEB_MANIFEST else read(rel)
                 except OSError:
                     continue  # a kind of page this site does not have
                 hashes[rel] = (len(data), hashlib.sha256(data).hexdigest()[:12])
@@ -161,25 +163,7 @@ def write(
         .replace(b"__INDEX__", urls.root_file(INDEX)[0].encode())
     )
     written[WEB_MANIFEST] = manifest
-    for rel, data in written.items():
-        _write_if_changed(out, rel, data)
-    folder = out / FOLDER
-    if folder.is_dir():
-        for name in {p.name for p in folder.iterdir()} - {rel.split("/")[-1] for rel in written}:
-            (folder / name).unlink(missing_ok=True)  # a pack list of an earlier build
-    return set(written)
-
-
-def _write_if_changed(out: Path, rel: str, data: bytes) -> None:
-    target = out / rel
-    if not same_bytes(target, data):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, data)
-
-
-def owns(rel: str) -> bool:
-    """True for the output files :func:`write` makes and prunes."""
-    return rel in (SCRIPT, WEB_MANIFEST) or rel.startswith(f"{FOLDER}/")
+    return written
 
 
 def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
@@ -198,13 +182,13 @@ def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
 
-def search_outputs(out: Path, urls: Urls) -> list[str]:
+def search_outputs(read: Reader, urls: Urls) -> list[str]:
     """The search manifest, the index files it names and their parts and code tables,
     as output paths."""
     manifest_rel = urls.search_file(search.MANIFEST)[1]
     found = [manifest_rel]
     try:
-        named = json.loads((out / manifest_rel).read_text(encoding="utf-8"))
+        named = json.loads(read(manifest_rel).decode("utf-8"))
     except (OSError, ValueError):
         return found
     base = urls.base_path
@@ -214,7 +198,7 @@ def search_outputs(out: Path, urls: Urls) -> list[str]:
     for rel in indexes:
         # an index names its parts and code tables, which the search loads too
         try:
-            index = json.loads((out / rel).read_text(encoding="utf-8"))
+            index = json.loads(read(rel).decode("utf-8"))
         except (OSError, ValueError):
             continue
         if not isinstance(index, dict):
@@ -225,9 +209,13 @@ def search_outputs(out: Path, urls: Urls) -> list[str]:
 
 
 def build_pack(
-    out: Path, catalogue: Catalogue, urls: Urls, assets: dict[str, str], thumbnails: dict[str, str]
-) -> set[str]:
-    """Everything :func:`write` writes, for the site just built into ``out``.
+    read: Reader,
+    catalogue: Catalogue,
+    urls: Urls,
+    assets: dict[str, str],
+    thumbnails: dict[str, str],
+) -> dict[str, bytes]:
+    """Every file of the offline pack, for the site whose files ``read`` gives.
 
     ``assets`` maps the theme's file names to their hashed names; ``thumbnails``
     a photo's source path to the output path of its smallest variant.
@@ -241,12 +229,12 @@ def build_pack(
         urls,
         names,
         [urls.asset_output(hashed) for hashed in assets.values()],
-        search_outputs(out, urls),
+        search_outputs(read, urls),
         thumbnails,
     )
     title = catalogue.config.title.first()
     icon = urls.asset(assets["favicon.svg"]) if "favicon.svg" in assets else ""
-    return write(out, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
+    return write(read, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
 
 
 def page() -> PageSpec:

@@ -103,11 +103,11 @@ def tables(catalogue: Catalogue, urls: Urls) -> tuple[Table, ...]:
     ), lambda c: c.producers.values(), ("slug",))  # fmt: skip
     ratings = Table("rating_events", "Lịch sử công nhận OCOP", "OCOP rating history", (
         Column("product", "string", "Mã sản phẩm (bảng products)", "Product identifier (products table)", lambda e: e.product),
-        Column("event", "string", "Sự kiện: granted, re-rated, upgraded, suspended, reinstated, revoked", "Event: granted, re-rated, upgraded, suspended, reinstated, revoked", lambda e: e.kind),
+        Column("event", "string", "Sự kiện: granted, rerated, upgraded, potential, suspended, reinstated, revoked", "Event: granted, rerated, upgraded, potential, suspended, reinstated, revoked", lambda e: e.kind),
         Column("date", "date", "Ngày của sự kiện (trống nếu hồ sơ không ghi)", "Date of the event (empty if the record does not say)", lambda e: e.date),
-        Column("stars", "integer", "Số sao sau sự kiện", "Stars after the event", lambda e: e.stars),
+        Column("stars", "integer", "Số sao còn hiệu lực sau sự kiện", "Stars in force after the event", lambda e: e.stars),
         Column("decision", "string", "Số quyết định", "Decision number", lambda e: e.decision),
-        Column("authority", "string", "Cấp quyết định", "Deciding level", lambda e: e.authority),
+        Column("authority", "string", "Cơ quan ra quyết định, hoặc cấp công nhận", "Issuing authority, or the granting level", lambda e: e.authority),
     ), lambda c: (e for p in c.products for e in rating_events(p)), ())  # fmt: skip
     certs = Table("certifications", "Chứng nhận", "Certifications", (
         Column("holder_kind", "string", "Chứng nhận của: product hoặc producer", "Held by: product or producer", lambda r: r[0]),

@@ -153,6 +153,10 @@ class Staging:
         self.path(rel).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         return True
 
+    def read(self, rel: str) -> bytes:
+        """The bytes ``rel`` will hold after the commit."""
+        return (self.root / rel).read_bytes()
+
     def commit(self) -> None:
         """Swap the staging folder in for ``out``; the previous output is deleted in the background.
 

@@ -14,9 +14,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from .build import CACHE_DIR
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostics
+from .parallel import default_jobs
 from .schedule import CSV_COLUMNS, Due, to_csv
 from .stats import YEAR_EVENTS, Figures
 
@@ -44,7 +46,9 @@ def load(
         return None, diagnostics
     if empty_ok and not config.content_dir.exists():
         return Catalogue(config, (), {}, ()), diagnostics
-    return load_catalogue(config, diagnostics), diagnostics
+    # The build's record cache and all cores: a national catalogue loads in seconds.
+    cache = site.resolve() / CACHE_DIR
+    return load_catalogue(config, diagnostics, cache, default_jobs()), diagnostics
 
 
 def figures_as_dict(found: Figures) -> dict[str, Any]:

@@ -27,7 +27,9 @@ from .status import validity
 from .urls import Route
 
 #: Per-year columns: the kinds of rating event counted each year.
-YEAR_EVENTS: tuple[str, ...] = ("granted", "re-rated", "revoked")
+YEAR_EVENTS: tuple[str, ...] = ("granted", "rerated", "revoked")
+#: An upgrade (thăng hạng) is a re-rating that raised the stars; it counts as one.
+_COUNTED_AS = {"upgraded": "rerated"}
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,10 @@ def figures(catalogue: Catalogue) -> Figures:
     years: dict[int, Counter[str]] = {}
     for product in catalogue.products:
         for event in rating_events(product):
-            if event.kind in YEAR_EVENTS:
+            kind = _COUNTED_AS.get(event.kind, event.kind)
+            if kind in YEAR_EVENTS:
                 year = event.date.year if event.date else 0
-                years.setdefault(year, Counter())[event.kind] += 1
+                years.setdefault(year, Counter())[kind] += 1
     per_year = tuple(
         (year, tuple(years[year][kind] for kind in YEAR_EVENTS))
         for year in sorted(years, key=lambda y: y or 10_000)

@@ -10,6 +10,7 @@ price of not depending on a round-tripping YAML library.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -19,12 +20,31 @@ import yaml
 DELETE: Any = object()
 
 
+#: Texts YAML reads back as the same text when written bare: words, digits inside, and
+#: the punctuation names and decision numbers use (not ': ' or ' #', which YAML reads).
+_PLAIN = re.compile(r"^[^\W\d_][\w .,()/'’&+-]*(?<![ :])$")
+#: Decision numbers start with digits, then a slash: "0150/QĐ-UBND" is text to YAML.
+_DECISION = re.compile(r"^\d+/[\w .,()/'’&+-]*(?<![ :])$")
+_SPECIAL = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def scalar(value: Any) -> str:
     """One YAML scalar as typed by hand: dates bare, codes quoted where YAML would change them."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    dumped = yaml.safe_dump(value, allow_unicode=True, width=10_000, default_style=None)
-    return dumped.removesuffix("\n...\n").rstrip("\n")
+    if isinstance(value, bool) or not isinstance(value, str):
+        return json.dumps(value)  # numbers and true/false read back the same in YAML
+    if (_PLAIN.match(value) or _DECISION.match(value)) and value.lower() not in _SPECIAL:
+        return value
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+
+
+def flow_scalar(value: str) -> str:
+    """A text inside ``{...}``, where a comma or bracket would end it: quoted when it has one."""
+    if any(mark in value for mark in ",[]{}"):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+    return scalar(value)
 
 
 def block(key: str, value: Any) -> str:
@@ -33,7 +53,7 @@ def block(key: str, value: Any) -> str:
         if all(
             isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", str(k)) for k, v in value.items()
         ):
-            items = ", ".join(f"{k}: {scalar(v)}" for k, v in value.items())
+            items = ", ".join(f"{k}: {flow_scalar(v)}" for k, v in value.items())
             return f"{key}: {{{items}}}\n"
         lines = [f"{key}:\n"]
         for sub, item in value.items():

@@ -44,10 +44,13 @@ def test_figures_count_the_catalogue(sample_catalogue: Any) -> None:
     assert sum(series["province"].values()) == len(rated)
     kinds = Counter(p.kind for p in sample_catalogue.producers.values())
     assert series["kind"] == dict(kinds)
-    granted = Counter(p.ocop.issued.year for p in sample_catalogue.products)
-    assert {year: counts[0] for year, counts in found.per_year if year} == dict(granted)
-    revoked = sum(p.ocop.status == "revoked" for p in sample_catalogue.products)
-    assert sum(counts[2] for _, counts in found.per_year) == revoked
+    events = [e for p in sample_catalogue.products for e in p.ocop.events]
+    by_year = {year: counts for year, counts in found.per_year}
+    for column, kinds in enumerate((("granted",), ("rerated", "upgraded"), ("revoked",))):
+        dated = Counter(e.date.year for e in events if e.kind in kinds and e.dated)
+        assert {y: c[column] for y, c in by_year.items() if y and c[column]} == dict(dated)
+        undated = sum(1 for e in events if e.kind in kinds and not e.dated)
+        assert by_year.get(0, (0, 0, 0))[column] == undated
     trace = found.traceability
     assert trace.rated == len(rated)
     assert trace.traced == sum(1 for p in rated if p.gtin and p.lots)

@@ -183,7 +183,8 @@ def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
 
 
 def search_outputs(read: Reader, urls: Urls) -> list[str]:
-    """The search manifest and the index files it names, as output paths."""
+    """The search manifest, the index files it names and their parts and code tables,
+    as output paths."""
     manifest_rel = urls.search_file(search.MANIFEST)[1]
     found = [manifest_rel]
     try:
@@ -192,7 +193,18 @@ def search_outputs(read: Reader, urls: Urls) -> list[str]:
         return found
     base = urls.base_path
     values = named.values() if isinstance(named, dict) else []
-    found += [v[len(base) :] for v in values if isinstance(v, str) and v.startswith(base)]
+    indexes = [v[len(base) :] for v in values if isinstance(v, str) and v.startswith(base)]
+    found += indexes
+    for rel in indexes:
+        # an index names its parts and code tables, which the search loads too
+        try:
+            index = json.loads(read(rel).decode("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(index, dict):
+            continue
+        hrefs = [*index.get("parts", []), *index.get("codes", [])]
+        found += [h[len(base) :] for h in hrefs if isinstance(h, str) and h.startswith(base)]
     return found
 
 

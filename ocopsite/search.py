@@ -60,6 +60,8 @@ ADMIN_WORDS: tuple[str, ...] = (
 _DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
+#: Products per part of an index (see :func:`split`).
+PRODUCTS_PER_PART = 2500
 
 
 @functools.lru_cache(maxsize=8192)  # names of places and kinds repeat across records
@@ -326,9 +328,33 @@ def encode(index: dict[str, Any]) -> bytes:
     return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
+def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
+    """Move the products of ``index`` into parts of ``per_part`` products (by default
+    :data:`PRODUCTS_PER_PART`); return the parts.
+
+    The browser prepares each part as it arrives and shows the results found so far,
+    so the first results need one small part, not the whole catalogue. A part holds
+    its products' columns, the position of its first product, and [position, ...]
+    of each producer its products name (a producer may be in several parts).
+    ``index`` keeps the number of products and producers.
+    """
+    per_part = per_part or PRODUCTS_PER_PART
+    columns, producers = index.pop("products"), index.pop("producers")
+    count = len(columns["n"])
+    index["count"], index["makers"] = count, len(producers)
+    parts = []
+    for start in range(0, count, per_part):
+        part = {key: values[start : start + per_part] for key, values in columns.items()}
+        makers = sorted(set(part["m"]))
+        parts.append(
+            {"start": start, "products": part, "producers": [[m, *producers[m]] for m in makers]}
+        )
+    return parts
+
+
 def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
-    """Every file of the search, by output path: each language's index and code
-    shards (content-hashed) and the manifest that names the indexes."""
+    """Every file of the search, by output path: each language's index, its parts and
+    code shards (content-hashed), and the manifest that names the indexes."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
     for lang, lang_views in views.items():
@@ -338,6 +364,11 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
             codes.append(href)
             files[path] = shard
         index = build_index(catalogue, lang_views, codes, list(views.values()))
+        index["parts"] = []
+        for part in split(index):
+            href, path = urls.search_file(file_name(f"{lang}-part", encode(part)))
+            index["parts"].append(href)
+            files[path] = encode(part)
         data = encode(index)
         href, path = urls.search_file(file_name(lang, data))
         hrefs[lang] = href

@@ -243,20 +243,26 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
     files = sorted(p.name for p in (sample_site.out / "search").glob("*.json"))
     assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files] == [
         "en-codes.#.json",
+        "en-part.#.json",
         "en.#.json",
         "manifest.json",
         "vi-codes.#.json",
+        "vi-part.#.json",
         "vi.#.json",
     ]
-    files = [f for f in files if "codes" not in f]
+    files = [f for f in files if "-" not in f]
     text = (sample_site.out / "search" / files[2]).read_text("utf-8")
-    assert "Miến dong Tài Hoan" in text and "\n" not in text
+    assert "\n" not in text
     # pages name the small manifest, which names the content-hashed index of each language
     assert 'data-index="/search/manifest.json"' in sample_site.page("")
     manifest = json.loads((sample_site.out / "search/manifest.json").read_text())
     assert manifest == {"en": "/search/" + files[0], "vi": "/search/" + files[2]}
-    # the index names its code tables, which map codes to hrefs made by urls.py
+    # the index names its parts (products and their producers) and its code tables,
+    # which map codes to hrefs made by urls.py
     index = json.loads(text)
+    assert index["count"] == 15 and len(index["parts"]) == 1
+    part = (sample_site.out / index["parts"][0].lstrip("/")).read_text("utf-8")
+    assert "Miến dong Tài Hoan" in part and json.loads(part)["start"] == 0
     assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", c) for c in index["codes"]] == [
         "/search/vi-codes.#.json"
     ]
@@ -356,12 +362,16 @@ def test_code_box_without_javascript_submits_to_the_search_page(browser, served:
     context.close()
 
 
-def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A catalogue larger than one page of results: the count is right and all are shown."""
+def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A catalogue larger than one page of results, its index in parts: the count is
+    right once every part is in, and every result can be shown."""
     import subprocess
     import sys
 
+    from ocopsite import search
     from ocopsite.build import build
+
+    monkeypatch.setattr(search, "PRODUCTS_PER_PART", 40)
 
     site = tmp_path / "site"
     subprocess.run(
@@ -370,6 +380,7 @@ def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path) -> None:  
         capture_output=True,
     )
     build(site, tmp_path / "out", build_date=dt.date(2026, 11, 22))
+    assert len(list((tmp_path / "out/search").glob("vi-part.*.json"))) == 4
     with serve_folder(tmp_path / "out") as url:
         context = browser.new_context(locale="vi-VN")
         tab = context.new_page()
@@ -402,3 +413,22 @@ def test_dashes_and_former_districts_in_python() -> None:
     hue = former_provinces()["thua-thien-hue"]
     assert (hue.vi, str(hue.until)) == ("Thừa Thiên Huế", "2025-01-01")
     assert _former_province("hue", "Phường Phú Hội, thành phố Huế, tỉnh Thừa Thiên Huế") == 0
+
+
+def test_an_index_in_parts_finds_the_same(sample_catalogue, sample_site: BuiltSite) -> None:
+    """Split into parts of two products, the index still has every product once."""
+    from ocopsite.search import split
+
+    manifest = json.loads((sample_site.out / "search/manifest.json").read_text())
+    index = json.loads((sample_site.out / manifest["vi"].lstrip("/")).read_text("utf-8"))
+    whole = json.loads((sample_site.out / index["parts"][0].lstrip("/")).read_text("utf-8"))
+    rebuilt = {"products": whole["products"], "producers": [None] * index["makers"]}
+    for row in whole["producers"]:
+        rebuilt["producers"][row[0]] = row[1:]
+    parts = split(rebuilt, 2)
+    assert rebuilt == {"count": 15, "makers": index["makers"]}
+    assert [p["start"] for p in parts] == list(range(0, 15, 2))
+    names = [n for p in parts for n in p["products"]["n"]]
+    assert names == whole["products"]["n"]
+    for p in parts:
+        assert {row[0] for row in p["producers"]} == set(p["products"]["m"])

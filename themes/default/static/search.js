@@ -24,7 +24,11 @@
   /* Fields, best first: name, producer, place, the producer's own former province or
      district (said on the card: "formerly Bắc Kạn"), everything else, administrative words */
   var NAME = 0, MAKER = 1, PLACE = 2, FORMER = 3, OTHER = 4, ADMIN = 5;
-  var WEIGHTS = [8, 4, 2, 2, 1, 0.01], FIELDS = WEIGHTS.length;
+  var WEIGHTS = [8, 4, 2, 2, 1, 0.01], FIELDS = WEIGHTS.length, RANKS = 1 << 20;
+  /* the bonus of two query words found side by side in a field: as much as a name for a
+     name, producer or place, so that "bac kan" ranks the producers whose old address
+     says Bắc Kạn above a product that merely has "Bắc" in its name */
+  var PHRASE = [8, 8, 8, 8, 1, 0];
   var TOKEN = /[^\p{L}\p{N}]+/u;
   var CASE_SPLIT = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
 
@@ -63,155 +67,177 @@
     return w;
   }
 
-  function prepare(engine, ix) {
-    var P = ix.products, F = ix.facets, n = P.n.length, english = ix.lang === "en";
-    var folded = new Vocabulary(), own = new Vocabulary(), pairs = new Vocabulary();
-    var products = [], members = [], foldedWord = new Map(), analysed = new Map();
-    var admin = new Set(ix.admin);
-    function foldWord(word) {
-      /* a catalogue has a few thousand distinct words: fold each once */
-      var f = foldedWord.get(word);
-      if (f === undefined) foldedWord.set(word, f = fold(word).replace(/[^0-9a-z]+/g, ""));
-      return f;
-    }
-    /* A text's words in order ([own, folded]), and the extra forms a label may be typed in:
-       "GlobalG.A.P." is also "globalgap", "global" and "gap"; "ST25" also "st" and "25". */
-    function analyse(text) {
-      var found = analysed.get(text);
-      if (found) return found;
-      var words = [], extra = [], chunks = String(text).normalize("NFC").split(/\s+/);
-      for (var c = 0; c < chunks.length; c++) {
-        var tokens = chunks[c].split(TOKEN).filter(Boolean), pieces = [], joined = "";
-        for (var t = 0; t < tokens.length; t++) {
-          var f = foldWord(tokens[t]);
-          if (!f) continue;
-          words.push([tokens[t].toLowerCase(), f]);
-          joined += f;
-          tokens[t].split(CASE_SPLIT).forEach(function (piece) {
-            var last = pieces.length - 1;
-            /* single letters in a row are an acronym written with dots: G.A.P. */
-            if (piece.length === 1 && last >= 0 && pieces[last].single) pieces[last].text += piece;
-            else pieces.push({ text: piece, single: piece.length === 1 });
-          });
-        }
-        if (tokens.length > 1 && joined) extra.push(joined);
-        if (pieces.length > 1) pieces.forEach(function (p) { extra.push(foldWord(p.text)); });
-      }
-      found = { words: words, extra: extra.filter(Boolean) };
-      analysed.set(text, found);
-      return found;
-    }
-    function index(text, target, field, place) {
-      if (!text) return;
-      var a = analyse(text), words = a.words, base = target * FIELDS, kinds = [];
-      if (place) for (var k = 0; k < words.length; k++) {
-        /* "thị trấn", "xã", "TP": kinds of units, weighed next to nothing */
-        if (k + 1 < words.length && admin.has(words[k][1] + " " + words[k + 1][1])) { kinds[k] = kinds[k + 1] = ADMIN; k++; }
-        else if (admin.has(words[k][1])) kinds[k] = ADMIN;
-      }
-      for (var w = 0; w < words.length; w++) {
-        var posting = base + (kinds[w] || field);
-        own.add(words[w][0], posting);
-        folded.add(words[w][1], posting);
-        if (english) { var s = stem(words[w][1]); if (s !== words[w][1]) folded.add(s, posting); }
-        if (w + 1 < words.length && !kinds[w] && !kinds[w + 1]) {
-          /* neighbours: a phrase bonus, and the joined form ("ha noi" typed "hanoi") */
-          pairs.add(words[w][1] + " " + words[w + 1][1], base + field);
-          folded.add(words[w][1] + words[w + 1][1], base + field);
-        }
-      }
-      for (var e = 0; e < a.extra.length; e++) folded.add(a.extra[e], base + field);
-    }
-    function group(ids) { members.push(ids); return n + members.length - 1; }
-
-    var keys = engine.keys;
-    /* days since the build, to re-check each rating on the reader's date */
-    var now = new Date(), since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
-    function stateNow(i) {
-      var state = P.e[i], u = P.u[i] || [];
-      for (var c = 0; c < u.length; c += 2) if (since >= u[c]) state = u[c + 1];
-      return state;
-    }
-    var makers = ix.producers.map(function () { return []; });
-    var byValue = {};
-    FACETS.slice(1).forEach(function (f) { byValue[f] = keys[f].map(function () { return []; }); });
-    for (var i = 0; i < n; i++) {
-      var maker = ix.producers[P.m[i]], province = F.province[maker[1]];
-      var certs = keys.certification.filter(function (k, b) { return P.x[i] & (1 << b); });
-      products.push({
-        name: P.n[i], slug: P.s[i] || slugify(P.v[i] || P.n[i]), maker: maker[0], province: province[1],
-        stars: P.k[i], state: stateNow(i), photo: P.i[i], producer: P.m[i],
-        values: {
-          stars: P.k[i] > 0 ? [String(P.k[i])] : [], category: [keys.category[P.c[i]]],
-          province: [province[0]], certification: certs,
-          channel: P.h[i].map(function (c) { return keys.channel[c]; })
-        }
+  /* The words of a chunk of text (between spaces) in order ([own, folded]), and the extra
+     forms a label may be typed in: "GlobalG.A.P." is also "globalgap", "global" and "gap";
+     "ST25" also "st" and "25". Chunks repeat across a catalogue: each is analysed once. */
+  function chunkWords(engine, chunk) {
+    var found = engine.chunks.get(chunk);
+    if (found) return found;
+    var tokens = chunk.split(TOKEN).filter(Boolean), words = [], extra = [], pieces = [], joined = "";
+    for (var t = 0; t < tokens.length; t++) {
+      var f = fold(tokens[t]).replace(/[^0-9a-z]+/g, "");
+      if (!f) continue;
+      words.push([tokens[t].toLowerCase(), f]);
+      joined += f;
+      tokens[t].split(CASE_SPLIT).forEach(function (piece) {
+        var last = pieces.length - 1;
+        /* single letters in a row are an acronym written with dots: G.A.P. */
+        if (piece.length === 1 && last >= 0 && pieces[last].single) pieces[last].text += piece;
+        else pieces.push({ text: piece, single: piece.length === 1 });
       });
-      makers[P.m[i]].push(i);
-      byValue.province[maker[1]].push(i);
-      byValue.category[P.c[i]].push(i);
-      for (var b = 0; b < keys.certification.length; b++) if (P.x[i] & (1 << b)) byValue.certification[b].push(i);
-      P.h[i].forEach(function (c) { byValue.channel[c].push(i); });
-      index(P.n[i] + " " + P.v[i], i, NAME);
-      if (P.g[i]) P.g[i].split(",").forEach(function (tag) { index(tag, i, OTHER); });
-      if (P.o[i]) P.o[i].split("|").forEach(function (label) { index(label, i, OTHER); });
     }
-    /* producers and facet values are indexed once, as groups of products */
-    ix.producers.forEach(function (maker, m) {
-      var target = group(makers[m]), former = maker[3] < 0 ? null : F.province[maker[1]][2][maker[3]];
-      index(maker[0], target, MAKER);
-      index(maker[2], target, PLACE, true);
-      /* the producer's own old address ranks above the mere fact that its province took
-         in former provinces, so "bac kan" puts Bắc Kạn's products first */
-      if (former) { index(former[1], target, FORMER, true); index(former[2], target, FORMER, true); }
-      index(maker[4], target, FORMER, true);
+    if (words.length > 1) extra.push(joined);
+    if (pieces.length > 1) pieces.forEach(function (p) {
+      var f = fold(p.text).replace(/[^0-9a-z]+/g, "");
+      if (f) extra.push(f);
     });
-    F.province.forEach(function (p, v) {
-      var target = group(byValue.province[v]);
-      index(p[1], target, PLACE, true);
-      p[3].forEach(function (name) { index(name, target, PLACE, true); });
-      p[2].forEach(function (former) { index(former[1], target, OTHER, true); index(former[2], target, OTHER, true); });
-    });
-    F.category.forEach(function (c, v) { index(c[1], group(byValue.category[v]), OTHER); });
-    F.certification.forEach(function (c, v) {
-      var target = group(byValue.certification[v]);
-      index(c[1], target, OTHER);
-      index(c[2], target, OTHER);
-    });
-    F.channel.forEach(function (c, v) { index(c[1], group(byValue.channel[v]), OTHER); });
-    folded.seal();
-    own.seal();
-    pairs.seal();
-    var collator = new Intl.Collator(ix.lang);
-    products.map(function (p, i) { return i; })
-      .sort(function (a, b) { return collator.compare(products[a].name, products[b].name); })
-      .forEach(function (id, rank) { products[id].rank = rank; });
-    engine.folded = folded;
-    engine.own = own;
-    engine.pairs = pairs;
-    engine.members = members;
-    return products;
+    engine.chunks.set(chunk, found = { words: words, extra: extra });
+    return found;
   }
 
+  /* One set of vocabularies: the engine has one for facet values and one per part. */
+  function Indexer(engine) {
+    this.engine = engine;
+    this.folded = new Vocabulary();
+    this.own = new Vocabulary();
+    this.pairs = new Vocabulary();
+  }
+  Indexer.prototype.index = function (text, target, field, place) {
+    if (!text) return;
+    var engine = this.engine, chunks = String(text).normalize("NFC").split(/\s+/), words = [], extra = [];
+    for (var c = 0; c < chunks.length; c++) {
+      if (!chunks[c]) continue;
+      var found = chunkWords(engine, chunks[c]);
+      words.push.apply(words, found.words);
+      extra.push.apply(extra, found.extra);
+    }
+    var base = target * FIELDS, kinds = [], admin = engine.admin, english = engine.ix.lang === "en";
+    if (place) for (var k = 0; k < words.length; k++) {
+      /* "thị trấn", "xã", "TP": kinds of units, weighed next to nothing */
+      if (k + 1 < words.length && admin.has(words[k][1] + " " + words[k + 1][1])) { kinds[k] = kinds[k + 1] = ADMIN; k++; }
+      else if (admin.has(words[k][1])) kinds[k] = ADMIN;
+    }
+    for (var w = 0; w < words.length; w++) {
+      var posting = base + (kinds[w] || field);
+      this.own.add(words[w][0], posting);
+      this.folded.add(words[w][1], posting);
+      if (english) { var s = stem(words[w][1]); if (s !== words[w][1]) this.folded.add(s, posting); }
+      if (w + 1 < words.length && !kinds[w] && !kinds[w + 1]) {
+        /* neighbours: a phrase bonus, and the joined form ("ha noi" typed "hanoi") */
+        this.pairs.add(words[w][1] + " " + words[w + 1][1], base + field);
+        this.folded.add(words[w][1] + words[w + 1][1], base + field);
+      }
+    }
+    for (var e = 0; e < extra.length; e++) this.folded.add(extra[e], base + field);
+  };
+  Indexer.prototype.seal = function () {
+    this.folded.seal();
+    this.own.seal();
+    this.pairs.seal();
+    return this;
+  };
+
+  /* The engine over one language's index. Products arrive in parts (engine.add), so that
+     the first results need only the first part; a product's id is its position in the
+     catalogue (slug order), which also breaks ties between equal scores. Targets of
+     postings are products, then producers, then facet values (groups of products). */
   function OcopSearch(ix, base) {
+    var self = this, n = ix.count;
     this.ix = ix;
     this.base = base;
     this.keys = {};
     this.shards = {};
-    var self = this;
+    this.chunks = new Map();
+    this.admin = new Set(ix.admin);
+    this.products = new Array(n);
+    this.loaded = [];
+    this.makers = new Array(ix.makers);
+    this.members = [];
+    this.former = new Uint8Array(n);
+    for (var m = 0; m < ix.makers; m++) this.members.push([]);
     FACETS.slice(1).forEach(function (f) { self.keys[f] = ix.facets[f].map(function (v) { return v[0]; }); });
-    this.products = prepare(this, ix);
-    this.former = new Uint8Array(this.products.length);
+    var F = ix.facets, values = new Indexer(this);
+    function group() { self.members.push([]); return n + self.members.length - 1; }
+    this.groups = {};
+    FACETS.slice(1).forEach(function (f) { self.groups[f] = F[f].map(group); });
+    /* facet values are indexed once, as groups of products */
+    F.province.forEach(function (p, v) {
+      var target = self.groups.province[v];
+      values.index(p[1], target, PLACE, true);
+      p[3].forEach(function (name) { values.index(name, target, PLACE, true); });
+      p[2].forEach(function (former) { values.index(former[1], target, OTHER, true); values.index(former[2], target, OTHER, true); });
+    });
+    F.category.forEach(function (c, v) { values.index(c[1], self.groups.category[v], OTHER); });
+    F.certification.forEach(function (c, v) {
+      values.index(c[1], self.groups.certification[v], OTHER);
+      values.index(c[2], self.groups.certification[v], OTHER);
+    });
+    F.channel.forEach(function (c, v) { values.index(c[1], self.groups.channel[v], OTHER); });
+    this.vocabs = [values.seal()];
+    this.parts = 0;
   }
-  /* Calls visit(product, field) for every posting of vocabulary ``vocab`` under ``prefix``. */
-  OcopSearch.prototype.visit = function (vocab, prefix, visit, exact) {
+  /* Adds one part of the index: its producers (each indexed once) and its products. */
+  OcopSearch.prototype.add = function (part) {
+    var self = this, P = part.products, F = this.ix.facets, keys = this.keys, n = this.ix.count;
+    var words = new Indexer(this), members = this.members, groups = this.groups;
+    part.producers.forEach(function (row) {
+      var m = row[0];
+      if (self.makers[m]) return;
+      var maker = self.makers[m] = row.slice(1), target = n + m;
+      var former = maker[3] < 0 ? null : F.province[maker[1]][2][maker[3]];
+      words.index(maker[0], target, MAKER);
+      words.index(maker[2], target, PLACE, true);
+      /* the producer's own old address ranks above the mere fact that its province took
+         in former provinces, so "bac kan" puts Bắc Kạn's products first */
+      if (former) { words.index(former[1], target, FORMER, true); words.index(former[2], target, FORMER, true); }
+      words.index(maker[4], target, FORMER, true);
+    });
+    /* days since the build, to re-check each rating on the reader's date */
+    var now = new Date(), since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(this.ix.asof)) / 864e5);
+    function stateNow(j) {
+      var state = P.e[j], u = P.u[j] || [];
+      for (var c = 0; c < u.length; c += 2) if (since >= u[c]) state = u[c + 1];
+      return state;
+    }
+    for (var j = 0; j < P.n.length; j++) {
+      var i = part.start + j, maker = this.makers[P.m[j]], province = F.province[maker[1]], certs = [];
+      for (var b = 0; b < keys.certification.length; b++) if (P.x[j] & (1 << b)) {
+        certs.push(keys.certification[b]);
+        members[groups.certification[b] - n].push(i);
+      }
+      this.products[i] = {
+        name: P.n[j], slug: P.s[j] || slugify(P.v[j] || P.n[j]), maker: maker[0], province: province[1],
+        stars: P.k[j], state: stateNow(j), photo: P.i[j], producer: P.m[j], rank: i,
+        values: {
+          stars: P.k[j] > 0 ? [String(P.k[j])] : [], category: [keys.category[P.c[j]]],
+          province: [province[0]], certification: certs,
+          channel: P.h[j].map(function (c) { return keys.channel[c]; })
+        }
+      };
+      this.loaded.push(i);
+      members[P.m[j]].push(i);
+      members[groups.province[maker[1]] - n].push(i);
+      members[groups.category[P.c[j]] - n].push(i);
+      for (var h = 0; h < P.h[j].length; h++) members[groups.channel[P.h[j][h]] - n].push(i);
+      words.index(P.n[j] + " " + P.v[j], i, NAME);
+      if (P.g[j]) P.g[j].split(",").forEach(function (tag) { words.index(tag, i, OTHER); });
+      if (P.o[j]) P.o[j].split("|").forEach(function (label) { words.index(label, i, OTHER); });
+    }
+    this.vocabs.push(words.seal());
+    this.parts++;
+  };
+  /* Whether every part has been added. */
+  OcopSearch.prototype.complete = function () { return this.parts === this.ix.parts.length; };
+  /* Calls visit(product, field) for every posting of vocabulary ``kind`` under ``prefix``. */
+  OcopSearch.prototype.visit = function (kind, prefix, visit, exact) {
     var n = this.products.length, members = this.members;
-    vocab.each(prefix, function (posting) {
+    function each(posting) {
       var target = (posting / FIELDS) | 0, field = posting % FIELDS;
       if (target < n) { visit(target, field); return; }
       var ids = members[target - n];
       for (var k = 0; k < ids.length; k++) visit(ids[k], field);
-    }, exact);
+    }
+    for (var v = 0; v < this.vocabs.length; v++) this.vocabs[v][kind].each(prefix, each, exact);
   };
   /* Scores of all products for one folded query word: the best field's weight, half again
      for a match with the same diacritics when the word has any; null if it matches nothing. */
@@ -222,9 +248,9 @@
       if (field === FORMER) former[id] = 1;
       any = true;
     }
-    this.visit(this.folded, word.f, hit);
-    if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit(this.folded, s, hit); }
-    if (word.marked) this.visit(this.own, word.o, function (id, field) {
+    this.visit("folded", word.f, hit);
+    if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit("folded", s, hit); }
+    if (word.marked) this.visit("own", word.o, function (id, field) {
       var weight = WEIGHTS[field] * 1.5;
       if (best[id] && weight > best[id]) best[id] = weight;
     });
@@ -289,15 +315,18 @@
       /* words that follow each other in one field, as typed: a clear bonus ("dac san") */
       for (var u = 0; u + 1 < units.length; u++) {
         var a = units[u].tokens, b = units[u + 1].tokens, bonus = new Float32Array(scores.length);
-        this.visit(this.pairs, a[a.length - 1].f + " " + b[0].f, function (id, field) {
-          if (WEIGHTS[field] > bonus[id]) bonus[id] = WEIGHTS[field];
+        this.visit("pairs", a[a.length - 1].f + " " + b[0].f, function (id, field) {
+          if (PHRASE[field] > bonus[id]) bonus[id] = PHRASE[field];
         });
         for (var s = 0; s < scores.length; s++) if (scores[s]) scores[s] += bonus[s];
       }
     }
     FACETS.forEach(function (f) { counts[f] = {}; });
-    var active = FACETS.filter(function (f) { return filters[f]; });
-    if (!unmatched.length) for (var i = 0; i < products.length; i++) {
+    var active = FACETS.filter(function (f) { return filters[f]; }), loaded = this.loaded;
+    /* one number per hit orders it: score, then stars in force, then catalogue order */
+    var order = new Float64Array(loaded.length), found = 0;
+    if (!unmatched.length) for (var l = 0; l < loaded.length; l++) {
+      var i = loaded[l];
       if (scores && !scores[i]) continue;
       var p = products[i], failed = null, fails = 0;
       for (var k = 0; k < active.length; k++) {
@@ -310,15 +339,14 @@
         var values = p.values[FACETS[f]], bucket = counts[FACETS[f]];
         for (var v = 0; v < values.length; v++) bucket[values[v]] = (bucket[values[v]] || 0) + 1;
       }
-      if (!fails) hits.push({ p: p, s: scores ? scores[i] : 0, i: i });
+      if (!fails) order[found++] = (Math.round((scores ? scores[i] : 0) * 100) * 8 + Math.max(p.stars, 0)) * RANKS + (RANKS - 1 - i);
     }
-    hits.sort(function (a, b) {
-      return b.s - a.s || Math.max(b.p.stars, 0) - Math.max(a.p.stars, 0) || a.p.rank - b.p.rank;
-    });
-    var former = this.former;
+    order = order.subarray(0, found).sort();
+    var former = this.former, ids = new Array(found);
+    for (var h = 0; h < found; h++) ids[h] = RANKS - 1 - order[found - 1 - h] % RANKS;
     var result = {
-      hits: hits.map(function (h) { return h.p; }),
-      formerly: hits.map(function (h) { return scores && former[h.i] === 1; }),
+      hits: ids.map(function (id) { return products[id]; }),
+      formerly: ids.map(function (id) { return !!scores && former[id] === 1; }),
       counts: counts, unmatched: unmatched, suggestion: null
     };
     if (unmatched.length && !guessing) result.suggestion = this.suggest(units, filters);
@@ -340,12 +368,15 @@
     return this.run(text, filters, true).hits.length ? text : null;
   };
   OcopSearch.prototype.near = function (word) {
-    var words = this.folded.words, postings = this.folded.postings, best = null, most = 0;
-    for (var i = 0; i < words.length; i++) {
-      var w = words[i];
-      if (Math.abs(w.length - word.length) > 1 || !oneEdit(word, w)) continue;
-      if (postings[i].length > most) { most = postings[i].length; best = w; }
-    }
+    var best = null, most = 0;
+    this.vocabs.forEach(function (vocab) {
+      var words = vocab.folded.words, postings = vocab.folded.postings;
+      for (var i = 0; i < words.length; i++) {
+        var w = words[i];
+        if (Math.abs(w.length - word.length) > 1 || !oneEdit(word, w)) continue;
+        if (postings[i].length > most) { most = postings[i].length; best = w; }
+      }
+    });
     return best;
   };
   function oneEdit(a, b) {
@@ -452,7 +483,7 @@
     li.appendChild(el("span", "meta", p.maker + " · " + p.province));
     if (formerly) {
       /* why a product of another place matched: its producer's pre-2025 address */
-      var maker = engine.ix.producers[p.producer], province = engine.ix.facets.province[maker[1]];
+      var maker = engine.makers[p.producer], province = engine.ix.facets.province[maker[1]];
       var former = maker[3] < 0 ? "" : province[2][maker[3]][engine.ix.lang === "vi" ? 1 : 2];
       var place = [maker[4], former].filter(Boolean).join(", ");
       if (place) li.appendChild(el("span", "meta why", say(S.formerly, { place: place })));
@@ -672,11 +703,23 @@
     return fetch(manifest[document.documentElement.lang]);
   }).then(json).then(function (ix) {
     engine = new OcopSearch(ix, base);
-    start();
+    if (app) mapFormer();
+    /* the parts load side by side; on the search page, results show from the first part
+       that arrives and are completed as the others do */
+    ix.parts.forEach(function (href) {
+      fetch(href).then(json).then(function (part) {
+        engine.add(part);
+        if (engine.complete()) start();
+        else if (app && (queryWords(current.q).length || Object.keys(current.filters).length)) {
+          app.hidden = false;
+          render(true);
+        }
+      }).catch(failed);
+    });
+    if (engine.complete()) start();
   }, failed);
   function start() {
     if (app) {
-      mapFormer();
       app.hidden = false;
       render(true);
     } else {

@@ -46,6 +46,7 @@ import convert as hugo_site  # noqa: E402
 import gen_catalog  # noqa: E402
 import searchbench  # noqa: E402
 import sheetbench  # noqa: E402
+import yaml  # noqa: E402
 
 from ocopsite import labels, offline, qr  # noqa: E402
 
@@ -114,13 +115,27 @@ def run_build(site: Path, out: Path, *extra: str) -> dict[str, float]:
 
 
 def edit_one_product(site: Path) -> None:
-    """Change the star level of the first product (3 → 4, 4 → 3, 5 stays national)."""
-    product = sorted((site / "content/products").iterdir())[0] / "product.yaml"
-    text = product.read_text("utf-8")
-    text, count = re.subn(r'"stars": 3|"stars": 4|stars: 3|stars: 4', _swap, text, count=1)
-    if not count:
-        text += "\n"
-    product.write_text(text, "utf-8")
+    """Change the star level of the first product whose grant allows it (3 → 4, 4 → 3).
+
+    A provincial grant may move between 3 and 4 stars except under Decision 148
+    (24 Feb 2023 to 30 Jun 2025), when the district granted 3 stars; 5 stays national.
+    """
+    for folder in sorted((site / "content/products").iterdir()):
+        product = folder / "product.yaml"
+        text = product.read_text("utf-8")
+        ocop = (yaml.safe_load(text) or {}).get("ocop")
+        if not isinstance(ocop, dict) or ocop.get("granted_by") != "province":
+            continue
+        if (
+            ocop.get("stars") not in (3, 4)
+            or "2023-02-24" <= str(ocop.get("issued")) <= "2025-06-30"
+        ):
+            continue
+        text, count = re.subn(r'"stars": 3|"stars": 4|stars: 3|stars: 4', _swap, text, count=1)
+        if count:
+            product.write_text(text, "utf-8")
+            return
+    raise SystemExit(f"no product in {site} whose stars can be edited")
 
 
 def _swap(match: re.Match[str]) -> str:

@@ -11,10 +11,9 @@ no problem is written file by file, each by temporary file and rename.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from . import importcols as cols
 from . import yamlfile
@@ -23,6 +22,7 @@ from .diagnostics import Diagnostics, Where
 from .files import write_atomic
 from .importrows import RowPlan, plan_rows
 from .sheets import Sheet, SheetError, read
+from .source import load_yaml
 
 MAP_NAME = "import_map.yaml"
 
@@ -49,12 +49,11 @@ class Plan:
 def _import_map(site: Path, diagnostics: Diagnostics) -> tuple[dict[str, str], cols.Vocabulary]:
     """Extra headers (folded header → column key) and names from ``import_map.yaml``."""
     path = site / MAP_NAME
-    if not path.is_file():
+    if not os.path.lexists(path):
         return {}, cols.Vocabulary({})
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        diagnostics.error(diagnostics.where(path), f"cannot read the import map: {exc}")
+    # the hardened loader: inside the site, UTF-8, no bombs, no duplicate keys, with lines
+    raw = load_yaml(path, diagnostics, root=site)
+    if raw is None:
         return {}, cols.Vocabulary({})
     if not isinstance(raw, dict) or set(raw) - {"columns", "provinces"}:
         diagnostics.error(

@@ -207,3 +207,22 @@ def test_legacy_encoding_is_refused_with_a_hint(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cu.csv: error: this CSV is not UTF-8" in result.stderr
     assert "CSV UTF-8" in result.stderr and not (site / "content").exists()
+
+
+def test_an_import_map_is_read_like_any_record_file(tmp_path: Path) -> None:
+    """Duplicate keys and links outside the site are refused with their line, not a traceback."""
+    site = _empty_site(tmp_path)
+    (site / "import_map.yaml").write_text("columns: {}\ncolumns: {}\n", "utf-8")
+    sheet = tmp_path / "list.csv"
+    sheet.write_text("Tên sản phẩm\nMiến dong\n", "utf-8")
+    result = _run("import", "--site", str(site), str(sheet))
+    assert result.exit_code == 1, result.output
+    assert "import_map.yaml:2: error: duplicate key 'columns'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("columns: {}\n", "utf-8")
+    (site / "import_map.yaml").unlink()
+    (site / "import_map.yaml").symlink_to(outside)
+    result = _run("import", "--site", str(site), str(sheet))
+    assert result.exit_code == 1, result.output
+    assert "import_map.yaml: error:" in result.output

@@ -100,11 +100,12 @@ def environment(theme: Theme) -> jinja2.Environment:
     """
     import jinja2  # here, so that a build with nothing to do never loads it
 
-    from .themeloader import ContainedLoader
+    from .themeloader import CompiledTemplates, ContainedLoader
 
     return jinja2.Environment(
         auto_reload=False,
         loader=ContainedLoader(theme.template_dirs, theme.roots or (theme.folder,)),
+        bytecode_cache=CompiledTemplates(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -6,6 +6,7 @@ import functools
 import http.server
 import os
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,13 @@ CHROMIUM_ARGS = [
 ]
 #: The date the fixture sites and the sample site are built at in tests.
 SAMPLE_DATE = "2026-11-22"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (tests run in parallel workers)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def copy_site(source: Path, target: Path) -> Path:
@@ -68,7 +76,8 @@ def serve_folder(folder: Path) -> Iterator[str]:
     """Serve ``folder`` like ``python -m http.server`` on 127.0.0.1; yields the root URL."""
     handler = functools.partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll lets shutdown() return at once instead of after the default half second
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"

@@ -27,7 +27,16 @@ def _watch_console(page) -> list[str]:  # type: ignore[no-untyped-def]
         "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    # a click that leaves the page cancels the images still loading (net::ERR_ABORTED): that is
+    # the browser's doing, not a broken file, which shows as a refused connection or a 4xx below
+    page.on(
+        "requestfailed",
+        lambda r: (
+            problems.append(f"failed: {r.url} ({r.failure})")
+            if r.failure != "net::ERR_ABORTED"
+            else None
+        ),
+    )
     page.on(
         "response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None
     )

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
-from sitekit import SITES, copy_site
+from sitekit import SITES, copy_site, free_port
 
 from ocopsite.cli import main
 
@@ -79,7 +79,7 @@ def _get(url: str) -> tuple[int, str]:
 
 def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
     site = copy_site(SITES / "minimal", tmp_path / "site")
-    port = 18000 + (int(time.time()) % 1000)
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ocopsite", "serve", "--site", str(site), "--port", str(port)],
         stdout=subprocess.PIPE,

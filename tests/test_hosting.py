@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BuiltSite, _build
-from sitekit import SITES, serve_folder
+from sitekit import SITES, free_port, serve_folder
 
 from ocopsite.urls import Route, Urls
 
@@ -60,19 +60,13 @@ def _nginx() -> str | None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serve_with_nginx(root: Path, tmp: Path) -> Iterator[str]:
     """Serve ``root`` with Debian's nginx on a free loopback port; yields the root URL."""
     binary = _nginx()
     if binary is None:
         pytest.skip("nginx is not installed (`make test-deps` installs Debian's nginx)")
-    port = _free_port()
+    port = free_port()
     conf = tmp / "nginx.conf"
     conf.write_text(
         _NGINX_CONF.format(

@@ -27,10 +27,10 @@ def _wait_until_saved_copy_has(page, path: str, text: str) -> None:  # type: ign
         const r = await caches.match(new URL(path, location.href).pathname);
         return Boolean(r) && (await r.text()).includes(text);
     }"""
-    for _ in range(120):
+    for _ in range(600):
         if page.evaluate(check, [path, text]):
             return
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(100)
     raise AssertionError(f"the saved copy of {path} never showed {text!r}")
 
 

@@ -49,3 +49,24 @@ def test_fragments_render_once_per_key_and_language_with_unchanged_output(
     monkeypatch.setattr(render.Renderer, "_fragment", afresh)
     build(site, tmp_path / "fresh", build_date=BUILD_DATE, jobs=1, cache_dir=tmp_path / "c2")
     assert _tree(tmp_path / "cached") == _tree(tmp_path / "fresh")
+
+
+def test_compiled_templates_are_reused_until_their_source_changes(tmp_path: Path) -> None:
+    """The preview server builds many times in one process: an edited template must show."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    override = site / "templates" / "404.html"
+    build(site, tmp_path / "a", build_date=BUILD_DATE)
+    assert 'class="site-override"' in (tmp_path / "a/404.html").read_text("utf-8")
+    override.write_text(
+        override.read_text("utf-8").replace('class="site-override"', 'class="edited"'), "utf-8"
+    )
+    build(site, tmp_path / "b", build_date=BUILD_DATE)
+    page = (tmp_path / "b/404.html").read_text("utf-8")
+    assert 'class="edited"' in page and "site-override" not in page
+    # and a theme template that a site starts to override is the site's from then on
+    (site / "templates" / "statistics.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p class="own-statistics"></p>{% endblock %}',
+        "utf-8",
+    )
+    build(site, tmp_path / "c", build_date=BUILD_DATE)
+    assert 'class="own-statistics"' in (tmp_path / "c/statistics/index.html").read_text("utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -11,21 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sitekit import ROOT, SAMPLE_DATE, SITES, copy_site
+from sitekit import ROOT, SAMPLE_DATE, SITES, copy_site, free_port
 
 from ocopsite.serve import EVENTS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def served_site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     site = copy_site(SITES / "bilingual", tmp_path / "site")
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, str(ROOT / "build.py"), "serve", "--site", str(site)]
     command += ["--port", str(port), "--date", SAMPLE_DATE]
     process = subprocess.Popen(

@@ -27,7 +27,8 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     (out / "leak.txt").symlink_to(tmp_path / "secret.txt")
     handler = functools.partial(StaticHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # a short poll lets shutdown() return at once instead of after the default half second
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server.server_address[1], out
     finally:

@@ -668,6 +668,7 @@
     });
     window.addEventListener("popstate", function () {
       current = state();
+      if (engine) mapFormer();
       input.value = current.q;
       shown = PAGE;
       render(true);

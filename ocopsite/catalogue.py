@@ -455,10 +455,10 @@ def _check_authorities(
         producer = producers.get(item.record["producer"])
         if producer is None:
             continue
-        raw = item.raw.get("ocop")
         for index, (event, body) in enumerate(authorities(item.record["ocop"], producer)):
             if body is not None:
                 continue
+            raw = item.raw.get("ocop")  # only now: a cached record's YAML is parsed again
             if isinstance(raw, LineList):
                 line, field = raw.item_line(index), f"ocop[{index}]"
             else:

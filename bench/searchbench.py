@@ -39,6 +39,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sitekit import CHROMIUM_ARGS  # noqa: E402  (the same browser flags as the tests)
 
+from ocopsite.outputs import served  # noqa: E402
+
 #: What people type: with and without diacritics, prefixes, one letter, places, codes.
 QUERIES = [
     "mien dong", "Miến dong", "mat ong", "mật ong", "nuoc mam", "hat dieu", "duong phen",
@@ -68,8 +70,8 @@ def search_files(site: Path) -> dict[str, bytes]:
 
 
 PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>search</title>
-<form class="search" action="/search/" data-index="/search/manifest.json" data-root="/"
- data-prefix="" data-browse="/browse/" data-facet-stars="Stars" data-facet-category="Group"
+<form class="search" action="/search/" data-index="/search/manifest.json" data-browse="/browse/"
+ data-facet-stars="Stars" data-facet-category="Group"
  data-facet-province="Province" data-facet-certification="Certification"
  data-facet-channel="Shop"><input id="q" name="q"><button>Go</button></form>
 <div id="search-app" hidden></div><script src="/search.js" defer></script></html>"""
@@ -153,9 +155,13 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
     }
 
 
+def served_script(name: str) -> bytes:
+    """A theme script as a built site serves it (minified, see ocopsite.outputs.served)."""
+    return served(name, (ROOT / "themes/default/static" / name).read_bytes())
+
+
 def script_sizes() -> dict[str, int]:
-    static = ROOT / "themes/default/static"
-    return {name: gz((static / name).read_bytes()) for name in ("search.js", "ocop.js")}
+    return {name: gz(served_script(name)) for name in ("search.js", "ocop.js")}
 
 
 def query_times(index: Path, runs: int = 100) -> dict[str, Any]:
@@ -165,7 +171,7 @@ def query_times(index: Path, runs: int = 100) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     out = index.parent.parent
-    script = (ROOT / "themes/default/static/search.js").read_bytes()
+    script = served_script("search.js")
     page_html = '<!doctype html><meta charset="utf-8"><script src="/__bench.js"></script>'
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -192,7 +198,7 @@ def query_times(index: Path, runs: int = 100) -> dict[str, Any]:
                     """async ([href, queries, runs]) => {
                         const t0 = performance.now();
                         const ix = await (await fetch(href)).json();
-                        const engine = new OcopSearch(ix, {root: "/", prefix: ""});
+                        const engine = new OcopSearch(ix);
                         const parts = await Promise.all(
                             ix.parts.map(async (p) => (await fetch(p)).json()));
                         parts.forEach((part) => engine.add(part));
@@ -227,7 +233,7 @@ def main() -> None:
     parser.add_argument("--lang", default="vi")
     args = parser.parse_args()
     files = search_files(args.site)
-    script = (ROOT / "themes/default/static/search.js").read_bytes()
+    script = served_script("search.js")
     manifest = json.loads(files["search/manifest.json"])
     index = files[manifest[args.lang].lstrip("/")]
     sizes = {path: gz(data) for path, data in files.items()}

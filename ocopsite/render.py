@@ -392,11 +392,7 @@ class Renderer:
                     ensure_ascii=False,
                     separators=(",", ":"),
                 ),
-                search={
-                    "index": urls.search_file(search.MANIFEST)[0],
-                    "root": urls.base_path,
-                    "prefix": urls.path(Route("home"), lang),
-                },
+                search={"index": urls.search_file(search.MANIFEST)[0]},
                 asset=self._asset,
                 fragment=partial(self._fragment, lang),
             )

@@ -8,8 +8,9 @@ test checks every Vietnamese letter with every tone).
 The index is columnar and deduplicated (producers and facet values are
 tables referenced by position), so it stays small at national scale; the
 browser folds the texts once when it loads the file. A product's URL and
-thumbnail are derived from its slug, which is stored only when it differs
-from :func:`slugify` of its name.
+thumbnail are made from its slug by the browser, filling in the addresses
+:mod:`ocopsite.urls` gives in the index; the slug is stored only when it
+differs from :func:`slugify` of its name.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .model import CATEGORIES, CERTIFICATION_SCHEMES, Product
 from .provinces import provinces
 from .status import STATES, validity
 from .trace import lot_route, product_route
-from .urls import Route, Urls
+from .urls import THUMBNAIL, Route, Urls
 from .views import Views
 
 FORMAT_VERSION = 2
@@ -214,7 +215,10 @@ def build_index(
         },
         "admin": list(ADMIN_WORDS),
         "codes": codes or [],
-        "urls": {"product": views.href(Route("product", _SLOT))},
+        "urls": {
+            "product": views.href(Route("product", _SLOT)),
+            "thumb": views.urls.file_in(Route("product", _SLOT), THUMBNAIL)[0],
+        },
         "strings": {
             **{
                 key: views.t(f"search.{key}")

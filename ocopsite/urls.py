@@ -53,6 +53,8 @@ _PATTERNS: dict[str, str] = {
     "expiring_csv": "expiring/expiring.csv",
 }
 _PAGINATED = {"products", "producers", "facet", "news_index"}
+#: A product's thumbnail (for search results), stored beside its page: see :meth:`Urls.file_in`.
+THUMBNAIL = "thumb.jpg"
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 

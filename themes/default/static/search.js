@@ -141,10 +141,9 @@
      the first results need only the first part; a product's id is its position in the
      catalogue (slug order), which also breaks ties between equal scores. Targets of
      postings are products, then producers, then facet values (groups of products). */
-  function OcopSearch(ix, base) {
+  function OcopSearch(ix) {
     var self = this, n = ix.count;
     this.ix = ix;
-    this.base = base;
     this.keys = {};
     this.shards = {};
     this.chunks = new Map();
@@ -413,7 +412,6 @@
   var form = document.querySelector("form.search"), input = form && form.querySelector("input[name=q]");
   if (!form || !input) return;
   var app = document.getElementById("search-app"), engine = null, timer = 0, panel = null;
-  var base = { root: form.dataset.root, prefix: form.dataset.prefix };
   var PAGE = 48, shown = PAGE, opening = !!app;
   var status = document.createElement("p");
   status.className = "vh";
@@ -460,7 +458,7 @@
     a.href = engine.url(p);
     if (p.photo) {
       var img = el("img");
-      img.src = base.root + "products/" + p.slug + "/thumb.jpg";
+      img.src = engine.ix.urls.thumb.replace("0slug0", p.slug);
       img.alt = "";
       img.loading = "lazy";
       img.width = 320;
@@ -703,7 +701,7 @@
   fetch(form.dataset.index, { cache: "no-cache" }).then(json).then(function (manifest) {
     return fetch(manifest[document.documentElement.lang]);
   }).then(json).then(function (ix) {
-    engine = new OcopSearch(ix, base);
+    engine = new OcopSearch(ix);
     if (app) mapFormer();
     /* the parts load side by side; on the search page, results show from the first part
        that arrives and are completed as the others do */

@@ -455,10 +455,11 @@ def _check_authorities(
         producer = producers.get(item.record["producer"])
         if producer is None:
             continue
-        raw = item.raw.get("ocop")
         for index, (event, body) in enumerate(authorities(item.record["ocop"], producer)):
             if body is not None:
                 continue
+            # Only a problem needs the lines: a cached record's YAML is parsed again for them.
+            raw = item.raw.get("ocop")
             if isinstance(raw, LineList):
                 line, field = raw.item_line(index), f"ocop[{index}]"
             else:

@@ -66,6 +66,12 @@ class Diagnostics:
     relative_to: Path | None = None
     items: list[Diagnostic] = field(default_factory=list)
     _resolved_root: str | None = field(default=None, init=False, repr=False, compare=False)
+    #: The problems of ``items`` as a set: a national catalogue reports tens of
+    #: thousands of warnings, and searching the list for each would be quadratic.
+    _seen: set[Diagnostic] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._seen.update(self.items)
 
     def where(self, path: Path | str, line: int | None = None) -> Where:
         """A :class:`Where` for ``path``, shown relative to the site when inside it."""
@@ -100,7 +106,8 @@ class Diagnostics:
             self._add(item)
 
     def _add(self, diagnostic: Diagnostic) -> None:
-        if diagnostic not in self.items:
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
             self.items.append(diagnostic)
 
     @property

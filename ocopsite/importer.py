@@ -6,7 +6,8 @@ owns only the YAML keys its columns map (never vi.md, en.md or photos), matches
 products by GTIN, then by slug, and producers by name and commune; new slugs
 are the names folded as the search folds them. Every problem is reported at
 once as ``FILE:SHEET!CELL: error: …`` and then nothing is written; a plan with
-no problem is written file by file, each by temporary file and rename.
+no problem is written file by file, each by temporary file and rename, with
+one flush to disk for all of them before the first rename.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from . import importcols as cols
 from . import yamlfile
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
-from .files import write_atomic
+from .files import write_atomic_all
 from .importrows import RowPlan, plan_rows
 from .sheets import Sheet, SheetError, read
 from .source import load_yaml
@@ -153,10 +154,13 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
 
 
 def write(plan: Plan) -> None:
-    """Write the planned files, each through a temporary file renamed into place."""
-    for path, text in plan.writes.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+    """Write the planned files, each through a temporary file renamed into place.
+
+    Every temporary file is written and flushed to disk before the first rename
+    (:func:`~ocopsite.files.write_atomic_all`): a crash leaves each record with
+    its old text or its new one, and a write that fails (a full disk) changes none.
+    """
+    write_atomic_all(plan.writes)
 
 
 __all__ = ["MAP_NAME", "Plan", "plan_import", "write", "yamlfile"]

@@ -151,6 +151,7 @@ def build(
     force: bool = False,
     progress: Progress | None = None,
     only: frozenset[str] | None = None,
+    inputs: str | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
 
@@ -167,6 +168,10 @@ def build(
     for a quick look at part of a large catalogue: everything is still validated,
     but only those pages and the theme's files are written (no QR codes, photos,
     search index or feeds), and the next build starts afresh.
+
+    ``inputs`` is the fingerprint of the inputs (:func:`~ocopsite.fingerprint.site_fingerprint`
+    with the same options) when the caller has just taken it; it must have been taken before
+    anything was read, so that an edit made meanwhile is seen by the next build.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()
@@ -183,7 +188,7 @@ def build(
         incremental.forget(cache_dir)
     elif write:
         with _stage(result, "fingerprint"):
-            inputs_hash = fingerprint.site_fingerprint(site, base_url, build_date, strict)
+            inputs_hash = inputs or fingerprint.site_fingerprint(site, base_url, build_date, strict)
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
                 result.unchanged = True
                 return result

@@ -458,8 +458,7 @@ def _check_authorities(
         for index, (event, body) in enumerate(authorities(item.record["ocop"], producer)):
             if body is not None:
                 continue
-            # Only a problem needs the lines: a cached record's YAML is parsed again for them.
-            raw = item.raw.get("ocop")
+            raw = item.raw.get("ocop")  # only now: a cached record's YAML is parsed again
             if isinstance(raw, LineList):
                 line, field = raw.item_line(index), f"ocop[{index}]"
             else:

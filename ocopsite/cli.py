@@ -91,8 +91,12 @@ def run_build(
     jobs: int | None = None,
     force: bool = False,
     only: frozenset[str] | None = None,
+    inputs: str | None = None,
 ) -> bool:
-    """Build (or check) and report; True on success. Never raises for bad input."""
+    """Build (or check) and report; True on success. Never raises for bad input.
+
+    ``inputs`` is the fingerprint of the inputs if the caller has just taken it.
+    """
     from .build import build
     from .diagnostics import BuildFailed
     from .output import OutputRefused
@@ -122,6 +126,7 @@ def run_build(
             force=force,
             progress=progress,
             only=only,
+            inputs=inputs,
         )
     except BuildFailed as failed:
         click.echo(failed.diagnostics.report(), err=True)
@@ -204,18 +209,13 @@ def build_command(
     """Validate the records and build the site."""
     started = time.perf_counter()
     target = out or site / paths.OUT_DIR
+    # asked before the build's modules are imported, so that nothing to do costs only the
+    # walk over the inputs; the build takes this fingerprint rather than walking again
+    inputs = fingerprint.site_fingerprint(site.resolve(), base_url, build_date, strict)
     if (
         not force
         and not only
-        and fingerprint.up_to_date(
-            site,
-            target,
-            site / paths.CACHE_DIR,
-            MARKER,
-            base_url=base_url,
-            build_date=build_date,
-            strict=strict,
-        )
+        and fingerprint.unchanged(site / paths.CACHE_DIR, target.resolve(), MARKER, inputs)
     ):
         if not quiet:
             click.echo(_up_to_date(target.resolve(), time.perf_counter() - started))
@@ -231,6 +231,7 @@ def build_command(
         jobs=jobs,
         force=force,
         only=only,
+        inputs=inputs,
     )
     sys.exit(0 if ok else 1)
 

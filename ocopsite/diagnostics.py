@@ -66,8 +66,7 @@ class Diagnostics:
     relative_to: Path | None = None
     items: list[Diagnostic] = field(default_factory=list)
     _resolved_root: str | None = field(default=None, init=False, repr=False, compare=False)
-    #: The problems of ``items`` as a set: a national catalogue reports tens of
-    #: thousands of warnings, and searching the list for each would be quadratic.
+    #: What ``items`` holds, for a constant-time check that a problem is not told twice.
     _seen: set[Diagnostic] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -95,25 +95,6 @@ def site_fingerprint(
     )  # fmt: skip
 
 
-def up_to_date(
-    site: Path,
-    out: Path,
-    cache_dir: Path,
-    marker: str,
-    *,
-    base_url: str | None,
-    build_date: dt.date | None,
-    strict: bool,
-) -> bool:
-    """Whether a build of ``site`` into ``out`` would do nothing; loads no other module.
-
-    The command line asks this first, so that a build with nothing to do costs
-    only the walk over the inputs (see :func:`ocopsite.build.build`).
-    """
-    fingerprint = site_fingerprint(site.resolve(), base_url, build_date, strict)
-    return unchanged(cache_dir, out.resolve(), marker, fingerprint)
-
-
 def unchanged(cache_dir: Path, out: Path, marker: str, fingerprint: str) -> bool:
     """True when the last build into ``out`` had this fingerprint and ``out`` is still there.
 

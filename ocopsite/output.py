@@ -133,12 +133,17 @@ class Staging:
         self.files = 0
         #: The process deleting the previous output after :meth:`commit`, if any.
         self.deleting: subprocess.Popen[bytes] | None = None
+        #: Folders this process has made (``rel`` form): a ``mkdir`` costs a system call
+        #: even when the folder exists, and most pages share their parent with others.
+        self._folders: set[str] = {""}
 
     def path(self, rel: str) -> Path:
         """The staging path for ``rel``, with its parent folders created."""
-        target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
+        folder = rel.rpartition("/")[0]
+        if folder not in self._folders:
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        return self.root / rel
 
     def write_text(self, rel: str, text: str) -> None:
         self.path(rel).write_text(text, encoding="utf-8", newline="\n")

@@ -1,7 +1,8 @@
 """``ocopsite export``: the catalogue as a spreadsheet in the layout the import reads back.
 
-One sheet per record kind (products, producers), headed by the column keys the
-import recognises, so that importing an export changes nothing. Dates are date
+One sheet per record kind (products, producers, and the certifications of
+both), headed by the column keys the import recognises, so that importing an
+export changes nothing. Dates are date
 cells and GTINs text cells (a number would lose the leading zero).
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from .catalogue import Catalogue
 from .files import write_atomic
 from .importcols import PRODUCER_COLUMNS, PRODUCT_COLUMNS
-from .importrows import current_value
+from .importrows import CERTIFICATE_KEYS, certificate_value, current_value
 
 #: Columns written, in order; the import reads the same names.
 PRODUCT_EXPORT = tuple(
@@ -43,7 +44,8 @@ def export(catalogue: Catalogue, path: Path) -> tuple[int, int]:
     languages = catalogue.config.languages
 
     def columns(keys: tuple[str, ...]) -> list[str]:
-        return [k for k in keys if not k.startswith("name_") or k[-2:] in languages]
+        """The keys, less the texts in languages the site does not have."""
+        return [k for k in keys if k[-3:] not in ("_vi", "_en") or k[-2:] in languages]
 
     def write(title: str, keys: list[str], records: Any, kind: str) -> None:
         sheet = book.add_worksheet(title)
@@ -64,6 +66,25 @@ def export(catalogue: Catalogue, path: Path) -> tuple[int, int]:
     write("products", product_keys, catalogue.products, "products")
     producer_keys = columns(tuple(k for k in PRODUCER_EXPORT if k != "slug"))
     write("producers", producer_keys, catalogue.producers.values(), "producers")
+    certificate_keys = columns(CERTIFICATE_KEYS)
+    sheet = book.add_worksheet("certifications")
+    sheet.write_row(0, 0, ["product", "producer", *certificate_keys], header)
+    for index, key in enumerate(certificate_keys, start=2):
+        sheet.set_column(
+            index,
+            index,
+            11 if key in ("issued", "expires") else None,
+            as_date if key in ("issued", "expires") else as_text,
+        )
+    row = 0
+    owners = [(p, 0) for p in catalogue.products] + [(p, 1) for p in catalogue.producers.values()]
+    for record, column in owners:
+        for certificate in record.certifications:
+            row += 1
+            sheet.write_string(row, column, record.slug, as_text)
+            for index, key in enumerate(certificate_keys, start=2):
+                value = certificate_value(certificate, key)
+                _write_cell(sheet, row, index, value, as_text, as_date)
     book.close()
     write_atomic(path, data.getvalue())
     return len(catalogue.products), len(catalogue.producers)

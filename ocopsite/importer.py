@@ -68,12 +68,22 @@ def _import_map(site: Path, diagnostics: Diagnostics) -> tuple[dict[str, str], c
     return headers, cols.Vocabulary(places)
 
 
+#: The kinds of sheet, each with its columns, tried in this order.
+_SHEETS = (
+    ("products", cols.PRODUCT_SHEET),
+    ("producers", cols.PRODUCER_COLUMNS),
+    ("certifications", cols.CERTIFICATION_COLUMNS),
+)
+
+
 def _role(known: dict[int, cols.Column]) -> str | None:
     keys = {c.key for c in known.values()}
     if keys & {"stars", "decision", "category", "gtin"}:
         return "products"
     if keys & {"kind", "commune", "province"}:
         return "producers"
+    if "scheme" in keys:
+        return "certifications"
     return None
 
 
@@ -102,17 +112,17 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
             continue
         top = _header_row(sheet)
         role = None
-        for columns in (cols.PRODUCT_SHEET, cols.PRODUCER_COLUMNS):
+        for wanted, columns in _SHEETS:
             known, unknown = cols.headers(sheet.rows[top], columns, extra)
             role = _role(known)
-            if role == ("products" if columns is cols.PRODUCT_SHEET else "producers"):
+            if role == wanted:
                 break
             role = None
         where = f"{shown}:{sheet.name}"
         if role is None:
             diagnostics.warning(
                 Where(f"{where}!{sheet.cell(top, 0)}"),
-                "no product or producer columns found; the sheet is skipped",
+                "no product, producer or certification columns found; the sheet is skipped",
                 "name the columns as in docs/import.md, or map them in import_map.yaml",
             )
             continue
@@ -136,7 +146,11 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
                 )
         tables.setdefault(role, []).append((sheet, top, known))
     if not tables:
-        diagnostics.error(Where(shown), "no sheet with products or producers", "see docs/import.md")
+        diagnostics.error(
+            Where(shown),
+            "no sheet with products, producers or certifications",
+            "see docs/import.md",
+        )
         return plan
     rows: list[RowPlan] = plan_rows(site, shown, tables, vocabulary, catalogue, diagnostics)
     if diagnostics.has_errors():

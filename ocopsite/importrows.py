@@ -137,6 +137,8 @@ class _Planner:
         self.products: dict[str, tuple[Any, dict[str, Any], Row]] = {}
         self.product_slugs = {p.slug for p in catalogue.products}
         self.by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
+        #: (kind, slug) → the certificates the sheet lists for that record, in order.
+        self.certificates: dict[tuple[str, str], list[tuple[dict[str, Any], Row]]] = {}
 
     def _missing(self, row: Row, kind: str, existing: Any) -> bool:
         needed = [k for k in REQUIRED[kind] if row.values.get(k) is None and k not in row.failed]
@@ -263,6 +265,111 @@ class _Planner:
             )
         self.products[slug] = (existing, values, row)
 
+    def certification_row(self, row: Row) -> None:
+        """A certificate of the product or producer the row names (by folder name)."""
+        product, producer = row.values.get("product"), row.values.get("producer")
+        if row.failed & {"product", "producer"}:
+            return
+        if (product is None) == (producer is None):
+            self.diagnostics.error(
+                row.at("product" if "product" in row.cells else "producer"),
+                "a certificate belongs to one product or one producer",
+                "fill in exactly one of the columns 'product' and 'producer' with a folder name",
+            )
+            return
+        kind, slug = ("products", str(product)) if product else ("producers", str(producer))
+        planned = self.products if kind == "products" else self.producers
+        existing = (
+            self.catalogue.product_by_slug if kind == "products" else self.catalogue.producers
+        )
+        if slug not in planned and slug not in existing:
+            self.diagnostics.error(
+                row.at(kind[:-1]),
+                f"no {kind[:-1]} '{slug}'",
+                f"use the folder name of a {kind[:-1]} of the site or of this sheet",
+            )
+            return
+        needed = [
+            k
+            for k in ("scheme", "number", "issuer_vi", "issued")
+            if row.values.get(k) is None and k not in row.failed
+        ]
+        if row.values.get("scheme") == "other" and row.values.get("label_vi") is None:
+            needed.append("label_vi")
+        for key in needed:
+            self.diagnostics.error(
+                row.at(key if key in row.cells else None),
+                f"no {key.removesuffix('_vi')} for this certificate",
+                "every certificate needs its scheme, number, issuer and date of issue "
+                "(and a label_vi for the scheme 'other')",
+            )
+        if needed or row.failed:
+            return
+        values = {k: row.values.get(k) for k in CERTIFICATE_KEYS}
+        self.certificates.setdefault((kind, slug), []).append((values, row))
+
+
+#: The columns of a certificate, as the export writes them (after 'product', 'producer').
+CERTIFICATE_KEYS = (
+    "scheme", "label_vi", "label_en", "number", "issuer_vi", "issuer_en",
+    "issued", "expires", "url", "status",
+)  # fmt: skip
+
+
+def certificate_value(certificate: Any, key: str) -> Any:
+    """The validated value of the column ``key`` of an existing certificate."""
+    if key[-3:] in ("_vi", "_en"):
+        text = getattr(certificate, key[:-3])
+        return text.get(key[-2:]) if text is not None else None
+    return getattr(certificate, key)
+
+
+def _certificates_as_written(record: Any, languages: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """A record's certificates as the columns of a sheet would hold them, to compare."""
+    keys = [k for k in CERTIFICATE_KEYS if k[-3:] not in ("_vi", "_en") or k[-2:] in languages]
+    return [tuple(certificate_value(c, k) for k in keys) for c in record.certifications]
+
+
+def _certificates_in_sheet(
+    entries: list[tuple[dict[str, Any], Row]], languages: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
+    keys = [k for k in CERTIFICATE_KEYS if k[-3:] not in ("_vi", "_en") or k[-2:] in languages]
+    return [
+        tuple(values[k] if k != "status" else values[k] or "active" for k in keys)
+        for values, _ in entries
+    ]
+
+
+def _text_yaml(values: dict[str, Any], key: str, languages: tuple[str, ...]) -> Any:
+    """A translatable text from its columns: one string when it is the same in every language."""
+    given = {lang: values.get(f"{key}_{lang}") for lang in languages}
+    given = {lang: text for lang, text in given.items() if text is not None}
+    if not given:
+        return None
+    if len(given) == len(languages) and len(set(given.values())) == 1:
+        return next(iter(given.values()))
+    return given
+
+
+def _certificates_yaml(
+    entries: list[tuple[dict[str, Any], Row]], languages: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The ``certifications`` list of a record, keys in the order docs/content.md gives."""
+    written = []
+    for values, _ in entries:
+        item = {
+            "scheme": values["scheme"],
+            "label": _text_yaml(values, "label", languages),
+            "number": values["number"],
+            "issuer": _text_yaml(values, "issuer", languages),
+            "issued": values["issued"],
+            "expires": values["expires"],
+            "url": values["url"],
+            "status": values["status"] if values["status"] != "active" else None,
+        }
+        written.append({k: v for k, v in item.items() if v is not None})
+    return written
+
 
 def current_value(record: Any, key: str, kind: str) -> Any:
     """The validated value of the column ``key`` in an existing record."""
@@ -319,6 +426,8 @@ def plan_rows(
         planner.producer_row(producer)
     for product in _rows(tables.get("products", []), shown, vocabulary, diagnostics):
         planner.product_row(product)
+    for certificate in _rows(tables.get("certifications", []), shown, vocabulary, diagnostics):
+        planner.certification_row(certificate)
     if diagnostics.has_errors():
         return []
     config = catalogue.config
@@ -328,9 +437,18 @@ def plan_rows(
         ("producers", planner.producers, PRODUCER_PATHS, PRODUCER_FIELDS),
         ("products", planner.products, PRODUCT_PATHS, product_fields(config.retailers)),
     ):
-        for slug, (record, values, source) in states.items():
-            if source is None:
-                continue
+        listed = {
+            slug: found for (owner, slug), found in planner.certificates.items() if owner == kind
+        }
+        existing = catalogue.product_by_slug if kind == "products" else catalogue.producers
+        todo = [(slug, state) for slug, state in states.items() if state[2] is not None]
+        todo += [
+            (slug, (existing[slug], {}, found[0][1]))
+            for slug, found in listed.items()
+            if slug not in states or states[slug][2] is None
+        ]
+        for slug, (record, values, source) in todo:
+            assert source is not None
             row = source
             folder = site / "content" / kind / slug
             path = folder / f"{kind[:-1]}.yaml"
@@ -344,6 +462,13 @@ def plan_rows(
                     != _effective({k: current_value(record, k, kind)}, record, k)
                 )
             ]
+            certificates = listed.get(slug)
+            if certificates is not None and (
+                record is None
+                or _certificates_as_written(record, config.languages)
+                != _certificates_in_sheet(certificates, config.languages)
+            ):
+                changed.append("certifications")
             if not changed and record is not None:
                 plans.append(RowPlan(path, None, False))
                 continue
@@ -351,6 +476,10 @@ def plan_rows(
             raw = (yaml.load(old, Loader=LOADER) if old else None) or {}
             tops: dict[str, Any] = {}
             for key in changed:
+                if key == "certifications":
+                    assert certificates is not None
+                    tops[key] = _certificates_yaml(certificates, config.languages)
+                    continue
                 top, *sub = paths[key]
                 value = _yaml_value(key, values[key])
                 if not sub:

@@ -1,8 +1,8 @@
 """``ocopsite export``: the catalogue as a spreadsheet in the layout the import reads back.
 
-One sheet per record kind (products, producers, and the certifications of
-both), headed by the column keys the import recognises, so that importing an
-export changes nothing. Dates are date
+One sheet per record kind (products, producers, the certificates of both, and
+the products' lots), headed by the column keys the import recognises, so that
+importing an export changes nothing. Dates are date
 cells and GTINs text cells (a number would lose the leading zero).
 """
 
@@ -13,10 +13,11 @@ import io
 from pathlib import Path
 from typing import Any
 
+from . import importlists as lists
 from .catalogue import Catalogue
 from .files import write_atomic
-from .importcols import PRODUCER_COLUMNS, PRODUCT_COLUMNS
-from .importrows import CERTIFICATE_KEYS, certificate_value, current_value
+from .importcols import EXCEL_EPOCH, PRODUCER_COLUMNS, PRODUCT_COLUMNS
+from .importrows import current_value
 
 #: Columns written, in order; the import reads the same names.
 PRODUCT_EXPORT = tuple(
@@ -66,28 +67,32 @@ def export(catalogue: Catalogue, path: Path) -> tuple[int, int]:
     write("products", product_keys, catalogue.products, "products")
     producer_keys = columns(tuple(k for k in PRODUCER_EXPORT if k != "slug"))
     write("producers", producer_keys, catalogue.producers.values(), "producers")
-    certificate_keys = columns(CERTIFICATE_KEYS)
-    sheet = book.add_worksheet("certifications")
-    sheet.write_row(0, 0, ["product", "producer", *certificate_keys], header)
-    for index, key in enumerate(certificate_keys, start=2):
-        sheet.set_column(
-            index,
-            index,
-            11 if key in ("issued", "expires") else None,
-            as_date if key in ("issued", "expires") else as_text,
-        )
-    row = 0
-    owners = [(p, 0) for p in catalogue.products] + [(p, 1) for p in catalogue.producers.values()]
-    for record, column in owners:
-        for certificate in record.certifications:
-            row += 1
-            sheet.write_string(row, column, record.slug, as_text)
-            for index, key in enumerate(certificate_keys, start=2):
-                value = certificate_value(certificate, key)
-                _write_cell(sheet, row, index, value, as_text, as_date)
+    products, producers = list(catalogue.products), list(catalogue.producers.values())
+    for kind_of_list, owners in ((lists.CERTIFICATES, 2), (lists.LOTS, 1)):
+        keys = kind_of_list.keys(languages)
+        sheet = book.add_worksheet(kind_of_list.key)
+        sheet.write_row(0, 0, [*("product", "producer")[:owners], *keys], header)
+        for index, key in enumerate(keys, start=owners):
+            dated = key in ("issued", "expires", "produced", "recalled")
+            sheet.set_column(index, index, 11 if dated else None, as_date if dated else as_text)
+        row = 0
+        records: list[tuple[Any, int]] = [(p, 0) for p in products]
+        if owners == 2:
+            records += [(p, 1) for p in producers]
+        for record, column in records:
+            for item in getattr(record, kind_of_list.key):
+                row += 1
+                sheet.write_string(row, column, record.slug, as_text)
+                for index, key in enumerate(keys, start=owners):
+                    value = lists.item_value(item, key)
+                    _write_cell(sheet, row, index, value, as_text, as_date)
     book.close()
     write_atomic(path, data.getvalue())
     return len(catalogue.products), len(catalogue.producers)
+
+
+#: From this day on, a date's serial number is its days since :data:`EXCEL_EPOCH`.
+_FIRST_TRUE_SERIAL = dt.date(1900, 3, 1)
 
 
 def _write_cell(sheet: Any, row: int, column: int, value: Any, as_text: Any, as_date: Any) -> None:
@@ -99,7 +104,10 @@ def _write_cell(sheet: Any, row: int, column: int, value: Any, as_text: Any, as_
     elif isinstance(value, bool):
         sheet.write_boolean(row, column, value)
     elif isinstance(value, dt.date):
-        sheet.write_datetime(row, column, value, as_date)
+        if value >= _FIRST_TRUE_SERIAL:  # Excel's own day count, as its date cells hold
+            sheet.write_number(row, column, (value - EXCEL_EPOCH).days, as_date)
+        else:  # before March 1900 Excel counts a 29 February 1900 that never was
+            sheet.write_datetime(row, column, value, as_date)
     elif isinstance(value, int | float):
         sheet.write_number(row, column, value)
     else:

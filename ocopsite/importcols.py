@@ -266,6 +266,21 @@ CERTIFICATION_COLUMNS: tuple[Column, ...] = (
     Column("url", text, ("url", "duong dan", "tra cuu")),
     Column("status", rating_status, ("status", "trang thai")),
 )
+#: A lots sheet: one production lot a row, of the product named.
+LOT_COLUMNS: tuple[Column, ...] = (
+    ROW_NUMBER,
+    Column("product", text, ("product", "ma san pham")),
+    Column("code", text, ("code", "ma lo", "so lo", "lo san xuat")),
+    Column("produced", date, ("produced", "ngay san xuat")),
+    Column("expires", date, ("expires", "han su dung", "het han")),
+    Column("quantity_vi", text, ("quantity_vi", "so luong")),
+    Column("quantity_en", text, ("quantity_en",)),
+    Column("area_vi", text, ("area_vi", "vung nguyen lieu")),
+    Column("area_en", text, ("area_en",)),
+    Column("recalled", date, ("recalled", "ngay thu hoi")),
+    Column("recall_reason_vi", text, ("recall_reason_vi", "ly do thu hoi")),
+    Column("recall_reason_en", text, ("recall_reason_en",)),
+)
 #: Producer columns a product sheet may carry, to find or create each row's producer.
 PRODUCER_ON_PRODUCTS = ("kind", "province", "commune", "address")
 #: The columns of a products sheet: the product's, and its producer's for finding it.

@@ -73,6 +73,7 @@ _SHEETS = (
     ("products", cols.PRODUCT_SHEET),
     ("producers", cols.PRODUCER_COLUMNS),
     ("certifications", cols.CERTIFICATION_COLUMNS),
+    ("lots", cols.LOT_COLUMNS),
 )
 
 
@@ -84,6 +85,8 @@ def _role(known: dict[int, cols.Column]) -> str | None:
         return "producers"
     if "scheme" in keys:
         return "certifications"
+    if {"code", "produced"} <= keys:
+        return "lots"
     return None
 
 
@@ -122,7 +125,7 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
         if role is None:
             diagnostics.warning(
                 Where(f"{where}!{sheet.cell(top, 0)}"),
-                "no product, producer or certification columns found; the sheet is skipped",
+                "no product, producer, certification or lot columns found; the sheet is skipped",
                 "name the columns as in docs/import.md, or map them in import_map.yaml",
             )
             continue
@@ -148,7 +151,7 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
     if not tables:
         diagnostics.error(
             Where(shown),
-            "no sheet with products, producers or certifications",
+            "no sheet with products, producers, certifications or lots",
             "see docs/import.md",
         )
         return plan

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import importcols as cols
+from . import importlists as lists
 from . import schema as s
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
@@ -137,8 +138,8 @@ class _Planner:
         self.products: dict[str, tuple[Any, dict[str, Any], Row]] = {}
         self.product_slugs = {p.slug for p in catalogue.products}
         self.by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
-        #: (kind, slug) → the certificates the sheet lists for that record, in order.
-        self.certificates: dict[tuple[str, str], list[tuple[dict[str, Any], Row]]] = {}
+        #: list key ("lots") → (kind, slug) → the items the sheet lists for that record.
+        self.items: dict[str, dict[tuple[str, str], list[tuple[dict[str, Any], Row]]]] = {}
 
     def _missing(self, row: Row, kind: str, existing: Any) -> bool:
         needed = [k for k in REQUIRED[kind] if row.values.get(k) is None and k not in row.failed]
@@ -265,110 +266,64 @@ class _Planner:
             )
         self.products[slug] = (existing, values, row)
 
-    def certification_row(self, row: Row) -> None:
-        """A certificate of the product or producer the row names (by folder name)."""
-        product, producer = row.values.get("product"), row.values.get("producer")
-        if row.failed & {"product", "producer"}:
-            return
-        if (product is None) == (producer is None):
+    def item_row(self, row: Row, kind_of_list: lists.ItemList) -> None:
+        """A certificate or a lot of the record the row names by its folder."""
+        owners = ("product", "producer") if kind_of_list is lists.CERTIFICATES else ("product",)
+        named = [(key, row.values.get(key)) for key in owners if row.values.get(key) is not None]
+        if len(named) != 1:
             self.diagnostics.error(
-                row.at("product" if "product" in row.cells else "producer"),
-                "a certificate belongs to one product or one producer",
-                "fill in exactly one of the columns 'product' and 'producer' with a folder name",
+                row.at(owners[0] if owners[0] in row.cells else None),
+                f"a {_ITEM[kind_of_list.key]} belongs to one " + " or one ".join(owners),
+                "fill in " + " or ".join(f"'{k}'" for k in owners) + " with a folder name",
             )
             return
-        kind, slug = ("products", str(product)) if product else ("producers", str(producer))
+        owner, slug = named[0][0], str(named[0][1])
+        kind = f"{owner}s"
         planned = self.products if kind == "products" else self.producers
         existing = (
             self.catalogue.product_by_slug if kind == "products" else self.catalogue.producers
         )
         if slug not in planned and slug not in existing:
             self.diagnostics.error(
-                row.at(kind[:-1]),
-                f"no {kind[:-1]} '{slug}'",
-                f"use the folder name of a {kind[:-1]} of the site or of this sheet",
+                row.at(owner),
+                f"no {owner} '{slug}'",
+                f"use the folder name of a {owner} of the site or of this sheet",
             )
             return
         needed = [
-            k
-            for k in ("scheme", "number", "issuer_vi", "issued")
-            if row.values.get(k) is None and k not in row.failed
+            k for k in kind_of_list.required if row.values.get(k) is None and k not in row.failed
         ]
         if row.values.get("scheme") == "other" and row.values.get("label_vi") is None:
             needed.append("label_vi")
+        if (row.values.get("recalled") is None) != (row.values.get("recall_reason_vi") is None):
+            needed.append("recalled" if row.values.get("recalled") is None else "recall_reason_vi")
         for key in needed:
             self.diagnostics.error(
                 row.at(key if key in row.cells else None),
-                f"no {key.removesuffix('_vi')} for this certificate",
-                "every certificate needs its scheme, number, issuer and date of issue "
-                "(and a label_vi for the scheme 'other')",
+                f"no {_WORDS.get(key, key.removesuffix('_vi').replace('_', ' '))} for this "
+                f"{_ITEM[kind_of_list.key]}",
+                _NEEDED[kind_of_list.key],
             )
         if needed or row.failed:
             return
-        values = {k: row.values.get(k) for k in CERTIFICATE_KEYS}
-        self.certificates.setdefault((kind, slug), []).append((values, row))
+        values = {k: row.values.get(k) for k in kind_of_list.columns}
+        entries = self.items.setdefault(kind_of_list.key, {})
+        entries.setdefault((kind, slug), []).append((values, row))
 
 
-#: The columns of a certificate, as the export writes them (after 'product', 'producer').
-CERTIFICATE_KEYS = (
-    "scheme", "label_vi", "label_en", "number", "issuer_vi", "issuer_en",
-    "issued", "expires", "url", "status",
-)  # fmt: skip
-
-
-def certificate_value(certificate: Any, key: str) -> Any:
-    """The validated value of the column ``key`` of an existing certificate."""
-    if key[-3:] in ("_vi", "_en"):
-        text = getattr(certificate, key[:-3])
-        return text.get(key[-2:]) if text is not None else None
-    return getattr(certificate, key)
-
-
-def _certificates_as_written(record: Any, languages: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """A record's certificates as the columns of a sheet would hold them, to compare."""
-    keys = [k for k in CERTIFICATE_KEYS if k[-3:] not in ("_vi", "_en") or k[-2:] in languages]
-    return [tuple(certificate_value(c, k) for k in keys) for c in record.certifications]
-
-
-def _certificates_in_sheet(
-    entries: list[tuple[dict[str, Any], Row]], languages: tuple[str, ...]
-) -> list[tuple[Any, ...]]:
-    keys = [k for k in CERTIFICATE_KEYS if k[-3:] not in ("_vi", "_en") or k[-2:] in languages]
-    return [
-        tuple(values[k] if k != "status" else values[k] or "active" for k in keys)
-        for values, _ in entries
-    ]
-
-
-def _text_yaml(values: dict[str, Any], key: str, languages: tuple[str, ...]) -> Any:
-    """A translatable text from its columns: one string when it is the same in every language."""
-    given = {lang: values.get(f"{key}_{lang}") for lang in languages}
-    given = {lang: text for lang, text in given.items() if text is not None}
-    if not given:
-        return None
-    if len(given) == len(languages) and len(set(given.values())) == 1:
-        return next(iter(given.values()))
-    return given
-
-
-def _certificates_yaml(
-    entries: list[tuple[dict[str, Any], Row]], languages: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    """The ``certifications`` list of a record, keys in the order docs/content.md gives."""
-    written = []
-    for values, _ in entries:
-        item = {
-            "scheme": values["scheme"],
-            "label": _text_yaml(values, "label", languages),
-            "number": values["number"],
-            "issuer": _text_yaml(values, "issuer", languages),
-            "issued": values["issued"],
-            "expires": values["expires"],
-            "url": values["url"],
-            "status": values["status"] if values["status"] != "active" else None,
-        }
-        written.append({k: v for k, v in item.items() if v is not None})
-    return written
+_ITEM = {"certifications": "certificate", "lots": "lot"}
+_WORDS = {
+    "issued": "date of issue",
+    "produced": "production date",
+    "expires": "expiry date",
+    "recalled": "recall date",
+}
+_NEEDED = {
+    "certifications": "every certificate needs its scheme, number, issuer and date of issue "
+    "(and a label_vi for the scheme 'other')",
+    "lots": "every lot needs its code and its dates of production and expiry; "
+    "a recall needs its date and reason",
+}
 
 
 def current_value(record: Any, key: str, kind: str) -> Any:
@@ -426,24 +381,28 @@ def plan_rows(
         planner.producer_row(producer)
     for product in _rows(tables.get("products", []), shown, vocabulary, diagnostics):
         planner.product_row(product)
-    for certificate in _rows(tables.get("certifications", []), shown, vocabulary, diagnostics):
-        planner.certification_row(certificate)
+    for kind_of_list in (lists.CERTIFICATES, lists.LOTS):
+        for item in _rows(tables.get(kind_of_list.key, []), shown, vocabulary, diagnostics):
+            planner.item_row(item, kind_of_list)
     if diagnostics.has_errors():
         return []
     config = catalogue.config
+    languages = config.languages
     plans = []
     states: Mapping[str, tuple[Any, dict[str, Any], Row | None]]
     for kind, states, paths, fields in (
         ("producers", planner.producers, PRODUCER_PATHS, PRODUCER_FIELDS),
         ("products", planner.products, PRODUCT_PATHS, product_fields(config.retailers)),
     ):
-        listed = {
-            slug: found for (owner, slug), found in planner.certificates.items() if owner == kind
-        }
+        listed: dict[str, dict[lists.ItemList, list[tuple[dict[str, Any], Row]]]] = {}
+        for kind_of_list in (lists.CERTIFICATES, lists.LOTS):
+            for (owner, slug), found in planner.items.get(kind_of_list.key, {}).items():
+                if owner == kind:
+                    listed.setdefault(slug, {})[kind_of_list] = found
         existing = catalogue.product_by_slug if kind == "products" else catalogue.producers
         todo = [(slug, state) for slug, state in states.items() if state[2] is not None]
         todo += [
-            (slug, (existing[slug], {}, found[0][1]))
+            (slug, (existing[slug], {}, next(iter(found.values()))[0][1]))
             for slug, found in listed.items()
             if slug not in states or states[slug][2] is None
         ]
@@ -462,13 +421,14 @@ def plan_rows(
                     != _effective({k: current_value(record, k, kind)}, record, k)
                 )
             ]
-            certificates = listed.get(slug)
-            if certificates is not None and (
-                record is None
-                or _certificates_as_written(record, config.languages)
-                != _certificates_in_sheet(certificates, config.languages)
-            ):
-                changed.append("certifications")
+            items = {k: [values for values, _ in v] for k, v in listed.get(slug, {}).items()}
+            changed += [
+                kind_of_list.key
+                for kind_of_list, rows in items.items()
+                if record is None
+                or lists.as_written(kind_of_list, getattr(record, kind_of_list.key), languages)
+                != lists.in_sheet(kind_of_list, rows, languages)
+            ]
             if not changed and record is not None:
                 plans.append(RowPlan(path, None, False))
                 continue
@@ -476,9 +436,11 @@ def plan_rows(
             raw = (yaml.load(old, Loader=LOADER) if old else None) or {}
             tops: dict[str, Any] = {}
             for key in changed:
-                if key == "certifications":
-                    assert certificates is not None
-                    tops[key] = _certificates_yaml(certificates, config.languages)
+                if key in (lists.CERTIFICATES.key, lists.LOTS.key):
+                    kind_of_list = lists.LOTS if key == lists.LOTS.key else lists.CERTIFICATES
+                    written = lists.certificates_yaml if key != "lots" else lists.lots_yaml
+                    current = getattr(record, key) if record is not None else ()
+                    tops[key] = written(items[kind_of_list], current, raw.get(key), languages)
                     continue
                 top, *sub = paths[key]
                 value = _yaml_value(key, values[key])

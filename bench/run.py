@@ -114,8 +114,12 @@ def run_build(site: Path, out: Path, *extra: str) -> dict[str, float]:
     )  # fmt: skip
 
 
-def edit_one_product(site: Path) -> None:
-    """Change the star level of the first product whose grant allows it (3 → 4, 4 → 3).
+#: A star level as the generator and people write it.
+STARS = r'"stars": 3|"stars": 4|stars: 3|stars: 4'
+
+
+def editable_product(site: Path) -> Path:
+    """The record of the first product whose star level may move (3 → 4, 4 → 3).
 
     A provincial grant may move between 3 and 4 stars except under Decision 148
     (24 Feb 2023 to 30 Jun 2025), when the district granted 3 stars; 5 stays national.
@@ -131,11 +135,20 @@ def edit_one_product(site: Path) -> None:
             or "2023-02-24" <= str(ocop.get("issued")) <= "2025-06-30"
         ):
             continue
-        text, count = re.subn(r'"stars": 3|"stars": 4|stars: 3|stars: 4', _swap, text, count=1)
-        if count:
-            product.write_text(text, "utf-8")
-            return
+        if re.search(STARS, text):
+            return product
     raise SystemExit(f"no product in {site} whose stars can be edited")
+
+
+def swap_stars(product: Path) -> None:
+    """Move ``product``'s star level between 3 and 4 (see :func:`editable_product`)."""
+    text = product.read_text("utf-8")
+    product.write_text(re.sub(STARS, _swap, text, count=1), "utf-8")
+
+
+def edit_one_product(site: Path) -> None:
+    """Change the star level of the first product whose grant allows it."""
+    swap_stars(editable_product(site))
 
 
 def _swap(match: re.Match[str]) -> str:

@@ -2,7 +2,8 @@
 
     python bench/serve_latency.py SITE [--edits 5]
 
-Starts ``build.py serve`` on SITE, opens the first product's page in headless
+Starts ``build.py serve`` on SITE, opens the page of the first product whose star
+level the granting rules let move (as bench/run.py edits it) in headless
 Chromium (Debian's, with the tests' flags), and saves an edit of that product's
 star level several times; each time it measures the wall time from the save to
 the reloaded page's ``load`` event. The first build is not counted.
@@ -11,29 +12,24 @@ the reloaded page's ``load`` event. The first build is not counted.
 from __future__ import annotations
 
 import argparse
-import re
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run import editable_product, swap_stars  # noqa: E402  (an edit the granting rules allow)
 from sitekit import CHROMIUM_ARGS  # noqa: E402  (the same browser flags as the tests)
 
 CHROMIUM = "/usr/bin/chromium"
 BUILD_DATE = "2026-11-22"
-
-
-def _swap_stars(record: Path) -> None:
-    text = record.read_text("utf-8")
-    text, count = re.subn(
-        r"stars: [34]", lambda m: "stars: 4" if "3" in m[0] else "stars: 3", text, count=1
-    )
-    record.write_text(text if count else text + "\n", "utf-8")
 
 
 def edit_to_reload(site: Path, out: Path, edits: int = 5) -> dict[str, float]:
@@ -46,7 +42,7 @@ def edit_to_reload(site: Path, out: Path, edits: int = 5) -> dict[str, float]:
     command = [sys.executable, str(ROOT / "build.py"), "serve", "--site", str(site)]
     command += ["--out", str(out), "--port", str(port), "--date", BUILD_DATE]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    product = sorted((site / "content/products").iterdir())[0]
+    record = editable_product(site)
     seconds = []
     try:
         assert server.stdout is not None
@@ -55,15 +51,18 @@ def edit_to_reload(site: Path, out: Path, edits: int = 5) -> dict[str, float]:
                 break
         else:
             sys.exit("the preview server stopped before serving")
+        # keep reading what the server prints (each rebuild repeats the catalogue's warnings):
+        # a full pipe would block it
+        threading.Thread(target=server.stdout.read, daemon=True).start()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/products/{product.name}/")
+            page.goto(f"http://127.0.0.1:{port}/products/{record.parent.name}/")
             for _ in range(edits + 1):
                 page.wait_for_selector("html[data-live]", state="attached")
                 page.evaluate("window.__before = 1")
                 started = time.perf_counter()
-                _swap_stars(product / "product.yaml")
+                swap_stars(record)
                 page.wait_for_function(
                     "window.__before === undefined && document.readyState === 'complete'",
                     timeout=600_000,
@@ -74,7 +73,7 @@ def edit_to_reload(site: Path, out: Path, edits: int = 5) -> dict[str, float]:
         server.terminate()
         server.wait(timeout=60)
         if len(seconds) % 2:  # an odd number of swaps: put the record back
-            _swap_stars(product / "product.yaml")
+            swap_stars(record)
     timings = seconds[1:]  # the first edit warms the server's in-memory records
     return {"median": statistics.median(timings), "max": max(timings)}
 

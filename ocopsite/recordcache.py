@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, sitefiles
 from .diagnostics import Diagnostic
 
 FILE = "records.sqlite"
@@ -68,8 +68,8 @@ def code_fingerprint() -> str:
 def environment(config_file: Path, site_root: Path) -> str:
     """What a record's validation depends on besides the record itself."""
     digest = hashlib.sha256(str(site_root).encode())
-    with contextlib.suppress(OSError):
-        digest.update(config_file.read_bytes())
+    with contextlib.suppress(OSError, sitefiles.Refused):
+        digest.update(sitefiles.read_bytes(config_file, site_root))
     digest.update(code_fingerprint().encode())
     return digest.hexdigest()
 

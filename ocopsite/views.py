@@ -322,7 +322,21 @@ class Views:
         )
 
     def rating(self, rating: Rating, producer: Producer | None = None) -> RatingView:
-        """The rating on the build date; with ``producer``, its issuing organisations too."""
+        """The rating on the build date; with ``producer``, its issuing organisations too.
+
+        Made once per rating and producer: a product's page, its cards, its structured
+        data and each of its lots' pages all show it.
+        """
+        memo = self.memo.setdefault("rating", {})
+        # by identity (the records live as long as the build), with the records kept
+        # beside the view so that an identity is never reused for another record
+        key = (id(rating), id(producer))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = (rating, producer, self._rating(rating, producer))
+        return found[2]
+
+    def _rating(self, rating: Rating, producer: Producer | None) -> RatingView:
         state = self.rating_validity(rating)
         grant = state.grant
         named = (

@@ -229,6 +229,11 @@ PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column("stars", stars, ("stars", "so sao", "hang sao", "sao", "xep hang", "star rating")),
     Column("granted_by", granted_by, ("granted_by", "cap cong nhan", "cap danh gia", "granted by")),
     Column("decision", text, ("decision", "quyet dinh", "so quyet dinh", "so qd", "qd cong nhan")),
+    Column(
+        "authority",
+        text,
+        ("authority", "co quan cong nhan", "don vi cong nhan", "co quan ban hanh"),
+    ),
     Column("issued", date, ("issued", "ngay cong nhan", "ngay quyet dinh", "ngay cap", "date")),
     Column("year", integer, ("year", "nam cong nhan", "nam")),
     Column("expires", date, ("expires", "ngay het han", "het han", "han chung nhan")),

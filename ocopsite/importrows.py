@@ -43,6 +43,7 @@ PRODUCT_PATHS: dict[str, tuple[str, ...]] = {
     "name_vi": ("name", "vi"), "name_en": ("name", "en"), "producer": ("producer",),
     "category": ("category",), "gtin": ("gtin",), "stars": ("ocop", "stars"),
     "granted_by": ("ocop", "granted_by"), "decision": ("ocop", "decision"),
+    "authority": ("ocop", "authority"),
     "issued": ("ocop", "issued"), "expires": ("ocop", "expires"),
     "rating_status": ("ocop", "status"), "price_vnd": ("price",),
     "net_content": ("net_content",),
@@ -348,6 +349,8 @@ def current_value(record: Any, key: str, kind: str) -> Any:
     }
     if key in rating:
         return getattr(record.ocop, rating[key])
+    if key == "authority":  # the latest grant's, as the columns of a rating are
+        return record.ocop.grant.authority
     return {"price_vnd": record.price}.get(key, getattr(record, key, None))
 
 

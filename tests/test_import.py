@@ -54,6 +54,10 @@ def _empty_site(tmp_path: Path) -> Path:
 
 
 def test_importing_an_export_changes_nothing(sample: Path, tmp_path: Path) -> None:
+    # A rating that names its issuing organisation keeps it through the sheet.
+    rated = sample / "content/products/che-tan-cuong/product.yaml"
+    text = rated.read_text("utf-8").replace("ocop:\n", "ocop:\n  authority: UBND tỉnh (mẫu)\n")
+    rated.write_text(text, "utf-8")
     before = _snapshot(sample)
     sheet = tmp_path / "catalogue.xlsx"
     exported = _run("export", "--site", str(sample), str(sheet))
@@ -76,6 +80,8 @@ def test_importing_an_export_changes_nothing(sample: Path, tmp_path: Path) -> No
     assert made.exit_code == 0, made.output
     again = tmp_path / "again.xlsx"
     assert _run("export", "--site", str(empty), str(again)).exit_code == 0
+    authority = (empty / "content/products/che-tan-cuong/product.yaml").read_text("utf-8")
+    assert "  authority: UBND tỉnh (mẫu)\n" in authority
     for kind in ("products", "producers", "certifications", "lots"):
         assert [list(r) for r in openpyxl.load_workbook(again)[kind].values] == [
             list(r) for r in book[kind].values

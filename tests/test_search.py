@@ -200,8 +200,12 @@ def test_index_loads_on_first_focus_not_on_page_load(browser, served: str) -> No
     tab.wait_for_selector("html[data-search-ready]")
     assert [u for u in requested if re.search(r"/search/vi\.[0-9a-f]{10}\.json$", u)]
     tab.keyboard.type("hat dieu")
+    # the results follow the typing (after a short pause): wait for those of the whole query,
+    # not of "hat", which may show the same product first among others
     tab.wait_for_function(
-        "document.querySelector('.search-panel .card .name')?.textContent.startsWith('Hạt điều')"
+        "document.querySelectorAll('.search-panel .card').length === 1"
+        " && document.querySelector('.search-panel .card .name').textContent"
+        ".startsWith('Hạt điều')"
     )
     assert tab.locator(".search-panel .card").count() == 1
     tab.keyboard.press("ArrowDown")

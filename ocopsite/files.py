@@ -5,15 +5,19 @@ record of the last build, files of a live output) goes through
 :func:`write_atomic`: the bytes go to a temporary file in the same folder, are
 flushed to disk, and the temporary file is renamed over the target, which POSIX
 makes atomic. A build killed mid-write leaves at most a stray ``.*.tmp`` file,
-never a truncated cache entry that later builds would ship.
+never a truncated cache entry that later builds would ship. Many files at once
+(the records an import writes) go through :func:`write_atomic_all`, with the
+same guarantee for each and one flush to disk for all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import itertools
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 _counter = itertools.count()
@@ -40,9 +44,65 @@ def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None
     The parent folder is created if missing. With ``durable`` the bytes are
     flushed to disk before the rename, so that even a power cut cannot leave an
     empty file under the new name; caches whose loss only costs time may skip it.
+    For many files at once, :func:`write_atomic_all` gives each the same
+    guarantee with one flush for all.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _write_temporary(path, data, durable=durable)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic_all(files: Mapping[Path, bytes | str]) -> None:
+    """:func:`write_atomic` (durable) for every path of ``files``, with two flushes in all.
+
+    Each file still ends up with either its old bytes or its new ones after a
+    crash or a power cut, but instead of an ``fsync`` per file (about a
+    millisecond each: 20 s for a national catalogue of records) every temporary
+    file is written first, all are flushed to disk with one ``syncfs``, and only
+    then renamed into place; a last flush makes the renames durable before this
+    returns. If any temporary file cannot be written (a full disk), the others
+    are removed and no target is touched, nor are folders left behind.
+    """
+    made: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            missing = _missing_folders(path.parent)
+            if missing:
+                made += missing
+                path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((_write_temporary(path, data, durable=False), path))
+        if not staged:
+            return
+        flush_file_system(staged[0][1].parent)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    for temporary, path in staged:
+        os.replace(temporary, path)
+    flush_file_system(staged[0][1].parent)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, outermost first."""
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
+
+
+def _write_temporary(path: Path, data: bytes | str, *, durable: bool) -> Path:
+    """``data`` in a new temporary file beside ``path``, whose folder exists."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, temporary = _open_temporary(path)
     try:
         with os.fdopen(fd, "wb") as file:
@@ -50,10 +110,10 @@ def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None
             if durable:
                 file.flush()
                 os.fsync(file.fileno())
-        os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import gtin as gtins
-from .model import CATEGORIES, GRANTING_LEVELS, PRODUCER_KINDS, RATING_STATUSES, STAR_LEVELS
+from .model import (
+    CATEGORIES,
+    CERTIFICATION_SCHEMES,
+    GRANTING_LEVELS,
+    PRODUCER_KINDS,
+    RATING_STATUSES,
+    STAR_LEVELS,
+)
 from .provinces import provinces
 from .search import fold
 
@@ -115,6 +122,8 @@ def _chooser(what: str, options: tuple[str, ...], names: dict[str, str]) -> Pars
         key = fold(shown)
         if shown in options:
             return shown
+        if key in options:  # "VietGAP", "Food"
+            return key
         if key in names:
             return names[key]
         raise CellError(f"unknown {what} '{shown}'", f"one of: {', '.join(options)}")
@@ -144,6 +153,13 @@ granted_by = _chooser("granting level", GRANTING_LEVELS, {
 rating_status = _chooser("rating status", RATING_STATUSES, {
     "con hieu luc": "active", "hieu luc": "active", "dinh chi": "suspended",
     "tam dinh chi": "suspended", "thu hoi": "revoked", "huy": "revoked",
+})  # fmt: skip
+
+
+scheme = _chooser("certification scheme", CERTIFICATION_SCHEMES, {
+    "globalg.a.p.": "globalgap", "global gap": "globalgap", "iso 22000": "iso22000",
+    "huu co": "organic", "san xuat huu co": "organic", "gacp-who": "gacp", "khac": "other",
+    "chuoi thuc pham an toan": "safe-food-chain", "viet gap": "vietgap",
 })  # fmt: skip
 
 
@@ -213,6 +229,11 @@ PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column("stars", stars, ("stars", "so sao", "hang sao", "sao", "xep hang", "star rating")),
     Column("granted_by", granted_by, ("granted_by", "cap cong nhan", "cap danh gia", "granted by")),
     Column("decision", text, ("decision", "quyet dinh", "so quyet dinh", "so qd", "qd cong nhan")),
+    Column(
+        "authority",
+        text,
+        ("authority", "co quan cong nhan", "don vi cong nhan", "co quan ban hanh"),
+    ),
     Column("issued", date, ("issued", "ngay cong nhan", "ngay quyet dinh", "ngay cap", "date")),
     Column("year", integer, ("year", "nam cong nhan", "nam")),
     Column("expires", date, ("expires", "ngay het han", "het han", "han chung nhan")),
@@ -233,6 +254,37 @@ PRODUCER_COLUMNS: tuple[Column, ...] = (
     Column("phone", text, ("phone", "dien thoai", "so dien thoai", "sdt")),
     Column("email", text, ("email", "thu dien tu")),
     Column("website", text, ("website", "trang web")),
+)
+#: A certifications sheet: one certificate a row, of the product or the producer named.
+CERTIFICATION_COLUMNS: tuple[Column, ...] = (
+    ROW_NUMBER,
+    Column("product", text, ("product", "ma san pham")),
+    Column("producer", text, ("producer", "ma chu the")),
+    Column("scheme", scheme, ("scheme", "chung nhan", "loai chung nhan", "tieu chuan")),
+    Column("label_vi", text, ("label_vi", "ten chung nhan")),
+    Column("label_en", text, ("label_en",)),
+    Column("number", text, ("number", "so chung nhan", "so giay chung nhan", "ma so")),
+    Column("issuer_vi", text, ("issuer_vi", "to chuc chung nhan", "noi cap", "don vi cap")),
+    Column("issuer_en", text, ("issuer_en",)),
+    Column("issued", date, ("issued", "ngay cap")),
+    Column("expires", date, ("expires", "ngay het han", "het han")),
+    Column("url", text, ("url", "duong dan", "tra cuu")),
+    Column("status", rating_status, ("status", "trang thai")),
+)
+#: A lots sheet: one production lot a row, of the product named.
+LOT_COLUMNS: tuple[Column, ...] = (
+    ROW_NUMBER,
+    Column("product", text, ("product", "ma san pham")),
+    Column("code", text, ("code", "ma lo", "so lo", "lo san xuat")),
+    Column("produced", date, ("produced", "ngay san xuat")),
+    Column("expires", date, ("expires", "han su dung", "het han")),
+    Column("quantity_vi", text, ("quantity_vi", "so luong")),
+    Column("quantity_en", text, ("quantity_en",)),
+    Column("area_vi", text, ("area_vi", "vung nguyen lieu")),
+    Column("area_en", text, ("area_en",)),
+    Column("recalled", date, ("recalled", "ngay thu hoi")),
+    Column("recall_reason_vi", text, ("recall_reason_vi", "ly do thu hoi")),
+    Column("recall_reason_en", text, ("recall_reason_en",)),
 )
 #: Producer columns a product sheet may carry, to find or create each row's producer.
 PRODUCER_ON_PRODUCTS = ("kind", "province", "commune", "address")

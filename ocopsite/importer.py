@@ -6,7 +6,8 @@ owns only the YAML keys its columns map (never vi.md, en.md or photos), matches
 products by GTIN, then by slug, and producers by name and commune; new slugs
 are the names folded as the search folds them. Every problem is reported at
 once as ``FILE:SHEET!CELL: error: …`` and then nothing is written; a plan with
-no problem is written file by file, each by temporary file and rename.
+no problem is written file by file, each by temporary file and rename, with
+one flush to disk for all of them before the first rename.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from . import importcols as cols
 from . import yamlfile
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
-from .files import write_atomic
+from .files import write_atomic_all
 from .importrows import RowPlan, plan_rows
 from .sheets import Sheet, SheetError, read
 from .source import load_yaml
@@ -67,12 +68,25 @@ def _import_map(site: Path, diagnostics: Diagnostics) -> tuple[dict[str, str], c
     return headers, cols.Vocabulary(places)
 
 
+#: The kinds of sheet, each with its columns, tried in this order.
+_SHEETS = (
+    ("products", cols.PRODUCT_SHEET),
+    ("producers", cols.PRODUCER_COLUMNS),
+    ("certifications", cols.CERTIFICATION_COLUMNS),
+    ("lots", cols.LOT_COLUMNS),
+)
+
+
 def _role(known: dict[int, cols.Column]) -> str | None:
     keys = {c.key for c in known.values()}
     if keys & {"stars", "decision", "category", "gtin"}:
         return "products"
     if keys & {"kind", "commune", "province"}:
         return "producers"
+    if "scheme" in keys:
+        return "certifications"
+    if {"code", "produced"} <= keys:
+        return "lots"
     return None
 
 
@@ -101,17 +115,17 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
             continue
         top = _header_row(sheet)
         role = None
-        for columns in (cols.PRODUCT_SHEET, cols.PRODUCER_COLUMNS):
+        for wanted, columns in _SHEETS:
             known, unknown = cols.headers(sheet.rows[top], columns, extra)
             role = _role(known)
-            if role == ("products" if columns is cols.PRODUCT_SHEET else "producers"):
+            if role == wanted:
                 break
             role = None
         where = f"{shown}:{sheet.name}"
         if role is None:
             diagnostics.warning(
                 Where(f"{where}!{sheet.cell(top, 0)}"),
-                "no product or producer columns found; the sheet is skipped",
+                "no product, producer, certification or lot columns found; the sheet is skipped",
                 "name the columns as in docs/import.md, or map them in import_map.yaml",
             )
             continue
@@ -135,7 +149,11 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
                 )
         tables.setdefault(role, []).append((sheet, top, known))
     if not tables:
-        diagnostics.error(Where(shown), "no sheet with products or producers", "see docs/import.md")
+        diagnostics.error(
+            Where(shown),
+            "no sheet with products, producers, certifications or lots",
+            "see docs/import.md",
+        )
         return plan
     rows: list[RowPlan] = plan_rows(site, shown, tables, vocabulary, catalogue, diagnostics)
     if diagnostics.has_errors():
@@ -153,10 +171,13 @@ def plan_import(site: Path, file: Path, catalogue: Catalogue) -> Plan:
 
 
 def write(plan: Plan) -> None:
-    """Write the planned files, each through a temporary file renamed into place."""
-    for path, text in plan.writes.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+    """Write the planned files, each through a temporary file renamed into place.
+
+    Every temporary file is written and flushed to disk before the first rename
+    (:func:`~ocopsite.files.write_atomic_all`): a crash leaves each record with
+    its old text or its new one, and a write that fails (a full disk) changes none.
+    """
+    write_atomic_all(plan.writes)
 
 
 __all__ = ["MAP_NAME", "Plan", "plan_import", "write", "yamlfile"]

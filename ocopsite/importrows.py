@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from . import importcols as cols
+from . import importlists as lists
 from . import schema as s
 from .catalogue import Catalogue
 from .diagnostics import Diagnostics, Where
@@ -42,6 +43,7 @@ PRODUCT_PATHS: dict[str, tuple[str, ...]] = {
     "name_vi": ("name", "vi"), "name_en": ("name", "en"), "producer": ("producer",),
     "category": ("category",), "gtin": ("gtin",), "stars": ("ocop", "stars"),
     "granted_by": ("ocop", "granted_by"), "decision": ("ocop", "decision"),
+    "authority": ("ocop", "authority"),
     "issued": ("ocop", "issued"), "expires": ("ocop", "expires"),
     "rating_status": ("ocop", "status"), "price_vnd": ("price",),
     "net_content": ("net_content",),
@@ -137,6 +139,8 @@ class _Planner:
         self.products: dict[str, tuple[Any, dict[str, Any], Row]] = {}
         self.product_slugs = {p.slug for p in catalogue.products}
         self.by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
+        #: list key ("lots") → (kind, slug) → the items the sheet lists for that record.
+        self.items: dict[str, dict[tuple[str, str], list[tuple[dict[str, Any], Row]]]] = {}
 
     def _missing(self, row: Row, kind: str, existing: Any) -> bool:
         needed = [k for k in REQUIRED[kind] if row.values.get(k) is None and k not in row.failed]
@@ -263,6 +267,65 @@ class _Planner:
             )
         self.products[slug] = (existing, values, row)
 
+    def item_row(self, row: Row, kind_of_list: lists.ItemList) -> None:
+        """A certificate or a lot of the record the row names by its folder."""
+        owners = ("product", "producer") if kind_of_list is lists.CERTIFICATES else ("product",)
+        named = [(key, row.values.get(key)) for key in owners if row.values.get(key) is not None]
+        if len(named) != 1:
+            self.diagnostics.error(
+                row.at(owners[0] if owners[0] in row.cells else None),
+                f"a {_ITEM[kind_of_list.key]} belongs to one " + " or one ".join(owners),
+                "fill in " + " or ".join(f"'{k}'" for k in owners) + " with a folder name",
+            )
+            return
+        owner, slug = named[0][0], str(named[0][1])
+        kind = f"{owner}s"
+        planned = self.products if kind == "products" else self.producers
+        existing = (
+            self.catalogue.product_by_slug if kind == "products" else self.catalogue.producers
+        )
+        if slug not in planned and slug not in existing:
+            self.diagnostics.error(
+                row.at(owner),
+                f"no {owner} '{slug}'",
+                f"use the folder name of a {owner} of the site or of this sheet",
+            )
+            return
+        needed = [
+            k for k in kind_of_list.required if row.values.get(k) is None and k not in row.failed
+        ]
+        if row.values.get("scheme") == "other" and row.values.get("label_vi") is None:
+            needed.append("label_vi")
+        if (row.values.get("recalled") is None) != (row.values.get("recall_reason_vi") is None):
+            needed.append("recalled" if row.values.get("recalled") is None else "recall_reason_vi")
+        for key in needed:
+            self.diagnostics.error(
+                row.at(key if key in row.cells else None),
+                f"no {_WORDS.get(key, key.removesuffix('_vi').replace('_', ' '))} for this "
+                f"{_ITEM[kind_of_list.key]}",
+                _NEEDED[kind_of_list.key],
+            )
+        if needed or row.failed:
+            return
+        values = {k: row.values.get(k) for k in kind_of_list.columns}
+        entries = self.items.setdefault(kind_of_list.key, {})
+        entries.setdefault((kind, slug), []).append((values, row))
+
+
+_ITEM = {"certifications": "certificate", "lots": "lot"}
+_WORDS = {
+    "issued": "date of issue",
+    "produced": "production date",
+    "expires": "expiry date",
+    "recalled": "recall date",
+}
+_NEEDED = {
+    "certifications": "every certificate needs its scheme, number, issuer and date of issue "
+    "(and a label_vi for the scheme 'other')",
+    "lots": "every lot needs its code and its dates of production and expiry; "
+    "a recall needs its date and reason",
+}
+
 
 def current_value(record: Any, key: str, kind: str) -> Any:
     """The validated value of the column ``key`` in an existing record."""
@@ -286,6 +349,8 @@ def current_value(record: Any, key: str, kind: str) -> Any:
     }
     if key in rating:
         return getattr(record.ocop, rating[key])
+    if key == "authority":  # the latest grant's, as the columns of a rating are
+        return record.ocop.grant.authority
     return {"price_vnd": record.price}.get(key, getattr(record, key, None))
 
 
@@ -319,18 +384,33 @@ def plan_rows(
         planner.producer_row(producer)
     for product in _rows(tables.get("products", []), shown, vocabulary, diagnostics):
         planner.product_row(product)
+    for kind_of_list in (lists.CERTIFICATES, lists.LOTS):
+        for item in _rows(tables.get(kind_of_list.key, []), shown, vocabulary, diagnostics):
+            planner.item_row(item, kind_of_list)
     if diagnostics.has_errors():
         return []
     config = catalogue.config
+    languages = config.languages
     plans = []
     states: Mapping[str, tuple[Any, dict[str, Any], Row | None]]
     for kind, states, paths, fields in (
         ("producers", planner.producers, PRODUCER_PATHS, PRODUCER_FIELDS),
         ("products", planner.products, PRODUCT_PATHS, product_fields(config.retailers)),
     ):
-        for slug, (record, values, source) in states.items():
-            if source is None:
-                continue
+        listed: dict[str, dict[lists.ItemList, list[tuple[dict[str, Any], Row]]]] = {}
+        for kind_of_list in (lists.CERTIFICATES, lists.LOTS):
+            for (owner, slug), found in planner.items.get(kind_of_list.key, {}).items():
+                if owner == kind:
+                    listed.setdefault(slug, {})[kind_of_list] = found
+        existing = catalogue.product_by_slug if kind == "products" else catalogue.producers
+        todo = [(slug, state) for slug, state in states.items() if state[2] is not None]
+        todo += [
+            (slug, (existing[slug], {}, next(iter(found.values()))[0][1]))
+            for slug, found in listed.items()
+            if slug not in states or states[slug][2] is None
+        ]
+        for slug, (record, values, source) in todo:
+            assert source is not None
             row = source
             folder = site / "content" / kind / slug
             path = folder / f"{kind[:-1]}.yaml"
@@ -344,6 +424,14 @@ def plan_rows(
                     != _effective({k: current_value(record, k, kind)}, record, k)
                 )
             ]
+            items = {k: [values for values, _ in v] for k, v in listed.get(slug, {}).items()}
+            changed += [
+                kind_of_list.key
+                for kind_of_list, rows in items.items()
+                if record is None
+                or lists.as_written(kind_of_list, getattr(record, kind_of_list.key), languages)
+                != lists.in_sheet(kind_of_list, rows, languages)
+            ]
             if not changed and record is not None:
                 plans.append(RowPlan(path, None, False))
                 continue
@@ -351,6 +439,12 @@ def plan_rows(
             raw = (yaml.load(old, Loader=LOADER) if old else None) or {}
             tops: dict[str, Any] = {}
             for key in changed:
+                if key in (lists.CERTIFICATES.key, lists.LOTS.key):
+                    kind_of_list = lists.LOTS if key == lists.LOTS.key else lists.CERTIFICATES
+                    written = lists.certificates_yaml if key != "lots" else lists.lots_yaml
+                    current = getattr(record, key) if record is not None else ()
+                    tops[key] = written(items[kind_of_list], current, raw.get(key), languages)
+                    continue
                 top, *sub = paths[key]
                 value = _yaml_value(key, values[key])
                 if not sub:

@@ -19,6 +19,7 @@ from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostics
 from .parallel import default_jobs
+from .recordcache import gc_paused
 from .schedule import CSV_COLUMNS, Due, to_csv
 from .stats import YEAR_EVENTS, Figures
 
@@ -48,7 +49,8 @@ def load(
         return Catalogue(config, (), {}, ()), diagnostics
     # The build's record cache and all cores: a national catalogue loads in seconds.
     cache = site.resolve() / CACHE_DIR
-    return load_catalogue(config, diagnostics, cache, default_jobs()), diagnostics
+    with gc_paused():  # tens of thousands of long-lived records: no collection is worth it
+        return load_catalogue(config, diagnostics, cache, default_jobs()), diagnostics
 
 
 def figures_as_dict(found: Figures) -> dict[str, Any]:

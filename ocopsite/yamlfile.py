@@ -48,7 +48,19 @@ def flow_scalar(value: str) -> str:
 
 
 def block(key: str, value: Any) -> str:
-    """``key: value`` as lines: a text per language in a flow mapping, other mappings as blocks."""
+    """``key: value`` as lines: a text per language in a flow mapping, other mappings as blocks,
+    a list one ``- `` item a line (an item that is a mapping as a block under its dash)."""
+    if isinstance(value, list):
+        if not value:
+            return f"{key}: []\n"
+        lines = [f"{key}:\n"]
+        for item in value:
+            if not isinstance(item, dict):
+                lines.append(f"  - {scalar(item)}\n")
+                continue
+            inner = "".join(block(str(sub), v) for sub, v in item.items()).splitlines(True)
+            lines += ["  - " + inner[0], *("    " + line for line in inner[1:])]
+        return "".join(lines)
     if isinstance(value, dict):
         if all(
             isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", str(k)) for k, v in value.items()

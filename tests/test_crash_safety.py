@@ -18,10 +18,10 @@ from conftest import BUILD_DATE
 from PIL import Image
 from sitekit import SITES, copy_site
 
-from ocopsite import journal, output, outputs, parallel
+from ocopsite import files, journal, output, outputs, parallel
 from ocopsite.build import build
 from ocopsite.cli import main
-from ocopsite.files import exchange, write_atomic
+from ocopsite.files import exchange, write_atomic, write_atomic_all
 
 
 def _tree(out: Path) -> dict[str, bytes]:
@@ -112,6 +112,49 @@ def test_a_write_killed_midway_leaves_the_old_bytes(
     assert target.read_bytes() == b"old bytes"
     write_atomic(target, "new text")
     assert target.read_bytes() == b"new text"
+
+
+def test_many_writes_killed_before_the_renames_leave_every_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = {tmp_path / "a" / "record.yaml": b"old a", tmp_path / "b" / "record.yaml": b"old b"}
+    write_atomic_all(old)
+    assert {path: path.read_bytes() for path in old} == old
+    new = {path: b"new " + data for path, data in old.items()}
+    new[tmp_path / "c" / "record.yaml"] = b"new c"
+
+    def killed_while_flushing() -> None:
+        monkeypatch.setattr(files, "flush_file_system", lambda folder: _die())
+        write_atomic_all(new)
+
+    _in_killed_child(killed_while_flushing)
+    assert {path: path.read_bytes() for path in old} == old
+    assert not (tmp_path / "c" / "record.yaml").exists()
+    write_atomic_all(new)
+    assert {path: path.read_bytes() for path in new} == new
+
+
+def test_many_writes_that_fail_change_nothing_and_leave_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = tmp_path / "a" / "record.yaml"
+    write_atomic(kept, b"old a")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    written: list[Path] = []
+    real = files._write_temporary
+
+    def disk_full_on_the_second(path: Path, data: bytes | str, *, durable: bool) -> Path:
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(real(path, data, durable=durable))
+        return written[-1]
+
+    monkeypatch.setattr(files, "_write_temporary", disk_full_on_the_second)
+    with pytest.raises(OSError):
+        write_atomic_all({kept: b"new a", tmp_path / "new" / "deep" / "record.yaml": b"new"})
+    assert written and not written[0].exists()
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert kept.read_bytes() == b"old a"
 
 
 def test_no_hand_written_temporary_file_and_rename_is_left() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 from sitekit import ROOT, copy_site
 
@@ -52,6 +54,10 @@ def _empty_site(tmp_path: Path) -> Path:
 
 
 def test_importing_an_export_changes_nothing(sample: Path, tmp_path: Path) -> None:
+    # A rating that names its issuing organisation keeps it through the sheet.
+    rated = sample / "content/products/che-tan-cuong/product.yaml"
+    text = rated.read_text("utf-8").replace("ocop:\n", "ocop:\n  authority: UBND tỉnh (mẫu)\n")
+    rated.write_text(text, "utf-8")
     before = _snapshot(sample)
     sheet = tmp_path / "catalogue.xlsx"
     exported = _run("export", "--site", str(sample), str(sheet))
@@ -61,16 +67,25 @@ def test_importing_an_export_changes_nothing(sample: Path, tmp_path: Path) -> No
     assert "created 0, changed 0" in result.output
     assert _snapshot(sample) == before
     book = openpyxl.load_workbook(sheet)
-    assert book.sheetnames == ["products", "producers"]
+    assert book.sheetnames == ["products", "producers", "certifications", "lots"]
+    for kind, first_key in (("certifications", "scheme"), ("lots", "code")):
+        items = sum(
+            len(re.findall(rf"^  - {first_key}: ", p.read_text("utf-8"), re.MULTILINE))
+            for p in (sample / "content").glob("*/*/*.yaml")
+        )
+        assert items > 0 and book[kind].max_row == items + 1, kind
     # Into an empty site, the export makes the same records (less texts and photos).
     empty = _empty_site(tmp_path)
     made = _run("import", "--site", str(empty), str(sheet))
     assert made.exit_code == 0, made.output
     again = tmp_path / "again.xlsx"
     assert _run("export", "--site", str(empty), str(again)).exit_code == 0
-    assert [list(r) for r in openpyxl.load_workbook(again)["products"].values] == [
-        list(r) for r in book["products"].values
-    ]
+    authority = (empty / "content/products/che-tan-cuong/product.yaml").read_text("utf-8")
+    assert "  authority: UBND tỉnh (mẫu)\n" in authority
+    for kind in ("products", "producers", "certifications", "lots"):
+        assert [list(r) for r in openpyxl.load_workbook(again)[kind].values] == [
+            list(r) for r in book[kind].values
+        ], kind
     assert book["products"].max_row == len(list((sample / "content/products").iterdir())) + 1
 
 
@@ -226,3 +241,123 @@ def test_an_import_map_is_read_like_any_record_file(tmp_path: Path) -> None:
     result = _run("import", "--site", str(site), str(sheet))
     assert result.exit_code == 1, result.output
     assert "import_map.yaml: error:" in result.output
+
+
+def test_certificates_round_trip_and_an_edit_changes_only_that_list(
+    sample: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "catalogue.xlsx"
+    assert _run("export", "--site", str(sample), str(sheet)).exit_code == 0
+    book = openpyxl.load_workbook(sheet)
+    rows = book["certifications"]
+    header = [c.value for c in rows[1]]
+    assert header[:4] == ["product", "producer", "scheme", "label_vi"]
+    mine = next(
+        r for r in rows.iter_rows(min_row=2) if r[header.index("producer")].value == "htx-tai-hoan"
+    )
+    mine[header.index("expires")].value = dt.datetime(2031, 12, 31)
+    rows.append([None, "htx-tai-hoan", "VietGAP", None, None, "VG-2031-7", "Trung tâm A",
+                 "Centre A", dt.datetime(2030, 1, 2), None, None, None])  # fmt: skip
+    book.save(sheet)
+    path = sample / "content/producers/htx-tai-hoan/producer.yaml"
+    before = _snapshot(sample)
+    original = path.read_text("utf-8")
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "change content/producers/htx-tai-hoan/producer.yaml: certifications" in result.output
+    assert "created 0, changed 1" in result.output
+    after = path.read_text("utf-8")
+    assert "expires: 2031-12-31\n" in after
+    assert (
+        "  - scheme: vietgap\n    number: VG-2031-7\n    issuer: {vi: Trung tâm A, en: Centre A}\n"
+        "    issued: 2030-01-02\n"
+    ) in after
+    outside = [line for line in original.splitlines() if not line.startswith((" ", "certif"))]
+    assert [line for line in after.splitlines() if not line.startswith((" ", "certif"))] == outside
+    assert {k: v for k, v in _snapshot(sample).items() if "htx-tai-hoan/producer" not in k} == {
+        k: v for k, v in before.items() if "htx-tai-hoan/producer" not in k
+    }
+    assert "created 0, changed 0" in _run("import", "--site", str(sample), str(sheet)).output
+    built = _run("build", "--site", str(sample), "--quiet", "--date", "2026-11-22")
+    assert built.exit_code == 0, built.output
+
+
+def test_certificate_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None:
+    before = _snapshot(sample)
+    sheet = tmp_path / "certs.xlsx"
+    book = openpyxl.Workbook()
+    rows = book.active
+    assert rows is not None
+    rows.title = "CN"
+    rows.append(["product", "producer", "Loại chứng nhận", "Số chứng nhận", "Tổ chức chứng nhận",
+                 "Ngày cấp"])  # fmt: skip
+    rows.append(["che-tan-cuong", None, "ISO 9999", "A-1", "Body", dt.date(2024, 1, 1)])
+    rows.append(["khong-co", None, "vietgap", "A-2", "Body", dt.date(2024, 1, 1)])
+    rows.append(["che-tan-cuong", "htx-tai-hoan", "vietgap", "A-3", "Body", dt.date(2024, 1, 1)])
+    rows.append(["che-tan-cuong", None, "vietgap", None, "Body", dt.date(2024, 1, 1)])
+    book.save(sheet)
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    assert lines[:4] == [
+        "certs.xlsx:CN!C2: error: unknown certification scheme 'ISO 9999'",
+        "certs.xlsx:CN!A3: error: no product 'khong-co'",
+        "certs.xlsx:CN!A4: error: a certificate belongs to one product or one producer",
+        "certs.xlsx:CN!D5: error: no number for this certificate",
+    ]
+    assert result.stderr.count("    hint: ") == 4 and "nothing was written" in result.stderr
+    assert _snapshot(sample) == before
+
+
+def test_lots_round_trip_and_keep_what_the_sheet_has_no_column_for(
+    sample: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "catalogue.xlsx"
+    assert _run("export", "--site", str(sample), str(sheet)).exit_code == 0
+    book = openpyxl.load_workbook(sheet)
+    rows = book["lots"]
+    header = [c.value for c in rows[1]]
+    assert header[:4] == ["product", "code", "produced", "expires"]
+    lot = next(r for r in rows.iter_rows(min_row=2) if r[header.index("code")].value == "TH2603B")
+    lot[header.index("expires")].value = dt.datetime(2027, 4, 1)
+    rows.append(["mien-dong-tai-hoan", "TH2609C", dt.datetime(2026, 9, 1),
+                 dt.datetime(2027, 9, 1), "1 000 gói 500 g"])  # fmt: skip
+    book.save(sheet)
+    path = sample / "content/products/mien-dong-tai-hoan/product.yaml"
+    original = yaml.safe_load(path.read_text("utf-8"))
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "change content/products/mien-dong-tai-hoan/product.yaml: lots" in result.output
+    assert "created 0, changed 1" in result.output
+    after = yaml.safe_load(path.read_text("utf-8"))
+    assert {k: v for k, v in after.items() if k != "lots"} == {
+        k: v for k, v in original.items() if k != "lots"
+    }
+    # Steps, lab tests and coordinates stay, and so does each text as it was written.
+    assert after["lots"][0] == original["lots"][0]
+    assert after["lots"][1] == {**original["lots"][1], "expires": dt.date(2027, 4, 1)}
+    assert after["lots"][2]["code"] == "TH2609C" and "events" not in after["lots"][2]
+    assert "created 0, changed 0" in _run("import", "--site", str(sample), str(sheet)).output
+    built = _run("build", "--site", str(sample), "--quiet", "--date", "2026-11-22")
+    assert built.exit_code == 0, built.output
+
+
+def test_lot_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None:
+    before = _snapshot(sample)
+    sheet = tmp_path / "lots.csv"
+    sheet.write_text(
+        "product,Số lô,Ngày sản xuất,Hạn sử dụng,Ngày thu hồi\n"
+        "mien-dong-tai-hoan,L1,2026-01-01,2027-01-01,2026-02-01\n"
+        ",L2,2026-01-01,2027-01-01,\n"
+        "mien-dong-tai-hoan,L3,2026-01-01,,\n",
+        "utf-8",
+    )
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    assert lines[:3] == [
+        "lots.csv:lots!A2: error: no recall reason for this lot",
+        "lots.csv:lots!A3: error: a lot belongs to one product",
+        "lots.csv:lots!D4: error: no expiry date for this lot",
+    ]
+    assert _snapshot(sample) == before

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -243,14 +244,40 @@ def test_an_import_map_is_read_like_any_record_file(tmp_path: Path) -> None:
     assert "import_map.yaml: error:" in result.output
 
 
-def test_certificates_round_trip_and_an_edit_changes_only_that_list(
-    sample: Path, tmp_path: Path
-) -> None:
+def _exported(sample: Path, tmp_path: Path, name: str) -> tuple[Path, Any, Any, list[Any]]:
+    """The sample's export: (its file, the workbook, sheet ``name``, that sheet's header)."""
     sheet = tmp_path / "catalogue.xlsx"
     assert _run("export", "--site", str(sample), str(sheet)).exit_code == 0
     book = openpyxl.load_workbook(sheet)
-    rows = book["certifications"]
-    header = [c.value for c in rows[1]]
+    rows = book[name]
+    return sheet, book, rows, [c.value for c in rows[1]]
+
+
+def _imports_one_change(sample: Path, sheet: Path, record: str, field: str) -> None:
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    assert f"change {record}: {field}" in result.output
+    assert "created 0, changed 1" in result.output
+
+
+def _then_nothing_changes_and_the_site_builds(sample: Path, sheet: Path) -> None:
+    assert "created 0, changed 0" in _run("import", "--site", str(sample), str(sheet)).output
+    built = _run("build", "--site", str(sample), "--quiet", "--date", "2026-11-22")
+    assert built.exit_code == 0, built.output
+
+
+def _refused(sample: Path, sheet: Path) -> tuple[list[str], str]:
+    """An import that must fail: (its problems without their hints, everything it printed)."""
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    return lines, result.stderr
+
+
+def test_certificates_round_trip_and_an_edit_changes_only_that_list(
+    sample: Path, tmp_path: Path
+) -> None:
+    sheet, book, rows, header = _exported(sample, tmp_path, "certifications")
     assert header[:4] == ["product", "producer", "scheme", "label_vi"]
     mine = next(
         r for r in rows.iter_rows(min_row=2) if r[header.index("producer")].value == "htx-tai-hoan"
@@ -262,10 +289,7 @@ def test_certificates_round_trip_and_an_edit_changes_only_that_list(
     path = sample / "content/producers/htx-tai-hoan/producer.yaml"
     before = _snapshot(sample)
     original = path.read_text("utf-8")
-    result = _run("import", "--site", str(sample), str(sheet))
-    assert result.exit_code == 0, result.output
-    assert "change content/producers/htx-tai-hoan/producer.yaml: certifications" in result.output
-    assert "created 0, changed 1" in result.output
+    _imports_one_change(sample, sheet, str(path.relative_to(sample)), "certifications")
     after = path.read_text("utf-8")
     assert "expires: 2031-12-31\n" in after
     assert (
@@ -277,9 +301,7 @@ def test_certificates_round_trip_and_an_edit_changes_only_that_list(
     assert {k: v for k, v in _snapshot(sample).items() if "htx-tai-hoan/producer" not in k} == {
         k: v for k, v in before.items() if "htx-tai-hoan/producer" not in k
     }
-    assert "created 0, changed 0" in _run("import", "--site", str(sample), str(sheet)).output
-    built = _run("build", "--site", str(sample), "--quiet", "--date", "2026-11-22")
-    assert built.exit_code == 0, built.output
+    _then_nothing_changes_and_the_site_builds(sample, sheet)
 
 
 def test_certificate_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None:
@@ -296,27 +318,21 @@ def test_certificate_problems_are_reported_by_cell(sample: Path, tmp_path: Path)
     rows.append(["che-tan-cuong", "htx-tai-hoan", "vietgap", "A-3", "Body", dt.date(2024, 1, 1)])
     rows.append(["che-tan-cuong", None, "vietgap", None, "Body", dt.date(2024, 1, 1)])
     book.save(sheet)
-    result = _run("import", "--site", str(sample), str(sheet))
-    assert result.exit_code == 1
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    lines, printed = _refused(sample, sheet)
     assert lines[:4] == [
         "certs.xlsx:CN!C2: error: unknown certification scheme 'ISO 9999'",
         "certs.xlsx:CN!A3: error: no product 'khong-co'",
         "certs.xlsx:CN!A4: error: a certificate belongs to one product or one producer",
         "certs.xlsx:CN!D5: error: no number for this certificate",
     ]
-    assert result.stderr.count("    hint: ") == 4 and "nothing was written" in result.stderr
+    assert printed.count("    hint: ") == 4 and "nothing was written" in printed
     assert _snapshot(sample) == before
 
 
 def test_lots_round_trip_and_keep_what_the_sheet_has_no_column_for(
     sample: Path, tmp_path: Path
 ) -> None:
-    sheet = tmp_path / "catalogue.xlsx"
-    assert _run("export", "--site", str(sample), str(sheet)).exit_code == 0
-    book = openpyxl.load_workbook(sheet)
-    rows = book["lots"]
-    header = [c.value for c in rows[1]]
+    sheet, book, rows, header = _exported(sample, tmp_path, "lots")
     assert header[:4] == ["product", "code", "produced", "expires"]
     lot = next(r for r in rows.iter_rows(min_row=2) if r[header.index("code")].value == "TH2603B")
     lot[header.index("expires")].value = dt.datetime(2027, 4, 1)
@@ -325,10 +341,7 @@ def test_lots_round_trip_and_keep_what_the_sheet_has_no_column_for(
     book.save(sheet)
     path = sample / "content/products/mien-dong-tai-hoan/product.yaml"
     original = yaml.safe_load(path.read_text("utf-8"))
-    result = _run("import", "--site", str(sample), str(sheet))
-    assert result.exit_code == 0, result.output
-    assert "change content/products/mien-dong-tai-hoan/product.yaml: lots" in result.output
-    assert "created 0, changed 1" in result.output
+    _imports_one_change(sample, sheet, str(path.relative_to(sample)), "lots")
     after = yaml.safe_load(path.read_text("utf-8"))
     assert {k: v for k, v in after.items() if k != "lots"} == {
         k: v for k, v in original.items() if k != "lots"
@@ -337,9 +350,7 @@ def test_lots_round_trip_and_keep_what_the_sheet_has_no_column_for(
     assert after["lots"][0] == original["lots"][0]
     assert after["lots"][1] == {**original["lots"][1], "expires": dt.date(2027, 4, 1)}
     assert after["lots"][2]["code"] == "TH2609C" and "events" not in after["lots"][2]
-    assert "created 0, changed 0" in _run("import", "--site", str(sample), str(sheet)).output
-    built = _run("build", "--site", str(sample), "--quiet", "--date", "2026-11-22")
-    assert built.exit_code == 0, built.output
+    _then_nothing_changes_and_the_site_builds(sample, sheet)
 
 
 def test_lot_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None:
@@ -352,9 +363,7 @@ def test_lot_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None
         "mien-dong-tai-hoan,L3,2026-01-01,,\n",
         "utf-8",
     )
-    result = _run("import", "--site", str(sample), str(sheet))
-    assert result.exit_code == 1
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    lines, _ = _refused(sample, sheet)
     assert lines[:3] == [
         "lots.csv:lots!A2: error: no recall reason for this lot",
         "lots.csv:lots!A3: error: a lot belongs to one product",

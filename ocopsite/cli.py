@@ -211,10 +211,12 @@ def build_command(
     target = out or site / paths.OUT_DIR
     # asked before the build's modules are imported, so that nothing to do costs only the
     # walk over the inputs; the build takes this fingerprint rather than walking again
-    inputs = fingerprint.site_fingerprint(site.resolve(), base_url, build_date, strict)
+    inputs = (
+        None if only else fingerprint.site_fingerprint(site.resolve(), base_url, build_date, strict)
+    )
     if (
         not force
-        and not only
+        and inputs is not None
         and fingerprint.unchanged(site / paths.CACHE_DIR, target.resolve(), MARKER, inputs)
     ):
         if not quiet:

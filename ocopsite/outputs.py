@@ -46,6 +46,7 @@ from .catalogue import Catalogue
 from .i18n import MissingString
 from .model import BundleFile
 from .pages import PageSpec
+from .paths import BUILTIN_THEME_DIRS
 from .render import Renderer
 from .theme import Theme
 from .urls import THUMBNAIL, Route, Urls
@@ -194,9 +195,12 @@ def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:
 
 def theme_files(theme: Theme) -> dict[str, bytes]:
     """The theme's static files as served (see :func:`served`), by file name."""
+    bundled = any(theme.folder.parent == folder for folder in BUILTIN_THEME_DIRS)
     return (
         {
-            path.name: served(path.name, sitefiles.read_bytes(path, theme.roots or theme.folder))
+            path.name: served(
+                path.name, sitefiles.read_bytes(path, theme.roots or theme.folder), bundled
+            )
             for path in sorted(theme.static_dir.iterdir())
             if path.is_file() and not path.name.startswith(".")
         }
@@ -205,19 +209,22 @@ def theme_files(theme: Theme) -> dict[str, bytes]:
     )
 
 
-def served(name: str, data: bytes) -> bytes:
-    """A theme file as the site serves it: scripts without comments and spacing, by rJSmin.
+def served(name: str, data: bytes, bundled: bool = True) -> bytes:
+    """A theme file as the site serves it: a bundled theme's scripts without comments and
+    spacing, by rJSmin; everything else as it is.
 
-    The theme's scripts are written to be read (their comments say why), and a phone on a
+    The bundled scripts are written to be read (their comments say why), and a phone on a
     slow connection should not download that: ``search.js`` shrinks by about a third
     gzipped. rJSmin only removes comments and whitespace (names stay), so what the tests
-    call in the browser is what the theme defines.
+    call in the browser is what the theme defines, and a test checks that every bundled
+    script still parses. A site's own theme is served as written: rJSmin mangles some
+    nested template literals, which only a JavaScript parser could catch.
     """
-    if not name.endswith(".js"):
+    if not (bundled and name.endswith(".js")):
         return data
     import rjsmin  # here, so that a build with nothing to do never loads it
 
-    return str(rjsmin.jsmin(data.decode("utf-8"))).encode("utf-8")
+    return str(rjsmin.jsmin(data.decode("utf-8"), keep_bang_comments=True)).encode("utf-8")
 
 
 def hashed_name(name: str, data: bytes) -> str:

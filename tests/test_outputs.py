@@ -100,3 +100,41 @@ def test_an_update_made_on_any_number_of_cores_equals_a_clean_build(
     shutil.rmtree(site / ".ocopsite-cache")
     build(site, tmp_path / "clean", build_date=BUILD_DATE, jobs=1)
     assert _tree(out) == _tree(tmp_path / "clean")
+
+
+def test_bundled_scripts_are_served_minified_and_still_parse(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.theme import Theme
+
+    folder = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    files = outputs.theme_files(Theme("default", folder, (folder / "templates",), (folder,)))
+    scripts = {name: data for name, data in files.items() if name.endswith(".js")}
+    assert {"search.js", "ocop.js"} <= set(scripts)
+    node = shutil.which("node")
+    if node is None:
+        message = "node not found: make test-deps installs npm, which brings it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    for name, data in scripts.items():
+        assert len(data) < len((folder / "static" / name).read_bytes()), name
+        (tmp_path / name).write_bytes(data)
+        checked = subprocess.run([node, "--check", str(tmp_path / name)], capture_output=True)
+        assert checked.returncode == 0, (name, checked.stderr)
+
+
+def test_a_sites_own_theme_scripts_are_served_as_written(tmp_path: Path) -> None:
+    from ocopsite.theme import Theme
+
+    folder = tmp_path / "themes" / "mine"
+    (folder / "static").mkdir(parents=True)
+    nested = b'el.innerHTML = `<a href="${p ? `https://x/${p}` : "#"}">go</a>`; // why\n'
+    (folder / "static" / "nested.js").write_bytes(nested)
+    legacy = b"var s = 'caf\xe9';\n"  # saved in a legacy encoding, not UTF-8
+    (folder / "static" / "legacy.js").write_bytes(legacy)
+    files = outputs.theme_files(Theme("mine", folder, (folder / "templates",), (tmp_path,)))
+    assert files["nested.js"] == nested
+    assert files["legacy.js"] == legacy

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from markupsafe import Markup, escape
 
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from .i18n import Strings
     from .images import Rendition
     from .urls import Urls
+
+T = TypeVar("T")
 
 _EN_MONTHS = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -212,6 +215,18 @@ class Views:
         #: Results that many pages of one language share, computed once (see render._ranked).
         self.memo: dict[str, dict[Any, Any]] = {}
 
+    def once(self, kind: str, key: Hashable, make: Callable[[], T], *keep: object) -> T:
+        """``make()``, worked out once per ``kind`` and ``key`` for this build and language.
+
+        A key made of ``id()`` s must pass the objects it names as ``keep``: they are held
+        beside the result, so that an identity is never reused for another object.
+        """
+        memo = self.memo.setdefault(kind, {})
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = (keep, make())
+        return found[1]
+
     # --- small pieces -------------------------------------------------------------
 
     def href(self, route: Route) -> str:
@@ -305,11 +320,9 @@ class Views:
 
     def rating_validity(self, rating: Rating) -> ratings.RatingState:
         # Asked for by every listing a product is ranked in, so worked out once per rating.
-        memo = self.memo.setdefault("rating_validity", {})
-        found = memo.get(id(rating))
-        if found is None or found[0] is not rating:
-            found = memo[id(rating)] = (rating, ratings.state_on(rating, self.as_of))
-        return found[1]
+        return self.once(
+            "rating_validity", id(rating), lambda: ratings.state_on(rating, self.as_of), rating
+        )
 
     def rating_event(self, event: RatingEvent, authority: str | None) -> RatingEventView:
         return RatingEventView(
@@ -327,14 +340,13 @@ class Views:
         Made once per rating and producer: a product's page, its cards, its structured
         data and each of its lots' pages all show it.
         """
-        memo = self.memo.setdefault("rating", {})
-        # by identity (the records live as long as the build), with the records kept
-        # beside the view so that an identity is never reused for another record
-        key = (id(rating), id(producer))
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = (rating, producer, self._rating(rating, producer))
-        return found[2]
+        return self.once(
+            "rating",
+            (id(rating), id(producer)),
+            lambda: self._rating(rating, producer),
+            rating,
+            producer,
+        )
 
     def _rating(self, rating: Rating, producer: Producer | None) -> RatingView:
         state = self.rating_validity(rating)
@@ -410,11 +422,7 @@ class Views:
 
     def producer_card(self, producer: Producer) -> ProducerCard:
         """The card of ``producer``: made once, as it is shown on each of its products' pages."""
-        memo = self.memo.setdefault("producer_card", {})
-        found = memo.get(producer.slug)
-        if found is None:
-            found = memo[producer.slug] = self._producer_card(producer)
-        return found
+        return self.once("producer_card", producer.slug, lambda: self._producer_card(producer))
 
     def _producer_card(self, producer: Producer) -> ProducerCard:
         coords = producer.coordinates
@@ -440,11 +448,7 @@ class Views:
 
     def product_card(self, product: Product) -> ProductCard:
         """The card of ``product``: made once, as it is shown on many pages."""
-        memo = self.memo.setdefault("product_card", {})
-        found = memo.get(product.slug)
-        if found is None:
-            found = memo[product.slug] = self._product_card(product)
-        return found
+        return self.once("product_card", product.slug, lambda: self._product_card(product))
 
     def _product_card(self, product: Product) -> ProductCard:
         producer = self.catalogue.producers[product.producer]

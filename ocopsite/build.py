@@ -8,45 +8,24 @@ every problem found, leaving the previous output untouched.
 from __future__ import annotations
 
 import datetime as dt
-import resource
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from . import fingerprint, images, incremental, journal, offline, outputs, parallel, paths, trace
 from .catalogue import Catalogue, load_catalogue
 from .config import CONFIG_NAME, SiteConfig, load_config
-from .diagnostics import BuildFailed, Diagnostic, Diagnostics
+from .diagnostics import BuildFailed, Diagnostics
 from .i18n import Strings, load_strings
 from .output import MARKER, OutputRefused, Staging, check_output_dir, clean_leftovers
-from .recordcache import code_fingerprint, gc_paused
+from .publish import BuildResult, Progress, Run, fail_if, publish, stage, update_in_two_steps
+from .publish import emit as publish_emit
+from .recordcache import Kept, code_fingerprint, gc_paused
 from .render import Renderer, plan_pages
 from .theme import Theme, find_theme
 from .urls import Urls
 
-Progress = Callable[[int, int], None]
 CACHE_DIR = paths.CACHE_DIR
-
-
-@dataclass
-class BuildResult:
-    pages: int = 0
-    records: int = 0
-    files: int = 0
-    warnings: list[Diagnostic] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    #: Peak resident memory of the build process so far, in MB, after each stage.
-    peak_mb: dict[str, float] = field(default_factory=dict)
-    out: Path | None = None
-    unchanged: bool = False  # nothing to do: no input changed since the last build
-    updated_in_place: bool = False  # only the affected pages were rendered, in place
-
-    @property
-    def seconds(self) -> float:
-        return sum(self.timings.values())
 
 
 @dataclass(frozen=True)
@@ -60,21 +39,6 @@ class Prepared:
     urls: Urls
 
 
-@contextmanager
-def _stage(result: BuildResult, name: str) -> Iterator[None]:
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
-        result.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _fail_if(diagnostics: Diagnostics, strict: bool) -> None:
-    if diagnostics.has_errors(strict):
-        raise BuildFailed(diagnostics)
-
-
 def prepare(
     site: Path,
     result: BuildResult,
@@ -85,24 +49,26 @@ def prepare(
     strict: bool = False,
     cache_dir: Path | None = None,
     jobs: int = 1,
+    kept: Kept | None = None,
 ) -> Prepared:
     """Run the load, validate and model stages; raise BuildFailed on any error.
 
-    With ``cache_dir``, records of bundles unchanged since the last load are reused.
+    With ``cache_dir``, records of bundles unchanged since the last load are reused;
+    ``kept`` holds those of a long-lived process's earlier builds, in memory.
     """
-    with _stage(result, "load+validate"):
+    with stage(result, "load+validate"):
         config = load_config(
             site / CONFIG_NAME, diagnostics, base_url=base_url, build_date=build_date
         )
-        _fail_if(diagnostics, strict)
+        fail_if(diagnostics, strict)
         assert config is not None
         theme = find_theme(config, diagnostics)
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
         with gc_paused():
-            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs)
+            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept)
         if catalogue is not None and config.label_sheets:
             _warn_withheld_labels(catalogue, diagnostics)
-        _fail_if(diagnostics, strict)
+        fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
     result.records = (
         len(catalogue.products)
@@ -152,6 +118,7 @@ def build(
     progress: Progress | None = None,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
+    resident: incremental.Resident | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
 
@@ -172,6 +139,9 @@ def build(
     ``inputs`` is the fingerprint of the inputs (:func:`~ocopsite.fingerprint.site_fingerprint`
     with the same options) when the caller has just taken it; it must have been taken before
     anything was read, so that an edit made meanwhile is seen by the next build.
+
+    ``resident`` is what a long-lived process keeps from one of its builds to the
+    next (see :class:`~ocopsite.incremental.Resident`); it is told when the pages are live.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()
@@ -187,10 +157,12 @@ def build(
         fingerprint.forget(cache_dir)
         incremental.forget(cache_dir)
     elif write:
-        with _stage(result, "fingerprint"):
+        with stage(result, "fingerprint"):
             inputs_hash = inputs or fingerprint.site_fingerprint(site, base_url, build_date, strict)
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
                 result.unchanged = True
+                if resident is not None:
+                    resident.pages_live()
                 return result
     ready = prepare(
         site,
@@ -201,11 +173,12 @@ def build(
         strict=strict,
         cache_dir=cache_dir,
         jobs=jobs,
+        kept=resident.records if resident is not None else None,
     )
     result.warnings = diagnostics.warnings
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme
 
-    with _stage(result, "plan"), gc_paused():
+    with stage(result, "plan"), gc_paused():
         statics = outputs.theme_files(theme)
         assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
@@ -220,137 +193,66 @@ def build(
             *outputs.product_files(catalogue, urls, cache_dir),
             *outputs.site_files(renderer, specs, statics),
         ]
-    run = _Run(jobs, result, diagnostics, strict, progress)
+    run = Run(jobs, result, diagnostics, strict, progress)
+    if resident is not None and jobs > 1:
+        renderer.load_templates({spec.template for spec in specs})  # once, for every worker
     if not write:  # check: render the pages in memory, keep nothing
-        _emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
+        publish_emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
         return result
     if only:  # a partial build: the pages asked for and the theme's files; keep no record
-        _publish(run, Staging(out), every, _kinds(every, ("page", "asset")))
+        publish(run, Staging(out), every, _kinds(every, ("page", "asset")))
         return result
 
-    with _stage(result, "plan"), gc_paused():
+    with stage(result, "plan"), gc_paused():
         site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
         keys = incremental.keys(catalogue, every, site_key)
-        previous = (
-            incremental.load(cache_dir, out, site_key)
-            if not force and (out / MARKER).is_file()
-            else None
-        )
+        previous = None
+        if not force and (out / MARKER).is_file():
+            previous = (resident and resident.previous(out, site_key)) or incremental.load(
+                cache_dir, out, site_key
+            )
         todo = incremental.changed(every, keys, previous) if previous is not None else []
         pages = sum(output.kind == "page" for output in every)
         pages_todo = sum(every[index].kind == "page" for index in todo)
-    sink: Staging | journal.Update
     # every language has its own page outputs: the floor of 50 pages is per language
     in_place_limit = max(50 * len(catalogue.config.languages), pages // 4)
-    if previous is not None and pages_todo <= in_place_limit:
-        sink = journal.Update(out)
-        result.updated_in_place = True
-    else:
-        sink, todo = Staging(out), list(range(len(every)))
+    result.updated_in_place = previous is not None and pages_todo <= in_place_limit
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
                    thumbnails=thumbnails)  # fmt: skip
-    made = _publish(run, sink, every, todo, previous, pack)
-    if not result.updated_in_place:
-        images.prune_cache(cache_dir / "images", renditions.values())
     files = {
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
+    if previous is not None and result.updated_in_place and resident is not None:
+
+        def pages_published(made: set[str]) -> None:
+            # the output now holds the new pages and the old summaries: say so, for the
+            # next build, before saying that the pages are live
+            interim = {**previous.keys, **{path: files[path] for path in made}}
+            resident.remember(cache_dir, out, site_key, incremental.Manifest(interim))
+            resident.pages_live()
+
+        fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
+        made = update_in_two_steps(run, out, every, todo, previous.files, pack, pages_published)
+    elif previous is not None and result.updated_in_place:
+        made = publish(run, journal.Update(out), every, todo, previous.files, pack)
+    else:
+        made = publish(run, Staging(out), every, list(range(len(every))), None, pack)
+        images.prune_cache(cache_dir / "images", renditions.values())
     files.update((path, "") for path in made if path not in files)
-    incremental.save(cache_dir, out, site_key, incremental.Manifest(files))
+    if resident is not None:
+        resident.remember(cache_dir, out, site_key, incremental.Manifest(files))
+        if not result.updated_in_place:
+            resident.pages_live()
+    else:
+        incremental.save(cache_dir, out, site_key, incremental.Manifest(files))
     fingerprint.remember(cache_dir, out, inputs_hash)
     return result
 
 
 def _kinds(every: list[outputs.Output], kinds: tuple[str, ...]) -> list[int]:
     return [index for index, output in enumerate(every) if output.kind in kinds]
-
-
-@dataclass(frozen=True)
-class _Run:
-    """How the outputs of one build are made, and where its results and problems go."""
-
-    jobs: int
-    result: BuildResult
-    diagnostics: Diagnostics
-    strict: bool
-    progress: Progress | None
-
-
-def _emit(
-    run: _Run, every: list[outputs.Output], todo: list[int], sink: outputs.Sink
-) -> outputs.Emitted:
-    """Make the outputs ``todo`` into ``sink``, stage by stage; raise BuildFailed on a problem."""
-    result, diagnostics, progress = run.result, run.diagnostics, run.progress
-    emitted = outputs.Emitted()
-    total = sum(every[index].kind == "page" for index in todo)
-    for stage, kinds in outputs.STAGES:
-        chosen = [index for index in todo if every[index].kind in kinds]
-        if not chosen:
-            continue
-        with _stage(result, stage):
-            for kind in kinds:  # one kind at a time: each has its own chunk size
-                of_kind = [index for index in chosen if every[index].kind == kind]
-                for done in outputs.emit(every, of_kind, sink, run.jobs):
-                    emitted.made |= done.made
-                    emitted.written |= done.written
-                    _report(done.problems, diagnostics)
-                    result.pages += done.pages
-                    if progress is not None and kind == "page":
-                        progress(result.pages, total)
-            _fail_if(diagnostics, run.strict)
-    return emitted
-
-
-def _publish(
-    run: _Run,
-    sink: Staging | journal.Update,
-    every: list[outputs.Output],
-    todo: list[int],
-    previous: incremental.Manifest | None = None,
-    finish: Callable[[offline.Reader], dict[str, bytes]] | None = None,
-) -> set[str]:
-    """Emit ``todo`` into ``sink`` and publish it; returns the paths made.
-
-    ``finish`` makes the files that summarise all the others (the offline pack),
-    from the bytes each output file will hold; they are published with the rest.
-
-    A full build's staging folder is swapped in for the output; an update's
-    changed files are moved into it through the journal, and files of the
-    last build that no longer belong to the site are deleted. On any failure
-    the sink is discarded and the output stays as it was.
-    """
-    result = run.result
-    try:
-        emitted = _emit(run, every, todo, sink)
-        if isinstance(sink, journal.Update):
-            sink.staged |= emitted.written  # workers staged these in their own processes
-        if finish is not None:
-            with _stage(result, "offline"):
-                for rel, data in finish(sink.read).items():
-                    if sink.put(rel, data):
-                        emitted.written.add(rel)
-                    emitted.made.add(rel)
-        with _stage(result, "write"):
-            if isinstance(sink, journal.Update):
-                sink.staged |= emitted.written
-                assert previous is not None
-                now = {path for output in every for path in output.paths} | emitted.made
-                sink.delete(previous.files - now)
-                result.files = len(sink.staged)
-            else:
-                result.files = len(emitted.written) + 2  # and the marker and .nojekyll
-            sink.commit()
-    except BaseException:
-        sink.discard()
-        raise
-    return emitted.made
-
-
-def _report(problems: list[outputs.Problem], diagnostics: Diagnostics) -> None:
-    for path, line, message, hint in problems:
-        diagnostics.error(diagnostics.where(path, line), message, hint)
 
 
 __all__ = ["BuildFailed", "BuildResult", "OutputRefused", "build", "prepare"]

@@ -25,7 +25,7 @@ from .diagnostics import Diagnostic, Diagnostics, Severity
 from .events import EVENT_FIELDS, Event, check_events
 from .model import Body, NewsItem, Photo, Producer, Product
 from .ratings import authorities
-from .recordcache import Entry, RecordCache, Stamp, bundle_stamp, environment
+from .recordcache import Entry, Kept, RecordCache, Stamp, bundle_stamp, environment
 from .records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from .source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
 
@@ -284,13 +284,18 @@ def _validate_bundle(
 
 
 def load_catalogue(
-    config: SiteConfig, diagnostics: Diagnostics, cache_dir: Path | None = None, jobs: int = 1
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
+    kept: Kept | None = None,
 ) -> Catalogue | None:
     """Load and validate every record under ``config.content_dir``.
 
     With ``cache_dir``, records of unchanged bundles are reused from the last
     load (see :mod:`ocopsite.recordcache`), and this load's are saved there.
-    The others are validated by ``jobs`` processes.
+    The others are validated by ``jobs`` processes. ``kept`` holds the records
+    of a long-lived process's earlier loads (see :class:`~ocopsite.recordcache.RecordCache`).
     """
     content = config.content_dir
     if sitefiles.present(content) and _checked_folder(content, config.root, diagnostics) is None:
@@ -298,7 +303,7 @@ def load_catalogue(
     if not content.is_dir():
         diagnostics.error(diagnostics.where(content), "content folder not found")
         return None
-    cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root))
+    cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root), kept)
     stamps: dict[Path, str] = {}
 
     producers = {

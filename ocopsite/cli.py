@@ -22,6 +22,7 @@ from .urls import SEGMENTS
 if TYPE_CHECKING:  # the build loads most of ocopsite: a command imports it when it needs it
     from .build import BuildResult
     from .diagnostics import Diagnostic
+    from .incremental import Resident
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -92,10 +93,12 @@ def run_build(
     force: bool = False,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
+    resident: Resident | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input.
 
-    ``inputs`` is the fingerprint of the inputs if the caller has just taken it.
+    ``inputs`` is the fingerprint of the inputs if the caller has just taken it;
+    ``resident`` what a long-lived process keeps between builds (the preview server).
     """
     from .build import build
     from .diagnostics import BuildFailed
@@ -127,6 +130,7 @@ def run_build(
             progress=progress,
             only=only,
             inputs=inputs,
+            resident=resident,
         )
     except BuildFailed as failed:
         click.echo(failed.diagnostics.report(), err=True)

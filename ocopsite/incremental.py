@@ -10,14 +10,19 @@ declares no dependencies depends on everything and is made by every build.
 
 The changed files are published through :mod:`ocopsite.journal`: a file whose
 new bytes equal its old ones is not touched at all.
+
+A long-lived process (the preview server) hands every build the same
+:class:`Resident`: the records, compiled templates and manifest of the last
+build then stay in memory, and an update is published pages first (see
+:func:`ocopsite.publish.update_in_two_steps`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sitefiles
@@ -26,6 +31,7 @@ from .config import CONFIG_NAME
 from .files import write_atomic
 from .model import NewsItem, Producer, Product
 from .outputs import Output
+from .recordcache import Kept
 from .urls import Urls
 
 MANIFEST = "output-manifest.json"
@@ -144,3 +150,39 @@ def stamps_of_config(root: Path) -> str:
 def forget(cache_dir: Path) -> None:
     """Drop the manifest, so that the next build renders everything."""
     (cache_dir / MANIFEST).unlink(missing_ok=True)
+
+
+def _nothing() -> None:
+    pass
+
+
+@dataclass
+class Resident:
+    """What a long-lived process keeps between its builds, for the stages of the next one.
+
+    ``build`` calls :meth:`pages_live` once per successful build, as soon as what
+    a reader of a page sees is published: before the files that sum up the
+    whole site (search index, feeds, open data, offline pack) when the build
+    updates its output in place, after everything otherwise.
+    """
+
+    #: Called by :meth:`pages_live`: the preview server reloads the open pages.
+    on_pages_live: Callable[[], None] = _nothing
+    #: Validated records by environment and bundle (see :class:`~ocopsite.recordcache.RecordCache`).
+    records: Kept = field(default_factory=dict)
+    #: The manifest of what the output folder holds now, for the site key it was made with.
+    manifest: tuple[Path, str, Manifest] | None = None
+
+    def pages_live(self) -> None:
+        self.on_pages_live()
+
+    def previous(self, out: Path, site_key: str) -> Manifest | None:
+        """The manifest of ``out``, if this process made it with the same site key."""
+        if self.manifest is not None and self.manifest[:2] == (out, site_key):
+            return self.manifest[2]
+        return None
+
+    def remember(self, cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
+        """Record what ``out`` holds now, in memory and in the cache folder."""
+        save(cache_dir, out, site_key, manifest)
+        self.manifest = (out, site_key, manifest)

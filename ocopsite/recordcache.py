@@ -97,31 +97,26 @@ class Entry:
     warnings: list[Diagnostic]
 
 
-#: Records kept in memory between builds of one process (see :func:`keep_in_memory`).
-_resident: dict[str, dict[tuple[str, str], Entry]] | None = None  # by environment
-
-
-def keep_in_memory() -> None:
-    """Keep every build's records in this process, for the next build to reuse unparsed.
-
-    For a resident process (the preview server): a rebuild then unpickles
-    nothing, and parses only the bundles whose files changed.
-    """
-    global _resident
-    if _resident is None:
-        _resident = {}
+#: Records kept in memory between builds of one process, by environment and then by
+#: (kind, bundle name): see :class:`RecordCache`.
+Kept = dict[str, dict[tuple[str, str], Entry]]
 
 
 class RecordCache:
-    """Entries by (kind, bundle name); only the entries used by a build are kept."""
+    """Entries by (kind, bundle name); only the entries used by a build are kept.
 
-    def __init__(self, folder: Path | None, env: str) -> None:
+    With ``kept``, a long-lived process (the preview server) keeps every build's
+    records in memory for the next build to reuse: a rebuild then unpickles
+    nothing, and parses only the bundles whose files changed.
+    """
+
+    def __init__(self, folder: Path | None, env: str, kept: Kept | None = None) -> None:
         self.path = folder / FILE if folder is not None else None
         self.env = env
         self.old: dict[tuple[str, str], tuple[bytes, bytes]] = {}  # key → (stamp, record)
         self.used: set[tuple[str, str]] = set()
         self.new: dict[tuple[str, str], Entry] = {}
-        self.kept = _resident.setdefault(env, {}) if _resident is not None else None
+        self.kept = kept.setdefault(env, {}) if kept is not None else None
         if self.kept:  # a resident process has them all in memory already
             return
         if self.path is not None and self.path.is_file():
@@ -160,6 +155,9 @@ class RecordCache:
 
     def save(self) -> None:
         """Write the entries put since loading; forget those no build asked for."""
+        if self.kept is not None:  # a bundle deleted or renamed: its record goes too
+            for key in set(self.kept) - self.used - set(self.new):
+                del self.kept[key]
         if self.path is None:
             return
         gone = set(self.old) - self.used - set(self.new)

@@ -9,8 +9,9 @@ and hreflang URLs, Open Graph, the UI strings).
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -398,6 +399,18 @@ class Renderer:
             )
             self.envs[lang] = env
             self.fragments[lang] = {}
+
+    def load_templates(self, names: Iterable[str]) -> None:
+        """Load the templates ``names`` and the fragments' in every language, now.
+
+        Worker processes forked afterwards share them, instead of each loading
+        (and, in a fresh process, compiling) them again. A template that cannot be
+        loaded is left for rendering to report, with the page it belongs to.
+        """
+        for env in self.envs.values():
+            for name in (*sorted(names), FRAGMENTS):
+                with contextlib.suppress(jinja2.TemplateError):
+                    env.get_template(name)
 
     def _asset(self, name: str) -> str:
         return self.urls.asset(self.assets[name])

@@ -2,17 +2,20 @@
 
 It serves the output as a static host would (``/x`` redirects to ``/x/``,
 unknown paths get the site's 404 page). The process stays resident between
-rebuilds: its modules stay loaded and the validated records stay in memory
-(:func:`ocopsite.recordcache.keep_in_memory`), so a rebuild parses only the
-bundles whose files changed and, like every build after the first, renders
-and writes only the pages that show them. watchfiles (inotify and its
+rebuilds, and hands every build the same :class:`~ocopsite.incremental.Resident`:
+its modules, compiled templates, validated records and the manifest of the
+output stay in memory, so a rebuild parses only the bundles whose files
+changed and, like every build after the first, renders and writes only the
+outputs whose declared dependencies changed. watchfiles (inotify and its
 equivalents) says what changed, instead of polling every file.
 
 Every HTML page it sends carries a small script that waits on
-``/__ocopsite/events`` (server-sent events) and reloads the page when a
-rebuild succeeds. The script is added as the page is sent: the built files
-never contain it. A failed rebuild prints its errors, keeps serving the last
-good build and reloads nothing.
+``/__ocopsite/events`` (server-sent events) and reloads the page as soon as a
+rebuild has published the pages it changed: the files that sum up the whole
+site (search index, feeds, open data, offline pack) are made and published
+right after, while the browser reloads. The script is added as the page is
+sent: the built files never contain it. A failed rebuild prints its errors,
+keeps serving the last good build and reloads nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import click
 
-from . import recordcache
+from .incremental import Resident
 from .paths import CACHE_DIR, CONFIG_NAME
 
 WATCHED = (CONFIG_NAME, "content", "templates", "themes")
@@ -194,15 +197,18 @@ def serve(
     site, out = site.resolve(), out.resolve()
     base_url = f"http://127.0.0.1:{port}/"
     builds = Builds()
-    recordcache.keep_in_memory()
+    resident = Resident(on_pages_live=builds.succeeded)  # reload the open pages
 
     def rebuild() -> bool:
-        ok = run_build(
-            site, out, base_url=base_url, build_date=build_date, strict=False, quiet=False
+        return run_build(
+            site,
+            out,
+            base_url=base_url,
+            build_date=build_date,
+            strict=False,
+            quiet=False,
+            resident=resident,
         )
-        if ok:
-            builds.succeeded()
-        return ok
 
     handler = type("Handler", (StaticHandler,), {"builds": builds})
     try:

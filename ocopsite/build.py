@@ -18,7 +18,7 @@ from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import BuildFailed, Diagnostics
 from .i18n import Strings, load_strings
 from .output import MARKER, OutputRefused, Staging, check_output_dir, clean_leftovers
-from .publish import BuildResult, Progress, Run, fail_if, publish, stage, update_in_two_steps
+from .publish import BuildResult, Progress, Run, fail_if, publish, stage, update_in_steps
 from .publish import emit as publish_emit
 from .recordcache import Kept, code_fingerprint, gc_paused
 from .render import Renderer, plan_pages
@@ -142,6 +142,9 @@ def build(
 
     ``resident`` is what a long-lived process keeps from one of its builds to the
     next (see :class:`~ocopsite.incremental.Resident`); it is told when the pages are live.
+    Such a process is told of every change (the preview server watches the files), so
+    after its first build it takes no fingerprint: it forgets the last one instead, and
+    the next build of another process compares outputs' dependencies to find what changed.
     """
     site = site.resolve()
     out = (out or site / "public").resolve()
@@ -153,9 +156,12 @@ def build(
         check_output_dir(out, site)
         journal.replay(out)  # finish an update that a killed build left half-published
         clean_leftovers(out)
+    inputs_hash: str | None = None
     if write and only:
         fingerprint.forget(cache_dir)
         incremental.forget(cache_dir)
+    elif write and resident is not None and resident.manifest is not None:
+        fingerprint.forget(cache_dir)  # before anything is read: see above
     elif write:
         with stage(result, "fingerprint"):
             inputs_hash = inputs or fingerprint.site_fingerprint(site, base_url, build_date, strict)
@@ -193,7 +199,7 @@ def build(
             *outputs.product_files(catalogue, urls, cache_dir),
             *outputs.site_files(renderer, specs, statics),
         ]
-    run = Run(jobs, result, diagnostics, strict, progress)
+    run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
     if resident is not None and jobs > 1:
         renderer.load_templates({spec.template for spec in specs})  # once, for every worker
     if not write:  # check: render the pages in memory, keep nothing
@@ -226,15 +232,21 @@ def build(
     }
     if previous is not None and result.updated_in_place and resident is not None:
 
-        def pages_published(made: set[str]) -> None:
-            # the output now holds the new pages and the old summaries: say so, for the
-            # next build, before saying that the pages are live
-            interim = {**previous.keys, **{path: files[path] for path in made}}
-            resident.remember(cache_dir, out, site_key, incremental.Manifest(interim))
-            resident.pages_live()
+        def published(made: set[str], first: bool) -> None:
+            # The output holds these new files and otherwise the last build's. The manifest on
+            # disk must list every file the output holds, for a later build to delete the
+            # stale ones: it is written when this step made a new file.
+            interim = incremental.Manifest(
+                {**previous.keys, **{path: files[path] for path in made}}
+            )
+            on_disk = not made <= previous.keys.keys()
+            resident.remember(cache_dir, out, site_key, interim, on_disk)
+            if first:
+                resident.pages_live()
 
         fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
-        made = update_in_two_steps(run, out, every, todo, previous.files, pack, pages_published)
+        viewed = resident.viewed()
+        made = update_in_steps(run, out, every, todo, previous.files, pack, viewed, published)
     elif previous is not None and result.updated_in_place:
         made = publish(run, journal.Update(out), every, todo, previous.files, pack)
     else:
@@ -247,7 +259,8 @@ def build(
             resident.pages_live()
     else:
         incremental.save(cache_dir, out, site_key, incremental.Manifest(files))
-    fingerprint.remember(cache_dir, out, inputs_hash)
+    if inputs_hash is not None:
+        fingerprint.remember(cache_dir, out, inputs_hash)
     return result
 
 

@@ -104,6 +104,7 @@ def run_build(
     from .diagnostics import BuildFailed
     from .output import OutputRefused
     from .parallel import WorkerDied
+    from .publish import Superseded
 
     progress = None
     show_progress = not quiet and sys.stderr.isatty()
@@ -144,6 +145,9 @@ def run_build(
         return False
     except OutputRefused as refused:
         click.echo(f"error: {refused}", err=True)
+        return False
+    except Superseded:  # only a resident build can be: a newer change is being built
+        click.echo("a newer change came in: building that instead", err=True)
         return False
     except WorkerDied as died:
         click.echo(

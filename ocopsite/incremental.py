@@ -13,14 +13,15 @@ new bytes equal its old ones is not touched at all.
 
 A long-lived process (the preview server) hands every build the same
 :class:`Resident`: the records, compiled templates and manifest of the last
-build then stay in memory, and an update is published pages first (see
-:func:`ocopsite.publish.update_in_two_steps`).
+build then stay in memory, and an update is published pages first, the
+pages open in a browser before the others (see :func:`ocopsite.publish.update_in_steps`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,18 +157,30 @@ def _nothing() -> None:
     pass
 
 
+def _no_pages() -> frozenset[str]:
+    return frozenset()
+
+
 @dataclass
 class Resident:
     """What a long-lived process keeps between its builds, for the stages of the next one.
 
     ``build`` calls :meth:`pages_live` once per successful build, as soon as what
-    a reader of a page sees is published: before the files that sum up the
-    whole site (search index, feeds, open data, offline pack) when the build
-    updates its output in place, after everything otherwise.
+    the pages open in a browser show is published: before the other pages and
+    the files that sum up the whole site (search index, feeds, open data,
+    offline pack) when the build updates its output in place, after everything
+    otherwise. Setting :attr:`stop` makes a running build stop without
+    publishing its current step (:class:`~ocopsite.publish.Superseded`).
     """
 
     #: Called by :meth:`pages_live`: the preview server reloads the open pages.
     on_pages_live: Callable[[], None] = _nothing
+    #: The output paths of the pages open in a browser, published first.
+    viewed: Callable[[], frozenset[str]] = _no_pages
+    stop: threading.Event = field(default_factory=threading.Event)
+    #: Seconds to leave the cores to the browser after :meth:`pages_live`, before making
+    #: the rest; a change saved meanwhile stops the build at once.
+    pause: float = 0.0
     #: Validated records by environment and bundle (see :class:`~ocopsite.recordcache.RecordCache`).
     records: Kept = field(default_factory=dict)
     #: The manifest of what the output folder holds now, for the site key it was made with.
@@ -175,6 +188,7 @@ class Resident:
 
     def pages_live(self) -> None:
         self.on_pages_live()
+        self.stop.wait(self.pause)
 
     def previous(self, out: Path, site_key: str) -> Manifest | None:
         """The manifest of ``out``, if this process made it with the same site key."""
@@ -182,7 +196,10 @@ class Resident:
             return self.manifest[2]
         return None
 
-    def remember(self, cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
-        """Record what ``out`` holds now, in memory and in the cache folder."""
-        save(cache_dir, out, site_key, manifest)
+    def remember(
+        self, cache_dir: Path, out: Path, site_key: str, manifest: Manifest, on_disk: bool = True
+    ) -> None:
+        """Record what ``out`` holds now, in memory and (``on_disk``) in the cache folder."""
+        if on_disk:
+            save(cache_dir, out, site_key, manifest)
         self.manifest = (out, site_key, manifest)

@@ -7,13 +7,15 @@ live folder through the journal (:class:`~ocopsite.journal.Update`). Either
 way nothing live is touched until every output of the step has been made, so
 a failure leaves the previous output as it was.
 
-An update may be published in two steps (see :func:`update_in_two_steps`):
-first everything a page shows, then the files that sum up the whole site.
+An update may be published in steps (see :func:`update_in_steps`): first
+the pages open in a browser and what they show, then the other pages, then
+the files that sum up the whole site.
 """
 
 from __future__ import annotations
 
 import resource
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,6 +61,10 @@ def stage(result: BuildResult, name: str) -> Iterator[None]:
         result.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class Superseded(Exception):
+    """A newer change made this build pointless: it stopped without publishing its step."""
+
+
 def fail_if(diagnostics: Diagnostics, strict: bool) -> None:
     if diagnostics.has_errors(strict):
         raise BuildFailed(diagnostics)
@@ -73,6 +79,12 @@ class Run:
     diagnostics: Diagnostics
     strict: bool
     progress: Progress | None
+    #: Set when a newer change supersedes the build: it stops between chunks of outputs.
+    stop: threading.Event | None = None
+
+    def check(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise Superseded
 
 
 def emit(
@@ -90,6 +102,7 @@ def emit(
             for kind in kinds:  # one kind at a time: each has its own chunk size
                 of_kind = [index for index in chosen if every[index].kind == kind]
                 for done in outputs.emit(every, of_kind, sink, run.jobs):
+                    run.check()
                     emitted.made |= done.made
                     emitted.written |= done.written
                     _report(done.problems, diagnostics)
@@ -145,29 +158,45 @@ def publish(
     return emitted.made
 
 
-def update_in_two_steps(
+def update_in_steps(
     run: Run,
     out: Path,
     every: list[outputs.Output],
     todo: list[int],
     stale: frozenset[str],
     finish: Finish,
-    between: Callable[[set[str]], None],
+    viewed: frozenset[str],
+    published: Callable[[set[str], bool], None],
 ) -> set[str]:
-    """Publish an update of ``out`` in two steps; returns the paths made.
+    """Publish an update of ``out`` in up to three steps; returns the paths made.
 
-    First every output that declares its dependencies (pages, photos, a
-    product's files, theme files): what a reader of a page sees. Then, after
-    ``between`` was called with the paths made so far, the outputs that sum up
-    the whole site (search index, feeds, open data, the offline pack) and the
-    deletion of ``stale`` files the site no longer makes. Each step is
-    published through its own journal, so a reader never sees half a step; a
-    failure in the second step leaves the first one published.
+    1. The pages among ``viewed`` (output paths open in a browser) and every other
+       output that declares its dependencies but is not a page (photos, a
+       product's files, theme files): what those pages show. If no viewed page
+       changed, every page is in this step.
+    2. The other pages.
+    3. The outputs that sum up the whole site (search index, feeds, open data,
+       the offline pack), and the deletion of the ``stale`` files that the site
+       no longer makes.
+
+    After each of the first two steps, ``published`` is called with the paths
+    made so far and whether it is the first step. Each step is published through
+    its own journal, so a reader never sees half a step; a failure (or a newer
+    change, see :class:`Run`) leaves the steps before it published.
     """
-    pages = [index for index in todo if every[index].depends is not None]
+    declared = [index for index in todo if every[index].depends is not None]
     summaries = [index for index in todo if every[index].depends is None]
-    made = publish(run, journal.Update(out), every, pages)
-    between(made)
+    first = [i for i in declared if every[i].kind != "page" or viewed & set(every[i].paths)]
+    if not any(every[index].kind == "page" for index in first):
+        first = declared
+    rest = sorted(set(declared) - set(first))
+    made = publish(run, journal.Update(out), every, first)
+    published(made, True)
+    if rest:
+        run.check()
+        made |= publish(run, journal.Update(out), every, rest)
+        published(made, False)
+    run.check()
     return made | publish(run, journal.Update(out), every, summaries, stale, finish)
 
 

@@ -20,6 +20,7 @@ keeps serving the last good build and reloads nothing.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import http.server
@@ -36,23 +37,37 @@ import click
 from .incremental import Resident
 from .paths import CACHE_DIR, CONFIG_NAME
 
+#: Seconds a rebuild leaves the cores to the reloading browser once the open pages are
+#: published; a change saved meanwhile (an editor saving as one types) stops it at once.
+RELOAD_PAUSE = 0.3
 WATCHED = (CONFIG_NAME, "content", "templates", "themes")
 EVENTS = "/__ocopsite/events"
 #: Added before ``</body>`` of every page served; ``{since}`` is the build the page comes from.
 #: Once listening, it marks the page ``<html data-live>``.
+#: The stream names the page it reloads, so that a rebuild can publish that page first.
 RELOAD_SCRIPT = (
-    '<script>(function(){{var s=new EventSource("' + EVENTS + '?since={since}");'
+    '<script>(function(){{var s=new EventSource("' + EVENTS + '?since={since}&page="'
+    "+encodeURIComponent(location.pathname));"
     "s.onopen=function(){{document.documentElement.dataset.live=''}};"
     "s.onmessage=function(){{location.reload()}}}})()</script>"
 )
 
 
 class Builds:
-    """How many builds have succeeded; event streams wait here for the next one."""
+    """How many builds have succeeded; event streams wait here for the next one.
+
+    It also counts the pages whose streams are open, by output path (see :meth:`viewed`).
+    """
 
     def __init__(self) -> None:
         self.count = 0
         self.changed = threading.Condition()
+        self.watching: collections.Counter[str] = collections.Counter()
+
+    def viewed(self) -> frozenset[str]:
+        """The output paths of the pages open in a browser (those waiting for a reload)."""
+        with self.changed:
+            return frozenset(path for path, streams in self.watching.items() if streams > 0)
 
     def succeeded(self) -> None:
         with self.changed:
@@ -63,6 +78,12 @@ class Builds:
         with self.changed:
             self.changed.wait_for(lambda: self.count > seen, timeout)
             return self.count
+
+
+def output_path(page: str) -> str:
+    """The output file a page's address is served from: ``/a/b/`` is ``a/b/index.html``."""
+    rel = "/".join(request_segments(page))
+    return rel if rel.endswith(".html") else f"{rel}/index.html".lstrip("/")
 
 
 def _path_part(raw: str) -> str:
@@ -104,7 +125,10 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path == EVENTS and self.builds is not None:
-            self._events(int(parse_qs(url.query).get("since", ["0"])[0] or 0))
+            query = parse_qs(url.query)
+            since = query.get("since", ["0"])[0]
+            page = output_path(query.get("page", ["/"])[0])
+            self._events(int(since) if since.isdigit() else 0, page)
             return
         target = Path(self.translate_path(self.path))
         if target.is_dir() and url.path.endswith("/"):
@@ -128,21 +152,27 @@ class StaticHandler(http.server.SimpleHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _events(self, since: int) -> None:
-        assert self.builds is not None
+    def _events(self, since: int, page: str) -> None:
+        builds = self.builds
+        assert builds is not None
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        with builds.changed:
+            builds.watching[page] += 1
         try:
             while True:
-                now = self.builds.wait_after(since, timeout=15)
+                now = builds.wait_after(since, timeout=15)
                 # a comment line keeps the stream open; a message makes the page reload
                 self.wfile.write(b"data: reload\n\n" if now > since else b": waiting\n\n")
                 self.wfile.flush()
                 since = now
         except OSError:  # the page went away
             return
+        finally:
+            with builds.changed:
+                builds.watching[page] -= 1
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code == 404:
@@ -197,7 +227,8 @@ def serve(
     site, out = site.resolve(), out.resolve()
     base_url = f"http://127.0.0.1:{port}/"
     builds = Builds()
-    resident = Resident(on_pages_live=builds.succeeded)  # reload the open pages
+    # reload the open pages as soon as they are published, and let them load before the rest
+    resident = Resident(builds.succeeded, builds.viewed, pause=RELOAD_PAUSE)
 
     def rebuild() -> bool:
         return run_build(
@@ -224,13 +255,26 @@ def serve(
         click.echo("fix the errors above; the site appears once a build succeeds", err=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(f"Serving {out} at {base_url} (Ctrl+C to stop)")
+    # Rebuilds run beside the watcher: a change that comes in while one runs stops it
+    # between two chunks of outputs (what it published stays), then a new one starts.
+    building: threading.Thread | None = None
+
+    def stop_building() -> None:
+        if building is not None:
+            resident.stop.set()
+            building.join()
+            resident.stop.clear()
+
     try:
         for _changes in watchfiles.watch(
             site, watch_filter=_watched(site, out), debounce=50, step=20, rust_timeout=0
         ):
+            stop_building()
             click.echo("change detected, rebuilding…")
-            rebuild()
+            building = threading.Thread(target=rebuild, name="rebuild", daemon=True)
+            building.start()
     except KeyboardInterrupt:
         click.echo("stopped")
     finally:
+        stop_building()
         server.shutdown()

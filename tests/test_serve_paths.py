@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ocopsite.serve import StaticHandler, request_segments
+from ocopsite.serve import StaticHandler, output_path, request_segments
 
 
 @pytest.fixture
@@ -79,3 +79,18 @@ def test_serve_still_serves_pages_404s_and_folders(served: tuple[int, Path]) -> 
 def test_request_segments_drop_dot_segments() -> None:
     assert request_segments("/../a/./b/%2e%2e/c?q=/../x#..") == ["a", "c"]
     assert request_segments("//en//products/") == ["en", "products"]
+
+
+@pytest.mark.parametrize(
+    ("page", "path"),
+    [
+        ("/", "index.html"),
+        ("/en/", "en/index.html"),
+        ("/products/mien-dong/", "products/mien-dong/index.html"),
+        ("/products/mien-dong", "products/mien-dong/index.html"),
+        ("/404.html", "404.html"),
+        ("/a/../../products/x/", "products/x/index.html"),
+    ],
+)
+def test_a_page_address_names_the_output_file_it_is_served_from(page: str, path: str) -> None:
+    assert output_path(page) == path

@@ -1,0 +1,115 @@
+"""The preview server's builds: one resident process, many edits, the output of a clean build."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import BUILD_DATE
+from sitekit import SITES, copy_site
+
+from ocopsite.build import build
+from ocopsite.cli import run_build
+from ocopsite.incremental import Resident
+from ocopsite.publish import Superseded
+
+VIEWED = "products/dao-canh/index.html"
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def _clean_build(site: Path, out: Path) -> dict[str, bytes]:
+    shutil.rmtree(site / ".ocopsite-cache")
+    build(site, out, build_date=BUILD_DATE)
+    return _tree(out)
+
+
+def test_resident_rebuilds_through_edits_and_an_error_equal_a_clean_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    shown: list[bytes] = []  # the open page, as the output holds it when the browser reloads
+    resident = Resident(
+        lambda: shown.append((out / VIEWED).read_bytes()), lambda: frozenset({VIEWED})
+    )
+
+    def rebuild() -> bool:
+        return run_build(
+            site, out, base_url=None, build_date=BUILD_DATE, strict=False, quiet=True,
+            resident=resident,
+        )  # fmt: skip
+
+    assert rebuild() and len(shown) == 1
+    products = site / "content/products"
+
+    _edit(products / "dao-canh/product.yaml", "stars: 4", "stars: 3")
+    before = _tree(out)
+    assert rebuild() and len(shown) == 2
+    # the open page was published first, and as it ends up
+    assert shown[-1] == (out / VIEWED).read_bytes() != before[VIEWED]
+    listing = "en/stars/3/index.html"  # and the other pages after it
+    assert listing in _tree(out) and _tree(out).get(listing) != before.get(listing)
+
+    shutil.copytree(products / "mang-kho", products / "mang-kho-moi")
+    _edit(products / "mang-kho-moi/product.yaml", "Măng khô", "Măng khô mới")
+    assert rebuild() and (out / "products/mang-kho-moi/index.html").is_file()
+    shutil.rmtree(products / "mang-kho")
+    assert rebuild() and not (out / "products/mang-kho").exists()
+
+    capsys.readouterr()
+    good = _tree(out)
+    _edit(products / "dao-canh/product.yaml", "stars: 3", "stars: 9")
+    assert not rebuild()
+    errors = capsys.readouterr().err
+    assert re.search(r"content/products/dao-canh/product\.yaml:\d+: error: ", errors), errors
+    assert "Traceback" not in errors
+    assert _tree(out) == good  # the served site is untouched
+    assert len(shown) == 4  # and no page reloads
+
+    _edit(products / "dao-canh/product.yaml", "stars: 9", "stars: 4")
+    assert rebuild() and len(shown) == 5
+    assert _tree(out) == _clean_build(site, tmp_path / "clean")  # byte for byte, same files
+
+
+def test_a_superseded_rebuild_publishes_nothing_and_the_next_one_catches_up(
+    tmp_path: Path,
+) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    resident = Resident()
+    build(site, out, build_date=BUILD_DATE, resident=resident)
+    before = _tree(out)
+    _edit(site / "content/producers/ho-van-don/producer.yaml", "Hộ Vân Đồn", "Hộ ông Ba")
+    resident.stop.set()  # a newer change came in before anything was published
+    with pytest.raises(Superseded):
+        build(site, out, build_date=BUILD_DATE, resident=resident)
+    assert _tree(out) == before
+    resident.stop.clear()
+    assert build(site, out, build_date=BUILD_DATE, resident=resident).updated_in_place
+    assert _tree(out) == _clean_build(site, tmp_path / "clean")
+
+
+def test_after_a_resident_build_the_next_cli_build_finds_what_changed(tmp_path: Path) -> None:
+    """A resident process keeps no fingerprint: another build compares dependencies instead."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    resident = Resident()
+    build(site, out, build_date=BUILD_DATE, resident=resident)
+    _edit(site / "content/products/dao-canh/product.yaml", "stars: 4", "stars: 3")
+    build(site, out, build_date=BUILD_DATE, resident=resident)
+    again = build(site, out, build_date=BUILD_DATE)
+    assert not again.unchanged and again.updated_in_place and again.files == 0
+    assert build(site, out, build_date=BUILD_DATE).unchanged

@@ -188,7 +188,8 @@ class Resident:
 
     def pages_live(self) -> None:
         self.on_pages_live()
-        self.stop.wait(self.pause)
+        if self.viewed():  # a browser is reloading: let it
+            self.stop.wait(self.pause)
 
     def previous(self, out: Path, site_key: str) -> Manifest | None:
         """The manifest of ``out``, if this process made it with the same site key."""

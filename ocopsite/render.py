@@ -380,7 +380,7 @@ class Renderer:
         self.envs = {}
         self.fragments: dict[str, dict[tuple[str, Hashable], Markup]] = {}
         for lang, v in self.views.items():
-            env = environment(theme)
+            env = environment(theme, strings[lang].table)
             env.globals.update(
                 t=v.t,
                 lang=lang,

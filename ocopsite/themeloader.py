@@ -6,13 +6,16 @@ imports Jinja2.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import CodeType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jinja2
+from jinja2 import nodes
 from jinja2.loaders import split_template_path
+from jinja2.visitor import NodeTransformer
 
 from . import sitefiles
 
@@ -58,6 +61,15 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
     _compiled: ClassVar[dict[str, tuple[str, CodeType]]] = {}
 
+    def __init__(self, salt: str = "") -> None:
+        #: What the compiled code depends on besides the source: the UI strings inlined in it.
+        self.salt = salt
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return hashlib.sha1(
+            f"{self.salt}\0{super().get_cache_key(name, filename)}".encode()
+        ).hexdigest()
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         found = self._compiled.get(bucket.key)
         if found is not None and found[0] == bucket.checksum:
@@ -66,3 +78,83 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if bucket.code is not None:
             self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+#: The name under which templates call for a UI string: ``t('key')`` or ``t('key', n=3)``.
+STRING_FUNCTION = "t"
+
+
+def strings_salt(strings: Mapping[str, str]) -> str:
+    """A digest of ``strings``: the compiled code of a template depends on it."""
+    digest = hashlib.sha1()
+    for key in sorted(strings):
+        digest.update(f"{key}\0{strings[key]}\0".encode())
+    return digest.hexdigest()
+
+
+def inline_strings(tree: nodes.Template, strings: Mapping[str, str]) -> nodes.Template:
+    """``tree`` with each ``t('key')`` call replaced by the UI string, a constant.
+
+    A UI string is the same on every page of a language, so a call per page and per
+    string (about 60 on a product page) buys nothing; as a constant, Jinja escapes it
+    once, when it compiles the template. Only a call with one literal key and no values
+    is replaced, only for a key that exists (a missing one still fails when rendered,
+    with its message), and never in a template that gives the name ``t`` a meaning of
+    its own (a variable, a parameter, an import).
+    """
+    for name in tree.find_all(nodes.Name):
+        if name.name == STRING_FUNCTION and name.ctx in ("store", "param"):
+            return tree
+    for imported in tree.find_all(nodes.Import):
+        if imported.target == STRING_FUNCTION:
+            return tree
+    for from_import in tree.find_all(nodes.FromImport):
+        for imported_name in from_import.names:
+            alias = imported_name if isinstance(imported_name, str) else imported_name[1]
+            if alias == STRING_FUNCTION:
+                return tree
+
+    class Inliner(NodeTransformer):
+        def visit_Call(self, call: nodes.Call) -> nodes.Node:
+            self.generic_visit(call)
+            callee, args = call.node, call.args
+            if (
+                isinstance(callee, nodes.Name)
+                and callee.name == STRING_FUNCTION
+                and len(args) == 1
+                and isinstance(args[0], nodes.Const)
+                and isinstance(args[0].value, str)
+                and args[0].value in strings
+                and not (call.kwargs or call.dyn_args or call.dyn_kwargs)
+            ):
+                return nodes.Const(strings[args[0].value], lineno=call.lineno)
+            return call
+
+    result: nodes.Template = Inliner().visit(tree)
+    return result
+
+
+class StringsEnvironment(jinja2.Environment):
+    """An environment for one language, whose templates have its UI strings inlined.
+
+    See :func:`inline_strings`; ``t`` must still be given to templates as a global,
+    for the calls that stay calls.
+    """
+
+    def __init__(self, strings: Mapping[str, str], **options: Any) -> None:
+        super().__init__(**options)
+        self.ui_strings = strings
+
+    def compile(
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        if isinstance(source, str):
+            source = inline_strings(self.parse(source, name, filename), self.ui_strings)
+        if raw:
+            return super().compile(source, name, filename, True, defer_init)
+        return super().compile(source, name, filename, False, defer_init)

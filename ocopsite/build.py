@@ -8,9 +8,13 @@ every problem found, leaving the previous output untouched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from . import fingerprint, images, incremental, journal, offline, outputs, parallel, paths, trace
 from .catalogue import Catalogue, load_catalogue
@@ -20,7 +24,7 @@ from .i18n import Strings, load_strings
 from .output import MARKER, OutputRefused, Staging, check_output_dir, clean_leftovers
 from .publish import BuildResult, Progress, Run, fail_if, publish, stage, update_in_steps
 from .publish import emit as publish_emit
-from .recordcache import Kept, code_fingerprint, gc_paused
+from .recordcache import Kept, code_fingerprint, gc_freezable, gc_paused
 from .render import Renderer, plan_pages
 from .theme import Theme, find_theme
 from .urls import Urls
@@ -104,6 +108,21 @@ def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> Non
                 break
 
 
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def _thaws(function: Function) -> Function:
+    """``function`` run in a :func:`~ocopsite.recordcache.gc_freezable` block."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **options: Any) -> Any:
+        with gc_freezable():
+            return function(*args, **options)
+
+    return cast(Function, run)
+
+
+@_thaws
 def build(
     site: Path,
     out: Path | None = None,
@@ -199,6 +218,7 @@ def build(
             *outputs.product_files(catalogue, urls, cache_dir),
             *outputs.site_files(renderer, specs, statics),
         ]
+    gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
     if resident is not None and jobs > 1:
         renderer.load_templates({spec.template for spec in specs})  # once, for every worker
@@ -225,11 +245,13 @@ def build(
     result.updated_in_place = previous is not None and pages_todo <= in_place_limit
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
-    pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
-                   thumbnails=thumbnails)  # fmt: skip
     files = {
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
+    # what the offline pack lists of files whose output kept its key: their bytes did too
+    digests = previous.digests_for(files) if previous is not None else {}
+    pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
+                   thumbnails=thumbnails, digests=digests)  # fmt: skip
     if previous is not None and result.updated_in_place and resident is not None:
 
         def published(made: set[str], first: bool) -> None:
@@ -253,12 +275,13 @@ def build(
         made = publish(run, Staging(out), every, list(range(len(every))), None, pack)
         images.prune_cache(cache_dir / "images", renditions.values())
     files.update((path, "") for path in made if path not in files)
+    manifest = incremental.Manifest(files, {rel: d for rel, d in digests.items() if files.get(rel)})
     if resident is not None:
-        resident.remember(cache_dir, out, site_key, incremental.Manifest(files))
+        resident.remember(cache_dir, out, site_key, manifest)
         if not result.updated_in_place:
             resident.pages_live()
     else:
-        incremental.save(cache_dir, out, site_key, incremental.Manifest(files))
+        incremental.save(cache_dir, out, site_key, manifest)
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)
     return result

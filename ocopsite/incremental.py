@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import sitefiles
 from .catalogue import Catalogue
@@ -92,9 +93,19 @@ def changed(
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the last build into a folder made: every file, with its output's key ("" if none)."""
+    """What the last build into a folder made: every file, with its output's key ("" if none).
+
+    ``digests`` holds the size and hash the offline pack lists for files whose output
+    has a key: while the key stays the same, so do the bytes, which need not be read again.
+    """
 
     keys: dict[str, str]
+    digests: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def digests_for(self, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
+        """The digests of the files whose output has the same key in ``keys``."""
+        old = self.keys
+        return {rel: d for rel, d in self.digests.items() if keys.get(rel) == old.get(rel)}
 
     @property
     def files(self) -> frozenset[str]:
@@ -115,7 +126,12 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         or not isinstance(record.get("keys"), dict)
     ):
         return None  # another build's, an older ocopsite's, or damaged: build in full
-    return Manifest(record["keys"])
+    digests: Any = record.get("digests")
+    try:
+        known = {rel: (int(size), str(digest)) for rel, (size, digest) in digests.items()}
+    except (AttributeError, TypeError, ValueError):
+        known = {}  # none, or damaged: the offline pack reads every file again
+    return Manifest(record["keys"], known)
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
@@ -124,6 +140,7 @@ def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
         "out": str(out),
         "site": site_key,
         "keys": dict(sorted(manifest.keys.items())),
+        "digests": dict(sorted(manifest.digests.items())),
     }
     write_atomic(cache_dir / MANIFEST, json.dumps(record))
 

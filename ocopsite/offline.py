@@ -114,7 +114,13 @@ def packs(
 
 
 def write(
-    read: Reader, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
+    read: Reader,
+    urls: Urls,
+    site_packs: list[Pack],
+    script: bytes,
+    title: str,
+    icon: str,
+    digests: dict[str, tuple[int, str]] | None = None,
 ) -> dict[str, bytes]:
     """The pack lists, their index, the service worker and the web app manifest, by path.
 
@@ -122,9 +128,12 @@ def write(
     (OSError for a file the site does not have): the packs list the size and hash of
     every file, so this runs after everything else is made. The web app manifest is
     among the files the packs list, so it is read from ``manifest`` rather than ``read``.
+
+    ``digests`` holds the size and hash of files known not to have changed since they
+    were last listed (they are not read again), and is filled in with the others.
     """
     manifest = web_manifest(urls, title, icon)
-    hashes: dict[str, tuple[int, str]] = {}
+    hashes = digests if digests is not None else {}
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
     for pack in site_packs:
@@ -214,11 +223,13 @@ def build_pack(
     urls: Urls,
     assets: dict[str, str],
     thumbnails: dict[str, str],
+    digests: dict[str, tuple[int, str]] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the offline pack, for the site whose files ``read`` gives.
 
     ``assets`` maps the theme's file names to their hashed names; ``thumbnails``
-    a photo's source path to the output path of its smallest variant.
+    a photo's source path to the output path of its smallest variant. ``digests``
+    (see :func:`write`) is filled in with every file the packs list.
     """
     names = {
         lang: {slug: p.name(lang) for slug, p in provinces().items()}
@@ -234,7 +245,7 @@ def build_pack(
     )
     title = catalogue.config.title.first()
     icon = urls.asset(assets["favicon.svg"]) if "favicon.svg" in assets else ""
-    return write(read, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
+    return write(read, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon, digests)
 
 
 def page() -> PageSpec:

@@ -90,6 +90,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def gc_freezable() -> Iterator[None]:
+    """A block in which :func:`gc.freeze` may be called; the frozen objects thaw at its end.
+
+    A build freezes what it has loaded and planned before making the outputs: the
+    collector then no longer walks the catalogue's millions of objects again and again
+    while pages are made (at national scale that was seconds), nor writes to them in
+    forked workers, whose memory pages then stay shared with the parent. Thawing at
+    the end lets a long-lived process collect what the build left behind.
+    """
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @dataclass
 class Entry:
     stamp: Stamp

@@ -69,6 +69,22 @@ def _product_routes(product: Product) -> list[Route]:
     return [Route("product", product.slug), *(lot_route(product, lot) for lot in product.lots)]
 
 
+#: A product's files in a pack (hrefs), and its pages saved as another (href, page href).
+_ProductFiles = tuple[list[str], list[tuple[str, str]]]
+
+
+def _product_files(
+    urls: Urls, product: Product, lang: str, thumbnails: dict[str, str]
+) -> _ProductFiles:
+    hrefs = [urls.href(route, lang) for route in _product_routes(product)]
+    aliases = []
+    checked = product_route(product)
+    if checked.kind != "product":  # the page its QR code opens says the same
+        aliases.append((urls.href(checked, lang), urls.href(Route("product", product.slug), lang)))
+    hrefs += [urls.href_of_output(thumbnails[ph.file.path.as_posix()]) for ph in product.photos]
+    return hrefs, aliases
+
+
 def packs(
     catalogue: Catalogue,
     urls: Urls,
@@ -91,6 +107,11 @@ def packs(
     result = []
     for lang in catalogue.config.languages:
         common = [urls.href(Route(kind), lang) for kind in COMMON_ROUTES]
+        # a product is in the whole catalogue's pack and in its province's: its files once
+        files = {
+            product.slug: _product_files(urls, product, lang, thumbnails)
+            for product in catalogue.products
+        }
 
         def pack(
             key: str,
@@ -98,21 +119,16 @@ def packs(
             products: list[Product],
             lang: str = lang,
             common: list[str] = common,
+            files: dict[str, _ProductFiles] = files,
         ) -> Pack:
             hrefs = [*common, *shared]
             aliases = []
             producers = sorted({p.producer for p in products})
             hrefs += [urls.href(Route("producer", slug), lang) for slug in producers]
             for product in products:
-                hrefs += [urls.href(route, lang) for route in _product_routes(product)]
-                checked = product_route(product)
-                if checked.kind != "product":  # the page its QR code opens says the same
-                    page = urls.href(Route("product", product.slug), lang)
-                    aliases.append((urls.href(checked, lang), page))
-                hrefs += [
-                    urls.href_of_output(thumbnails[ph.file.path.as_posix()])
-                    for ph in product.photos
-                ]
+                product_hrefs, product_aliases = files[product.slug]
+                hrefs += product_hrefs
+                aliases += product_aliases
             return Pack(key, lang, name, tuple(dict.fromkeys(hrefs)), tuple(aliases), len(products))
 
         result.append(pack("all", "", list(catalogue.products)))
@@ -139,20 +155,22 @@ def write(
     it is taken from ``manifest`` rather than ``read``.
     """
     manifest = web_manifest(urls, title, icon)
-    hashes: dict[str, Digest] = {WEB_MANIFEST: digest(manifest)}
+    hashes: dict[str, Digest] = {urls.href_of_output(WEB_MANIFEST): digest(manifest)}
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
     for pack in site_packs:
         entries = []
-        for href in pack.hrefs:
-            rel = urls.output_of_href(href)
-            found = hashes.get(rel) or known.get(rel)
+        for href in pack.hrefs:  # by href: most are in two packs
+            found = hashes.get(href)
             if found is None:
-                try:
-                    found = digest(read(rel))
-                except OSError:
-                    continue  # a kind of page this site does not have
-            hashes[rel] = found
+                rel = urls.output_of_href(href)
+                found = known.get(rel)
+                if found is None:
+                    try:
+                        found = digest(read(rel))
+                    except OSError:
+                        continue  # a kind of page this site does not have
+                hashes[href] = found
             entries.append([href, *found])
         entries += [[href, 0, "", page] for href, page in pack.aliases]
         data = json.dumps(entries, separators=(",", ":")).encode()

@@ -370,6 +370,7 @@ def load_catalogue(
     )
 
     if diagnostics.errors:
+        cache.close()
         return None
     cache.save()
     return Catalogue(

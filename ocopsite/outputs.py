@@ -93,7 +93,7 @@ class Failed(Exception):
         self.problem = problem
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Output:
     """One thing a build makes. See the module's description."""
 

@@ -248,18 +248,18 @@ def build(
     files = {
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
-    # what the offline pack lists of files whose output kept its key: their bytes did too
-    digests = previous.digests_for(files) if previous is not None else {}
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
-                   thumbnails=thumbnails, digests=digests)  # fmt: skip
+                   thumbnails=thumbnails)  # fmt: skip
     if previous is not None and result.updated_in_place and resident is not None:
 
-        def published(made: set[str], first: bool) -> None:
+        def published(so_far: outputs.Emitted, first: bool) -> None:
             # The output holds these new files and otherwise the last build's. The manifest on
             # disk must list every file the output holds, for a later build to delete the
             # stale ones: it is written when this step made a new file.
+            made = so_far.made
             interim = incremental.Manifest(
-                {**previous.keys, **{path: files[path] for path in made}}
+                {**previous.keys, **{path: files[path] for path in made}},
+                {**previous.digests, **so_far.digests},
             )
             on_disk = not made <= previous.keys.keys()
             resident.remember(cache_dir, out, site_key, interim, on_disk)
@@ -268,14 +268,14 @@ def build(
 
         fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
         viewed = resident.viewed()
-        made = update_in_steps(run, out, every, todo, previous.files, pack, viewed, published)
+        emitted = update_in_steps(run, out, every, todo, previous, pack, viewed, published)
     elif previous is not None and result.updated_in_place:
-        made = publish(run, journal.Update(out), every, todo, previous.files, pack)
+        emitted = publish(run, journal.Update(out), every, todo, previous, pack)
     else:
-        made = publish(run, Staging(out), every, list(range(len(every))), None, pack)
+        emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack)
         images.prune_cache(cache_dir / "images", renditions.values())
-    files.update((path, "") for path in made if path not in files)
-    manifest = incremental.Manifest(files, {rel: d for rel, d in digests.items() if files.get(rel)})
+    files.update((path, "") for path in emitted.made if path not in files)
+    manifest = incremental.Manifest(files, emitted.digests)
     if resident is not None:
         resident.remember(cache_dir, out, site_key, manifest)
         if not result.updated_in_place:

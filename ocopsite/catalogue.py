@@ -375,6 +375,7 @@ def load_catalogue(
     )
 
     if diagnostics.errors:
+        cache.close()
         return None
     cache.save()
     return Catalogue(

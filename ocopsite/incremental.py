@@ -25,19 +25,19 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import sitefiles
 from .catalogue import Catalogue
 from .config import CONFIG_NAME
 from .files import write_atomic
 from .model import NewsItem, Producer, Product
+from .offline import Digest
 from .outputs import Output
 from .recordcache import Kept
 from .urls import Urls
 
 MANIFEST = "output-manifest.json"
-FORMAT = 3
+FORMAT = 4
 
 
 def _hash(*parts: str) -> str:
@@ -93,19 +93,11 @@ def changed(
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the last build into a folder made: every file, with its output's key ("" if none).
-
-    ``digests`` holds the size and hash the offline pack lists for files whose output
-    has a key: while the key stays the same, so do the bytes, which need not be read again.
-    """
+    """What the last build into a folder made: every file, with its output's key ("" if none),
+    and the :func:`~ocopsite.outputs.digest` of the files whose digest was worked out."""
 
     keys: dict[str, str]
-    digests: dict[str, tuple[int, str]] = field(default_factory=dict)
-
-    def digests_for(self, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
-        """The digests of the files whose output has the same key in ``keys``."""
-        old = self.keys
-        return {rel: d for rel, d in self.digests.items() if keys.get(rel) == old.get(rel)}
+    digests: dict[str, Digest] = field(default_factory=dict)
 
     @property
     def files(self) -> frozenset[str]:
@@ -124,14 +116,18 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         or record.get("out") != str(out)
         or record.get("site") != site_key
         or not isinstance(record.get("keys"), dict)
+        or not isinstance(record.get("digests"), dict)
     ):
         return None  # another build's, an older ocopsite's, or damaged: build in full
-    digests: Any = record.get("digests")
     try:
-        known = {rel: (int(size), str(digest)) for rel, (size, digest) in digests.items()}
-    except (AttributeError, TypeError, ValueError):
-        known = {}  # none, or damaged: the offline pack reads every file again
-    return Manifest(record["keys"], known)
+        digests = {
+            path: (int(size), str(value))
+            for path, (size, value) in record["digests"].items()
+            if path in record["keys"]
+        }
+    except (TypeError, ValueError):
+        return None
+    return Manifest(record["keys"], digests)
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 DataBuilder = Callable[["Views"], dict[str, Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageSpec:
     """One page of the site, in every language."""
 
@@ -44,7 +44,7 @@ def showing(*things: object) -> Callable[[Sequence[Views]], list[object]]:
 WINDOW = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pagination:
     page: int
     pages: int

@@ -24,12 +24,13 @@ from pathlib import Path
 
 from . import journal, offline, outputs
 from .diagnostics import BuildFailed, Diagnostic, Diagnostics
+from .incremental import Manifest
 from .output import Staging
 
 Progress = Callable[[int, int], None]
 #: Makes the files that summarise all the others (the offline pack) from the bytes
-#: each output file will hold.
-Finish = Callable[[offline.Reader], dict[str, bytes]]
+#: each output file will hold and the digests of those known.
+Finish = Callable[[offline.Reader, offline.Digests], dict[str, bytes]]
 
 
 @dataclass
@@ -105,6 +106,7 @@ def emit(
                     run.check()
                     emitted.made |= done.made
                     emitted.written |= done.written
+                    emitted.digests.update(done.digests)
                     _report(done.problems, diagnostics)
                     result.pages += done.pages
                     if progress is not None and kind == "page":
@@ -118,36 +120,44 @@ def publish(
     sink: Staging | journal.Update,
     every: list[outputs.Output],
     todo: list[int],
-    stale: frozenset[str] | None = None,
+    previous: Manifest | None = None,
     finish: Finish | None = None,
-) -> set[str]:
-    """Emit ``todo`` into ``sink`` and publish it; returns the paths made.
+) -> outputs.Emitted:
+    """Emit ``todo`` into ``sink`` and publish it; returns what was made.
 
-    ``finish`` makes the files that summarise all the others (the offline pack);
-    they are published with the rest.
+    ``finish`` makes the files that summarise all the others (the offline pack),
+    from the bytes each output file will hold, and the digests of those known:
+    the files made now, and the others' from ``previous``. They are published with
+    the rest. The result's ``digests`` are those of every file of the site known.
 
     A full build's staging folder is swapped in for the output; an update's
     changed files are moved into it through the journal, and the files of
-    ``stale`` that no output of the site makes any more are deleted. On any
-    failure the sink is discarded and the output stays as it was.
+    ``previous`` that no longer belong to the site are deleted. On
+    any failure the sink is discarded and the output stays as it was.
     """
     result = run.result
     try:
         emitted = emit(run, every, todo, sink)
         if isinstance(sink, journal.Update):
             sink.staged |= emitted.written  # workers staged these in their own processes
+        now = {path for output in every for path in output.paths} | emitted.made
+        if previous is not None:  # files not made again hold what they held
+            made = emitted.digests
+            for path, kept in previous.digests.items():
+                if path in now and path not in made:
+                    made[path] = kept
         if finish is not None:
             with stage(result, "offline"):
-                for rel, data in finish(sink.read).items():
+                for rel, data in finish(sink.read, emitted.digests).items():
                     if sink.put(rel, data):
                         emitted.written.add(rel)
                     emitted.made.add(rel)
+                    emitted.digests[rel] = offline.digest(data)
         with stage(result, "write"):
             if isinstance(sink, journal.Update):
                 sink.staged |= emitted.written
-                if stale is not None:
-                    now = {path for output in every for path in output.paths} | emitted.made
-                    sink.delete(stale - now)
+                if previous is not None:
+                    sink.delete(previous.files - now - emitted.made)
                 result.files += len(sink.staged)
             else:
                 result.files += len(emitted.written) + 2  # and the marker and .nojekyll
@@ -155,7 +165,7 @@ def publish(
     except BaseException:
         sink.discard()
         raise
-    return emitted.made
+    return emitted
 
 
 def update_in_steps(
@@ -163,12 +173,12 @@ def update_in_steps(
     out: Path,
     every: list[outputs.Output],
     todo: list[int],
-    stale: frozenset[str],
+    previous: Manifest,
     finish: Finish,
     viewed: frozenset[str],
-    published: Callable[[set[str], bool], None],
-) -> set[str]:
-    """Publish an update of ``out`` in up to three steps; returns the paths made.
+    published: Callable[[outputs.Emitted, bool], None],
+) -> outputs.Emitted:
+    """Publish an update of ``out`` in up to three steps; returns what was made.
 
     1. The pages among ``viewed`` (output paths open in a browser) and every other
        output that declares its dependencies but is not a page (photos, a
@@ -176,13 +186,13 @@ def update_in_steps(
        changed, every page is in this step.
     2. The other pages.
     3. The outputs that sum up the whole site (search index, feeds, open data,
-       the offline pack), and the deletion of the ``stale`` files that the site
-       no longer makes.
+       the offline pack), and the deletion of the files of ``previous`` that the
+       site no longer makes.
 
-    After each of the first two steps, ``published`` is called with the paths
-    made so far and whether it is the first step. Each step is published through
-    its own journal, so a reader never sees half a step; a failure (or a newer
-    change, see :class:`Run`) leaves the steps before it published.
+    After each of the first two steps, ``published`` is called with what was made
+    so far and whether it is the first step. Each step is published through its
+    own journal, so a reader never sees half a step; a failure (or a newer change,
+    see :class:`Run`) leaves the steps before it published.
     """
     declared = [index for index in todo if every[index].depends is not None]
     summaries = [index for index in todo if every[index].depends is None]
@@ -190,14 +200,19 @@ def update_in_steps(
     if not any(every[index].kind == "page" for index in first):
         first = declared
     rest = sorted(set(declared) - set(first))
-    made = publish(run, journal.Update(out), every, first)
-    published(made, True)
+    so_far = publish(run, journal.Update(out), every, first)
+    published(so_far, True)
     if rest:
         run.check()
-        made |= publish(run, journal.Update(out), every, rest)
-        published(made, False)
+        more = publish(run, journal.Update(out), every, rest)
+        so_far.made |= more.made
+        so_far.digests.update(more.digests)
+        published(so_far, False)
     run.check()
-    return made | publish(run, journal.Update(out), every, summaries, stale, finish)
+    known = Manifest(previous.keys, {**previous.digests, **so_far.digests})
+    last = publish(run, journal.Update(out), every, summaries, known, finish)
+    last.made |= so_far.made
+    return last
 
 
 def _report(problems: list[outputs.Problem], diagnostics: Diagnostics) -> None:

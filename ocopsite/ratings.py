@@ -44,7 +44,7 @@ _CODES = {
 _DISTRICT_RE = re.compile(r"\b(huyện|thị xã|thành phố|quận)\s+([^,]+)", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Period:
     decision: str
     start: dt.date
@@ -57,7 +57,7 @@ class Period:
         return f"from {_day(self.start)} {end}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rules:
     periods: tuple[Period, ...]
     validity_months: int
@@ -134,7 +134,7 @@ def latest_expiry(issued: dt.date) -> dt.date:
 # --- the state on a day ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RatingState(Validity):
     """:class:`~ocopsite.status.Validity` of a rating on a day, with what decided it.
 

@@ -129,21 +129,35 @@ class RecordCache:
     def __init__(self, folder: Path | None, env: str, kept: Kept | None = None) -> None:
         self.path = folder / FILE if folder is not None else None
         self.env = env
-        self.old: dict[tuple[str, str], tuple[bytes, bytes]] = {}  # key → (stamp, record)
+        #: The stamp of each saved entry; a record is read only when asked for, so that
+        #: the pickles of a whole catalogue are never in memory at once.
+        self.old: dict[tuple[str, str], bytes] = {}
         self.used: set[tuple[str, str]] = set()
         self.new: dict[tuple[str, str], Entry] = {}
+        self._db: sqlite3.Connection | None = None
         self.kept = kept.setdefault(env, {}) if kept is not None else None
         if self.kept:  # a resident process has them all in memory already
             return
         if self.path is not None and self.path.is_file():
+            db = None
             try:
-                with contextlib.closing(sqlite3.connect(self.path)) as db:
-                    (saved_env,) = db.execute("SELECT value FROM meta WHERE key = 'env'").fetchone()
-                    if saved_env == env:
-                        rows = db.execute("SELECT kind, name, stamp, entry FROM entries")
-                        self.old = {(kind, name): (st, entry) for kind, name, st, entry in rows}
+                db = sqlite3.connect(self.path)
+                (saved_env,) = db.execute("SELECT value FROM meta WHERE key = 'env'").fetchone()
+                if saved_env == env:
+                    rows = db.execute("SELECT kind, name, stamp FROM entries")
+                    self.old = {(kind, name): stamp for kind, name, stamp in rows}
+                    self._db, db = db, None
             except (sqlite3.Error, TypeError, ValueError):  # unreadable or outdated: not used
                 self.old = {}
+            finally:
+                if db is not None:
+                    db.close()
+
+    def close(self) -> None:
+        """Stop reading saved entries (:meth:`save` does this too)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def get(self, kind: str, name: str, stamp: Stamp) -> Entry | None:
         if self.kept is not None:
@@ -152,10 +166,13 @@ class RecordCache:
                 self.used.add((kind, name))
                 return kept
         found = self.old.get((kind, name))
-        if found is None or found[0] != _stamp_bytes(stamp):
+        if found is None or found != _stamp_bytes(stamp) or self._db is None:
             return None
         try:  # (the caller pauses the garbage collector while loading: see gc_paused)
-            values, warnings = pickle.loads(found[1])
+            (saved,) = self._db.execute(
+                "SELECT entry FROM entries WHERE kind = ? AND name = ?", (kind, name)
+            ).fetchone()
+            values, warnings = pickle.loads(saved)
         except Exception:  # a damaged row is validated again
             return None
         self.used.add((kind, name))
@@ -171,6 +188,7 @@ class RecordCache:
 
     def save(self) -> None:
         """Write the entries put since loading; forget those no build asked for."""
+        self.close()
         if self.kept is not None:  # a bundle deleted or renamed: its record goes too
             for key in set(self.kept) - self.used - set(self.new):
                 del self.kept[key]

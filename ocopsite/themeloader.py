@@ -7,7 +7,8 @@ imports Jinja2.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from types import CodeType
 from typing import Any, ClassVar
@@ -62,7 +63,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
     _compiled: ClassVar[dict[str, tuple[str, CodeType]]] = {}
 
     def __init__(self, salt: str = "") -> None:
-        #: What the compiled code depends on besides the source: the UI strings inlined in it.
+        #: What the compiled code depends on besides the source: the UI string keys.
         self.salt = salt
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
@@ -82,25 +83,24 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
 #: The name under which templates call for a UI string: ``t('key')`` or ``t('key', n=3)``.
 STRING_FUNCTION = "t"
+#: The global holding the page's language's UI strings by key (see :func:`look_up_strings`).
+STRING_TABLE = "ui_strings__"
 
 
-def strings_salt(strings: Mapping[str, str]) -> str:
-    """A digest of ``strings``: the compiled code of a template depends on it."""
-    digest = hashlib.sha1()
-    for key in sorted(strings):
-        digest.update(f"{key}\0{strings[key]}\0".encode())
-    return digest.hexdigest()
+def keys_salt(keys: Iterable[str]) -> str:
+    """A digest of the UI string keys: the compiled code of a template depends on them."""
+    return hashlib.sha1("\0".join(sorted(keys)).encode()).hexdigest()
 
 
-def inline_strings(tree: nodes.Template, strings: Mapping[str, str]) -> nodes.Template:
-    """``tree`` with each ``t('key')`` call replaced by the UI string, a constant.
+def look_up_strings(tree: nodes.Template, keys: AbstractSet[str]) -> nodes.Template:
+    """``tree`` with each ``t('key')`` call made a lookup of ``key`` in :data:`STRING_TABLE`.
 
-    A UI string is the same on every page of a language, so a call per page and per
-    string (about 60 on a product page) buys nothing; as a constant, Jinja escapes it
-    once, when it compiles the template. Only a call with one literal key and no values
-    is replaced, only for a key that exists (a missing one still fails when rendered,
-    with its message), and never in a template that gives the name ``t`` a meaning of
-    its own (a variable, a parameter, an import).
+    A product page asks for about 60 UI strings; a call from a template costs several
+    times a lookup, and every language has the same keys, so the compiled code serves
+    them all. Only a call with one literal key and no values is replaced, only for a key
+    in ``keys`` (a missing one still fails when rendered, with its message), and never in
+    a template that gives the name ``t`` a meaning of its own (a variable, a parameter,
+    an import).
     """
     for name in tree.find_all(nodes.Name):
         if name.name == STRING_FUNCTION and name.ctx in ("store", "param"):
@@ -114,7 +114,7 @@ def inline_strings(tree: nodes.Template, strings: Mapping[str, str]) -> nodes.Te
             if alias == STRING_FUNCTION:
                 return tree
 
-    class Inliner(NodeTransformer):
+    class Lookups(NodeTransformer):
         def visit_Call(self, call: nodes.Call) -> nodes.Node:
             self.generic_visit(call)
             callee, args = call.node, call.args
@@ -123,27 +123,28 @@ def inline_strings(tree: nodes.Template, strings: Mapping[str, str]) -> nodes.Te
                 and callee.name == STRING_FUNCTION
                 and len(args) == 1
                 and isinstance(args[0], nodes.Const)
-                and isinstance(args[0].value, str)
-                and args[0].value in strings
+                and args[0].value in keys
                 and not (call.kwargs or call.dyn_args or call.dyn_kwargs)
             ):
-                return nodes.Const(strings[args[0].value], lineno=call.lineno)
+                table = nodes.Name(STRING_TABLE, "load", lineno=call.lineno)
+                return nodes.Getitem(table, args[0], "load", lineno=call.lineno)
             return call
 
-    result: nodes.Template = Inliner().visit(tree)
+    result: nodes.Template = Lookups().visit(tree)
     return result
 
 
 class StringsEnvironment(jinja2.Environment):
-    """An environment for one language, whose templates have its UI strings inlined.
+    """An environment whose templates look UI strings up instead of calling ``t``.
 
-    See :func:`inline_strings`; ``t`` must still be given to templates as a global,
-    for the calls that stay calls.
+    See :func:`look_up_strings`. A renderer gives each language's environment that
+    language's strings as the global :data:`STRING_TABLE`, and ``t`` for the calls
+    that stay calls.
     """
 
-    def __init__(self, strings: Mapping[str, str], **options: Any) -> None:
+    def __init__(self, keys: AbstractSet[str], **options: Any) -> None:
         super().__init__(**options)
-        self.ui_strings = strings
+        self.string_keys = keys
 
     def compile(
         self,
@@ -154,7 +155,7 @@ class StringsEnvironment(jinja2.Environment):
         defer_init: bool = False,
     ) -> Any:
         if isinstance(source, str):
-            source = inline_strings(self.parse(source, name, filename), self.ui_strings)
+            source = look_up_strings(self.parse(source, name, filename), self.string_keys)
         if raw:
             return super().compile(source, name, filename, True, defer_init)
         return super().compile(source, name, filename, False, defer_init)

@@ -97,35 +97,3 @@ def test_pages_still_read_without_javascript(browser, tmp_path: Path) -> None:  
         assert not page.locator("#offline-app").is_visible()
         context.close()
     shutil.rmtree(out)
-
-
-def test_an_update_reads_again_only_the_pack_files_whose_output_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from ocopsite import journal
-
-    site = copy_site(SITES / "bilingual", tmp_path / "site")
-    out = tmp_path / "public"
-    build(site, out, build_date=BUILD_DATE)
-    record = site / "content/products/dao-canh/product.yaml"
-    record.write_text(record.read_text("utf-8").replace("stars: 4", "stars: 3"), "utf-8")
-    read: list[str] = []
-    real_read = journal.Update.read
-
-    def counted(update: journal.Update, rel: str) -> bytes:
-        read.append(rel)
-        return real_read(update, rel)
-
-    monkeypatch.setattr(journal.Update, "read", counted)
-    assert build(site, out, build_date=BUILD_DATE).updated_in_place
-    assert "products/dao-canh/index.html" in read  # its output changed: read again
-    assert "products/mien-dong/index.html" not in read  # listed as the last build saw it
-    monkeypatch.undo()
-    shutil.rmtree(site / ".ocopsite-cache")
-    build(site, tmp_path / "clean", build_date=BUILD_DATE)
-    for name in [INDEX, SCRIPT, *(p.name for p in (out / "packs").iterdir())]:
-        rel = name if "/" in name or name == SCRIPT else f"packs/{name}"
-        assert (out / rel).read_bytes() == (tmp_path / "clean" / rel).read_bytes(), rel
-    assert sorted(p.name for p in (out / "packs").iterdir()) == sorted(
-        p.name for p in (tmp_path / "clean/packs").iterdir()
-    )

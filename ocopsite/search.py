@@ -33,6 +33,7 @@ from .status import STATES, validity
 from .trace import lot_route, product_route
 from .urls import THUMBNAIL, Route, Urls
 from .views import Views
+from .vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, Indexer
 
 FORMAT_VERSION = 2
 #: The small file that names each language's current (content-hashed) index.
@@ -61,8 +62,11 @@ ADMIN_WORDS: tuple[str, ...] = (
 _DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
-#: Products per part of an index (see :func:`split`).
-PRODUCTS_PER_PART = 2500
+#: Products per part of an index (see :func:`split`): a page of results reads a few.
+PRODUCTS_PER_PART = 1000
+#: Postings above which the words beginning with one character are cut by their first
+#: two (see :meth:`vocabulary.Indexer.shards`).
+SHARD_POSTINGS = 20000
 
 
 @functools.lru_cache(maxsize=8192)  # names of places and kinds repeat across records
@@ -332,51 +336,111 @@ def encode(index: dict[str, Any]) -> bytes:
     return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
-    """Move the products of ``index`` into parts of ``per_part`` products (by default
-    :data:`PRODUCTS_PER_PART`); return the parts.
+def word_index(index: dict[str, Any], budget: int | None = None) -> dict[str, Any]:
+    """The word index of ``index`` (made by :func:`build_index`), in shards by the
+    beginnings of words (:meth:`vocabulary.Indexer.shards`).
 
-    The browser prepares each part as it arrives and shows the results found so far,
-    so the first results need one small part, not the whole catalogue. A part holds
-    its products' columns, the position of its first product, and [position, ...]
-    of each producer its products name (a producer may be in several parts).
-    ``index`` keeps the number of products and producers.
+    Products post their name, tags and certification labels; producers, numbered
+    after the products, their name, commune, former province and district; facet
+    values post to groups of products, numbered after the producers in the order
+    category, province, certification, channel. search.js knows the members of
+    producers and groups from the compact columns of the index's head.
+    """
+    lang, facets, admin = index["lang"], index["facets"], frozenset(index["admin"])
+    columns, producers = index["products"], index["producers"]
+    count = len(columns["n"])
+    words = Indexer(lang, admin)
+    target = count + len(producers)
+    for kind in ("category", "province", "certification", "channel"):
+        for value in facets[kind]:
+            if kind == "province":
+                for name in (value[1], *value[3]):
+                    words.index(name, target, PLACE, place=True)
+                for former in value[2]:
+                    words.index(former[1], target, OTHER, place=True)
+                    words.index(former[2], target, OTHER, place=True)
+            else:
+                for label in value[1:]:
+                    words.index(label, target, OTHER)
+            target += 1
+    for i in range(count):
+        words.index(f"{columns['n'][i]} {columns['v'][i]}", i, NAME)
+        for tag in filter(None, columns["g"][i].split(",")):
+            words.index(tag, i, OTHER)
+        for label in filter(None, columns["o"][i].split("|")):
+            words.index(label, i, OTHER)
+    for maker, (name, province, commune, former, district) in enumerate(producers):
+        words.index(name, count + maker, MAKER)
+        words.index(commune, count + maker, PLACE, place=True)
+        # the producer's own old address ranks above the mere fact that its province
+        # took in former provinces, so "bac kan" puts Bắc Kạn's products first
+        if former >= 0:
+            for text in facets["province"][province][2][former][1:]:
+                words.index(text, count + maker, FORMER, place=True)
+        words.index(district, count + maker, FORMER, place=True)
+    return words.shards(budget or SHARD_POSTINGS)
+
+
+#: Columns of :func:`build_index` that the head of the index keeps: what orders,
+#: filters and counts every product (small numbers); the rest is shown or searched.
+HEAD_COLUMNS = ("m", "c", "k", "e", "u", "x", "h")
+#: Columns of the parts: what a result card shows.
+PART_COLUMNS = ("n", "v", "s", "i")
+
+
+def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
+    """Cut ``index`` (made by :func:`build_index`) into its head and parts; return the
+    parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
+
+    The head keeps, for every product, the columns that order, filter and count
+    results (:data:`HEAD_COLUMNS`; the rating's changes only for the products that
+    have any, by position), and each producer's province. Part ``k`` holds what
+    result cards show (:data:`PART_COLUMNS`) of the ``k``-th run of ``per_part``
+    products, and [name, former province, former district] of the ``k``-th run of
+    producers (as many runs as parts). The browser reads the parts of the results it shows.
     """
     per_part = per_part or PRODUCTS_PER_PART
     columns, producers = index.pop("products"), index.pop("producers")
     count = len(columns["n"])
-    index["count"], index["makers"] = count, len(producers)
-    parts = []
-    for start in range(0, count, per_part):
-        part = {key: values[start : start + per_part] for key, values in columns.items()}
-        makers = sorted(set(part["m"]))
-        parts.append(
-            {"start": start, "products": part, "producers": [[m, *producers[m]] for m in makers]}
-        )
-    return parts
+    runs = max(1, -(-count // per_part))
+    per_maker = max(1, -(-len(producers) // runs))
+    index["count"], index["per"], index["per_maker"] = count, per_part, per_maker
+    index["products"] = {key: columns[key] for key in HEAD_COLUMNS}
+    index["products"]["u"] = {str(i): u for i, u in enumerate(columns["u"]) if u}
+    index["producers"] = [p[1] for p in producers]
+    return [
+        {
+            "start": run * per_part,
+            "products": {
+                key: columns[key][run * per_part : (run + 1) * per_part] for key in PART_COLUMNS
+            },
+            "producer_start": run * per_maker,
+            "producers": [
+                [p[0], *p[3:]] for p in producers[run * per_maker : (run + 1) * per_maker]
+            ],
+        }
+        for run in range(runs)
+    ]
 
 
 def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
-    """Every file of the search, by output path: each language's index, its parts and
-    code shards (content-hashed), and the manifest that names the indexes."""
+    """Every file of the search, by output path: each language's head, its word shards,
+    parts and code shards (content-hashed), and the manifest that names the heads."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
-    for lang, lang_views in views.items():
-        codes = []
-        for shard in code_shards(catalogue, lang_views):
-            href, path = urls.search_file(file_name(f"{lang}-codes", shard))
-            codes.append(href)
-            files[path] = shard
-        index = build_index(catalogue, lang_views, codes, list(views.values()))
-        index["parts"] = []
-        for part in split(index):
-            href, path = urls.search_file(file_name(f"{lang}-part", encode(part)))
-            index["parts"].append(href)
-            files[path] = encode(part)
-        data = encode(index)
-        href, path = urls.search_file(file_name(lang, data))
-        hrefs[lang] = href
+
+    def add(name: str, data: bytes) -> str:
+        href, path = urls.search_file(file_name(name, data))
         files[path] = data
+        return href
+
+    for lang, lang_views in views.items():
+        codes = [add(f"{lang}-codes", s) for s in code_shards(catalogue, lang_views)]
+        index = build_index(catalogue, lang_views, codes, list(views.values()))
+        shards = word_index(index)
+        index["words"] = {key: add(f"{lang}-words", encode(s)) for key, s in shards.items()}
+        index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
+        hrefs[lang] = add(lang, encode(index))
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs)
     return files
 

@@ -20,8 +20,9 @@ import functools
 import hashlib
 import json
 import re
+import string
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import gtin, ratings
@@ -63,7 +64,7 @@ _DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
-PRODUCTS_PER_PART = 1000
+PRODUCTS_PER_PART = 100
 #: Postings above which the words beginning with one character are cut by their first
 #: two (see :meth:`vocabulary.Indexer.shards`).
 SHARD_POSTINGS = 20000
@@ -336,9 +337,12 @@ def encode(index: dict[str, Any]) -> bytes:
     return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def word_index(index: dict[str, Any], budget: int | None = None) -> dict[str, Any]:
+def word_index(
+    index: dict[str, Any], budget: int | None = None
+) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """The word index of ``index`` (made by :func:`build_index`), in shards by the
-    beginnings of words (:meth:`vocabulary.Indexer.shards`).
+    beginnings of words (:meth:`vocabulary.Indexer.shards`), and what each letter
+    finds (:meth:`vocabulary.Indexer.letters`).
 
     Products post their name, tags and certification labels; producers, numbered
     after the products, their name, commune, former province and district; facet
@@ -351,8 +355,10 @@ def word_index(index: dict[str, Any], budget: int | None = None) -> dict[str, An
     count = len(columns["n"])
     words = Indexer(lang, admin)
     target = count + len(producers)
+    groups: list[Callable[[int], bool]] = []
     for kind in ("category", "province", "certification", "channel"):
-        for value in facets[kind]:
+        for number, value in enumerate(facets[kind]):
+            groups.append(_has(kind, number, columns, producers))
             if kind == "province":
                 for name in (value[1], *value[3]):
                     words.index(name, target, PLACE, place=True)
@@ -378,7 +384,30 @@ def word_index(index: dict[str, Any], budget: int | None = None) -> dict[str, An
             for text in facets["province"][province][2][former][1:]:
                 words.index(text, count + maker, FORMER, place=True)
         words.index(district, count + maker, FORMER, place=True)
-    return words.shards(budget or SHARD_POSTINGS)
+    made: list[list[int]] = [[] for _ in producers]
+    for i, maker in enumerate(columns["m"]):
+        made[maker].append(i)
+
+    @functools.cache
+    def members(target: int) -> list[int]:
+        if target < count + len(producers):
+            return made[target - count]
+        return [i for i in range(count) if groups[target - count - len(producers)](i)]
+
+    return words.shards(budget or SHARD_POSTINGS), words.letters(count, members)
+
+
+def _has(
+    kind: str, number: int, columns: dict[str, list[Any]], producers: list[list[Any]]
+) -> Callable[[int], bool]:
+    """Whether a product (by position) has value ``number`` of facet ``kind``."""
+    if kind == "category":
+        return lambda i: bool(columns["c"][i] == number)
+    if kind == "province":
+        return lambda i: bool(producers[columns["m"][i]][1] == number)
+    if kind == "certification":
+        return lambda i: bool(columns["x"][i] & (1 << number))
+    return lambda i: number in columns["h"][i]
 
 
 #: Columns of :func:`build_index` that the head of the index keeps: what orders,
@@ -386,6 +415,35 @@ def word_index(index: dict[str, Any], budget: int | None = None) -> dict[str, An
 HEAD_COLUMNS = ("m", "c", "k", "e", "u", "x", "h")
 #: Columns of the parts: what a result card shows.
 PART_COLUMNS = ("n", "v", "s", "i")
+#: The digits of :func:`pack`, in the order of their values (search.js has the same).
+DIGITS = string.digits + string.ascii_lowercase + string.ascii_uppercase + "-_"
+
+
+def _width(largest: int) -> int:
+    width = 1
+    while len(DIGITS) ** width <= largest:
+        width += 1
+    return width
+
+
+def _digits(value: int, width: int) -> str:
+    return "".join(DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in reversed(range(width)))
+
+
+def pack(values: Sequence[int]) -> dict[str, Any]:
+    """Small whole numbers as one string, ``width`` :data:`DIGITS` each, after
+    subtracting ``offset`` (the smallest): a string is much quicker for a browser to
+    read than a JSON array of thousands of numbers, and smaller."""
+    offset = min(values, default=0)
+    width = _width(max(values, default=0) - offset)
+    return {"w": width, "o": offset, "s": "".join(_digits(v - offset, width) for v in values)}
+
+
+def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """Lists of small whole numbers as one string: each list as by :func:`pack`
+    (without offset), the lists separated by commas."""
+    width = _width(max((v for values in lists for v in values), default=0))
+    return {"w": width, "s": ",".join("".join(_digits(v, width) for v in vs) for vs in lists)}
 
 
 def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
@@ -393,34 +451,27 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
 
     The head keeps, for every product, the columns that order, filter and count
-    results (:data:`HEAD_COLUMNS`; the rating's changes only for the products that
-    have any, by position), and each producer's province. Part ``k`` holds what
-    result cards show (:data:`PART_COLUMNS`) of the ``k``-th run of ``per_part``
-    products, and [name, former province, former district] of the ``k``-th run of
-    producers (as many runs as parts). The browser reads the parts of the results it shows.
+    results (:data:`HEAD_COLUMNS`, :func:`pack`-ed, the lists by :func:`pack_lists`),
+    and each producer's province (packed).
+    A part holds what result cards show of its products (:data:`PART_COLUMNS`, and
+    their producers' names "a", former provinces "f" and districts "d") and the
+    position of its first product. The browser reads the parts of the results it shows.
     """
     per_part = per_part or PRODUCTS_PER_PART
     columns, producers = index.pop("products"), index.pop("producers")
     count = len(columns["n"])
-    runs = max(1, -(-count // per_part))
-    per_maker = max(1, -(-len(producers) // runs))
-    index["count"], index["per"], index["per_maker"] = count, per_part, per_maker
-    index["products"] = {key: columns[key] for key in HEAD_COLUMNS}
-    index["products"]["u"] = {str(i): u for i, u in enumerate(columns["u"]) if u}
-    index["producers"] = [p[1] for p in producers]
-    return [
-        {
-            "start": run * per_part,
-            "products": {
-                key: columns[key][run * per_part : (run + 1) * per_part] for key in PART_COLUMNS
-            },
-            "producer_start": run * per_maker,
-            "producers": [
-                [p[0], *p[3:]] for p in producers[run * per_maker : (run + 1) * per_maker]
-            ],
-        }
-        for run in range(runs)
-    ]
+    index["count"], index["per"] = count, per_part
+    index["products"] = {key: pack(columns[key]) for key in "mckex"}
+    index["products"]["h"] = pack_lists(columns["h"])
+    index["products"]["u"] = pack_lists(columns["u"])
+    index["producers"] = pack([p[1] for p in producers])
+    parts = []
+    for start in range(0, count, per_part):
+        part = {key: columns[key][start : start + per_part] for key in PART_COLUMNS}
+        makers = [producers[m] for m in columns["m"][start : start + per_part]]
+        part.update(a=[p[0] for p in makers], f=[p[3] for p in makers], d=[p[4] for p in makers])
+        parts.append({"start": start, "products": part})
+    return parts
 
 
 def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
@@ -437,8 +488,11 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
     for lang, lang_views in views.items():
         codes = [add(f"{lang}-codes", s) for s in code_shards(catalogue, lang_views)]
         index = build_index(catalogue, lang_views, codes, list(views.values()))
-        shards = word_index(index)
+        shards, letters = word_index(index)
         index["words"] = {key: add(f"{lang}-words", encode(s)) for key, s in shards.items()}
+        index["letters"] = {
+            key: add(f"{lang}-letter", encode(pack(codes))) for key, codes in letters.items()
+        }
         index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
         hrefs[lang] = add(lang, encode(index))
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs)

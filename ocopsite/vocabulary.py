@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 #: Fields, best first (search.js has the same numbers and weighs them): a product's
@@ -227,3 +227,23 @@ class Indexer:
             key: {name: vocabularies[name].encode(words) for name, words in groups.items()}
             for key, groups in sorted(grouped.items())
         }
+
+    def letters(self, count: int, members: Callable[[int], Sequence[int]]) -> dict[str, list[int]]:
+        """What a query of one letter (or digit) finds, for each that begins a word: for
+        each of the ``count`` products, 1 + the best field of its words beginning with it
+        (the field that weighs most, see search.js), plus 7 when one of them is its
+        producer's former place; 0 when it has none. ``members`` gives the products of
+        a producer or facet value (a target from ``count`` on).
+
+        A letter begins a large share of all words: the browser reads these instead
+        of every shard of the letter, and scores no postings."""
+        best: dict[str, list[int]] = {}
+        for word, postings in self.folded.postings.items():
+            codes = best.setdefault(word[0], [0] * count)
+            for posting in postings:
+                target, field = divmod(posting, FIELDS)
+                for product in (target,) if target < count else members(target):
+                    code = codes[product]
+                    field_now = code % 7 - 1 if code % 7 else FIELDS
+                    codes[product] = min(field_now, field) + 1 + (7 if code >= 7 or field == FORMER else 0)
+        return dict(sorted(best.items()))

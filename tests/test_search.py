@@ -270,11 +270,13 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
     files = sorted(p.name for p in (sample_site.out / "search").glob("*.json"))
     assert sorted({re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files}) == [
         "en-codes.#.json",
+        "en-letter.#.json",
         "en-part.#.json",
         "en-words.#.json",
         "en.#.json",
         "manifest.json",
         "vi-codes.#.json",
+        "vi-letter.#.json",
         "vi-part.#.json",
         "vi-words.#.json",
         "vi.#.json",
@@ -455,30 +457,33 @@ def files_of(site: BuiltSite, kind: str) -> list[Path]:
 
 
 def test_an_index_in_parts_finds_the_same() -> None:
-    """Split into parts of two products, the index still has every product and every
-    producer once, and its head every product's numbers."""
-    from ocopsite.search import HEAD_COLUMNS, PART_COLUMNS, split
+    """Split into parts of two products, the index still has every product once, with
+    its producer, and its head every product's numbers, packed."""
+    from ocopsite.search import DIGITS, HEAD_COLUMNS, PART_COLUMNS, pack, pack_lists, split
 
     columns: dict[str, list[Any]] = {key: [] for key in (*HEAD_COLUMNS, *PART_COLUMNS)}
     for i in range(15):
-        for key in columns:
+        for key in PART_COLUMNS:
             columns[key].append(f"{key}{i}")
+        for key in "ckex":
+            columns[key].append(i % 4 - 1)
+    columns["m"] = [i % 7 for i in range(15)]
+    columns["h"] = [list(range(i % 3)) for i in range(15)]
     columns["u"] = [[3, 1] if i == 4 else [] for i in range(15)]
     makers = [[f"maker {m}", m % 3, f"commune {m}", -1, ""] for m in range(7)]
     index: dict[str, Any] = {"products": columns, "producers": makers}
-    names, stars = list(columns["n"]), list(columns["k"])
     parts = split(index, 2)
     assert index["count"] == 15 and index["per"] == 2 and len(parts) == 8
-    assert set(index["products"]) == set(HEAD_COLUMNS) and index["products"]["k"] == stars
+    assert index["products"]["k"] == {"w": 1, "o": -1, "s": "012301230123012"}
+    assert index["products"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
     assert index["products"]["u"] == {"4": [3, 1]}  # only the ratings that change
-    assert index["producers"] == [m[1] for m in makers]
+    assert index["producers"] == pack([0, 1, 2, 0, 1, 2, 0])
     assert [p["start"] for p in parts] == list(range(0, 15, 2))
-    assert [n for p in parts for n in p["products"]["n"]] == names
-    assert [p["producer_start"] for p in parts] == [
-        k * index["per_maker"] for k in range(len(parts))
-    ]
-    rows = [row for p in parts for row in p["producers"]]
-    assert rows == [[m[0], m[3], m[4]] for m in makers]
+    assert [n for p in parts for n in p["products"]["n"]] == [f"n{i}" for i in range(15)]
+    assert [a for p in parts for a in p["products"]["a"]] == [f"maker {i % 7}" for i in range(15)]
+    # wide numbers take several digits each, most significant first
+    assert pack([0, 64, 4095]) == {"w": 2, "o": 0, "s": "0010__"}
+    assert pack_lists([[70], []]) == {"w": 2, "s": "16,"} and DIGITS[6] == "6"
 
 
 def test_english_stems_are_the_same_in_python_and_javascript(page, served: str) -> None:  # type: ignore[no-untyped-def]
@@ -522,3 +527,29 @@ def test_first_results_need_only_the_shards_of_their_words(browser, served: str)
         r.continue_()
     tab.wait_for_selector("html[data-search-ready]")
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_one_letter_finds_what_its_words_find(page, served: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """A query of one letter reads what the build found for it: the same results, in the
+    same order, with the same reasons, as from every word beginning with it."""
+    open_search(page, served, lang, "")
+    same = page.evaluate(
+        """async (lang) => {
+            const manifest = await (await fetch("/search/manifest.json")).json();
+            const engine = new OcopSearch(await (await fetch(manifest[lang])).json());
+            await engine.load(engine.all());
+            const letters = Object.keys(engine.letters), found = {};
+            for (const q of letters) found[q] = engine.run(q, {});
+            engine.letters = {};
+            return letters.map((q) => {
+                const words = engine.run(q, {}), ours = found[q];
+                return [q, ours.hits.length > 0, JSON.stringify([ours.hits, ours.formerly, ours.counts])
+                    === JSON.stringify([words.hits, words.formerly, words.counts])];
+            });
+        }""",
+        lang,
+    )
+    # (a letter may begin only the name of a facet value no product has)
+    assert len([q for q, found, _ in same if found]) > 10
+    assert [q for q, _, equal in same if not equal] == []

@@ -63,56 +63,75 @@
      (what cards show) are loaded as queries need them (engine.load). A product's id is
      its position in the catalogue (slug order), which also breaks ties between equal
      scores. Targets of postings are products, then producers, then facet values. */
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = {};
+  for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
+  /* the numbers of a column packed by ocopsite.search.pack; lists (pack_lists) as
+     [starts, values]: list i is values[starts[i]] up to values[starts[i + 1]] */
+  function unpack(col, lists) {
+    var str = col.s, w = col.w, values = new Int32Array(str.length / w | 0), starts = [0], v = 0, k = 0, l = 0;
+    for (var c = 0; c < str.length; c++) {
+      if (str.charCodeAt(c) === 44) { starts.push(l); continue; }
+      v = v * 64 + CODE[str.charCodeAt(c)];
+      if (++k === w) { values[l++] = v + (col.o || 0); v = k = 0; }
+    }
+    starts.push(l);
+    return lists ? [starts, values] : values;
+  }
   function OcopSearch(ix) {
-    var self = this, n = ix.count, P = ix.products, F = ix.facets, members = this.members = [];
+    var self = this, n = ix.count, C = ix.products, F = ix.facets;
     this.ix = ix;
     this.keys = {};
     this.words = {};
     this.shards = {};
     this.files = {};
     this.hrefs = {};
-    this.name = [];
-    this.slug = [];
-    this.photo = [];
-    this.makers = {};
+    this.parts = [];
+    this.lists = {};
     this.former = new Uint8Array(n);
     this.province = new Uint16Array(n);
     this.state = new Uint8Array(n);
-    Object.keys(ix.words).forEach(function (key) { self.hrefs[ix.words[key]] = key; });
-    ix.producers.forEach(function () { members.push([]); });
-    this.groups = {};
-    FACETS.slice(1).forEach(function (f) {
-      self.keys[f] = F[f].map(function (v) { return v[0]; });
-      self.groups[f] = F[f].map(function () { members.push([]); return members.length - 1; });
+    var P = this.P = { m: unpack(C.m), c: unpack(C.c), k: unpack(C.k), x: unpack(C.x), e: unpack(C.e), h: unpack(C.h, true) };
+    var makers = this.makers = unpack(ix.producers), U = unpack(C.u, true);
+    this.letters = {};
+    ["words", "letters"].forEach(function (kind) {
+      Object.keys(ix[kind]).forEach(function (key) { self.hrefs[ix[kind][key]] = [kind, key]; });
+    });
+    /* facet values, as [facet, value] after the producers, in the numbering of the postings */
+    this.groups = [];
+    FACETS.slice(1).forEach(function (f, k) {
+      self.keys[f] = F[f].map(function (v, i) { self.groups.push([k + 1, i]); return v[0]; });
     });
     /* days since the build, to re-check each rating on the reader's date */
     var now = new Date(), since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
-    var G = this.groups, certs = F.certification.length;
     for (var i = 0; i < n; i++) {
-      var province = this.province[i] = ix.producers[P.m[i]], state = P.e[i], u = P.u[i] || [];
-      for (var c = 0; c < u.length; c += 2) if (since >= u[c]) state = u[c + 1];
-      this.state[i] = state;
-      members[P.m[i]].push(i);
-      members[G.province[province]].push(i);
-      members[G.category[P.c[i]]].push(i);
-      for (var b = 0; b < certs; b++) if (P.x[i] & (1 << b)) members[G.certification[b]].push(i);
-      for (var h = 0; h < P.h[i].length; h++) members[G.channel[P.h[i][h]]].push(i);
+      this.province[i] = makers[P.m[i]];
+      this.state[i] = P.e[i];
+      for (var c = U[0][i]; c < U[0][i + 1]; c += 2) if (since >= U[1][c]) this.state[i] = U[1][c + 1];
     }
   }
+  /* The products of a producer or facet value (a target after the products), found once */
+  OcopSearch.prototype.members = function (target) {
+    var n = this.ix.count, list = this.lists[target], m = target - n, i;
+    if (list) return list;
+    if (m < this.makers.length) {
+      /* every producer's at once: by one pass over the products */
+      for (i = 0; i < this.makers.length; i++) this.lists[n + i] = [];
+      for (i = 0; i < n; i++) this.lists[n + this.P.m[i]].push(i);
+      return this.lists[target];
+    }
+    var group = this.groups[m - this.makers.length];
+    list = this.lists[target] = [];
+    for (i = 0; i < n; i++) if (this.has(group[0], i, group[1])) list.push(i);
+    return list;
+  };
   /* Loads the files named by ``hrefs`` (word shards and parts), once each. */
   OcopSearch.prototype.load = function (hrefs) {
     var self = this;
     return Promise.all(hrefs.map(function (href) {
       return self.files[href] || (self.files[href] = fetch(href).then(json).then(function (data) {
-        if (href in self.hrefs) { self.words[self.hrefs[href]] = data; return; }
-        var P = data.products;
-        data.producers.forEach(function (row, m) { self.makers[data.producer_start + m] = row; });
-        for (var j = 0; j < P.n.length; j++) {
-          var i = data.start + j;
-          self.name[i] = P.n[j];
-          self.slug[i] = P.s[j] || slugify(P.v[j] || P.n[j]);
-          self.photo[i] = P.i[j];
-        }
+        var kind = self.hrefs[href];
+        if (kind) self[kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data);
+        else self.parts[data.start / self.ix.per] = data.products;
       }));
     }));
   };
@@ -125,56 +144,55 @@
   };
   /* The files a query needs that are not loaded yet: the shards of its words */
   OcopSearch.prototype.missing = function (text) {
-    var self = this, units = queryWords(text), prefixes = [], hrefs = [];
+    var self = this, ix = this.ix, units = queryWords(text), hrefs = [];
+    /* one letter: what it finds, unless its diacritics count (then the shards) */
+    function need(prefix, own) {
+      if (prefix.length < 2 && !own) {
+        if (!self.letters[prefix] && ix.letters[prefix]) hrefs.push(ix.letters[prefix]);
+      } else self.shardKeys(prefix).forEach(function (key) { if (!self.words[key]) hrefs.push(ix.words[key]); });
+    }
     units.forEach(function (unit, u) {
-      unit.tokens.forEach(function (t) { prefixes.push(t.f, self.ix.lang === "en" ? stem(t.f) : t.f); });
-      prefixes.push(unit.joined);
-      if (u) prefixes.push(units[u - 1].tokens[units[u - 1].tokens.length - 1].f + " " + unit.tokens[0].f);
-    });
-    prefixes.forEach(function (prefix) {
-      self.shardKeys(prefix).forEach(function (key) {
-        if (!self.words[key]) hrefs.push(self.ix.words[key]);
-      });
+      unit.tokens.forEach(function (t) { need(t.f); need(ix.lang === "en" ? stem(t.f) : t.f); if (t.marked) need(t.f, true); });
+      need(unit.joined);
+      if (u) need(units[u - 1].tokens[units[u - 1].tokens.length - 1].f + " " + unit.tokens[0].f);
     });
     return hrefs;
   };
   /* The parts that hold the products ``ids`` and are not loaded yet */
   OcopSearch.prototype.partsFor = function (ids) {
-    var hrefs = [], ix = this.ix;
-    function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
+    var hrefs = [];
     for (var k = 0; k < ids.length; k++) {
-      var m = ix.products.m[ids[k]];
-      if (this.name[ids[k]] === undefined) need(ix.parts[Math.floor(ids[k] / ix.per)]);
-      if (!this.makers[m]) need(ix.parts[Math.floor(m / ix.per_maker)]);
+      var part = Math.floor(ids[k] / this.ix.per), href = this.ix.parts[part];
+      if (!this.parts[part] && hrefs.indexOf(href) < 0) hrefs.push(href);
     }
     return hrefs;
   };
   /* Every file of the index: loaded after the first results, so that later queries
      (and the typo suggestions, which look through every word) need no request */
   OcopSearch.prototype.all = function () {
-    var words = this.ix.words;
-    return Object.keys(words).map(function (k) { return words[k]; }).concat(this.ix.parts);
+    var ix = this.ix;
+    function all(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
+    return all(ix.words).concat(all(ix.letters), ix.parts);
   };
   OcopSearch.prototype.complete = function () {
     return Object.keys(this.words).length === Object.keys(this.ix.words).length;
   };
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
-    var m = this.ix.products.m[i];
+    var P = this.parts[Math.floor(i / this.ix.per)], j = i % this.ix.per;
     return {
-      name: this.name[i], slug: this.slug[i], maker: this.makers[m][0], producer: m,
-      province: this.ix.facets.province[this.province[i]][1],
-      stars: this.ix.products.k[i], state: this.state[i], photo: this.photo[i]
+      name: P.n[j], slug: P.s[j] || slugify(P.v[j] || P.n[j]), maker: P.a[j], former: P.f[j], district: P.d[j],
+      province: this.ix.facets.province[this.province[i]], stars: this.P.k[i], state: this.state[i], photo: P.i[j]
     };
   };
   /* Calls visit(product, field) for every posting of vocabulary ``kind`` under ``prefix``. */
   /* (the shards are those of ``by``, the folded form of ``prefix``, when it has one) */
   OcopSearch.prototype.visit = function (kind, prefix, visit, by) {
-    var self = this, n = this.ix.count, members = this.members;
+    var self = this, n = this.ix.count;
     function each(posting) {
       var target = (posting / FIELDS) | 0, field = posting % FIELDS;
       if (target < n) { visit(target, field); return; }
-      var ids = members[target - n];
+      var ids = self.members(target);
       for (var k = 0; k < ids.length; k++) visit(ids[k], field);
     }
     this.shardKeys(by || prefix).forEach(function (key) {
@@ -191,7 +209,11 @@
       if (field === FORMER) former[id] = 1;
       any = true;
     }
-    this.visit("f", word.f, hit);
+    var letter = this.letters[word.f], n = this.ix.count;
+    if (letter) for (var i = 0; i < n; i++) {
+      if (letter[i]) hit(i, (letter[i] - 1) % 7);
+      if (letter[i] > 7) former[i] = 1;
+    } else this.visit("f", word.f, hit);
     if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit("f", s, hit); }
     if (word.marked) this.visit("o", word.o, function (id, field) {
       var weight = WEIGHTS[field] * 1.5;
@@ -240,14 +262,15 @@
   };
   /* Whether product ``i`` has the value number ``v`` of facet number ``f`` */
   OcopSearch.prototype.has = function (f, i, v) {
-    var P = this.ix.products;
+    var P = this.P, H = P.h;
+    if (f === 4) for (var h = H[0][i]; h < H[0][i + 1]; h++) if (H[1][h] === v) return true;
     return f === 0 ? v > 0 && P.k[i] === v : f === 1 ? P.c[i] === v : f === 2 ? this.province[i] === v :
-      f === 3 ? v >= 0 && (P.x[i] & (1 << v)) !== 0 : P.h[i].indexOf(v) >= 0;
+      f === 3 && v >= 0 && (P.x[i] & (1 << v)) !== 0;
   };
   /* The hits of a query (product ids, best first), whether each matched by its producer's
      former place, the counts of each facet's values, the words that matched nothing */
   OcopSearch.prototype.run = function (text, filters, guessing) {
-    var units = queryWords(text), n = this.ix.count, P = this.ix.products, keys = this.keys;
+    var units = queryWords(text), n = this.ix.count, P = this.P, H = P.h, keys = this.keys;
     var self = this, scores = null, unmatched = [], counts = {};
     this.former.fill(0);
     var admin = this.adminUnits(units);
@@ -288,7 +311,7 @@
       if (!fails || failed === 1) tally[1][P.c[i]]++;
       if (!fails || failed === 2) tally[2][this.province[i]]++;
       if (!fails || failed === 3) for (var c = 0; c < certs; c++) if (P.x[i] & (1 << c)) tally[3][c]++;
-      if (!fails || failed === 4) for (var h = 0; h < P.h[i].length; h++) tally[4][P.h[i][h]]++;
+      if (!fails || failed === 4) for (var h = H[0][i]; h < H[0][i + 1]; h++) tally[4][H[1][h]]++;
       /* one number per hit orders it: score, then stars in force, then catalogue order */
       if (!fails) order[found++] = (Math.round((scores ? scores[i] : 0) * 100) * 8 + Math.max(P.k[i], 0)) * RANKS + (RANKS - 1 - i);
     }
@@ -434,12 +457,11 @@
       rate.appendChild(el("span", "st st-" + S.states[p.state][0], S.states[p.state][1]));
     }
     li.appendChild(rate);
-    li.appendChild(el("span", "meta", p.maker + " · " + p.province));
+    li.appendChild(el("span", "meta", p.maker + " · " + p.province[1]));
     if (formerly) {
       /* why a product of another place matched: its producer's pre-2025 address */
-      var maker = engine.makers[p.producer], province = engine.ix.facets.province[engine.ix.producers[p.producer]];
-      var former = maker[1] < 0 ? "" : province[2][maker[1]][engine.ix.lang === "vi" ? 1 : 2];
-      var place = [maker[2], former].filter(Boolean).join(", ");
+      var former = p.former < 0 ? "" : p.province[2][p.former][engine.ix.lang === "vi" ? 1 : 2];
+      var place = [p.district, former].filter(Boolean).join(", ");
       if (place) li.appendChild(el("span", "meta why", say(S.formerly, { place: place })));
     }
     return li;
@@ -502,7 +524,7 @@
       if (open && hrefs.length === 1) { location.replace(hrefs[0]); return; }
       var box = el("ul", "codes results");
       matches.forEach(function (m) {
-        var li = el("li"), a = el("a", null, say(engine.ix.strings.code_open, { code: m[2] }) + " · " + engine.name[m[0]]);
+        var li = el("li"), a = el("a", null, say(engine.ix.strings.code_open, { code: m[2] }) + " · " + engine.product(m[0]).name);
         a.href = m[1];
         li.appendChild(a);
         box.appendChild(li);
@@ -521,8 +543,14 @@
     if (!engine || after(engine.missing(current.q), function () { render(full); })) return;
     var S = engine.ix.strings, result = engine.run(current.q, current.filters), hits = result.hits;
     var target = full ? app : panel, words = queryWords(current.q).length, limit = full ? shown : 8;
-    var active = words || Object.keys(current.filters).length;
-    if (after(engine.partsFor(active || full ? hits.slice(0, limit) : []), function () { render(full); })) return;
+    var active = words || Object.keys(current.filters).length, again = function () { render(full); };
+    var need = engine.partsFor(active || full ? hits.slice(0, limit) : []), partial = need.length > 0;
+    if (partial) {
+      /* the first cards come first, then the rest of the page */
+      if (after(engine.partsFor(hits.slice(0, 8)), again)) return;
+      after(need, again);
+      limit = 8;
+    }
     if (!everything) {
       /* the rest of the index comes after the first results */
       everything = engine.load(engine.all());
@@ -569,7 +597,7 @@
     }
     fill(0, limit);
     target.appendChild(list);
-    if (full && hits.length > limit) {
+    if (full && !partial && hits.length > limit) {
       /* every result can be seen: a page at a time */
       var more = el("button", "more", say(S.more, { n: Math.min(PAGE, hits.length - limit) }));
       more.type = "button";

@@ -412,9 +412,10 @@ def _has(
 
 #: Columns of :func:`build_index` that the head of the index keeps: what orders,
 #: filters and counts every product (small numbers); the rest is shown or searched.
-HEAD_COLUMNS = ("m", "c", "k", "e", "u", "x", "h")
-#: Columns of the parts: what a result card shows.
-PART_COLUMNS = ("n", "v", "s", "i")
+HEAD_COLUMNS = ("m", "c", "k", "x", "h")
+#: Columns of the parts: what a result card shows (the rating's state, re-checked
+#: on the reader's date, only on cards).
+PART_COLUMNS = ("n", "v", "s", "i", "e", "u")
 #: The digits of :func:`pack`, in the order of their values (search.js has the same).
 DIGITS = string.digits + string.ascii_lowercase + string.ascii_uppercase + "-_"
 
@@ -450,9 +451,9 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     """Cut ``index`` (made by :func:`build_index`) into its head and parts; return the
     parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
 
-    The head keeps, for every product, the columns that order, filter and count
-    results (:data:`HEAD_COLUMNS`, :func:`pack`-ed, the lists by :func:`pack_lists`),
-    and each producer's province (packed).
+    The head keeps, for every product, what orders, filters and counts results:
+    producer "m", category "c", stars "k", certifications "x" (:func:`pack`-ed),
+    channels "h" (:func:`pack_lists`) and its producer's province "p".
     A part holds what result cards show of its products (:data:`PART_COLUMNS`, and
     their producers' names "a", former provinces "f" and districts "d") and the
     position of its first product. The browser reads the parts of the results it shows.
@@ -460,11 +461,10 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     per_part = per_part or PRODUCTS_PER_PART
     columns, producers = index.pop("products"), index.pop("producers")
     count = len(columns["n"])
-    index["count"], index["per"] = count, per_part
-    index["products"] = {key: pack(columns[key]) for key in "mckex"}
+    index["count"], index["per"], index["makers"] = count, per_part, len(producers)
+    index["products"] = {key: pack(columns[key]) for key in "mckx"}
     index["products"]["h"] = pack_lists(columns["h"])
-    index["products"]["u"] = pack_lists(columns["u"])
-    index["producers"] = pack([p[1] for p in producers])
+    index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
     parts = []
     for start in range(0, count, per_part):
         part = {key: columns[key][start : start + per_part] for key in PART_COLUMNS}

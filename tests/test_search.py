@@ -473,14 +473,14 @@ def test_an_index_in_parts_finds_the_same() -> None:
     makers = [[f"maker {m}", m % 3, f"commune {m}", -1, ""] for m in range(7)]
     index: dict[str, Any] = {"products": columns, "producers": makers}
     parts = split(index, 2)
-    assert index["count"] == 15 and index["per"] == 2 and len(parts) == 8
+    assert (index["count"], index["per"], index["makers"], len(parts)) == (15, 2, 7, 8)
     assert index["products"]["k"] == {"w": 1, "o": -1, "s": "012301230123012"}
     assert index["products"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
-    assert index["products"]["u"] == {"4": [3, 1]}  # only the ratings that change
-    assert index["producers"] == pack([0, 1, 2, 0, 1, 2, 0])
+    assert index["products"]["p"] == pack([i % 7 % 3 for i in range(15)])  # the provinces
     assert [p["start"] for p in parts] == list(range(0, 15, 2))
     assert [n for p in parts for n in p["products"]["n"]] == [f"n{i}" for i in range(15)]
     assert [a for p in parts for a in p["products"]["a"]] == [f"maker {i % 7}" for i in range(15)]
+    assert [u for p in parts for u in p["products"]["u"]][3:5] == [[], [3, 1]]
     # wide numbers take several digits each, most significant first
     assert pack([0, 64, 4095]) == {"w": 2, "o": 0, "s": "0010__"}
     assert pack_lists([[70], []]) == {"w": 2, "s": "16,"} and DIGITS[6] == "6"

@@ -88,10 +88,8 @@
     this.parts = [];
     this.lists = {};
     this.former = new Uint8Array(n);
-    this.province = new Uint16Array(n);
-    this.state = new Uint8Array(n);
-    var P = this.P = { m: unpack(C.m), c: unpack(C.c), k: unpack(C.k), x: unpack(C.x), e: unpack(C.e), h: unpack(C.h, true) };
-    var makers = this.makers = unpack(ix.producers), U = unpack(C.u, true);
+    var P = this.P = { m: unpack(C.m), c: unpack(C.c), k: unpack(C.k), x: unpack(C.x), h: unpack(C.h, true) };
+    this.province = unpack(C.p);
     this.letters = {};
     ["words", "letters"].forEach(function (kind) {
       Object.keys(ix[kind]).forEach(function (key) { self.hrefs[ix[kind][key]] = [kind, key]; });
@@ -102,24 +100,20 @@
       self.keys[f] = F[f].map(function (v, i) { self.groups.push([k + 1, i]); return v[0]; });
     });
     /* days since the build, to re-check each rating on the reader's date */
-    var now = new Date(), since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
-    for (var i = 0; i < n; i++) {
-      this.province[i] = makers[P.m[i]];
-      this.state[i] = P.e[i];
-      for (var c = U[0][i]; c < U[0][i + 1]; c += 2) if (since >= U[1][c]) this.state[i] = U[1][c + 1];
-    }
+    var now = new Date();
+    this.since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
   }
   /* The products of a producer or facet value (a target after the products), found once */
   OcopSearch.prototype.members = function (target) {
     var n = this.ix.count, list = this.lists[target], m = target - n, i;
     if (list) return list;
-    if (m < this.makers.length) {
+    if (m < this.ix.makers) {
       /* every producer's at once: by one pass over the products */
-      for (i = 0; i < this.makers.length; i++) this.lists[n + i] = [];
+      for (i = 0; i < this.ix.makers; i++) this.lists[n + i] = [];
       for (i = 0; i < n; i++) this.lists[n + this.P.m[i]].push(i);
       return this.lists[target];
     }
-    var group = this.groups[m - this.makers.length];
+    var group = this.groups[m - this.ix.makers];
     list = this.lists[target] = [];
     for (i = 0; i < n; i++) if (this.has(group[0], i, group[1])) list.push(i);
     return list;
@@ -179,10 +173,11 @@
   };
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
-    var P = this.parts[Math.floor(i / this.ix.per)], j = i % this.ix.per;
+    var P = this.parts[Math.floor(i / this.ix.per)], j = i % this.ix.per, state = P.e[j];
+    for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
     return {
       name: P.n[j], slug: P.s[j] || slugify(P.v[j] || P.n[j]), maker: P.a[j], former: P.f[j], district: P.d[j],
-      province: this.ix.facets.province[this.province[i]], stars: this.P.k[i], state: this.state[i], photo: P.i[j]
+      province: this.ix.facets.province[this.province[i]], stars: this.P.k[i], state: state, photo: P.i[j]
     };
   };
   /* Calls visit(product, field) for every posting of vocabulary ``kind`` under ``prefix``. */
@@ -390,7 +385,7 @@
   /* ---------------------------------------------------------------- the page */
   var form = document.querySelector("form.search"), input = form && form.querySelector("input[name=q]");
   if (!form || !input) return;
-  var app = document.getElementById("search-app"), engine = null, timer = 0, panel = null, everything = null;
+  var app = document.getElementById("search-app"), engine = null, timer = 0, panel = null, everything = null, last = [];
   var PAGE = 48, shown = PAGE, opening = !!app;
   var status = document.createElement("p");
   status.className = "vh";
@@ -541,20 +536,27 @@
   }
   function render(full) {
     if (!engine || after(engine.missing(current.q), function () { render(full); })) return;
-    var S = engine.ix.strings, result = engine.run(current.q, current.filters), hits = result.hits;
+    /* the same query again (once the parts of its cards are in): the same results */
+    var key = [current.q, JSON.stringify(current.filters), Object.keys(engine.words).length, Object.keys(engine.letters).length].join("|");
+    if (key !== last[0]) last = [key, engine.run(current.q, current.filters)];
+    var S = engine.ix.strings, result = last[1], hits = result.hits;
     var target = full ? app : panel, words = queryWords(current.q).length, limit = full ? shown : 8;
     var active = words || Object.keys(current.filters).length, again = function () { render(full); };
     var need = engine.partsFor(active || full ? hits.slice(0, limit) : []), partial = need.length > 0;
     if (partial) {
       /* the first cards come first, then the rest of the page */
       if (after(engine.partsFor(hits.slice(0, 8)), again)) return;
-      after(need, again);
       limit = 8;
     }
-    if (!everything) {
-      /* the rest of the index comes after the first results */
-      everything = engine.load(engine.all());
-      everything.then(start, failed);
+    if (partial) setTimeout(function () { after(need, again); });
+    else if (!everything) {
+      /* the rest of the index comes once the first results are on screen, a few files
+         at a time, so that the page stays responsive */
+      var rest = everything = engine.all();
+      setTimeout(function next() {
+        if (rest.length) engine.load(rest.splice(0, 6)).then(function () { setTimeout(next); }, failed);
+        else start();
+      });
     }
     target.textContent = "";
     target.hidden = !active && !full;

@@ -452,8 +452,9 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
 
     The head keeps, for every product, what orders, filters and counts results:
-    producer "m", category "c", stars "k", certifications "x" (:func:`pack`-ed),
-    channels "h" (:func:`pack_lists`) and its producer's province "p".
+    category "c", stars "k", certifications "x" and its producer's province "p"
+    (:func:`pack`-ed); "columns" holds its producer "m" (packed) and its channels
+    "h" (:func:`pack_lists`), which :func:`index_files` writes as files of their own.
     A part holds what result cards show of its products (:data:`PART_COLUMNS`, and
     their producers' names "a", former provinces "f" and districts "d") and the
     position of its first product. The browser reads the parts of the results it shows.
@@ -462,9 +463,10 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     columns, producers = index.pop("products"), index.pop("producers")
     count = len(columns["n"])
     index["count"], index["per"], index["makers"] = count, per_part, len(producers)
-    index["products"] = {key: pack(columns[key]) for key in "mckx"}
-    index["products"]["h"] = pack_lists(columns["h"])
+    index["products"] = {key: pack(columns[key]) for key in "ckx"}
     index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
+    # the largest columns, which a query of one letter does not need, are files of their own
+    index["columns"] = {"m": pack(columns["m"]), "h": pack_lists(columns["h"])}
     parts = []
     for start in range(0, count, per_part):
         part = {key: columns[key][start : start + per_part] for key in PART_COLUMNS}
@@ -494,6 +496,9 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
             key: add(f"{lang}-letter", encode(pack(codes))) for key, codes in letters.items()
         }
         index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
+        index["columns"] = {
+            key: add(f"{lang}-column", encode(column)) for key, column in index["columns"].items()
+        }
         hrefs[lang] = add(lang, encode(index))
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs)
     return files

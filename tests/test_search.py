@@ -270,12 +270,14 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
     files = sorted(p.name for p in (sample_site.out / "search").glob("*.json"))
     assert sorted({re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files}) == [
         "en-codes.#.json",
+        "en-column.#.json",
         "en-letter.#.json",
         "en-part.#.json",
         "en-words.#.json",
         "en.#.json",
         "manifest.json",
         "vi-codes.#.json",
+        "vi-column.#.json",
         "vi-letter.#.json",
         "vi-part.#.json",
         "vi-words.#.json",
@@ -475,7 +477,8 @@ def test_an_index_in_parts_finds_the_same() -> None:
     parts = split(index, 2)
     assert (index["count"], index["per"], index["makers"], len(parts)) == (15, 2, 7, 8)
     assert index["products"]["k"] == {"w": 1, "o": -1, "s": "012301230123012"}
-    assert index["products"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
+    assert index["columns"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
+    assert index["columns"]["m"] == pack(columns["m"])
     assert index["products"]["p"] == pack([i % 7 % 3 for i in range(15)])  # the provinces
     assert [p["start"] for p in parts] == list(range(0, 15, 2))
     assert [n for p in parts for n in p["products"]["n"]] == [f"n{i}" for i in range(15)]

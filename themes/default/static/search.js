@@ -88,10 +88,10 @@
     this.parts = [];
     this.lists = {};
     this.former = new Uint8Array(n);
-    var P = this.P = { m: unpack(C.m), c: unpack(C.c), k: unpack(C.k), x: unpack(C.x), h: unpack(C.h, true) };
+    this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
     this.province = unpack(C.p);
     this.letters = {};
-    ["words", "letters"].forEach(function (kind) {
+    ["words", "letters", "columns"].forEach(function (kind) {
       Object.keys(ix[kind]).forEach(function (key) { self.hrefs[ix[kind][key]] = [kind, key]; });
     });
     /* facet values, as [facet, value] after the producers, in the numbering of the postings */
@@ -124,7 +124,8 @@
     return Promise.all(hrefs.map(function (href) {
       return self.files[href] || (self.files[href] = fetch(href).then(json).then(function (data) {
         var kind = self.hrefs[href];
-        if (kind) self[kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data);
+        var lists = data.o === undefined;  /* pack_lists has no offset */
+        if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data, lists);
         else self.parts[data.start / self.ix.per] = data.products;
       }));
     }));
@@ -137,14 +138,21 @@
     return words[key] ? [key] : [];
   };
   /* The files a query needs that are not loaded yet: the shards of its words */
-  OcopSearch.prototype.missing = function (text) {
+  OcopSearch.prototype.missing = function (text, filters) {
     var self = this, ix = this.ix, units = queryWords(text), hrefs = [];
-    /* one letter: what it finds, unless its diacritics count (then the shards) */
+    /* one letter: what it finds, unless its diacritics count (then the shards); words
+       post to producers and channels, whose products the columns m and h say */
+    function column(key) { if (!self.P[key]) hrefs.push(ix.columns[key]); }
     function need(prefix, own) {
       if (prefix.length < 2 && !own) {
         if (!self.letters[prefix] && ix.letters[prefix]) hrefs.push(ix.letters[prefix]);
-      } else self.shardKeys(prefix).forEach(function (key) { if (!self.words[key]) hrefs.push(ix.words[key]); });
+        return;
+      }
+      column("m");
+      column("h");
+      self.shardKeys(prefix).forEach(function (key) { if (!self.words[key]) hrefs.push(ix.words[key]); });
     }
+    if (filters.channel) column("h");
     units.forEach(function (unit, u) {
       unit.tokens.forEach(function (t) { need(t.f); need(ix.lang === "en" ? stem(t.f) : t.f); if (t.marked) need(t.f, true); });
       need(unit.joined);
@@ -166,7 +174,7 @@
   OcopSearch.prototype.all = function () {
     var ix = this.ix;
     function all(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
-    return all(ix.words).concat(all(ix.letters), ix.parts);
+    return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts);
   };
   OcopSearch.prototype.complete = function () {
     return Object.keys(this.words).length === Object.keys(this.ix.words).length;
@@ -306,7 +314,7 @@
       if (!fails || failed === 1) tally[1][P.c[i]]++;
       if (!fails || failed === 2) tally[2][this.province[i]]++;
       if (!fails || failed === 3) for (var c = 0; c < certs; c++) if (P.x[i] & (1 << c)) tally[3][c]++;
-      if (!fails || failed === 4) for (var h = H[0][i]; h < H[0][i + 1]; h++) tally[4][H[1][h]]++;
+      if (H && (!fails || failed === 4)) for (var h = H[0][i]; h < H[0][i + 1]; h++) tally[4][H[1][h]]++;
       /* one number per hit orders it: score, then stars in force, then catalogue order */
       if (!fails) order[found++] = (Math.round((scores ? scores[i] : 0) * 100) * 8 + Math.max(P.k[i], 0)) * RANKS + (RANKS - 1 - i);
     }
@@ -535,9 +543,9 @@
     return true;
   }
   function render(full) {
-    if (!engine || after(engine.missing(current.q), function () { render(full); })) return;
+    if (!engine || after(engine.missing(current.q, current.filters), function () { render(full); })) return;
     /* the same query again (once the parts of its cards are in): the same results */
-    var key = [current.q, JSON.stringify(current.filters), Object.keys(engine.words).length, Object.keys(engine.letters).length].join("|");
+    var key = [current.q, JSON.stringify(current.filters), Object.keys(engine.words).length, Object.keys(engine.letters).length, !engine.P.h].join("|");
     if (key !== last[0]) last = [key, engine.run(current.q, current.filters)];
     var S = engine.ix.strings, result = last[1], hits = result.hits;
     var target = full ? app : panel, words = queryWords(current.q).length, limit = full ? shown : 8;

@@ -20,7 +20,6 @@ import functools
 import hashlib
 import json
 import re
-import string
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,7 +33,7 @@ from .status import STATES, validity
 from .trace import lot_route, product_route
 from .urls import THUMBNAIL, Route, Urls
 from .views import Views
-from .vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, Indexer
+from .vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, VARINT_DIGITS, Indexer
 
 FORMAT_VERSION = 2
 #: The small file that names each language's current (content-hashed) index.
@@ -64,7 +63,9 @@ _DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
-PRODUCTS_PER_PART = 100
+PRODUCTS_PER_PART = 200
+#: Producers per part of the producers' names (see :func:`split`).
+PRODUCERS_PER_PART = 400
 #: Postings above which the words beginning with one character are cut by their first
 #: two (see :meth:`vocabulary.Indexer.shards`).
 SHARD_POSTINGS = 20000
@@ -137,8 +138,8 @@ def build_index(
 
     Products are ordered by slug. For each: name (and the default-language name
     on other languages' indexes, so a tourist typing Vietnamese still finds it),
-    slug when not derivable, producer, category, stars (negative when the rating
-    is not in force), the rating's state (an index into ``status.STATES``) and
+    slug when not :func:`slugify` of its name in this language, producer,
+    category, stars (negative when the rating is not in force), the rating's state (an index into ``status.STATES``) and
     when it changes after the build date (for the browser's re-check), a
     certification bitmask, the labels of its "other" certifications as the page
     prints them, channel indexes, tags, photo flag. A producer is [name, province,
@@ -168,7 +169,7 @@ def build_index(
         columns["n"].append(name)
         own = _text(product.name, default)
         columns["v"].append(own if own != name else "")
-        columns["s"].append("" if slugify(own) == product.slug else product.slug)
+        columns["s"].append("" if slugify(name) == product.slug else product.slug)
         columns["m"].append(producer_index[product.producer])
         columns["c"].append(category_index[product.category])
         columns["k"].append(product.ocop.stars if facets["stars"] else -product.ocop.stars)
@@ -415,9 +416,9 @@ def _has(
 HEAD_COLUMNS = ("m", "c", "k", "x", "h")
 #: Columns of the parts: what a result card shows (the rating's state, re-checked
 #: on the reader's date, only on cards).
-PART_COLUMNS = ("n", "v", "s", "i", "e", "u")
+PART_COLUMNS = ("n", "s", "i", "e", "u")
 #: The digits of :func:`pack`, in the order of their values (search.js has the same).
-DIGITS = string.digits + string.ascii_lowercase + string.ascii_uppercase + "-_"
+DIGITS = VARINT_DIGITS
 
 
 def _width(largest: int) -> int:
@@ -447,33 +448,51 @@ def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
     return {"w": width, "s": ",".join("".join(_digits(v, width) for v in vs) for vs in lists)}
 
 
-def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
+def split(
+    index: dict[str, Any], per_part: int | None = None, per_maker: int | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Cut ``index`` (made by :func:`build_index`) into its head and parts; return the
-    parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
+    parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`) and
+    those of ``per_maker`` producers (:data:`PRODUCERS_PER_PART`).
 
     The head keeps, for every product, what orders, filters and counts results:
     category "c", stars "k", certifications "x" and its producer's province "p"
     (:func:`pack`-ed); "columns" holds its producer "m" (packed) and its channels
     "h" (:func:`pack_lists`), which :func:`index_files` writes as files of their own.
-    A part holds what result cards show of its products (:data:`PART_COLUMNS`, and
-    their producers' names "a", former provinces "f" and districts "d") and the
-    position of its first product. The browser reads the parts of the results it shows.
+    A part holds what result cards show of its products (:data:`PART_COLUMNS` and
+    the producer "m"), a producers' part their names "a", former provinces "f" and
+    districts "d"; each, the position of its first. The browser reads the parts of
+    the results it shows.
     """
     per_part = per_part or PRODUCTS_PER_PART
+    per_maker = per_maker or PRODUCERS_PER_PART
     columns, producers = index.pop("products"), index.pop("producers")
     count = len(columns["n"])
-    index["count"], index["per"], index["makers"] = count, per_part, len(producers)
+    index.update(count=count, per=per_part, producers=len(producers), per_maker=per_maker)
     index["products"] = {key: pack(columns[key]) for key in "ckx"}
     index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
     # the largest columns, which a query of one letter does not need, are files of their own
     index["columns"] = {"m": pack(columns["m"]), "h": pack_lists(columns["h"])}
-    parts = []
-    for start in range(0, count, per_part):
-        part = {key: columns[key][start : start + per_part] for key in PART_COLUMNS}
-        makers = [producers[m] for m in columns["m"][start : start + per_part]]
-        part.update(a=[p[0] for p in makers], f=[p[3] for p in makers], d=[p[4] for p in makers])
-        parts.append({"start": start, "products": part})
-    return parts
+    parts = [
+        {
+            "start": start,
+            "products": {
+                key: columns[key][start : start + per_part] for key in (*PART_COLUMNS, "m")
+            },
+        }
+        for start in range(0, count, per_part)
+    ]
+    makers = [
+        {
+            "start": start,
+            "producers": {
+                key: [p[column] for p in producers[start : start + per_maker]]
+                for key, column in (("a", 0), ("f", 3), ("d", 4))
+            },
+        }
+        for start in range(0, len(producers), per_maker)
+    ]
+    return parts, makers
 
 
 def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
@@ -495,7 +514,9 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
         index["letters"] = {
             key: add(f"{lang}-letter", encode(pack(codes))) for key, codes in letters.items()
         }
-        index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
+        parts, makers = split(index)
+        index["parts"] = [add(f"{lang}-part", encode(part)) for part in parts]
+        index["makers"] = [add(f"{lang}-makers", encode(part)) for part in makers]
         index["columns"] = {
             key: add(f"{lang}-column", encode(column)) for key, column in index["columns"].items()
         }

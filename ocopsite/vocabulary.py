@@ -113,6 +113,28 @@ def chunk_words(chunk: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...
     return tuple(words), tuple(extra)
 
 
+#: The digits of :func:`varints`: the first 32 end a number, the others go on.
+VARINT_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+
+
+def varints(postings: Sequence[int]) -> str:
+    """Sorted postings as one string: each the difference from the one before (the
+    first as is), in base 32, most significant digit first, each digit but the last
+    from the second half of :data:`VARINT_DIGITS`. Most differences take one or two
+    characters, where a JSON number takes three to five and a comma."""
+    out, previous = [], 0
+    for posting in postings:
+        value, digits = posting - previous, []
+        previous = posting
+        while True:
+            digits.append(value & 31)
+            value >>= 5
+            if not value:
+                break
+        out.append("".join(VARINT_DIGITS[d + (32 if k else 0)] for k, d in reversed(list(enumerate(digits)))))
+    return "".join(out)
+
+
 def _utf16(word: str) -> bytes:
     return word.encode("utf-16-be")
 
@@ -149,15 +171,8 @@ class Vocabulary:
 
     def encode(self, words: Collection[str]) -> dict[str, Any]:
         """The part of the vocabulary made of ``words``."""
-        deltas = []
         ordered = sorted(words, key=_utf16)
-        for word in ordered:
-            previous, row = 0, []
-            for posting in sorted(self.postings[word]):
-                row.append(posting - previous)
-                previous = posting
-            deltas.append(row)
-        return {"w": ordered, "p": deltas}
+        return {"w": ordered, "p": [varints(sorted(self.postings[w])) for w in ordered]}
 
 
 class Indexer:

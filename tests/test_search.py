@@ -272,6 +272,7 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
         "en-codes.#.json",
         "en-column.#.json",
         "en-letter.#.json",
+        "en-makers.#.json",
         "en-part.#.json",
         "en-words.#.json",
         "en.#.json",
@@ -279,6 +280,7 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
         "vi-codes.#.json",
         "vi-column.#.json",
         "vi-letter.#.json",
+        "vi-makers.#.json",
         "vi-part.#.json",
         "vi-words.#.json",
         "vi.#.json",
@@ -474,15 +476,18 @@ def test_an_index_in_parts_finds_the_same() -> None:
     columns["u"] = [[3, 1] if i == 4 else [] for i in range(15)]
     makers = [[f"maker {m}", m % 3, f"commune {m}", -1, ""] for m in range(7)]
     index: dict[str, Any] = {"products": columns, "producers": makers}
-    parts = split(index, 2)
-    assert (index["count"], index["per"], index["makers"], len(parts)) == (15, 2, 7, 8)
+    parts, producers = split(index, 2, 3)
+    assert (index["count"], index["per"], index["producers"], len(parts)) == (15, 2, 7, 8)
+    assert [p["start"] for p in producers] == [0, 3, 6] and index["per_maker"] == 3
+    names = [a for p in producers for a in p["producers"]["a"]]
+    assert names == [f"maker {m}" for m in range(7)]
+    assert [p["products"]["m"] for p in parts][:2] == [[0, 1], [2, 3]]
     assert index["products"]["k"] == {"w": 1, "o": -1, "s": "012301230123012"}
     assert index["columns"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
     assert index["columns"]["m"] == pack(columns["m"])
     assert index["products"]["p"] == pack([i % 7 % 3 for i in range(15)])  # the provinces
     assert [p["start"] for p in parts] == list(range(0, 15, 2))
     assert [n for p in parts for n in p["products"]["n"]] == [f"n{i}" for i in range(15)]
-    assert [a for p in parts for a in p["products"]["a"]] == [f"maker {i % 7}" for i in range(15)]
     assert [u for p in parts for u in p["products"]["u"]][3:5] == [[], [3, 1]]
     # wide numbers take several digits each, most significant first
     assert pack([0, 64, 4095]) == {"w": 2, "o": 0, "s": "0010__"}

@@ -32,13 +32,17 @@
   var TOKEN = /[^\p{L}\p{N}]+/u;
 
   /* Calls visit(posting) for each posting of the words of ``vocab`` (made by
-     ocopsite.vocabulary: sorted words, postings as differences) under ``prefix``:
-     a range of the words, found by binary search. */
+     ocopsite.vocabulary: sorted words, postings as differences in base 32, see
+     varints there) under ``prefix``: a range of the words, found by binary search. */
   function scan(vocab, prefix, visit) {
     var words = vocab.w, lo = 0, hi = words.length;
     while (lo < hi) { var mid = (lo + hi) >> 1; if (words[mid] < prefix) lo = mid + 1; else hi = mid; }
     for (var i = lo; i < words.length && words[i].lastIndexOf(prefix, 0) === 0; i++) {
-      for (var list = vocab.p[i], posting = 0, j = 0; j < list.length; j++) visit(posting += list[j]);
+      for (var s = vocab.p[i], posting = 0, v = 0, c = 0; c < s.length; c++) {
+        var d = CODE[s.charCodeAt(c)];
+        v = v * 32 + (d & 31);
+        if (d < 32) { visit(posting += v); v = 0; }
+      }
     }
   }
 
@@ -86,6 +90,7 @@
     this.files = {};
     this.hrefs = {};
     this.parts = [];
+    this.makers = [];
     this.lists = {};
     this.former = new Uint8Array(n);
     this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
@@ -107,13 +112,13 @@
   OcopSearch.prototype.members = function (target) {
     var n = this.ix.count, list = this.lists[target], m = target - n, i;
     if (list) return list;
-    if (m < this.ix.makers) {
+    if (m < this.ix.producers) {
       /* every producer's at once: by one pass over the products */
-      for (i = 0; i < this.ix.makers; i++) this.lists[n + i] = [];
+      for (i = 0; i < this.ix.producers; i++) this.lists[n + i] = [];
       for (i = 0; i < n; i++) this.lists[n + this.P.m[i]].push(i);
       return this.lists[target];
     }
-    var group = this.groups[m - this.ix.makers];
+    var group = this.groups[m - this.ix.producers];
     list = this.lists[target] = [];
     for (i = 0; i < n; i++) if (this.has(group[0], i, group[1])) list.push(i);
     return list;
@@ -126,6 +131,7 @@
         var kind = self.hrefs[href];
         var lists = data.o === undefined;  /* pack_lists has no offset */
         if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data, lists);
+        else if (data.producers) self.makers[data.start / self.ix.per_maker] = data.producers;
         else self.parts[data.start / self.ix.per] = data.products;
       }));
     }));
@@ -162,10 +168,16 @@
   };
   /* The parts that hold the products ``ids`` and are not loaded yet */
   OcopSearch.prototype.partsFor = function (ids) {
-    var hrefs = [];
+    var hrefs = [], ix = this.ix;
+    function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
     for (var k = 0; k < ids.length; k++) {
-      var part = Math.floor(ids[k] / this.ix.per), href = this.ix.parts[part];
-      if (!this.parts[part] && hrefs.indexOf(href) < 0) hrefs.push(href);
+      var part = Math.floor(ids[k] / ix.per), P = this.parts[part];
+      /* a product's part says its producer, whose part comes next */
+      if (!P) need(ix.parts[part]);
+      else {
+        var maker = Math.floor(P.m[ids[k] % ix.per] / ix.per_maker);
+        if (!this.makers[maker]) need(ix.makers[maker]);
+      }
     }
     return hrefs;
   };
@@ -174,17 +186,18 @@
   OcopSearch.prototype.all = function () {
     var ix = this.ix;
     function all(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
-    return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts);
+    return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts, ix.makers);
   };
   OcopSearch.prototype.complete = function () {
     return Object.keys(this.words).length === Object.keys(this.ix.words).length;
   };
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
-    var P = this.parts[Math.floor(i / this.ix.per)], j = i % this.ix.per, state = P.e[j];
+    var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = i % ix.per, state = P.e[j];
+    var M = this.makers[Math.floor(P.m[j] / ix.per_maker)], m = P.m[j] % ix.per_maker;
     for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
     return {
-      name: P.n[j], slug: P.s[j] || slugify(P.v[j] || P.n[j]), maker: P.a[j], former: P.f[j], district: P.d[j],
+      name: P.n[j], slug: P.s[j] || slugify(P.n[j]), maker: M.a[m], former: M.f[m], district: M.d[m],
       province: this.ix.facets.province[this.province[i]], stars: this.P.k[i], state: state, photo: P.i[j]
     };
   };
@@ -354,7 +367,8 @@
       for (var i = 0; i < words.length; i++) {
         var w = words[i];
         if (Math.abs(w.length - word.length) > 1 || !oneEdit(word, w)) continue;
-        if (postings[i].length > most) { most = postings[i].length; best = w; }
+        for (var c = 0, count = 0; c < postings[i].length; c++) if (CODE[postings[i].charCodeAt(c)] < 32) count++;
+        if (count > most) { most = count; best = w; }
       }
     });
     return best;

@@ -139,7 +139,8 @@ def build_index(
     Products are ordered by slug. For each: name (and the default-language name
     on other languages' indexes, so a tourist typing Vietnamese still finds it),
     slug when not :func:`slugify` of its name in this language, producer,
-    category, stars (negative when the rating is not in force), the rating's state (an index into ``status.STATES``) and
+    category, stars (negative when the rating is not in force), the rating's
+    state (an index into ``status.STATES``) and
     when it changes after the build date (for the browser's re-check), a
     certification bitmask, the labels of its "other" certifications as the page
     prints them, channel indexes, tags, photo flag. A producer is [name, province,

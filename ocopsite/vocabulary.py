@@ -131,7 +131,11 @@ def varints(postings: Sequence[int]) -> str:
             value >>= 5
             if not value:
                 break
-        out.append("".join(VARINT_DIGITS[d + (32 if k else 0)] for k, d in reversed(list(enumerate(digits)))))
+        out.append(
+            "".join(
+                VARINT_DIGITS[d + (32 if k else 0)] for k, d in reversed(list(enumerate(digits)))
+            )
+        )
     return "".join(out)
 
 
@@ -260,5 +264,7 @@ class Indexer:
                 for product in (target,) if target < count else members(target):
                     code = codes[product]
                     field_now = code % 7 - 1 if code % 7 else FIELDS
-                    codes[product] = min(field_now, field) + 1 + (7 if code >= 7 or field == FORMER else 0)
+                    codes[product] = (
+                        min(field_now, field) + 1 + (7 if code >= 7 or field == FORMER else 0)
+                    )
         return dict(sorted(best.items()))

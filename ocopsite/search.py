@@ -460,8 +460,8 @@ def split(
     category "c", stars "k", certifications "x" and its producer's province "p"
     (:func:`pack`-ed); "columns" holds its producer "m" (packed) and its channels
     "h" (:func:`pack_lists`), which :func:`index_files` writes as files of their own.
-    A part holds what result cards show of its products (:data:`PART_COLUMNS` and
-    the producer "m"), a producers' part their names "a", former provinces "f" and
+    A part holds what result cards show of its products (:data:`PART_COLUMNS`),
+    a producers' part their names "a", former provinces "f" and
     districts "d"; each, the position of its first. The browser reads the parts of
     the results it shows.
     """
@@ -478,7 +478,7 @@ def split(
         {
             "start": start,
             "products": {
-                key: columns[key][start : start + per_part] for key in (*PART_COLUMNS, "m")
+                key: columns[key][start : start + per_part] for key in PART_COLUMNS
             },
         }
         for start in range(0, count, per_part)

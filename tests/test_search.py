@@ -481,7 +481,6 @@ def test_an_index_in_parts_finds_the_same() -> None:
     assert [p["start"] for p in producers] == [0, 3, 6] and index["per_maker"] == 3
     names = [a for p in producers for a in p["producers"]["a"]]
     assert names == [f"maker {m}" for m in range(7)]
-    assert [p["products"]["m"] for p in parts][:2] == [[0, 1], [2, 3]]
     assert index["products"]["k"] == {"w": 1, "o": -1, "s": "012301230123012"}
     assert index["columns"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
     assert index["columns"]["m"] == pack(columns["m"])

@@ -147,14 +147,15 @@
   OcopSearch.prototype.missing = function (text, filters) {
     var self = this, ix = this.ix, units = queryWords(text), hrefs = [];
     /* one letter: what it finds, unless its diacritics count (then the shards); words
-       post to producers and channels, whose products the columns m and h say */
+       post to producers and channels, whose products the columns m and h say (and m
+       says which parts of producers the cards need) */
     function column(key) { if (!self.P[key]) hrefs.push(ix.columns[key]); }
+    column("m");
     function need(prefix, own) {
       if (prefix.length < 2 && !own) {
         if (!self.letters[prefix] && ix.letters[prefix]) hrefs.push(ix.letters[prefix]);
         return;
       }
-      column("m");
       column("h");
       self.shardKeys(prefix).forEach(function (key) { if (!self.words[key]) hrefs.push(ix.words[key]); });
     }
@@ -171,13 +172,9 @@
     var hrefs = [], ix = this.ix;
     function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
     for (var k = 0; k < ids.length; k++) {
-      var part = Math.floor(ids[k] / ix.per), P = this.parts[part];
-      /* a product's part says its producer, whose part comes next */
-      if (!P) need(ix.parts[part]);
-      else {
-        var maker = Math.floor(P.m[ids[k] % ix.per] / ix.per_maker);
-        if (!this.makers[maker]) need(ix.makers[maker]);
-      }
+      var part = Math.floor(ids[k] / ix.per), maker = Math.floor(this.P.m[ids[k]] / ix.per_maker);
+      if (!this.parts[part]) need(ix.parts[part]);
+      if (!this.makers[maker]) need(ix.makers[maker]);
     }
     return hrefs;
   };
@@ -194,7 +191,7 @@
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
     var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = i % ix.per, state = P.e[j];
-    var M = this.makers[Math.floor(P.m[j] / ix.per_maker)], m = P.m[j] % ix.per_maker;
+    var M = this.makers[Math.floor(this.P.m[i] / ix.per_maker)], m = this.P.m[i] % ix.per_maker;
     for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
     return {
       name: P.n[j], slug: P.s[j] || slugify(P.n[j]), maker: M.a[m], former: M.f[m], district: M.d[m],

@@ -251,14 +251,14 @@ def build(
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
                    thumbnails=thumbnails)  # fmt: skip
-    made = _publish(run, sink, every, todo, previous, pack)
+    emitted = _publish(run, sink, every, todo, previous, pack)
     if not result.updated_in_place:
         images.prune_cache(cache_dir / "images", renditions.values())
     files = {
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
-    files.update((path, "") for path in made if path not in files)
-    incremental.save(cache_dir, out, site_key, incremental.Manifest(files))
+    files.update((path, "") for path in emitted.made if path not in files)
+    incremental.save(cache_dir, out, site_key, incremental.Manifest(files, emitted.digests))
     fingerprint.remember(cache_dir, out, inputs_hash)
     return result
 
@@ -295,6 +295,7 @@ def _emit(
                 for done in outputs.emit(every, of_kind, sink, run.jobs):
                     emitted.made |= done.made
                     emitted.written |= done.written
+                    emitted.digests.update(done.digests)
                     _report(done.problems, diagnostics)
                     result.pages += done.pages
                     if progress is not None and kind == "page":
@@ -309,12 +310,14 @@ def _publish(
     every: list[outputs.Output],
     todo: list[int],
     previous: incremental.Manifest | None = None,
-    finish: Callable[[offline.Reader], dict[str, bytes]] | None = None,
-) -> set[str]:
-    """Emit ``todo`` into ``sink`` and publish it; returns the paths made.
+    finish: Callable[[offline.Reader, offline.Digests], dict[str, bytes]] | None = None,
+) -> outputs.Emitted:
+    """Emit ``todo`` into ``sink`` and publish it; returns what was made.
 
     ``finish`` makes the files that summarise all the others (the offline pack),
-    from the bytes each output file will hold; they are published with the rest.
+    from the bytes each output file will hold, and the digests of those known:
+    the files made now, and the others' from ``previous``. They are published with
+    the rest. The result's ``digests`` are those of every file of the site.
 
     A full build's staging folder is swapped in for the output; an update's
     changed files are moved into it through the journal, and files of the
@@ -326,18 +329,24 @@ def _publish(
         emitted = _emit(run, every, todo, sink)
         if isinstance(sink, journal.Update):
             sink.staged |= emitted.written  # workers staged these in their own processes
+        now = {path for output in every for path in output.paths} | emitted.made
+        if previous is not None:  # files not made again hold what they held
+            made = emitted.digests
+            for path, kept in previous.digests.items():
+                if path in now and path not in made:
+                    made[path] = kept
         if finish is not None:
             with _stage(result, "offline"):
-                for rel, data in finish(sink.read).items():
+                for rel, data in finish(sink.read, emitted.digests).items():
                     if sink.put(rel, data):
                         emitted.written.add(rel)
                     emitted.made.add(rel)
+                    emitted.digests[rel] = offline.digest(data)
         with _stage(result, "write"):
             if isinstance(sink, journal.Update):
                 sink.staged |= emitted.written
                 assert previous is not None
-                now = {path for output in every for path in output.paths} | emitted.made
-                sink.delete(previous.files - now)
+                sink.delete(previous.files - now - emitted.made)
                 result.files = len(sink.staged)
             else:
                 result.files = len(emitted.written) + 2  # and the marker and .nojekyll
@@ -345,7 +354,7 @@ def _publish(
     except BaseException:
         sink.discard()
         raise
-    return emitted.made
+    return emitted
 
 
 def _report(problems: list[outputs.Problem], diagnostics: Diagnostics) -> None:

@@ -33,11 +33,12 @@ def _walk(folder: Path) -> Iterable[tuple[str, int, int]]:
     leave the site, and the fingerprint must change with them, or a build would be
     skipped as "Nothing changed" while the output no longer matches the input.
     """
-    stack = [str(folder)]
+    # Each folder's real path: a folder reached through no link lies at its parent's real
+    # path, so only links are resolved (resolving every folder cost most of a no-op build).
+    stack = [(str(folder), os.path.realpath(folder))]
     seen: set[str] = set()
     while stack:
-        current = stack.pop()
-        real = os.path.realpath(current)
+        current, real = stack.pop()
         if real in seen:
             continue
         seen.add(real)
@@ -48,7 +49,8 @@ def _walk(folder: Path) -> Iterable[tuple[str, int, int]]:
         for entry in entries:
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
-            if entry.is_symlink():
+            linked = entry.is_symlink()
+            if linked:
                 try:
                     target = os.readlink(entry.path)
                     link = entry.stat(follow_symlinks=False)
@@ -57,7 +59,8 @@ def _walk(folder: Path) -> Iterable[tuple[str, int, int]]:
                 yield f"{entry.path} -> {target}", link.st_ino, link.st_mtime_ns
             try:
                 if entry.is_dir():
-                    stack.append(entry.path)
+                    inside = os.path.realpath(entry.path) if linked else f"{real}/{entry.name}"
+                    stack.append((entry.path, inside))
                 elif entry.is_file():
                     stat = entry.stat()
                     yield entry.path, stat.st_size, stat.st_mtime_ns

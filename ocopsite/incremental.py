@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sitefiles
@@ -25,11 +25,12 @@ from .catalogue import Catalogue
 from .config import CONFIG_NAME
 from .files import write_atomic
 from .model import NewsItem, Producer, Product
+from .offline import Digest
 from .outputs import Output
 from .urls import Urls
 
 MANIFEST = "output-manifest.json"
-FORMAT = 3
+FORMAT = 4
 
 
 def _hash(*parts: str) -> str:
@@ -85,9 +86,11 @@ def changed(
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the last build into a folder made: every file, with its output's key ("" if none)."""
+    """What the last build into a folder made: every file, with its output's key ("" if none),
+    and the :func:`~ocopsite.outputs.digest` of the files whose digest was worked out."""
 
     keys: dict[str, str]
+    digests: dict[str, Digest] = field(default_factory=dict)
 
     @property
     def files(self) -> frozenset[str]:
@@ -106,9 +109,18 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         or record.get("out") != str(out)
         or record.get("site") != site_key
         or not isinstance(record.get("keys"), dict)
+        or not isinstance(record.get("digests"), dict)
     ):
         return None  # another build's, an older ocopsite's, or damaged: build in full
-    return Manifest(record["keys"])
+    try:
+        digests = {
+            path: (int(size), str(value))
+            for path, (size, value) in record["digests"].items()
+            if path in record["keys"]
+        }
+    except (TypeError, ValueError):
+        return None
+    return Manifest(record["keys"], digests)
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
@@ -117,6 +129,7 @@ def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
         "out": str(out),
         "site": site_key,
         "keys": dict(sorted(manifest.keys.items())),
+        "digests": dict(sorted(manifest.digests.items())),
     }
     write_atomic(cache_dir / MANIFEST, json.dumps(record))
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +38,12 @@ if TYPE_CHECKING:
 FOLDER = "packs"
 INDEX = f"{FOLDER}/index.json"
 SCRIPT = "sw.js"
+#: A file's size and the start of its SHA-256: how a saved pack tells a changed file.
+Digest = tuple[int, str]
 #: The bytes an output file (by path) will hold once the build is published.
 Reader = Callable[[str], bytes]
+#: The digests (size, start of SHA-256) of output files, by path, as far as they are known.
+Digests = Mapping[str, Digest]
 SCRIPT_SOURCE = Path(__file__).parent / "data" / "sw.js"
 WEB_MANIFEST = "manifest.webmanifest"
 #: Every pack has the pages a visitor moves between, whichever products it holds.
@@ -57,8 +61,28 @@ class Pack:
     products: int
 
 
+def digest(data: bytes) -> Digest:
+    return len(data), hashlib.sha256(data).hexdigest()[:12]
+
+
 def _product_routes(product: Product) -> list[Route]:
     return [Route("product", product.slug), *(lot_route(product, lot) for lot in product.lots)]
+
+
+#: A product's files in a pack (hrefs), and its pages saved as another (href, page href).
+_ProductFiles = tuple[list[str], list[tuple[str, str]]]
+
+
+def _product_files(
+    urls: Urls, product: Product, lang: str, thumbnails: dict[str, str]
+) -> _ProductFiles:
+    hrefs = [urls.href(route, lang) for route in _product_routes(product)]
+    aliases = []
+    checked = product_route(product)
+    if checked.kind != "product":  # the page its QR code opens says the same
+        aliases.append((urls.href(checked, lang), urls.href(Route("product", product.slug), lang)))
+    hrefs += [urls.href_of_output(thumbnails[ph.file.path.as_posix()]) for ph in product.photos]
+    return hrefs, aliases
 
 
 def packs(
@@ -83,6 +107,11 @@ def packs(
     result = []
     for lang in catalogue.config.languages:
         common = [urls.href(Route(kind), lang) for kind in COMMON_ROUTES]
+        # a product is in the whole catalogue's pack and in its province's: its files once
+        files = {
+            product.slug: _product_files(urls, product, lang, thumbnails)
+            for product in catalogue.products
+        }
 
         def pack(
             key: str,
@@ -90,21 +119,16 @@ def packs(
             products: list[Product],
             lang: str = lang,
             common: list[str] = common,
+            files: dict[str, _ProductFiles] = files,
         ) -> Pack:
             hrefs = [*common, *shared]
             aliases = []
             producers = sorted({p.producer for p in products})
             hrefs += [urls.href(Route("producer", slug), lang) for slug in producers]
             for product in products:
-                hrefs += [urls.href(route, lang) for route in _product_routes(product)]
-                checked = product_route(product)
-                if checked.kind != "product":  # the page its QR code opens says the same
-                    page = urls.href(Route("product", product.slug), lang)
-                    aliases.append((urls.href(checked, lang), page))
-                hrefs += [
-                    urls.href_of_output(thumbnails[ph.file.path.as_posix()])
-                    for ph in product.photos
-                ]
+                product_hrefs, product_aliases = files[product.slug]
+                hrefs += product_hrefs
+                aliases += product_aliases
             return Pack(key, lang, name, tuple(dict.fromkeys(hrefs)), tuple(aliases), len(products))
 
         result.append(pack("all", "", list(catalogue.products)))
@@ -114,31 +138,40 @@ def packs(
 
 
 def write(
-    read: Reader, urls: Urls, site_packs: list[Pack], script: bytes, title: str, icon: str
+    read: Reader,
+    known: Digests,
+    urls: Urls,
+    site_packs: list[Pack],
+    script: bytes,
+    title: str,
+    icon: str,
 ) -> dict[str, bytes]:
     """The pack lists, their index, the service worker and the web app manifest, by path.
 
     ``read`` gives the bytes an output file will have once the build is published
     (OSError for a file the site does not have): the packs list the size and hash of
-    every file, so this runs after everything else is made. The web app manifest is
-    among the files the packs list, so it is read from ``manifest`` rather than ``read``.
+    every file, so this runs after everything else is made; a file whose digest is
+    ``known`` is not read. The web app manifest is among the files the packs list, so
+    it is taken from ``manifest`` rather than ``read``.
     """
     manifest = web_manifest(urls, title, icon)
-    hashes: dict[str, tuple[int, str]] = {}
+    hashes: dict[str, Digest] = {urls.href_of_output(WEB_MANIFEST): digest(manifest)}
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
     for pack in site_packs:
         entries = []
-        for href in pack.hrefs:
-            rel = urls.output_of_href(href)
-            if rel not in hashes:
-                try:
-                    data = manifest if rel == WEB_MANIFEST else read(rel)
-                except OSError:
-                    continue  # a kind of page this site does not have
-                hashes[rel] = (len(data), hashlib.sha256(data).hexdigest()[:12])
-            size, digest = hashes[rel]
-            entries.append([href, size, digest])
+        for href in pack.hrefs:  # by href: most are in two packs
+            found = hashes.get(href)
+            if found is None:
+                rel = urls.output_of_href(href)
+                found = known.get(rel)
+                if found is None:
+                    try:
+                        found = digest(read(rel))
+                    except OSError:
+                        continue  # a kind of page this site does not have
+                hashes[href] = found
+            entries.append([href, *found])
         entries += [[href, 0, "", page] for href, page in pack.aliases]
         data = json.dumps(entries, separators=(",", ":")).encode()
         name = f"{FOLDER}/{pack.lang}-{pack.key}.{hashlib.sha256(data).hexdigest()[:10]}.json"
@@ -210,12 +243,14 @@ def search_outputs(read: Reader, urls: Urls) -> list[str]:
 
 def build_pack(
     read: Reader,
+    known: Digests,
     catalogue: Catalogue,
     urls: Urls,
     assets: dict[str, str],
     thumbnails: dict[str, str],
 ) -> dict[str, bytes]:
-    """Every file of the offline pack, for the site whose files ``read`` gives.
+    """Every file of the offline pack, for the site whose files ``read`` gives
+    (and whose digests ``known`` gives, as far as they are known: see :func:`write`).
 
     ``assets`` maps the theme's file names to their hashed names; ``thumbnails``
     a photo's source path to the output path of its smallest variant.
@@ -234,7 +269,7 @@ def build_pack(
     )
     title = catalogue.config.title.first()
     icon = urls.asset(assets["favicon.svg"]) if "favicon.svg" in assets else ""
-    return write(read, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
+    return write(read, known, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
 
 
 def page() -> PageSpec:

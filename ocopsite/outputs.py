@@ -34,6 +34,7 @@ from . import (
     events,
     feeds,
     images,
+    offline,
     opendata,
     parallel,
     recordschema,
@@ -273,18 +274,25 @@ class Nowhere:
 
 @dataclass
 class Emitted:
-    """What :func:`emit` did: every path made, those written, pages, and problems."""
+    """What :func:`emit` did: every path made, those written, pages, and problems.
+
+    ``digests`` holds the :func:`~ocopsite.offline.digest` of every file made (except
+    into :class:`Nowhere`), worked out where its bytes already are, so that nothing is
+    read back to list it.
+    """
 
     made: set[str] = field(default_factory=set)
     written: set[str] = field(default_factory=set)
     pages: int = 0
     problems: list[Problem] = field(default_factory=list)
+    digests: dict[str, offline.Digest] = field(default_factory=dict)
 
 
 def emit_chunk(work: tuple[Sequence[Output], Sink], indices: Sequence[int]) -> Emitted:
     """Make the outputs at ``indices`` and put their files into the sink (in any process)."""
     outputs, sink = work
     done = Emitted()
+    keep_digests = not isinstance(sink, Nowhere)
     for index in indices:
         output = outputs[index]
         try:
@@ -294,8 +302,11 @@ def emit_chunk(work: tuple[Sequence[Output], Sink], indices: Sequence[int]) -> E
             continue
         assert not output.paths or set(files) == set(output.paths), output.paths
         for rel, data in files.items():
+            payload = data.encode("utf-8") if isinstance(data, str) else data
             done.made.add(rel)
-            if sink.put(rel, data):
+            if keep_digests:
+                done.digests[rel] = offline.digest(payload)
+            if sink.put(rel, payload):
                 done.written.add(rel)
         done.pages += output.kind == "page"
     return done

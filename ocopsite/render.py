@@ -30,6 +30,7 @@ from .model import Lot, NewsItem, Producer, Product
 from .pages import PageSpec, Pagination, paginate, showing
 from .status import STATES
 from .theme import Theme, environment
+from .themeloader import STRING_TABLE
 from .urls import FACETS, Route, Urls
 from .views import Views
 
@@ -378,10 +379,13 @@ class Renderer:
         # and what every page shows (header, footer, cards) can be rendered once.
         self.envs = {}
         self.fragments: dict[str, dict[tuple[str, Hashable], Markup]] = {}
+        # every language has every key (see load_strings), so they share compiled templates
+        string_keys = frozenset.intersection(*(frozenset(s.table) for s in strings.values()))
         for lang, v in self.views.items():
-            env = environment(theme)
+            env = environment(theme, string_keys)
             env.globals.update(
                 t=v.t,
+                **{STRING_TABLE: v.t.table},
                 lang=lang,
                 site=self._site(v),
                 links={name: v.href(Route(name)) for name in LINKED},

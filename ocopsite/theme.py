@@ -8,6 +8,7 @@ The environment escapes everything and makes an undefined variable an error.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,20 +93,24 @@ def _refused_under(top: Path, roots: tuple[Path, ...]) -> list[sitefiles.Refused
     return sitefiles.refused_in(top, roots)
 
 
-def environment(theme: Theme) -> jinja2.Environment:
+def environment(theme: Theme, string_keys: AbstractSet[str] = frozenset()) -> jinja2.Environment:
     """The Jinja environment of ``theme``'s templates.
 
     Templates are read once: an environment lives for one build, so it never
     checks the files again (a check costs a ``stat`` per page and template).
+    ``t('key')`` for a key in ``string_keys`` is compiled as a lookup in the global
+    :data:`~ocopsite.themeloader.STRING_TABLE` (:func:`~ocopsite.themeloader.look_up_strings`),
+    which the renderer sets to the language's UI strings.
     """
     import jinja2  # here, so that a build with nothing to do never loads it
 
-    from .themeloader import CompiledTemplates, ContainedLoader
+    from .themeloader import CompiledTemplates, ContainedLoader, StringsEnvironment, keys_salt
 
-    return jinja2.Environment(
+    return StringsEnvironment(
+        string_keys,
         auto_reload=False,
         loader=ContainedLoader(theme.template_dirs, theme.roots or (theme.folder,)),
-        bytecode_cache=CompiledTemplates(),
+        bytecode_cache=CompiledTemplates(keys_salt(string_keys)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

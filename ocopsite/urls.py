@@ -10,7 +10,8 @@ canonical, hreflang, sitemap and feed URLs are absolute.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote, unquote, urlsplit
 
 FACETS: tuple[str, ...] = ("category", "province", "stars", "certification", "channel")
@@ -91,8 +92,13 @@ SEGMENTS: tuple[str, ...] = tuple(k for k in _PATTERNS if k != "facet") + FACETS
 class Urls:
     base_url: str  # absolute, ends with "/"
     languages: tuple[str, ...]
+    #: Paths worked out so far: a national build asks for the same few hundred thousand
+    #: paths several times each (links, cards, alternates, outputs).
+    _paths: dict[tuple[Route, str], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
-    @property
+    @cached_property
     def base_path(self) -> str:
         """The path part of the base URL, ``/`` or a sub-path such as ``/ocop/``."""
         return urlsplit(self.base_url).path or "/"
@@ -102,6 +108,12 @@ class Urls:
 
     def path(self, route: Route, lang: str) -> str:
         """The page's path relative to the site root, such as ``en/products/x/``."""
+        found = self._paths.get((route, lang))
+        if found is None:
+            found = self._paths[(route, lang)] = self._path(route, lang)
+        return found
+
+    def _path(self, route: Route, lang: str) -> str:
         pattern = _PATTERNS[route.kind]
         rel = pattern.format(key=_segment(route.key), value=_segment(route.value))
         if route.page > 1:

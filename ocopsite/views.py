@@ -265,6 +265,9 @@ class Views:
         return None if value is None else self.text(value)
 
     def date(self, day: dt.date) -> DateView:
+        return self.once("date", day, lambda: self._date(day))
+
+    def _date(self, day: dt.date) -> DateView:
         if self.lang == "vi":
             shown = f"{day.day:02d}/{day.month:02d}/{day.year}"
         else:

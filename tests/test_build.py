@@ -22,7 +22,7 @@ from ocopsite.build import build
 from ocopsite.catalogue import Catalogue
 from ocopsite.cli import main
 from ocopsite.model import CATEGORIES
-from ocopsite.output import OutputRefused
+from ocopsite.output import MARKER, OutputRefused
 from ocopsite.render import plan_pages
 from ocopsite.urls import Urls
 
@@ -444,6 +444,17 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), "utf-8")
 
 
+def _assert_recorded_digests_are_true(site: Path, out: Path) -> None:
+    """The digests an update lists saved files by, without reading them, are the files'."""
+    from ocopsite.offline import digest
+
+    record = json.loads((site / ".ocopsite-cache/output-manifest.json").read_text("utf-8"))
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(record["digests"]) == files - {MARKER, ".nojekyll"}
+    for rel, (size, value) in record["digests"].items():
+        assert digest((out / rel).read_bytes()) == (size, value), rel
+
+
 @pytest.mark.parametrize(
     "change",
     ["stars", "delete-product", "producer-name", "news"],
@@ -470,6 +481,7 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
         )
     result = build(site, out, build_date=BUILD_DATE)
     assert result.updated_in_place
+    _assert_recorded_digests_are_true(site, out)
     clean = tmp_path / "clean"
     shutil.rmtree(site / ".ocopsite-cache")
     build(site, clean, build_date=BUILD_DATE)

@@ -70,3 +70,49 @@ def test_compiled_templates_are_reused_until_their_source_changes(tmp_path: Path
     )
     build(site, tmp_path / "c", build_date=BUILD_DATE)
     assert 'class="own-statistics"' in (tmp_path / "c/statistics/index.html").read_text("utf-8")
+
+
+def _strings_env(strings: dict[str, str], templates: dict[str, str]) -> Any:
+    import jinja2
+
+    from ocopsite.i18n import Strings
+    from ocopsite.themeloader import STRING_TABLE, CompiledTemplates, StringsEnvironment, keys_salt
+
+    env = StringsEnvironment(
+        frozenset(strings),
+        loader=jinja2.DictLoader(templates),
+        bytecode_cache=CompiledTemplates(keys_salt(strings)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals.update({"t": Strings("vi", strings), STRING_TABLE: strings})
+    return env
+
+
+def test_ui_strings_are_looked_up_not_called_escaped_and_per_language() -> None:
+    from ocopsite.i18n import MissingString
+
+    templates = {
+        "page.html": "<p>{{ t('a') }}|{{ t('n', n=2) }}|{{ t('a')|upper }}</p>"
+        "{% if missing %}{{ t('missing') }}{% endif %}",
+        "own.html": "{% macro m(t) %}{{ t('a') }}{% endmacro %}{{ m(own) }}",
+    }
+    vi = _strings_env({"a": "<Sản phẩm>", "n": "{n} sao"}, templates)
+    en = _strings_env({"a": "Products & more", "n": "{n} stars"}, templates)
+    assert vi.get_template("page.html").render(missing=False) == (
+        "<p>&lt;Sản phẩm&gt;|2 sao|&lt;SẢN PHẨM&gt;</p>"
+    )
+    # the same compiled template, with another language's strings
+    assert en.get_template("page.html").render(missing=False) == (
+        "<p>Products &amp; more|2 stars|PRODUCTS &amp; MORE</p>"
+    )
+    # a literal key is looked up in the table: only the call with values stays a call
+    calls: list[str] = []
+    vi.globals["t"] = lambda key, **values: calls.append(key) or key
+    vi.get_template("page.html").render(missing=False)
+    assert calls == ["n"]
+    # a key that does not exist stays a call, and fails with its message when rendered
+    with pytest.raises(MissingString, match="no UI string 'missing'"):
+        en.get_template("page.html").render(missing=True)
+    # a template that gives ``t`` its own meaning keeps it
+    assert en.get_template("own.html").render(own=lambda key: f"own {key}") == "own a"

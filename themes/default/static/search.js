@@ -62,11 +62,6 @@
     return r.json();
   }
 
-  /* The engine over one language's index: its head orders, filters and counts every
-     product; the shards of the word index (by the beginnings of words) and the parts
-     (what cards show) are loaded as queries need them (engine.load). A product's id is
-     its position in the catalogue (slug order), which also breaks ties between equal
-     scores. Targets of postings are products, then producers, then facet values. */
   var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = {};
   for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
   /* the numbers of a column packed by ocopsite.search.pack; lists (pack_lists) as
@@ -81,6 +76,11 @@
     starts.push(l);
     return lists ? [starts, values] : values;
   }
+  /* The engine over one language's index: its head orders, filters and counts every
+     product; the shards of the word index (by the beginnings of words) and the parts
+     (what cards show) are loaded as queries need them (engine.load). A product's id is
+     its position in the catalogue (slug order), which also breaks ties between equal
+     scores. Targets of postings are products, then producers, then facet values. */
   function OcopSearch(ix) {
     var self = this, n = ix.count, C = ix.products, F = ix.facets;
     this.ix = ix;
@@ -123,7 +123,7 @@
     for (i = 0; i < n; i++) if (this.has(group[0], i, group[1])) list.push(i);
     return list;
   };
-  /* Loads the files named by ``hrefs`` (word shards and parts), once each. */
+  /* Loads the files named by ``hrefs`` (shards, letters, columns, parts), once each. */
   OcopSearch.prototype.load = function (hrefs) {
     var self = this;
     return Promise.all(hrefs.map(function (href) {

@@ -477,9 +477,7 @@ def split(
     parts = [
         {
             "start": start,
-            "products": {
-                key: columns[key][start : start + per_part] for key in PART_COLUMNS
-            },
+            "products": {key: columns[key][start : start + per_part] for key in PART_COLUMNS},
         }
         for start in range(0, count, per_part)
     ]

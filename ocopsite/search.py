@@ -1,16 +1,18 @@
-"""The search index: one compact JSON file per language, searched in the browser.
+"""The search index of each language, searched in the browser, in small files.
 
 People type Vietnamese with or without diacritics ("mien dong" must find
 "Miến dong"), so matching works on *folded* text: :func:`fold` here and
 ``fold`` in the theme's ``search.js`` must give identical results (a browser
 test checks every Vietnamese letter with every tone).
 
-The index is columnar and deduplicated (producers and facet values are
-tables referenced by position), so it stays small at national scale; the
-browser folds the texts once when it loads the file. A product's URL and
-thumbnail are made from its slug by the browser, filling in the addresses
-:mod:`ocopsite.urls` gives in the index; the slug is stored only when it
-differs from :func:`slugify` of its name.
+:func:`build_index` gathers what search needs, as columns and tables referenced
+by position; :func:`index_files` writes it as a head (:func:`split`: what orders,
+filters and counts every product, packed by :func:`pack`), the word index made
+here (:func:`word_index`, :mod:`ocopsite.vocabulary`) in shards by the beginnings
+of words with what each letter finds, and parts with what result cards show, so
+that a query reads only a few small files. A product's URL and thumbnail are made
+from its slug by the browser, filling in the addresses :mod:`ocopsite.urls` gives
+in the index; the slug is stored only when it differs from :func:`slugify` of its name.
 """
 
 from __future__ import annotations

@@ -526,6 +526,23 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
     return files
 
 
+#: The entries of an index's head that name its other files: lists of hrefs, or
+#: mappings whose values are hrefs.
+FILE_LISTS = ("codes", "parts", "makers", "words", "letters", "columns")
+
+
+def index_hrefs(index: dict[str, Any]) -> list[Any]:
+    """Every file the head of an index names (as written in it: hrefs, unchecked)."""
+    hrefs: list[Any] = []
+    for key in FILE_LISTS:
+        named = index.get(key)
+        if isinstance(named, dict):
+            hrefs += named.values()
+        elif isinstance(named, list):
+            hrefs += named
+    return hrefs
+
+
 def manifest(hrefs: dict[str, str]) -> bytes:
     """The manifest: each language's index URL."""
     return json.dumps(hrefs, sort_keys=True, separators=(",", ":")).encode()

@@ -159,6 +159,10 @@ def _swap(match: re.Match[str]) -> str:
     )
 
 
+#: The kinds of file of a search index besides its head (see ocopsite.search.index_files).
+KINDS = ("words", "letter", "column", "part", "makers")
+
+
 def measure(site: Path, label: str, search: bool) -> dict[str, str]:
     out = CACHE / f"out-{label}"
     shutil.rmtree(out, ignore_errors=True)
@@ -190,8 +194,16 @@ def measure(site: Path, label: str, search: bool) -> dict[str, str]:
     for index in sorted((out / "search").glob("*.*.json")):  # not the manifest
         if "-" in index.name.split(".")[0]:
             continue  # the parts and code tables of an index
-        data = index.read_bytes()
-        row[f"search index {index.name.split('.')[0]} (gz)"] = f"{gzipped(data) / 1024:.0f} KB"
+        lang = index.name.split(".")[0]
+        # the head, the shards of the word index and the parts: all that a browser may
+        # read for queries (the code tables aside)
+        files = [
+            f
+            for f in (out / "search").glob(f"{lang}*.json")
+            if f.name.split(".")[0] in (lang, *(f"{lang}-{kind}" for kind in KINDS))
+        ]
+        size = sum(gzipped(f.read_bytes()) for f in files) / 1024
+        row[f"search index {lang}, all files (gz)"] = f"{size:.0f} KB in {len(files)} files"
         if search:
             times = searchbench.query_times(index)
             row[f"query median / p95, {index.name.split('.')[0]} (Chromium)"] = (

@@ -6,15 +6,17 @@ SITE is a site folder (a catalogue made by bench/gen_catalog.py). The search's f
 are made exactly as a build makes them (``search.index_files``) and served with a
 page shaped like the search page, so the real search.js runs in headless Chromium:
 
-- sizes: every search file gzipped, the largest single download, and what the
-  first results of a search page download (manifest, index, first part, script);
+- sizes: every search file gzipped, each language's total, the largest single
+  download, and what the first results of each first query downloaded (every
+  request made before the first result card showed, the script included);
 - query times: median and 95th percentile of searching *and* rendering the first
   page of results (``OcopSearch.show``), one-letter queries included;
 - first results: from opening ``/search/?q=…`` to the first result card on screen,
   with Chromium's CPU slowed down ``--throttle`` times (a mid-range phone), as
   the median of a few loads, each in a fresh browser context (nothing cached);
-  the results come from the parts of the index loaded so far, and ``all_parts_ms``
-  says when every part was in (the results then complete).
+  the first results need the index's head, the shards of the query's words and the
+  parts of the cards shown; ``all_parts_ms`` says when the rest of the index was in
+  (the search is then ready for any query without a request).
 
 Wall-clock figures depend on what else the machine is doing: run under
 ``flock /work/bench.lock`` (or the equivalent) and repeat when in doubt.
@@ -82,6 +84,9 @@ window.__ready = null;
 new MutationObserver(function (changes, observer) {
   if (window.__first === null && document.querySelector("#search-app .results .card")) {
     window.__first = performance.now();
+    window.__asked = performance.getEntriesByType("resource").map(function (e) {
+      return new URL(e.name).pathname;
+    });
   }
   if (window.__ready === null && "searchReady" in document.documentElement.dataset) {
     window.__ready = performance.now();
@@ -97,6 +102,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[str, Any]:
+    """Query times and first results of the search page served from ``folder``."""
     from playwright.sync_api import sync_playwright
 
     handler = functools.partial(_Quiet, directory=str(folder))
@@ -125,6 +131,7 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
                 [QUERIES, runs],
             )
             first: dict[str, float] = {}
+            asked: dict[str, list[str]] = {}
             complete: list[float] = []
             for q in FIRST:
                 samples = []
@@ -138,6 +145,7 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
                     tab.wait_for_function("window.__first !== null", timeout=60_000)
                     tab.wait_for_selector("html[data-search-ready]", timeout=60_000)
                     samples.append(tab.evaluate("window.__first"))
+                    asked[q] = tab.evaluate("window.__asked")
                     complete.append(tab.evaluate("window.__ready"))
                     context.close()
                 first[q] = statistics.median(samples)
@@ -150,6 +158,7 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
         "median_ms": round(statistics.median(times), 2),
         "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
         "first_results_ms": {q: round(t) for q, t in first.items()},
+        "first_results_files": asked,
         "all_parts_ms": round(statistics.median(complete)),
         "throttle": throttle,
     }
@@ -199,9 +208,7 @@ def query_times(index: Path, runs: int = 100) -> dict[str, Any]:
                         const t0 = performance.now();
                         const ix = await (await fetch(href)).json();
                         const engine = new OcopSearch(ix);
-                        const parts = await Promise.all(
-                            ix.parts.map(async (p) => (await fetch(p)).json()));
-                        parts.forEach((part) => engine.add(part));
+                        await engine.load(engine.all());
                         const load = performance.now() - t0;
                         const times = [];
                         for (let i = 0; i < runs; i++) {
@@ -235,22 +242,20 @@ def main() -> None:
     files = search_files(args.site)
     script = served_script("search.js")
     manifest = json.loads(files["search/manifest.json"])
-    index = files[manifest[args.lang].lstrip("/")]
-    sizes = {path: gz(data) for path, data in files.items()}
+    head = json.loads(files[manifest[args.lang].lstrip("/")])
+    sizes = {"/" + path: gz(data) for path, data in files.items()}
     largest = max(sizes, key=sizes.__getitem__)
-    main = json.loads(index)
-    parts = [sizes[href.lstrip("/")] for href in main.get("parts", [])]
-    first_query = sizes["search/manifest.json"] + sizes[manifest[args.lang].lstrip("/")]
-    first_query += parts[0] if parts else 0
     print(
         json.dumps(
             {
-                "products": main["count"] if "count" in main else len(main["products"]["n"]),
-                "parts": len(parts),
+                "products": head["count"],
                 "files": len(files),
                 "largest_gz": [largest, sizes[largest]],
-                "first_query_gz": first_query + gz(script),
-                "index_gz": {lang: sizes[href.lstrip("/")] for lang, href in manifest.items()},
+                "total_gz": {
+                    lang: sum(v for k, v in sizes.items() if k.startswith(f"/search/{lang}"))
+                    for lang in manifest
+                },
+                "head_gz": sizes[manifest[args.lang]],
                 "script_gz": gz(script),
             }
         )
@@ -262,7 +267,13 @@ def main() -> None:
             (folder / path).write_bytes(data)
         (folder / "search.js").write_bytes(script)
         (folder / "search/index.html").write_text(PAGE.format(lang=args.lang), "utf-8")
-        print(json.dumps(measure(folder, args.throttle, args.runs)))
+        sizes["/search.js"] = gz(script)
+        figures = measure(folder, args.throttle, args.runs)
+        figures["first_results_gz"] = {
+            q: sum(sizes.get(path, 0) for path in set(paths))
+            for q, paths in figures.pop("first_results_files").items()
+        }
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -165,6 +165,11 @@ def _read_body(bundle: Path, real: Path, config: SiteConfig, diagnostics: Diagno
     return Body(tuple(sources))
 
 
+def _stamp_key(stamp: Stamp) -> str:
+    """A short name for a bundle's stamp, which the outputs showing it depend on."""
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
+
+
 def _load_kind(
     folder: Path,
     yaml_name: str,
@@ -182,32 +187,38 @@ def _load_kind(
     """
     kind = yaml_name.removesuffix(".yaml")
     loaded: list[tuple[Path, _Loaded]] = []
-    todo: list[tuple[Path, Path, Stamp]] = []
+    todo: list[tuple[Path, Path | None, Stamp | None]] = []
     real_folder = _checked_folder(folder, config.root, diagnostics)
     for bundle in _bundles(folder) if real_folder is not None else ():
+        if not cache.has(kind, bundle.name):  # nothing to compare: a worker checks and stamps it
+            todo.append((bundle, None, None))
+            continue
         real = _checked_folder(bundle, config.root, diagnostics, real_folder)
         if real is None:
             continue
         stamp = bundle_stamp(real)
-        stamps[bundle] = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
+        stamps[bundle] = _stamp_key(stamp)
         entry = cache.get(kind, bundle.name, stamp)
         if entry is not None:
             diagnostics.extend(entry.warnings)
             loaded.append((bundle, _Loaded(bundle / yaml_name, None, entry.values)))
         else:
             todo.append((bundle, real, stamp))
-    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to)
+    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder)
     results = [
         result
         for chunk in parallel.map_chunks(_validate_chunk, work, todo, jobs, max_chunk=500)
         for result in chunk
     ]
-    for bundle, stamp, item, problems in sorted(results, key=lambda r: r[0]):
+    for bundle, made_stamp, item, problems in sorted(results, key=lambda r: r[0]):
         diagnostics.extend(problems)
+        if made_stamp is None:  # a folder the site may not read: reported
+            continue
+        stamps[bundle] = _stamp_key(made_stamp)
         if item is not None:
             loaded.append((bundle, item))
             if not any(p.severity is Severity.ERROR for p in problems):
-                cache.put(kind, bundle.name, Entry(stamp, item.record, problems))
+                cache.put(kind, bundle.name, Entry(made_stamp, item.record, problems))
     loaded.sort(key=lambda pair: pair[0])
     return loaded
 
@@ -220,16 +231,28 @@ class _KindWork:
     fields: dict[str, s.Field[Any]]
     config: SiteConfig
     relative_to: Path | None
+    real_folder: Path | None  # the real location of the kind's folder
 
 
 def _validate_chunk(
-    work: _KindWork, chunk: Sequence[tuple[Path, Path, Stamp]]
-) -> list[tuple[Path, Stamp, _Loaded | None, list[Diagnostic]]]:
+    work: _KindWork, chunk: Sequence[tuple[Path, Path | None, Stamp | None]]
+) -> list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]]:
     """Validate some bundles (in a worker); each with its problems, and without its raw
-    YAML, which is parsed again only if a check across records needs its line numbers."""
-    results = []
-    for bundle, real, stamp in chunk:
+    YAML, which is parsed again only if a check across records needs its line numbers.
+
+    A bundle given without its real path and stamp is checked and stamped here first
+    (before anything in it is read, so that an edit made meanwhile is seen next time).
+    """
+    results: list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]] = []
+    for bundle, known_real, known_stamp in chunk:
         local = Diagnostics(relative_to=work.relative_to)
+        real, stamp = known_real, known_stamp
+        if real is None:
+            real = _checked_folder(bundle, work.config.root, local, work.real_folder)
+            if real is None:
+                results.append((bundle, None, None, local.items))
+                continue
+            stamp = bundle_stamp(real)
         item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
         if item is not None:
             item.raw_yaml = None

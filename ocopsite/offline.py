@@ -216,8 +216,8 @@ def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
 
 
 def search_outputs(read: Reader, urls: Urls) -> list[str]:
-    """The search manifest, the index files it names and their parts and code tables,
-    as output paths."""
+    """The search manifest, the index files it names and the files they name
+    (:func:`search.index_hrefs`), as output paths."""
     manifest_rel = urls.search_file(search.MANIFEST)[1]
     found = [manifest_rel]
     try:
@@ -229,14 +229,14 @@ def search_outputs(read: Reader, urls: Urls) -> list[str]:
     indexes = [v[len(base) :] for v in values if isinstance(v, str) and v.startswith(base)]
     found += indexes
     for rel in indexes:
-        # an index names its parts and code tables, which the search loads too
+        # an index names its shards, parts and code tables, which the search loads too
         try:
             index = json.loads(read(rel).decode("utf-8"))
         except (OSError, ValueError):
             continue
         if not isinstance(index, dict):
             continue
-        hrefs = [*index.get("parts", []), *index.get("codes", [])]
+        hrefs = search.index_hrefs(index)
         found += [h[len(base) :] for h in hrefs if isinstance(h, str) and h.startswith(base)]
     return found
 

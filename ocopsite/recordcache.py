@@ -159,6 +159,10 @@ class RecordCache:
             self._db.close()
             self._db = None
 
+    def has(self, kind: str, name: str) -> bool:
+        """Whether an entry of this bundle was kept, whatever its stamp."""
+        return (kind, name) in self.old or bool(self.kept and (kind, name) in self.kept)
+
     def get(self, kind: str, name: str, stamp: Stamp) -> Entry | None:
         if self.kept is not None:
             kept = self.kept.get((kind, name))

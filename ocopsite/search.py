@@ -1,16 +1,18 @@
-"""The search index: one compact JSON file per language, searched in the browser.
+"""The search index of each language, searched in the browser, in small files.
 
 People type Vietnamese with or without diacritics ("mien dong" must find
 "Miến dong"), so matching works on *folded* text: :func:`fold` here and
 ``fold`` in the theme's ``search.js`` must give identical results (a browser
 test checks every Vietnamese letter with every tone).
 
-The index is columnar and deduplicated (producers and facet values are
-tables referenced by position), so it stays small at national scale; the
-browser folds the texts once when it loads the file. A product's URL and
-thumbnail are made from its slug by the browser, filling in the addresses
-:mod:`ocopsite.urls` gives in the index; the slug is stored only when it
-differs from :func:`slugify` of its name.
+:func:`build_index` gathers what search needs, as columns and tables referenced
+by position; :func:`index_files` writes it as a head (:func:`split`: what orders,
+filters and counts every product, packed by :func:`pack`), the word index made
+here (:func:`word_index`, :mod:`ocopsite.vocabulary`) in shards by the beginnings
+of words with what each letter finds, and parts with what result cards show, so
+that a query reads only a few small files. A product's URL and thumbnail are made
+from its slug by the browser, filling in the addresses :mod:`ocopsite.urls` gives
+in the index; the slug is stored only when it differs from :func:`slugify` of its name.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import gtin, ratings
@@ -33,6 +35,7 @@ from .status import STATES, validity
 from .trace import lot_route, product_route
 from .urls import THUMBNAIL, Route, Urls
 from .views import Views
+from .vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, VARINT_DIGITS, Indexer
 
 FORMAT_VERSION = 2
 #: The small file that names each language's current (content-hashed) index.
@@ -61,8 +64,13 @@ ADMIN_WORDS: tuple[str, ...] = (
 _DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
-#: Products per part of an index (see :func:`split`).
-PRODUCTS_PER_PART = 2500
+#: Products per part of an index (see :func:`split`): a page of results reads a few.
+PRODUCTS_PER_PART = 200
+#: Producers per part of the producers' names (see :func:`split`).
+PRODUCERS_PER_PART = 400
+#: Postings above which the words beginning with one character are cut by their first
+#: two (see :meth:`vocabulary.Indexer.shards`).
+SHARD_POSTINGS = 20000
 
 
 @functools.lru_cache(maxsize=8192)  # names of places and kinds repeat across records
@@ -132,8 +140,9 @@ def build_index(
 
     Products are ordered by slug. For each: name (and the default-language name
     on other languages' indexes, so a tourist typing Vietnamese still finds it),
-    slug when not derivable, producer, category, stars (negative when the rating
-    is not in force), the rating's state (an index into ``status.STATES``) and
+    slug when not :func:`slugify` of its name in this language, producer,
+    category, stars (negative when the rating is not in force), the rating's
+    state (an index into ``status.STATES``) and
     when it changes after the build date (for the browser's re-check), a
     certification bitmask, the labels of its "other" certifications as the page
     prints them, channel indexes, tags, photo flag. A producer is [name, province,
@@ -163,7 +172,7 @@ def build_index(
         columns["n"].append(name)
         own = _text(product.name, default)
         columns["v"].append(own if own != name else "")
-        columns["s"].append("" if slugify(own) == product.slug else product.slug)
+        columns["s"].append("" if slugify(name) == product.slug else product.slug)
         columns["m"].append(producer_index[product.producer])
         columns["c"].append(category_index[product.category])
         columns["k"].append(product.ocop.stars if facets["stars"] else -product.ocop.stars)
@@ -332,53 +341,206 @@ def encode(index: dict[str, Any]) -> bytes:
     return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
-    """Move the products of ``index`` into parts of ``per_part`` products (by default
-    :data:`PRODUCTS_PER_PART`); return the parts.
+def word_index(
+    index: dict[str, Any], budget: int | None = None
+) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The word index of ``index`` (made by :func:`build_index`), in shards by the
+    beginnings of words (:meth:`vocabulary.Indexer.shards`), and what each letter
+    finds (:meth:`vocabulary.Indexer.letters`).
 
-    The browser prepares each part as it arrives and shows the results found so far,
-    so the first results need one small part, not the whole catalogue. A part holds
-    its products' columns, the position of its first product, and [position, ...]
-    of each producer its products name (a producer may be in several parts).
-    ``index`` keeps the number of products and producers.
+    Products post their name, tags and certification labels; producers, numbered
+    after the products, their name, commune, former province and district; facet
+    values post to groups of products, numbered after the producers in the order
+    category, province, certification, channel. search.js knows the members of
+    producers and groups from the compact columns of the index's head.
+    """
+    lang, facets, admin = index["lang"], index["facets"], frozenset(index["admin"])
+    columns, producers = index["products"], index["producers"]
+    count = len(columns["n"])
+    words = Indexer(lang, admin)
+    target = count + len(producers)
+    groups: list[Callable[[int], bool]] = []
+    for kind in ("category", "province", "certification", "channel"):
+        for number, value in enumerate(facets[kind]):
+            groups.append(_has(kind, number, columns, producers))
+            if kind == "province":
+                for name in (value[1], *value[3]):
+                    words.index(name, target, PLACE, place=True)
+                for former in value[2]:
+                    words.index(former[1], target, OTHER, place=True)
+                    words.index(former[2], target, OTHER, place=True)
+            else:
+                for label in value[1:]:
+                    words.index(label, target, OTHER)
+            target += 1
+    for i in range(count):
+        words.index(f"{columns['n'][i]} {columns['v'][i]}", i, NAME)
+        for tag in filter(None, columns["g"][i].split(",")):
+            words.index(tag, i, OTHER)
+        for label in filter(None, columns["o"][i].split("|")):
+            words.index(label, i, OTHER)
+    for maker, (name, province, commune, former, district) in enumerate(producers):
+        words.index(name, count + maker, MAKER)
+        words.index(commune, count + maker, PLACE, place=True)
+        # the producer's own old address ranks above the mere fact that its province
+        # took in former provinces, so "bac kan" puts Bắc Kạn's products first
+        if former >= 0:
+            for text in facets["province"][province][2][former][1:]:
+                words.index(text, count + maker, FORMER, place=True)
+        words.index(district, count + maker, FORMER, place=True)
+    made: list[list[int]] = [[] for _ in producers]
+    for i, maker in enumerate(columns["m"]):
+        made[maker].append(i)
+
+    @functools.cache
+    def members(target: int) -> list[int]:
+        if target < count + len(producers):
+            return made[target - count]
+        return [i for i in range(count) if groups[target - count - len(producers)](i)]
+
+    return words.shards(budget or SHARD_POSTINGS), words.letters(count, members)
+
+
+def _has(
+    kind: str, number: int, columns: dict[str, list[Any]], producers: list[list[Any]]
+) -> Callable[[int], bool]:
+    """Whether a product (by position) has value ``number`` of facet ``kind``."""
+    if kind == "category":
+        return lambda i: bool(columns["c"][i] == number)
+    if kind == "province":
+        return lambda i: bool(producers[columns["m"][i]][1] == number)
+    if kind == "certification":
+        return lambda i: bool(columns["x"][i] & (1 << number))
+    return lambda i: number in columns["h"][i]
+
+
+#: Columns of :func:`build_index` that the head of the index keeps: what orders,
+#: filters and counts every product (small numbers); the rest is shown or searched.
+HEAD_COLUMNS = ("m", "c", "k", "x", "h")
+#: Columns of the parts: what a result card shows (the rating's state, re-checked
+#: on the reader's date, only on cards).
+PART_COLUMNS = ("n", "s", "i", "e", "u")
+#: The digits of :func:`pack`, in the order of their values (search.js has the same).
+DIGITS = VARINT_DIGITS
+
+
+def _width(largest: int) -> int:
+    width = 1
+    while len(DIGITS) ** width <= largest:
+        width += 1
+    return width
+
+
+def _digits(value: int, width: int) -> str:
+    return "".join(DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in reversed(range(width)))
+
+
+def pack(values: Sequence[int]) -> dict[str, Any]:
+    """Small whole numbers as one string, ``width`` :data:`DIGITS` each, after
+    subtracting ``offset`` (the smallest): a string is much quicker for a browser to
+    read than a JSON array of thousands of numbers, and smaller."""
+    offset = min(values, default=0)
+    width = _width(max(values, default=0) - offset)
+    return {"w": width, "o": offset, "s": "".join(_digits(v - offset, width) for v in values)}
+
+
+def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """Lists of small whole numbers as one string: each list as by :func:`pack`
+    (without offset), the lists separated by commas."""
+    width = _width(max((v for values in lists for v in values), default=0))
+    return {"w": width, "s": ",".join("".join(_digits(v, width) for v in vs) for vs in lists)}
+
+
+def split(
+    index: dict[str, Any], per_part: int | None = None, per_maker: int | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Cut ``index`` (made by :func:`build_index`) into its head and parts; return the
+    parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`) and
+    those of ``per_maker`` producers (:data:`PRODUCERS_PER_PART`).
+
+    The head keeps, for every product, what orders, filters and counts results:
+    category "c", stars "k", certifications "x" and its producer's province "p"
+    (:func:`pack`-ed); "columns" holds its producer "m" (packed) and its channels
+    "h" (:func:`pack_lists`), which :func:`index_files` writes as files of their own.
+    A part holds what result cards show of its products (:data:`PART_COLUMNS`),
+    a producers' part their names "a", former provinces "f" and
+    districts "d"; each, the position of its first. The browser reads the parts of
+    the results it shows.
     """
     per_part = per_part or PRODUCTS_PER_PART
+    per_maker = per_maker or PRODUCERS_PER_PART
     columns, producers = index.pop("products"), index.pop("producers")
     count = len(columns["n"])
-    index["count"], index["makers"] = count, len(producers)
-    parts = []
-    for start in range(0, count, per_part):
-        part = {key: values[start : start + per_part] for key, values in columns.items()}
-        makers = sorted(set(part["m"]))
-        parts.append(
-            {"start": start, "products": part, "producers": [[m, *producers[m]] for m in makers]}
-        )
-    return parts
+    index.update(count=count, per=per_part, producers=len(producers), per_maker=per_maker)
+    index["products"] = {key: pack(columns[key]) for key in "ckx"}
+    index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
+    # the largest columns, which a query of one letter does not need, are files of their own
+    index["columns"] = {"m": pack(columns["m"]), "h": pack_lists(columns["h"])}
+    parts = [
+        {
+            "start": start,
+            "products": {key: columns[key][start : start + per_part] for key in PART_COLUMNS},
+        }
+        for start in range(0, count, per_part)
+    ]
+    makers = [
+        {
+            "start": start,
+            "producers": {
+                key: [p[column] for p in producers[start : start + per_maker]]
+                for key, column in (("a", 0), ("f", 3), ("d", 4))
+            },
+        }
+        for start in range(0, len(producers), per_maker)
+    ]
+    return parts, makers
 
 
 def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
-    """Every file of the search, by output path: each language's index, its parts and
-    code shards (content-hashed), and the manifest that names the indexes."""
+    """Every file of the search, by output path: each language's head, its word shards,
+    parts and code shards (content-hashed), and the manifest that names the heads."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
-    for lang, lang_views in views.items():
-        codes = []
-        for shard in code_shards(catalogue, lang_views):
-            href, path = urls.search_file(file_name(f"{lang}-codes", shard))
-            codes.append(href)
-            files[path] = shard
-        index = build_index(catalogue, lang_views, codes, list(views.values()))
-        index["parts"] = []
-        for part in split(index):
-            href, path = urls.search_file(file_name(f"{lang}-part", encode(part)))
-            index["parts"].append(href)
-            files[path] = encode(part)
-        data = encode(index)
-        href, path = urls.search_file(file_name(lang, data))
-        hrefs[lang] = href
+
+    def add(name: str, data: bytes) -> str:
+        href, path = urls.search_file(file_name(name, data))
         files[path] = data
+        return href
+
+    for lang, lang_views in views.items():
+        codes = [add(f"{lang}-codes", s) for s in code_shards(catalogue, lang_views)]
+        index = build_index(catalogue, lang_views, codes, list(views.values()))
+        shards, letters = word_index(index)
+        index["words"] = {key: add(f"{lang}-words", encode(s)) for key, s in shards.items()}
+        index["letters"] = {
+            key: add(f"{lang}-letter", encode(pack(codes))) for key, codes in letters.items()
+        }
+        parts, makers = split(index)
+        index["parts"] = [add(f"{lang}-part", encode(part)) for part in parts]
+        index["makers"] = [add(f"{lang}-makers", encode(part)) for part in makers]
+        index["columns"] = {
+            key: add(f"{lang}-column", encode(column)) for key, column in index["columns"].items()
+        }
+        hrefs[lang] = add(lang, encode(index))
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs)
     return files
+
+
+#: The entries of an index's head that name its other files: lists of hrefs, or
+#: mappings whose values are hrefs.
+FILE_LISTS = ("codes", "parts", "makers", "words", "letters", "columns")
+
+
+def index_hrefs(index: dict[str, Any]) -> list[Any]:
+    """Every file the head of an index names (as written in it: hrefs, unchecked)."""
+    hrefs: list[Any] = []
+    for key in FILE_LISTS:
+        named = index.get(key)
+        if isinstance(named, dict):
+            hrefs += named.values()
+        elif isinstance(named, list):
+            hrefs += named
+    return hrefs
 
 
 def manifest(hrefs: dict[str, str]) -> bytes:

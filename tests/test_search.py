@@ -7,8 +7,10 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from urllib.request import urlopen
 
 import pytest
 import yaml
@@ -266,13 +268,21 @@ def test_search_page_without_javascript_offers_browse_links(browser, served: str
 
 def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> None:
     files = sorted(p.name for p in (sample_site.out / "search").glob("*.json"))
-    assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files] == [
+    assert sorted({re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files}) == [
         "en-codes.#.json",
+        "en-column.#.json",
+        "en-letter.#.json",
+        "en-makers.#.json",
         "en-part.#.json",
+        "en-words.#.json",
         "en.#.json",
         "manifest.json",
         "vi-codes.#.json",
+        "vi-column.#.json",
+        "vi-letter.#.json",
+        "vi-makers.#.json",
         "vi-part.#.json",
+        "vi-words.#.json",
         "vi.#.json",
     ]
     files = [f for f in files if "-" not in f]
@@ -282,12 +292,18 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
     assert 'data-index="/search/manifest.json"' in sample_site.page("")
     manifest = json.loads((sample_site.out / "search/manifest.json").read_text())
     assert manifest == {"en": "/search/" + files[0], "vi": "/search/" + files[2]}
-    # the index names its parts (products and their producers) and its code tables,
-    # which map codes to hrefs made by urls.py
+    # the index (its head) names its parts (what cards show), the shards of its word
+    # index by first letter, and its code tables, which map codes to hrefs made by urls.py
     index = json.loads(text)
     assert index["count"] == 15 and len(index["parts"]) == 1
     part = (sample_site.out / index["parts"][0].lstrip("/")).read_text("utf-8")
     assert "Miến dong Tài Hoan" in part and json.loads(part)["start"] == 0
+    assert {"m", "t", "h", "d", "2"} <= set(index["words"])
+    assert len(index["words"]) == len([f for f in files_of(sample_site, "vi-words")])
+    shard = json.loads((sample_site.out / index["words"]["m"].lstrip("/")).read_text("utf-8"))
+    assert shard["f"]["w"] == sorted(shard["f"]["w"]) and "mien" in shard["f"]["w"]
+    assert all(fold(w).startswith("m") for vocab in shard.values() for w in vocab["w"])
+    assert "miến" in shard["o"]["w"] and "mien dong" in shard["q"]["w"]
     assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", c) for c in index["codes"]] == [
         "/search/vi-codes.#.json"
     ]
@@ -440,20 +456,110 @@ def test_dashes_and_former_districts_in_python() -> None:
     assert _former_province("hue", "Phường Phú Hội, thành phố Huế, tỉnh Thừa Thiên Huế") == 0
 
 
-def test_an_index_in_parts_finds_the_same(sample_catalogue, sample_site: BuiltSite) -> None:
-    """Split into parts of two products, the index still has every product once."""
-    from ocopsite.search import split
+def files_of(site: BuiltSite, kind: str) -> list[Path]:
+    return [p for p in (site.out / "search").glob("*.json") if p.name.split(".")[0] == kind]
 
-    manifest = json.loads((sample_site.out / "search/manifest.json").read_text())
-    index = json.loads((sample_site.out / manifest["vi"].lstrip("/")).read_text("utf-8"))
-    whole = json.loads((sample_site.out / index["parts"][0].lstrip("/")).read_text("utf-8"))
-    rebuilt = {"products": whole["products"], "producers": [None] * index["makers"]}
-    for row in whole["producers"]:
-        rebuilt["producers"][row[0]] = row[1:]
-    parts = split(rebuilt, 2)
-    assert rebuilt == {"count": 15, "makers": index["makers"]}
+
+def test_an_index_in_parts_finds_the_same() -> None:
+    """Split into parts of two products, the index still has every product once, with
+    its producer, and its head every product's numbers, packed."""
+    from ocopsite.search import DIGITS, HEAD_COLUMNS, PART_COLUMNS, pack, pack_lists, split
+
+    columns: dict[str, list[Any]] = {key: [] for key in (*HEAD_COLUMNS, *PART_COLUMNS)}
+    for i in range(15):
+        for key in PART_COLUMNS:
+            columns[key].append(f"{key}{i}")
+        for key in "ckex":
+            columns[key].append(i % 4 - 1)
+    columns["m"] = [i % 7 for i in range(15)]
+    columns["h"] = [list(range(i % 3)) for i in range(15)]
+    columns["u"] = [[3, 1] if i == 4 else [] for i in range(15)]
+    makers = [[f"maker {m}", m % 3, f"commune {m}", -1, ""] for m in range(7)]
+    index: dict[str, Any] = {"products": columns, "producers": makers}
+    parts, producers = split(index, 2, 3)
+    assert (index["count"], index["per"], index["producers"], len(parts)) == (15, 2, 7, 8)
+    assert [p["start"] for p in producers] == [0, 3, 6] and index["per_maker"] == 3
+    names = [a for p in producers for a in p["producers"]["a"]]
+    assert names == [f"maker {m}" for m in range(7)]
+    assert index["products"]["k"] == {"w": 1, "o": -1, "s": "012301230123012"}
+    assert index["columns"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
+    assert index["columns"]["m"] == pack(columns["m"])
+    assert index["products"]["p"] == pack([i % 7 % 3 for i in range(15)])  # the provinces
     assert [p["start"] for p in parts] == list(range(0, 15, 2))
-    names = [n for p in parts for n in p["products"]["n"]]
-    assert names == whole["products"]["n"]
-    for p in parts:
-        assert {row[0] for row in p["producers"]} == set(p["products"]["m"])
+    assert [n for p in parts for n in p["products"]["n"]] == [f"n{i}" for i in range(15)]
+    assert [u for p in parts for u in p["products"]["u"]][3:5] == [[], [3, 1]]
+    # wide numbers take several digits each, most significant first
+    assert pack([0, 64, 4095]) == {"w": 2, "o": 0, "s": "0010__"}
+    assert pack_lists([[70], []]) == {"w": 2, "s": "16,"} and DIGITS[6] == "6"
+
+
+def test_english_stems_are_the_same_in_python_and_javascript(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The build indexes English stems, the script stems English queries: the same stems."""
+    from ocopsite.vocabulary import stem
+
+    open_search(page, served, "en", "")
+    words = "teas noodles dried drying dishes berries glass citrus boxes tomatoes fried bus"
+    words += " ring need cakes fish honey"
+    assert page.evaluate("w => w.split(' ').map(OcopSearch.stem)", words) == [
+        stem(w) for w in words.split()
+    ]
+
+
+def test_first_results_need_only_the_shards_of_their_words(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The search page shows the results of "mien dong" from the index's head, the shards
+    of words beginning with "m" and "d" and the part of the results shown: the other
+    shards, held back, come after (and then the search is ready)."""
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    held: list[Any] = []
+    passed: list[str] = []
+    release = False
+
+    def route(r: Any) -> None:
+        name = r.request.url.rsplit("/", 1)[1]
+        if name.startswith("vi-words.") and not release:
+            shard = json.loads(urlopen(r.request.url).read())
+            firsts = {fold(w)[0] for vocab in shard.values() for w in vocab["w"]}
+            if firsts != {"m"} and firsts != {"d"}:
+                held.append(r)
+                return
+            passed.append(name)
+        r.continue_()
+
+    tab.route("**/search/*.json", route)
+    tab.goto(served + "search/?q=mien+dong")
+    tab.wait_for_selector("#search-app .results .card")
+    assert result_slugs(tab)[0] == "mien-dong-tai-hoan"
+    assert len(passed) == 2
+    assert "searchReady" not in tab.evaluate("document.documentElement.dataset")
+    release = True
+    for r in held:
+        r.continue_()
+    tab.wait_for_selector("html[data-search-ready]")
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_one_letter_finds_what_its_words_find(page, served: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """A query of one letter reads what the build found for it: the same results, in the
+    same order, with the same reasons, as from every word beginning with it."""
+    open_search(page, served, lang, "")
+    same = page.evaluate(
+        """async (lang) => {
+            const manifest = await (await fetch("/search/manifest.json")).json();
+            const engine = new OcopSearch(await (await fetch(manifest[lang])).json());
+            await engine.load(engine.all());
+            const letters = Object.keys(engine.letters), found = {};
+            for (const q of letters) found[q] = engine.run(q, {});
+            engine.letters = {};
+            return letters.map((q) => {
+                const words = engine.run(q, {}), ours = found[q];
+                const same = (r) => JSON.stringify([r.hits, r.formerly, r.counts]);
+                return [q, ours.hits.length > 0, same(ours) === same(words)];
+            });
+        }""",
+        lang,
+    )
+    # (a letter may begin only the name of a facet value no product has)
+    assert len([q for q, found, _ in same if found]) > 10
+    assert [q for q, _, equal in same if not equal] == []

@@ -30,33 +30,24 @@
      says Bắc Kạn above a product that merely has "Bắc" in its name */
   var PHRASE = [8, 8, 8, 8, 1, 0];
   var TOKEN = /[^\p{L}\p{N}]+/u;
-  var CASE_SPLIT = /(?<=\p{Ll})(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
 
-  /* A vocabulary: each distinct word, sorted, with the targets (and field) it occurs in.
-     A query word's prefix is a range of it, found by binary search: no scan of products. */
-  function Vocabulary() { this.map = new Map(); }
-  Vocabulary.prototype.add = function (word, posting) {
-    var list = this.map.get(word);
-    if (!list) this.map.set(word, list = []);
-    if (list[list.length - 1] !== posting) list.push(posting);
-  };
-  Vocabulary.prototype.seal = function () {
-    this.words = Array.from(this.map.keys()).sort();
-    var map = this.map;
-    this.postings = this.words.map(function (w) { return map.get(w); });
-    delete this.map;
-  };
-  Vocabulary.prototype.each = function (prefix, visit, exact) {
-    var words = this.words, lo = 0, hi = words.length;
+  /* Calls visit(posting) for each posting of the words of ``vocab`` (made by
+     ocopsite.vocabulary: sorted words, postings as differences in base 32, see
+     varints there) under ``prefix``: a range of the words, found by binary search. */
+  function scan(vocab, prefix, visit) {
+    var words = vocab.w, lo = 0, hi = words.length;
     while (lo < hi) { var mid = (lo + hi) >> 1; if (words[mid] < prefix) lo = mid + 1; else hi = mid; }
     for (var i = lo; i < words.length && words[i].lastIndexOf(prefix, 0) === 0; i++) {
-      if (exact && words[i] !== prefix) break;
-      var list = this.postings[i];
-      for (var j = 0; j < list.length; j++) visit(list[j]);
+      for (var s = vocab.p[i], posting = 0, v = 0, c = 0; c < s.length; c++) {
+        var d = CODE[s.charCodeAt(c)];
+        v = v * 32 + (d & 31);
+        if (d < 32) { visit(posting += v); v = 0; }
+      }
     }
-  };
+  }
 
-  /* English inflections, for English pages: "teas", "noodles", "dried", "drying" */
+  /* English inflections, for English pages: "teas", "noodles", "dried", "drying"
+     (ocopsite.vocabulary.stem makes the same stems for the index) */
   function stem(w) {
     if (w.length < 4 || !/^[a-z]+$/.test(w) || /(ss|us|is)$/.test(w)) return w;
     if (/i(es|ed)$/.test(w)) return w.slice(0, -3) + "y";
@@ -66,193 +57,181 @@
     if (/ing$/.test(w) && w.length > 5) return w.slice(0, -3);
     return w;
   }
-
-  /* The words of a chunk of text (between spaces) in order ([own, folded]), and the extra
-     forms a label may be typed in: "GlobalG.A.P." is also "globalgap", "global" and "gap";
-     "ST25" also "st" and "25". Chunks repeat across a catalogue: each is analysed once. */
-  function chunkWords(engine, chunk) {
-    var found = engine.chunks.get(chunk);
-    if (found) return found;
-    var tokens = chunk.split(TOKEN).filter(Boolean), words = [], extra = [], pieces = [], joined = "";
-    for (var t = 0; t < tokens.length; t++) {
-      var f = fold(tokens[t]).replace(/[^0-9a-z]+/g, "");
-      if (!f) continue;
-      words.push([tokens[t].toLowerCase(), f]);
-      joined += f;
-      tokens[t].split(CASE_SPLIT).forEach(function (piece) {
-        var last = pieces.length - 1;
-        /* single letters in a row are an acronym written with dots: G.A.P. */
-        if (piece.length === 1 && last >= 0 && pieces[last].single) pieces[last].text += piece;
-        else pieces.push({ text: piece, single: piece.length === 1 });
-      });
-    }
-    if (words.length > 1) extra.push(joined);
-    if (pieces.length > 1) pieces.forEach(function (p) {
-      var f = fold(p.text).replace(/[^0-9a-z]+/g, "");
-      if (f) extra.push(f);
-    });
-    engine.chunks.set(chunk, found = { words: words, extra: extra });
-    return found;
+  function json(r) {
+    if (!r.ok) throw new Error(r.status);
+    return r.json();
   }
 
-  /* One set of vocabularies: the engine has one for facet values and one per part. */
-  function Indexer(engine) {
-    this.engine = engine;
-    this.folded = new Vocabulary();
-    this.own = new Vocabulary();
-    this.pairs = new Vocabulary();
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = {};
+  for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
+  /* the numbers of a column packed by ocopsite.search.pack; lists (pack_lists) as
+     [starts, values]: list i is values[starts[i]] up to values[starts[i + 1]] */
+  function unpack(col, lists) {
+    var str = col.s, w = col.w, values = new Int32Array(str.length / w | 0), starts = [0], v = 0, k = 0, l = 0;
+    for (var c = 0; c < str.length; c++) {
+      if (str.charCodeAt(c) === 44) { starts.push(l); continue; }
+      v = v * 64 + CODE[str.charCodeAt(c)];
+      if (++k === w) { values[l++] = v + (col.o || 0); v = k = 0; }
+    }
+    starts.push(l);
+    return lists ? [starts, values] : values;
   }
-  Indexer.prototype.index = function (text, target, field, place) {
-    if (!text) return;
-    var engine = this.engine, chunks = String(text).normalize("NFC").split(/\s+/), words = [], extra = [];
-    for (var c = 0; c < chunks.length; c++) {
-      if (!chunks[c]) continue;
-      var found = chunkWords(engine, chunks[c]);
-      words.push.apply(words, found.words);
-      extra.push.apply(extra, found.extra);
-    }
-    var base = target * FIELDS, kinds = [], admin = engine.admin, english = engine.ix.lang === "en";
-    if (place) for (var k = 0; k < words.length; k++) {
-      /* "thị trấn", "xã", "TP": kinds of units, weighed next to nothing */
-      if (k + 1 < words.length && admin.has(words[k][1] + " " + words[k + 1][1])) { kinds[k] = kinds[k + 1] = ADMIN; k++; }
-      else if (admin.has(words[k][1])) kinds[k] = ADMIN;
-    }
-    for (var w = 0; w < words.length; w++) {
-      var posting = base + (kinds[w] || field);
-      this.own.add(words[w][0], posting);
-      this.folded.add(words[w][1], posting);
-      if (english) { var s = stem(words[w][1]); if (s !== words[w][1]) this.folded.add(s, posting); }
-      if (w + 1 < words.length && !kinds[w] && !kinds[w + 1]) {
-        /* neighbours: a phrase bonus, and the joined form ("ha noi" typed "hanoi") */
-        this.pairs.add(words[w][1] + " " + words[w + 1][1], base + field);
-        this.folded.add(words[w][1] + words[w + 1][1], base + field);
-      }
-    }
-    for (var e = 0; e < extra.length; e++) this.folded.add(extra[e], base + field);
-  };
-  Indexer.prototype.seal = function () {
-    this.folded.seal();
-    this.own.seal();
-    this.pairs.seal();
-    return this;
-  };
-
-  /* The engine over one language's index. Products arrive in parts (engine.add), so that
-     the first results need only the first part; a product's id is its position in the
-     catalogue (slug order), which also breaks ties between equal scores. Targets of
-     postings are products, then producers, then facet values (groups of products). */
+  /* The engine over one language's index: its head orders, filters and counts every
+     product; the shards of the word index (by the beginnings of words) and the parts
+     (what cards show) are loaded as queries need them (engine.load). A product's id is
+     its position in the catalogue (slug order), which also breaks ties between equal
+     scores. Targets of postings are products, then producers, then facet values. */
   function OcopSearch(ix) {
-    var self = this, n = ix.count;
+    var self = this, n = ix.count, C = ix.products, F = ix.facets;
     this.ix = ix;
     this.keys = {};
+    this.words = {};
     this.shards = {};
-    this.chunks = new Map();
-    this.admin = new Set(ix.admin);
-    this.products = new Array(n);
-    this.loaded = [];
-    this.makers = new Array(ix.makers);
-    this.members = [];
+    this.files = {};
+    this.hrefs = {};
+    this.parts = [];
+    this.makers = [];
+    this.lists = {};
     this.former = new Uint8Array(n);
-    for (var m = 0; m < ix.makers; m++) this.members.push([]);
-    FACETS.slice(1).forEach(function (f) { self.keys[f] = ix.facets[f].map(function (v) { return v[0]; }); });
-    var F = ix.facets, values = new Indexer(this);
-    function group() { self.members.push([]); return n + self.members.length - 1; }
-    this.groups = {};
-    FACETS.slice(1).forEach(function (f) { self.groups[f] = F[f].map(group); });
-    /* facet values are indexed once, as groups of products */
-    F.province.forEach(function (p, v) {
-      var target = self.groups.province[v];
-      values.index(p[1], target, PLACE, true);
-      p[3].forEach(function (name) { values.index(name, target, PLACE, true); });
-      p[2].forEach(function (former) { values.index(former[1], target, OTHER, true); values.index(former[2], target, OTHER, true); });
+    this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
+    this.province = unpack(C.p);
+    this.letters = {};
+    ["words", "letters", "columns"].forEach(function (kind) {
+      Object.keys(ix[kind]).forEach(function (key) { self.hrefs[ix[kind][key]] = [kind, key]; });
     });
-    F.category.forEach(function (c, v) { values.index(c[1], self.groups.category[v], OTHER); });
-    F.certification.forEach(function (c, v) {
-      values.index(c[1], self.groups.certification[v], OTHER);
-      values.index(c[2], self.groups.certification[v], OTHER);
-    });
-    F.channel.forEach(function (c, v) { values.index(c[1], self.groups.channel[v], OTHER); });
-    this.vocabs = [values.seal()];
-    this.parts = 0;
-  }
-  /* Adds one part of the index: its producers (each indexed once) and its products. */
-  OcopSearch.prototype.add = function (part) {
-    var self = this, P = part.products, F = this.ix.facets, keys = this.keys, n = this.ix.count;
-    var words = new Indexer(this), members = this.members, groups = this.groups;
-    part.producers.forEach(function (row) {
-      var m = row[0];
-      if (self.makers[m]) return;
-      var maker = self.makers[m] = row.slice(1), target = n + m;
-      var former = maker[3] < 0 ? null : F.province[maker[1]][2][maker[3]];
-      words.index(maker[0], target, MAKER);
-      words.index(maker[2], target, PLACE, true);
-      /* the producer's own old address ranks above the mere fact that its province took
-         in former provinces, so "bac kan" puts Bắc Kạn's products first */
-      if (former) { words.index(former[1], target, FORMER, true); words.index(former[2], target, FORMER, true); }
-      words.index(maker[4], target, FORMER, true);
+    /* facet values, as [facet, value] after the producers, in the numbering of the postings */
+    this.groups = [];
+    FACETS.slice(1).forEach(function (f, k) {
+      self.keys[f] = F[f].map(function (v, i) { self.groups.push([k + 1, i]); return v[0]; });
     });
     /* days since the build, to re-check each rating on the reader's date */
-    var now = new Date(), since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(this.ix.asof)) / 864e5);
-    function stateNow(j) {
-      var state = P.e[j], u = P.u[j] || [];
-      for (var c = 0; c < u.length; c += 2) if (since >= u[c]) state = u[c + 1];
-      return state;
+    var now = new Date();
+    this.since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
+  }
+  /* The products of a producer or facet value (a target after the products), found once */
+  OcopSearch.prototype.members = function (target) {
+    var n = this.ix.count, list = this.lists[target], m = target - n, i;
+    if (list) return list;
+    if (m < this.ix.producers) {
+      /* every producer's at once: by one pass over the products */
+      for (i = 0; i < this.ix.producers; i++) this.lists[n + i] = [];
+      for (i = 0; i < n; i++) this.lists[n + this.P.m[i]].push(i);
+      return this.lists[target];
     }
-    for (var j = 0; j < P.n.length; j++) {
-      var i = part.start + j, maker = this.makers[P.m[j]], province = F.province[maker[1]], certs = [];
-      for (var b = 0; b < keys.certification.length; b++) if (P.x[j] & (1 << b)) {
-        certs.push(keys.certification[b]);
-        members[groups.certification[b] - n].push(i);
-      }
-      this.products[i] = {
-        name: P.n[j], slug: P.s[j] || slugify(P.v[j] || P.n[j]), maker: maker[0], province: province[1],
-        stars: P.k[j], state: stateNow(j), photo: P.i[j], producer: P.m[j], rank: i,
-        values: {
-          stars: P.k[j] > 0 ? [String(P.k[j])] : [], category: [keys.category[P.c[j]]],
-          province: [province[0]], certification: certs,
-          channel: P.h[j].map(function (c) { return keys.channel[c]; })
-        }
-      };
-      this.loaded.push(i);
-      members[P.m[j]].push(i);
-      members[groups.province[maker[1]] - n].push(i);
-      members[groups.category[P.c[j]] - n].push(i);
-      for (var h = 0; h < P.h[j].length; h++) members[groups.channel[P.h[j][h]] - n].push(i);
-      words.index(P.n[j] + " " + P.v[j], i, NAME);
-      if (P.g[j]) P.g[j].split(",").forEach(function (tag) { words.index(tag, i, OTHER); });
-      if (P.o[j]) P.o[j].split("|").forEach(function (label) { words.index(label, i, OTHER); });
-    }
-    this.vocabs.push(words.seal());
-    this.parts++;
+    var group = this.groups[m - this.ix.producers];
+    list = this.lists[target] = [];
+    for (i = 0; i < n; i++) if (this.has(group[0], i, group[1])) list.push(i);
+    return list;
   };
-  /* Whether every part has been added. */
-  OcopSearch.prototype.complete = function () { return this.parts === this.ix.parts.length; };
+  /* Loads the files named by ``hrefs`` (shards, letters, columns, parts), once each. */
+  OcopSearch.prototype.load = function (hrefs) {
+    var self = this;
+    return Promise.all(hrefs.map(function (href) {
+      return self.files[href] || (self.files[href] = fetch(href).then(json).then(function (data) {
+        var kind = self.hrefs[href];
+        var lists = data.o === undefined;  /* pack_lists has no offset */
+        if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data, lists);
+        else if (data.producers) self.makers[data.start / self.ix.per_maker] = data.producers;
+        else self.parts[data.start / self.ix.per] = data.products;
+      }));
+    }));
+  };
+  /* The shards that hold the words beginning with ``prefix`` (see ocopsite.vocabulary.shard_key) */
+  OcopSearch.prototype.shardKeys = function (prefix) {
+    var words = this.ix.words, first = prefix[0];
+    if (prefix.length < 2) return Object.keys(words).filter(function (k) { return k[0] === first; });
+    var key = words[first] ? first : first + (/[0-9a-z]/.test(prefix[1]) ? prefix[1] : ".");
+    return words[key] ? [key] : [];
+  };
+  /* The files a query needs that are not loaded yet: the shards of its words */
+  OcopSearch.prototype.missing = function (text, filters) {
+    var self = this, ix = this.ix, units = queryWords(text), hrefs = [];
+    /* one letter: what it finds, unless its diacritics count (then the shards); words
+       post to producers and channels, whose products the columns m and h say (and m
+       says which parts of producers the cards need) */
+    function column(key) { if (!self.P[key]) hrefs.push(ix.columns[key]); }
+    column("m");
+    function need(prefix, own) {
+      if (prefix.length < 2 && !own) {
+        if (!self.letters[prefix] && ix.letters[prefix]) hrefs.push(ix.letters[prefix]);
+        return;
+      }
+      column("h");
+      self.shardKeys(prefix).forEach(function (key) { if (!self.words[key]) hrefs.push(ix.words[key]); });
+    }
+    if (filters.channel) column("h");
+    units.forEach(function (unit, u) {
+      unit.tokens.forEach(function (t) { need(t.f); need(ix.lang === "en" ? stem(t.f) : t.f); if (t.marked) need(t.f, true); });
+      need(unit.joined);
+      if (u) need(units[u - 1].tokens[units[u - 1].tokens.length - 1].f + " " + unit.tokens[0].f);
+    });
+    return hrefs;
+  };
+  /* The parts that hold the products ``ids`` and are not loaded yet */
+  OcopSearch.prototype.partsFor = function (ids) {
+    var hrefs = [], ix = this.ix;
+    function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
+    for (var k = 0; k < ids.length; k++) {
+      var part = Math.floor(ids[k] / ix.per), maker = Math.floor(this.P.m[ids[k]] / ix.per_maker);
+      if (!this.parts[part]) need(ix.parts[part]);
+      if (!this.makers[maker]) need(ix.makers[maker]);
+    }
+    return hrefs;
+  };
+  /* Every file of the index: loaded after the first results, so that later queries
+     (and the typo suggestions, which look through every word) need no request */
+  OcopSearch.prototype.all = function () {
+    var ix = this.ix;
+    function all(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
+    return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts, ix.makers);
+  };
+  OcopSearch.prototype.complete = function () {
+    return Object.keys(this.words).length === Object.keys(this.ix.words).length;
+  };
+  /* What a card shows of product ``i`` (its part must be loaded) */
+  OcopSearch.prototype.product = function (i) {
+    var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = i % ix.per, state = P.e[j];
+    var M = this.makers[Math.floor(this.P.m[i] / ix.per_maker)], m = this.P.m[i] % ix.per_maker;
+    for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
+    return {
+      name: P.n[j], slug: P.s[j] || slugify(P.n[j]), maker: M.a[m], former: M.f[m], district: M.d[m],
+      province: this.ix.facets.province[this.province[i]], stars: this.P.k[i], state: state, photo: P.i[j]
+    };
+  };
   /* Calls visit(product, field) for every posting of vocabulary ``kind`` under ``prefix``. */
-  OcopSearch.prototype.visit = function (kind, prefix, visit, exact) {
-    var n = this.products.length, members = this.members;
+  /* (the shards are those of ``by``, the folded form of ``prefix``, when it has one) */
+  OcopSearch.prototype.visit = function (kind, prefix, visit, by) {
+    var self = this, n = this.ix.count;
     function each(posting) {
       var target = (posting / FIELDS) | 0, field = posting % FIELDS;
       if (target < n) { visit(target, field); return; }
-      var ids = members[target - n];
+      var ids = self.members(target);
       for (var k = 0; k < ids.length; k++) visit(ids[k], field);
     }
-    for (var v = 0; v < this.vocabs.length; v++) this.vocabs[v][kind].each(prefix, each, exact);
+    this.shardKeys(by || prefix).forEach(function (key) {
+      var shard = self.words[key];
+      if (shard && shard[kind]) scan(shard[kind], prefix, each);
+    });
   };
   /* Scores of all products for one folded query word: the best field's weight, half again
      for a match with the same diacritics when the word has any; null if it matches nothing. */
   OcopSearch.prototype.word = function (word) {
-    var best = new Float32Array(this.products.length), any = false, former = this.former;
+    var best = new Float32Array(this.ix.count), any = false, former = this.former;
     function hit(id, field) {
       if (WEIGHTS[field] > best[id]) best[id] = WEIGHTS[field];
       if (field === FORMER) former[id] = 1;
       any = true;
     }
-    this.visit("folded", word.f, hit);
-    if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit("folded", s, hit); }
-    if (word.marked) this.visit("own", word.o, function (id, field) {
+    var letter = this.letters[word.f], n = this.ix.count;
+    if (letter) for (var i = 0; i < n; i++) {
+      if (letter[i]) hit(i, (letter[i] - 1) % 7);
+      if (letter[i] > 7) former[i] = 1;
+    } else this.visit("f", word.f, hit);
+    if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit("f", s, hit); }
+    if (word.marked) this.visit("o", word.o, function (id, field) {
       var weight = WEIGHTS[field] * 1.5;
       if (best[id] && weight > best[id]) best[id] = weight;
-    });
+    }, word.f);
     return any ? best : null;
   };
   /* The words of a query: each chunk between spaces; a chunk with punctuation inside
@@ -294,16 +273,25 @@
     }
     return plain ? marks : [];
   };
+  /* Whether product ``i`` has the value number ``v`` of facet number ``f`` */
+  OcopSearch.prototype.has = function (f, i, v) {
+    var P = this.P, H = P.h;
+    if (f === 4) for (var h = H[0][i]; h < H[0][i + 1]; h++) if (H[1][h] === v) return true;
+    return f === 0 ? v > 0 && P.k[i] === v : f === 1 ? P.c[i] === v : f === 2 ? this.province[i] === v :
+      f === 3 && v >= 0 && (P.x[i] & (1 << v)) !== 0;
+  };
+  /* The hits of a query (product ids, best first), whether each matched by its producer's
+     former place, the counts of each facet's values, the words that matched nothing */
   OcopSearch.prototype.run = function (text, filters, guessing) {
-    var units = queryWords(text);
-    var self = this, products = this.products, scores = null, unmatched = [], hits = [], counts = {};
+    var units = queryWords(text), n = this.ix.count, P = this.P, H = P.h, keys = this.keys;
+    var self = this, scores = null, unmatched = [], counts = {};
     this.former.fill(0);
     var admin = this.adminUnits(units);
     units.forEach(function (unit, u) {
       var best = self.unit(unit);
       if (admin[u]) {
         /* "tỉnh", "xã", "thành phố" beside a place name: what any address may say */
-        best = best || new Float32Array(products.length);
+        best = best || new Float32Array(n);
         for (var a = 0; a < best.length; a++) if (!best[a]) best[a] = WEIGHTS[ADMIN];
       }
       if (!best) { unmatched.push(unit.text); return; }
@@ -313,42 +301,45 @@
     if (scores && units.length > 1) {
       /* words that follow each other in one field, as typed: a clear bonus ("dac san") */
       for (var u = 0; u + 1 < units.length; u++) {
-        var a = units[u].tokens, b = units[u + 1].tokens, bonus = new Float32Array(scores.length);
-        this.visit("pairs", a[a.length - 1].f + " " + b[0].f, function (id, field) {
+        var a = units[u].tokens, b = units[u + 1].tokens, bonus = new Float32Array(n);
+        this.visit("q", a[a.length - 1].f + " " + b[0].f, function (id, field) {
           if (PHRASE[field] > bonus[id]) bonus[id] = PHRASE[field];
         });
-        for (var s = 0; s < scores.length; s++) if (scores[s]) scores[s] += bonus[s];
+        for (var s = 0; s < n; s++) if (scores[s]) scores[s] += bonus[s];
       }
     }
-    FACETS.forEach(function (f) { counts[f] = {}; });
-    var active = FACETS.filter(function (f) { return filters[f]; }), loaded = this.loaded;
-    /* one number per hit orders it: score, then stars in force, then catalogue order */
-    var order = new Float64Array(loaded.length), found = 0;
-    if (!unmatched.length) for (var l = 0; l < loaded.length; l++) {
-      var i = loaded[l];
+    /* filters and counts work on value numbers: -1 for a value no product has */
+    var want = FACETS.map(function (f, k) {
+      return !filters[f] ? null : k ? keys[f].indexOf(filters[f]) : Number(filters[f]);
+    });
+    var tally = [new Int32Array(6)].concat(FACETS.slice(1).map(function (f) { return new Int32Array(keys[f].length); }));
+    var certs = keys.certification.length, order = new Float64Array(n), found = 0;
+    if (!unmatched.length) for (var i = 0; i < n; i++) {
       if (scores && !scores[i]) continue;
-      var p = products[i], failed = null, fails = 0;
-      for (var k = 0; k < active.length; k++) {
-        if (p.values[active[k]].indexOf(filters[active[k]]) < 0) { failed = active[k]; fails++; }
-      }
+      var failed = -1, fails = 0;
+      for (var k = 0; k < 5; k++) if (want[k] !== null && !this.has(k, i, want[k])) { failed = k; fails++; }
       if (fails > 1) continue;
       /* a facet's counts apply every filter but its own */
-      for (var f = 0; f < FACETS.length; f++) {
-        if (fails && failed !== FACETS[f]) continue;
-        var values = p.values[FACETS[f]], bucket = counts[FACETS[f]];
-        for (var v = 0; v < values.length; v++) bucket[values[v]] = (bucket[values[v]] || 0) + 1;
-      }
-      if (!fails) order[found++] = (Math.round((scores ? scores[i] : 0) * 100) * 8 + Math.max(p.stars, 0)) * RANKS + (RANKS - 1 - i);
+      if (!fails || failed === 0) { if (P.k[i] > 0) tally[0][P.k[i]]++; }
+      if (!fails || failed === 1) tally[1][P.c[i]]++;
+      if (!fails || failed === 2) tally[2][this.province[i]]++;
+      if (!fails || failed === 3) for (var c = 0; c < certs; c++) if (P.x[i] & (1 << c)) tally[3][c]++;
+      if (H && (!fails || failed === 4)) for (var h = H[0][i]; h < H[0][i + 1]; h++) tally[4][H[1][h]]++;
+      /* one number per hit orders it: score, then stars in force, then catalogue order */
+      if (!fails) order[found++] = (Math.round((scores ? scores[i] : 0) * 100) * 8 + Math.max(P.k[i], 0)) * RANKS + (RANKS - 1 - i);
     }
+    FACETS.forEach(function (f, k) {
+      var bucket = counts[f] = {};
+      tally[k].forEach(function (count, v) { if (count) bucket[k ? keys[f][v] : String(v)] = count; });
+    });
     order = order.subarray(0, found).sort();
-    var former = this.former, ids = new Array(found);
-    for (var h = 0; h < found; h++) ids[h] = RANKS - 1 - order[found - 1 - h] % RANKS;
-    var result = {
-      hits: ids.map(function (id) { return products[id]; }),
-      formerly: ids.map(function (id) { return !!scores && former[id] === 1; }),
-      counts: counts, unmatched: unmatched, suggestion: null
-    };
-    if (unmatched.length && !guessing) result.suggestion = this.suggest(units, filters);
+    var former = this.former, ids = new Array(found), formerly = new Array(found);
+    for (var o = 0; o < found; o++) {
+      var id = ids[o] = RANKS - 1 - order[found - 1 - o] % RANKS;
+      formerly[o] = !!scores && former[id] === 1;
+    }
+    var result = { hits: ids, formerly: formerly, counts: counts, unmatched: unmatched, suggestion: null };
+    if (unmatched.length && !guessing && this.complete()) result.suggestion = this.suggest(units, filters);
     return result;
   };
   /* Only when a query finds nothing: the same query with each unknown word of five or
@@ -367,13 +358,14 @@
     return this.run(text, filters, true).hits.length ? text : null;
   };
   OcopSearch.prototype.near = function (word) {
-    var best = null, most = 0;
-    this.vocabs.forEach(function (vocab) {
-      var words = vocab.folded.words, postings = vocab.folded.postings;
+    var best = null, most = 0, shards = this.words;
+    Object.keys(shards).sort().forEach(function (key) {
+      var words = shards[key].f.w, postings = shards[key].f.p;
       for (var i = 0; i < words.length; i++) {
         var w = words[i];
         if (Math.abs(w.length - word.length) > 1 || !oneEdit(word, w)) continue;
-        if (postings[i].length > most) { most = postings[i].length; best = w; }
+        for (var c = 0, count = 0; c < postings[i].length; c++) if (CODE[postings[i].charCodeAt(c)] < 32) count++;
+        if (count > most) { most = count; best = w; }
       }
     });
     return best;
@@ -405,13 +397,14 @@
   };
   window.OcopSearch = OcopSearch;
   OcopSearch.fold = fold;
+  OcopSearch.stem = stem;
   OcopSearch.codeKey = codeKey;
   OcopSearch.codeShard = codeShard;
 
   /* ---------------------------------------------------------------- the page */
   var form = document.querySelector("form.search"), input = form && form.querySelector("input[name=q]");
   if (!form || !input) return;
-  var app = document.getElementById("search-app"), engine = null, timer = 0, panel = null;
+  var app = document.getElementById("search-app"), engine = null, timer = 0, panel = null, everything = null, last = [];
   var PAGE = 48, shown = PAGE, opening = !!app;
   var status = document.createElement("p");
   status.className = "vh";
@@ -478,12 +471,11 @@
       rate.appendChild(el("span", "st st-" + S.states[p.state][0], S.states[p.state][1]));
     }
     li.appendChild(rate);
-    li.appendChild(el("span", "meta", p.maker + " · " + p.province));
+    li.appendChild(el("span", "meta", p.maker + " · " + p.province[1]));
     if (formerly) {
       /* why a product of another place matched: its producer's pre-2025 address */
-      var maker = engine.makers[p.producer], province = engine.ix.facets.province[maker[1]];
-      var former = maker[3] < 0 ? "" : province[2][maker[3]][engine.ix.lang === "vi" ? 1 : 2];
-      var place = [maker[4], former].filter(Boolean).join(", ");
+      var former = p.former < 0 ? "" : p.province[2][p.former][engine.ix.lang === "vi" ? 1 : 2];
+      var place = [p.district, former].filter(Boolean).join(", ");
       if (place) li.appendChild(el("span", "meta why", say(S.formerly, { place: place })));
     }
     return li;
@@ -539,12 +531,14 @@
      code box, a submitted form), else as the first thing offered */
   function offerCode(target, q, open) {
     engine.code(q, function (matches) {
+      var parts = engine.partsFor(matches.map(function (m) { return m[0]; }));
+      if (parts.length) { engine.load(parts).then(function () { offerCode(target, q, open); }, failed); return; }
       if (q !== current.q || !matches.length) return;
       var hrefs = matches.map(function (m) { return m[1]; }).filter(function (h, i, all) { return all.indexOf(h) === i; });
       if (open && hrefs.length === 1) { location.replace(hrefs[0]); return; }
       var box = el("ul", "codes results");
       matches.forEach(function (m) {
-        var li = el("li"), a = el("a", null, say(engine.ix.strings.code_open, { code: m[2] }) + " · " + engine.products[m[0]].name);
+        var li = el("li"), a = el("a", null, say(engine.ix.strings.code_open, { code: m[2] }) + " · " + engine.product(m[0]).name);
         a.href = m[1];
         li.appendChild(a);
         box.appendChild(li);
@@ -553,11 +547,36 @@
     });
   }
 
+  /* ``then`` once ``hrefs`` are loaded: at once when they are */
+  function after(hrefs, then) {
+    if (!hrefs.length) return false;
+    engine.load(hrefs).then(then, failed);
+    return true;
+  }
   function render(full) {
-    if (!engine) return;
-    var S = engine.ix.strings, result = engine.run(current.q, current.filters), hits = result.hits;
-    var target = full ? app : panel, words = queryWords(current.q).length;
-    var active = words || Object.keys(current.filters).length;
+    if (!engine || after(engine.missing(current.q, current.filters), function () { render(full); })) return;
+    /* the same query again (once the parts of its cards are in): the same results */
+    var key = [current.q, JSON.stringify(current.filters), Object.keys(engine.words).length, Object.keys(engine.letters).length, !engine.P.h].join("|");
+    if (key !== last[0]) last = [key, engine.run(current.q, current.filters)];
+    var S = engine.ix.strings, result = last[1], hits = result.hits;
+    var target = full ? app : panel, words = queryWords(current.q).length, limit = full ? shown : 8;
+    var active = words || Object.keys(current.filters).length, again = function () { render(full); };
+    var need = engine.partsFor(active || full ? hits.slice(0, limit) : []), partial = need.length > 0;
+    if (partial) {
+      /* the first cards come first, then the rest of the page */
+      if (after(engine.partsFor(hits.slice(0, 8)), again)) return;
+      limit = 8;
+    }
+    if (partial) setTimeout(function () { after(need, again); });
+    else if (!everything) {
+      /* the rest of the index comes once the first results are on screen, a few files
+         at a time, so that the page stays responsive */
+      var rest = everything = engine.all();
+      setTimeout(function next() {
+        if (rest.length) engine.load(rest.splice(0, 6)).then(function () { setTimeout(next); }, failed);
+        else start();
+      });
+    }
     target.textContent = "";
     target.hidden = !active && !full;
     if (!active && !full) return;
@@ -593,25 +612,28 @@
       return;
     }
     if (!full) target.appendChild(el("p", "meta", summary));
-    var list = el("ul", "cards results"), limit = full ? shown : 8;
+    var list = el("ul", "cards results");
     function fill(from, to) {
-      for (var i = from; i < to && i < hits.length; i++) list.appendChild(card(hits[i], result.formerly[i]));
+      for (var i = from; i < to && i < hits.length; i++) list.appendChild(card(engine.product(hits[i]), result.formerly[i]));
     }
     fill(0, limit);
     target.appendChild(list);
-    if (full && hits.length > limit) {
+    if (full && !partial && hits.length > limit) {
       /* every result can be seen: a page at a time */
       var more = el("button", "more", say(S.more, { n: Math.min(PAGE, hits.length - limit) }));
       more.type = "button";
       more.addEventListener("click", function () {
         var from = shown;
         shown += PAGE;
+        engine.load(engine.partsFor(hits.slice(from, shown))).then(function () { next(from); }, failed);
+      });
+      function next(from) {
         fill(from, shown);
         if (shown >= hits.length) more.remove();
         else more.textContent = say(S.more, { n: Math.min(PAGE, hits.length - shown) });
-        var next = list.children[from] && list.children[from].querySelector("a");
-        if (next) next.focus();
-      });
+        var link = list.children[from] && list.children[from].querySelector("a");
+        if (link) link.focus();
+      }
       target.appendChild(more);
     }
     if (!full && hits.length) {
@@ -692,30 +714,21 @@
     if (note) note.hidden = false;
     document.documentElement.dataset.searchFailed = "";
   }
-  /* the manifest (small, revalidated) names this build's index (content-hashed, cached for ever),
-     so that pages need not change when only the index does */
-  function json(r) {
-    if (!r.ok) throw new Error(r.status);
-    return r.json();
-  }
+  /* the manifest (small, revalidated) names this build's index (content-hashed, cached for
+     ever), so that pages need not change when only the index does. The index's head comes
+     first; a query then reads the shards of its words and the parts of the results shown. */
   fetch(form.dataset.index, { cache: "no-cache" }).then(json).then(function (manifest) {
     return fetch(manifest[document.documentElement.lang]);
   }).then(json).then(function (ix) {
     engine = new OcopSearch(ix);
-    if (app) mapFormer();
-    /* the parts load side by side; on the search page, results show from the first part
-       that arrives and are completed as the others do */
-    ix.parts.forEach(function (href) {
-      fetch(href).then(json).then(function (part) {
-        engine.add(part);
-        if (engine.complete()) start();
-        else if (app && (queryWords(current.q).length || Object.keys(current.filters).length)) {
-          app.hidden = false;
-          render(true);
-        }
-      }).catch(failed);
-    });
-    if (engine.complete()) start();
+    if (app) {
+      mapFormer();
+      app.hidden = false;
+      render(true);
+    } else {
+      current.q = input.value;
+      render(false);
+    }
   }, failed);
   function start() {
     if (app) {

@@ -50,7 +50,7 @@ ANY_LANGUAGE = "*"
 RATING_VALIDITY_MONTHS = 36
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Text:
     """A short text in one or more languages; always has the site's default language.
 
@@ -78,13 +78,13 @@ class Text:
         return Text(((ANY_LANGUAGE, value),))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Coordinates:
     lat: float
     lon: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BundleFile:
     """A file inside a record's bundle folder, already checked to exist there."""
 
@@ -94,13 +94,13 @@ class BundleFile:
     height: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Photo:
     file: BundleFile
     alt: Text | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RatingEvent:
     """One dated decision in a product's OCOP life.
 
@@ -126,7 +126,7 @@ class RatingEvent:
         return self.kind in GRANT_EVENTS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rating:
     """A product's OCOP rating as its history: events in date order, the first a grant.
 
@@ -174,7 +174,7 @@ class Rating:
         return status
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Certification:
     scheme: str
     number: str
@@ -186,14 +186,14 @@ class Certification:
     status: str = "active"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RetailListing:
     channel: str  # a key of the site's retailer registry
     url: str | None = None
     address: Text | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TraceEvent:
     date: dt.date
     step: Text
@@ -202,7 +202,7 @@ class TraceEvent:
     note: Text | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LabTest:
     lab: Text
     report: str
@@ -211,13 +211,13 @@ class LabTest:
     document: BundleFile | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Recall:
     date: dt.date
     reason: Text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Lot:
     code: str
     produced: dt.date
@@ -230,7 +230,7 @@ class Lot:
     lab_tests: tuple[LabTest, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Body:
     """The long Markdown text of a record, one source per language that has one."""
 
@@ -243,7 +243,7 @@ class Body:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Contact:
     phone: str | None = None
     email: str | None = None
@@ -251,7 +251,7 @@ class Contact:
     person: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Product:
     slug: str
     bundle: Path
@@ -273,7 +273,7 @@ class Product:
     summary: Text | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Producer:
     slug: str
     bundle: Path
@@ -290,7 +290,7 @@ class Producer:
     photos: tuple[Photo, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NewsItem:
     slug: str
     bundle: Path

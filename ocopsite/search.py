@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import gtin, ratings
@@ -359,10 +359,10 @@ def word_index(
     count = len(columns["n"])
     words = Indexer(lang, admin)
     target = count + len(producers)
-    groups: list[Callable[[int], bool]] = []
+    groups: list[list[int]] = []
     for kind in ("category", "province", "certification", "channel"):
-        for number, value in enumerate(facets[kind]):
-            groups.append(_has(kind, number, columns, producers))
+        groups += _members(kind, len(facets[kind]), count, columns, producers)
+        for value in facets[kind]:
             if kind == "province":
                 for name in (value[1], *value[3]):
                     words.index(name, target, PLACE, place=True)
@@ -396,22 +396,29 @@ def word_index(
     def members(target: int) -> list[int]:
         if target < count + len(producers):
             return made[target - count]
-        return [i for i in range(count) if groups[target - count - len(producers)](i)]
+        return groups[target - count - len(producers)]
 
     return words.shards(budget or SHARD_POSTINGS), words.letters(count, members)
 
 
-def _has(
-    kind: str, number: int, columns: dict[str, list[Any]], producers: list[list[Any]]
-) -> Callable[[int], bool]:
-    """Whether a product (by position) has value ``number`` of facet ``kind``."""
-    if kind == "category":
-        return lambda i: bool(columns["c"][i] == number)
-    if kind == "province":
-        return lambda i: bool(producers[columns["m"][i]][1] == number)
-    if kind == "certification":
-        return lambda i: bool(columns["x"][i] & (1 << number))
-    return lambda i: number in columns["h"][i]
+def _members(
+    kind: str, values: int, count: int, columns: dict[str, list[Any]], producers: list[list[Any]]
+) -> list[list[int]]:
+    """For each value of facet ``kind``, the products (by position, ascending) that have it."""
+    members: list[list[int]] = [[] for _ in range(values)]
+    for i in range(count):
+        if kind == "category":
+            numbers: Iterable[int] = (columns["c"][i],)
+        elif kind == "province":
+            numbers = (producers[columns["m"][i]][1],)
+        elif kind == "certification":
+            bits = columns["x"][i]
+            numbers = [n for n in range(values) if bits & (1 << n)]
+        else:
+            numbers = set(columns["h"][i])
+        for number in numbers:
+            members[number].append(i)
+    return members
 
 
 #: Columns of :func:`build_index` that the head of the index keeps: what orders,
@@ -432,7 +439,13 @@ def _width(largest: int) -> int:
 
 
 def _digits(value: int, width: int) -> str:
+    if width <= 2 and value < len(_TWO_DIGITS):  # most values: worked out once
+        return _TWO_DIGITS[value][2 - width :]
     return "".join(DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in reversed(range(width)))
+
+
+#: Every value of two :data:`DIGITS`, written with both.
+_TWO_DIGITS = tuple(a + b for a in DIGITS for b in DIGITS)
 
 
 def pack(values: Sequence[int]) -> dict[str, Any]:

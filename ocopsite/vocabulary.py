@@ -117,25 +117,32 @@ def chunk_words(chunk: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...
 VARINT_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
 
 
+def _varint(value: int) -> str:
+    digits = []
+    while True:
+        digits.append(value & 31)
+        value >>= 5
+        if not value:
+            break
+    return "".join(
+        VARINT_DIGITS[d + (32 if k else 0)] for k, d in reversed(list(enumerate(digits)))
+    )
+
+
+#: :func:`_varint` of the differences most postings have (one or two digits), worked out once.
+_SHORT_VARINTS = tuple(_varint(value) for value in range(32 * 32))
+
+
 def varints(postings: Sequence[int]) -> str:
     """Sorted postings as one string: each the difference from the one before (the
     first as is), in base 32, most significant digit first, each digit but the last
     from the second half of :data:`VARINT_DIGITS`. Most differences take one or two
     characters, where a JSON number takes three to five and a comma."""
-    out, previous = [], 0
+    out, previous, short = [], 0, len(_SHORT_VARINTS)
     for posting in postings:
-        value, digits = posting - previous, []
+        value = posting - previous
         previous = posting
-        while True:
-            digits.append(value & 31)
-            value >>= 5
-            if not value:
-                break
-        out.append(
-            "".join(
-                VARINT_DIGITS[d + (32 if k else 0)] for k, d in reversed(list(enumerate(digits)))
-            )
-        )
+        out.append(_SHORT_VARINTS[value] if value < short else _varint(value))
     return "".join(out)
 
 

@@ -563,3 +563,29 @@ def test_one_letter_finds_what_its_words_find(page, served: str, lang: str) -> N
     # (a letter may begin only the name of a facet value no product has)
     assert len([q for q, found, _ in same if found]) > 10
     assert [q for q, _, equal in same if not equal] == []
+
+
+def test_varints_and_packed_digits_match_their_definition() -> None:
+    """The tables that write most numbers give what the digit-by-digit definition gives."""
+    from ocopsite.search import DIGITS, _digits
+    from ocopsite.vocabulary import VARINT_DIGITS, varints
+
+    def by_definition(value: int) -> str:  # base 32, most significant digit first
+        digits = []
+        while True:
+            digits.insert(0, value & 31)
+            value >>= 5
+            if not value:
+                break
+        return "".join(VARINT_DIGITS[d + 32] for d in digits[:-1]) + VARINT_DIGITS[digits[-1]]
+
+    postings = [0, 1, 31, 32, 33, 1023, 1024, 1025, 40_000, 1_000_000]
+    gaps = [b - a for a, b in zip([0, *postings[:-1]], postings, strict=True)]
+    assert varints(postings) == "".join(by_definition(g) for g in gaps)
+    for width in (1, 2, 3):
+        for value in (0, 1, 63, 64, 4095, 4096, 200_000):
+            if value < len(DIGITS) ** width:
+                expected = "".join(
+                    DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in range(width)[::-1]
+                )
+                assert _digits(value, width) == expected

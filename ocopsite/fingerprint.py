@@ -59,7 +59,10 @@ def _walk(folder: Path) -> Iterable[tuple[str, int, int]]:
                 yield f"{entry.path} -> {target}", link.st_ino, link.st_mtime_ns
             try:
                 if entry.is_dir():
-                    inside = os.path.realpath(entry.path) if linked else f"{real}/{entry.name}"
+                    if linked:
+                        inside = os.path.realpath(entry.path)
+                    else:
+                        inside = os.path.join(real, entry.name)
                     stack.append((entry.path, inside))
                 elif entry.is_file():
                     stat = entry.stat()

@@ -47,6 +47,19 @@ def sample(tmp_path: Path) -> Path:
     return site
 
 
+def _workbook(path: Path, title: str | None, rows: list[list[Any]]) -> Path:
+    """An .xlsx file at ``path`` with one sheet (named ``title``, if given) of ``rows``."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    if title is not None:
+        sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
 def _empty_site(tmp_path: Path) -> Path:
     site = tmp_path / "tinh"
     site.mkdir()
@@ -124,13 +137,14 @@ def test_update_owns_only_mapped_keys_and_keeps_comments(sample: Path, tmp_path:
     original = (bundle / "product.yaml").read_text("utf-8")
     (bundle / "product.yaml").write_text("# hand-written note\n" + original, "utf-8")
     texts = {p.name: p.read_bytes() for p in bundle.iterdir() if p.name != "product.yaml"}
-    sheet = tmp_path / "edit.xlsx"
-    book = openpyxl.Workbook()
-    rows = book.active
-    assert rows is not None
-    rows.append(["Tên sản phẩm", "slug", "Giá bán", "Số sao", "Phân nhóm"])
-    rows.append(["Chè búp Tân Cương", "che-tan-cuong", 210000, 4, "Đồ uống"])
-    book.save(sheet)
+    sheet = _workbook(
+        tmp_path / "edit.xlsx",
+        None,
+        [
+            ["Tên sản phẩm", "slug", "Giá bán", "Số sao", "Phân nhóm"],
+            ["Chè búp Tân Cương", "che-tan-cuong", 210000, 4, "Đồ uống"],
+        ],
+    )
     dry = _run("import", "--site", str(sample), str(sheet), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "change content/products/che-tan-cuong/product.yaml: price_vnd" in dry.output
@@ -306,18 +320,25 @@ def test_certificates_round_trip_and_an_edit_changes_only_that_list(
 
 def test_certificate_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None:
     before = _snapshot(sample)
-    sheet = tmp_path / "certs.xlsx"
-    book = openpyxl.Workbook()
-    rows = book.active
-    assert rows is not None
-    rows.title = "CN"
-    rows.append(["product", "producer", "Loại chứng nhận", "Số chứng nhận", "Tổ chức chứng nhận",
-                 "Ngày cấp"])  # fmt: skip
-    rows.append(["che-tan-cuong", None, "ISO 9999", "A-1", "Body", dt.date(2024, 1, 1)])
-    rows.append(["khong-co", None, "vietgap", "A-2", "Body", dt.date(2024, 1, 1)])
-    rows.append(["che-tan-cuong", "htx-tai-hoan", "vietgap", "A-3", "Body", dt.date(2024, 1, 1)])
-    rows.append(["che-tan-cuong", None, "vietgap", None, "Body", dt.date(2024, 1, 1)])
-    book.save(sheet)
+    day = dt.date(2024, 1, 1)
+    sheet = _workbook(
+        tmp_path / "certs.xlsx",
+        "CN",
+        [
+            [
+                "product",
+                "producer",
+                "Loại chứng nhận",
+                "Số chứng nhận",
+                "Tổ chức chứng nhận",
+                "Ngày cấp",
+            ],
+            ["che-tan-cuong", None, "ISO 9999", "A-1", "Body", day],
+            ["khong-co", None, "vietgap", "A-2", "Body", day],
+            ["che-tan-cuong", "htx-tai-hoan", "vietgap", "A-3", "Body", day],
+            ["che-tan-cuong", None, "vietgap", None, "Body", day],
+        ],
+    )
     lines, printed = _refused(sample, sheet)
     assert lines[:4] == [
         "certs.xlsx:CN!C2: error: unknown certification scheme 'ISO 9999'",

@@ -16,7 +16,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from ocopsite import build, images
+from ocopsite import build, images, outputs
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.render import Renderer, plan_pages
 
@@ -32,8 +32,8 @@ def main() -> None:
         args.site.resolve(), build.BuildResult(), Diagnostics(), build_date=args.date
     )
     catalogue = ready.catalogue
-    statics = build._asset_names(ready.theme)
-    assets = {name: build._hashed(name, data) for name, data in statics.items()}
+    statics = outputs.theme_files(ready.theme)
+    assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
     photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
     renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
     started = time.process_time()

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +78,19 @@ class Catalogue:
         """Products to suggest beside ``product``: its producer's others, then those of
         the same group from producers in the same province; by slug within each."""
         same_producer = [p for p in self.products_of(product.producer) if p is not product]
+        if len(same_producer) >= limit:
+            return tuple(same_producer[:limit])
         province = self.producers[product.producer].province
-        nearby = [
-            p
-            for p in self._by_group_and_province.get((product.category, province), ())
-            if p.producer != product.producer
-        ]
-        return tuple((same_producer + nearby)[:limit])
+        # a group may hold thousands of products in a national catalogue: take only the first
+        nearby = islice(
+            (
+                p
+                for p in self._by_group_and_province.get((product.category, province), ())
+                if p.producer != product.producer
+            ),
+            limit - len(same_producer),
+        )
+        return (*same_producer, *nearby)
 
     @cached_property
     def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:
@@ -244,20 +251,27 @@ def _validate_chunk(
     (before anything in it is read, so that an edit made meanwhile is seen next time).
     """
     results: list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]] = []
-    for bundle, known_real, known_stamp in chunk:
-        local = Diagnostics(relative_to=work.relative_to)
-        real, stamp = known_real, known_stamp
-        if real is None:
-            real = _checked_folder(bundle, work.config.root, local, work.real_folder)
-            if real is None:
-                results.append((bundle, None, None, local.items))
-                continue
-            stamp = bundle_stamp(real)
-        item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
-        if item is not None:
-            item.raw_yaml = None
-        results.append((bundle, stamp, item, local.items))
+    with sitefiles.read_ahead([real or bundle for bundle, real, _ in chunk]):
+        for bundle, known_real, known_stamp in chunk:
+            results.append(_validate_one(work, bundle, known_real, known_stamp))
     return results
+
+
+def _validate_one(
+    work: _KindWork, bundle: Path, known_real: Path | None, known_stamp: Stamp | None
+) -> tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]:
+    """One bundle of :func:`_validate_chunk`, with its stamp and problems."""
+    local = Diagnostics(relative_to=work.relative_to)
+    real, stamp = known_real, known_stamp
+    if real is None:
+        real = _checked_folder(bundle, work.config.root, local, work.real_folder)
+        if real is None:
+            return bundle, None, None, local.items
+        stamp = bundle_stamp(real)
+    item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
+    if item is not None:
+        item.raw_yaml = None
+    return bundle, stamp, item, local.items
 
 
 def _validate_bundle(

@@ -251,17 +251,23 @@ def _validate_chunk(
     (before anything in it is read, so that an edit made meanwhile is seen next time).
     """
     results: list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]] = []
+    shown = Diagnostics(relative_to=work.relative_to)
     with sitefiles.read_ahead([real or bundle for bundle, real, _ in chunk]):
         for bundle, known_real, known_stamp in chunk:
-            results.append(_validate_one(work, bundle, known_real, known_stamp))
+            results.append(_validate_one(work, shown, bundle, known_real, known_stamp))
     return results
 
 
 def _validate_one(
-    work: _KindWork, bundle: Path, known_real: Path | None, known_stamp: Stamp | None
+    work: _KindWork,
+    shown: Diagnostics,
+    bundle: Path,
+    known_real: Path | None,
+    known_stamp: Stamp | None,
 ) -> tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]:
-    """One bundle of :func:`_validate_chunk`, with its stamp and problems."""
-    local = Diagnostics(relative_to=work.relative_to)
+    """One bundle of :func:`_validate_chunk`, with its stamp and its problems, whose paths
+    are shown as ``shown`` shows them."""
+    local = shown.empty_copy()
     real, stamp = known_real, known_stamp
     if real is None:
         real = _checked_folder(bundle, work.config.root, local, work.real_folder)

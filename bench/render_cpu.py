@@ -16,9 +16,11 @@ import hashlib
 import time
 from pathlib import Path
 
-from ocopsite import build, images, outputs
+from ocopsite import build
+from ocopsite.assets import images
+from ocopsite.output import plan as outputs
 from ocopsite.diagnostics import Diagnostics
-from ocopsite.render import Renderer, plan_pages
+from ocopsite.render.site import Renderer, plan_pages
 
 
 def main() -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ocopsite import build
 from ocopsite.assets import images
-from ocopsite.output import plan as outputs
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.output import plan as outputs
 from ocopsite.render.site import Renderer, plan_pages
 
 

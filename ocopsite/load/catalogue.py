@@ -9,6 +9,7 @@ slugs used once. It reports every problem and returns ``None`` if any was an err
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -78,14 +79,15 @@ class Catalogue:
     def related(self, product: Product, limit: int = 4) -> tuple[Product, ...]:
         """Products to suggest beside ``product``: its producer's others, then those of
         the same group from producers in the same province; by slug within each."""
-        same_producer = [p for p in self.products_of(product.producer) if p is not product]
+        same_producer = (p for p in self.products_of(product.producer) if p is not product)
         province = self.producers[product.producer].province
-        nearby = [
+        # A group can hold thousands of products in a national catalogue: stop at the limit.
+        nearby = (
             p
             for p in self._by_group_and_province.get((product.category, province), ())
             if p.producer != product.producer
-        ]
-        return tuple((same_producer + nearby)[:limit])
+        )
+        return tuple(itertools.islice(itertools.chain(same_producer, nearby), limit))
 
     @cached_property
     def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:

@@ -183,7 +183,9 @@ def build(
         fingerprint.forget(cache_dir)  # before anything is read: see above
     elif write:
         with stage(result, "fingerprint"):
-            inputs_hash = inputs or fingerprint.site_fingerprint(site, base_url, build_date, strict)
+            inputs_hash = inputs or fingerprint.site_fingerprint(
+                site, base_url, build_date, strict, cache_dir
+            )
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
                 result.unchanged = True
                 if resident is not None:

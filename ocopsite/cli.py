@@ -219,13 +219,16 @@ def build_command(
     target = out or site / paths.OUT_DIR
     # asked before the build's modules are imported, so that nothing to do costs only the
     # walk over the inputs; the build takes this fingerprint rather than walking again
+    cache_dir = site.resolve() / paths.CACHE_DIR
     inputs = (
-        None if only else fingerprint.site_fingerprint(site.resolve(), base_url, build_date, strict)
+        None
+        if only
+        else fingerprint.site_fingerprint(site.resolve(), base_url, build_date, strict, cache_dir)
     )
     if (
         not force
         and inputs is not None
-        and fingerprint.unchanged(site / paths.CACHE_DIR, target.resolve(), MARKER, inputs)
+        and fingerprint.unchanged(cache_dir, target.resolve(), MARKER, inputs)
     ):
         if not quiet:
             click.echo(_up_to_date(target.resolve(), time.perf_counter() - started))

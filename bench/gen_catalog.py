@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from ocopsite.gtin import check_digit  # noqa: E402
 from ocopsite.provinces import provinces  # noqa: E402
-from ocopsite.search import slugify  # noqa: E402
+from ocopsite.vietnamese import slugify  # noqa: E402
 
 # (vietnamese, english) product types per OCOP group
 TYPES: dict[str, list[tuple[str, str]]] = {

@@ -28,6 +28,7 @@ from .ratings import authorities
 from .recordcache import Entry, Kept, RecordCache, Stamp, bundle_stamp, environment
 from .records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from .source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
+from .vietnamese import slugify
 
 NEWS_FOLDER_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 #: Folders that hold no record (editor and OS litter) are skipped silently.
@@ -435,8 +436,6 @@ def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | N
 
 def proposed_slug(name: str) -> str:
     """The slug a folder called ``name`` could have: Vietnamese folded as search folds it."""
-    from .search import slugify  # search builds on the catalogue, so imported when needed
-
     return slugify(name)
 
 

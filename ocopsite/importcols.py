@@ -25,7 +25,7 @@ from .model import (
     STAR_LEVELS,
 )
 from .provinces import provinces
-from .search import fold
+from .vietnamese import fold
 
 #: Excel counts days from 30 December 1899 (with its 1900 leap-year bug folded in).
 EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -26,8 +26,8 @@ from .model import Text
 from .ratings import add_months, period_on
 from .records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, product_fields
 from .recordschema import modeline
-from .search import fold, slugify
 from .sheets import Sheet
+from .vietnamese import fold, slugify
 from .yamlfile import DELETE, LOADER, dump, update
 
 

@@ -31,7 +31,7 @@ import jinja2
 from PIL import Image
 
 from . import (
-    events,
+    eventpages,
     feeds,
     images,
     offline,
@@ -248,7 +248,7 @@ def site_files(
     made += [
         Output("site", (), partial(_search, renderer)),
         Output("site", (), partial(_feeds, renderer, specs)),
-        Output("site", (), partial(events.calendar_files, catalogue, views)),
+        Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
         Output("site", (), partial(opendata.data_files, catalogue, urls)),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
         Output("site", (), partial(schedule.files, catalogue, views, urls)),

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from . import gtin as gtins
 from . import jsonld, offline, opendata, schedule, search, stats, trace
 from .catalogue import Catalogue
-from .events import event_pages, links_for_producer, links_for_product
+from .eventpages import event_pages, links_for_producer, links_for_product
 from .explainer import explainer_page
 from .facets import facet_index, facet_label
 from .i18n import Strings

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -34,16 +33,13 @@ from .provinces import provinces
 from .status import STATES, validity
 from .trace import lot_route, product_route
 from .urls import THUMBNAIL, Route, Urls
+from .vietnamese import fold, slugify
 from .views import Views
 from .vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, VARINT_DIGITS, Indexer
 
 FORMAT_VERSION = 2
 #: The small file that names each language's current (content-hashed) index.
 MANIFEST = "manifest.json"
-_SPACES = re.compile(r"\s+")
-#: Hyphen, dashes and minus signs, with any spaces around them: "Bà Rịa - Vũng Tàu",
-#: "Bà Rịa–Vũng Tàu" and "Bà Rịa-Vũng Tàu" are one name (search.js uses the same class).
-_DASH = re.compile(r"\s*[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]\s*")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 #: Words that name a kind of administrative unit, folded, longest first. In an address
 #: they say nothing about where a product is from, so search weighs them next to nothing:
@@ -71,25 +67,6 @@ PRODUCERS_PER_PART = 400
 #: Postings above which the words beginning with one character are cut by their first
 #: two (see :meth:`vocabulary.Indexer.shards`).
 SHARD_POSTINGS = 20000
-
-
-@functools.lru_cache(maxsize=8192)  # names of places and kinds repeat across records
-def fold(text: str) -> str:
-    """``text`` without diacritics, lower-cased, with single spaces: "Đồng  Văn" → "dong van".
-
-    NFD splits letters from their tone and vowel marks, the marks (category Mn)
-    are dropped, and đ, which has no decomposition, is mapped to d. Every kind of
-    dash, with the spaces around it, becomes one hyphen.
-    """
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    spaced = _SPACES.sub(" ", stripped.lower().replace("đ", "d")).strip()
-    return _DASH.sub("-", spaced)
-
-
-def slugify(text: str) -> str:
-    """The slug a name would have: folded, with runs of other characters as one hyphen."""
-    return _NON_WORD.sub("-", fold(text)).strip("-")
 
 
 def code_key(code: str) -> str:

@@ -1,4 +1,5 @@
-"""Telling Vietnamese words apart, and naming Vietnamese units of sale in English.
+"""Vietnamese text: folding it for search and slugs, telling its words apart, and naming
+Vietnamese units of sale in English.
 
 A value written once in a record (a plain string) is shown on every language's
 pages. When it has Vietnamese letters, English pages must mark it as Vietnamese
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -20,6 +22,11 @@ UNITS_FILE = Path(__file__).parent / "data" / "units.yaml"
 _VIETNAMESE = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE
 )
+_SPACES = re.compile(r"\s+")
+#: Hyphen, dashes and minus signs, with any spaces around them: "Bà Rịa - Vũng Tàu",
+#: "Bà Rịa–Vũng Tàu" and "Bà Rịa-Vũng Tàu" are one name (search.js uses the same class).
+_DASH = re.compile(r"\s*[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]\s*")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
 _NUMBER = re.compile(r"^(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s+")
 
 
@@ -67,3 +74,22 @@ def quantity_in_english(text: str) -> str | None:
     (singular, plural), size = found
     name = singular if whole == 1 and not match.group(2) else plural
     return f"{number} {name}" + (f" of {size}" if size else "")
+
+
+@functools.lru_cache(maxsize=8192)  # names of places and kinds repeat across records
+def fold(text: str) -> str:
+    """``text`` without diacritics, lower-cased, with single spaces: "Đồng  Văn" → "dong van".
+
+    NFD splits letters from their tone and vowel marks, the marks (category Mn)
+    are dropped, and đ, which has no decomposition, is mapped to d. Every kind of
+    dash, with the spaces around it, becomes one hyphen.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    spaced = _SPACES.sub(" ", stripped.lower().replace("đ", "d")).strip()
+    return _DASH.sub("-", spaced)
+
+
+def slugify(text: str) -> str:
+    """The slug a name would have: folded, with runs of other characters as one hyphen."""
+    return _NON_WORD.sub("-", fold(text)).strip("-")

@@ -3,7 +3,7 @@
 The browser looks query words up in these vocabularies (binary search over sorted
 words, a prefix being a range), so that opening the search page costs parsing a
 few JSON arrays, not analysing every product's text. What makes a word here must
-match what ``search.js`` makes of a query: the same folding (:func:`search.fold`),
+match what ``search.js`` makes of a query: the same folding (:func:`vietnamese.fold`),
 the same tokens (runs of letters and digits), the same English stems.
 
 A *posting* is ``target * FIELDS + field``: the target is a product's position in
@@ -18,6 +18,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
+
+from .vietnamese import fold
 
 #: Fields, best first (search.js has the same numbers and weighs them): a product's
 #: name, its producer, a place, the producer's own former province or district,
@@ -80,8 +82,6 @@ def _pieces(token: str) -> list[str]:
 
 def folded_word(token: str) -> str:
     """A token as the index holds it: folded, letters and digits only."""
-    from .search import fold  # search imports this module
-
     return _NON_ALNUM.sub("", fold(token))
 
 

@@ -18,7 +18,8 @@ from conftest import BuiltSite
 from sitekit import ROOT, serve_folder
 
 from ocopsite.provinces import provinces
-from ocopsite.search import code_key, code_shard, fold, slugify
+from ocopsite.search import code_key, code_shard
+from ocopsite.vietnamese import fold, slugify
 
 pytestmark = pytest.mark.browser
 CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests/search_cases.yaml").read_text("utf-8"))

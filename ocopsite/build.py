@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -54,11 +54,13 @@ def prepare(
     cache_dir: Path | None = None,
     jobs: int = 1,
     kept: Kept | None = None,
+    stamps: Mapping[str, fingerprint.FolderStamp] | None = None,
 ) -> Prepared:
     """Run the load, validate and model stages; raise BuildFailed on any error.
 
     With ``cache_dir``, records of bundles unchanged since the last load are reused;
-    ``kept`` holds those of a long-lived process's earlier builds, in memory.
+    ``kept`` holds those of a long-lived process's earlier builds, in memory; ``stamps``
+    the bundles' stamps if they have just been read (see :func:`build`).
     """
     with stage(result, "load+validate"):
         config = load_config(
@@ -69,7 +71,7 @@ def prepare(
         theme = find_theme(config, diagnostics)
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
         with gc_paused():
-            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept)
+            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept, stamps)
         if catalogue is not None and config.label_sheets:
             _warn_withheld_labels(catalogue, diagnostics)
         fail_if(diagnostics, strict)
@@ -137,6 +139,7 @@ def build(
     progress: Progress | None = None,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
+    stamps: Mapping[str, fingerprint.FolderStamp] | None = None,
     resident: incremental.Resident | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
@@ -157,7 +160,9 @@ def build(
 
     ``inputs`` is the fingerprint of the inputs (:func:`~ocopsite.fingerprint.site_fingerprint`
     with the same options) when the caller has just taken it; it must have been taken before
-    anything was read, so that an edit made meanwhile is seen by the next build.
+    anything was read, so that an edit made meanwhile is seen by the next build. ``stamps``
+    are the folders' stamps that walk read, by real path: the record cache takes a bundle's
+    stamp from them instead of reading the bundle's folder again.
 
     ``resident`` is what a long-lived process keeps from one of its builds to the
     next (see :class:`~ocopsite.incremental.Resident`); it is told when the pages are live.
@@ -176,6 +181,7 @@ def build(
         journal.replay(out)  # finish an update that a killed build left half-published
         clean_leftovers(out)
     inputs_hash: str | None = None
+    walked: dict[str, fingerprint.FolderStamp] = {}
     if write and only:
         fingerprint.forget(cache_dir)
         incremental.forget(cache_dir)
@@ -183,9 +189,12 @@ def build(
         fingerprint.forget(cache_dir)  # before anything is read: see above
     elif write:
         with stage(result, "fingerprint"):
-            inputs_hash = inputs or fingerprint.site_fingerprint(
-                site, base_url, build_date, strict, cache_dir
-            )
+            if inputs is None:
+                inputs = fingerprint.site_fingerprint(
+                    site, base_url, build_date, strict, cache_dir, walked
+                )
+                stamps = walked
+            inputs_hash = inputs
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
                 result.unchanged = True
                 if resident is not None:
@@ -201,6 +210,7 @@ def build(
         cache_dir=cache_dir,
         jobs=jobs,
         kept=resident.records if resident is not None else None,
+        stamps=stamps if inputs_hash is not None else None,
     )
     result.warnings = diagnostics.warnings
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme

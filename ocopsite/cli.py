@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import fingerprint, paths
+from .fingerprint import FolderStamp
 from .output import MARKER
 from .urls import SEGMENTS
 
@@ -93,11 +94,13 @@ def run_build(
     force: bool = False,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
+    stamps: Mapping[str, FolderStamp] | None = None,
     resident: Resident | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input.
 
-    ``inputs`` is the fingerprint of the inputs if the caller has just taken it;
+    ``inputs`` is the fingerprint of the inputs if the caller has just taken it, and
+    ``stamps`` the folders' stamps its walk read (see :func:`~ocopsite.build.build`);
     ``resident`` what a long-lived process keeps between builds (the preview server).
     """
     from .build import build
@@ -131,6 +134,7 @@ def run_build(
             progress=progress,
             only=only,
             inputs=inputs,
+            stamps=stamps,
             resident=resident,
         )
     except BuildFailed as failed:
@@ -220,10 +224,13 @@ def build_command(
     # asked before the build's modules are imported, so that nothing to do costs only the
     # walk over the inputs; the build takes this fingerprint rather than walking again
     cache_dir = site.resolve() / paths.CACHE_DIR
+    stamps: dict[str, FolderStamp] = {}
     inputs = (
         None
         if only
-        else fingerprint.site_fingerprint(site.resolve(), base_url, build_date, strict, cache_dir)
+        else fingerprint.site_fingerprint(
+            site.resolve(), base_url, build_date, strict, cache_dir, stamps
+        )
     )
     if (
         not force
@@ -245,6 +252,7 @@ def build_command(
         force=force,
         only=only,
         inputs=inputs,
+        stamps=stamps,
     )
     sys.exit(0 if ok else 1)
 

@@ -38,8 +38,12 @@ LISTINGS = "folder-listings.json"
 #: leave the folder's times as they were.
 SETTLED_NS = 2_000_000_000
 
-#: A folder's entries by kind: files, folders and symbolic links (sockets and such are left out).
-Listing = tuple[list[str], list[str], list[str]]
+#: A folder's entries by kind: files, folders and symbolic links (sockets and such are left
+#: out), and whether nothing else was left out (no hidden file, no ``__pycache__``).
+Listing = tuple[list[str], list[str], list[str], bool]
+#: A folder's files by name, size and mtime, and each symbolic link by its name + "\0link",
+#: inode and mtime, sorted: :func:`ocopsite.recordcache.bundle_stamp`, read off the walk.
+FolderStamp = tuple[tuple[str, int, int], ...]
 
 
 class Listings:
@@ -78,17 +82,19 @@ class Listings:
             return None
         key = [stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
         known = self.known.get(real)
-        if known is not None and known[:4] == key and len(known) == 7:
+        if known is not None and known[:4] == key and len(known) == 8:
             self.seen[real] = known
-            return known[4], known[5], known[6]
+            return known[4], known[5], known[6], known[7]
         files: list[str] = []
         folders: list[str] = []
         links: list[str] = []
+        whole = True
         try:
             with os.scandir(current) as listing:
                 for entry in listing:
                     name = entry.name
                     if name[0] == "." or name == "__pycache__":
+                        whole = False
                         continue
                     if entry.is_symlink():
                         links.append(name)
@@ -99,9 +105,9 @@ class Listings:
         except OSError:
             return None
         if max(stat.st_mtime_ns, stat.st_ctime_ns) < self.started - SETTLED_NS:
-            self.seen[real] = [*key, files, folders, links]
+            self.seen[real] = [*key, files, folders, links, whole]
             self.listed = True
-        return files, folders, links
+        return files, folders, links, whole
 
     def save(self, path: Path) -> None:
         """Keep the folders this walk saw at ``path``, unless that is what it holds already."""
@@ -112,7 +118,12 @@ class Listings:
             write_atomic(path, json.dumps(record, separators=(",", ":")), durable=False)
 
 
-def _walk(folder: Path, lines: list[str], listings: Listings) -> None:
+def _walk(
+    folder: Path,
+    lines: list[str],
+    listings: Listings,
+    stamps: dict[str, FolderStamp] | None = None,
+) -> None:
     """Add a line (path, size, mtime) for every file under ``folder``, and every symbolic link.
 
     A link is listed by its own path and target, and followed: into a folder (each
@@ -123,6 +134,9 @@ def _walk(folder: Path, lines: list[str], listings: Listings) -> None:
     The lines are sorted by the caller; only the folders still to walk are taken in
     order of name, so that a real folder reached by two paths is always listed under
     the same one. Anything that cannot be read is left out, as a deleted file would be.
+
+    With ``stamps``, each folder's :data:`FolderStamp` is put there by its real path,
+    unless the walk left something of it out (a hidden file, one it could not read).
     """
     # Each folder's real path: a folder reached through no link lies at its parent's real
     # path, so only links are resolved (resolving every folder cost most of a no-op build).
@@ -138,15 +152,18 @@ def _walk(folder: Path, lines: list[str], listings: Listings) -> None:
         entries = listings.entries(current, real)
         if entries is None:
             continue
-        files, inside, links = entries
+        files, inside, links, whole = entries
+        stamp: list[tuple[str, int, int]] = []
         prefix = current + os.sep
         for name in files:
             path = prefix + name
             try:
                 found = stat(path)
             except OSError:
+                whole = False
                 continue
             add(f"{path}\0{found.st_size}\0{found.st_mtime_ns}")
+            stamp.append((name, found.st_size, found.st_mtime_ns))
         real_prefix = real + os.sep
         folders = [(name, prefix + name, real_prefix + name) for name in inside]
         for name in links:
@@ -154,22 +171,37 @@ def _walk(folder: Path, lines: list[str], listings: Listings) -> None:
             try:
                 link = os.lstat(path)
                 add(f"{path} -> {os.readlink(path)}\0{link.st_ino}\0{link.st_mtime_ns}")
+            except OSError:
+                whole = False
+                continue
+            stamp.append((name + "\0link", link.st_ino, link.st_mtime_ns))
+            try:
                 target = stat(path)
             except OSError:
-                continue
+                continue  # a dangling or looping link: listed by itself
             if S_ISDIR(target.st_mode):
                 folders.append((name, path, os.path.realpath(path)))
             elif S_ISREG(target.st_mode):
                 add(f"{path}\0{target.st_size}\0{target.st_mtime_ns}")
+                stamp.append((name, target.st_size, target.st_mtime_ns))
+        if stamps is not None and whole:
+            stamp.sort()
+            stamps[real] = tuple(stamp)
         if len(folders) > 1:
             folders.sort(reverse=True)  # popped in order of name
         stack.extend([(path, inside) for _, path, inside in folders])
 
 
-def compute(inputs: Iterable[Path], options: dict[str, str], cache_dir: Path | None = None) -> str:
+def compute(
+    inputs: Iterable[Path],
+    options: dict[str, str],
+    cache_dir: Path | None = None,
+    stamps: dict[str, FolderStamp] | None = None,
+) -> str:
     """A hash of the files under ``inputs`` (by path, size, mtime) and of ``options``.
 
     With ``cache_dir``, the folders' lists of entries are kept there between walks.
+    ``stamps`` gets each folder's stamp (see :func:`_walk`), for the record cache.
     """
     digest = hashlib.sha256(
         json.dumps({"version": __version__, **options}, sort_keys=True).encode()
@@ -181,7 +213,7 @@ def compute(inputs: Iterable[Path], options: dict[str, str], cache_dir: Path | N
             digest.update(f"{root}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
             continue
         lines: list[str] = []
-        _walk(root, lines, listings)
+        _walk(root, lines, listings, stamps)
         lines.sort()
         lines.append("")
         digest.update("\n".join(lines).encode("utf-8", "surrogateescape"))
@@ -196,6 +228,7 @@ def site_fingerprint(
     build_date: dt.date | None,
     strict: bool,
     cache_dir: Path | None = None,
+    stamps: dict[str, FolderStamp] | None = None,
 ) -> str:
     """The fingerprint of a build of ``site`` with these options (see :func:`compute`)."""
     return compute(
@@ -207,6 +240,7 @@ def site_fingerprint(
             "strict": str(strict),
         },
         cache_dir,
+        stamps,
     )  # fmt: skip
 
 

@@ -18,7 +18,9 @@ import pytest
 from conftest import BUILD_DATE
 from sitekit import SITES, copy_site
 
-from ocopsite import fingerprint
+from ocopsite import catalogue, fingerprint
+from ocopsite.build import build
+from ocopsite.recordcache import bundle_stamp
 
 
 def _walked(site: Path) -> str:
@@ -170,11 +172,11 @@ def test_a_folder_changed_just_now_is_read_again(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "a.txt").write_text("a")
     listings = fingerprint.Listings()
-    assert listings.entries(str(folder), str(folder)) == (["a.txt"], [], [])
+    assert listings.entries(str(folder), str(folder)) == (["a.txt"], [], [], True)
     assert str(folder) not in listings.seen
     later = fingerprint.Listings()
     later.started += 10 * fingerprint.SETTLED_NS  # the same folder, long after its change
-    assert later.entries(str(folder), str(folder)) == (["a.txt"], [], [])
+    assert later.entries(str(folder), str(folder)) == (["a.txt"], [], [], True)
     assert str(folder) in later.seen
 
 
@@ -186,3 +188,45 @@ def test_damaged_or_foreign_listings_are_ignored(tmp_path: Path) -> None:
     for content in ("{not json", '{"version": "0.0.0", "folders": {}}', "[]", '{"folders": 3}'):
         (cache / fingerprint.LISTINGS).write_text(content, encoding="utf-8")
         assert _kept(site, cache) == walked
+
+
+def test_stamps_read_off_the_walk_are_the_record_caches(tmp_path: Path) -> None:
+    """Each folder's stamp from the walk is what the record cache would stamp it with."""
+    site = copy_site(SITES / "minimal", tmp_path / "site").resolve()
+    bundle = site / "content/products/mat-ong"
+    (site / "shared").mkdir()
+    (site / "shared/ghi-chu.md").write_text("Ghi chú.\n", encoding="utf-8")
+    (bundle / "ghi-chu.md").symlink_to("../../../shared/ghi-chu.md")
+    (bundle / "treo.md").symlink_to("nowhere.md")
+    (bundle / "chung").symlink_to(site / "shared", target_is_directory=True)
+    (bundle / "photos").mkdir()
+    hidden = site / "content/producers/htx-ong"
+    (hidden / ".DS_Store").write_bytes(b"x")
+    stamps: dict[str, fingerprint.FolderStamp] = {}
+    fingerprint.site_fingerprint(site, None, BUILD_DATE, False, tmp_path / "cache", stamps)
+    assert stamps[str(bundle)] == bundle_stamp(bundle)
+    assert {name for name, _, _ in stamps[str(bundle)]} >= {"ghi-chu.md\0link", "treo.md\0link"}
+    assert stamps[str(site / "content/products")] == bundle_stamp(site / "content/products")
+    assert str(hidden) not in stamps, "a folder with a hidden file is stamped by the cache"
+    for real, stamp in stamps.items():
+        assert stamp == bundle_stamp(Path(real)), real
+
+
+def test_a_build_stamps_cached_bundles_from_its_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that walked the inputs reads no bundle folder again to check its saved record."""
+    site = copy_site(SITES / "minimal", tmp_path / "site").resolve()
+    out = tmp_path / "public"
+    first = build(site, out, build_date=BUILD_DATE)
+    stamped: list[Path] = []
+
+    def counted(folder: Path) -> fingerprint.FolderStamp:
+        stamped.append(folder)
+        return bundle_stamp(folder)
+
+    monkeypatch.setattr(catalogue, "bundle_stamp", counted)
+    again = build(site, out, build_date=BUILD_DATE, force=True)
+    assert again.records == first.records and not stamped
+    build(site, out, build_date=BUILD_DATE, force=True, inputs="given without its walk")
+    assert len(stamped) == first.records

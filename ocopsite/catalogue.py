@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +79,13 @@ class Catalogue:
         """Products to suggest beside ``product``: its producer's others, then those of
         the same group from producers in the same province; by slug within each."""
         same_producer = [p for p in self.products_of(product.producer) if p is not product]
+        if len(same_producer) >= limit:
+            return tuple(same_producer[:limit])
         province = self.producers[product.producer].province
-        nearby = [
-            p
-            for p in self._by_group_and_province.get((product.category, province), ())
-            if p.producer != product.producer
-        ]
-        return tuple((same_producer + nearby)[:limit])
+        group = self._by_group_and_province.get((product.category, province), ())
+        # a group holds hundreds of products at national scale: take only the first few
+        nearby = islice((p for p in group if p.producer != product.producer), limit)
+        return tuple([*same_producer, *nearby][:limit])
 
     @cached_property
     def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:

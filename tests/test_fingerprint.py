@@ -18,9 +18,9 @@ import pytest
 from conftest import BUILD_DATE
 from sitekit import SITES, copy_site
 
-from ocopsite import catalogue, fingerprint
 from ocopsite.build import build
-from ocopsite.recordcache import bundle_stamp
+from ocopsite.load import catalogue, fingerprint
+from ocopsite.load.recordcache import bundle_stamp
 
 
 def _walked(site: Path) -> str:

@@ -9,12 +9,12 @@ slugs used once. It reports every problem and returns ``None`` if any was an err
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +79,15 @@ class Catalogue:
     def related(self, product: Product, limit: int = 4) -> tuple[Product, ...]:
         """Products to suggest beside ``product``: its producer's others, then those of
         the same group from producers in the same province; by slug within each."""
-        same_producer = [p for p in self.products_of(product.producer) if p is not product]
-        if len(same_producer) >= limit:
-            return tuple(same_producer[:limit])
+        same_producer = (p for p in self.products_of(product.producer) if p is not product)
         province = self.producers[product.producer].province
-        group = self._by_group_and_province.get((product.category, province), ())
-        # a group holds hundreds of products at national scale: take only the first few
-        nearby = islice((p for p in group if p.producer != product.producer), limit)
-        return tuple([*same_producer, *nearby][:limit])
+        # A group can hold thousands of products in a national catalogue: stop at the limit.
+        nearby = (
+            p
+            for p in self._by_group_and_province.get((product.category, province), ())
+            if p.producer != product.producer
+        )
+        return tuple(itertools.islice(itertools.chain(same_producer, nearby), limit))
 
     @cached_property
     def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:

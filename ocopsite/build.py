@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -74,11 +74,13 @@ def prepare(
     cache_dir: Path | None = None,
     jobs: int = 1,
     kept: Kept | None = None,
+    stamps: Mapping[str, fingerprint.FolderStamp] | None = None,
 ) -> Prepared:
     """Run the load, validate and model stages; raise BuildFailed on any error.
 
     With ``cache_dir``, records of bundles unchanged since the last load are reused;
-    ``kept`` holds those of a long-lived process's earlier builds, in memory.
+    ``kept`` holds those of a long-lived process's earlier builds, in memory; ``stamps``
+    the bundles' stamps if they have just been read (see :func:`build`).
     """
     with stage(result, "load+validate"):
         config = load_config(
@@ -89,7 +91,7 @@ def prepare(
         theme = find_theme(config, diagnostics)
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
         with gc_paused():
-            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept)
+            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept, stamps)
         if catalogue is not None and config.label_sheets:
             _warn_withheld_labels(catalogue, diagnostics)
         fail_if(diagnostics, strict)
@@ -157,6 +159,7 @@ def build(
     progress: Progress | None = None,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
+    stamps: Mapping[str, fingerprint.FolderStamp] | None = None,
     resident: incremental.Resident | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
@@ -177,7 +180,9 @@ def build(
 
     ``inputs`` is the fingerprint of the inputs (:func:`~ocopsite.load.fingerprint.site_fingerprint`
     with the same options) when the caller has just taken it; it must have been taken before
-    anything was read, so that an edit made meanwhile is seen by the next build.
+    anything was read, so that an edit made meanwhile is seen by the next build. ``stamps``
+    are the folders' stamps that walk read, by real path: the record cache takes a bundle's
+    stamp from them instead of reading the bundle's folder again.
 
     ``resident`` is what a long-lived process keeps from one of its builds to the
     next (see :class:`~ocopsite.output.incremental.Resident`); it is told when the pages are live.
@@ -196,6 +201,7 @@ def build(
         journal.replay(out)  # finish an update that a killed build left half-published
         clean_leftovers(out)
     inputs_hash: str | None = None
+    walked: dict[str, fingerprint.FolderStamp] = {}
     if write and only:
         fingerprint.forget(cache_dir)
         incremental.forget(cache_dir)
@@ -203,7 +209,12 @@ def build(
         fingerprint.forget(cache_dir)  # before anything is read: see above
     elif write:
         with stage(result, "fingerprint"):
-            inputs_hash = inputs or fingerprint.site_fingerprint(site, base_url, build_date, strict)
+            if inputs is None:
+                inputs = fingerprint.site_fingerprint(
+                    site, base_url, build_date, strict, cache_dir, walked
+                )
+                stamps = walked
+            inputs_hash = inputs
             if not force and fingerprint.unchanged(cache_dir, out, MARKER, inputs_hash):
                 result.unchanged = True
                 if resident is not None:
@@ -219,6 +230,7 @@ def build(
         cache_dir=cache_dir,
         jobs=jobs,
         kept=resident.records if resident is not None else None,
+        stamps=stamps if inputs_hash is not None else None,
     )
     result.warnings = diagnostics.warnings
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,6 +17,7 @@ import click
 
 from ocopsite import paths
 from ocopsite.load import fingerprint
+from ocopsite.load.fingerprint import FolderStamp
 from ocopsite.output.staging import MARKER
 from ocopsite.view.urls import SEGMENTS
 
@@ -94,11 +95,13 @@ def run_build(
     force: bool = False,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
+    stamps: Mapping[str, FolderStamp] | None = None,
     resident: Resident | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input.
 
-    ``inputs`` is the fingerprint of the inputs if the caller has just taken it;
+    ``inputs`` is the fingerprint of the inputs if the caller has just taken it, and
+    ``stamps`` the folders' stamps its walk read (see :func:`~ocopsite.build.build`);
     ``resident`` what a long-lived process keeps between builds (the preview server).
     """
     from ocopsite.build import build
@@ -132,6 +135,7 @@ def run_build(
             progress=progress,
             only=only,
             inputs=inputs,
+            stamps=stamps,
             resident=resident,
         )
     except BuildFailed as failed:
@@ -220,13 +224,19 @@ def build_command(
     target = out or site / paths.OUT_DIR
     # asked before the build's modules are imported, so that nothing to do costs only the
     # walk over the inputs; the build takes this fingerprint rather than walking again
+    cache_dir = site.resolve() / paths.CACHE_DIR
+    stamps: dict[str, FolderStamp] = {}
     inputs = (
-        None if only else fingerprint.site_fingerprint(site.resolve(), base_url, build_date, strict)
+        None
+        if only
+        else fingerprint.site_fingerprint(
+            site.resolve(), base_url, build_date, strict, cache_dir, stamps
+        )
     )
     if (
         not force
         and inputs is not None
-        and fingerprint.unchanged(site / paths.CACHE_DIR, target.resolve(), MARKER, inputs)
+        and fingerprint.unchanged(cache_dir, target.resolve(), MARKER, inputs)
     ):
         if not quiet:
             click.echo(_up_to_date(target.resolve(), time.perf_counter() - started))
@@ -243,6 +253,7 @@ def build_command(
         force=force,
         only=only,
         inputs=inputs,
+        stamps=stamps,
     )
     sys.exit(0 if ok else 1)
 

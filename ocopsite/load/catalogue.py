@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -183,6 +183,7 @@ def _load_kind(
     cache: RecordCache,
     stamps: dict[Path, str],
     jobs: int = 1,
+    walked: Mapping[str, Stamp] | None = None,
 ) -> list[tuple[Path, _Loaded]]:
     """Validate every bundle of one kind; returns the valid ones with their raw YAML.
 
@@ -200,7 +201,7 @@ def _load_kind(
         real = _checked_folder(bundle, config.root, diagnostics, real_folder)
         if real is None:
             continue
-        stamp = bundle_stamp(real)
+        stamp = (walked and walked.get(str(real))) or bundle_stamp(real)
         stamps[bundle] = _stamp_key(stamp)
         entry = cache.get(kind, bundle.name, stamp)
         if entry is not None:
@@ -329,6 +330,7 @@ def load_catalogue(
     cache_dir: Path | None = None,
     jobs: int = 1,
     kept: Kept | None = None,
+    walked: Mapping[str, Stamp] | None = None,
 ) -> Catalogue | None:
     """Load and validate every record under ``config.content_dir``.
 
@@ -336,6 +338,8 @@ def load_catalogue(
     load (see :mod:`ocopsite.load.recordcache`), and this load's are saved there.
     The others are validated by ``jobs`` processes. ``kept`` holds the records
     of a long-lived process's earlier loads (see :class:`~ocopsite.load.recordcache.RecordCache`).
+    ``walked`` holds bundles' stamps by real path, taken before this load began (by the
+    walk of :mod:`ocopsite.load.fingerprint`); a bundle not in it is stamped here.
     """
     content = config.content_dir
     if sitefiles.present(content) and _checked_folder(content, config.root, diagnostics) is None:
@@ -357,6 +361,7 @@ def load_catalogue(
             cache,
             stamps,
             jobs,
+            walked,
         )
     }
     product_items = _load_kind(
@@ -368,6 +373,7 @@ def load_catalogue(
         cache,
         stamps,
         jobs,
+        walked,
     )
     products = [Product(**item.record) for _, item in product_items]
     _check_products(
@@ -380,7 +386,7 @@ def load_catalogue(
     # A folder whose record is invalid was reported already; naming it is not a second error.
     known_products = {bundle.name for bundle in _bundles(content / "products")}
     for bundle, item in _load_kind(
-        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps, jobs
+        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps, jobs, walked
     ):
         slug = _news_slug(bundle, item, diagnostics)
         if slug is None:
@@ -407,7 +413,15 @@ def load_catalogue(
 
     events = check_events(
         _load_kind(
-            content / "events", "event.yaml", EVENT_FIELDS, config, diagnostics, cache, stamps, jobs
+            content / "events",
+            "event.yaml",
+            EVENT_FIELDS,
+            config,
+            diagnostics,
+            cache,
+            stamps,
+            jobs,
+            walked,
         ),
         known_products,
         {bundle.name for bundle in _bundles(content / "producers")},

@@ -71,9 +71,11 @@ def search_files(site: Path) -> dict[str, bytes]:
     return search.index_files(ready.catalogue, renderer.views, ready.urls)
 
 
-#: The search page as themes/default/templates/search.html loads the search: the manifest
-#: preloaded, ocop.js deferred and search.js async at the end (which ocop.js then skips).
+#: The search page as themes/default/templates/search.html loads the search: the theme's
+#: stylesheet (cards are laid out as on the site), the manifest preloaded, ocop.js
+#: deferred and search.js async at the end (which ocop.js then skips).
 PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>search</title>
+<link rel="stylesheet" href="/style.css">
 <link rel="preload" href="/search/manifest.json" as="fetch" crossorigin>
 <script src="/ocop.js" defer></script>
 <form class="search" action="/search/" data-index="/search/manifest.json" data-js="/search.js"
@@ -273,6 +275,7 @@ def main() -> None:
             (folder / path).write_bytes(data)
         (folder / "search.js").write_bytes(script)
         (folder / "ocop.js").write_bytes(served_script("ocop.js"))
+        (folder / "style.css").write_bytes((ROOT / "themes/default/static/style.css").read_bytes())
         (folder / "search/index.html").write_text(PAGE.format(lang=args.lang), "utf-8")
         sizes["/search.js"] = gz(script)
         sizes["/ocop.js"] = gz(served_script("ocop.js"))

@@ -75,7 +75,7 @@
     return got;
   }
 
-  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = {};
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = new Uint8Array(128);
   for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
   /* the numbers of a column packed by ocopsite.search.pack; lists (pack_lists) as
      [starts, values]: list i is values[starts[i]] up to values[starts[i + 1]] */
@@ -104,6 +104,7 @@
     this.hrefs = {};
     this.parts = [];
     this.lists = {};
+    this.byMaker = null;
     this.former = new Uint8Array(n);
     this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
     this.province = unpack(C.p);
@@ -125,10 +126,17 @@
     var n = this.ix.count, list = this.lists[target], m = target - n, i;
     if (list) return list;
     if (m < this.ix.producers) {
-      /* every producer's at once: by one pass over the products */
-      for (i = 0; i < this.ix.producers; i++) this.lists[n + i] = [];
-      for (i = 0; i < n; i++) this.lists[n + this.P.m[i]].push(i);
-      return this.lists[target];
+      if (!this.byMaker) {
+        /* every producer's at once, in one array (a counting sort of the products by
+           producer): producer m's are ids[starts[m]] up to ids[starts[m + 1]] */
+        var M = this.P.m, makers = this.ix.producers, starts = new Int32Array(makers + 1), ids = new Int32Array(n);
+        for (i = 0; i < n; i++) starts[M[i] + 1]++;
+        for (i = 0; i < makers; i++) starts[i + 1] += starts[i];
+        var at = starts.slice(0, makers);
+        for (i = 0; i < n; i++) ids[at[M[i]]++] = i;
+        this.byMaker = [starts, ids];
+      }
+      return this.lists[target] = this.byMaker[1].subarray(this.byMaker[0][m], this.byMaker[0][m + 1]);
     }
     var group = this.groups[m - this.ix.producers];
     list = this.lists[target] = [];

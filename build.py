@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Build the OCOP catalogue: ``python build.py [build|check|serve|new] ...``.
 
-A thin entry point over :mod:`ocopsite.cli`; ``python build.py`` with no
+A thin entry point over :mod:`ocopsite.commands.cli`; ``python build.py`` with no
 command builds ./site_config.yaml into ./public.
 """
 
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
 
 if __name__ == "__main__":
     main()

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ocopsite.gtin import check_digit  # noqa: E402
-from ocopsite.provinces import provinces  # noqa: E402
-from ocopsite.search import slugify  # noqa: E402
+from ocopsite.model.gtin import check_digit  # noqa: E402
+from ocopsite.model.provinces import provinces  # noqa: E402
+from ocopsite.model.vietnamese import slugify  # noqa: E402
 
 # (vietnamese, english) product types per OCOP group
 TYPES: dict[str, list[tuple[str, str]]] = {

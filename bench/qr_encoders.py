@@ -25,10 +25,10 @@ from PIL import Image
 from segno import consts
 from segno import encoder as enc
 
-from ocopsite import qr
 from ocopsite.build import BuildResult, prepare
 from ocopsite.diagnostics import Diagnostics
-from ocopsite.trace import qr_uris
+from ocopsite.trace import qr
+from ocopsite.trace.lots import qr_uris
 
 
 def segno_code(uri: str) -> segno.QRCode:
@@ -101,7 +101,7 @@ def main() -> None:
     for what, count in sorted(tally.items()):
         print(f"  {what}: {count}")
     for name, make in (
-        ("zxing-cpp: ocopsite.qr.make, SVG and PNG", qr.make),
+        ("zxing-cpp: ocopsite.trace.qr.make, SVG and PNG", qr.make),
         ("segno: mask chosen, SVG and PNG", segno_files),
     ):
         start = time.process_time()

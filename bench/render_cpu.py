@@ -16,9 +16,10 @@ import hashlib
 import time
 from pathlib import Path
 
-from ocopsite import build, images
+from ocopsite import build
+from ocopsite.assets import images
 from ocopsite.diagnostics import Diagnostics
-from ocopsite.render import Renderer, plan_pages
+from ocopsite.render.site import Renderer, plan_pages
 
 
 def main() -> None:

@@ -48,7 +48,8 @@ import searchbench  # noqa: E402
 import sheetbench  # noqa: E402
 import yaml  # noqa: E402
 
-from ocopsite import labels, offline, qr  # noqa: E402
+from ocopsite.render import offline  # noqa: E402
+from ocopsite.trace import labels, qr  # noqa: E402
 
 BUDGET_BYTES = 14 * 1024
 CACHE = ROOT / "bench" / ".cache"
@@ -159,7 +160,7 @@ def _swap(match: re.Match[str]) -> str:
     )
 
 
-#: The kinds of file of a search index besides its head (see ocopsite.search.index_files).
+#: The kinds of file of a search index besides its head (see ocopsite.search.index.index_files).
 KINDS = ("words", "letter", "column", "part", "makers")
 
 

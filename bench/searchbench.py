@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sitekit import CHROMIUM_ARGS  # noqa: E402  (the same browser flags as the tests)
 
-from ocopsite.outputs import served  # noqa: E402
+from ocopsite.output.plan import served  # noqa: E402
 
 #: What people type: with and without diacritics, prefixes, one letter, places, codes.
 QUERIES = [
@@ -61,10 +61,10 @@ def gz(data: bytes) -> int:
 
 def search_files(site: Path) -> dict[str, bytes]:
     """The search's output files (path → bytes) for the site in ``site``, base URL "/"."""
-    from ocopsite import search
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
-    from ocopsite.render import Renderer
+    from ocopsite.render.site import Renderer
+    from ocopsite.search import index as search
 
     ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), base_url="http://x/")
     renderer = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {})
@@ -172,7 +172,7 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
 
 
 def served_script(name: str) -> bytes:
-    """A theme script as a built site serves it (minified, see ocopsite.outputs.served)."""
+    """A theme script as a built site serves it (minified, see ocopsite.output.plan.served)."""
     return served(name, (ROOT / "themes/default/static" / name).read_bytes())
 
 

@@ -1,3 +1,3 @@
-from .cli import main
+from ocopsite.commands.cli import main
 
 main()

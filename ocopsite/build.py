@@ -16,18 +16,38 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from . import fingerprint, images, incremental, journal, offline, outputs, parallel, paths, trace
-from .catalogue import Catalogue, load_catalogue
-from .config import CONFIG_NAME, SiteConfig, load_config
-from .diagnostics import BuildFailed, Diagnostics
-from .i18n import Strings, load_strings
-from .output import MARKER, OutputRefused, Staging, check_output_dir, clean_leftovers
-from .publish import BuildResult, Progress, Run, fail_if, publish, stage, update_in_steps
-from .publish import emit as publish_emit
-from .recordcache import Kept, code_fingerprint, gc_freezable, gc_paused
-from .render import Renderer, plan_pages
-from .theme import Theme, find_theme
-from .urls import Urls
+from ocopsite import parallel, paths
+from ocopsite.assets import images
+from ocopsite.diagnostics import BuildFailed, Diagnostics
+from ocopsite.load import fingerprint
+from ocopsite.load.catalogue import Catalogue, load_catalogue
+from ocopsite.load.config import CONFIG_NAME, SiteConfig, load_config
+from ocopsite.load.recordcache import Kept, code_fingerprint, gc_freezable, gc_paused
+from ocopsite.output import incremental, journal
+from ocopsite.output import plan as outputs
+from ocopsite.output.publish import (
+    BuildResult,
+    Progress,
+    Run,
+    fail_if,
+    publish,
+    stage,
+    update_in_steps,
+)
+from ocopsite.output.publish import emit as publish_emit
+from ocopsite.output.staging import (
+    MARKER,
+    OutputRefused,
+    Staging,
+    check_output_dir,
+    clean_leftovers,
+)
+from ocopsite.render import offline
+from ocopsite.render.site import Renderer, plan_pages
+from ocopsite.trace import lots as trace
+from ocopsite.view.i18n import Strings, load_strings
+from ocopsite.view.theme import Theme, find_theme
+from ocopsite.view.urls import Urls
 
 CACHE_DIR = paths.CACHE_DIR
 
@@ -112,7 +132,7 @@ Function = TypeVar("Function", bound=Callable[..., Any])
 
 
 def _thaws(function: Function) -> Function:
-    """``function`` run in a :func:`~ocopsite.recordcache.gc_freezable` block."""
+    """``function`` run in a :func:`~ocopsite.load.recordcache.gc_freezable` block."""
 
     @functools.wraps(function)
     def run(*args: Any, **options: Any) -> Any:
@@ -146,21 +166,21 @@ def build(
     ``site/.ocopsite-cache``), a folder that is always safe to delete. With
     ``write=False`` everything is validated and rendered in memory only (the
     ``check`` command). When no input has changed since the last build into
-    ``out`` (see :mod:`ocopsite.fingerprint`), nothing is done and
+    ``out`` (see :mod:`ocopsite.load.fingerprint`), nothing is done and
     ``result.unchanged`` is set, unless ``force``. Raises BuildFailed with all
     problems, or OutputRefused before touching an output folder it must not replace.
 
-    ``only`` (names from :data:`~ocopsite.urls.SEGMENTS`) makes a partial build,
+    ``only`` (names from :data:`~ocopsite.view.urls.SEGMENTS`) makes a partial build,
     for a quick look at part of a large catalogue: everything is still validated,
     but only those pages and the theme's files are written (no QR codes, photos,
     search index or feeds), and the next build starts afresh.
 
-    ``inputs`` is the fingerprint of the inputs (:func:`~ocopsite.fingerprint.site_fingerprint`
+    ``inputs`` is the fingerprint of the inputs (:func:`~ocopsite.load.fingerprint.site_fingerprint`
     with the same options) when the caller has just taken it; it must have been taken before
     anything was read, so that an edit made meanwhile is seen by the next build.
 
     ``resident`` is what a long-lived process keeps from one of its builds to the
-    next (see :class:`~ocopsite.incremental.Resident`); it is told when the pages are live.
+    next (see :class:`~ocopsite.output.incremental.Resident`); it is told when the pages are live.
     Such a process is told of every change (the preview server watches the files), so
     after its first build it takes no fingerprint: it forgets the last one instead, and
     the next build of another process compares outputs' dependencies to find what changed.

@@ -1,7 +1,7 @@
 """The fixed names of a site's files and folders, and where the built-in themes live.
 
 Kept apart from the modules that read them so that a build with nothing to do
-(see :func:`ocopsite.fingerprint.up_to_date`) can find its inputs without
+(see :func:`ocopsite.load.fingerprint.up_to_date`) can find its inputs without
 loading the rest of ocopsite.
 """
 
@@ -14,8 +14,11 @@ CONFIG_NAME = "site_config.yaml"
 CACHE_DIR = ".ocopsite-cache"
 #: The default output folder, inside the site.
 OUT_DIR = "public"
+#: The ``ocopsite`` package: its code, and the data it ships in ``data/``.
+PACKAGE_DIR = Path(__file__).parent
+DATA_DIR = PACKAGE_DIR / "data"
 #: Themes shipped with ocopsite: next to the package in a checkout, inside it when installed.
 BUILTIN_THEME_DIRS = (
-    Path(__file__).parent / "themes",
-    Path(__file__).parent.parent / "themes",
+    PACKAGE_DIR / "themes",
+    PACKAGE_DIR.parent / "themes",
 )

@@ -15,9 +15,9 @@ import pytest
 from sitekit import CHROMIUM_ARGS, ROOT, SAMPLE_DATE, SITES, copy_site
 
 from ocopsite.build import BuildResult, build
-from ocopsite.catalogue import Catalogue, load_catalogue
-from ocopsite.config import SiteConfig, load_config
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.load.catalogue import Catalogue, load_catalogue
+from ocopsite.load.config import SiteConfig, load_config
 
 BUILD_DATE = dt.date.fromisoformat(SAMPLE_DATE)
 

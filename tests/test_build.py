@@ -17,14 +17,14 @@ from click.testing import CliRunner
 from conftest import BUILD_DATE, BuiltSite
 from sitekit import ROOT, SITES, copy_site, serve_folder
 
-from ocopsite import feeds
 from ocopsite.build import build
-from ocopsite.catalogue import Catalogue
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
+from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import CATEGORIES
-from ocopsite.output import MARKER, OutputRefused
-from ocopsite.render import plan_pages
-from ocopsite.urls import Urls
+from ocopsite.output.staging import MARKER, OutputRefused
+from ocopsite.render import feeds
+from ocopsite.render.site import plan_pages
+from ocopsite.view.urls import Urls
 
 
 class LinkParser(HTMLParser):
@@ -446,7 +446,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def _assert_recorded_digests_are_true(site: Path, out: Path) -> None:
     """The digests an update lists saved files by, without reading them, are the files'."""
-    from ocopsite.offline import digest
+    from ocopsite.render.offline import digest
 
     record = json.loads((site / ".ocopsite-cache/output-manifest.json").read_text("utf-8"))
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}

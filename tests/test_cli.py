@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sitekit import SITES, copy_site, free_port
 
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
 
 
 def test_build_prints_one_line_summary(tmp_path: Path) -> None:

@@ -18,10 +18,13 @@ from conftest import BUILD_DATE
 from PIL import Image
 from sitekit import SITES, copy_site
 
-from ocopsite import files, journal, output, outputs, parallel
+from ocopsite import files, parallel
 from ocopsite.build import build
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
 from ocopsite.files import exchange, write_atomic, write_atomic_all
+from ocopsite.output import journal
+from ocopsite.output import plan as outputs
+from ocopsite.output import staging as output
 
 
 def _tree(out: Path) -> dict[str, bytes]:

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import BuiltSite
 
-from ocopsite.cli import main
-from ocopsite.vietnamese import looks_vietnamese, quantity_in_english, unit_in_english
+from ocopsite.commands.cli import main
+from ocopsite.model.vietnamese import looks_vietnamese, quantity_in_english, unit_in_english
 
 
 @pytest.mark.parametrize(

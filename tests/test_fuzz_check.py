@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sitekit import ROOT, SITES, copy_site
 
 from ocopsite import parallel
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
 
 FUZZ = settings(
     max_examples=int(os.environ.get("OCOPSITE_FUZZ_EXAMPLES", "25")),

@@ -17,7 +17,7 @@ import pytest
 from conftest import BuiltSite, _build
 from sitekit import SITES, free_port, serve_folder
 
-from ocopsite.urls import Route, Urls
+from ocopsite.view.urls import Route, Urls
 
 pytestmark = pytest.mark.browser
 BASE = "https://example.org/"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocopsite import images
-from ocopsite.config import ImageLimits
+from ocopsite.assets import images
+from ocopsite.assets.images import ImageLimits
 from ocopsite.model import BundleFile
 
 GPS_IFD = 0x8825

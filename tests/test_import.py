@@ -14,9 +14,9 @@ import yaml
 from click.testing import CliRunner, Result
 from sitekit import ROOT, copy_site
 
-from ocopsite.cli import main
-from ocopsite.config import load_config
+from ocopsite.commands.cli import main
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.load.config import load_config
 
 SAMPLE_SHEET = ROOT / "docs" / "ocop-sample.xlsx"
 

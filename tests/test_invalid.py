@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sitekit import INVALID, ROOT, invalid_site
 
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
 
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
 

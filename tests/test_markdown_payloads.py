@@ -17,7 +17,7 @@ from conftest import BUILD_DATE
 from sitekit import SITES, copy_site, serve_folder
 
 from ocopsite.build import build
-from ocopsite.markup import is_safe_url, render_markdown
+from ocopsite.view.markup import is_safe_url, render_markdown
 
 PAYLOADS = [
     "[a](javascript:alert(1))",

@@ -11,7 +11,7 @@ from conftest import BUILD_DATE
 from sitekit import SITES, copy_site, serve_folder
 
 from ocopsite.build import build
-from ocopsite.offline import INDEX, SCRIPT
+from ocopsite.render.offline import INDEX, SCRIPT
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

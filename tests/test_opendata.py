@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from conftest import BuiltSite
 from sitekit import INVALID, ROOT, SITES, copy_site, invalid_site
 
-from ocopsite.cli import main
-from ocopsite.config import load_config
+from ocopsite.commands.cli import main
 from ocopsite.diagnostics import Diagnostics
-from ocopsite.recordschema import KINDS, record_schema
+from ocopsite.load.config import load_config
+from ocopsite.render.recordschema import KINDS, record_schema
 
 TABLES = ("products", "producers", "rating_events", "certifications", "lots", "retail")
 

@@ -13,11 +13,12 @@ from conftest import BUILD_DATE
 from sitekit import SITES, copy_site
 
 from ocopsite import build as build_module
-from ocopsite import incremental, outputs
 from ocopsite.build import build
-from ocopsite.catalogue import Catalogue
-from ocopsite.output import MARKER
-from ocopsite.pages import PageSpec
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.output import incremental
+from ocopsite.output import plan as outputs
+from ocopsite.output.staging import MARKER
+from ocopsite.view.pages import PageSpec
 
 
 def _tree(out: Path) -> dict[str, bytes]:
@@ -107,7 +108,7 @@ def test_bundled_scripts_are_served_minified_and_still_parse(tmp_path: Path) -> 
     import subprocess
 
     from ocopsite.paths import BUILTIN_THEME_DIRS
-    from ocopsite.theme import Theme
+    from ocopsite.view.theme import Theme
 
     folder = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
     files = outputs.theme_files(Theme("default", folder, (folder / "templates",), (folder,)))
@@ -127,7 +128,7 @@ def test_bundled_scripts_are_served_minified_and_still_parse(tmp_path: Path) -> 
 
 
 def test_a_sites_own_theme_scripts_are_served_as_written(tmp_path: Path) -> None:
-    from ocopsite.theme import Theme
+    from ocopsite.view.theme import Theme
 
     folder = tmp_path / "themes" / "mine"
     (folder / "static").mkdir(parents=True)

@@ -16,8 +16,7 @@ import yaml
 from conftest import BuiltSite, _build
 from sitekit import ROOT, SITES, serve_folder
 
-from ocopsite import ratings
-from ocopsite.model import Producer, Rating, RatingEvent
+from ocopsite.model import Producer, Rating, RatingEvent, ratings
 
 CASES = yaml.safe_load((ROOT / "tests" / "rating_cases.yaml").read_text("utf-8"))
 _KINDS = {"s": "suspended", "r": "reinstated", "x": "revoked"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ocopsite.recordcache import FILE, Entry, RecordCache
+from ocopsite.load.recordcache import FILE, Entry, RecordCache
 
 
 def _rows(folder: Path) -> dict[tuple[str, str], bytes]:

@@ -12,8 +12,8 @@ import pytest
 from markupsafe import Markup
 from sitekit import SAMPLE_DATE, SITES, copy_site
 
-from ocopsite import render
 from ocopsite.build import build
+from ocopsite.render import site as render
 
 BUILD_DATE = dt.date.fromisoformat(SAMPLE_DATE)
 
@@ -75,8 +75,13 @@ def test_compiled_templates_are_reused_until_their_source_changes(tmp_path: Path
 def _strings_env(strings: dict[str, str], templates: dict[str, str]) -> Any:
     import jinja2
 
-    from ocopsite.i18n import Strings
-    from ocopsite.themeloader import STRING_TABLE, CompiledTemplates, StringsEnvironment, keys_salt
+    from ocopsite.view.i18n import Strings
+    from ocopsite.view.themeloader import (
+        STRING_TABLE,
+        CompiledTemplates,
+        StringsEnvironment,
+        keys_salt,
+    )
 
     env = StringsEnvironment(
         frozenset(strings),
@@ -90,7 +95,7 @@ def _strings_env(strings: dict[str, str], templates: dict[str, str]) -> Any:
 
 
 def test_ui_strings_are_looked_up_not_called_escaped_and_per_language() -> None:
-    from ocopsite.i18n import MissingString
+    from ocopsite.view.i18n import MissingString
 
     templates = {
         "page.html": "<p>{{ t('a') }}|{{ t('n', n=2) }}|{{ t('a')|upper }}</p>"

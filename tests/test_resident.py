@@ -11,9 +11,9 @@ from conftest import BUILD_DATE
 from sitekit import SITES, copy_site
 
 from ocopsite.build import build
-from ocopsite.cli import run_build
-from ocopsite.incremental import Resident
-from ocopsite.publish import Superseded
+from ocopsite.commands.cli import run_build
+from ocopsite.output.incremental import Resident
+from ocopsite.output.publish import Superseded
 
 VIEWED = "products/dao-canh/index.html"
 

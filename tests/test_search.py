@@ -17,8 +17,9 @@ import yaml
 from conftest import BuiltSite
 from sitekit import ROOT, serve_folder
 
-from ocopsite.provinces import provinces
-from ocopsite.search import code_key, code_shard, fold, slugify
+from ocopsite.model.provinces import provinces
+from ocopsite.model.vietnamese import fold, slugify
+from ocopsite.search.index import code_key, code_shard
 
 pytestmark = pytest.mark.browser
 CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests/search_cases.yaml").read_text("utf-8"))
@@ -411,8 +412,8 @@ def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path, monkeypatc
     import subprocess
     import sys
 
-    from ocopsite import search
     from ocopsite.build import build
+    from ocopsite.search import index as search
 
     monkeypatch.setattr(search, "PRODUCTS_PER_PART", 40)
 
@@ -444,8 +445,8 @@ def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path, monkeypatc
 
 
 def test_dashes_and_former_districts_in_python() -> None:
-    from ocopsite.provinces import former_provinces
-    from ocopsite.search import _former_province, former_district
+    from ocopsite.model.provinces import former_provinces
+    from ocopsite.search.index import _former_province, former_district
 
     for written in DASHED[:7]:
         assert _former_province("ho-chi-minh", f"Xã Suối Nghệ, tỉnh {written}") == 1
@@ -466,7 +467,7 @@ def files_of(site: BuiltSite, kind: str) -> list[Path]:
 def test_an_index_in_parts_finds_the_same() -> None:
     """Split into parts of two products, the index still has every product once, with
     its producer, and its head every product's numbers, packed."""
-    from ocopsite.search import DIGITS, HEAD_COLUMNS, PART_COLUMNS, pack, pack_lists, split
+    from ocopsite.search.index import DIGITS, HEAD_COLUMNS, PART_COLUMNS, pack, pack_lists, split
 
     columns: dict[str, list[Any]] = {key: [] for key in (*HEAD_COLUMNS, *PART_COLUMNS)}
     for i in range(15):
@@ -499,7 +500,7 @@ def test_an_index_in_parts_finds_the_same() -> None:
 
 def test_english_stems_are_the_same_in_python_and_javascript(page, served: str) -> None:  # type: ignore[no-untyped-def]
     """The build indexes English stems, the script stems English queries: the same stems."""
-    from ocopsite.vocabulary import stem
+    from ocopsite.search.vocabulary import stem
 
     open_search(page, served, "en", "")
     words = "teas noodles dried drying dishes berries glass citrus boxes tomatoes fried bus"
@@ -571,8 +572,8 @@ def test_one_letter_finds_what_its_words_find(page, served: str, lang: str) -> N
 
 def test_varints_and_packed_digits_match_their_definition() -> None:
     """The tables that write most numbers give what the digit-by-digit definition gives."""
-    from ocopsite.search import DIGITS, _digits
-    from ocopsite.vocabulary import VARINT_DIGITS, varints
+    from ocopsite.search.index import DIGITS, _digits
+    from ocopsite.search.vocabulary import VARINT_DIGITS, varints
 
     def by_definition(value: int) -> str:  # base 32, most significant digit first
         digits = []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sitekit import ROOT, SAMPLE_DATE, SITES, copy_site, free_port
 
-from ocopsite.serve import EVENTS
+from ocopsite.commands.serve import EVENTS
 
 
 @pytest.fixture

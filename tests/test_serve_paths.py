@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ocopsite.serve import StaticHandler, output_path, request_segments
+from ocopsite.commands.serve import StaticHandler, output_path, request_segments
 
 
 @pytest.fixture

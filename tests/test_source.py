@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ocopsite import schema as s
 from ocopsite.diagnostics import Diagnostics
-from ocopsite.records import LOT, RATING, product_fields
-from ocopsite.source import InvalidDate, LineDict, LineList, load_yaml, read_text
+from ocopsite.load import schema as s
+from ocopsite.load.records import LOT, RATING, product_fields
+from ocopsite.load.source import InvalidDate, LineDict, LineList, load_yaml, read_text
 
 
 def _load(tmp_path: Path, text: str | bytes) -> tuple[object, Diagnostics]:

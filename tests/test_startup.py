@@ -10,7 +10,7 @@ from sitekit import SAMPLE_DATE, SITES, copy_site
 
 PROBE = """
 import sys
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exit:

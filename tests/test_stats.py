@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from conftest import BuiltSite
 from sitekit import ROOT, SAMPLE_DATE
 
-from ocopsite.cli import main
+from ocopsite.commands.cli import main
 from ocopsite.model import Rating, RatingEvent
-from ocopsite.schedule import due
-from ocopsite.stats import figures
-from ocopsite.status import validity
+from ocopsite.model.status import validity
+from ocopsite.render.schedule import due
+from ocopsite.render.stats import figures
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

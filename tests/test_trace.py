@@ -16,7 +16,7 @@ from conftest import BuiltSite
 from PIL import Image
 from sitekit import serve_folder
 
-from ocopsite import labels, qr
+from ocopsite.trace import labels, qr
 
 BASE = "https://example.org/ocop/"
 

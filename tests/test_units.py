@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ocopsite import gtin
 from ocopsite.diagnostics import Diagnostics
-from ocopsite.i18n import MissingString, Strings, load_strings
-from ocopsite.markup import is_safe_url, render_markdown
-from ocopsite.ratings import add_months
-from ocopsite.status import validity
-from ocopsite.urls import Route, Urls
+from ocopsite.model import gtin
+from ocopsite.model.ratings import add_months
+from ocopsite.model.status import validity
+from ocopsite.view.i18n import MissingString, Strings, load_strings
+from ocopsite.view.markup import is_safe_url, render_markdown
+from ocopsite.view.urls import Route, Urls
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_urls_for_default_and_other_languages() -> None:
 
 
 def test_pagination_shows_a_window_of_pages() -> None:
-    from ocopsite.pages import shown_pages
+    from ocopsite.view.pages import shown_pages
 
     assert shown_pages(1, 1) == [1]
     assert shown_pages(1, 3) == [1, 2, 3]

@@ -30,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ocopsite.provinces import provinces  # noqa: E402
+from ocopsite.model.provinces import provinces  # noqa: E402
 
 LAYOUTS = Path(__file__).resolve().parent / "layouts"
 PER_PAGE = 24

@@ -1,6 +1,6 @@
 /* ocopsite: progressive enhancements; every page works without this file.
  * 1. A page outlives its build: re-check every rating, certificate and scan verdict
- *    against the reader's own date (OcopRating mirrors ocopsite/ratings.py; both
+ *    against the reader's own date (OcopRating mirrors ocopsite/model/ratings.py; both
  *    pass tests/rating_cases.yaml).
  * 2. A language link clicked is remembered (the switch of scanned pages happens
  *    before paint, in a script in their head).

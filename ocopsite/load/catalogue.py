@@ -1,0 +1,503 @@
+"""The *validate* and *model* stages: every bundle in ``content/`` becomes a checked record.
+
+:func:`load_catalogue` finds the bundles, validates each with the schemas of
+:mod:`ocopsite.load.records`, reads its Markdown texts, and then checks what spans
+records: producers that exist, news that names real products, GTINs and news
+slugs used once. It reports every problem and returns ``None`` if any was an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ocopsite import parallel, sitefiles
+from ocopsite.assets import images
+from ocopsite.diagnostics import Diagnostic, Diagnostics, Severity
+from ocopsite.load import schema as s
+from ocopsite.load.config import CONFIG_NAME, SiteConfig
+from ocopsite.load.events import EVENT_FIELDS, Event, check_events
+from ocopsite.load.recordcache import Entry, Kept, RecordCache, Stamp, bundle_stamp, environment
+from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
+from ocopsite.load.source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
+from ocopsite.model import Body, NewsItem, Photo, Producer, Product
+from ocopsite.model import gtin as gtins
+from ocopsite.model.ratings import authorities
+from ocopsite.model.vietnamese import slugify
+
+NEWS_FOLDER_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+#: Folders that hold no record (editor and OS litter) are skipped silently.
+IGNORED = re.compile(r"^[._]|~$")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All validated records, each kind sorted by slug (news: newest first)."""
+
+    config: SiteConfig
+    products: tuple[Product, ...]
+    producers: dict[str, Producer]
+    news: tuple[NewsItem, ...]
+    #: Fairs and exhibitions, by first day (see :mod:`ocopsite.load.events`).
+    events: tuple[Event, ...] = ()
+    #: Each record's stamp (a hash of its bundle's file names, sizes and times), by folder.
+    stamps: dict[Path, str] = field(default_factory=dict)
+
+    def products_of(self, producer: str) -> tuple[Product, ...]:
+        return self._by_producer.get(producer, ())
+
+    @cached_property
+    def _by_producer(self) -> dict[str, tuple[Product, ...]]:
+        grouped: dict[str, list[Product]] = {}
+        for product in self.products:
+            grouped.setdefault(product.producer, []).append(product)
+        return {key: tuple(items) for key, items in grouped.items()}
+
+    @cached_property
+    def product_by_slug(self) -> dict[str, Product]:
+        return {p.slug: p for p in self.products}
+
+    def photos(self) -> Iterator[Photo]:
+        """Every photo of every record, news covers included."""
+        for product in self.products:
+            yield from product.photos
+        for producer in self.producers.values():
+            yield from producer.photos
+        for item in self.news:
+            if item.cover is not None:
+                yield item.cover
+        for event in self.events:
+            yield from event.photos
+
+    def related(self, product: Product, limit: int = 4) -> tuple[Product, ...]:
+        """Products to suggest beside ``product``: its producer's others, then those of
+        the same group from producers in the same province; by slug within each."""
+        same_producer = [p for p in self.products_of(product.producer) if p is not product]
+        province = self.producers[product.producer].province
+        nearby = [
+            p
+            for p in self._by_group_and_province.get((product.category, province), ())
+            if p.producer != product.producer
+        ]
+        return tuple((same_producer + nearby)[:limit])
+
+    @cached_property
+    def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:
+        grouped: dict[tuple[str, str], list[Product]] = {}
+        for product in self.products:
+            key = (product.category, self.producers[product.producer].province)
+            grouped.setdefault(key, []).append(product)
+        return {key: tuple(items) for key, items in grouped.items()}
+
+
+@dataclass
+class _Loaded:
+    """A validated record together with what it was made from, for cross-record checks."""
+
+    yaml_path: Path
+    raw_yaml: LineDict | None  # None when the record came from the cache
+    record: Any
+
+    @property
+    def raw(self) -> LineDict:
+        """The record's YAML with line numbers, parsed again if it came from the cache."""
+        if self.raw_yaml is None:
+            parsed = load_yaml(self.yaml_path, Diagnostics())
+            self.raw_yaml = parsed if isinstance(parsed, LineDict) else LineDict()
+            if parsed is None:
+                self.raw_yaml.line, self.raw_yaml.key_lines, self.raw_yaml.value_lines = 1, {}, {}
+        return self.raw_yaml
+
+
+def _bundles(folder: Path) -> list[Path]:
+    """The record folders in ``folder``, symbolic links to folders (or to nothing) included."""
+    try:
+        with os.scandir(folder) as entries:  # no stat per entry, unlike Path.is_dir
+            names = [e.name for e in entries if _may_be_bundle(e) and not IGNORED.search(e.name)]
+    except OSError:  # missing, not a folder, or a looping link: reported by _checked_folder
+        return []
+    return [folder / name for name in sorted(names)]
+
+
+def _may_be_bundle(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link that is not to a file (to a folder, to nothing, or a loop)."""
+    try:
+        return entry.is_dir() or (entry.is_symlink() and not entry.is_file())
+    except OSError:  # a looping link: the bundle check reports it
+        return True
+
+
+def _checked_folder(
+    path: Path, root: Path, diagnostics: Diagnostics, parent: Path | None = None
+) -> Path | None:
+    """The real location of the folder ``path``, or None (reported) if the site may not read it."""
+    try:
+        return sitefiles.real_path(path, root, parent)
+    except sitefiles.Refused as refused:
+        diagnostics.error(diagnostics.where(path), refused.message, refused.hint)
+    except FileNotFoundError:
+        pass
+    return None
+
+
+def _read_body(bundle: Path, real: Path, config: SiteConfig, diagnostics: Diagnostics) -> Body:
+    sources: list[tuple[str, str]] = []
+    for lang in config.languages:
+        path = bundle / f"{lang}.md"
+        if not sitefiles.present(path):
+            if lang != config.default_language:
+                diagnostics.warning(
+                    diagnostics.where(path),
+                    f"no {lang}.md: the {lang} page shows the {config.default_language} text "
+                    "with a 'not yet translated' note",
+                    f"add {lang}.md next to the YAML file",
+                )
+            continue
+        text = read_text(
+            path, diagnostics, max_bytes=4 * MAX_RECORD_BYTES, root=config.root, parent=real
+        )
+        if text is not None:
+            sources.append((lang, text))
+    return Body(tuple(sources))
+
+
+def _stamp_key(stamp: Stamp) -> str:
+    """A short name for a bundle's stamp, which the outputs showing it depend on."""
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
+
+
+def _load_kind(
+    folder: Path,
+    yaml_name: str,
+    fields: dict[str, s.Field[Any]],
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+    cache: RecordCache,
+    stamps: dict[Path, str],
+    jobs: int = 1,
+) -> list[tuple[Path, _Loaded]]:
+    """Validate every bundle of one kind; returns the valid ones with their raw YAML.
+
+    A bundle unchanged since it was last validated comes from ``cache``, with
+    its warnings reported again.
+    """
+    kind = yaml_name.removesuffix(".yaml")
+    loaded: list[tuple[Path, _Loaded]] = []
+    todo: list[tuple[Path, Path | None, Stamp | None]] = []
+    real_folder = _checked_folder(folder, config.root, diagnostics)
+    for bundle in _bundles(folder) if real_folder is not None else ():
+        if not cache.has(kind, bundle.name):  # nothing to compare: a worker checks and stamps it
+            todo.append((bundle, None, None))
+            continue
+        real = _checked_folder(bundle, config.root, diagnostics, real_folder)
+        if real is None:
+            continue
+        stamp = bundle_stamp(real)
+        stamps[bundle] = _stamp_key(stamp)
+        entry = cache.get(kind, bundle.name, stamp)
+        if entry is not None:
+            diagnostics.extend(entry.warnings)
+            loaded.append((bundle, _Loaded(bundle / yaml_name, None, entry.values)))
+        else:
+            todo.append((bundle, real, stamp))
+    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder)
+    results = [
+        result
+        for chunk in parallel.map_chunks(_validate_chunk, work, todo, jobs, max_chunk=500)
+        for result in chunk
+    ]
+    for bundle, made_stamp, item, problems in sorted(results, key=lambda r: r[0]):
+        diagnostics.extend(problems)
+        if made_stamp is None:  # a folder the site may not read: reported
+            continue
+        stamps[bundle] = _stamp_key(made_stamp)
+        if item is not None:
+            loaded.append((bundle, item))
+            if not any(p.severity is Severity.ERROR for p in problems):
+                cache.put(kind, bundle.name, Entry(made_stamp, item.record, problems))
+    loaded.sort(key=lambda pair: pair[0])
+    return loaded
+
+
+@dataclass(frozen=True)
+class _KindWork:
+    """What validating a bundle of one kind needs; reaches worker processes by fork."""
+
+    yaml_name: str
+    fields: dict[str, s.Field[Any]]
+    config: SiteConfig
+    relative_to: Path | None
+    real_folder: Path | None  # the real location of the kind's folder
+
+
+def _validate_chunk(
+    work: _KindWork, chunk: Sequence[tuple[Path, Path | None, Stamp | None]]
+) -> list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]]:
+    """Validate some bundles (in a worker); each with its problems, and without its raw
+    YAML, which is parsed again only if a check across records needs its line numbers.
+
+    A bundle given without its real path and stamp is checked and stamped here first
+    (before anything in it is read, so that an edit made meanwhile is seen next time).
+    """
+    results: list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]] = []
+    for bundle, known_real, known_stamp in chunk:
+        local = Diagnostics(relative_to=work.relative_to)
+        real, stamp = known_real, known_stamp
+        if real is None:
+            real = _checked_folder(bundle, work.config.root, local, work.real_folder)
+            if real is None:
+                results.append((bundle, None, None, local.items))
+                continue
+            stamp = bundle_stamp(real)
+        item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
+        if item is not None:
+            item.raw_yaml = None
+        results.append((bundle, stamp, item, local.items))
+    return results
+
+
+def _validate_bundle(
+    bundle: Path,
+    real: Path,
+    yaml_name: str,
+    fields: dict[str, s.Field[Any]],
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+) -> _Loaded | None:
+    """Parse and validate one bundle, reporting into ``diagnostics``.
+
+    ``real`` is the bundle's real location, already checked to be inside the site.
+    """
+    record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
+    if yaml_name != "news.yaml" and not s.SLUG_RE.match(bundle.name):
+        diagnostics.error(
+            diagnostics.where(bundle),
+            f"folder name '{bundle.name}' is not a slug, so it cannot be a web address",
+            _rename_hint(proposed_slug(bundle.name)),
+        )
+    yaml_path = bundle / yaml_name
+    if not sitefiles.present(yaml_path):
+        present = ", ".join(sorted(p.name for p in bundle.glob("*.yaml"))) or "none"
+        diagnostics.error(
+            diagnostics.where(bundle),
+            f"record folder has no {yaml_name} (YAML files here: {present})",
+            f"each folder in {bundle.parent.name}/ is one record with its own {yaml_name}",
+        )
+        return None
+    raw = load_yaml(yaml_path, diagnostics, root=config.root, parent=real)
+    body = _read_body(bundle, real, config, diagnostics)
+    if raw is None:
+        return None
+    ctx = s.Ctx(
+        diagnostics,
+        diagnostics.where(yaml_path, getattr(raw, "line", 1)),
+        "",
+        config.languages,
+        real,
+        lambda path: images.probe(path, config.images),
+    )
+    values = record(raw, ctx)
+    if values is s.INVALID:
+        return None
+    return _Loaded(yaml_path, raw, {"slug": bundle.name, "bundle": bundle, "body": body, **values})
+
+
+def load_catalogue(
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
+    kept: Kept | None = None,
+) -> Catalogue | None:
+    """Load and validate every record under ``config.content_dir``.
+
+    With ``cache_dir``, records of unchanged bundles are reused from the last
+    load (see :mod:`ocopsite.load.recordcache`), and this load's are saved there.
+    The others are validated by ``jobs`` processes. ``kept`` holds the records
+    of a long-lived process's earlier loads (see :class:`~ocopsite.load.recordcache.RecordCache`).
+    """
+    content = config.content_dir
+    if sitefiles.present(content) and _checked_folder(content, config.root, diagnostics) is None:
+        return None
+    if not content.is_dir():
+        diagnostics.error(diagnostics.where(content), "content folder not found")
+        return None
+    cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root), kept)
+    stamps: dict[Path, str] = {}
+
+    producers = {
+        bundle.name: Producer(**item.record)
+        for bundle, item in _load_kind(
+            content / "producers",
+            "producer.yaml",
+            PRODUCER_FIELDS,
+            config,
+            diagnostics,
+            cache,
+            stamps,
+            jobs,
+        )
+    }
+    product_items = _load_kind(
+        content / "products",
+        "product.yaml",
+        product_fields(config.retailers),
+        config,
+        diagnostics,
+        cache,
+        stamps,
+        jobs,
+    )
+    products = [Product(**item.record) for _, item in product_items]
+    _check_products(
+        product_items, {bundle.name for bundle in _bundles(content / "producers")}, diagnostics
+    )
+    _check_authorities(product_items, producers, diagnostics)
+
+    news = []
+    news_slugs: dict[str, Path] = {}
+    # A folder whose record is invalid was reported already; naming it is not a second error.
+    known_products = {bundle.name for bundle in _bundles(content / "products")}
+    for bundle, item in _load_kind(
+        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps, jobs
+    ):
+        slug = _news_slug(bundle, item, diagnostics)
+        if slug is None:
+            continue
+        if slug in news_slugs:
+            diagnostics.error(
+                diagnostics.where(bundle),
+                f"duplicate news slug '{slug}' (also {diagnostics.where(news_slugs[slug]).path})",
+                "news pages live at /news/<slug>/; rename one of the folders",
+            )
+            continue
+        news_slugs[slug] = bundle
+        for index, product in enumerate(item.record["products"]):
+            if product not in known_products:
+                lines = item.raw.get("products")
+                line = lines.item_line(index) if isinstance(lines, LineList) else item.raw.line
+                diagnostics.error(
+                    diagnostics.where(item.yaml_path, line),
+                    f"products[{index}]: no product '{product}'"
+                    f"{s.did_you_mean(product, known_products)}",
+                    "name a folder in content/products/",
+                )
+        news.append(NewsItem(**{**item.record, "slug": slug}))
+
+    events = check_events(
+        _load_kind(
+            content / "events", "event.yaml", EVENT_FIELDS, config, diagnostics, cache, stamps, jobs
+        ),
+        known_products,
+        {bundle.name for bundle in _bundles(content / "producers")},
+        diagnostics,
+    )
+
+    if diagnostics.errors:
+        cache.close()
+        return None
+    cache.save()
+    return Catalogue(
+        config=config,
+        products=tuple(sorted(products, key=lambda p: p.slug)),
+        producers=dict(sorted(producers.items())),
+        news=tuple(sorted(news, key=lambda n: (n.date, n.slug), reverse=True)),
+        events=tuple(events),
+        stamps=stamps,
+    )
+
+
+def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | None:
+    match = NEWS_FOLDER_RE.match(bundle.name)
+    if not match:
+        rest = proposed_slug(re.sub(r"^\d{4}-\d{2}-\d{2}", "", bundle.name))
+        diagnostics.error(
+            diagnostics.where(bundle),
+            f"news folder '{bundle.name}' is not named YYYY-MM-DD-slug",
+            f"rename the folder to '{item.record['date'].isoformat()}-{rest or 'tin-tuc'}': "
+            "the news date, then lower-case ASCII letters, digits and single hyphens",
+        )
+        return None
+    if match.group(1) != item.record["date"].isoformat():
+        diagnostics.error(
+            diagnostics.where(item.yaml_path, item.raw.value_line("date")),
+            f"date: {item.record['date'].isoformat()} does not match the folder's date "
+            f"{match.group(1)}",
+            "rename the folder or correct the date",
+        )
+        return None
+    return match.group(2)
+
+
+def proposed_slug(name: str) -> str:
+    """The slug a folder called ``name`` could have: Vietnamese folded as search folds it."""
+    return slugify(name)
+
+
+def _rename_hint(slug: str | None) -> str:
+    rule = "lower-case ASCII letters, digits and single hyphens"
+    return f"rename the folder to '{slug}' ({rule})" if slug else f"rename the folder: {rule}"
+
+
+def _check_products(
+    items: list[tuple[Path, _Loaded]],
+    producer_folders: set[str],
+    diagnostics: Diagnostics,
+) -> None:
+    """Checks across records: the producer exists; a GTIN belongs to one product only."""
+    gtin_owner: dict[str, _Loaded] = {}
+    for _, item in items:
+        producer = item.record["producer"]
+        if producer not in producer_folders:
+            diagnostics.error(
+                diagnostics.where(item.yaml_path, item.raw.value_line("producer")),
+                f"producer: no producer '{producer}'{s.did_you_mean(producer, producer_folders)}",
+                "the producer must be a folder in content/producers/ with a valid producer.yaml",
+            )
+        code = item.record.get("gtin")
+        if code is None:
+            continue
+        if code in gtin_owner:
+            first = gtin_owner[code]
+            diagnostics.error(
+                diagnostics.where(item.yaml_path, item.raw.value_line("gtin")),
+                f"gtin: {gtins.display(code)} is already used by product "
+                f"'{first.record['slug']}' ({diagnostics.where(first.yaml_path).path}:"
+                f"{first.raw.value_line('gtin')})",
+                "every trade item has its own GTIN; a different pack size needs another one",
+            )
+        else:
+            gtin_owner[code] = item
+
+
+def _check_authorities(
+    items: list[tuple[Path, _Loaded]], producers: dict[str, Producer], diagnostics: Diagnostics
+) -> None:
+    """Every rating decision has an issuing organisation, named or derived from the producer."""
+    for _, item in items:
+        producer = producers.get(item.record["producer"])
+        if producer is None:
+            continue
+        for index, (event, body) in enumerate(authorities(item.record["ocop"], producer)):
+            if body is not None:
+                continue
+            raw = item.raw.get("ocop")  # only now: a cached record's YAML is parsed again
+            if isinstance(raw, LineList):
+                line, field = raw.item_line(index), f"ocop[{index}]"
+            else:
+                line, field = item.raw.value_line("ocop"), "ocop"
+                if isinstance(raw, LineDict) and "granted_by" in raw:
+                    line = raw.value_line("granted_by")
+            diagnostics.error(
+                diagnostics.where(item.yaml_path, line),
+                f"{field}: cannot tell which district granted the rating of "
+                f"{event.date.isoformat()}",
+                f"write authority: UBND huyện …, or give producer '{producer.slug}' a "
+                "former_address that names its district (huyện …)",
+            )

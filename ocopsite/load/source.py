@@ -1,0 +1,415 @@
+"""Reading what the user wrote: text files and YAML that remembers its line numbers.
+
+This is the *load* stage. It trusts nothing: a file may be huge, not UTF-8,
+broken YAML, or a YAML alias bomb. Each of those becomes a diagnostic, never
+an exception that escapes.
+
+YAML mappings load as :class:`LineDict` and sequences as :class:`LineList`, so
+that later stages can point at the line of a key or an item.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ocopsite import sitefiles
+from ocopsite.diagnostics import Diagnostics
+
+#: A record file larger than this is refused before it is parsed.
+MAX_RECORD_BYTES = 256 * 1024
+#: How many values a YAML document may expand to once aliases are followed.
+MAX_EXPANDED_NODES = 50_000
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict[str, Any]):
+    """A mapping from YAML that knows the line of itself, of each key and of each value."""
+
+    line: int
+    key_lines: dict[Any, int]
+    value_lines: dict[Any, int]
+
+    def key_line(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+    def value_line(self, key: Any) -> int:
+        return self.value_lines.get(key, self.key_line(key))
+
+
+class LineList(list[Any]):
+    """A sequence from YAML that knows the line of itself and of each item."""
+
+    line: int
+    item_lines: list[int]
+
+    def item_line(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class InvalidDate(str):
+    """A scalar that looks like a date but is not one (``2024-02-30``); validation reports it."""
+
+
+_TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
+_MAP = _TAG + "map"
+_SEQ = _TAG + "seq"
+_TIMESTAMP = _TAG + "timestamp"
+_MERGE = _TAG + "merge"
+#: Scalar tags a record may carry, explicitly or implicitly, with the name shown in messages.
+_SCALAR_TAGS = {
+    _TAG + "int": "a whole number",
+    _TAG + "float": "a number",
+    _TAG + "bool": "a yes/no value",
+    _TAG + "null": "empty",
+}
+#: How deep mappings and lists may nest.
+MAX_DEPTH = 100
+#: A document with fewer characters that can open a collection than this cannot nest deep
+#: enough to endanger libyaml's recursive composer (which overflows the C stack somewhere
+#: past 10,000 levels), so it skips the scan of its events for depth.
+_SHALLOW_ENOUGH = 2_000
+#: Whole numbers have at most this many digits: prices, quantities and GTINs need fewer.
+MAX_DIGITS = 18
+#: Characters no text may contain: C0 controls except tab and line breaks, DEL, C1 controls.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class _TooLarge(Exception):
+    """The document expands past the limit, or nests past MAX_DEPTH."""
+
+
+class _Refused(Exception):
+    """A value the loader refuses, at a line of the file, with a hint for the user."""
+
+    def __init__(self, line: int, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.line, self.message, self.hint = line, message, hint
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def control_character_problem(text: str) -> tuple[int, int, str] | None:
+    """The (line, column, description) of the first control character in ``text``, if any."""
+    found = CONTROL_RE.search(text)
+    if found is None:
+        return None
+    before = text[: found.start()]
+    line = before.count("\n") + 1
+    column = found.start() - (before.rfind("\n") + 1) + 1
+    return line, column, f"U+{ord(found.group()):04X}"
+
+
+class _Builder:
+    """Turns a composed YAML node tree into LineDict/LineList/scalars.
+
+    libyaml composes the tree in C; this walk replaces PyYAML's generic Python
+    constructor (three times slower here) and counts every value it builds,
+    merged keys (``<<``) included, so a document whose aliases or merges expand
+    past ``limit`` values is stopped while being built instead of in a separate
+    pass. It refuses what PyYAML would accept silently or crash on: duplicate
+    keys, tags it does not know or that do not fit their value, numbers too
+    long to be real, and control characters written as escapes in quoted text.
+    """
+
+    def __init__(self, loader: Any, limit: int, check_escapes: bool) -> None:
+        self.loader = loader
+        self.limit = limit
+        self.count = 0
+        self.scalars = loader.yaml_constructors
+        self.check_escapes = check_escapes
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > self.limit or depth > MAX_DEPTH:
+            raise _TooLarge
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag in (_STR, _MERGE):
+                control = self.check_escapes and CONTROL_RE.search(node.value)
+                if control:
+                    raise _Refused(
+                        _line(node),
+                        f"text contains the control character U+{ord(control.group()):04X}",
+                        "remove the escape (such as \\0 or \\x07) from the quoted text",
+                    )
+                return node.value
+            if tag == _TIMESTAMP:
+                return self._timestamp(node)
+            return self._scalar(node, tag)
+        if isinstance(node, yaml.SequenceNode):
+            if tag != _SEQ:
+                raise self._unsupported_tag(node, "list")
+            items = LineList(self.build(child, depth + 1) for child in node.value)
+            items.line = _line(node)
+            items.item_lines = [_line(child) for child in node.value]
+            return items
+        if tag != _MAP or not isinstance(node, yaml.MappingNode):
+            raise self._unsupported_tag(node, "mapping")
+        return self._mapping(node, depth)
+
+    def _timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.loader.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return InvalidDate(node.value)  # shaped like a date: validation says what is wrong
+        except (AttributeError, TypeError):
+            raise _Refused(
+                _line(node),
+                f"'{_short(node.value)}' is tagged !!timestamp but is not a date",
+                "write a date as YYYY-MM-DD, without a tag",
+            ) from None
+
+    def _scalar(self, node: yaml.ScalarNode, tag: str) -> Any:
+        name = _SCALAR_TAGS.get(tag)
+        if name is None:
+            raise self._unsupported_tag(node, "value")
+        value = node.value
+        if tag == _TAG + "int" and len(value.lstrip("+-").replace("_", "")) > MAX_DIGITS:
+            raise _Refused(
+                _line(node),
+                f"a number {len(value):,} characters long is too large "
+                f"(at most {MAX_DIGITS} digits)",
+                "check for a pasted value; codes such as GTINs can be written as quoted text",
+            )
+        try:
+            built = self.scalars[tag](self.loader, node)
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError):
+            raise _Refused(
+                _line(node),
+                f"'{_short(value)}' is tagged {_shown(tag)} but is not {name}",
+                "remove the tag (!!...) and write the value plainly",
+            ) from None
+        if isinstance(built, int) and not isinstance(built, bool) and abs(built) >= 10**MAX_DIGITS:
+            raise _Refused(_line(node), f"the number {_short(value)} is too large")
+        return built
+
+    def _unsupported_tag(self, node: yaml.Node, kind: str) -> _Refused:
+        return _Refused(
+            _line(node),
+            f"the tag {_shown(str(node.tag))} on a {kind} is not supported",
+            "records use plain text, numbers, dates, lists and mappings: remove the tag",
+        )
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> LineDict:
+        mapping = LineDict()
+        mapping.line = _line(node)
+        mapping.key_lines = {}
+        mapping.value_lines = {}
+        merges: list[tuple[yaml.Node, Any]] = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(
+                    _line(key_node),
+                    "a key must be a plain value, not a list or mapping",
+                    "write key: value, with a word or number as the key",
+                )
+            if key_node.tag == _MERGE:
+                merges.append((value_node, self.build(value_node, depth + 1)))
+                continue
+            key = self.build(key_node, depth + 1)
+            if key in mapping.key_lines:
+                raise _Refused(
+                    _line(key_node),
+                    f"duplicate key '{_short(str(key))}' (first on line {mapping.key_lines[key]})",
+                    "a key may appear once in a mapping: keep one of them",
+                )
+            mapping[key] = self.build(value_node, depth + 1)
+            mapping.key_lines[key] = _line(key_node)
+            mapping.value_lines[key] = _line(value_node)
+        for value_node, merged in merges:
+            self._merge(mapping, value_node, merged)
+        return mapping
+
+    def _merge(self, mapping: LineDict, value_node: yaml.Node, merged: Any) -> None:
+        """Add the keys of ``merged`` (a mapping or a list of them) that ``mapping`` lacks."""
+        sources = merged if isinstance(merged, LineList) else [merged]
+        for source in sources:
+            if not isinstance(source, LineDict):
+                raise _Refused(
+                    _line(value_node),
+                    "a merge (<<) takes a mapping or a list of mappings",
+                    "write <<: *anchor, where &anchor names a mapping",
+                )
+            for key, value in source.items():
+                self.count += 1
+                if self.count > self.limit:
+                    raise _TooLarge
+                if key not in mapping:
+                    mapping[key] = value
+                    mapping.key_lines[key] = source.key_line(key)
+                    mapping.value_lines[key] = source.value_line(key)
+
+
+def _shown(tag: str) -> str:
+    """A tag as it is written in YAML: ``!!int`` for the standard ones."""
+    return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _too_deep(loader: Any) -> int | None:
+    """The line where the document's nesting first passes MAX_DEPTH, from its events.
+
+    Parsing events is iterative in libyaml, unlike composing, so this is safe on
+    any input; a syntax error is left for the composer to report.
+    """
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.line) + 1 if event.start_mark else 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def read_text(
+    path: Path,
+    diagnostics: Diagnostics,
+    max_bytes: int = MAX_RECORD_BYTES,
+    *,
+    root: Path | None = None,
+    parent: Path | None = None,
+) -> str | None:
+    """Read ``path`` as UTF-8 text, or report why not and return ``None``.
+
+    The file must lie inside ``root`` (by default its own folder), symbolic links
+    followed: see :mod:`ocopsite.sitefiles`; ``parent`` is the real location of
+    its folder when the caller has checked it already. Refuses files over
+    ``max_bytes`` without reading them, files that are not valid UTF-8 (pointing
+    at the line of the first bad byte) and files holding control characters.
+    """
+    where = diagnostics.where(path)
+    try:
+        real = sitefiles.real_path(path, root or path.parent, parent)
+        size = real.stat().st_size
+    except sitefiles.Refused as refused:
+        diagnostics.error(where, refused.message, refused.hint)
+        return None
+    except OSError as exc:
+        diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
+        return None
+    if size > max_bytes:
+        diagnostics.error(
+            where,
+            f"file is {size:,} bytes, larger than the {max_bytes:,} bytes a record may have",
+            "keep long texts in vi.md/en.md and large data out of the content folder",
+        )
+        return None
+    try:
+        data = real.read_bytes()
+    except OSError as exc:
+        diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diagnostics.error(
+            where.at(line),
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            "save the file as UTF-8; most editors offer it under 'Save with encoding'",
+        )
+        return None
+    text = text.removeprefix("\ufeff")
+    control = control_character_problem(text)
+    if control is not None:
+        line, column, character = control
+        diagnostics.error(
+            where.at(line, column),
+            f"file contains the control character {character}, which no text may hold",
+            "delete it (it is invisible in most editors; retype the text around it if needed)",
+        )
+        return None
+    return text
+
+
+def load_yaml(
+    path: Path, diagnostics: Diagnostics, *, root: Path | None = None, parent: Path | None = None
+) -> Any | None:
+    """Load one YAML document from ``path`` with line numbers, or report why not.
+
+    Returns ``None`` after reporting when the file cannot be used. An empty file
+    loads as an empty :class:`LineDict`. ``root`` and ``parent`` are as for
+    :func:`read_text`.
+    """
+    text = read_text(path, diagnostics, root=root, parent=parent)
+    if text is None:
+        return None
+    where = diagnostics.where(path)
+    if sum(text.count(c) for c in "[{-?:") >= _SHALLOW_ENOUGH:
+        scanner = _BaseLoader(text)
+        try:
+            deep_line = _too_deep(scanner)
+        finally:
+            scanner.dispose()
+        if deep_line is not None:
+            diagnostics.error(
+                where.at(deep_line),
+                f"YAML nested deeper than {MAX_DEPTH} levels",
+                "a record never nests this deep; look for '[' or '{' that are never closed",
+            )
+            return None
+    loader = _BaseLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            empty = LineDict()
+            empty.line, empty.key_lines, empty.value_lines = 1, {}, {}
+            return empty
+        try:
+            return _Builder(loader, MAX_EXPANDED_NODES, "\\" in text).build(node)
+        except _TooLarge:
+            diagnostics.error(
+                where.at(node.start_mark.line + 1),
+                f"YAML aliases or nesting expand this file past {MAX_EXPANDED_NODES:,} values "
+                f"or {MAX_DEPTH} levels",
+                "no record needs this many; remove the anchors (&), aliases (*) and merges (<<)",
+            )
+            return None
+        except _Refused as refused:
+            diagnostics.error(where.at(refused.line), refused.message, refused.hint)
+            return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "malformed YAML"
+        at = where.at(mark.line + 1, mark.column + 1) if mark else where
+        diagnostics.error(at, f"invalid YAML: {problem}", _yaml_hint(problem))
+        return None
+    except yaml.YAMLError as exc:
+        diagnostics.error(where, f"invalid YAML: {exc}")
+        return None
+    except RecursionError:
+        diagnostics.error(where, "invalid YAML: nested too deeply")
+        return None
+    finally:
+        loader.dispose()
+
+
+def _yaml_hint(problem: str) -> str | None:
+    if "mapping values are not allowed" in problem:
+        return "a value containing ': ' must be quoted, and nested keys need consistent indenting"
+    if "found character '\\t'" in problem:
+        return "YAML indents with spaces, not tabs"
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return "check the indentation of this line against the line above"
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        return "a '{' or '[' opened above is not closed, or a text with ',' or ':' needs quotes"
+    if "found undefined alias" in problem:
+        return "an alias (*name) must refer to an anchor (&name) defined earlier in the file"
+    return None

@@ -1,0 +1,339 @@
+"""The OCOP rating as a history: who may grant it, who did, and what holds on a given day.
+
+A product's rating is a list of dated decisions (:class:`~ocopsite.model.RatingEvent`):
+grants (granted, re-rated, upgraded), a 5-star potential forwarded to the national
+council, suspensions, reinstatements and revocations. Three things follow from it:
+
+* :func:`state_on` — the state on any day. The theme's ``ocop.js`` computes the same
+  from :func:`compact` on the reader's own date; ``tests/rating_cases.yaml`` holds the
+  cases both must pass.
+* :func:`grant_problem` — whether a grant keeps the rules of its date, which are data
+  (``data/ocop_rules.yaml``), not code.
+* :func:`authority` — the organisation that issued a decision ("UBND tỉnh Bắc Kạn"),
+  from the level, the date and where the producer was on that date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ocopsite.model import Producer, Rating, RatingEvent
+from ocopsite.model.provinces import provinces
+from ocopsite.model.status import Validity
+
+#: The day the two-level local government began: no districts, merged provinces.
+TWO_LEVEL_GOVERNMENT = dt.date(2025, 7, 1)
+#: The one-letter codes of :func:`compact`; "potential" changes nothing in force.
+_CODES = {
+    "granted": "g",
+    "rerated": "g",
+    "upgraded": "g",
+    "suspended": "s",
+    "reinstated": "r",
+    "revoked": "x",
+}
+_DISTRICT_RE = re.compile(r"\b(huyện|thị xã|thành phố|quận)\s+([^,]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    decision: str
+    start: dt.date
+    end: dt.date | None
+    grants: dict[int, tuple[str, ...]]
+    text: str
+
+    def span(self) -> str:
+        end = f"to {_day(self.end)}" if self.end else "onwards"
+        return f"from {_day(self.start)} {end}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    periods: tuple[Period, ...]
+    validity_months: int
+    national: tuple[tuple[dt.date | None, dt.date | None, str], ...]
+    renamed: dict[str, tuple[dt.date, str, str]]  # province slug -> (last day, vi name, kind)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {calendar.month_abbr[day.month]} {day.year}"
+
+
+@cache
+def rules() -> Rules:
+    """The granting rules shipped in ``data/ocop_rules.yaml``."""
+    text = resources.files("ocopsite").joinpath("data/ocop_rules.yaml").read_text("utf-8")
+    raw: dict[str, Any] = yaml.safe_load(text)
+    return Rules(
+        periods=tuple(
+            Period(
+                p["decision"],
+                p["from"],
+                p.get("until"),
+                {int(k): tuple(v) for k, v in p["grants"].items()},
+                p["text"],
+            )
+            for p in raw["periods"]
+        ),
+        validity_months=raw["validity_months"],
+        national=tuple((n.get("from"), n.get("until"), n["name"]) for n in raw["national"]),
+        renamed={r["province"]: (r["until"], r["vi"], r["kind"]) for r in raw["renamed"]},
+    )
+
+
+def period_on(day: dt.date) -> Period | None:
+    for period in rules().periods:
+        if period.start <= day and (period.end is None or day <= period.end):
+            return period
+    return None
+
+
+def grant_problem(stars: int, level: str, day: dt.date) -> tuple[str, str] | None:
+    """(message, hint) when a ``stars`` grant by ``level`` on ``day`` breaks the rules."""
+    period = period_on(day)
+    if period is None:
+        first = rules().periods[0]
+        return (
+            f"no OCOP rating could be granted on {day.isoformat()}, before Decision "
+            f"{first.decision} took effect",
+            f"ratings are granted from {_day(first.start)}; check the year of the decision",
+        )
+    allowed = period.grants.get(stars, ())
+    if level in allowed:
+        return None
+    by = " or ".join(allowed) or "nobody"
+    return (
+        f"a {stars}-star rating of {day.isoformat()} is granted by the {by}, not the {level}",
+        f"under Decision {period.decision} ({period.span()}) {period.text}; "
+        f"write granted_by: {' or '.join(allowed)}",
+    )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_expiry(issued: dt.date) -> dt.date:
+    """The last day a certificate issued on ``issued`` may be valid (36 months on)."""
+    return add_months(issued, rules().validity_months)
+
+
+# --- the state on a day ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RatingState(Validity):
+    """:class:`~ocopsite.model.status.Validity` of a rating on a day, with what decided it.
+
+    ``grant`` is the grant in force that day (the first one while ``pending``);
+    ``cause`` the suspension or revocation behind those states, else ``None``.
+    """
+
+    grant: RatingEvent
+    cause: RatingEvent | None
+
+
+def state_on(rating: Rating, day: dt.date) -> RatingState:
+    """The rating's state on ``day``: pending, valid, expired, suspended or revoked.
+
+    Events take effect on their date, in the order listed. A suspension or
+    revocation outranks the dates; a later grant or reinstatement lifts it. The
+    expiry day itself is still valid.
+    """
+    grant: RatingEvent | None = None
+    cause: RatingEvent | None = None
+    for event in rating.events:
+        if event.date > day:
+            break
+        if event.is_grant:
+            grant, cause = event, None
+        elif event.kind == "reinstated":
+            cause = None
+        elif event.kind in ("suspended", "revoked"):
+            cause = event
+    if grant is None:
+        first = rating.events[0]
+        return RatingState("pending", first.date, first.expires, day, first, None)
+    assert grant.expires is not None
+    if cause is not None:
+        state = cause.kind
+    elif day > grant.expires:
+        state = "expired"
+    else:
+        state = "valid"
+    return RatingState(state, grant.date, grant.expires, day, grant, cause)
+
+
+def compact(rating: Rating) -> list[list[str]]:
+    """The history as the page's script reads it: ``[code, date(, expires)]`` per event.
+
+    Codes: ``g`` a grant (with its expiry), ``s`` suspended, ``r`` reinstated,
+    ``x`` revoked. The script's ``OcopRating.state`` mirrors :func:`state_on`.
+    """
+    rows = []
+    for event in rating.events:
+        code = _CODES.get(event.kind)
+        if code is None:
+            continue
+        row = [code, event.date.isoformat()]
+        if event.is_grant and event.expires is not None:
+            row.append(event.expires.isoformat())
+        rows.append(row)
+    return rows
+
+
+def turning_days(rating: Rating) -> list[dt.date]:
+    """Every day on which the state may change: each event's date and the day after each expiry."""
+    days = {e.date for e in rating.events}
+    days |= {e.expires + dt.timedelta(days=1) for e in rating.events if e.expires}
+    return sorted(days)
+
+
+def states_from(rating: Rating, day: dt.date) -> list[str]:
+    """Every state the rating has on ``day`` or after it, in order of first appearance."""
+    found = [state_on(rating, day).state]
+    for turn in turning_days(rating):
+        if turn > day:
+            state = state_on(rating, turn).state
+            if state not in found:
+                found.append(state)
+    return found
+
+
+# --- the verdict of a scanned page --------------------------------------------------
+
+
+def verdict_key(
+    rating: Rating, day: dt.date, recalled: dt.date | None, best_before: dt.date | None
+) -> str:
+    """The worst of what holds on ``day``, as the page's script names it.
+
+    In order of precedence: ``recalled`` (from the recall's date), ``lot_expired``
+    (after the best-before day), then the rating's state: ``revoked@<date>`` or
+    ``suspended@<date>`` (the date of that decision), ``expired@<grant date>``,
+    ``valid@<grant date>``, ``pending``. ``OcopRating.verdict`` in ``ocop.js``
+    gives the same key from the same dates.
+    """
+    if recalled is not None and recalled <= day:
+        return "recalled"
+    if best_before is not None and day > best_before:
+        return "lot_expired"
+    state = state_on(rating, day)
+    if state.state == "pending":
+        return "pending"
+    if state.cause is not None:
+        return f"{state.state}@{state.cause.date.isoformat()}"
+    return f"{state.state}@{state.grant.date.isoformat()}"
+
+
+def verdict_days(
+    rating: Rating, day: dt.date, recalled: dt.date | None, best_before: dt.date | None
+) -> list[dt.date]:
+    """``day`` and every day on which the verdict may change, before or after it.
+
+    A reader's clock may be anywhere, so a page prepares the verdict of each.
+    """
+    turns = set(turning_days(rating))
+    turns.add(rating.events[0].date - dt.timedelta(days=1))
+    if recalled is not None:
+        turns.add(recalled)
+    if best_before is not None:
+        turns.add(best_before + dt.timedelta(days=1))
+    return [day, *sorted(turns)]
+
+
+# --- who issued a decision ---------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return (
+        "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower().replace("đ", "d")
+    )
+
+
+def province_on(producer: Producer, day: dt.date) -> tuple[str, str]:
+    """(kind, Vietnamese name) of the province the producer was in on ``day``.
+
+    Since 1 July 2025 that is the record's province. Before, a merged province's
+    producer was in the former province its ``former_address`` names; without
+    one, in the province that kept its name. A renamed province (Huế) has its
+    old name before the renaming.
+    """
+    now = provinces()[producer.province]
+    if day >= TWO_LEVEL_GOVERNMENT:
+        return now.kind, now.vi
+    renamed = rules().renamed.get(now.slug)
+    if renamed is not None and day <= renamed[0]:
+        return renamed[2], renamed[1]
+    if now.former and producer.former_address:
+        address = _fold(producer.former_address)
+        for former in now.former:
+            if _fold(former.vi) in address:
+                return "province", former.vi
+    return now.kind, now.vi
+
+
+def district_of(former_address: str | None) -> str | None:
+    """The district ("huyện Na Rì") a pre-2025 address names, if any."""
+    if not former_address:
+        return None
+    match = _DISTRICT_RE.search(former_address)
+    if match is None:
+        return None
+    return f"{match.group(1).lower()} {match.group(2).strip()}"
+
+
+def _province_body(kind: str, name: str) -> str:
+    if _fold(name).startswith("thanh pho "):
+        return f"UBND {name}"
+    return f"UBND {'thành phố' if kind == 'city' else 'tỉnh'} {name}"
+
+
+def authority(event: RatingEvent, level: str, producer: Producer) -> str | None:
+    """The organisation that issued ``event``, a decision taken at ``level``.
+
+    An explicit ``authority`` wins. Otherwise: the ministry in charge on that
+    date for ``national``; ``UBND tỉnh <province then>`` for ``province``;
+    ``UBND <district>`` for ``district``, from the producer's former address.
+    ``None`` when it cannot be told (a district grant without a former address).
+    """
+    if event.authority:
+        return event.authority
+    if level == "national":
+        for start, end, name in rules().national:
+            if (start is None or start <= event.date) and (end is None or event.date <= end):
+                return name
+        return None
+    if level == "district":
+        district = district_of(producer.former_address)
+        return f"UBND {district}" if district else None
+    return _province_body(*province_on(producer, event.date))
+
+
+def authorities(rating: Rating, producer: Producer) -> list[tuple[RatingEvent, str | None]]:
+    """Each event with its issuing organisation.
+
+    A suspension, reinstatement, revocation or forwarded potential without its own
+    ``granted_by`` is taken by the body that granted the rating in force.
+    """
+    result = []
+    level = "province"
+    for event in rating.events:
+        if event.is_grant and event.granted_by:
+            level = event.granted_by
+        result.append((event, authority(event, event.granted_by or level, producer)))
+    return result

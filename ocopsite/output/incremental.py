@@ -1,0 +1,220 @@
+"""Rebuilding only what an edit affects, and writing only files whose bytes changed.
+
+Every output (see :mod:`ocopsite.output.plan`) gets a *key*: a hash of the site-wide
+key (config, theme, ocopsite's code, build date and base URL), its paths, and
+what it declares it depends on: the stamps of the records it shows (a product
+stands for itself and its producer, whose name its card shows) and plain
+values (a listing's length, a QR code's URI). An output whose key is the one
+the last build recorded for each of its paths is not made again. One that
+declares no dependencies depends on everything and is made by every build.
+
+The changed files are published through :mod:`ocopsite.output.journal`: a file whose
+new bytes equal its old ones is not touched at all.
+
+A long-lived process (the preview server) hands every build the same
+:class:`Resident`: the records, compiled templates and manifest of the last
+build then stay in memory, and an update is published pages first, the
+pages open in a browser before the others (see :func:`ocopsite.output.publish.update_in_steps`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocopsite import sitefiles
+from ocopsite.files import write_atomic
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.load.config import CONFIG_NAME
+from ocopsite.load.recordcache import Kept
+from ocopsite.model import NewsItem, Producer, Product
+from ocopsite.output.plan import Output
+from ocopsite.render.offline import Digest
+from ocopsite.view.urls import Urls
+
+MANIFEST = "output-manifest.json"
+FORMAT = 4
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+
+
+def keys(catalogue: Catalogue, outputs: Sequence[Output], site_key: str) -> list[str | None]:
+    """The key of each output; ``None`` for those that depend on everything."""
+    stamps = catalogue.stamps
+    producers = catalogue.producers
+    tokens: dict[int, str] = {}  # by id(): a listing asks for the same products on every page
+
+    def token(thing: object) -> str:
+        if isinstance(thing, Product):
+            found = tokens.get(id(thing))
+            if found is None:
+                producer = producers[thing.producer].bundle
+                found = tokens[id(thing)] = f"{stamps[thing.bundle]}:{stamps[producer]}"
+            return found
+        if isinstance(thing, (Producer, NewsItem)):
+            return stamps[thing.bundle]
+        bundle = getattr(thing, "bundle", None)  # any other record kind, such as an event
+        if isinstance(bundle, Path) and bundle in stamps:
+            return stamps[bundle]
+        if isinstance(thing, (str, int)):
+            return f"={thing}"
+        raise TypeError(f"an output cannot depend on a {type(thing).__name__}")
+
+    made: dict[int, list[str]] = {}  # the languages of a page share one ``depends``
+    result: list[str | None] = []
+    for output in outputs:
+        if output.depends is None:
+            result.append(None)
+            continue
+        shown = made.get(id(output.depends))
+        if shown is None:
+            shown = made[id(output.depends)] = [token(t) for t in output.depends()]
+        result.append(_hash(site_key, *output.paths, *shown))
+    return result
+
+
+def changed(
+    outputs: Sequence[Output], output_keys: Sequence[str | None], previous: Manifest
+) -> list[int]:
+    """The outputs to make again: a new key, a missing file, or no dependencies declared."""
+    old = previous.keys
+    return [
+        index
+        for index, (output, key) in enumerate(zip(outputs, output_keys, strict=True))
+        if key is None or any(old.get(path) != key for path in output.paths)
+    ]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the last build into a folder made: every file, with its output's key ("" if none),
+    and the :func:`~ocopsite.output.plan.digest` of the files whose digest was worked out."""
+
+    keys: dict[str, str]
+    digests: dict[str, Digest] = field(default_factory=dict)
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset(self.keys)
+
+
+def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
+    """The manifest of the last build into ``out``, if it had the same site key."""
+    try:
+        record = json.loads((cache_dir / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(record, dict)
+        or record.get("version") != FORMAT
+        or record.get("out") != str(out)
+        or record.get("site") != site_key
+        or not isinstance(record.get("keys"), dict)
+        or not isinstance(record.get("digests"), dict)
+    ):
+        return None  # another build's, an older ocopsite's, or damaged: build in full
+    try:
+        digests = {
+            path: (int(size), str(value))
+            for path, (size, value) in record["digests"].items()
+            if path in record["keys"]
+        }
+    except (TypeError, ValueError):
+        return None
+    return Manifest(record["keys"], digests)
+
+
+def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
+    record = {
+        "version": FORMAT,
+        "out": str(out),
+        "site": site_key,
+        "keys": dict(sorted(manifest.keys.items())),
+        "digests": dict(sorted(manifest.digests.items())),
+    }
+    write_atomic(cache_dir / MANIFEST, json.dumps(record))
+
+
+def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:
+    """What every page depends on: config, theme, ocopsite, build date and base URL."""
+    config = catalogue.config
+    return _hash(
+        urls.base_url,
+        config.build_date.isoformat(),
+        theme_fingerprint,
+        code,
+        stamps_of_config(config.root),
+    )
+
+
+def stamps_of_config(root: Path) -> str:
+    """A hash of the site's config, read through the site's one gate like every input."""
+    try:
+        return hashlib.sha256(sitefiles.read_bytes(root / CONFIG_NAME, root)).hexdigest()
+    except (OSError, sitefiles.Refused):
+        return ""
+
+
+def forget(cache_dir: Path) -> None:
+    """Drop the manifest, so that the next build renders everything."""
+    (cache_dir / MANIFEST).unlink(missing_ok=True)
+
+
+def _nothing() -> None:
+    pass
+
+
+def _no_pages() -> frozenset[str]:
+    return frozenset()
+
+
+@dataclass
+class Resident:
+    """What a long-lived process keeps between its builds, for the stages of the next one.
+
+    ``build`` calls :meth:`pages_live` once per successful build, as soon as what
+    the pages open in a browser show is published: before the other pages and
+    the files that sum up the whole site (search index, feeds, open data,
+    offline pack) when the build updates its output in place, after everything
+    otherwise. Setting :attr:`stop` makes a running build stop without
+    publishing its current step (:class:`~ocopsite.output.publish.Superseded`).
+    """
+
+    #: Called by :meth:`pages_live`: the preview server reloads the open pages.
+    on_pages_live: Callable[[], None] = _nothing
+    #: The output paths of the pages open in a browser, published first.
+    viewed: Callable[[], frozenset[str]] = _no_pages
+    stop: threading.Event = field(default_factory=threading.Event)
+    #: Seconds to leave the cores to the browser after :meth:`pages_live`, before making
+    #: the rest; a change saved meanwhile stops the build at once.
+    pause: float = 0.0
+    #: Validated records by environment and bundle (a
+    #: :class:`~ocopsite.load.recordcache.RecordCache`).
+    records: Kept = field(default_factory=dict)
+    #: The manifest of what the output folder holds now, for the site key it was made with.
+    manifest: tuple[Path, str, Manifest] | None = None
+
+    def pages_live(self) -> None:
+        self.on_pages_live()
+        if self.viewed():  # a browser is reloading: let it
+            self.stop.wait(self.pause)
+
+    def previous(self, out: Path, site_key: str) -> Manifest | None:
+        """The manifest of ``out``, if this process made it with the same site key."""
+        if self.manifest is not None and self.manifest[:2] == (out, site_key):
+            return self.manifest[2]
+        return None
+
+    def remember(
+        self, cache_dir: Path, out: Path, site_key: str, manifest: Manifest, on_disk: bool = True
+    ) -> None:
+        """Record what ``out`` holds now, in memory and (``on_disk``) in the cache folder."""
+        if on_disk:
+            save(cache_dir, out, site_key, manifest)
+        self.manifest = (out, site_key, manifest)

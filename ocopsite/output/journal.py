@@ -1,0 +1,152 @@
+"""Updating a live output in place without ever leaving a mix of old and new files.
+
+An incremental build does not write into the live folder as it goes. Each
+changed file is *staged* in a work folder beside the output; nothing live is
+touched until every page, photo and code has been made. Then the list of moves
+and deletions is written, atomically and flushed, to a *journal* beside the
+output, and the staged files are renamed into place in one short burst (a
+rename per changed file: milliseconds for a typical edit), files that pages
+point to (photos, QR codes, documents) before the pages themselves, deletions
+last. The journal is removed when the burst is done.
+
+A build killed before the journal exists leaves the live output untouched (its
+staging folder is deleted by the next build); one killed during the burst
+leaves the journal, and the next build replays it before anything else, so the
+output is always, by the time a build starts, entirely old or entirely new.
+A reader requesting files during the burst itself may get some of each; only
+a full build's swap (see :mod:`ocopsite.output.staging`) is a single step for readers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from ocopsite.files import flush_file_system, same_bytes, write_atomic
+from ocopsite.output.staging import work_folder
+
+_FORMAT = 1
+
+
+def journal_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.journal"
+
+
+def _pages_last(rel: str) -> tuple[bool, str]:
+    return (rel.endswith(".html"), rel)
+
+
+class Update:
+    """Changes to the live folder ``out``, staged, then published by :meth:`commit`."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.root = work_folder(out, "update")
+        self.staged: set[str] = set()
+        self.deleted: set[str] = set()
+        self.journaled = False  # from then on the staged files belong to the journal
+
+    def put(self, rel: str, data: bytes | str) -> bool:
+        """Stage ``data`` for ``out/rel`` unless the live file already holds it."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        if rel not in self.staged and same_bytes(self.out / rel, payload):
+            return False
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(payload)
+        self.staged.add(rel)
+        return True
+
+    def path(self, rel: str) -> Path:
+        """Where to write ``out/rel``'s new bytes directly; it is then staged."""
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.staged.add(rel)
+        return target
+
+    def read(self, rel: str) -> bytes:
+        """The bytes ``out/rel`` will hold after the commit."""
+        return (self.root / rel if rel in self.staged else self.out / rel).read_bytes()
+
+    def delete(self, rels: Iterable[str]) -> None:
+        self.deleted.update(rels)
+
+    def commit(self) -> None:
+        """Publish the staged files and deletions, through the journal."""
+        if not self.staged and not self.deleted:
+            self.discard()
+            return
+        if self.root.exists():
+            flush_file_system(self.root)
+        record = {
+            "version": _FORMAT,
+            "staging": self.root.name,
+            "moves": sorted(self.staged, key=_pages_last),
+            "delete": sorted(self.deleted - self.staged),
+        }
+        write_atomic(journal_path(self.out), json.dumps(record))
+        self.journaled = True
+        _publish(self.out, record)
+
+    def discard(self) -> None:
+        """Drop the staged files, unless the journal has them: the next build publishes those."""
+        if not self.journaled:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _publish(out: Path, record: dict[str, object]) -> None:
+    """Carry out a journal's moves and deletions (again, after a crash: it is idempotent)."""
+    staging = out.parent / str(record["staging"])
+    moves = record["moves"]
+    deleted = record["delete"]
+    assert isinstance(moves, list) and isinstance(deleted, list)
+    made: set[Path] = set()
+    for rel in moves:
+        source = staging / rel
+        if not source.exists():  # moved before the crash
+            continue
+        target = out / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        os.replace(source, target)
+    folders: set[Path] = set()
+    for rel in deleted:
+        path = out / rel
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            folders.update(path.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_relative_to(out) and folder != out:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds when empty
+    journal_path(out).unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)  # empty folders by now
+
+
+def replay(out: Path) -> bool:
+    """Finish the update a killed build left half-published; True if there was one."""
+    try:
+        record = json.loads(journal_path(out).read_text("utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        record = None
+    if (
+        not isinstance(record, dict)
+        or record.get("version") != _FORMAT
+        or not isinstance(record.get("staging"), str)
+        or "/" in record["staging"]
+        or not isinstance(record.get("moves"), list)
+        or not isinstance(record.get("delete"), list)
+    ):
+        # Written atomically, a journal is never damaged by a crash; one that is
+        # unreadable was not written by ocopsite, so it is ignored.
+        journal_path(out).unlink(missing_ok=True)
+        return False
+    _publish(out, record)
+    return True

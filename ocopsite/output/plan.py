@@ -1,0 +1,318 @@
+"""Every file of the site as one list of outputs: where it goes, how it is made, what it shows.
+
+An :class:`Output` is one thing a build makes: a page in one language, a photo's
+variants (and the listing thumbnail cut from it), a product's QR code, label
+sheet, lab document or linkset, a theme file, a feed, the sitemap, the search
+index. It declares its output paths (from :mod:`ocopsite.view.urls`), a function
+that makes its bytes, and what it depends on, at the place where it is
+planned: pages in :func:`ocopsite.render.site.plan_pages` (``PageSpec.depends``),
+a product's files in :func:`ocopsite.trace.lots.product_outputs`, photos and
+site-wide files here. An output that declares no dependencies depends on
+everything: every build makes it again (and writes it only if its bytes
+changed), so a new kind of output can be slower to rebuild, never stale.
+
+:func:`emit` is the one writer: it makes the chosen outputs on all cores and
+puts their files into a *sink*: a staging folder for a full build
+(:class:`~ocopsite.output.staging.Staging`), the staged update of a live folder
+(:class:`~ocopsite.output.journal.Update`), or nowhere (the ``check`` command).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Protocol
+
+import jinja2
+from PIL import Image
+
+from ocopsite import parallel, sitefiles
+from ocopsite.assets import images
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.model import BundleFile
+from ocopsite.paths import BUILTIN_THEME_DIRS
+from ocopsite.render import events as eventpages
+from ocopsite.render import feeds, offline, opendata, recordschema, schedule
+from ocopsite.render.site import Renderer
+from ocopsite.search import index as search
+from ocopsite.trace import lots as trace
+from ocopsite.view.i18n import MissingString
+from ocopsite.view.pages import PageSpec
+from ocopsite.view.theme import Theme
+from ocopsite.view.urls import THUMBNAIL, Route, Urls
+
+#: What making an output gives: its files' bytes (or text, written as UTF-8), by path.
+Made = Mapping[str, bytes | str]
+#: What an output depends on: records (products, producers, news items) and plain values.
+Depends = Callable[[], Iterable[object]]
+#: The stages of a build, in order, and the kinds of output each makes.
+STAGES = (("render", ("page",)), ("assets", ("photo", "product")), ("feeds", ("asset", "site")))
+
+#: A problem found while making an output, in any process: (path, line, message, hint).
+Problem = tuple[str, int | None, str, str | None]
+
+
+def _template_location(exc: BaseException, theme: Theme) -> tuple[str, int | None]:
+    """The template file and line an error was raised from, from Jinja's rewritten traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return exc.filename, exc.lineno
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return frame.filename, frame.lineno
+    return str(theme.template_dirs[-1]), None
+
+
+def template_problem(exc: BaseException, theme: Theme) -> Problem:
+    """A template error or missing UI string as a problem pointing into the template."""
+    path, line = _template_location(exc, theme)
+    message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
+    hint = (
+        "UI strings live in the theme's i18n/<lang>.yaml"
+        if isinstance(exc, MissingString)
+        else None
+    )
+    return (path, line, f"template error: {message}", hint)
+
+
+class Failed(Exception):
+    """Making an output failed because of the site's input; ``problem`` says where."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem[2])
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One thing a build makes. See the module's description."""
+
+    kind: str  # page, photo, product, asset or site: the stage that makes it
+    #: Every path ``make`` returns, known before making it; empty when only making tells
+    #: (a search index named by its content), which ``depends`` of ``None`` must then be.
+    paths: tuple[str, ...]
+    make: Callable[[], Made]
+    #: ``None``: depends on everything, and is made by every build.
+    depends: Depends | None = None
+    segment: str = ""  # a page's route segment, for partial builds (``build --only``)
+    chunk: int = field(default=200, compare=False)  # at most this many per worker's task
+
+    def __post_init__(self) -> None:
+        assert self.paths or self.depends is None, "an output of unknown paths must redo"
+
+
+def _page(renderer: Renderer, spec: PageSpec, lang: str, path: str) -> Made:
+    try:
+        return {path: renderer.render(spec, lang)}
+    except (jinja2.TemplateError, MissingString) as exc:
+        raise Failed(template_problem(exc, renderer.theme)) from None
+
+
+def pages(renderer: Renderer, specs: Sequence[PageSpec]) -> list[Output]:
+    """Every page in every language; the languages of a page share its dependencies."""
+    urls, views = renderer.urls, list(renderer.views.values())
+    made = []
+    for spec in specs:
+        depends = partial(spec.depends, views) if spec.depends is not None else None
+        for lang in renderer.views:
+            path = urls.output_path(spec.route, lang)
+            make = partial(_page, renderer, spec, lang, path)
+            made.append(Output("page", (path,), make, depends, spec.route.segment))
+    return made
+
+
+def _photo(
+    file: BundleFile, rendition: images.Rendition, paths: tuple[str, ...], cache: Path
+) -> Made:
+    try:
+        encoded = images.encode(file, rendition, cache / "images")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise Failed((str(file.path), None, f"image cannot be decoded: {exc}", None)) from None
+    variants = list(encoded.values())
+    made: dict[str, bytes | str] = dict(zip(paths, variants, strict=False))
+    if len(paths) > len(variants):  # the listing thumbnail: the smallest JPEG, once more
+        made[paths[-1]] = encoded[rendition.smallest.name]
+    return made
+
+
+def photos(
+    catalogue: Catalogue,
+    urls: Urls,
+    files: Mapping[str, BundleFile],
+    renditions: Mapping[str, images.Rendition],
+    cache: Path,
+) -> list[Output]:
+    """Each photo's variants, with the thumbnail of the product it is the first photo of."""
+    thumbs = {
+        product.photos[0].file.path.as_posix(): urls.file_in(
+            Route("product", product.slug), THUMBNAIL
+        )[1]
+        for product in catalogue.products
+        if product.photos
+    }
+    made = []
+    for key, rendition in renditions.items():
+        names = [v.name for v in (*rendition.webp, *rendition.jpeg)]
+        paths = tuple(urls.media_output(name) for name in names)
+        if key in thumbs:
+            paths += (thumbs[key],)
+        make = partial(_photo, files[key], rendition, paths, cache)
+        # a variant's name hashes the source's bytes and the encoding settings
+        made.append(Output("photo", paths, make, partial(tuple, names), chunk=8))
+    return made
+
+
+def product_files(catalogue: Catalogue, urls: Urls, cache: Path) -> list[Output]:
+    """Every product's QR codes, label sheets, lab documents and linkset."""
+    return [
+        Output("product", paths, make, depends)
+        for product in catalogue.products
+        for paths, make, depends in trace.product_outputs(catalogue, urls, product, cache)
+    ]
+
+
+def _search(renderer: Renderer) -> Made:
+    return search.index_files(renderer.catalogue, renderer.views, renderer.urls)
+
+
+def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:
+    catalogue, urls = renderer.catalogue, renderer.urls
+    made: dict[str, bytes | str] = {**feeds.sitemaps(specs, urls), "robots.txt": feeds.robots(urls)}
+    for lang, views in renderer.views.items():
+        made[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(catalogue, views, urls)
+    made[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
+    return made
+
+
+def theme_files(theme: Theme) -> dict[str, bytes]:
+    """The theme's static files as served (see :func:`served`), by file name."""
+    bundled = any(theme.folder.parent == folder for folder in BUILTIN_THEME_DIRS)
+    return (
+        {
+            path.name: served(
+                path.name, sitefiles.read_bytes(path, theme.roots or theme.folder), bundled
+            )
+            for path in sorted(theme.static_dir.iterdir())
+            if path.is_file() and not path.name.startswith(".")
+        }
+        if theme.static_dir.is_dir()
+        else {}
+    )
+
+
+def served(name: str, data: bytes, bundled: bool = True) -> bytes:
+    """A theme file as the site serves it: a bundled theme's scripts without comments and
+    spacing, by rJSmin; everything else as it is.
+
+    The bundled scripts are written to be read (their comments say why), and a phone on a
+    slow connection should not download that: ``search.js`` shrinks by about a third
+    gzipped. rJSmin only removes comments and whitespace (names stay), so what the tests
+    call in the browser is what the theme defines, and a test checks that every bundled
+    script still parses. A site's own theme is served as written: rJSmin mangles some
+    nested template literals, which only a JavaScript parser could catch.
+    """
+    if not (bundled and name.endswith(".js")):
+        return data
+    import rjsmin  # here, so that a build with nothing to do never loads it
+
+    return str(rjsmin.jsmin(data.decode("utf-8"), keep_bang_comments=True)).encode("utf-8")
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    """``name`` with a hash of ``data`` before its extension: a new name for new bytes."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{ext}" if dot else name
+
+
+def site_files(
+    renderer: Renderer, specs: Sequence[PageSpec], statics: Mapping[str, bytes]
+) -> list[Output]:
+    """The theme's files, and every file that shows the whole site: index, feeds, data."""
+    catalogue, urls = renderer.catalogue, renderer.urls
+    views = list(renderer.views.values())
+    made = [
+        Output("asset", (path,), partial(dict, [(path, data)]), partial(tuple, [path]))
+        for name, data in statics.items()
+        for path in [urls.asset_output(renderer.assets[name])]
+    ]
+    made += [
+        Output("site", (), partial(_search, renderer)),
+        Output("site", (), partial(_feeds, renderer, specs)),
+        Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
+        Output("site", (), partial(opendata.data_files, catalogue, urls)),
+        Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
+        Output("site", (), partial(schedule.files, catalogue, views, urls)),
+    ]
+    return made
+
+
+# --- the one writer -----------------------------------------------------------------------
+
+
+class Sink(Protocol):
+    def put(self, rel: str, data: bytes | str) -> bool:
+        """Store ``data`` as the output's ``rel``; False if nothing had to be written."""
+        ...
+
+
+class Nowhere:
+    """The sink of the ``check`` command: outputs are made, then dropped."""
+
+    def put(self, rel: str, data: bytes | str) -> bool:
+        return False
+
+
+@dataclass
+class Emitted:
+    """What :func:`emit` did: every path made, those written, pages, and problems.
+
+    ``digests`` holds the :func:`~ocopsite.render.offline.digest` of every file made (except
+    into :class:`Nowhere`), worked out where its bytes already are, so that nothing is
+    read back to list it.
+    """
+
+    made: set[str] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)
+    pages: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    digests: dict[str, offline.Digest] = field(default_factory=dict)
+
+
+def emit_chunk(work: tuple[Sequence[Output], Sink], indices: Sequence[int]) -> Emitted:
+    """Make the outputs at ``indices`` and put their files into the sink (in any process)."""
+    outputs, sink = work
+    done = Emitted()
+    keep_digests = not isinstance(sink, Nowhere)
+    for index in indices:
+        output = outputs[index]
+        try:
+            files = output.make()
+        except Failed as failed:
+            done.problems.append(failed.problem)
+            continue
+        assert not output.paths or set(files) == set(output.paths), output.paths
+        for rel, data in files.items():
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            done.made.add(rel)
+            if keep_digests:
+                done.digests[rel] = offline.digest(payload)
+            if sink.put(rel, payload):
+                done.written.add(rel)
+        done.pages += output.kind == "page"
+    return done
+
+
+def emit(
+    outputs: Sequence[Output], indices: Sequence[int], sink: Sink, jobs: int
+) -> Iterator[Emitted]:
+    """Make ``outputs[i]`` for each ``i`` in ``indices`` on ``jobs`` cores, into ``sink``.
+
+    Yields what each chunk did as it finishes. The bytes of every output depend
+    only on the site, never on which worker or in which order it is made, so the
+    result is the same at any ``jobs``.
+    """
+    chunk = min((outputs[i].chunk for i in indices), default=200)
+    yield from parallel.map_chunks(emit_chunk, (outputs, sink), indices, jobs, max_chunk=chunk)

@@ -1,0 +1,109 @@
+"""Machine-readable files: an Atom feed per language, the sitemap and robots.txt.
+
+All are built from escaped values (the feed with ElementTree), and all dates come from the
+records, so they are as deterministic as the pages.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.view.pages import PageSpec
+from ocopsite.view.urls import Route, Urls
+from ocopsite.view.views import Views
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"
+
+
+_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+def _xml(root: ET.Element) -> str:
+    ET.indent(root)
+    return _DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def atom_feed(catalogue: Catalogue, views: Views, urls: Urls) -> str:
+    """The news of the site as an Atom 1.0 feed in the language of ``views``."""
+    ET.register_namespace("", ATOM)
+    lang = views.lang
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": lang})
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = views.text(catalogue.config.title).text
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = urls.absolute(Route("feed"), lang)
+    ET.SubElement(
+        feed, f"{{{ATOM}}}link", {"rel": "self", "href": urls.absolute(Route("feed"), lang)}
+    )
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"href": urls.absolute(Route("news_index"), lang)})
+    newest = max((n.date for n in catalogue.news), default=catalogue.config.build_date)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = f"{newest.isoformat()}T00:00:00Z"
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = views.text(catalogue.config.title).text
+    for item in catalogue.news:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        link = urls.absolute(Route("news", item.slug), lang)
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = views.text(item.title).text
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = link
+        ET.SubElement(entry, f"{{{ATOM}}}link", {"href": link})
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = f"{item.date.isoformat()}T00:00:00Z"
+        if item.summary:
+            ET.SubElement(entry, f"{{{ATOM}}}summary").text = views.text(item.summary).text
+        body = views.body(item.body)
+        if body is not None:
+            content = ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"})
+            content.text = str(body.html)
+    return _xml(feed)
+
+
+#: The sitemap protocol's limit of URLs per file; a larger site gets a sitemap index.
+MAX_SITEMAP_URLS = 50_000
+
+
+def sitemaps(specs: Iterable[PageSpec], urls: Urls) -> dict[str, bytes]:
+    """Every listed page in every language, each with its hreflang alternates.
+
+    Returns ``{"sitemap.xml": ...}``; above :data:`MAX_SITEMAP_URLS` URLs,
+    ``sitemap.xml`` is a sitemap index of ``sitemap-1.xml``, ``sitemap-2.xml``, ...
+    Entries are written as text, one at a time: at national scale an element
+    tree of every URL would be the largest thing the build holds in memory.
+    """
+    entries: list[str] = []
+    for spec in specs:
+        if not spec.in_sitemap:
+            continue
+        alternates = "".join(
+            f'<xhtml:link rel="alternate" hreflang="{other}" '
+            f"href={quoteattr(urls.absolute(spec.route, target))}/>"
+            for other, target in (
+                *((code, code) for code in urls.languages),
+                ("x-default", urls.languages[0]),
+            )
+        )
+        for lang in urls.languages:
+            entries.append(
+                f"<url><loc>{escape(urls.absolute(spec.route, lang))}</loc>{alternates}</url>\n"
+            )
+    head = f'{_DECLARATION}<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n'
+    chunks = [
+        entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)
+    ] or [[]]
+    if len(chunks) == 1:
+        return {urls.sitemap_file()[1]: (head + "".join(chunks[0]) + "</urlset>\n").encode()}
+    files: dict[str, bytes] = {}
+    index = ""
+    for number, chunk in enumerate(chunks, start=1):
+        url, path = urls.sitemap_file(number)
+        files[path] = (head + "".join(chunk) + "</urlset>\n").encode()
+        index += f"<sitemap><loc>{escape(url)}</loc></sitemap>\n"
+    files[urls.sitemap_file()[1]] = (
+        f'{_DECLARATION}<sitemapindex xmlns="{SITEMAP}">\n{index}</sitemapindex>\n'
+    ).encode()
+    return files
+
+
+def robots(urls: Urls) -> str:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {urls.sitemap()}\n"

@@ -1,0 +1,291 @@
+"""The offline pack: the catalogue, or one province of it, saved on a visitor's phone.
+
+After a build has written every file, :func:`write` lists, per language, what a
+visitor needs without signal: the pages of each product (its page, its check page
+and its lots' scan pages), of their producers, the home, search and explainer
+pages, the theme's files, the search index and the smallest variant of every
+photo. Each pack is a content-hashed JSON list of ``[href, bytes, hash]``; the
+index ``offline/packs.json`` names every pack with its size, so the size is shown
+before anything is downloaded. The service worker ``sw.js`` at the site root
+carries a version that changes whenever a pack does: browsers fetch it again on
+the next visit, and it then downloads only the files whose hash changed.
+
+Pages keep their "information as of" date and ``ocop.js`` re-checks every validity
+date against the reader's day, so a saved scan page never shows a verdict as
+current without saying when it was true.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.model import Product
+from ocopsite.model.provinces import provinces
+from ocopsite.paths import DATA_DIR
+from ocopsite.search import index as search
+from ocopsite.trace.lots import lot_route, product_route
+from ocopsite.view.pages import PageSpec, showing
+from ocopsite.view.urls import Route, Urls
+
+if TYPE_CHECKING:
+    from ocopsite.view.views import Views
+
+FOLDER = "packs"
+INDEX = f"{FOLDER}/index.json"
+SCRIPT = "sw.js"
+#: A file's size and the start of its SHA-256: how a saved pack tells a changed file.
+Digest = tuple[int, str]
+#: The bytes an output file (by path) will hold once the build is published.
+Reader = Callable[[str], bytes]
+#: The digests (size, start of SHA-256) of output files, by path, as far as they are known.
+Digests = Mapping[str, Digest]
+SCRIPT_SOURCE = DATA_DIR / "sw.js"
+WEB_MANIFEST = "manifest.webmanifest"
+#: Every pack has the pages a visitor moves between, whichever products it holds.
+COMMON_ROUTES = ("home", "search", "about_ocop", "offline", "events", "products", "producers")
+
+
+@dataclass(frozen=True)
+class Pack:
+    key: str  # "all" or a province slug
+    lang: str
+    name: str
+    hrefs: tuple[str, ...]
+    #: Pages saved as another page: a product's check page (/01/<GTIN>/) as its page.
+    aliases: tuple[tuple[str, str], ...]
+    products: int
+
+
+def digest(data: bytes) -> Digest:
+    return len(data), hashlib.sha256(data).hexdigest()[:12]
+
+
+def _product_routes(product: Product) -> list[Route]:
+    return [Route("product", product.slug), *(lot_route(product, lot) for lot in product.lots)]
+
+
+#: A product's files in a pack (hrefs), and its pages saved as another (href, page href).
+_ProductFiles = tuple[list[str], list[tuple[str, str]]]
+
+
+def _product_files(
+    urls: Urls, product: Product, lang: str, thumbnails: dict[str, str]
+) -> _ProductFiles:
+    hrefs = [urls.href(route, lang) for route in _product_routes(product)]
+    aliases = []
+    checked = product_route(product)
+    if checked.kind != "product":  # the page its QR code opens says the same
+        aliases.append((urls.href(checked, lang), urls.href(Route("product", product.slug), lang)))
+    hrefs += [urls.href_of_output(thumbnails[ph.file.path.as_posix()]) for ph in product.photos]
+    return hrefs, aliases
+
+
+def packs(
+    catalogue: Catalogue,
+    urls: Urls,
+    province_names: dict[str, dict[str, str]],
+    assets: Iterable[str],
+    search_files: Iterable[str],
+    thumbnails: dict[str, str],
+) -> list[Pack]:
+    """Every pack of the site: the whole catalogue and each province, in each language.
+
+    ``province_names`` maps a language to province names by slug; ``assets`` and
+    ``search_files`` are output paths; ``thumbnails`` maps a photo's source path to
+    the output path of its smallest variant.
+    """
+    shared = [urls.href_of_output(rel) for rel in (*assets, *search_files, WEB_MANIFEST)]
+    by_province: dict[str, list[Product]] = {}
+    for product in catalogue.products:
+        province = catalogue.producers[product.producer].province
+        by_province.setdefault(province, []).append(product)
+    result = []
+    for lang in catalogue.config.languages:
+        common = [urls.href(Route(kind), lang) for kind in COMMON_ROUTES]
+        # a product is in the whole catalogue's pack and in its province's: its files once
+        files = {
+            product.slug: _product_files(urls, product, lang, thumbnails)
+            for product in catalogue.products
+        }
+
+        def pack(
+            key: str,
+            name: str,
+            products: list[Product],
+            lang: str = lang,
+            common: list[str] = common,
+            files: dict[str, _ProductFiles] = files,
+        ) -> Pack:
+            hrefs = [*common, *shared]
+            aliases = []
+            producers = sorted({p.producer for p in products})
+            hrefs += [urls.href(Route("producer", slug), lang) for slug in producers]
+            for product in products:
+                product_hrefs, product_aliases = files[product.slug]
+                hrefs += product_hrefs
+                aliases += product_aliases
+            return Pack(key, lang, name, tuple(dict.fromkeys(hrefs)), tuple(aliases), len(products))
+
+        result.append(pack("all", "", list(catalogue.products)))
+        for province, products in sorted(by_province.items()):
+            result.append(pack(province, province_names[lang][province], products))
+    return result
+
+
+def write(
+    read: Reader,
+    known: Digests,
+    urls: Urls,
+    site_packs: list[Pack],
+    script: bytes,
+    title: str,
+    icon: str,
+) -> dict[str, bytes]:
+    """The pack lists, their index, the service worker and the web app manifest, by path.
+
+    ``read`` gives the bytes an output file will have once the build is published
+    (OSError for a file the site does not have): the packs list the size and hash of
+    every file, so this runs after everything else is made; a file whose digest is
+    ``known`` is not read. The web app manifest is among the files the packs list, so
+    it is taken from ``manifest`` rather than ``read``.
+    """
+    manifest = web_manifest(urls, title, icon)
+    hashes: dict[str, Digest] = {urls.href_of_output(WEB_MANIFEST): digest(manifest)}
+    index: dict[str, list[dict[str, object]]] = {}
+    written: dict[str, bytes] = {}
+    for pack in site_packs:
+        entries = []
+        for href in pack.hrefs:  # by href: most are in two packs
+            found = hashes.get(href)
+            if found is None:
+                rel = urls.output_of_href(href)
+                found = known.get(rel)
+                if found is None:
+                    try:
+                        found = digest(read(rel))
+                    except OSError:
+                        continue  # a kind of page this site does not have
+                hashes[href] = found
+            entries.append([href, *found])
+        entries += [[href, 0, "", page] for href, page in pack.aliases]
+        data = json.dumps(entries, separators=(",", ":")).encode()
+        name = f"{FOLDER}/{pack.lang}-{pack.key}.{hashlib.sha256(data).hexdigest()[:10]}.json"
+        href = urls.root_file(name)[0]
+        written[name] = data
+        index.setdefault(pack.lang, []).append(
+            {
+                "key": pack.key,
+                "name": pack.name,
+                "files": len(entries),
+                "products": pack.products,
+                "bytes": sum(e[1] for e in entries),  # type: ignore[misc]
+                "list": href,
+            }
+        )
+    packs_data = json.dumps(index, ensure_ascii=False, sort_keys=True).encode()
+    written[INDEX] = packs_data
+    version = hashlib.sha256(packs_data).hexdigest()[:12]
+    written[SCRIPT] = (
+        script.replace(b"__VERSION__", version.encode())
+        .replace(b"__ROOT__", urls.base_path.encode())
+        .replace(b"__INDEX__", urls.root_file(INDEX)[0].encode())
+    )
+    written[WEB_MANIFEST] = manifest
+    return written
+
+
+def web_manifest(urls: Urls, title: str, icon: str) -> bytes:
+    """The web app manifest: the site opens from the home screen like an app."""
+    base = urls.href(Route("home"), urls.languages[0])
+    data = {
+        "name": title,
+        "short_name": "OCOP",
+        "start_url": base,
+        "scope": base,
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b6e4f",
+        "icons": [{"src": icon, "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+
+
+def search_outputs(read: Reader, urls: Urls) -> list[str]:
+    """The search manifest, the index files it names and the files they name
+    (:func:`search.index_hrefs`), as output paths."""
+    manifest_rel = urls.search_file(search.MANIFEST)[1]
+    found = [manifest_rel]
+    try:
+        named = json.loads(read(manifest_rel).decode("utf-8"))
+    except (OSError, ValueError):
+        return found
+    base = urls.base_path
+    values = named.values() if isinstance(named, dict) else []
+    indexes = [v[len(base) :] for v in values if isinstance(v, str) and v.startswith(base)]
+    found += indexes
+    for rel in indexes:
+        # an index names its shards, parts and code tables, which the search loads too
+        try:
+            index = json.loads(read(rel).decode("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(index, dict):
+            continue
+        hrefs = search.index_hrefs(index)
+        found += [h[len(base) :] for h in hrefs if isinstance(h, str) and h.startswith(base)]
+    return found
+
+
+def build_pack(
+    read: Reader,
+    known: Digests,
+    catalogue: Catalogue,
+    urls: Urls,
+    assets: dict[str, str],
+    thumbnails: dict[str, str],
+) -> dict[str, bytes]:
+    """Every file of the offline pack, for the site whose files ``read`` gives
+    (and whose digests ``known`` gives, as far as they are known: see :func:`write`).
+
+    ``assets`` maps the theme's file names to their hashed names; ``thumbnails``
+    a photo's source path to the output path of its smallest variant.
+    """
+    names = {
+        lang: {slug: p.name(lang) for slug, p in provinces().items()}
+        for lang in catalogue.config.languages
+    }
+    site_packs = packs(
+        catalogue,
+        urls,
+        names,
+        [urls.asset_output(hashed) for hashed in assets.values()],
+        search_outputs(read, urls),
+        thumbnails,
+    )
+    title = catalogue.config.title.first()
+    icon = urls.asset(assets["favicon.svg"]) if "favicon.svg" in assets else ""
+    return write(read, known, urls, site_packs, SCRIPT_SOURCE.read_bytes(), title, icon)
+
+
+def page() -> PageSpec:
+    """The page that offers the packs, with their sizes, to save (needs JavaScript)."""
+
+    def data(v: Views) -> dict[str, Any]:
+        return {
+            "index": v.urls.root_file(INDEX)[0],
+            "script": v.urls.root_file(SCRIPT)[0],
+            "scope": v.urls.href(Route("home"), v.urls.languages[0]),
+        }
+
+    return PageSpec(
+        Route("offline"),
+        "offline.html",
+        data,
+        lambda v: v.t("offline.title"),
+        depends=showing(),  # the packs' sizes are read by the page's script
+    )

@@ -1,0 +1,260 @@
+"""Open data: the catalogue as CSV and JSON tables with a Frictionless Data Package.
+
+Each table is declared once, as :class:`Table` columns with a type and a meaning
+in Vietnamese and English. The same declaration makes the CSV and JSON files
+under ``data/``, the Table Schemas of ``data/datapackage.json``, and the data
+dictionary of the "Open data" page, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.model import Text
+from ocopsite.model.history import rating_events
+from ocopsite.model.status import validity
+from ocopsite.render.recordschema import KINDS
+from ocopsite.view.pages import PageSpec
+from ocopsite.view.urls import Route, Urls
+
+FORMATS: tuple[str, ...] = ("csv", "json")
+PACKAGE = "datapackage.json"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a Table Schema type: string, integer, number, date
+    vi: str
+    en: str
+    get: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    vi: str
+    en: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Catalogue], Iterable[Any]]
+    key: tuple[str, ...]
+
+
+def _texts(
+    field: str, vi: str, en: str, get: Callable[[Any], Text], langs: Iterable[str]
+) -> list[Column]:
+    """One column per site language for a translatable text."""
+
+    def getter(lang: str) -> Callable[[Any], str | None]:
+        return lambda row: get(row).get(lang)
+
+    return [
+        Column(f"{field}_{lang}", "string", f"{vi} ({lang})", f"{en} ({lang})", getter(lang))
+        for lang in langs
+    ]
+
+
+def tables(catalogue: Catalogue, urls: Urls) -> tuple[Table, ...]:
+    """The open data tables of a site (the name columns follow the site's languages)."""
+    config = catalogue.config
+    langs, as_of, first = config.languages, config.build_date, config.languages[0]
+    producers = catalogue.producers
+
+    def state(status: str, issued: dt.date, expires: dt.date | None) -> str:
+        return validity(status, issued, expires, as_of).state
+
+    products = Table("products", "Sản phẩm OCOP", "OCOP products", (
+        Column("slug", "string", "Mã định danh trong địa chỉ trang", "Identifier used in the page address", lambda p: p.slug),
+        *_texts("name", "Tên sản phẩm", "Product name", lambda p: p.name, langs),
+        Column("producer", "string", "Mã chủ thể sản xuất (bảng producers)", "Producer identifier (producers table)", lambda p: p.producer),
+        Column("category", "string", "Nhóm sản phẩm theo QĐ 148/QĐ-TTg", "Product group under Decision 148/QĐ-TTg", lambda p: p.category),
+        Column("province", "string", "Tỉnh, thành phố của chủ thể", "Province of the producer", lambda p: producers[p.producer].province),
+        Column("gtin", "string", "Mã số mã vạch GTIN-14", "GTIN-14 barcode number", lambda p: p.gtin),
+        Column("stars", "integer", "Số sao OCOP", "OCOP star rating", lambda p: p.ocop.stars),
+        Column("granted_by", "string", "Cấp công nhận: district, province, national", "Granting level: district, province, national", lambda p: p.ocop.granted_by),
+        Column("decision", "string", "Số quyết định công nhận", "Number of the rating decision", lambda p: p.ocop.decision),
+        Column("issued", "date", "Ngày công nhận", "Date the rating was granted", lambda p: p.ocop.issued),
+        Column("expires", "date", "Ngày hết hiệu lực của chứng nhận OCOP", "Date the OCOP certificate expires", lambda p: p.ocop.expires),
+        Column("rating_status", "string", "Trạng thái hành chính: active, suspended, revoked", "Administrative status: active, suspended, revoked", lambda p: p.ocop.status),
+        Column("rating_state", "string", "Hiệu lực vào ngày xuất dữ liệu", "Validity on the day the data was published", lambda p: state(p.ocop.status, p.ocop.issued, p.ocop.expires)),
+        Column("price_vnd", "integer", "Giá bán tham khảo (đồng)", "Indicative price (VND)", lambda p: p.price),
+        Column("net_content", "string", "Khối lượng, thể tích tịnh", "Net content", lambda p: p.net_content),
+        Column("url", "string", "Trang của sản phẩm", "The product's page", lambda p: urls.absolute(Route("product", p.slug), first)),
+    ), lambda c: c.products, ("slug",))  # fmt: skip
+    producer_table = Table("producers", "Chủ thể sản xuất", "Producers", (
+        Column("slug", "string", "Mã định danh trong địa chỉ trang", "Identifier used in the page address", lambda p: p.slug),
+        *_texts("name", "Tên chủ thể", "Producer name", lambda p: p.name, langs),
+        Column("kind", "string", "Loại hình: enterprise, cooperative, cooperative-group, household", "Kind: enterprise, cooperative, cooperative-group, household", lambda p: p.kind),
+        Column("province", "string", "Tỉnh, thành phố (34 đơn vị từ 1/7/2025)", "Province (one of the 34 since 1 July 2025)", lambda p: p.province),
+        Column("commune", "string", "Xã, phường", "Commune or ward", lambda p: p.commune),
+        Column("address", "string", "Địa chỉ", "Address", lambda p: p.address.first() if p.address else None),
+        Column("former_address", "string", "Địa chỉ cũ trước 1/7/2025", "Address before 1 July 2025", lambda p: p.former_address),
+        Column("latitude", "number", "Vĩ độ", "Latitude", lambda p: p.coordinates.lat if p.coordinates else None),
+        Column("longitude", "number", "Kinh độ", "Longitude", lambda p: p.coordinates.lon if p.coordinates else None),
+        Column("products", "integer", "Số sản phẩm OCOP", "Number of OCOP products", lambda p: len(catalogue.products_of(p.slug))),
+        Column("url", "string", "Trang của chủ thể", "The producer's page", lambda p: urls.absolute(Route("producer", p.slug), first)),
+    ), lambda c: c.producers.values(), ("slug",))  # fmt: skip
+    ratings = Table("rating_events", "Lịch sử công nhận OCOP", "OCOP rating history", (
+        Column("product", "string", "Mã sản phẩm (bảng products)", "Product identifier (products table)", lambda e: e.product),
+        Column("event", "string", "Sự kiện: granted, rerated, upgraded, potential, suspended, reinstated, revoked", "Event: granted, rerated, upgraded, potential, suspended, reinstated, revoked", lambda e: e.kind),
+        Column("date", "date", "Ngày của sự kiện (trống nếu hồ sơ không ghi)", "Date of the event (empty if the record does not say)", lambda e: e.date),
+        Column("stars", "integer", "Số sao còn hiệu lực sau sự kiện", "Stars in force after the event", lambda e: e.stars),
+        Column("decision", "string", "Số quyết định", "Decision number", lambda e: e.decision),
+        Column("authority", "string", "Cơ quan ra quyết định, hoặc cấp công nhận", "Issuing authority, or the granting level", lambda e: e.authority),
+    ), lambda c: (e for p in c.products for e in rating_events(p)), ())  # fmt: skip
+    certs = Table("certifications", "Chứng nhận", "Certifications", (
+        Column("holder_kind", "string", "Chứng nhận của: product hoặc producer", "Held by: product or producer", lambda r: r[0]),
+        Column("holder", "string", "Mã sản phẩm hoặc chủ thể", "Product or producer identifier", lambda r: r[1]),
+        Column("scheme", "string", "Tiêu chuẩn: vietgap, haccp, organic…", "Scheme: vietgap, haccp, organic…", lambda r: r[2].scheme),
+        Column("number", "string", "Số chứng nhận", "Certificate number", lambda r: r[2].number),
+        Column("issuer", "string", "Tổ chức cấp", "Issuing body", lambda r: r[2].issuer.first()),
+        Column("issued", "date", "Ngày cấp", "Date of issue", lambda r: r[2].issued),
+        Column("expires", "date", "Ngày hết hạn", "Expiry date", lambda r: r[2].expires),
+        Column("status", "string", "Trạng thái hành chính", "Administrative status", lambda r: r[2].status),
+        Column("state", "string", "Hiệu lực vào ngày xuất dữ liệu", "Validity on the day the data was published", lambda r: state(r[2].status, r[2].issued, r[2].expires)),
+    ), lambda c: certifications(c), ())  # fmt: skip
+    lots = Table("lots", "Lô hàng", "Lots", (
+        Column("product", "string", "Mã sản phẩm (bảng products)", "Product identifier (products table)", lambda r: r[0].slug),
+        Column("code", "string", "Mã lô", "Lot code", lambda r: r[1].code),
+        Column("produced", "date", "Ngày sản xuất", "Production date", lambda r: r[1].produced),
+        Column("expires", "date", "Hạn sử dụng", "Use-by date", lambda r: r[1].expires),
+        Column("quantity", "string", "Số lượng", "Quantity", lambda r: r[1].quantity.first() if r[1].quantity else None),
+        Column("recalled", "date", "Ngày thu hồi (nếu có)", "Date of recall, if any", lambda r: r[1].recalled.date if r[1].recalled else None),
+        Column("events", "integer", "Số bước truy xuất", "Number of traceability events", lambda r: len(r[1].events)),
+        Column("lab_tests", "integer", "Số phiếu kiểm nghiệm", "Number of lab tests", lambda r: len(r[1].lab_tests)),
+    ), lambda c: ((p, lot) for p in c.products for lot in p.lots), ("product", "code"))  # fmt: skip
+    retail = Table("retail", "Kênh bán lẻ", "Retail channels", (
+        Column("product", "string", "Mã sản phẩm (bảng products)", "Product identifier (products table)", lambda r: r[0].slug),
+        Column("channel", "string", "Mã kênh bán (khai báo trong site_config.yaml)", "Channel key (declared in site_config.yaml)", lambda r: r[1].channel),
+        Column("channel_kind", "string", "Loại kênh: supermarket, marketplace, showroom, portal, direct", "Channel kind: supermarket, marketplace, showroom, portal, direct", lambda r: config.retailers[r[1].channel].kind),
+        Column("url", "string", "Địa chỉ web của gian hàng", "Web address of the listing", lambda r: r[1].url or config.retailers[r[1].channel].url),
+    ), lambda c: ((p, item) for p in c.products for item in p.retail), ())  # fmt: skip
+    return (products, producer_table, ratings, certs, lots, retail)
+
+
+def certifications(catalogue: Catalogue) -> Iterable[tuple[str, str, Any]]:
+    """(holder kind, holder slug, certification) of every certificate in the catalogue."""
+    for product in catalogue.products:
+        for cert in product.certifications:
+            yield ("product", product.slug, cert)
+    for producer in catalogue.producers.values():
+        for cert in producer.certifications:
+            yield ("producer", producer.slug, cert)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _csv(table: Table, rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(c.name for c in table.columns)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _json(table: Table, rows: list[list[Any]]) -> bytes:
+    names = [c.name for c in table.columns]
+    records = [dict(zip(names, row, strict=True)) for row in rows]
+    return (json.dumps(records, ensure_ascii=False, indent=0) + "\n").encode("utf-8")
+
+
+def table_schema(table: Table) -> dict[str, Any]:
+    """The Frictionless Table Schema of ``table``; meanings in both languages."""
+    schema: dict[str, Any] = {
+        "fields": [
+            {"name": c.name, "type": c.type, "description": c.en, "description_vi": c.vi}
+            for c in table.columns
+        ],
+        "missingValues": [""],
+    }
+    if table.key:
+        schema["primaryKey"] = list(table.key)
+    return schema
+
+
+_memo: dict[int, tuple[Catalogue, dict[str, bytes]]] = {}
+
+
+def data_files(catalogue: Catalogue, urls: Urls) -> dict[str, bytes]:
+    """Every file under ``data/`` by output path: each table as CSV and JSON, and the package.
+
+    Worked out once per catalogue (the open data page shows the files' sizes).
+    """
+    found = _memo.get(id(catalogue))
+    if found is not None and found[0] is catalogue:
+        return found[1]
+    config = catalogue.config
+    files: dict[str, bytes] = {}
+    resources = []
+    for table in tables(catalogue, urls):
+        rows = [[_plain(c.get(item)) for c in table.columns] for item in table.rows(catalogue)]
+        for fmt, encode in (("csv", _csv), ("json", _json)):
+            name = f"{table.name}.{fmt}"
+            files[urls.data_file(name)[1]] = encode(table, rows)
+            resources.append({
+                "name": table.name if fmt == "csv" else f"{table.name}-json",
+                "title": table.en, "title_vi": table.vi, "path": name, "format": fmt,
+                "mediatype": "text/csv" if fmt == "csv" else "application/json",
+                "encoding": "utf-8", "profile": "tabular-data-resource",
+                "schema": table_schema(table),
+            })  # fmt: skip
+    package = {
+        "profile": "tabular-data-package",
+        "name": "ocop-catalogue",
+        "title": config.title.first(),
+        "homepage": config.base_url,
+        "created": f"{config.build_date.isoformat()}T00:00:00Z",
+        "licenses": [
+            {
+                "name": config.data_licence.name,
+                "title": config.data_licence.title,
+                **({"path": config.data_licence.url} if config.data_licence.url else {}),
+            }
+        ],
+        "resources": resources,
+    }
+    files[urls.data_file(PACKAGE)[1]] = (
+        json.dumps(package, ensure_ascii=False, indent=1) + "\n"
+    ).encode("utf-8")
+    _memo.clear()
+    _memo[id(catalogue)] = (catalogue, files)
+    return files
+
+
+def _size(count: int, lang: str) -> str:
+    text = f"{count / 1024:.1f} KB" if count < 1024 * 1024 else f"{count / 1048576:.1f} MB"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def page(catalogue: Catalogue) -> PageSpec:
+    """The "Open data" page: the files and their sizes, the licence, the data dictionary."""
+
+    def data(v: Any) -> dict[str, Any]:
+        files = data_files(catalogue, v.urls)
+        licence = catalogue.config.data_licence
+        listed = []
+        for table in tables(catalogue, v.urls):
+            links = []
+            for fmt in FORMATS:
+                href, rel = v.urls.data_file(f"{table.name}.{fmt}")
+                links.append((fmt.upper(), href, _size(len(files[rel]), v.lang)))
+            columns = [(c.name, c.type, c.vi if v.lang == "vi" else c.en) for c in table.columns]
+            listed.append((table.name, table.vi if v.lang == "vi" else table.en, links, columns))
+        package_href, package_rel = v.urls.data_file(PACKAGE)
+        return {
+            "tables": listed,
+            "package": (package_href, _size(len(files[package_rel]), v.lang)),
+            "licence": licence,
+            "schemas": [(kind, v.urls.schema_file(kind)[0]) for kind in KINDS],
+        }
+
+    return PageSpec(Route("opendata"), "opendata.html", data, lambda v: v.t("opendata.title"))

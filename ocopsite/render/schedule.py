@@ -1,0 +1,209 @@
+"""The re-rating schedule: OCOP ratings and certificates that expire soon, for officials.
+
+:func:`due` lists what expires within the site's ``expiring_within_days`` of the
+build date (or any other number of days, for ``ocopsite report expiring``), by
+province and producer, with the decision or certificate to renew. The site
+publishes it as a page that search engines are asked not to index, a CSV and an
+Atom feed, in each language.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.view.pages import PageSpec
+from ocopsite.view.urls import Route, Urls
+from ocopsite.view.views import Views
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A rating or certificate that expires within the window."""
+
+    province: str  # slug
+    producer: str  # slug
+    holder_kind: str  # product or producer
+    holder: str  # slug
+    item: str  # "rating" or a certification scheme
+    stars: int  # of a rating; 0 for a certificate
+    decision: str  # the rating decision, or the certificate's number
+    authority: str  # the granting level, or the certificate's issuer
+    expires: dt.date
+    days_left: int
+
+
+def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> list[Due]:
+    """What expires from ``as_of`` (default: the build date) to ``days`` later, inclusive.
+
+    Suspended and revoked ratings and certificates are left out: there is
+    nothing to renew. Sorted by province, producer, expiry date and holder.
+    """
+    today = as_of or catalogue.config.build_date
+    last = today + dt.timedelta(days=days)
+    producers = catalogue.producers
+    found: list[Due] = []
+
+    def add(producer: str, kind: str, holder: str, item: str, stars: int, thing: Any) -> None:
+        if thing.status == "active" and thing.expires and today <= thing.expires <= last:
+            authority = thing.granted_by if item == "rating" else thing.issuer.first()
+            decision = thing.decision if item == "rating" else thing.number
+            province = producers[producer].province
+            left = (thing.expires - today).days
+            found.append(
+                Due(province, producer, kind, holder, item, stars, decision, authority,
+                    thing.expires, left)
+            )  # fmt: skip
+
+    for product in catalogue.products:
+        add(product.producer, "product", product.slug, "rating", product.ocop.stars, product.ocop)
+        for cert in product.certifications:
+            add(product.producer, "product", product.slug, cert.scheme, 0, cert)
+    for producer in producers.values():
+        for cert in producer.certifications:
+            add(producer.slug, "producer", producer.slug, cert.scheme, 0, cert)
+    found.sort(key=lambda d: (d.province, d.producer, d.expires, d.holder, d.item))
+    return found
+
+
+def describe(entry: Due, v: Views) -> str:
+    """What is due, in the language of ``v``: "OCOP 4 stars" or a certificate's name."""
+    if entry.item == "rating":
+        return v.t("expiring.rating", n=entry.stars)
+    return v.t(f"scheme.{entry.item}")
+
+
+def _holder(entry: Due, v: Views) -> tuple[str, str]:
+    """(name, link) of the product or producer that holds what is due."""
+    if entry.holder_kind == "product":
+        return v.text(v.catalogue.product_by_slug[entry.holder].name).text, v.href(
+            Route("product", entry.holder)
+        )
+    return v.text(v.catalogue.producers[entry.holder].name).text, v.href(
+        Route("producer", entry.holder)
+    )
+
+
+def rows(entries: Iterable[Due], v: Views) -> list[dict[str, Any]]:
+    """Each entry as the page, the CSV and the feed show it in the language of ``v``."""
+    shown = []
+    for entry in entries:
+        name, href = _holder(entry, v)
+        shown.append({
+            "entry": entry, "what": describe(entry, v), "name": name, "href": href,
+            "province": v.province_name(entry.province),
+            "producer": v.text(v.catalogue.producers[entry.producer].name).text,
+            "expires": v.date(entry.expires),
+            "authority": (
+                v.t(f"granted.{entry.authority}") if entry.item == "rating" else entry.authority
+            ),
+        })  # fmt: skip
+    return shown
+
+
+def page(catalogue: Catalogue) -> PageSpec:
+    """The schedule page; kept out of search engines and the sitemap."""
+    days = catalogue.config.expiring_within_days
+
+    def data(v: Views) -> dict[str, Any]:
+        groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for row in rows(due(catalogue, days), v):
+            groups.setdefault(row["province"], {}).setdefault(row["producer"], []).append(row)
+        return {
+            "intro": v.t(
+                "expiring.intro", days=days, date=v.date(catalogue.config.build_date).text
+            ),
+            "groups": groups,
+            "csv_url": v.href(Route("expiring_csv")),
+            "feed_url_expiring": v.href(Route("expiring_feed")),
+        }
+
+    return PageSpec(
+        Route("expiring"),
+        "expiring.html",
+        data,
+        lambda v: v.t("expiring.title"),
+        in_sitemap=False,
+        meta={"noindex": True},
+    )
+
+
+CSV_COLUMNS = (
+    *("province", "producer", "holder", "what"),
+    *("decision", "authority", "expires", "days_left"),
+)
+
+
+def to_csv(entries: list[Due], v: Views | None) -> str:
+    """The schedule as CSV: localized names with ``v``, machine keys without (for scripts)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    headings = ("holder", "what", "decision", "authority", "expires", "days_left")
+    writer.writerow(
+        CSV_COLUMNS
+        if v is None
+        else [v.t(f"expiring.{name}") for name in ("province", "producer", *headings)]
+    )
+    shown = rows(entries, v) if v is not None else [None] * len(entries)
+    for entry, row in zip(entries, shown, strict=True):
+        writer.writerow([
+            row["province"] if row else entry.province,
+            row["producer"] if row else entry.producer,
+            row["name"] if row else entry.holder,
+            row["what"] if row else entry.item + (f"-{entry.stars}" if entry.stars else ""),
+            entry.decision, row["authority"] if row else entry.authority,
+            entry.expires.isoformat(), entry.days_left,
+        ])  # fmt: skip
+    return buffer.getvalue()
+
+
+def atom(catalogue: Catalogue, v: Views, urls: Urls) -> str:
+    """The schedule as an Atom feed in the language of ``v``, one entry per item due."""
+    ET.register_namespace("", ATOM)
+    lang, config = v.lang, catalogue.config
+    page_url = urls.absolute(Route("expiring"), lang)
+    updated = f"{config.build_date.isoformat()}T00:00:00Z"
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": lang})
+    ET.SubElement(
+        feed, f"{{{ATOM}}}title"
+    ).text = f"{v.t('expiring.title')} · {v.text(config.title).text}"
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = urls.absolute(Route("expiring_feed"), lang)
+    self_url = urls.absolute(Route("expiring_feed"), lang)
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": self_url})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"href": page_url})
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = v.text(config.title).text
+    for row in rows(due(catalogue, config.expiring_within_days), v):
+        entry: Due = row["entry"]
+        item = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        title = v.t("expiring.entry", what=row["what"], name=row["name"], date=row["expires"].text)
+        ET.SubElement(item, f"{{{ATOM}}}title").text = title
+        key = f"{entry.holder_kind}/{entry.holder}/{entry.item}/{entry.decision}/{entry.expires}"
+        ET.SubElement(item, f"{{{ATOM}}}id").text = f"{page_url}#{key}"
+        ET.SubElement(item, f"{{{ATOM}}}link", {"href": urls.absolute_from_href(row["href"])})
+        ET.SubElement(item, f"{{{ATOM}}}updated").text = updated
+        ET.SubElement(
+            item, f"{{{ATOM}}}summary"
+        ).text = f"{row['province']} · {row['producer']} · {entry.decision} ({entry.authority})"
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, "unicode") + "\n"
+
+
+def files(catalogue: Catalogue, views: Iterable[Views], urls: Urls) -> dict[str, bytes]:
+    """The schedule's CSV and Atom feed in each language, by output path."""
+    days = catalogue.config.expiring_within_days
+    entries = due(catalogue, days)
+    made: dict[str, bytes] = {}
+    for v in views:
+        made[urls.output_path(Route("expiring_csv"), v.lang)] = to_csv(entries, v).encode()
+        made[urls.output_path(Route("expiring_feed"), v.lang)] = atom(catalogue, v, urls).encode()
+    return made

@@ -1,0 +1,497 @@
+"""The *render* stage: which pages a site has, and each page as HTML in each language.
+
+:func:`plan_pages` lists every page as a :class:`PageSpec`: its route, its
+template and a function that builds its data from a language's
+:class:`~ocopsite.view.views.Views`. :class:`Renderer` renders one spec in one
+language with the context every template shares (language links, canonical
+and hreflang URLs, Open Graph, the UI strings).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from functools import partial
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ocopsite.assets.images import Rendition
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.model import Lot, NewsItem, Producer, Product
+from ocopsite.model import gtin as gtins
+from ocopsite.model.status import STATES
+from ocopsite.render import offline, opendata, schedule, stats
+from ocopsite.render.events import event_pages, links_for_producer, links_for_product
+from ocopsite.render.explainer import explainer_page
+from ocopsite.search import index as search
+from ocopsite.trace import lots as trace
+from ocopsite.view import jsonld
+from ocopsite.view.facets import facet_index, facet_label
+from ocopsite.view.i18n import Strings
+from ocopsite.view.markup import render_markdown
+from ocopsite.view.pages import PageSpec, Pagination, paginate, showing
+from ocopsite.view.theme import Theme, environment
+from ocopsite.view.themeloader import STRING_TABLE
+from ocopsite.view.urls import FACETS, Route, Urls
+from ocopsite.view.views import Views
+
+#: The template whose macros :meth:`Renderer._fragment` renders once.
+FRAGMENTS = "_macros.html"
+#: The pages every page links to (``links.<name>`` in templates).
+LINKED = (
+    *("home", "products", "producers", "browse", "news_index", "search"),
+    *("opendata", "statistics", "about_ocop", "events", "offline"),
+)
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+OG_LOCALES = {"vi": "vi_VN", "en": "en_US"}
+#: The theme's static image for pages without a photo (see tools/share_image.py).
+SHARE_IMAGE = "share.png"
+
+
+def ranked(products: Sequence[Product], views: Views) -> list[Product]:
+    """In-force ratings first, then by stars (high first), then by name.
+
+    Every page of a listing asks for the same order, so it is computed once per
+    list and language (the lists are the catalogue's own tuples, kept alive by it).
+    """
+    memo = views.memo.setdefault("ranked", {})
+    keys = views.memo.setdefault("rank_key", {})  # a product is in several lists
+    key_of = (id(products), len(products))
+    if key_of not in memo:
+
+        def key(p: Product) -> tuple[int, int, str]:
+            found = keys.get(p.slug)
+            if found is None:
+                in_force = views.rating_validity(p.ocop).in_force
+                found = keys[p.slug] = (
+                    0 if in_force else 1,
+                    -p.ocop.stars,
+                    views.text(p.name).text.casefold(),
+                )
+            return found
+
+        memo[key_of] = (products, sorted(products, key=key))
+    return memo[key_of][1]
+
+
+def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
+    """Every page of the site, in a stable order."""
+    per_page = catalogue.config.per_page
+    facets = facet_index(catalogue)
+    specs: list[PageSpec] = []
+
+    def product_listing(
+        route: Route, items: Sequence[Product], heading: Callable[[Views], str]
+    ) -> None:
+        ordered_slugs = [p.slug for p in items]
+        for page_route, _, pagination in paginate(route, ordered_slugs, per_page):
+            number = page_route.page
+
+            def data(
+                v: Views, number: int = number, pagination: Any = pagination
+            ) -> dict[str, Any]:
+                shown = ranked(items, v)[(number - 1) * per_page : number * per_page]
+                return {
+                    "heading": heading(v),
+                    "cards": [v.product_card(p) for p in shown],
+                    "count": len(items),
+                    "pagination": pagination(v),
+                }
+
+            def title(v: Views, number: int = number) -> str:
+                base = heading(v)
+                return base if number == 1 else f"{base} · {v.t('pagination.page', n=number)}"
+
+            def shows(views: Sequence[Views], number: int = number) -> list[object]:
+                # the products it shows, in each language's order, and how many there are
+                start = (number - 1) * per_page
+                return [
+                    len(items),
+                    *(p for v in views for p in ranked(items, v)[start : start + per_page]),
+                ]
+
+            specs.append(PageSpec(page_route, "listing.html", data, title, depends=shows))
+
+    specs.append(
+        PageSpec(
+            Route("home"),
+            "home.html",
+            lambda v: {
+                "featured": [v.product_card(p) for p in ranked(catalogue.products, v)[:8]],
+                "news": [_news_item(v, n) for n in catalogue.news[:3]],
+                "categories": _facet_links(v, facets, "category"),
+                "count": len(catalogue.products),
+            },
+            lambda v: v.text(catalogue.config.title).text,
+            description=lambda v: (
+                v.text(catalogue.config.description).text if catalogue.config.description else ""
+            ),
+        )
+    )
+    product_listing(Route("products"), catalogue.products, lambda v: v.t("nav.products"))
+    for product in catalogue.products:
+        specs.append(_product_page(catalogue, product))
+    specs.extend(trace.trace_pages(catalogue, product_jsonld))
+    producer_list = list(catalogue.producers.values())
+    for page_route, chunk, pagination in paginate(Route("producers"), producer_list, per_page):
+        specs.append(_producers_page(catalogue, page_route, chunk, pagination))
+    specs.extend(_producer_page(catalogue, p) for p in catalogue.producers.values())
+
+    def browse(v: Views) -> dict[str, Any]:
+        return {"facets": [(f, v.t(f"facet.{f}"), _facet_links(v, facets, f)) for f in FACETS]}
+
+    specs.append(PageSpec(Route("browse"), "browse.html", browse, lambda v: v.t("nav.browse")))
+    for facet in FACETS:
+        for value, items in facets[facet].items():
+            product_listing(
+                Route("facet", facet, value), items, partial(_facet_heading, facet, value)
+            )
+    for page_route, chunk, pagination in paginate(Route("news_index"), catalogue.news, per_page):
+        specs.append(_news_index_page(page_route, chunk, pagination))
+    specs.extend(_news_page(catalogue, item) for item in catalogue.news)
+    specs.append(PageSpec(Route("search"), "search.html", browse, lambda v: v.t("nav.search")))
+    specs.append(explainer_page())
+    specs.extend(event_pages(catalogue))
+    specs.append(offline.page())
+    specs.append(opendata.page(catalogue))
+    specs.append(stats.page(catalogue))
+    specs.append(schedule.page(catalogue))
+    specs.append(
+        PageSpec(
+            Route("not_found"),
+            "404.html",
+            trace.unknown_code,
+            lambda v: v.t("notfound.title"),
+            in_sitemap=False,
+            meta={"autolang": True},
+            depends=showing(),  # the site's settings and UI strings only
+        )
+    )
+    return specs
+
+
+def _product_cards(v: Views, items: Sequence[Product]) -> list[Any]:
+    """The cards of ``items``, best first (see :func:`ranked`)."""
+    return [v.product_card(p) for p in ranked(items, v)]
+
+
+def _producers_page(
+    catalogue: Catalogue,
+    route: Route,
+    chunk: Sequence[Producer],
+    pagination: Callable[[Views], Pagination],
+) -> PageSpec:
+    def data(v: Views) -> dict[str, Any]:
+        return {
+            "producers": [
+                (v.producer_card(producer), len(catalogue.products_of(producer.slug)))
+                for producer in chunk
+            ],
+            "pagination": pagination(v),
+        }
+
+    def title(v: Views) -> str:
+        heading = v.t("nav.producers")
+        return heading if route.page == 1 else f"{heading} · {v.t('pagination.page', n=route.page)}"
+
+    def shows(views: Sequence[Views]) -> list[object]:
+        counts = [len(catalogue.products_of(producer.slug)) for producer in chunk]
+        return [len(catalogue.producers), *chunk, *counts]
+
+    return PageSpec(route, "producers.html", data, title, depends=shows)
+
+
+def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
+    def data(v: Views) -> dict[str, Any]:
+        return {
+            "card": v.producer_card(producer),
+            "body": v.body(producer.body),
+            "certifications": [v.certification(c) for c in producer.certifications],
+            "cards": _product_cards(v, catalogue.products_of(producer.slug)),
+            "pictures": [
+                v.picture(ph, v.text(producer.name), "(min-width: 48rem) 44rem, 100vw")
+                for ph in producer.photos
+            ],
+            "events": links_for_producer(v, producer.slug),
+        }
+
+    return PageSpec(
+        Route("producer", producer.slug),
+        "producer.html",
+        data,
+        lambda v: v.text(producer.name).text,
+        og_type="profile",
+        depends=showing(producer, *catalogue.products_of(producer.slug), *catalogue.events),
+        image=lambda v: (
+            v.picture(producer.photos[0], v.text(producer.name), "").src
+            if producer.photos
+            else None
+        ),
+    )
+
+
+def _facet_heading(facet: str, value: str, v: Views) -> str:
+    return f"{v.t(f'facet.{facet}')}: {facet_label(facet, value, v.catalogue, v.t)}"
+
+
+def _news_index_page(
+    route: Route, chunk: Sequence[NewsItem], pagination: Callable[[Views], Pagination]
+) -> PageSpec:
+    return PageSpec(
+        route,
+        "news_index.html",
+        lambda v: {"items": [_news_item(v, n) for n in chunk], "pagination": pagination(v)},
+        lambda v: v.t("nav.news"),
+    )
+
+
+def _news_page(catalogue: Catalogue, item: NewsItem) -> PageSpec:
+    return PageSpec(
+        Route("news", item.slug),
+        "news.html",
+        lambda v: {
+            "item": _news_item(v, item),
+            "body": v.body(item.body),
+            "cards": _product_cards(v, [catalogue.product_by_slug[s] for s in item.products]),
+        },
+        lambda v: v.text(item.title).text,
+        description=lambda v: v.text(item.summary).text if item.summary else "",
+        og_type="article",
+        image=lambda v: v.picture(item.cover, v.text(item.title), "").src if item.cover else None,
+        depends=showing(item, *(catalogue.product_by_slug[s] for s in item.products)),
+    )
+
+
+def _facet_links(
+    v: Views, facets: dict[str, dict[str, tuple[Product, ...]]], facet: str
+) -> list[Any]:
+    return [
+        (
+            facet_label(facet, value, v.catalogue, v.t),
+            v.href(Route("facet", facet, value)),
+            len(items),
+        )
+        for value, items in facets[facet].items()
+    ]
+
+
+def _news_item(v: Views, item: NewsItem) -> dict[str, Any]:
+    return {
+        "url": v.href(Route("news", item.slug)),
+        "title": v.text(item.title),
+        "date": v.date(item.date),
+        "summary": v.maybe_text(item.summary),
+        "cover": v.picture(item.cover, v.text(item.title), "(min-width: 48rem) 44rem, 100vw")
+        if item.cover
+        else None,
+    }
+
+
+def product_jsonld(v: Views, product: Product, lot: Lot | None = None) -> Markup:
+    """The schema.org JSON-LD of a product (or of one of its lots) in the language of ``v``."""
+    name = v.text(product.name)
+    images = [v.urls.absolute_from_href(v.picture(p, name, "").src) for p in product.photos]
+    canonical = v.urls.absolute(Route("product", product.slug), v.lang)
+    digital_link = v.urls.qr_uri(Route("gtin", product.gtin)) if product.gtin else None
+    return jsonld.product(v, product, canonical, images, digital_link, lot)
+
+
+def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
+    def data(v: Views) -> dict[str, Any]:
+        producer = catalogue.producers[product.producer]
+        name = v.text(product.name)
+        pictures = [v.picture(p, name, "(min-width: 48rem) 44rem, 100vw") for p in product.photos]
+        return {
+            "name": name,
+            "summary": v.maybe_text(product.summary),
+            "category": v.t(f"category.{product.category}"),
+            "category_url": v.href(Route("facet", "category", product.category)),
+            "rating": v.rating(product.ocop, producer),
+            "certifications": [v.certification(c) for c in product.certifications],
+            "producer_certifications": [v.certification(c) for c in producer.certifications],
+            "channels": v.channels(product),
+            "producer": v.producer_card(producer),
+            "body": v.body(product.body),
+            "pictures": pictures,
+            "gtin": gtins.display(product.gtin) if product.gtin else None,
+            "price": v.money(product.price) if product.price is not None else None,
+            "unit": v.maybe_text(product.unit),
+            "net_content": product.net_content,
+            "shelf_life": v.maybe_text(product.shelf_life),
+            "tags": product.tags,
+            "jsonld": product_jsonld(v, product),
+            "verdict": trace.verdict(v, product),
+            "related": [v.product_card(p) for p in catalogue.related(product)],
+            "events": links_for_product(v, product),
+            **trace.product_trace(v, product),
+        }
+
+    def description(v: Views) -> str:
+        if product.summary:
+            return v.text(product.summary).text
+        producer = catalogue.producers[product.producer]
+        return f"{v.text(product.name).text} – {v.text(producer.name).text}"
+
+    def image(v: Views) -> str | None:
+        return (
+            v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
+        )
+
+    return PageSpec(
+        Route("product", product.slug),
+        "product.html",
+        data,
+        lambda v: v.text(product.name).text,
+        description=description,
+        og_type="product",
+        image=image,
+        depends=showing(
+            product,
+            *catalogue.related(product),
+            *(event for event in catalogue.events if event.involves(product)),
+        ),
+    )
+
+
+class Renderer:
+    """Renders page specs with the shared context of every page."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        theme: Theme,
+        strings: dict[str, Strings],
+        urls: Urls,
+        renditions: dict[str, Rendition],
+        assets: dict[str, str],
+    ) -> None:
+        self.catalogue = catalogue
+        self.theme = theme
+        self.urls = urls
+        self.assets = assets
+        #: Shown when a page shared on social media has no photo of its own.
+        self.share_image = urls.asset(assets[SHARE_IMAGE]) if SHARE_IMAGE in assets else None
+        self.views = {
+            lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
+            for lang in catalogue.config.languages
+        }
+        # One environment per language, whose globals are that language's UI strings, site
+        # texts and links: macros then need no "with context" import, so Jinja caches them,
+        # and what every page shows (header, footer, cards) can be rendered once.
+        self.envs = {}
+        self.fragments: dict[str, dict[tuple[str, Hashable], Markup]] = {}
+        # every language has every key (see load_strings), so they share compiled templates
+        string_keys = frozenset.intersection(*(frozenset(s.table) for s in strings.values()))
+        for lang, v in self.views.items():
+            env = environment(theme, string_keys)
+            env.globals.update(
+                t=v.t,
+                **{STRING_TABLE: v.t.table},
+                lang=lang,
+                site=self._site(v),
+                links={name: v.href(Route(name)) for name in LINKED},
+                feed_url=v.href(Route("feed")),
+                web_manifest=urls.root_file(offline.WEB_MANIFEST)[0],
+                state_labels=json.dumps(
+                    {state: v.t(f"status.{state}") for state in STATES},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                ),
+                search={"index": urls.search_file(search.MANIFEST)[0]},
+                asset=self._asset,
+                fragment=partial(self._fragment, lang),
+            )
+            self.envs[lang] = env
+            self.fragments[lang] = {}
+
+    def load_templates(self, names: Iterable[str]) -> None:
+        """Load the templates ``names`` and the fragments' in every language, now.
+
+        Worker processes forked afterwards share them, instead of each loading
+        (and, in a fresh process, compiling) them again. A template that cannot be
+        loaded is left for rendering to report, with the page it belongs to.
+        """
+        for env in self.envs.values():
+            for name in (*sorted(names), FRAGMENTS):
+                with contextlib.suppress(jinja2.TemplateError):
+                    env.get_template(name)
+
+    def _asset(self, name: str) -> str:
+        return self.urls.asset(self.assets[name])
+
+    def _fragment(self, lang: str, macro: str, key: Hashable, *args: Any) -> Markup:
+        """``macro`` of :data:`FRAGMENTS` called with ``args``, rendered once per ``key``.
+
+        For HTML that many pages repeat (a product's card, the header, the footer),
+        as Hugo's ``partialCached``: ``key`` must name everything the result depends
+        on besides the language, whose UI strings are the macro's only other input.
+        """
+        store = self.fragments[lang]
+        found = store.get((macro, key))
+        if found is None:
+            module = self.envs[lang].get_template(FRAGMENTS).module
+            if not hasattr(module, macro):
+                raise jinja2.TemplateRuntimeError(f"{FRAGMENTS} has no macro '{macro}'")
+            found = store[(macro, key)] = getattr(module, macro)(*args)
+        return found
+
+    def _site(self, v: Views) -> dict[str, Any]:
+        config = self.catalogue.config
+        return {
+            "title": v.text(config.title),
+            "demo": config.demo,
+            "contact": config.contact,
+            "as_of": v.date(config.build_date),
+        }
+
+    def render(self, spec: PageSpec, lang: str) -> str:
+        """The HTML of ``spec`` in ``lang``. Template errors propagate to the caller."""
+        v = self.views[lang]
+        config = self.catalogue.config
+        languages = config.languages
+        alternates = [(code, self.urls.absolute(spec.route, code)) for code in languages]
+        image = (spec.image(v) if spec.image else None) or self.share_image
+        title = spec.title(v)
+        site_title = v.text(config.title).text
+        context = {
+            "lang": lang,
+            "t": v.t,
+            "site": self.envs[lang].globals["site"],
+            "page": {
+                "route": spec.route,
+                "title": title if spec.route.kind == "home" else f"{title} · {site_title}",
+                "heading": title,
+                "description": spec.description(v) if spec.description else "",
+                "canonical": self.urls.absolute(spec.route, lang),
+                "alternates": alternates,
+                "x_default": self.urls.absolute(spec.route, languages[0]),
+                "switch": [
+                    (code, LANGUAGE_NAMES.get(code, code), self.urls.href(spec.route, code))
+                    for code in languages
+                    if code != lang
+                ],
+                "og_type": spec.og_type,
+                "og_locale": OG_LOCALES.get(lang, lang),
+                "og_image": self.urls.absolute_from_href(image) if image else None,
+                # Only the default language's address (where a QR code leads) is
+                # switched to the reader's language; an explicit /en/... never is.
+                "autolang": (
+                    jsonld.script_json(
+                        {
+                            "to": {code: self.urls.href(spec.route, code) for code in languages},
+                            "intl": config.international_language,
+                            # the 404 page reads the address it was served for
+                            "path": spec.route.kind == "not_found",
+                        }
+                    )
+                    if spec.meta.get("autolang") and lang == languages[0]
+                    else None
+                ),
+                "noindex": bool(spec.meta.get("noindex")),
+            },
+            **spec.data(v),
+        }
+        return self.envs[lang].get_template(spec.template).render(context)

@@ -1,0 +1,542 @@
+"""The search index of each language, searched in the browser, in small files.
+
+People type Vietnamese with or without diacritics ("mien dong" must find
+"Miến dong"), so matching works on *folded* text: :func:`fold` here and
+``fold`` in the theme's ``search.js`` must give identical results (a browser
+test checks every Vietnamese letter with every tone).
+
+:func:`build_index` gathers what search needs, as columns and tables referenced
+by position; :func:`index_files` writes it as a head (:func:`split`: what orders,
+filters and counts every product, packed by :func:`pack`), the word index made
+here (:func:`word_index`, :mod:`ocopsite.search.vocabulary`) in shards by the beginnings
+of words with what each letter finds, and parts with what result cards show, so
+that a query reads only a few small files. A product's URL and thumbnail are made
+from its slug by the browser, filling in the addresses :mod:`ocopsite.view.urls` gives
+in the index; the slug is stored only when it differs from :func:`slugify` of its name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, Product, gtin, ratings
+from ocopsite.model.provinces import provinces
+from ocopsite.model.status import STATES, validity
+from ocopsite.model.vietnamese import fold, slugify
+from ocopsite.search.vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, VARINT_DIGITS, Indexer
+from ocopsite.trace.lots import lot_route, product_route
+from ocopsite.view.facets import product_facets
+from ocopsite.view.urls import THUMBNAIL, Route, Urls
+from ocopsite.view.views import Views
+
+FORMAT_VERSION = 2
+#: The small file that names each language's current (content-hashed) index.
+MANIFEST = "manifest.json"
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+#: Words that name a kind of administrative unit, folded, longest first. In an address
+#: they say nothing about where a product is from, so search weighs them next to nothing:
+#: "dac san" must not rank a product first because its commune is an "Đặc khu".
+ADMIN_WORDS: tuple[str, ...] = (
+    "thanh pho",
+    "thi tran",
+    "thi xa",
+    "dac khu",
+    "xa",
+    "phuong",
+    "huyen",
+    "quan",
+    "tinh",
+    "tp",
+)
+#: A district's kind at the start of a part of a pre-2025 address.
+_DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
+#: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
+CODES_PER_SHARD = 4000
+#: Products per part of an index (see :func:`split`): a page of results reads a few.
+PRODUCTS_PER_PART = 200
+#: Postings above which the words beginning with one character are cut by their first
+#: two (see :meth:`vocabulary.Indexer.shards`).
+SHARD_POSTINGS = 20000
+
+
+def code_key(code: str) -> str:
+    """How a GTIN or lot code is looked up: folded, without spaces or punctuation.
+
+    Eight or more digits become the 14-digit form of a GTIN, so the digits under a
+    barcode find it with or without leading zeros. search.js computes the same key.
+    """
+    key = _NON_WORD.sub("", fold(code))
+    if key.isdigit() and len(key) >= 8 and len(key.lstrip("0")) <= 14:
+        return key.lstrip("0").zfill(14)
+    return key
+
+
+def code_shard(key: str, shards: int) -> int:
+    """The shard of the code tables that holds ``key`` (search.js computes the same)."""
+    return sum(ord(ch) for ch in key) % shards
+
+
+def _text(value: Any, lang: str) -> str:
+    return value.get(lang) or value.first()
+
+
+def _changes(product: Product, as_of: dt.date) -> list[int]:
+    """When the rating's state changes after the build: [days after it, state index, ...]."""
+    flat: list[int] = []
+    state = ratings.state_on(product.ocop, as_of).state
+    for day in ratings.turning_days(product.ocop):
+        if day > as_of:
+            now = ratings.state_on(product.ocop, day).state
+            if now != state:
+                flat += [(day - as_of).days, STATES.index(now)]
+                state = now
+    return flat
+
+
+def _other_language(lang: str) -> str:
+    return "en" if lang == "vi" else "vi"
+
+
+def build_index(
+    catalogue: Catalogue,
+    views: Views,
+    codes: Sequence[str] = (),
+    alternates: Sequence[Views] = (),
+) -> dict[str, Any]:
+    """The search index of ``catalogue`` in the language of ``views``.
+
+    Products are ordered by slug. For each: name (and the default-language name
+    on other languages' indexes, so a tourist typing Vietnamese still finds it),
+    slug when not :func:`slugify` of its name in this language, producer,
+    category, stars (negative when the rating is not in force), the rating's
+    state (an index into ``status.STATES``) and
+    when it changes after the build date (for the browser's re-check), a
+    certification bitmask, the labels of its "other" certifications as the page
+    prints them, channel indexes, tags, photo flag. A producer is [name, province,
+    commune, the former province its old address names or -1, the former district
+    it names or ""]. Place and certification names carry their other-language
+    forms and common short forms, so "ha noi", "Hanoi" and "TP HCM" all find.
+    ``codes`` are the hrefs of the code shards (:func:`code_shards`); ``alternates``
+    the views of the site's other languages, whose certification names are indexed too.
+    """
+    lang = views.lang
+    other = _other_language(lang)
+    default = catalogue.config.default_language
+    retailer_index = {key: n for n, key in enumerate(catalogue.config.retailers)}
+    scheme_bit = {key: 1 << n for n, key in enumerate(CERTIFICATION_SCHEMES)}
+    category_index = {key: n for n, key in enumerate(CATEGORIES)}
+    producer_index = {key: n for n, key in enumerate(catalogue.producers)}
+    order = list(provinces())
+    province_keys = sorted({p.province for p in catalogue.producers.values()}, key=order.index)
+    province_index = {key: n for n, key in enumerate(province_keys)}
+    columns: dict[str, list[Any]] = {k: [] for k in "nvsmckeuxohgi"}
+    as_of = catalogue.config.build_date
+    # In slug order, neighbouring names share prefixes, which gzip exploits (grouping by
+    # producer was measured: 14 % larger at 16,000 products).
+    for product in catalogue.products:
+        facets = product_facets(catalogue, product)
+        name = _text(product.name, lang)
+        columns["n"].append(name)
+        own = _text(product.name, default)
+        columns["v"].append(own if own != name else "")
+        columns["s"].append("" if slugify(name) == product.slug else product.slug)
+        columns["m"].append(producer_index[product.producer])
+        columns["c"].append(category_index[product.category])
+        columns["k"].append(product.ocop.stars if facets["stars"] else -product.ocop.stars)
+        columns["e"].append(STATES.index(views.rating_validity(product.ocop).state))
+        columns["u"].append(_changes(product, as_of))
+        columns["x"].append(sum(scheme_bit[s] for s in facets["certification"]))
+        columns["o"].append(_other_labels(catalogue, product, lang))
+        columns["h"].append([retailer_index[c] for c in facets["channel"]])
+        columns["g"].append(",".join(product.tags))
+        columns["i"].append(1 if product.photos else 0)
+    return {
+        "v": FORMAT_VERSION,
+        "lang": lang,
+        "asof": as_of.isoformat(),
+        "products": columns,
+        "producers": [
+            [
+                _text(p.name, lang),
+                province_index[p.province],
+                p.commune,
+                _former_province(p.province, p.former_address),
+                former_district(p.former_address),
+            ]
+            for p in catalogue.producers.values()
+        ],
+        "facets": {
+            "category": [[key, views.t(f"category.{key}")] for key in CATEGORIES],
+            "province": [
+                [
+                    key,
+                    provinces()[key].name(lang),
+                    [[f.slug, f.vi, f.en] for f in provinces()[key].former],
+                    [provinces()[key].name(other), *provinces()[key].aliases],
+                ]
+                for key in province_keys
+            ],
+            "certification": [
+                [
+                    key,
+                    views.t(f"scheme.{key}"),
+                    " ".join(a.t(f"scheme.{key}") for a in alternates if a.lang != lang),
+                ]
+                for key in CERTIFICATION_SCHEMES
+            ],
+            "channel": [
+                [key, _text(retailer.name, lang)]
+                for key, retailer in catalogue.config.retailers.items()
+            ],
+        },
+        "admin": list(ADMIN_WORDS),
+        "codes": codes or [],
+        "urls": {
+            "product": views.href(Route("product", _SLOT)),
+            "thumb": views.urls.file_in(Route("product", _SLOT), THUMBNAIL)[0],
+        },
+        "strings": {
+            **{
+                key: views.t(f"search.{key}")
+                for key in (
+                    "results",
+                    "one_result",
+                    "none",
+                    "none_filters",
+                    "none_hint",
+                    "unmatched",
+                    "all",
+                    "more",
+                    "shown",
+                    "did_you_mean",
+                    "formerly",
+                    "remove",
+                    "unknown",
+                    "code_open",
+                )
+            },
+            "browse": views.t("search.browse"),
+            "filters": views.t("search.filters"),
+            "stars": views.t("stars.label"),  # a template: the script fills in {n}
+            "states": [[state, views.t(f"status.{state}")] for state in STATES],
+        },
+    }
+
+
+#: Stands for a product's slug in the product URL template of the index (search.js
+#: substitutes it): the URL itself is made by urls.py, like every other.
+_SLOT = "0slug0"
+
+
+def _other_labels(catalogue: Catalogue, product: Any, lang: str) -> str:
+    """The printed names of a product's "other" certifications in force, "|"-separated."""
+    producer = catalogue.producers[product.producer]
+    as_of = catalogue.config.build_date
+    labels = [
+        _text(cert.label, lang)
+        for cert in (*product.certifications, *producer.certifications)
+        if cert.label and validity(cert.status, cert.issued, cert.expires, as_of).in_force
+    ]
+    return "|".join(dict.fromkeys(labels))
+
+
+def _former_province(province: str, former_address: str | None) -> int:
+    """Which of ``province``'s former provinces a pre-2025 address names (its index), or -1.
+
+    Only that name is indexed, not the whole old address: it is what people
+    search for ("bac kan"), and it keeps the index small. Dashes are folded, so
+    "Bà Rịa - Vũng Tàu" is Bà Rịa–Vũng Tàu.
+    """
+    address = fold(former_address or "")
+    for index, former in enumerate(provinces()[province].former):
+        if fold(former.vi) in address:
+            return index
+    return -1
+
+
+def former_district(former_address: str | None) -> str:
+    """The district a pre-2025 address names, with its kind ("huyện Na Rì"), or "".
+
+    Districts were abolished on 1 July 2025, but labels printed before carry them.
+    """
+    for part in (former_address or "").split(","):
+        part = part.strip()
+        kind = _DISTRICT.match(fold(part))
+        if kind and fold(part)[kind.end() :].strip() not in _province_names():
+            return part
+    return ""
+
+
+@functools.cache
+def _province_names() -> frozenset[str]:
+    """The folded names of provinces and former provinces, without "thành phố"."""
+    names = [n for p in provinces().values() for n in (p.vi, *(f.vi for f in p.former))]
+    return frozenset(fold(n).removeprefix("thanh pho ") for n in names)
+
+
+def code_shards(catalogue: Catalogue, views: Views) -> list[bytes]:
+    """The code tables of one language, split into shards by :func:`code_shard`.
+
+    Each maps a :func:`code_key` to its matches, [product position, href, code as
+    printed]: a GTIN to its product's scan page, a lot code to its lot's page
+    (a lot code may be shared by lots of several products).
+    """
+    entries: list[tuple[str, int, str, str]] = []
+    for position, product in enumerate(catalogue.products):
+        if product.gtin:
+            entries.append(
+                (
+                    code_key(product.gtin),
+                    position,
+                    views.href(product_route(product)),
+                    gtin.display(product.gtin),
+                )
+            )
+        for lot in product.lots:
+            entries.append(
+                (code_key(lot.code), position, views.href(lot_route(product, lot)), lot.code)
+            )
+    shards = max(1, -(-len(catalogue.products) // CODES_PER_SHARD))
+    tables: list[dict[str, list[Any]]] = [{} for _ in range(shards)]
+    for key, position, href, code in entries:
+        tables[code_shard(key, shards)].setdefault(key, []).append([position, href, code])
+    return [encode(table) for table in tables]
+
+
+def encode(index: dict[str, Any]) -> bytes:
+    """Compact, deterministic JSON bytes of an index."""
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def word_index(
+    index: dict[str, Any], budget: int | None = None
+) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The word index of ``index`` (made by :func:`build_index`), in shards by the
+    beginnings of words (:meth:`vocabulary.Indexer.shards`), and what each letter
+    finds (:meth:`vocabulary.Indexer.letters`).
+
+    Products post their name, tags and certification labels; producers, numbered
+    after the products, their name, commune, former province and district; facet
+    values post to groups of products, numbered after the producers in the order
+    category, province, certification, channel. search.js knows the members of
+    producers and groups from the compact columns of the index's head.
+    """
+    lang, facets, admin = index["lang"], index["facets"], frozenset(index["admin"])
+    columns, producers = index["products"], index["producers"]
+    count = len(columns["n"])
+    words = Indexer(lang, admin)
+    target = count + len(producers)
+    groups: list[list[int]] = []
+    for kind in ("category", "province", "certification", "channel"):
+        groups += _members(kind, len(facets[kind]), count, columns, producers)
+        for value in facets[kind]:
+            if kind == "province":
+                for name in (value[1], *value[3]):
+                    words.index(name, target, PLACE, place=True)
+                for former in value[2]:
+                    words.index(former[1], target, OTHER, place=True)
+                    words.index(former[2], target, OTHER, place=True)
+            else:
+                for label in value[1:]:
+                    words.index(label, target, OTHER)
+            target += 1
+    for i in range(count):
+        words.index(f"{columns['n'][i]} {columns['v'][i]}", i, NAME)
+        for tag in filter(None, columns["g"][i].split(",")):
+            words.index(tag, i, OTHER)
+        for label in filter(None, columns["o"][i].split("|")):
+            words.index(label, i, OTHER)
+    for maker, (name, province, commune, former, district) in enumerate(producers):
+        words.index(name, count + maker, MAKER)
+        words.index(commune, count + maker, PLACE, place=True)
+        # the producer's own old address ranks above the mere fact that its province
+        # took in former provinces, so "bac kan" puts Bắc Kạn's products first
+        if former >= 0:
+            for text in facets["province"][province][2][former][1:]:
+                words.index(text, count + maker, FORMER, place=True)
+        words.index(district, count + maker, FORMER, place=True)
+    made: list[list[int]] = [[] for _ in producers]
+    for i, maker in enumerate(columns["m"]):
+        made[maker].append(i)
+
+    @functools.cache
+    def members(target: int) -> list[int]:
+        if target < count + len(producers):
+            return made[target - count]
+        return groups[target - count - len(producers)]
+
+    return words.shards(budget or SHARD_POSTINGS), words.letters(count, members)
+
+
+def _members(
+    kind: str, values: int, count: int, columns: dict[str, list[Any]], producers: list[list[Any]]
+) -> list[list[int]]:
+    """For each value of facet ``kind``, the products (by position, ascending) that have it."""
+    members: list[list[int]] = [[] for _ in range(values)]
+    for i in range(count):
+        if kind == "category":
+            numbers: Iterable[int] = (columns["c"][i],)
+        elif kind == "province":
+            numbers = (producers[columns["m"][i]][1],)
+        elif kind == "certification":
+            bits = columns["x"][i]
+            numbers = [n for n in range(values) if bits & (1 << n)]
+        else:
+            numbers = set(columns["h"][i])
+        for number in numbers:
+            members[number].append(i)
+    return members
+
+
+#: Columns of :func:`build_index` that the head of the index keeps: what orders,
+#: filters and counts every product (small numbers); the rest is shown or searched.
+HEAD_COLUMNS = ("m", "c", "k", "x", "h")
+#: Columns of the parts: what a result card shows (the rating's state, re-checked
+#: on the reader's date, only on cards).
+PART_COLUMNS = ("n", "s", "i", "e", "u")
+#: What cards show of a product's producer, in the parts (key, position in a producer
+#: of :func:`build_index`): its name, former province and former district.
+MAKER_COLUMNS = (("a", 0), ("f", 3), ("d", 4))
+#: The digits of :func:`pack`, in the order of their values (search.js has the same).
+DIGITS = VARINT_DIGITS
+
+
+def _width(largest: int) -> int:
+    width = 1
+    while len(DIGITS) ** width <= largest:
+        width += 1
+    return width
+
+
+def _digits(value: int, width: int) -> str:
+    if width <= 2 and value < len(_TWO_DIGITS):  # most values: worked out once
+        return _TWO_DIGITS[value][2 - width :]
+    return "".join(DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in reversed(range(width)))
+
+
+#: Every value of two :data:`DIGITS`, written with both.
+_TWO_DIGITS = tuple(a + b for a in DIGITS for b in DIGITS)
+
+
+def pack(values: Sequence[int]) -> dict[str, Any]:
+    """Small whole numbers as one string, ``width`` :data:`DIGITS` each, after
+    subtracting ``offset`` (the smallest): a string is much quicker for a browser to
+    read than a JSON array of thousands of numbers, and smaller."""
+    offset = min(values, default=0)
+    width = _width(max(values, default=0) - offset)
+    return {"w": width, "o": offset, "s": "".join(_digits(v - offset, width) for v in values)}
+
+
+def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """Lists of small whole numbers as one string: each list as by :func:`pack`
+    (without offset), the lists separated by commas."""
+    width = _width(max((v for values in lists for v in values), default=0))
+    return {"w": width, "s": ",".join("".join(_digits(v, width) for v in vs) for vs in lists)}
+
+
+def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
+    """Cut ``index`` (made by :func:`build_index`) into its head and parts; return the
+    parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
+
+    The head keeps, for every product, what orders, filters and counts results:
+    category "c", stars "k", certifications "x" and its producer's province "p"
+    (:func:`pack`-ed); "columns" holds its producer "m" (packed) and its channels
+    "h" (:func:`pack_lists`), which :func:`index_files` writes as files of their own.
+    A part holds what result cards show of its products (:data:`PART_COLUMNS`) and
+    of their producers (:data:`MAKER_COLUMNS`: name, former province, district), and
+    the position of its first product: a card needs one part, so that the first cards
+    of a query need one request each at most.
+    """
+    per_part = per_part or PRODUCTS_PER_PART
+    columns, producers = index.pop("products"), index.pop("producers")
+    count = len(columns["n"])
+    index.update(count=count, per=per_part, producers=len(producers))
+    index["products"] = {key: pack(columns[key]) for key in "ckx"}
+    index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
+    # the largest columns, which a query of one letter does not need, are files of their own
+    index["columns"] = {"m": pack(columns["m"]), "h": pack_lists(columns["h"])}
+    return [
+        {
+            "start": start,
+            "products": {
+                **{key: columns[key][start : start + per_part] for key in PART_COLUMNS},
+                **{
+                    key: [producers[m][field] for m in columns["m"][start : start + per_part]]
+                    for key, field in MAKER_COLUMNS
+                },
+            },
+        }
+        for start in range(0, count, per_part)
+    ]
+
+
+def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
+    """Every file of the search, by output path: each language's head, its word shards,
+    parts and code shards (content-hashed), and the manifest that names the heads."""
+    files: dict[str, bytes] = {}
+    hrefs: dict[str, str] = {}
+    first: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, data: bytes) -> str:
+        href, path = urls.search_file(file_name(name, data))
+        files[path] = data
+        return href
+
+    for lang, lang_views in views.items():
+        codes = [add(f"{lang}-codes", s) for s in code_shards(catalogue, lang_views)]
+        index = build_index(catalogue, lang_views, codes, list(views.values()))
+        shards, letters = word_index(index)
+        index["words"] = {key: add(f"{lang}-words", encode(s)) for key, s in shards.items()}
+        index["letters"] = {
+            key: add(f"{lang}-letter", encode(pack(codes))) for key, codes in letters.items()
+        }
+        index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
+        index["columns"] = {
+            key: add(f"{lang}-column", encode(column)) for key, column in index["columns"].items()
+        }
+        hrefs[lang] = add(lang, encode(index))
+        first[lang] = {key: index[key] for key in FIRST_FILES}
+    files[urls.search_file(MANIFEST)[1]] = manifest(hrefs, first)
+    return files
+
+
+#: The entries of an index's head that name its other files: lists of hrefs, or
+#: mappings whose values are hrefs.
+FILE_LISTS = ("codes", "parts", "words", "letters", "columns")
+
+
+def index_hrefs(index: dict[str, Any]) -> list[Any]:
+    """Every file the head of an index names (as written in it: hrefs, unchecked)."""
+    hrefs: list[Any] = []
+    for key in FILE_LISTS:
+        named = index.get(key)
+        if isinstance(named, dict):
+            hrefs += named.values()
+        elif isinstance(named, list):
+            hrefs += named
+    return hrefs
+
+
+#: The entries of a head that the manifest repeats (see :func:`manifest`).
+FIRST_FILES = ("words", "letters", "columns")
+
+
+def manifest(hrefs: dict[str, str], first: dict[str, dict[str, Any]] | None = None) -> bytes:
+    """The manifest: each language's index URL (its head) and, under "first", the
+    head's entries :data:`FIRST_FILES` of each language, which name the files a query
+    reads first (its words' shards or letter, the producer and channel columns): the
+    page can ask for them at the same time as the head instead of after it."""
+    named: dict[str, Any] = {**hrefs, "first": first or {}}
+    return json.dumps(named, sort_keys=True, separators=(",", ":")).encode()
+
+
+def file_name(lang: str, data: bytes) -> str:
+    """A content-hashed name, so that hosts may cache the index for ever."""
+    return f"{lang}.{hashlib.sha256(data).hexdigest()[:10]}.json"

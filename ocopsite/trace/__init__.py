@@ -1,0 +1,3 @@
+"""Traceability: the pages a label's QR code leads to (GS1 Digital Link), the QR codes and
+the printable label sheets.
+"""

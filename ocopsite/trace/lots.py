@@ -1,0 +1,544 @@
+"""Traceability: the pages a label's QR code leads to, and the files that go with them.
+
+A product with a GTIN gets a page at its GS1 Digital Link path ``/01/<GTIN-14>/``
+and each of its lots one at ``/01/<GTIN-14>/10/<lot>/``; a product without one
+gets lot pages under its product page. Every product and lot has an SVG and a
+PNG QR code, a printable A4 label sheet (HTML, and a 300 dpi PNG), and every
+GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from ocopsite import sitefiles
+from ocopsite.assets import cache
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.model import Lot, Product, ratings
+from ocopsite.trace import labels, qr
+from ocopsite.view.pages import PageSpec, showing
+from ocopsite.view.urls import Route, Urls
+from ocopsite.view.views import CertificationView, DateView, Localized, Views
+
+GS1_VOC = "https://gs1.org/voc/"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The one answer at the top of a scanned page: may this product carry its mark today?
+
+    ``key`` names it (see :func:`ocopsite.model.ratings.verdict_key`) and ``state`` is the
+    key's first part, which the page's colours follow. ``data`` (the rating's
+    history, the lot's recall and best-before dates) and ``texts`` (the sentence of
+    every verdict the page can come to from the build date on) let the page's
+    script re-check it against the reader's own date.
+    """
+
+    key: str
+    state: str
+    text: str
+    data: str
+    texts: str
+
+    @property
+    def bad(self) -> bool:
+        return self.state != "valid"
+
+
+@dataclass(frozen=True)
+class EventView:
+    date: DateView
+    step: Localized
+    place: Localized | None
+    actor: Localized | None
+    note: Localized | None
+
+
+@dataclass(frozen=True)
+class LabTestView:
+    lab: Localized
+    report: str
+    date: DateView
+    result: Localized
+    document: str | None  # href
+
+
+@dataclass(frozen=True)
+class LotLink:
+    code: str
+    url: str
+    produced: DateView
+    recalled: bool
+
+
+def product_route(product: Product) -> Route:
+    """The page a product's own QR code leads to."""
+    return Route("gtin", product.gtin) if product.gtin else Route("product", product.slug)
+
+
+def lot_route(product: Product, lot: Lot) -> Route:
+    if product.gtin:
+        return Route("lot", product.gtin, lot.code)
+    return Route("slug_lot", product.slug, lot.code)
+
+
+def label_route(product: Product, lot: Lot | None = None) -> Route:
+    if product.gtin:
+        return (
+            Route("lot_label", product.gtin, lot.code) if lot else Route("gtin_label", product.gtin)
+        )
+    return (
+        Route("slug_lot_label", product.slug, lot.code)
+        if lot
+        else Route("product_label", product.slug)
+    )
+
+
+def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
+    """The verdict on the build date for ``product`` (scanned through ``lot``, if given)."""
+    rating = product.ocop
+    producer = v.catalogue.producers[product.producer]
+    named = dict((id(event), body) for event, body in ratings.authorities(rating, producer))
+    recalled = lot.recalled.date if lot and lot.recalled else None
+    best_before = lot.expires if lot else None
+
+    def sentence(key: str, day: dt.date) -> str:
+        state = ratings.state_on(rating, day)
+        grant = state.grant
+        kind = key.split("@")[0]
+        if kind == "recalled":
+            assert lot is not None and lot.recalled is not None
+            reason = v.text(lot.recalled.reason).text
+            said = v.t("verdict.recalled", code=lot.code, date=v.date(lot.recalled.date).text)
+            return f"{said} {reason}"
+        if kind == "lot_expired":
+            assert lot is not None
+            return v.t("verdict.lot_expired", code=lot.code, date=v.date(lot.expires).text)
+        said = v.t(
+            f"verdict.{kind}",
+            stars=grant.stars or 0,
+            date=v.date(grant.expires or grant.date).text,
+            issued=v.date(grant.date).text,
+        )
+        cause = state.cause
+        if cause is None:
+            return said
+        parts = [
+            cause.decision and v.t("product.decision_no", number=cause.decision),
+            v.date(cause.date).text if cause.dated else None,
+            named.get(id(cause)),
+        ]
+        detail = ", ".join(p for p in parts if p)
+        reason = v.text(cause.reason).text if cause.reason else ""
+        if detail:
+            said = f"{said.rstrip('.')} ({detail})."
+        return f"{said} {reason}" if reason else said
+
+    texts: dict[str, str] = {}
+    for day in ratings.verdict_days(rating, v.as_of, recalled, best_before):
+        key = ratings.verdict_key(rating, day, recalled, best_before)
+        texts.setdefault(key, sentence(key, day))
+    key = ratings.verdict_key(rating, v.as_of, recalled, best_before)
+    data: dict[str, Any] = {"h": ratings.compact(rating)}
+    if recalled:
+        data["r"] = recalled.isoformat()
+    if best_before:
+        data["b"] = best_before.isoformat()
+    return Verdict(
+        key=key,
+        state=key.split("@")[0],
+        text=texts[key],
+        data=json.dumps(data, separators=(",", ":")),
+        texts=json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def _qr_links(
+    v: Views, route: Route, label: Route, product: Product, lot: Lot | None = None
+) -> dict[str, str | None]:
+    sheets = v.config.label_sheets
+    printable = sheets and label_withheld(product, lot, v.as_of) is None
+    return {
+        "uri": v.urls.qr_uri(route),
+        "svg": v.urls.file_in(route, "qr.svg")[0],
+        "png": v.urls.file_in(route, "qr.png")[0],
+        "sheet": v.href(label) if sheets else None,
+        "sheet_png": v.urls.file_in(label, "label.png")[0] if printable else None,
+    }
+
+
+def head(
+    v: Views, catalogue: Catalogue, product: Product, lot: Lot | None = None
+) -> dict[str, Any]:
+    """What a scanned page shows first: name, photo, stars, verdict, certificates now."""
+    name = v.text(product.name)
+    producer = catalogue.producers[product.producer]
+    return {
+        "certs_now": [
+            v.certification(c) for c in (*product.certifications, *producer.certifications)
+        ],
+        "name": name,
+        "thumb": v.picture(product.photos[0], name, "6rem") if product.photos else None,
+        "rating": v.rating(product.ocop, producer),
+        "verdict": verdict(v, product, lot),
+        "product_url": v.href(Route("product", product.slug)),
+    }
+
+
+def product_trace(v: Views, product: Product) -> dict[str, Any]:
+    """The traceability parts of a product page: its lots and QR downloads."""
+    return {
+        "lots": [
+            LotLink(
+                lot.code,
+                v.href(lot_route(product, lot)),
+                v.date(lot.produced),
+                lot.recalled is not None,
+            )
+            for lot in product.lots
+        ],
+        "qr": _qr_links(v, product_route(product), label_route(product), product),
+        "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,
+    }
+
+
+def _lot_data(v: Views, catalogue: Catalogue, product: Product, lot: Lot) -> dict[str, Any]:
+    producer = catalogue.producers[product.producer]
+    route = lot_route(product, lot)
+    valid_then: list[CertificationView] = [
+        v.certification(cert)
+        for cert in (*product.certifications, *producer.certifications)
+        if cert.issued <= lot.produced and (cert.expires is None or lot.produced <= cert.expires)
+    ]
+    return {
+        **head(v, catalogue, product, lot),
+        "lot": {
+            "code": lot.code,
+            "produced": v.date(lot.produced),
+            "expires": v.date(lot.expires),
+            "quantity": v.maybe_text(lot.quantity),
+            "area": v.maybe_text(lot.area),
+            "map_url": (
+                f"https://www.openstreetmap.org/?mlat={lot.coordinates.lat}&mlon={lot.coordinates.lon}"
+                if lot.coordinates
+                else None
+            ),
+        },
+        "recall": (
+            {"date": v.date(lot.recalled.date), "reason": v.text(lot.recalled.reason)}
+            if lot.recalled
+            else None
+        ),
+        "events": [
+            EventView(
+                v.date(e.date),
+                v.text(e.step),
+                v.maybe_text(e.place),
+                v.maybe_text(e.actor),
+                v.maybe_text(e.note),
+            )
+            for e in lot.events
+        ],
+        "lab_tests": [
+            LabTestView(
+                v.text(t.lab),
+                t.report,
+                v.date(t.date),
+                v.text(t.result),
+                v.urls.file_in(route, t.document.name)[0] if t.document else None,
+            )
+            for t in lot.lab_tests
+        ],
+        "valid_then": valid_then,
+        "producer": v.producer_card(producer),
+        "channels": v.channels(product),
+        "qr": _qr_links(v, route, label_route(product, lot), product, lot),
+    }
+
+
+def _gtin_data(v: Views, catalogue: Catalogue, product: Product) -> dict[str, Any]:
+    producer = catalogue.producers[product.producer]
+    return {
+        **head(v, catalogue, product),
+        **product_trace(v, product),
+        "certifications": [
+            v.certification(c) for c in (*product.certifications, *producer.certifications)
+        ],
+        "producer": v.producer_card(producer),
+        "channels": v.channels(product),
+    }
+
+
+def label_withheld(product: Product, lot: Lot | None, day: dt.date) -> tuple[str, str] | None:
+    """Why no label sheet may be printed on ``day``, as (UI string, rating state), or None.
+
+    Only a rating in force may carry the OCOP mark, and a recalled lot gets no labels.
+    """
+    if lot is not None and lot.recalled is not None and lot.recalled.date <= day:
+        return "label.recalled", ""
+    state = ratings.state_on(product.ocop, day)
+    if not state.in_force:
+        return "label.not_in_force", state.state
+    return None
+
+
+def _label_data(v: Views, product: Product, route: Route, lot: Lot | None) -> dict[str, Any]:
+    withheld = label_withheld(product, lot, v.as_of)
+    reason = None
+    if withheld is not None:
+        key, state = withheld
+        said = v.t(key, code=lot.code if lot else "", state=v.t(f"status.{state}") if state else "")
+        reason = v.t("label.withheld", reason=said)
+    return {
+        "withheld": reason,
+        "name": v.text(product.name),
+        "rating": v.rating(product.ocop),
+        "lot": lot.code if lot else None,
+        "qr_svg": v.urls.file_in(route, "qr.svg")[0],
+        "qr_uri": v.urls.qr_uri(route),
+        "count": labels.COLUMNS * labels.ROWS,
+    }
+
+
+def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
+    """The GTIN, lot and label pages of every product, in every language."""
+    specs: list[PageSpec] = []
+    for product in catalogue.products:
+        specs.extend(_product_trace_pages(catalogue, jsonld, product))
+    return specs
+
+
+def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
+    """One product's GTIN page, its lots' pages and its label sheets' pages."""
+    specs: list[PageSpec] = []
+
+    def name(v: Views) -> str:
+        return v.text(product.name).text
+
+    if product.gtin:
+        specs.append(
+            PageSpec(
+                Route("gtin", product.gtin),
+                "gtin.html",
+                lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
+                name,
+                description=lambda v: f"{v.text(product.name).text} · {v.t('trace.description')}",
+                og_type="product",
+                image=partial(_photo, product=product),
+                meta={"autolang": True},
+                depends=showing(product),
+            )
+        )
+    specs.extend(_lot_page(catalogue, jsonld, product, lot) for lot in product.lots)
+    for labelled in (None, *product.lots) if catalogue.config.label_sheets else ():
+        page_route = product_route(product) if labelled is None else lot_route(product, labelled)
+        specs.append(
+            PageSpec(
+                label_route(product, labelled),
+                "label.html",
+                partial(_label_data, product=product, route=page_route, lot=labelled),
+                lambda v: f"{v.t('label.title')}: {v.text(product.name).text}",
+                in_sitemap=False,
+                meta={"noindex": True},
+                depends=showing(product),
+            )
+        )
+    return specs
+
+
+def _lot_page(catalogue: Catalogue, jsonld: Any, product: Product, lot: Lot) -> PageSpec:
+    return PageSpec(
+        lot_route(product, lot),
+        "lot.html",
+        lambda v: {**_lot_data(v, catalogue, product, lot), "jsonld": jsonld(v, product, lot)},
+        lambda v: f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code}",
+        # no verdict here: a description is read long after the build, with no date beside it
+        description=lambda v: (
+            f"{v.text(product.name).text} · {v.t('lot.code')} {lot.code} · "
+            f"{v.t('lot.produced')} {v.date(lot.produced).text} · {v.t('lot.description')}"
+        ),
+        og_type="product",
+        image=partial(_photo, product=product),
+        meta={"autolang": True},
+        depends=showing(product),
+    )
+
+
+def _photo(v: Views, product: Product) -> str | None:
+    """The product's first photo, for the page's share card."""
+    return v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
+
+
+def qr_uris(catalogue: Catalogue, urls: Urls) -> set[str]:
+    """What every QR code of the site encodes: each product's URI and each lot's."""
+    return {
+        urls.qr_uri(route)
+        for product in catalogue.products
+        for route in (product_route(product), *(lot_route(product, lot) for lot in product.lots))
+    }
+
+
+#: One of a product's outputs: (paths, make its files by path, what it depends on).
+ProductOutput = tuple[tuple[str, ...], Callable[[], dict[str, bytes]], Callable[[], list[object]]]
+
+
+def _qr_files(uri: str, svg: str, png: str) -> dict[str, bytes]:
+    code = qr.make(uri)  # made once, for both files
+    return {svg: code.svg, png: code.png}
+
+
+def _one(path: str, make: Callable[[], bytes]) -> dict[str, bytes]:
+    return {path: make()}
+
+
+def product_outputs(
+    catalogue: Catalogue,
+    urls: Urls,
+    product: Product,
+    cache_root: Path | None = None,
+) -> list[ProductOutput]:
+    """A product's QR codes, label sheets, lab documents and linkset, with their dependencies.
+
+    The paths are known without making anything, so a rebuild can tell which
+    files belong to the site and which changed. A QR code depends on its URI, a
+    label on what it prints; lab documents and the linkset on the product's
+    record. Label sheets, the slowest to draw, are kept in ``cache_root/labels``.
+    """
+    label_cache = cache_root / "labels" if cache_root is not None else None
+    default = catalogue.config.default_language
+    name = product.name.get(default) or product.name.first()
+    targets = [(product_route(product), label_route(product), None)] + [
+        (lot_route(product, lot), label_route(product, lot), lot) for lot in product.lots
+    ]
+    outputs: list[ProductOutput] = []
+    for route, label, lot in targets:
+        uri = urls.qr_uri(route)
+        svg, png = urls.file_in(route, "qr.svg")[1], urls.file_in(route, "qr.png")[1]
+        outputs.append(((svg, png), partial(_qr_files, uri, svg, png), partial(list, [uri])))
+        if catalogue.config.label_sheets and not label_withheld(
+            product, lot, catalogue.config.build_date
+        ):
+            sheet = labels.Label(uri, name, product.ocop.stars, lot.code if lot else None)
+            path = urls.file_in(label, "label.png")[1]
+            make = partial(_one, path, partial(_label_png, sheet, label_cache))
+            outputs.append(((path,), make, partial(list, [repr(sheet)])))
+        for test in lot.lab_tests if lot else ():
+            if test.document:
+                path = urls.file_in(route, test.document.name)[1]
+                document = test.document.path
+                read = partial(sitefiles.read_bytes, document, document.parent)
+                make = partial(_one, path, read)
+                outputs.append(((path,), make, partial(list, [product])))
+    if product.gtin:
+        path = urls.file_in(Route("gtin", product.gtin), "linkset.json")[1]
+        make = partial(_one, path, partial(linkset, catalogue, urls, product))
+        outputs.append(((path,), make, partial(list, [product])))
+    return outputs
+
+
+def _label_png(sheet: labels.Label, cache_dir: Path | None) -> bytes:
+    """A label sheet's PNG, kept in ``cache_dir`` (when given) under its content's key."""
+    return cache.cached_bytes(
+        cache_dir,
+        cache.key("label", labels.VERSION, qr.ENCODER, repr(sheet)) + ".png",
+        lambda: labels.sheet_png(sheet),
+    )
+
+
+def _link(urls: Urls, route: Route, title: str, lang: str) -> dict[str, Any]:
+    return {
+        "href": urls.absolute(route, lang),
+        "title": title,
+        "type": "text/html",
+        "hreflang": [lang],
+    }
+
+
+def linkset(catalogue: Catalogue, urls: Urls, product: Product) -> bytes:
+    """The RFC 9264 linkset of a GTIN and its lots, with GS1 Web Vocabulary link types."""
+    assert product.gtin is not None
+    languages = catalogue.config.languages
+    title = {lang: product.name.get(lang) or product.name.first() for lang in languages}
+    gtin_route = Route("gtin", product.gtin)
+    certificates = [c for c in product.certifications if c.url]
+    entries: list[dict[str, Any]] = [
+        {
+            "anchor": urls.qr_uri(gtin_route),
+            f"{GS1_VOC}defaultLink": [_link(urls, gtin_route, title[languages[0]], languages[0])],
+            f"{GS1_VOC}pip": [
+                _link(urls, Route("product", product.slug), title[lang], lang) for lang in languages
+            ],
+            f"{GS1_VOC}traceability": [
+                _link(urls, lot_route(product, lot), f"{title[lang]} · {lot.code}", lang)
+                for lot in product.lots
+                for lang in languages
+            ],
+            **(
+                {
+                    f"{GS1_VOC}certificationInfo": [
+                        {"href": c.url, "title": f"{c.scheme} {c.number}"} for c in certificates
+                    ]
+                }
+                if certificates
+                else {}
+            ),
+        }
+    ]
+    for lot in product.lots:
+        route = lot_route(product, lot)
+        entries.append(
+            {
+                "anchor": urls.qr_uri(route),
+                f"{GS1_VOC}defaultLink": [
+                    _link(urls, route, f"{title[languages[0]]} · {lot.code}", languages[0])
+                ],
+                f"{GS1_VOC}traceability": [
+                    _link(urls, route, f"{title[lang]} · {lot.code}", lang) for lang in languages
+                ],
+            }
+        )
+    entries = [{k: v for k, v in e.items() if v} for e in entries]
+    return (json.dumps({"linkset": entries}, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def unknown_code(v: Views) -> dict[str, Any]:
+    """What the 404 page needs to explain a scanned code that has no page.
+
+    The page's script reads the address it was served for: ``/01/<GTIN>/10/<lot>``
+    of a lot not in the catalogue names the product if its GTIN is known (from the
+    GTIN's linkset), links to its page, and says whom to tell. URLs are patterns
+    with a GTIN of zeros for the script to fill in.
+    """
+    zero = "0" * 14
+    contact = v.config.contact
+    whom = " · ".join(x for x in (contact.email, contact.phone) if x) or v.t("unknown.nocontact")
+    texts = {
+        key: v.t(f"unknown.{key}", lot="{lot}", gtin="{gtin}", contact=whom)
+        for key in ("lot", "product", "see", "what")
+    }
+    return {
+        "unknown": {
+            "gtin": v.href(Route("gtin", zero)),
+            "linkset": v.urls.file_in(Route("gtin", zero), "linkset.json")[0],
+            "texts": json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
+        }
+    }
+
+
+def resolver_description(catalogue: Catalogue, urls: Urls) -> bytes:
+    """The ``/.well-known/gs1resolver`` document of a static (non-resolving) site."""
+    title = catalogue.config.title
+    data = {
+        "name": title.get(catalogue.config.default_language) or title.first(),
+        "resolverRoot": urls.base_url.rstrip("/"),
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+    }
+    return (json.dumps(data, indent=1) + "\n").encode()

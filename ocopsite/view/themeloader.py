@@ -1,0 +1,161 @@
+"""Jinja2's template lookup, with every template read through the site's one gate.
+
+Kept apart from :mod:`ocopsite.view.theme` so that a build with nothing to do never
+imports Jinja2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+from types import CodeType
+from typing import Any, ClassVar
+
+import jinja2
+from jinja2 import nodes
+from jinja2.loaders import split_template_path
+from jinja2.visitor import NodeTransformer
+
+from ocopsite import sitefiles
+
+
+class TemplateRefused(jinja2.TemplateError):
+    """A template file that :mod:`ocopsite.sitefiles` refuses to read."""
+
+
+class ContainedLoader(jinja2.BaseLoader):
+    """Looks a template up in ``folders`` in order; reads it only if it lies in ``roots``."""
+
+    def __init__(self, folders: tuple[Path, ...], roots: tuple[Path, ...]) -> None:
+        self.folders = folders
+        self.roots = roots
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            if not sitefiles.present(path):
+                continue
+            try:
+                source = sitefiles.read_bytes(path, self.roots).decode("utf-8")
+            except sitefiles.Refused as refused:
+                raise TemplateRefused(f"{template} {refused.message}") from None
+            # Environments do not reload templates (auto_reload is off): always up to date.
+            return source, str(path), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, by name and source checksum.
+
+    Compiling the theme costs more than rendering a small catalogue, and the preview
+    server (and a test run) builds many times in one process. Jinja's buckets carry a
+    checksum of the source, so an edited template is compiled again. Only code compiled
+    in this process is reused: code is never loaded from disk, where a hostile site
+    folder could plant it. Every environment of :func:`ocopsite.view.theme.environment` has
+    the same options, which is what makes the compiled code of one valid for another.
+    """
+
+    _compiled: ClassVar[dict[str, tuple[str, CodeType]]] = {}
+
+    def __init__(self, salt: str = "") -> None:
+        #: What the compiled code depends on besides the source: the UI string keys.
+        self.salt = salt
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return hashlib.sha1(
+            f"{self.salt}\0{super().get_cache_key(name, filename)}".encode()
+        ).hexdigest()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self._compiled.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.code is not None:
+            self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+#: The name under which templates call for a UI string: ``t('key')`` or ``t('key', n=3)``.
+STRING_FUNCTION = "t"
+#: The global holding the page's language's UI strings by key (see :func:`look_up_strings`).
+STRING_TABLE = "ui_strings__"
+
+
+def keys_salt(keys: Iterable[str]) -> str:
+    """A digest of the UI string keys: the compiled code of a template depends on them."""
+    return hashlib.sha1("\0".join(sorted(keys)).encode()).hexdigest()
+
+
+def look_up_strings(tree: nodes.Template, keys: AbstractSet[str]) -> nodes.Template:
+    """``tree`` with each ``t('key')`` call made a lookup of ``key`` in :data:`STRING_TABLE`.
+
+    A product page asks for about 60 UI strings; a call from a template costs several
+    times a lookup, and every language has the same keys, so the compiled code serves
+    them all. Only a call with one literal key and no values is replaced, only for a key
+    in ``keys`` (a missing one still fails when rendered, with its message), and never in
+    a template that gives the name ``t`` a meaning of its own (a variable, a parameter,
+    an import).
+    """
+    for name in tree.find_all(nodes.Name):
+        if name.name == STRING_FUNCTION and name.ctx in ("store", "param"):
+            return tree
+    for imported in tree.find_all(nodes.Import):
+        if imported.target == STRING_FUNCTION:
+            return tree
+    for from_import in tree.find_all(nodes.FromImport):
+        for imported_name in from_import.names:
+            alias = imported_name if isinstance(imported_name, str) else imported_name[1]
+            if alias == STRING_FUNCTION:
+                return tree
+
+    class Lookups(NodeTransformer):
+        def visit_Call(self, call: nodes.Call) -> nodes.Node:
+            self.generic_visit(call)
+            callee, args = call.node, call.args
+            if (
+                isinstance(callee, nodes.Name)
+                and callee.name == STRING_FUNCTION
+                and len(args) == 1
+                and isinstance(args[0], nodes.Const)
+                and args[0].value in keys
+                and not (call.kwargs or call.dyn_args or call.dyn_kwargs)
+            ):
+                table = nodes.Name(STRING_TABLE, "load", lineno=call.lineno)
+                return nodes.Getitem(table, args[0], "load", lineno=call.lineno)
+            return call
+
+    result: nodes.Template = Lookups().visit(tree)
+    return result
+
+
+class StringsEnvironment(jinja2.Environment):
+    """An environment whose templates look UI strings up instead of calling ``t``.
+
+    See :func:`look_up_strings`. A renderer gives each language's environment that
+    language's strings as the global :data:`STRING_TABLE`, and ``t`` for the calls
+    that stay calls.
+    """
+
+    def __init__(self, keys: AbstractSet[str], **options: Any) -> None:
+        super().__init__(**options)
+        self.string_keys = keys
+
+    def compile(
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        if isinstance(source, str):
+            source = look_up_strings(self.parse(source, name, filename), self.string_keys)
+        if raw:
+            return super().compile(source, name, filename, True, defer_init)
+        return super().compile(source, name, filename, False, defer_init)

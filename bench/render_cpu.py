@@ -19,6 +19,7 @@ from pathlib import Path
 from ocopsite import build
 from ocopsite.assets import images
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.output import plan as outputs
 from ocopsite.render.site import Renderer, plan_pages
 
 
@@ -33,8 +34,8 @@ def main() -> None:
         args.site.resolve(), build.BuildResult(), Diagnostics(), build_date=args.date
     )
     catalogue = ready.catalogue
-    statics = build._asset_names(ready.theme)
-    assets = {name: build._hashed(name, data) for name, data in statics.items()}
+    statics = outputs.theme_files(ready.theme)
+    assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
     photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
     renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
     started = time.process_time()

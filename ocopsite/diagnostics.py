@@ -86,6 +86,13 @@ class Diagnostics:
                 shown = shown.resolve().relative_to(self.relative_to.resolve())
         return Where(shown.as_posix(), line)
 
+    def empty_copy(self) -> Diagnostics:
+        """An empty collection showing paths as this one does, without resolving its root again
+        (one per record validated: resolving a folder costs a system call per folder of it)."""
+        copy = Diagnostics(relative_to=self.relative_to)
+        copy._resolved_root = self._root()
+        return copy
+
     def _root(self) -> str:
         if self._resolved_root is None:
             self._resolved_root = (

@@ -99,3 +99,32 @@ def test_a_record_linked_to_a_file_outside_is_never_read(tmp_path: Path) -> None
     with pytest.raises(BuildFailed):
         build(site, tmp_path / "public", build_date=BUILD_DATE)
     assert not (tmp_path / "public").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no read-ahead on this system")
+def test_read_ahead_asks_only_for_regular_files_and_follows_no_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading asks for bundles' files ahead; a link, a pipe or a linked folder is left alone."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not the site's\n", encoding="utf-8")
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "product.yaml").write_text("name: x\n", encoding="utf-8")
+    (bundle / "vi.md").symlink_to(outside / "secret.txt")
+    (bundle / "loop.md").symlink_to(bundle / "loop.md")
+    os.mkfifo(bundle / "pipe")  # opening a pipe to read would wait for a writer for ever
+    linked = tmp_path / "linked"
+    linked.symlink_to(outside, target_is_directory=True)
+    opened: list[str] = []
+    real_open = os.open
+
+    def recording_open(path: str, flags: int, *args: int) -> int:
+        opened.append(os.path.basename(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    with sitefiles.read_ahead([bundle, linked, tmp_path / "missing"]):
+        pass
+    assert opened == ["product.yaml"]

@@ -9,6 +9,7 @@ slugs used once. It reports every problem and returns ``None`` if any was an err
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -78,14 +79,15 @@ class Catalogue:
     def related(self, product: Product, limit: int = 4) -> tuple[Product, ...]:
         """Products to suggest beside ``product``: its producer's others, then those of
         the same group from producers in the same province; by slug within each."""
-        same_producer = [p for p in self.products_of(product.producer) if p is not product]
+        same_producer = (p for p in self.products_of(product.producer) if p is not product)
         province = self.producers[product.producer].province
-        nearby = [
+        # A group can hold thousands of products in a national catalogue: stop at the limit.
+        nearby = (
             p
             for p in self._by_group_and_province.get((product.category, province), ())
             if p.producer != product.producer
-        ]
-        return tuple((same_producer + nearby)[:limit])
+        )
+        return tuple(itertools.islice(itertools.chain(same_producer, nearby), limit))
 
     @cached_property
     def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:
@@ -246,20 +248,33 @@ def _validate_chunk(
     (before anything in it is read, so that an edit made meanwhile is seen next time).
     """
     results: list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]] = []
-    for bundle, known_real, known_stamp in chunk:
-        local = Diagnostics(relative_to=work.relative_to)
-        real, stamp = known_real, known_stamp
-        if real is None:
-            real = _checked_folder(bundle, work.config.root, local, work.real_folder)
-            if real is None:
-                results.append((bundle, None, None, local.items))
-                continue
-            stamp = bundle_stamp(real)
-        item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
-        if item is not None:
-            item.raw_yaml = None
-        results.append((bundle, stamp, item, local.items))
+    shown = Diagnostics(relative_to=work.relative_to)
+    with sitefiles.read_ahead([real or bundle for bundle, real, _ in chunk]):
+        for bundle, known_real, known_stamp in chunk:
+            results.append(_validate_one(work, shown, bundle, known_real, known_stamp))
     return results
+
+
+def _validate_one(
+    work: _KindWork,
+    shown: Diagnostics,
+    bundle: Path,
+    known_real: Path | None,
+    known_stamp: Stamp | None,
+) -> tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]:
+    """One bundle of :func:`_validate_chunk`, with its stamp and its problems, whose paths
+    are shown as ``shown`` shows them."""
+    local = shown.empty_copy()
+    real, stamp = known_real, known_stamp
+    if real is None:
+        real = _checked_folder(bundle, work.config.root, local, work.real_folder)
+        if real is None:
+            return bundle, None, None, local.items
+        stamp = bundle_stamp(real)
+    item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
+    if item is not None:
+        item.raw_yaml = None
+    return bundle, stamp, item, local.items
 
 
 def _validate_bundle(

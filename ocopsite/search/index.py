@@ -61,8 +61,6 @@ _DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
 PRODUCTS_PER_PART = 200
-#: Producers per part of the producers' names (see :func:`split`).
-PRODUCERS_PER_PART = 400
 #: Postings above which the words beginning with one character are cut by their first
 #: two (see :meth:`vocabulary.Indexer.shards`).
 SHARD_POSTINGS = 20000
@@ -403,6 +401,9 @@ HEAD_COLUMNS = ("m", "c", "k", "x", "h")
 #: Columns of the parts: what a result card shows (the rating's state, re-checked
 #: on the reader's date, only on cards).
 PART_COLUMNS = ("n", "s", "i", "e", "u")
+#: What cards show of a product's producer, in the parts (key, position in a producer
+#: of :func:`build_index`): its name, former province and former district.
+MAKER_COLUMNS = (("a", 0), ("f", 3), ("d", 4))
 #: The digits of :func:`pack`, in the order of their values (search.js has the same).
 DIGITS = VARINT_DIGITS
 
@@ -440,49 +441,40 @@ def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
     return {"w": width, "s": ",".join("".join(_digits(v, width) for v in vs) for vs in lists)}
 
 
-def split(
-    index: dict[str, Any], per_part: int | None = None, per_maker: int | None = None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
     """Cut ``index`` (made by :func:`build_index`) into its head and parts; return the
-    parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`) and
-    those of ``per_maker`` producers (:data:`PRODUCERS_PER_PART`).
+    parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
 
     The head keeps, for every product, what orders, filters and counts results:
     category "c", stars "k", certifications "x" and its producer's province "p"
     (:func:`pack`-ed); "columns" holds its producer "m" (packed) and its channels
     "h" (:func:`pack_lists`), which :func:`index_files` writes as files of their own.
-    A part holds what result cards show of its products (:data:`PART_COLUMNS`),
-    a producers' part their names "a", former provinces "f" and
-    districts "d"; each, the position of its first. The browser reads the parts of
-    the results it shows.
+    A part holds what result cards show of its products (:data:`PART_COLUMNS`) and
+    of their producers (:data:`MAKER_COLUMNS`: name, former province, district), and
+    the position of its first product: a card needs one part, so that the first cards
+    of a query need one request each at most.
     """
     per_part = per_part or PRODUCTS_PER_PART
-    per_maker = per_maker or PRODUCERS_PER_PART
     columns, producers = index.pop("products"), index.pop("producers")
     count = len(columns["n"])
-    index.update(count=count, per=per_part, producers=len(producers), per_maker=per_maker)
+    index.update(count=count, per=per_part, producers=len(producers))
     index["products"] = {key: pack(columns[key]) for key in "ckx"}
     index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
     # the largest columns, which a query of one letter does not need, are files of their own
     index["columns"] = {"m": pack(columns["m"]), "h": pack_lists(columns["h"])}
-    parts = [
+    return [
         {
             "start": start,
-            "products": {key: columns[key][start : start + per_part] for key in PART_COLUMNS},
+            "products": {
+                **{key: columns[key][start : start + per_part] for key in PART_COLUMNS},
+                **{
+                    key: [producers[m][field] for m in columns["m"][start : start + per_part]]
+                    for key, field in MAKER_COLUMNS
+                },
+            },
         }
         for start in range(0, count, per_part)
     ]
-    makers = [
-        {
-            "start": start,
-            "producers": {
-                key: [p[column] for p in producers[start : start + per_maker]]
-                for key, column in (("a", 0), ("f", 3), ("d", 4))
-            },
-        }
-        for start in range(0, len(producers), per_maker)
-    ]
-    return parts, makers
 
 
 def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
@@ -490,6 +482,7 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
     parts and code shards (content-hashed), and the manifest that names the heads."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
+    first: dict[str, dict[str, Any]] = {}
 
     def add(name: str, data: bytes) -> str:
         href, path = urls.search_file(file_name(name, data))
@@ -504,20 +497,19 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
         index["letters"] = {
             key: add(f"{lang}-letter", encode(pack(codes))) for key, codes in letters.items()
         }
-        parts, makers = split(index)
-        index["parts"] = [add(f"{lang}-part", encode(part)) for part in parts]
-        index["makers"] = [add(f"{lang}-makers", encode(part)) for part in makers]
+        index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
         index["columns"] = {
             key: add(f"{lang}-column", encode(column)) for key, column in index["columns"].items()
         }
         hrefs[lang] = add(lang, encode(index))
-    files[urls.search_file(MANIFEST)[1]] = manifest(hrefs)
+        first[lang] = {key: index[key] for key in FIRST_FILES}
+    files[urls.search_file(MANIFEST)[1]] = manifest(hrefs, first)
     return files
 
 
 #: The entries of an index's head that name its other files: lists of hrefs, or
 #: mappings whose values are hrefs.
-FILE_LISTS = ("codes", "parts", "makers", "words", "letters", "columns")
+FILE_LISTS = ("codes", "parts", "words", "letters", "columns")
 
 
 def index_hrefs(index: dict[str, Any]) -> list[Any]:
@@ -532,9 +524,17 @@ def index_hrefs(index: dict[str, Any]) -> list[Any]:
     return hrefs
 
 
-def manifest(hrefs: dict[str, str]) -> bytes:
-    """The manifest: each language's index URL."""
-    return json.dumps(hrefs, sort_keys=True, separators=(",", ":")).encode()
+#: The entries of a head that the manifest repeats (see :func:`manifest`).
+FIRST_FILES = ("words", "letters", "columns")
+
+
+def manifest(hrefs: dict[str, str], first: dict[str, dict[str, Any]] | None = None) -> bytes:
+    """The manifest: each language's index URL (its head) and, under "first", the
+    head's entries :data:`FIRST_FILES` of each language, which name the files a query
+    reads first (its words' shards or letter, the producer and channel columns): the
+    page can ask for them at the same time as the head instead of after it."""
+    named: dict[str, Any] = {**hrefs, "first": first or {}}
+    return json.dumps(named, sort_keys=True, separators=(",", ":")).encode()
 
 
 def file_name(lang: str, data: bytes) -> str:

@@ -61,8 +61,21 @@
     if (!r.ok) throw new Error(r.status);
     return r.json();
   }
+  /* files asked for before the engine had its head (see ask), by href: taken once */
+  var early = {};
+  function ask(href) {
+    if (!early[href]) {
+      early[href] = fetch(href).then(json);
+      early[href].catch(function () {});  /* a failure is said when the file is used */
+    }
+  }
+  function get(href) {
+    var got = early[href] || fetch(href).then(json);
+    delete early[href];
+    return got;
+  }
 
-  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = {};
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = new Uint8Array(128);
   for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
   /* the numbers of a column packed by ocopsite.search.pack; lists (pack_lists) as
      [starts, values]: list i is values[starts[i]] up to values[starts[i + 1]] */
@@ -90,8 +103,8 @@
     this.files = {};
     this.hrefs = {};
     this.parts = [];
-    this.makers = [];
     this.lists = {};
+    this.byMaker = null;
     this.former = new Uint8Array(n);
     this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
     this.province = unpack(C.p);
@@ -113,10 +126,17 @@
     var n = this.ix.count, list = this.lists[target], m = target - n, i;
     if (list) return list;
     if (m < this.ix.producers) {
-      /* every producer's at once: by one pass over the products */
-      for (i = 0; i < this.ix.producers; i++) this.lists[n + i] = [];
-      for (i = 0; i < n; i++) this.lists[n + this.P.m[i]].push(i);
-      return this.lists[target];
+      if (!this.byMaker) {
+        /* every producer's at once, in one array (a counting sort of the products by
+           producer): producer m's are ids[starts[m]] up to ids[starts[m + 1]] */
+        var M = this.P.m, makers = this.ix.producers, starts = new Int32Array(makers + 1), ids = new Int32Array(n);
+        for (i = 0; i < n; i++) starts[M[i] + 1]++;
+        for (i = 0; i < makers; i++) starts[i + 1] += starts[i];
+        var at = starts.slice(0, makers);
+        for (i = 0; i < n; i++) ids[at[M[i]]++] = i;
+        this.byMaker = [starts, ids];
+      }
+      return this.lists[target] = this.byMaker[1].subarray(this.byMaker[0][m], this.byMaker[0][m + 1]);
     }
     var group = this.groups[m - this.ix.producers];
     list = this.lists[target] = [];
@@ -127,11 +147,10 @@
   OcopSearch.prototype.load = function (hrefs) {
     var self = this;
     return Promise.all(hrefs.map(function (href) {
-      return self.files[href] || (self.files[href] = fetch(href).then(json).then(function (data) {
+      return self.files[href] || (self.files[href] = get(href).then(function (data) {
         var kind = self.hrefs[href];
         var lists = data.o === undefined;  /* pack_lists has no offset */
         if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data, lists);
-        else if (data.producers) self.makers[data.start / self.ix.per_maker] = data.producers;
         else self.parts[data.start / self.ix.per] = data.products;
       }));
     }));
@@ -147,15 +166,14 @@
   OcopSearch.prototype.missing = function (text, filters) {
     var self = this, ix = this.ix, units = queryWords(text), hrefs = [];
     /* one letter: what it finds, unless its diacritics count (then the shards); words
-       post to producers and channels, whose products the columns m and h say (and m
-       says which parts of producers the cards need) */
-    function column(key) { if (!self.P[key]) hrefs.push(ix.columns[key]); }
-    column("m");
+       post to producers and channels, whose products the columns m and h say */
+    function column(key) { if (!self.P[key] && hrefs.indexOf(ix.columns[key]) < 0) hrefs.push(ix.columns[key]); }
     function need(prefix, own) {
       if (prefix.length < 2 && !own) {
         if (!self.letters[prefix] && ix.letters[prefix]) hrefs.push(ix.letters[prefix]);
         return;
       }
+      column("m");
       column("h");
       self.shardKeys(prefix).forEach(function (key) { if (!self.words[key]) hrefs.push(ix.words[key]); });
     }
@@ -172,9 +190,8 @@
     var hrefs = [], ix = this.ix;
     function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
     for (var k = 0; k < ids.length; k++) {
-      var part = Math.floor(ids[k] / ix.per), maker = Math.floor(this.P.m[ids[k]] / ix.per_maker);
+      var part = Math.floor(ids[k] / ix.per);
       if (!this.parts[part]) need(ix.parts[part]);
-      if (!this.makers[maker]) need(ix.makers[maker]);
     }
     return hrefs;
   };
@@ -183,7 +200,7 @@
   OcopSearch.prototype.all = function () {
     var ix = this.ix;
     function all(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
-    return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts, ix.makers);
+    return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts);
   };
   OcopSearch.prototype.complete = function () {
     return Object.keys(this.words).length === Object.keys(this.ix.words).length;
@@ -191,10 +208,9 @@
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
     var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = i % ix.per, state = P.e[j];
-    var M = this.makers[Math.floor(this.P.m[i] / ix.per_maker)], m = this.P.m[i] % ix.per_maker;
     for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
     return {
-      name: P.n[j], slug: P.s[j] || slugify(P.n[j]), maker: M.a[m], former: M.f[m], district: M.d[m],
+      name: P.n[j], slug: P.s[j] || slugify(P.n[j]), maker: P.a[j], former: P.f[j], district: P.d[j],
       province: this.ix.facets.province[this.province[i]], stars: this.P.k[i], state: state, photo: P.i[j]
     };
   };
@@ -718,7 +734,18 @@
      ever), so that pages need not change when only the index does. The index's head comes
      first; a query then reads the shards of its words and the parts of the results shown. */
   fetch(form.dataset.index, { cache: "no-cache" }).then(json).then(function (manifest) {
-    return fetch(manifest[document.documentElement.lang]);
+    var lang = document.documentElement.lang, first = (manifest.first || {})[lang];
+    if (app && first) {
+      /* the files of the page's query, asked for with the head, not after it: an engine
+         without the head can say which they are from what the manifest repeats of it */
+      var plan = Object.create(OcopSearch.prototype);
+      plan.ix = { words: first.words, letters: first.letters, columns: first.columns, lang: lang };
+      plan.P = {};
+      plan.words = {};
+      plan.letters = {};
+      plan.missing(current.q, current.filters).forEach(ask);
+    }
+    return fetch(manifest[lang]);
   }).then(json).then(function (ix) {
     engine = new OcopSearch(ix);
     if (app) {

@@ -1,16 +1,16 @@
 /* ocopsite search. Loaded when the search box is first focused (or on the search page).
  * Every query word must match the start of a word of a product; nothing is dropped
- * silently. fold() must equal ocopsite.search.fold in Python (a browser test checks). */
+ * silently. fold() must equal ocopsite.model.vietnamese.fold in Python (a browser test checks). */
 (function () {
   "use strict";
   var MARKS = /\p{Mn}/gu, NON_WORD = /[^0-9a-z]+/, FACETS = ["stars", "category", "province", "certification", "channel"];
-  /* the dash class of ocopsite.search._DASH: every dash, with its spaces, is one hyphen */
+  /* the dash class of ocopsite.model.vietnamese._DASH: every dash, with its spaces, is one hyphen */
   var DASH = /\s*[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]\s*/g;
   function fold(s) {
     return String(s).normalize("NFD").replace(MARKS, "").toLowerCase().replace(/đ/g, "d").replace(/\s+/g, " ").trim().replace(DASH, "-");
   }
   function slugify(s) { return fold(s).split(NON_WORD).filter(Boolean).join("-"); }
-  /* the lookup key of a GTIN or lot code, as ocopsite.search.code_key */
+  /* the lookup key of a GTIN or lot code, as ocopsite.search.index.code_key */
   function codeKey(s) {
     var key = fold(s).replace(/[^0-9a-z]+/g, ""), digits = key.replace(/^0+/, "");
     return /^\d{8,}$/.test(key) && digits.length <= 14 ? ("00000000000000" + digits).slice(-14) : key;
@@ -32,7 +32,7 @@
   var TOKEN = /[^\p{L}\p{N}]+/u;
 
   /* Calls visit(posting) for each posting of the words of ``vocab`` (made by
-     ocopsite.vocabulary: sorted words, postings as differences in base 32, see
+     ocopsite.search.vocabulary: sorted words, postings as differences in base 32, see
      varints there) under ``prefix``: a range of the words, found by binary search. */
   function scan(vocab, prefix, visit) {
     var words = vocab.w, lo = 0, hi = words.length;
@@ -47,7 +47,7 @@
   }
 
   /* English inflections, for English pages: "teas", "noodles", "dried", "drying"
-     (ocopsite.vocabulary.stem makes the same stems for the index) */
+     (ocopsite.search.vocabulary.stem makes the same stems for the index) */
   function stem(w) {
     if (w.length < 4 || !/^[a-z]+$/.test(w) || /(ss|us|is)$/.test(w)) return w;
     if (/i(es|ed)$/.test(w)) return w.slice(0, -3) + "y";
@@ -77,7 +77,7 @@
 
   var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = new Uint8Array(128);
   for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
-  /* the numbers of a column packed by ocopsite.search.pack; lists (pack_lists) as
+  /* the numbers of a column packed by ocopsite.search.index.pack; lists (pack_lists) as
      [starts, values]: list i is values[starts[i]] up to values[starts[i + 1]] */
   function unpack(col, lists) {
     var str = col.s, w = col.w, values = new Int32Array(str.length / w | 0), starts = [0], v = 0, k = 0, l = 0;
@@ -155,7 +155,7 @@
       }));
     }));
   };
-  /* The shards that hold the words beginning with ``prefix`` (see ocopsite.vocabulary.shard_key) */
+  /* The shards that hold the words beginning with ``prefix`` (see ocopsite.search.vocabulary.shard_key) */
   OcopSearch.prototype.shardKeys = function (prefix) {
     var words = this.ix.words, first = prefix[0];
     if (prefix.length < 2) return Object.keys(words).filter(function (k) { return k[0] === first; });

@@ -230,3 +230,35 @@ def test_a_build_stamps_cached_bundles_from_its_walk(
     assert again.records == first.records and not stamped
     build(site, out, build_date=BUILD_DATE, force=True, inputs="given without its walk")
     assert len(stamped) == first.records
+
+
+def test_another_version_of_a_library_changes_both_fingerprints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library installed anew (another size or time of its files) means a full rebuild:
+    the site's fingerprint and the code's, which keys every output and cached record."""
+    from ocopsite.load import recordcache
+
+    library = tmp_path / "libs" / "shaping_library"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("VERSION = '1.0'\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "libs"))
+    monkeypatch.setattr(fingerprint, "OUTPUT_LIBRARIES", ("jinja2", "shaping_library"))
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+
+    def both() -> tuple[str, str]:
+        fingerprint.libraries.cache_clear()
+        recordcache.code_fingerprint.cache_clear()
+        return _walked(site), recordcache.code_fingerprint()
+
+    try:
+        before = both()
+        assert "shaping_library" in fingerprint.libraries()
+        assert both() == before  # nothing installed: nothing changes
+        (library / "__init__.py").write_text("VERSION = '1.1.0'\n")
+        after = both()
+        assert after[0] != before[0] and after[1] != before[1]
+    finally:
+        monkeypatch.undo()
+        fingerprint.libraries.cache_clear()
+        recordcache.code_fingerprint.cache_clear()

@@ -2,9 +2,10 @@
 
 The fingerprint covers every input file (config, content, the site's templates,
 the theme, ocopsite's own code and data) by path, size and modification time,
-and the options that change the output (base URL, build date, strictness). A
-build whose fingerprint matches the one recorded by the last successful build
-into the same folder has nothing to do: it renders, encodes and writes nothing.
+the libraries that shape the output (:func:`libraries`), and the options that
+change the output (base URL, build date, strictness). A build whose fingerprint
+matches the one recorded by the last successful build into the same folder has
+nothing to do: it renders, encodes and writes nothing.
 
 Stat-ing files is all it costs. At national scale that is 64,000 files in 21,000
 folders, so the walk keeps each folder's list of entries (:class:`Listings`) and
@@ -16,9 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
+import importlib.util
 import json
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +33,20 @@ from ocopsite import __version__
 from ocopsite.files import write_atomic
 from ocopsite.paths import BUILTIN_THEME_DIRS, CONFIG_NAME, PACKAGE_DIR
 
+#: The libraries whose code shapes the output: templates and escaping, Markdown and its
+#: sanitiser, YAML, photos, QR codes, calendars and minified scripts. Upgrading one must
+#: not leave pages that the old version made.
+OUTPUT_LIBRARIES = (
+    "jinja2",
+    "markupsafe",
+    "markdown",
+    "nh3",
+    "yaml",
+    "PIL",
+    "zxingcpp",
+    "icalendar",
+    "rjsmin",
+)
 #: Where the last successful build's fingerprint is kept, inside the cache folder.
 RECORD = "last-build.json"
 #: Where the folders' lists of entries are kept, inside the cache folder.
@@ -222,6 +240,23 @@ def compute(
     return digest.hexdigest()
 
 
+@functools.cache
+def libraries() -> str:
+    """Python's version, and where each of :data:`OUTPUT_LIBRARIES` is installed with the
+    size and time of its main file; none is imported (a build with nothing to do loads
+    none of them). Installing another version of a library rewrites that file."""
+    parts = [sys.version]
+    for name in OUTPUT_LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            stat = os.stat(origin) if origin else None
+        except OSError:
+            stat = None
+        parts.append(f"{name}\0{origin}\0{stat.st_size}\0{stat.st_mtime_ns}" if stat else name)
+    return "\n".join(parts)
+
+
 def site_fingerprint(
     site: Path,
     base_url: str | None,
@@ -238,6 +273,7 @@ def site_fingerprint(
             "base_url": base_url or "",
             "build_date": (build_date or dt.date.today()).isoformat(),
             "strict": str(strict),
+            "libraries": libraries(),
         },
         cache_dir,
         stamps,

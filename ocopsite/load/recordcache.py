@@ -30,6 +30,7 @@ from typing import Any
 
 from ocopsite import __version__, sitefiles
 from ocopsite.diagnostics import Diagnostic
+from ocopsite.load.fingerprint import libraries
 from ocopsite.paths import DATA_DIR, PACKAGE_DIR
 
 FILE = "records.sqlite"
@@ -57,8 +58,9 @@ def bundle_stamp(bundle: Path) -> Stamp:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of ocopsite's own code and data (by name, size and mtime), and its version."""
-    digest = hashlib.sha256(__version__.encode())
+    """A hash of ocopsite's own code and data (by name, size and mtime), its version, and
+    the libraries that shape the output (:func:`~ocopsite.load.fingerprint.libraries`)."""
+    digest = hashlib.sha256(f"{__version__}\n{libraries()}".encode())
     for path in sorted([*PACKAGE_DIR.rglob("*.py"), *DATA_DIR.glob("*")]):
         stat = path.stat()
         name = path.relative_to(PACKAGE_DIR).as_posix()

@@ -28,7 +28,7 @@ from segno import encoder as enc
 from ocopsite.build import BuildResult, prepare
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.trace import qr
-from ocopsite.trace.lots import qr_uris
+from ocopsite.trace.files import qr_uris
 
 
 def segno_code(uri: str) -> segno.QRCode:

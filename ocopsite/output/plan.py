@@ -6,7 +6,7 @@ sheet, lab document or linkset, a theme file, a feed, the sitemap, the search
 index. It declares its output paths (from :mod:`ocopsite.view.urls`), a function
 that makes its bytes, and what it depends on, at the place where it is
 planned: pages in :func:`ocopsite.render.site.plan_pages` (``PageSpec.depends``),
-a product's files in :func:`ocopsite.trace.lots.product_outputs`, photos and
+a product's files in :func:`ocopsite.trace.files.product_outputs`, photos and
 site-wide files here. An output that declares no dependencies depends on
 everything: every build makes it again (and writes it only if its bytes
 changed), so a new kind of output can be slower to rebuild, never stale.
@@ -39,7 +39,7 @@ from ocopsite.render import events as eventpages
 from ocopsite.render import feeds, offline, opendata, recordschema, schedule
 from ocopsite.render.site import Renderer
 from ocopsite.search import index as search
-from ocopsite.trace import lots as trace
+from ocopsite.trace import files as trace_files
 from ocopsite.view.i18n import MissingString
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.theme import Theme
@@ -170,7 +170,7 @@ def product_files(catalogue: Catalogue, urls: Urls, cache: Path) -> list[Output]
     return [
         Output("product", paths, make, depends)
         for product in catalogue.products
-        for paths, make, depends in trace.product_outputs(catalogue, urls, product, cache)
+        for paths, make, depends in trace_files.product_outputs(catalogue, urls, product, cache)
     ]
 
 
@@ -183,7 +183,7 @@ def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:
     made: dict[str, bytes | str] = {**feeds.sitemaps(specs, urls), "robots.txt": feeds.robots(urls)}
     for lang, views in renderer.views.items():
         made[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(catalogue, views, urls)
-    made[".well-known/gs1resolver"] = trace.resolver_description(catalogue, urls)
+    made[".well-known/gs1resolver"] = trace_files.resolver_description(catalogue, urls)
     return made
 
 

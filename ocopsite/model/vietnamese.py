@@ -27,7 +27,8 @@ _SPACES = re.compile(r"\s+")
 #: Hyphen, dashes and minus signs, with any spaces around them: "Bà Rịa - Vũng Tàu",
 #: "Bà Rịa–Vũng Tàu" and "Bà Rịa-Vũng Tàu" are one name (search.js uses the same class).
 _DASH = re.compile(r"\s*[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]\s*")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
+#: Anything but the letters and digits of folded text.
+NON_WORD = re.compile(r"[^0-9a-z]+")
 _NUMBER = re.compile(r"^(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s+")
 
 
@@ -93,4 +94,4 @@ def fold(text: str) -> str:
 
 def slugify(text: str) -> str:
     """The slug a name would have: folded, with runs of other characters as one hyphen."""
-    return _NON_WORD.sub("-", fold(text)).strip("-")
+    return NON_WORD.sub("-", fold(text)).strip("-")

@@ -1,8 +1,8 @@
 """The search index of each language, searched in the browser, in small files.
 
 People type Vietnamese with or without diacritics ("mien dong" must find
-"Miến dong"), so matching works on *folded* text: :func:`fold` here and
-``fold`` in the theme's ``search.js`` must give identical results (a browser
+"Miến dong"), so matching works on *folded* text: :func:`~ocopsite.model.vietnamese.fold`
+and ``fold`` in the theme's ``search.js`` must give identical results (a browser
 test checks every Vietnamese letter with every tone).
 
 :func:`build_index` gathers what search needs, as columns and tables referenced
@@ -29,7 +29,7 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, Product, gtin, ratings
 from ocopsite.model.provinces import provinces
 from ocopsite.model.status import STATES, validity
-from ocopsite.model.vietnamese import fold, slugify
+from ocopsite.model.vietnamese import NON_WORD, fold, slugify
 from ocopsite.search.vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, VARINT_DIGITS, Indexer
 from ocopsite.trace.lots import lot_route, product_route
 from ocopsite.view.facets import product_facets
@@ -39,7 +39,6 @@ from ocopsite.view.views import Views
 FORMAT_VERSION = 2
 #: The small file that names each language's current (content-hashed) index.
 MANIFEST = "manifest.json"
-_NON_WORD = re.compile(r"[^0-9a-z]+")
 #: Words that name a kind of administrative unit, folded, longest first. In an address
 #: they say nothing about where a product is from, so search weighs them next to nothing:
 #: "dac san" must not rank a product first because its commune is an "Đặc khu".
@@ -72,7 +71,7 @@ def code_key(code: str) -> str:
     Eight or more digits become the 14-digit form of a GTIN, so the digits under a
     barcode find it with or without leading zeros. search.js computes the same key.
     """
-    key = _NON_WORD.sub("", fold(code))
+    key = NON_WORD.sub("", fold(code))
     if key.isdigit() and len(key) >= 8 and len(key.lstrip("0")) <= 14:
         return key.lstrip("0").zfill(14)
     return key

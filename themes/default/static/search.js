@@ -21,9 +21,9 @@
     return sum % shards;
   }
 
-  /* Fields, best first: name, producer, place, the producer's own former province or
-     district (said on the card: "formerly Bắc Kạn"), everything else, administrative words */
-  var NAME = 0, MAKER = 1, PLACE = 2, FORMER = 3, OTHER = 4, ADMIN = 5;
+  /* Fields, best first: name 0, producer 1, place 2, the producer's own former province or
+     district 3 (said on the card: "formerly Bắc Kạn"), everything else 4, administrative words 5 */
+  var FORMER = 3, ADMIN = 5;
   var WEIGHTS = [8, 4, 2, 2, 1, 0.01], FIELDS = WEIGHTS.length, RANKS = 1 << 20;
   /* the bonus of two query words found side by side in a field: as much as a name for a
      name, producer or place, so that "bac kan" ranks the producers whose old address
@@ -138,7 +138,13 @@
       }
       return this.lists[target] = this.byMaker[1].subarray(this.byMaker[0][m], this.byMaker[0][m + 1]);
     }
-    var group = this.groups[m - this.ix.producers];
+    var group = this.groups[m - this.ix.producers], first = target - group[1], one = [0, this.P.c, this.province][group[0]];
+    if (one) {
+      /* a product has one group and one province: every value's products in one pass */
+      for (i = 0; i < this.keys[FACETS[group[0]]].length; i++) this.lists[first + i] = [];
+      for (i = 0; i < n; i++) this.lists[first + one[i]].push(i);
+      return this.lists[target];
+    }
     list = this.lists[target] = [];
     for (i = 0; i < n; i++) if (this.has(group[0], i, group[1])) list.push(i);
     return list;
@@ -198,12 +204,8 @@
   /* Every file of the index: loaded after the first results, so that later queries
      (and the typo suggestions, which look through every word) need no request */
   OcopSearch.prototype.all = function () {
-    var ix = this.ix;
-    function all(map) { return Object.keys(map).map(function (k) { return map[k]; }); }
+    var ix = this.ix, all = Object.values;
     return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts);
-  };
-  OcopSearch.prototype.complete = function () {
-    return Object.keys(this.words).length === Object.keys(this.ix.words).length;
   };
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
@@ -355,7 +357,8 @@
       formerly[o] = !!scores && former[id] === 1;
     }
     var result = { hits: ids, formerly: formerly, counts: counts, unmatched: unmatched, suggestion: null };
-    if (unmatched.length && !guessing && this.complete()) result.suggestion = this.suggest(units, filters);
+    /* (typos are looked for once every shard is in) */
+    if (unmatched.length && !guessing && Object.keys(this.words).length === Object.keys(this.ix.words).length) result.suggestion = this.suggest(units, filters);
     return result;
   };
   /* Only when a query finds nothing: the same query with each unknown word of five or
@@ -405,10 +408,7 @@
     var key = codeKey(text), hrefs = this.ix.codes, shards = this.shards;
     if (!hrefs.length || key.length < 3 || !/\d/.test(key)) { callback([]); return; }
     var href = hrefs[codeShard(key, hrefs.length)];
-    if (!shards[href]) shards[href] = fetch(href).then(function (r) {
-      if (!r.ok) throw new Error(r.status);
-      return r.json();
-    });
+    if (!shards[href]) shards[href] = fetch(href).then(json);
     shards[href].then(function (table) { callback(table[key] || []); }, function () { callback([]); });
   };
   window.OcopSearch = OcopSearch;
@@ -425,13 +425,21 @@
   var status = document.createElement("p");
   status.className = "vh";
   status.setAttribute("aria-live", "polite");
-  document.body.appendChild(status);
+  document.body.append(status);
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = text;
     return e;
+  }
+  /* a button that does ``click``, pressed or not (aria-pressed) unless ``pressed`` is null */
+  function button(text, cls, pressed, click) {
+    var b = el("button", cls, text);
+    b.type = "button";
+    if (pressed != null) b.setAttribute("aria-pressed", pressed);
+    b.addEventListener("click", click);
+    return b;
   }
   function say(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, k) { return values[k]; });
@@ -472,27 +480,24 @@
       img.loading = "lazy";
       img.width = 320;
       img.height = 240;
-      a.appendChild(img);
+      a.append(img);
     }
-    a.appendChild(el("span", "name", p.name));
-    li.appendChild(a);
+    a.append(el("span", "name", p.name));
+    li.append(a);
     var stars = el("span", "stars");
     stars.setAttribute("role", "img");
     stars.setAttribute("aria-label", say(S.stars, { n: Math.abs(p.stars) }));
     stars.textContent = "★★★★★".slice(0, Math.abs(p.stars)) + "☆☆☆☆☆".slice(Math.abs(p.stars));
     var rate = el("span", "rate");
-    rate.appendChild(stars);
-    if (p.state) {  /* anything but valid is said in words, as on the product pages */
-      rate.appendChild(document.createTextNode(" "));
-      rate.appendChild(el("span", "st st-" + S.states[p.state][0], S.states[p.state][1]));
-    }
-    li.appendChild(rate);
-    li.appendChild(el("span", "meta", p.maker + " · " + p.province[1]));
+    rate.append(stars);
+    /* anything but valid is said in words, as on the product pages */
+    if (p.state) rate.append(" ", el("span", "st st-" + S.states[p.state][0], S.states[p.state][1]));
+    li.append(rate, el("span", "meta", p.maker + " · " + p.province[1]));
     if (formerly) {
       /* why a product of another place matched: its producer's pre-2025 address */
       var former = p.former < 0 ? "" : p.province[2][p.former][engine.ix.lang === "vi" ? 1 : 2];
       var place = [p.district, former].filter(Boolean).join(", ");
-      if (place) li.appendChild(el("span", "meta why", say(S.formerly, { place: place })));
+      if (place) li.append(el("span", "meta why", say(S.formerly, { place: place })));
     }
     return li;
   }
@@ -505,42 +510,35 @@
     render(true);
   }
   function facetBox(result) {
-    /* folded away on phones, so that results come first; the choice is kept while typing */
+    /* folded away on phones, so that results come first; the choice is kept while typing.
+       Folded, its buttons are made when it is first opened, not before the first cards */
     var S = engine.ix.strings, details = el("details", "filters"), box = el("div", "facet-box");
-    var active = Object.keys(current.filters).length;
-    details.open = filtersOpen || false;
+    var active = Object.keys(current.filters).length, summary = el("summary", null, S.filters + (active ? " (" + active + ")" : ""));
+    /* a value from an old or mistyped link is shown at once, so that a click removes it */
+    details.open = filtersOpen || FACETS.some(function (f) { return current.filters[f] && !known(f, current.filters[f]); });
     details.addEventListener("toggle", function () { filtersOpen = details.open; });
-    details.appendChild(el("summary", null, S.filters + (active ? " (" + active + ")" : "")));
-    details.appendChild(box);
-    FACETS.forEach(function (f) {
+    details.append(summary, box);
+    if (details.open) fill(); else summary.addEventListener("click", fill);
+    return details;
+    function fill() { if (!box.firstChild) FACETS.forEach(function (f) {
       var counts = result.counts[f], values = f === "stars" ? [["5"], ["4"], ["3"]] : engine.ix.facets[f];
       var legend = form.dataset["facet" + f[0].toUpperCase() + f.slice(1)];
       var group = el("fieldset", "facet");
-      group.appendChild(el("legend", null, legend));
+      group.append(el("legend", null, legend));
       values.forEach(function (v) {
         var key = v[0], n = counts[key] || 0, on = current.filters[f] === key;
         if (!n && !on) return;
         var label = f === "stars" ? key + "★" : v[1];
-        var button = el("button", null, label + " (" + n + ")");
-        button.type = "button";
-        button.setAttribute("aria-pressed", on ? "true" : "false");
-        button.addEventListener("click", function () { toggle(f, key, on); });
-        group.appendChild(button);
+        group.append(button(label + " (" + n + ")", null, on, function () { toggle(f, key, on); }));
       });
       var value = current.filters[f];
       if (value && !known(f, value)) {
-        /* a value from an old or mistyped link: shown, so that a click removes it */
-        var unknown = el("button", "unknown", say(S.unknown, { facet: legend, value: value }) + " ✕");
-        unknown.type = "button";
+        var unknown = button(say(S.unknown, { facet: legend, value: value }) + " ✕", "unknown", true, function () { toggle(f, value, true); });
         unknown.title = S.remove;
-        unknown.setAttribute("aria-pressed", "true");
-        unknown.addEventListener("click", function () { toggle(f, value, true); });
-        group.appendChild(unknown);
-        details.open = true;
+        group.append(unknown);
       }
-      if (group.children.length > 1) box.appendChild(group);
-    });
-    return details;
+      if (group.children.length > 1) box.append(group);
+    }); }
   }
 
   /* an exact code opens its page: at once when the search page was opened with it (a
@@ -556,8 +554,8 @@
       matches.forEach(function (m) {
         var li = el("li"), a = el("a", null, say(engine.ix.strings.code_open, { code: m[2] }) + " · " + engine.product(m[0]).name);
         a.href = m[1];
-        li.appendChild(a);
-        box.appendChild(li);
+        li.append(a);
+        box.append(li);
       });
       target.insertBefore(box, target.firstChild);
     });
@@ -598,15 +596,15 @@
     if (!active && !full) return;
     var summary = hits.length === 1 ? S.one_result : say(S.results, { n: hits.length, q: current.q });
     status.textContent = summary;
-    if (full) target.appendChild(facetBox(result));
+    if (full) target.append(facetBox(result));
     if (/\d/.test(current.q)) offerCode(target, current.q, opening);
     opening = false;
-    if (full && hits.length) target.appendChild(el("p", "meta", summary));
+    if (full && hits.length) target.append(el("p", "meta", summary));
     if (!hits.length) {
       var empty = el("div", "note");
       empty.setAttribute("role", "note");
-      empty.appendChild(el("p", null, words ? say(S.none, { q: current.q.trim() }) : S.none_filters));
-      if (result.unmatched.length) empty.appendChild(el("p", null, say(S.unmatched, { words: result.unmatched.join(", ") })));
+      empty.append(el("p", null, words ? say(S.none, { q: current.q.trim() }) : S.none_filters));
+      if (result.unmatched.length) empty.append(el("p", null, say(S.unmatched, { words: result.unmatched.join(", ") })));
       if (result.suggestion) {
         var guess = el("p", "suggest", S.did_you_mean + " "), link = el("a", null, result.suggestion);
         link.href = (full ? location.pathname : form.action) + "?" + new URLSearchParams(Object.assign({}, current.filters, { q: result.suggestion })).toString();
@@ -616,29 +614,26 @@
           history.pushState(null, "", address(current));
           render(true);
         });
-        guess.appendChild(link);
-        guess.appendChild(document.createTextNode("?"));
-        empty.appendChild(guess);
+        guess.append(link, "?");
+        empty.append(guess);
       }
-      empty.appendChild(el("p", null, S.none_hint));
+      empty.append(el("p", null, S.none_hint));
       var browse = el("a", null, S.browse);
       browse.href = form.dataset.browse;
-      empty.appendChild(browse);
-      target.appendChild(empty);
+      empty.append(browse);
+      target.append(empty);
       return;
     }
-    if (!full) target.appendChild(el("p", "meta", summary));
+    if (!full) target.append(el("p", "meta", summary));
     var list = el("ul", "cards results");
     function fill(from, to) {
-      for (var i = from; i < to && i < hits.length; i++) list.appendChild(card(engine.product(hits[i]), result.formerly[i]));
+      for (var i = from; i < to && i < hits.length; i++) list.append(card(engine.product(hits[i]), result.formerly[i]));
     }
     fill(0, limit);
-    target.appendChild(list);
+    target.append(list);
     if (full && !partial && hits.length > limit) {
       /* every result can be seen: a page at a time */
-      var more = el("button", "more", say(S.more, { n: Math.min(PAGE, hits.length - limit) }));
-      more.type = "button";
-      more.addEventListener("click", function () {
+      var more = button(say(S.more, { n: Math.min(PAGE, hits.length - limit) }), "more", null, function () {
         var from = shown;
         shown += PAGE;
         engine.load(engine.partsFor(hits.slice(from, shown))).then(function () { next(from); }, failed);
@@ -650,12 +645,12 @@
         var link = list.children[from] && list.children[from].querySelector("a");
         if (link) link.focus();
       }
-      target.appendChild(more);
+      target.append(more);
     }
     if (!full && hits.length) {
       var all = el("a", null, S.all);
       all.href = form.action + "?" + new URLSearchParams({ q: current.q }).toString();
-      target.appendChild(all);
+      target.append(all);
     }
   }
 
@@ -748,16 +743,10 @@
     return fetch(manifest[lang]);
   }).then(json).then(function (ix) {
     engine = new OcopSearch(ix);
-    if (app) {
-      mapFormer();
-      app.hidden = false;
-      render(true);
-    } else {
-      current.q = input.value;
-      render(false);
-    }
+    if (app) mapFormer();
+    show();
   }, failed);
-  function start() {
+  function show() {
     if (app) {
       app.hidden = false;
       render(true);
@@ -765,6 +754,9 @@
       current.q = input.value;
       render(false);
     }
+  }
+  function start() {
+    show();
     document.documentElement.dataset.searchReady = "";
   }
 })();

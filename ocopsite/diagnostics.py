@@ -55,6 +55,17 @@ class Diagnostic:
         return text
 
 
+def _plain(path: str) -> bool:
+    """Whether ``path`` is written as pathlib writes a path: nothing to normalise in it."""
+    sep = os.sep
+    return (
+        ".." not in path
+        and sep + sep not in path
+        and f"{sep}.{sep}" not in path
+        and not path.endswith((sep, f"{sep}."))
+    )
+
+
 @dataclass
 class Diagnostics:
     """An ordered, de-duplicated collection of problems.
@@ -76,10 +87,12 @@ class Diagnostics:
         """A :class:`Where` for ``path``, shown relative to the site when inside it."""
         text = str(path)
         root = self._root()
-        # Loaders pass paths under the resolved site folder: no need to ask the
-        # file system (resolving costs several lstat calls, for every record).
-        if root and text.startswith(root) and os.path.isabs(text) and ".." not in text:
-            return Where(Path(text[len(root) :]).as_posix(), line)
+        # Loaders pass paths under the resolved site folder, as pathlib writes them: no need
+        # to ask the file system (resolving costs several lstat calls, for every record), nor
+        # to parse them again (a few are made for every record).
+        if root and text.startswith(root) and os.path.isabs(text) and _plain(text):
+            inside = text[len(root) :]
+            return Where(inside if os.sep == "/" else inside.replace(os.sep, "/"), line)
         shown = Path(path)
         if self.relative_to is not None:
             with contextlib.suppress(ValueError):

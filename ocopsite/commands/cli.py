@@ -171,7 +171,11 @@ def run_build(
         if verbose:
             for stage, seconds in result.timings.items():
                 peak = result.peak_mb.get(stage, 0.0)
-                click.echo(f"  {stage:<14} {seconds:7.3f} s  peak {peak:5.0f} MB", err=True)
+                workers = result.workers_peak_mb.get(stage, 0.0)
+                click.echo(
+                    f"  {stage:<14} {seconds:7.3f} s  peak {peak:5.0f} MB  workers {workers:5.0f} MB",
+                    err=True,
+                )
         click.echo(_summary(result, "Built" if write else "Checked"))
     return True
 

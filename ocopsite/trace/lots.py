@@ -295,7 +295,7 @@ def _label_data(v: Views, product: Product, route: Route, lot: Lot | None) -> di
     return {
         "withheld": reason,
         "name": v.text(product.name),
-        "rating": v.rating(product.ocop),
+        "rating": v.rating(product.ocop, v.catalogue.producers[product.producer]),
         "lot": lot.code if lot else None,
         "qr_svg": v.urls.file_in(route, "qr.svg")[0],
         "qr_uri": v.urls.qr_uri(route),

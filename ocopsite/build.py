@@ -248,7 +248,7 @@ def build(
             *outputs.pages(renderer, specs),
             *outputs.photos(catalogue, urls, photos, renditions, cache_dir),
             *outputs.product_files(catalogue, urls, cache_dir),
-            *outputs.site_files(renderer, specs, statics),
+            *outputs.site_files(renderer, specs, statics, cache_dir),
         ]
     gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)

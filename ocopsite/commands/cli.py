@@ -177,7 +177,7 @@ def run_build(
     return True
 
 
-#: Set once the build command has built: the process may then end without a teardown.
+#: Set once the build command is done: the process may then end without a teardown.
 _built = [False]
 
 
@@ -264,6 +264,7 @@ def build_command(
     ):
         if not quiet:
             click.echo(_up_to_date(target.resolve(), time.perf_counter() - started))
+        _built[0] = True  # the listings of every folder of the site are in memory
         sys.exit(0)
     ok = run_build(
         site,

@@ -196,6 +196,7 @@ def build(
     jobs = jobs or parallel.default_jobs()
     diagnostics = Diagnostics(relative_to=site)
     result = BuildResult(out=out if write else None)
+    seen = resident.changed_since_last() if resident is not None else frozenset()
     if write:
         check_output_dir(out, site)
         journal.replay(out)  # finish an update that a killed build left half-published
@@ -296,7 +297,7 @@ def build(
             on_disk = not made <= previous.keys.keys()
             resident.remember(cache_dir, out, site_key, interim, on_disk)
             if first:
-                resident.pages_live()
+                resident.pages_live(out)
 
         fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
         viewed = resident.viewed()
@@ -311,7 +312,12 @@ def build(
     if resident is not None:
         resident.remember(cache_dir, out, site_key, manifest)
         if not result.updated_in_place:
-            resident.pages_live()
+            resident.pages_live(out)
+        options = (base_url, build_date, strict)
+        last = incremental.LastBuild(
+            catalogue, theme, ready.strings, urls, renditions, assets, cache_dir, options
+        )
+        resident.built(last, seen)
     else:
         incremental.save(cache_dir, out, site_key, manifest)
     if inputs_hash is not None:

@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -184,6 +184,7 @@ def _load_kind(
     stamps: dict[Path, str],
     jobs: int = 1,
     walked: Mapping[str, Stamp] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> list[tuple[Path, _Loaded]]:
     """Validate every bundle of one kind; returns the valid ones with their raw YAML.
 
@@ -194,7 +195,9 @@ def _load_kind(
     loaded: list[tuple[Path, _Loaded]] = []
     todo: list[tuple[Path, Path | None, Stamp | None]] = []
     real_folder = _checked_folder(folder, config.root, diagnostics)
-    for bundle in _bundles(folder) if real_folder is not None else ():
+    for count, bundle in enumerate(_bundles(folder) if real_folder is not None else ()):
+        if check is not None and count % 512 == 0:
+            check()
         if not cache.has(kind, bundle.name):  # nothing to compare: a worker checks and stamps it
             todo.append((bundle, None, None))
             continue
@@ -331,8 +334,11 @@ def load_catalogue(
     jobs: int = 1,
     kept: Kept | None = None,
     walked: Mapping[str, Stamp] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> Catalogue | None:
     """Load and validate every record under ``config.content_dir``.
+
+    ``check`` is called now and then, and may raise to abandon the load.
 
     With ``cache_dir``, records of unchanged bundles are reused from the last
     load (see :mod:`ocopsite.load.recordcache`), and this load's are saved there.
@@ -362,6 +368,7 @@ def load_catalogue(
             stamps,
             jobs,
             walked,
+            check,
         )
     }
     product_items = _load_kind(
@@ -374,6 +381,7 @@ def load_catalogue(
         stamps,
         jobs,
         walked,
+        check,
     )
     products = [Product(**item.record) for _, item in product_items]
     _check_products(
@@ -386,7 +394,16 @@ def load_catalogue(
     # A folder whose record is invalid was reported already; naming it is not a second error.
     known_products = {bundle.name for bundle in _bundles(content / "products")}
     for bundle, item in _load_kind(
-        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps, jobs, walked
+        content / "news",
+        "news.yaml",
+        NEWS_FIELDS,
+        config,
+        diagnostics,
+        cache,
+        stamps,
+        jobs,
+        walked,
+        check,
     ):
         slug = _news_slug(bundle, item, diagnostics)
         if slug is None:
@@ -422,6 +439,7 @@ def load_catalogue(
             stamps,
             jobs,
             walked,
+            check,
         ),
         known_products,
         {bundle.name for bundle in _bundles(content / "producers")},

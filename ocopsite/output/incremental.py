@@ -47,8 +47,16 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
-def keys(catalogue: Catalogue, outputs: Sequence[Output], site_key: str) -> list[str | None]:
-    """The key of each output; ``None`` for those that depend on everything."""
+def keys(
+    catalogue: Catalogue,
+    outputs: Sequence[Output],
+    site_key: str,
+    check: Callable[[], None] | None = None,
+) -> list[str | None]:
+    """The key of each output; ``None`` for those that depend on everything.
+
+    ``check`` is called now and then, and may raise to abandon the work.
+    """
     stamps = catalogue.stamps
     producers = catalogue.producers
     tokens: dict[int, str] = {}  # by id(): a listing asks for the same products on every page
@@ -71,7 +79,9 @@ def keys(catalogue: Catalogue, outputs: Sequence[Output], site_key: str) -> list
 
     made: dict[int, list[str]] = {}  # the languages of a page share one ``depends``
     result: list[str | None] = []
-    for output in outputs:
+    for done, output in enumerate(outputs):
+        if check is not None and done % 4096 == 0:
+            check()
         if output.depends is None:
             result.append(None)
             continue

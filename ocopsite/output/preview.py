@@ -17,8 +17,8 @@ photo, a document); a record folder added or removed; a record with an error;
 a product given another producer or GTIN (the checks across records must run);
 news and events (their pages list other records); and a page that is not the
 edited record's own (a listing). A page published here is recorded in the
-manifest with no key, so that whatever happens to the build after it, the
-next build makes that page again.
+manifest with no key (and the manifest on disk dropped), so that whatever
+happens to the build after it, the next build makes that page again.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ocopsite.load.fingerprint import forget as forget_fingerprint
 from ocopsite.model import Producer, Product
 from ocopsite.output import journal
 from ocopsite.output.incremental import Manifest, Resident
+from ocopsite.output.incremental import forget as forget_manifest
 from ocopsite.render.site import Renderer, record_pages
 
 #: The files of a record folder whose edit this can follow, besides ``<lang>.md``.
@@ -97,16 +98,15 @@ def publish_viewed(resident: Resident, out: Path, options: tuple[object, ...]) -
     journal.replay(out)
     before = {rel: _read(out / rel) for rel in pages}
     _, site_key, manifest = held
-    # no key: whatever happens to the build after this, the next one makes these pages again
-    resident.remember(
-        last.cache_dir,
-        out,
-        site_key,
-        Manifest(
-            {**manifest.keys, **dict.fromkeys(pages, "")},
-            {rel: d for rel, d in manifest.digests.items() if rel not in pages},
-        ),
-    )
+    # No key: whatever happens to the build after this, the next one makes these pages
+    # again. On disk, the manifest is dropped (rewriting it takes a second at national
+    # scale): until the build after this one saves it again, another process builds in full.
+    keys, digests = dict(manifest.keys), dict(manifest.digests)
+    for rel in pages:
+        keys[rel] = ""
+        digests.pop(rel, None)
+    resident.remember(last.cache_dir, out, site_key, Manifest(keys, digests), on_disk=False)
+    forget_manifest(last.cache_dir)
     forget_fingerprint(last.cache_dir)  # the output no longer matches the last build's inputs
     update = journal.Update(out)
     try:

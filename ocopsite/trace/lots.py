@@ -307,11 +307,11 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
     """The GTIN, lot and label pages of every product, in every language."""
     specs: list[PageSpec] = []
     for product in catalogue.products:
-        specs.extend(_product_trace_pages(catalogue, jsonld, product))
+        specs.extend(product_trace_pages(catalogue, jsonld, product))
     return specs
 
 
-def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
+def product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
     """One product's GTIN page, its lots' pages and its label sheets' pages."""
     specs: list[PageSpec] = []
 

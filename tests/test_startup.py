@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sitekit import ROOT, SAMPLE_DATE, SITES, copy_site
 
+from ocopsite.output.publish import BuildResult, stage
+
 PROBE = """
 import sys
 from ocopsite.commands.cli import main
@@ -56,3 +58,15 @@ def test_the_program_ends_with_the_build_s_exit_code_and_all_its_output(tmp_path
     assert failed.returncode == 1
     assert "content/products/dao-canh/product.yaml" in failed.stderr
     assert failed.stderr.rstrip().endswith("nothing was written")
+
+
+def test_a_stage_tells_the_peak_memory_of_the_workers_it_ended() -> None:
+    """``build -v`` shows the largest worker's memory beside the main process's: a worker
+    counts the catalogue and plan it inherits and what it renders, so at scale it is the
+    largest process of a build."""
+    result = BuildResult()
+    with stage(result, "render"):
+        worker = "b = bytearray(60_000_000); b[::4096] = b'x' * len(b[::4096])"
+        subprocess.run([sys.executable, "-c", worker], check=True, timeout=60)
+    assert result.workers_peak_mb["render"] >= 60
+    assert result.peak_mb["render"] > 0

@@ -173,10 +173,8 @@ def run_build(
             for stage, seconds in result.timings.items():
                 peak = result.peak_mb.get(stage, 0.0)
                 workers = result.workers_peak_mb.get(stage, 0.0)
-                click.echo(
-                    f"  {stage:<14} {seconds:7.3f} s  peak {peak:5.0f} MB  workers {workers:5.0f} MB",
-                    err=True,
-                )
+                shown = f"  {stage:<14} {seconds:7.3f} s  peak {peak:5.0f} MB"
+                click.echo(f"{shown}  workers {workers:5.0f} MB", err=True)
         click.echo(_summary(result, "Built" if write else "Checked"))
     return True
 

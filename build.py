@@ -5,7 +5,7 @@ A thin entry point over :mod:`ocopsite.commands.cli`; ``python build.py`` with n
 command builds ./site_config.yaml into ./public.
 """
 
-from ocopsite.commands.cli import main
+from ocopsite.commands.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -47,18 +47,26 @@ def main() -> None:
     if profiler:
         profiler.enable()
     pages = 0
+    by_template: dict[str, list[float]] = {}
     for spec in specs:
+        began = time.process_time()
         for lang in catalogue.config.languages:
             html = renderer.render(spec, lang)
             pages += 1
             if args.digest:
                 digest.update(html.encode())
+        spent = by_template.setdefault(spec.template, [0.0, 0])
+        spent[0] += time.process_time() - began
+        spent[1] += len(catalogue.config.languages)
     rendered = time.process_time()
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
     print(f"plan {planned - started:.2f} s CPU; render {rendered - planned:.2f} s CPU")
     print(f"{pages} pages: {(rendered - planned) / pages * 1000:.2f} ms CPU per page")
+    for template, (seconds, count) in sorted(by_template.items(), key=lambda item: -item[1][0]):
+        each = seconds / count * 1000
+        print(f"  {template:<24} {count:>6} pages {seconds:7.2f} s  {each:.2f} ms")
     if args.digest:
         print(f"digest {digest.hexdigest()}")
 

@@ -1,3 +1,3 @@
-from ocopsite.commands.cli import main
+from ocopsite.commands.cli import run
 
-main()
+run()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -29,6 +30,7 @@ from ocopsite.output.publish import (
     BuildResult,
     Progress,
     Run,
+    Superseded,
     fail_if,
     publish,
     stage,
@@ -75,12 +77,14 @@ def prepare(
     jobs: int = 1,
     kept: Kept | None = None,
     stamps: Mapping[str, fingerprint.FolderStamp] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> Prepared:
     """Run the load, validate and model stages; raise BuildFailed on any error.
 
     With ``cache_dir``, records of bundles unchanged since the last load are reused;
     ``kept`` holds those of a long-lived process's earlier builds, in memory; ``stamps``
-    the bundles' stamps if they have just been read (see :func:`build`).
+    the bundles' stamps if they have just been read (see :func:`build`). ``check`` is
+    called now and then, and may raise to abandon the load (a newer change came in).
     """
     with stage(result, "load+validate"):
         config = load_config(
@@ -91,9 +95,9 @@ def prepare(
         theme = find_theme(config, diagnostics)
         strings = load_strings(theme.strings_dir, config.languages, diagnostics) if theme else None
         with gc_paused():
-            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept, stamps)
+            catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept, stamps, check)
         if catalogue is not None and config.label_sheets:
-            _warn_withheld_labels(catalogue, diagnostics)
+            _note_withheld_labels(catalogue, diagnostics)
         fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
     result.records = (
@@ -105,8 +109,12 @@ def prepare(
     return Prepared(config, catalogue, theme, strings, Urls(config.base_url, config.languages))
 
 
-def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> None:
-    """Say which label sheets are not made: a rating not in force, a recalled lot."""
+def _note_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> None:
+    """Say which label sheets are not made: a rating not in force, a recalled lot.
+
+    Notes, not warnings: nothing in the records is wrong, and a rating that runs out
+    must not make a ``--strict`` build fail on that day.
+    """
     day = catalogue.config.build_date
     for product in catalogue.products:
         where = diagnostics.where(product.bundle / "product.yaml")
@@ -116,13 +124,13 @@ def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> Non
                 continue
             if withheld[0] == "label.recalled":
                 assert lot is not None
-                diagnostics.warning(
+                diagnostics.note(
                     where,
                     f"no label sheet for lot {lot.code}: it has been recalled",
                     "a recalled lot gets no labels; its label page says why",
                 )
             else:
-                diagnostics.warning(
+                diagnostics.note(
                     where,
                     f"no label sheets: the OCOP rating is {withheld[1]} on {day.isoformat()}",
                     "only a rating in force may carry the OCOP mark; the label pages say why",
@@ -196,6 +204,8 @@ def build(
     jobs = jobs or parallel.default_jobs()
     diagnostics = Diagnostics(relative_to=site)
     result = BuildResult(out=out if write else None)
+    seen = resident.changed_since_last() if resident is not None else frozenset()
+    check = partial(_superseded, resident.stop) if resident is not None else None
     if write:
         check_output_dir(out, site)
         journal.replay(out)  # finish an update that a killed build left half-published
@@ -231,8 +241,10 @@ def build(
         jobs=jobs,
         kept=resident.records if resident is not None else None,
         stamps=stamps if inputs_hash is not None else None,
+        check=check,
     )
     result.warnings = diagnostics.warnings
+    result.notes = diagnostics.notes
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme
 
     with stage(result, "plan"), gc_paused():
@@ -241,6 +253,8 @@ def build(
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
         specs = plan_pages(catalogue)
+        if check is not None:
+            check()
         if only:
             specs = [spec for spec in specs if spec.route.segment in only]
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
@@ -248,7 +262,7 @@ def build(
             *outputs.pages(renderer, specs),
             *outputs.photos(catalogue, urls, photos, renditions, cache_dir),
             *outputs.product_files(catalogue, urls, cache_dir),
-            *outputs.site_files(renderer, specs, statics),
+            *outputs.site_files(renderer, specs, statics, cache_dir),
         ]
     gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
@@ -263,7 +277,9 @@ def build(
 
     with stage(result, "plan"), gc_paused():
         site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
-        keys = incremental.keys(catalogue, every, site_key)
+        if check is not None:
+            check()
+        keys = incremental.keys(catalogue, every, site_key, check)
         previous = None
         if not force and (out / MARKER).is_file():
             previous = (resident and resident.previous(out, site_key)) or incremental.load(
@@ -296,7 +312,7 @@ def build(
             on_disk = not made <= previous.keys.keys()
             resident.remember(cache_dir, out, site_key, interim, on_disk)
             if first:
-                resident.pages_live()
+                resident.pages_live(out)
 
         fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
         viewed = resident.viewed()
@@ -311,12 +327,23 @@ def build(
     if resident is not None:
         resident.remember(cache_dir, out, site_key, manifest)
         if not result.updated_in_place:
-            resident.pages_live()
+            resident.pages_live(out)
+        options = (base_url, build_date, strict)
+        last = incremental.LastBuild(
+            catalogue, theme, ready.strings, urls, renditions, assets, cache_dir, options
+        )
+        resident.built(last, seen)
     else:
         incremental.save(cache_dir, out, site_key, manifest)
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)
     return result
+
+
+def _superseded(stop: threading.Event) -> None:
+    """Abandon a resident process's build once a newer change has come in."""
+    if stop.is_set():
+        raise Superseded
 
 
 def _kinds(every: list[outputs.Output], kinds: tuple[str, ...]) -> list[int]:

@@ -17,6 +17,10 @@ from pathlib import Path
 class Severity(Enum):
     ERROR = "error"
     WARNING = "warning"
+    #: Not a problem of the input, but worth telling: what the build date decided (no label
+    #: sheet for a rating that has expired). ``--strict`` does not turn it into an error,
+    #: so that a strict build does not start failing on the day a rating runs out.
+    NOTE = "note"
 
 
 @dataclass(frozen=True, order=True)
@@ -55,6 +59,17 @@ class Diagnostic:
         return text
 
 
+def _plain(path: str) -> bool:
+    """Whether ``path`` is written as pathlib writes a path: nothing to normalise in it."""
+    sep = os.sep
+    return (
+        ".." not in path
+        and sep + sep not in path
+        and f"{sep}.{sep}" not in path
+        and not path.endswith((sep, f"{sep}."))
+    )
+
+
 @dataclass
 class Diagnostics:
     """An ordered, de-duplicated collection of problems.
@@ -76,10 +91,12 @@ class Diagnostics:
         """A :class:`Where` for ``path``, shown relative to the site when inside it."""
         text = str(path)
         root = self._root()
-        # Loaders pass paths under the resolved site folder: no need to ask the
-        # file system (resolving costs several lstat calls, for every record).
-        if root and text.startswith(root) and os.path.isabs(text) and ".." not in text:
-            return Where(Path(text[len(root) :]).as_posix(), line)
+        # Loaders pass paths under the resolved site folder, as pathlib writes them: no need
+        # to ask the file system (resolving costs several lstat calls, for every record), nor
+        # to parse them again (a few are made for every record).
+        if root and text.startswith(root) and os.path.isabs(text) and _plain(text):
+            inside = text[len(root) :]
+            return Where(inside if os.sep == "/" else inside.replace(os.sep, "/"), line)
         shown = Path(path)
         if self.relative_to is not None:
             with contextlib.suppress(ValueError):
@@ -106,6 +123,10 @@ class Diagnostics:
     def warning(self, where: Where, message: str, hint: str | None = None) -> None:
         self._add(Diagnostic(where, Severity.WARNING, message, hint))
 
+    def note(self, where: Where, message: str, hint: str | None = None) -> None:
+        """Tell something that is not a problem (see :attr:`Severity.NOTE`)."""
+        self._add(Diagnostic(where, Severity.NOTE, message, hint))
+
     def extend(self, items: list[Diagnostic]) -> None:
         """Add problems found elsewhere (in a worker, or kept from an earlier build)."""
         for item in items:
@@ -124,12 +145,16 @@ class Diagnostics:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity is Severity.WARNING]
 
+    @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.NOTE]
+
     def has_errors(self, strict: bool = False) -> bool:
         """True when the build must stop; with ``strict`` a warning counts as an error."""
         return bool(self.errors) or (strict and bool(self.warnings))
 
     def sorted(self) -> list[Diagnostic]:
-        """Problems in a stable order: by file, then line, errors before warnings."""
+        """Problems in a stable order: by file, then line, errors, then notes, then warnings."""
         return sorted(
             self.items,
             key=lambda d: (d.where.path, d.where.line or 0, d.severity.value, d.message),

@@ -69,6 +69,7 @@ def map_chunks(
     pool = ProcessPoolExecutor(
         min(jobs, len(chunks)), mp_context=multiprocessing.get_context("fork")
     )
+    finished = False
     try:
         pending: set[Future[R]] = {pool.submit(_run, (function, chunk)) for chunk in chunks}
         while pending:
@@ -82,6 +83,19 @@ def map_chunks(
                         "memory, or crashed on an input file)"
                     ) from None
                 yield result
+        finished = True
     finally:
         _shared = None
+        if not finished:  # the caller gave up (an error, a newer change): stop at once
+            _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's workers now, instead of waiting for the chunks they are making.
+
+    Whatever they were making is abandoned: workers write only into a staging folder
+    that is then discarded, or through atomic writes.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()

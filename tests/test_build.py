@@ -24,6 +24,7 @@ from ocopsite.model import CATEGORIES
 from ocopsite.output.staging import MARKER, OutputRefused
 from ocopsite.render import feeds
 from ocopsite.render.site import plan_pages
+from ocopsite.search.index import WORDS_CACHE
 from ocopsite.view.urls import Urls
 
 
@@ -467,6 +468,9 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
     build(site, out, build_date=BUILD_DATE)
     before = _tree(out)
     stamps = _mtimes(out)
+    words = site / ".ocopsite-cache" / WORDS_CACHE
+    kept = {p.name: p.read_bytes() for p in words.iterdir()}
+    assert len(kept) == 2  # the word index of each language
     if change == "stars":
         _edit(site / "content/products/dao-canh/product.yaml", "stars: 4", "stars: 3")
     elif change == "delete-product":
@@ -482,6 +486,11 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
     result = build(site, out, build_date=BUILD_DATE)
     assert result.updated_in_place
     _assert_recorded_digests_are_true(site, out)
+    now_kept = {p.name: p.read_bytes() for p in words.iterdir()}
+    if change == "stars":  # no searched text changed: the word indexes were reused
+        assert now_kept == kept
+    elif change == "producer-name":  # Vietnamese made again (English names it otherwise)
+        assert len(now_kept) == 2 and now_kept.keys() != kept.keys()
     clean = tmp_path / "clean"
     shutil.rmtree(site / ".ocopsite-cache")
     build(site, clean, build_date=BUILD_DATE)
@@ -499,6 +508,34 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
     if change == "delete-product":
         assert not (out / "products/mang-kho").exists()
         assert "products/mang-kho/index.html" in before
+
+
+def test_kept_word_indexes_give_the_same_search_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ocopsite.build import BuildResult, prepare
+    from ocopsite.diagnostics import Diagnostics
+    from ocopsite.render.site import Renderer
+    from ocopsite.search import index as search
+
+    site = SITES / "bilingual"
+    ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)
+    views = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {}).views
+    fresh = search.index_files(ready.catalogue, views, ready.urls)
+    cache = tmp_path / "words"
+    assert search.index_files(ready.catalogue, views, ready.urls, cache) == fresh
+    entries = sorted(cache.iterdir())
+    assert [p.name[:3] for p in entries] == ["en-", "vi-"]
+
+    def indexed_again(*args: object, **options: object) -> None:
+        raise AssertionError("a kept word index was made again")
+
+    with monkeypatch.context() as patched:  # the kept entries are used as they are
+        patched.setattr(search, "word_index", indexed_again)
+        assert search.index_files(ready.catalogue, views, ready.urls, cache) == fresh
+    entries[0].write_bytes(b"damaged")  # a damaged entry is made again, and replaced
+    assert search.index_files(ready.catalogue, views, ready.urls, cache) == fresh
+    assert sorted(cache.iterdir()) == entries and entries[0].read_bytes() != b"damaged"
 
 
 @pytest.mark.parametrize(

@@ -143,3 +143,28 @@ def test_published_schemas_and_new_records_name_them(tmp_path: Path) -> None:
         published = json.loads((out / "schemas" / f"{kind}.schema.json").read_text("utf-8"))
         assert published["$id"] == url
         jsonschema.validate(_plain(yaml.safe_load(text)), published)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 50])
+def test_json_tables_are_laid_out_as_the_json_module_does_with_indent_zero(count: int) -> None:
+    """The records are encoded in C, a member a line: the bytes of ``json.dumps(…, indent=0)``."""
+    from ocopsite.render.opendata import Column, Table, _json
+
+    names = ["name", "price", "lat", "note"]
+    table = Table("t", "t", "t", tuple(Column(n, "string", n, n, str) for n in names), list, ())
+    values: list[object] = [
+        "Miến",
+        'a "quoted"\nline }, {',
+        None,
+        0,
+        -12,
+        2.5,
+        1e20,
+        "",
+        "\\",
+        True,
+    ]
+    rows = [[values[(row * 7 + col * 3) % len(values)] for col in range(4)] for row in range(count)]
+    records = [dict(zip(names, row, strict=True)) for row in rows]
+    expected = json.dumps(records, ensure_ascii=False, indent=0) + "\n"
+    assert _json(table, rows) == expected.encode("utf-8")

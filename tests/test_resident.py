@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from sitekit import SITES, copy_site
 
 from ocopsite.build import build
 from ocopsite.commands.cli import run_build
+from ocopsite.commands.serve import rebuild_resident
+from ocopsite.output import preview
 from ocopsite.output.incremental import Resident
 from ocopsite.output.publish import Superseded
 
@@ -113,3 +116,94 @@ def test_after_a_resident_build_the_next_cli_build_finds_what_changed(tmp_path: 
     again = build(site, out, build_date=BUILD_DATE)
     assert not again.unchanged and again.updated_in_place and again.files == 0
     assert build(site, out, build_date=BUILD_DATE).unchanged
+
+
+def _serve_rebuild(site: Path, out: Path, resident: Resident) -> bool:
+    """A rebuild as the preview server makes one, the open page of an edited record first."""
+    run = partial(
+        run_build, site, out, base_url=None, build_date=BUILD_DATE, strict=False, quiet=True,
+        resident=resident,
+    )  # fmt: skip
+    return rebuild_resident(resident, out, (None, BUILD_DATE, False), run)
+
+
+def test_the_open_page_of_an_edited_record_is_published_before_the_build(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    record = site / "content/products/dao-canh/product.yaml"
+    # what the output holds each time the browser is told to reload
+    shown: list[dict[str, bytes]] = []
+    resident = Resident(lambda: shown.append(_tree(out)), lambda: frozenset({VIEWED}))
+    assert _serve_rebuild(site, out, resident) and len(shown) == 1
+    before = _tree(out)
+
+    _edit(record, "stars: 4", "stars: 3")
+    resident.saw([record])
+    assert preview.publish_viewed(resident, out, (None, BUILD_DATE, False))
+    # the page is published and reloaded at once, ahead of the listings that show it
+    assert len(shown) == 2 and shown[-1][VIEWED] != before[VIEWED]
+    listing = "en/stars/3/index.html"
+    assert shown[-1].get(listing) == before.get(listing)
+    early = shown[-1][VIEWED]
+    assert build(site, out, build_date=BUILD_DATE, resident=resident).updated_in_place
+    assert len(shown) == 2  # the build made the same page: the browser is not told again
+    assert _tree(out)[VIEWED] == early and _tree(out).get(listing) != before.get(listing)
+    assert not resident.changed_since_last()  # the build saw the change
+    assert _tree(out) == _clean_build(site, tmp_path / "clean")
+
+
+def test_an_edit_the_open_page_cannot_follow_alone_goes_through_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Config, templates, a record added or removed, another producer, an error: the full
+    build alone runs, and the output always equals a clean build's."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    products = site / "content/products"
+    record = products / "dao-canh/product.yaml"
+    resident = Resident(viewed=lambda: frozenset({VIEWED}))
+    assert _serve_rebuild(site, out, resident)
+
+    def ahead(*changed: Path) -> bool:
+        resident.saw(changed)
+        return preview.publish_viewed(resident, out, (None, BUILD_DATE, False))
+
+    _edit(site / "site_config.yaml", "per_page: ", "per_page: 1")
+    assert not ahead(site / "site_config.yaml") and _serve_rebuild(site, out, resident)
+    template = site / "templates/404.html"
+    template.write_text(template.read_text("utf-8") + "\n", "utf-8")
+    _edit(record, "stars: 4", "stars: 3")  # with a template: the template decides
+    assert not ahead(template, record) and _serve_rebuild(site, out, resident)
+    shutil.copytree(products / "mang-kho", products / "mang-kho-moi")
+    assert not ahead(products / "mang-kho-moi", products / "mang-kho-moi/product.yaml")
+    assert _serve_rebuild(site, out, resident)
+    shutil.rmtree(products / "mang-kho")
+    assert not ahead(products / "mang-kho") and _serve_rebuild(site, out, resident)
+    _edit(record, "producer: ho-van-don", "producer: htx-tai-hoan")
+    assert not ahead(record) and _serve_rebuild(site, out, resident)
+    assert _tree(out) == _clean_build(site, tmp_path / "clean")
+
+    capsys.readouterr()
+    good = _tree(out)
+    _edit(record, "stars: 3", "stars: 9")
+    assert not ahead(record) and not _serve_rebuild(site, out, resident)
+    assert "error: " in capsys.readouterr().err and _tree(out) == good
+
+
+def test_a_failed_build_puts_back_the_page_published_before_it(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    resident = Resident(viewed=lambda: frozenset({VIEWED}))
+    assert _serve_rebuild(site, out, resident)
+    good = _tree(out)
+    record = site / "content/products/dao-canh/product.yaml"
+    _edit(record, "stars: 4", "stars: 3")
+    resident.saw([record])
+    # an error in another record the watcher has not told of yet: the build fails
+    _edit(site / "content/products/mang-kho/product.yaml", "stars: ", "stars: 9")
+    published: list[bytes] = []
+    resident.on_pages_live = lambda: published.append((out / VIEWED).read_bytes())
+    assert not _serve_rebuild(site, out, resident)
+    assert published and published[0] != good[VIEWED]  # it was published ahead, then put back
+    assert _tree(out) == good
+    assert resident.changed_since_last()  # the next build follows the edit again

@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sitekit import SAMPLE_DATE, SITES, copy_site
+from sitekit import ROOT, SAMPLE_DATE, SITES, copy_site
+
+from ocopsite.output.publish import BuildResult, stage
 
 PROBE = """
 import sys
@@ -37,3 +39,34 @@ def test_nothing_changed_needs_neither_the_build_nor_its_libraries(tmp_path: Pat
     (site / "content/products/dao-canh/product.yaml").touch()  # any change: a real build
     third = _build(site, out)
     assert "Built " in third and "Nothing changed" not in third
+
+
+def test_the_program_ends_with_the_build_s_exit_code_and_all_its_output(tmp_path: Path) -> None:
+    """``build.py`` ends without a teardown once the build is done: nothing it says is lost."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site)]
+    command += ["--out", str(out), "--date", SAMPLE_DATE, "-j", "1", "-v"]
+    built = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0 and built.stdout.startswith("Built ")
+    assert "  render " in built.stderr and (out / "index.html").is_file()
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "Nothing changed since the last build" in again.stdout
+    product = site / "content/products/dao-canh/product.yaml"
+    product.write_text(product.read_text("utf-8").replace("stars: 4", "stars: 9"), "utf-8")
+    failed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 1
+    assert "content/products/dao-canh/product.yaml" in failed.stderr
+    assert failed.stderr.rstrip().endswith("nothing was written")
+
+
+def test_a_stage_tells_the_peak_memory_of_the_workers_it_ended() -> None:
+    """``build -v`` shows the largest worker's memory beside the main process's: a worker
+    counts the catalogue and plan it inherits and what it renders, so at scale it is the
+    largest process of a build."""
+    result = BuildResult()
+    with stage(result, "render"):
+        worker = "b = bytearray(60_000_000); b[::4096] = b'x' * len(b[::4096])"
+        subprocess.run([sys.executable, "-c", worker], check=True, timeout=60)
+    assert result.workers_peak_mb["render"] >= 60
+    assert result.peak_mb["render"] > 0

@@ -21,6 +21,7 @@ keeps serving the last good build and reloads nothing.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import functools
 import http.server
@@ -29,11 +30,13 @@ import posixpath
 import threading
 import urllib.parse
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import click
 
+from ocopsite.output import preview
 from ocopsite.output.incremental import Resident
 from ocopsite.paths import CACHE_DIR, CONFIG_NAME
 
@@ -214,6 +217,25 @@ def _watched(site: Path, out: Path) -> Callable[[object, str], bool]:
     return keep
 
 
+def rebuild_resident(
+    resident: Resident, out: Path, options: tuple[object, ...], run_build: Callable[[], bool]
+) -> bool:
+    """One rebuild of the preview server: the open page of an edited record first, when it
+    can be (see :mod:`ocopsite.output.preview`), then ``run_build``, which reports its problems
+    and says whether it succeeded. ``options`` are the build's (base URL, date, strict).
+
+    If the build fails (rather than giving way to a newer change) before publishing
+    anything, the page published first is put back: the last good build stays served.
+    """
+    # a problem writing the output is met by the build too, which reports it
+    with contextlib.suppress(OSError):
+        preview.publish_viewed(resident, out, options)
+    built = run_build()
+    if not built and not resident.stop.is_set():
+        preview.undo(resident, out)
+    return built
+
+
 def serve(
     site: Path,
     out: Path,
@@ -231,14 +253,20 @@ def serve(
     resident = Resident(builds.succeeded, builds.viewed, pause=RELOAD_PAUSE)
 
     def rebuild() -> bool:
-        return run_build(
-            site,
+        return rebuild_resident(
+            resident,
             out,
-            base_url=base_url,
-            build_date=build_date,
-            strict=False,
-            quiet=False,
-            resident=resident,
+            (base_url, build_date, False),
+            partial(
+                run_build,
+                site,
+                out,
+                base_url=base_url,
+                build_date=build_date,
+                strict=False,
+                quiet=False,
+                resident=resident,
+            ),
         )
 
     handler = type("Handler", (StaticHandler,), {"builds": builds})
@@ -266,9 +294,10 @@ def serve(
             resident.stop.clear()
 
     try:
-        for _changes in watchfiles.watch(
+        for changes in watchfiles.watch(
             site, watch_filter=_watched(site, out), debounce=50, step=20, rust_timeout=0
         ):
+            resident.saw(Path(path) for _change, path in changes)
             stop_building()
             click.echo("change detected, rebuilding…")
             building = threading.Thread(target=rebuild, name="rebuild", daemon=True)

@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -184,6 +184,7 @@ def _load_kind(
     stamps: dict[Path, str],
     jobs: int = 1,
     walked: Mapping[str, Stamp] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> list[tuple[Path, _Loaded]]:
     """Validate every bundle of one kind; returns the valid ones with their raw YAML.
 
@@ -194,7 +195,9 @@ def _load_kind(
     loaded: list[tuple[Path, _Loaded]] = []
     todo: list[tuple[Path, Path | None, Stamp | None]] = []
     real_folder = _checked_folder(folder, config.root, diagnostics)
-    for bundle in _bundles(folder) if real_folder is not None else ():
+    for count, bundle in enumerate(_bundles(folder) if real_folder is not None else ()):
+        if check is not None and count % 512 == 0:
+            check()
         if not cache.has(kind, bundle.name):  # nothing to compare: a worker checks and stamps it
             todo.append((bundle, None, None))
             continue
@@ -331,8 +334,11 @@ def load_catalogue(
     jobs: int = 1,
     kept: Kept | None = None,
     walked: Mapping[str, Stamp] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> Catalogue | None:
     """Load and validate every record under ``config.content_dir``.
+
+    ``check`` is called now and then, and may raise to abandon the load.
 
     With ``cache_dir``, records of unchanged bundles are reused from the last
     load (see :mod:`ocopsite.load.recordcache`), and this load's are saved there.
@@ -362,6 +368,7 @@ def load_catalogue(
             stamps,
             jobs,
             walked,
+            check,
         )
     }
     product_items = _load_kind(
@@ -374,6 +381,7 @@ def load_catalogue(
         stamps,
         jobs,
         walked,
+        check,
     )
     products = [Product(**item.record) for _, item in product_items]
     _check_products(
@@ -386,7 +394,16 @@ def load_catalogue(
     # A folder whose record is invalid was reported already; naming it is not a second error.
     known_products = {bundle.name for bundle in _bundles(content / "products")}
     for bundle, item in _load_kind(
-        content / "news", "news.yaml", NEWS_FIELDS, config, diagnostics, cache, stamps, jobs, walked
+        content / "news",
+        "news.yaml",
+        NEWS_FIELDS,
+        config,
+        diagnostics,
+        cache,
+        stamps,
+        jobs,
+        walked,
+        check,
     ):
         slug = _news_slug(bundle, item, diagnostics)
         if slug is None:
@@ -422,6 +439,7 @@ def load_catalogue(
             stamps,
             jobs,
             walked,
+            check,
         ),
         known_products,
         {bundle.name for bundle in _bundles(content / "producers")},
@@ -440,6 +458,67 @@ def load_catalogue(
         events=tuple(events),
         stamps=stamps,
     )
+
+
+#: The kinds whose records :func:`reload_bundles` can validate again on their own.
+_RELOADABLE = {"products": "product.yaml", "producers": "producer.yaml"}
+
+
+def reload_bundles(catalogue: Catalogue, bundles: Iterable[Path]) -> Catalogue | None:
+    """``catalogue`` with the records of ``bundles`` (folders of products or producers it
+    holds, whose files changed) validated again, the others as they are; or ``None``
+    when that cannot be done safely on its own: a bundle that is not one of its records
+    or no longer a folder, another kind of record, a record with an error, or a change
+    of what records refer to (a product's producer or GTIN).
+
+    The checks across records that such an edit can change (the rating's issuing body,
+    which may come from the producer) are run again; nothing is reported, and the
+    warnings are not collected: the full load that follows reports everything. Nothing
+    is written to the record cache.
+    """
+    config = catalogue.config
+    products = {product.bundle: product for product in catalogue.products}
+    producers = {producer.bundle: producer for producer in catalogue.producers.values()}
+    new_products: dict[str, Product] = {}
+    new_producers: dict[str, Producer] = {}
+    stamps = dict(catalogue.stamps)
+    for bundle in bundles:
+        old = products.get(bundle) or producers.get(bundle)
+        if old is None or bundle.parent.name not in _RELOADABLE or not bundle.is_dir():
+            return None
+        yaml_name = _RELOADABLE[bundle.parent.name]
+        fields = product_fields(config.retailers) if isinstance(old, Product) else PRODUCER_FIELDS
+        real_folder = _checked_folder(bundle.parent, config.root, Diagnostics())
+        work = _KindWork(yaml_name, fields, config, config.root, real_folder)
+        _, stamp, item, problems = _validate_one(work, Diagnostics(), bundle, None, None)
+        if item is None or stamp is None or any(p.severity is Severity.ERROR for p in problems):
+            return None
+        stamps[bundle] = _stamp_key(stamp)
+        if isinstance(old, Product):
+            product = Product(**item.record)
+            if (product.producer, product.gtin) != (old.producer, old.gtin):
+                return None  # another producer or GTIN: the checks across records must run
+            new_products[product.slug] = product
+        else:
+            new_producers[old.slug] = Producer(**item.record)
+    edited = Catalogue(
+        config=config,
+        products=tuple(new_products.get(p.slug, p) for p in catalogue.products),
+        producers={slug: new_producers.get(slug, p) for slug, p in catalogue.producers.items()},
+        news=catalogue.news,
+        events=catalogue.events,
+        stamps=stamps,
+    )
+    # the issuing body of a rating may come from its producer (see _check_authorities)
+    checked = {slug for slug in new_products} | {
+        p.slug for slug in new_producers for p in edited.products_of(slug)
+    }
+    for slug in checked:
+        product = edited.product_by_slug[slug]
+        producer = edited.producers[product.producer]
+        if any(body is None for _, body in authorities(product.ocop, producer)):
+            return None
+    return edited
 
 
 def _news_slug(bundle: Path, item: _Loaded, diagnostics: Diagnostics) -> str | None:

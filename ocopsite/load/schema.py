@@ -43,31 +43,86 @@ T = TypeVar("T")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True)
 class Ctx:
-    """Where a value sits (file, line, dotted field name) and what the site knows."""
+    """Where a value sits (file, line, dotted field name) and what the site knows.
+
+    Treat it as immutable: :meth:`child` and :meth:`at` make new ones. A record
+    of a few dozen values makes a context for each, and only the few that carry
+    a problem are ever asked where they are, so a child works out its
+    :attr:`where` and :attr:`field` from its parent's on first use.
+    """
+
+    __slots__ = (
+        "_field",
+        "_line",
+        "_name",
+        "_parent",
+        "_where",
+        "bundle",
+        "diagnostics",
+        "languages",
+        "probe_image",
+    )
 
     diagnostics: Diagnostics
-    where: Where
-    field: str
     languages: tuple[str, ...]
-    bundle: Path | None = None
-    probe_image: Callable[[Path], tuple[int, int] | str] | None = None
+    bundle: Path | None
+    probe_image: Callable[[Path], tuple[int, int] | str] | None
+    _where: Where | None
+    _field: str | None
+    _parent: Ctx | None
+    _name: str | int
+    _line: int | None
+
+    def __init__(
+        self,
+        diagnostics: Diagnostics,
+        where: Where,
+        field: str,
+        languages: tuple[str, ...],
+        bundle: Path | None = None,
+        probe_image: Callable[[Path], tuple[int, int] | str] | None = None,
+    ) -> None:
+        self.diagnostics = diagnostics
+        self.languages = languages
+        self.bundle = bundle
+        self.probe_image = probe_image
+        self._where = where
+        self._field = field
+        self._parent = None
+
+    @property
+    def where(self) -> Where:
+        if self._where is None:
+            assert self._parent is not None
+            self._where = self._parent.where.at(self._line)
+        return self._where
+
+    @property
+    def field(self) -> str:
+        """The dotted name of the value: ``certifications[0].issuer``."""
+        if self._field is None:
+            assert self._parent is not None
+            parent, name = self._parent.field, self._name
+            if isinstance(name, int):
+                self._field = f"{parent}[{name}]"
+            else:
+                self._field = f"{parent}.{name}" if parent else name
+        return self._field
 
     def child(self, name: str | int, line: int | None) -> Ctx:
-        label = (
-            f"{self.field}[{name}]"
-            if isinstance(name, int)
-            else (f"{self.field}.{name}" if self.field else name)
-        )
-        return Ctx(
-            self.diagnostics,
-            self.where.at(line),
-            label,
-            self.languages,
-            self.bundle,
-            self.probe_image,
-        )
+        """The context of the value ``name`` (a key, or a list index) at ``line``."""
+        child = Ctx.__new__(Ctx)
+        child.diagnostics = self.diagnostics
+        child.languages = self.languages
+        child.bundle = self.bundle
+        child.probe_image = self.probe_image
+        child._where = None
+        child._field = None
+        child._parent = self
+        child._name = name
+        child._line = line
+        return child
 
     def at(self, line: int | None) -> Ctx:
         """The same field at another line."""

@@ -10,6 +10,7 @@ that later stages can point at the line of a key or an item.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -297,24 +298,29 @@ def read_text(
     where = diagnostics.where(path)
     try:
         real = sitefiles.real_path(path, root or path.parent, parent)
-        size = real.stat().st_size
+        with open(real, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > max_bytes:
+                diagnostics.error(
+                    where,
+                    f"file is {size:,} bytes, larger than the {max_bytes:,} bytes a record may "
+                    "have",
+                    "keep long texts in vi.md/en.md and large data out of the content folder",
+                )
+                return None
+            data = file.read(max_bytes + 1)
     except sitefiles.Refused as refused:
         diagnostics.error(where, refused.message, refused.hint)
         return None
     except OSError as exc:
         diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
         return None
-    if size > max_bytes:
+    if len(data) > max_bytes:  # it grew while being read
         diagnostics.error(
             where,
-            f"file is {size:,} bytes, larger than the {max_bytes:,} bytes a record may have",
+            f"file is larger than the {max_bytes:,} bytes a record may have",
             "keep long texts in vi.md/en.md and large data out of the content folder",
         )
-        return None
-    try:
-        data = real.read_bytes()
-    except OSError as exc:
-        diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
         return None
     try:
         text = data.decode("utf-8")

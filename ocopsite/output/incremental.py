@@ -22,11 +22,12 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocopsite import sitefiles
+from ocopsite.assets.images import Rendition
 from ocopsite.files import write_atomic
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.config import CONFIG_NAME
@@ -34,6 +35,8 @@ from ocopsite.load.recordcache import Kept
 from ocopsite.model import NewsItem, Producer, Product
 from ocopsite.output.plan import Output
 from ocopsite.render.offline import Digest
+from ocopsite.view.i18n import Strings
+from ocopsite.view.theme import Theme
 from ocopsite.view.urls import Urls
 
 MANIFEST = "output-manifest.json"
@@ -44,8 +47,16 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
-def keys(catalogue: Catalogue, outputs: Sequence[Output], site_key: str) -> list[str | None]:
-    """The key of each output; ``None`` for those that depend on everything."""
+def keys(
+    catalogue: Catalogue,
+    outputs: Sequence[Output],
+    site_key: str,
+    check: Callable[[], None] | None = None,
+) -> list[str | None]:
+    """The key of each output; ``None`` for those that depend on everything.
+
+    ``check`` is called now and then, and may raise to abandon the work.
+    """
     stamps = catalogue.stamps
     producers = catalogue.producers
     tokens: dict[int, str] = {}  # by id(): a listing asks for the same products on every page
@@ -68,7 +79,9 @@ def keys(catalogue: Catalogue, outputs: Sequence[Output], site_key: str) -> list
 
     made: dict[int, list[str]] = {}  # the languages of a page share one ``depends``
     result: list[str | None] = []
-    for output in outputs:
+    for done, output in enumerate(outputs):
+        if check is not None and done % 4096 == 0:
+            check()
         if output.depends is None:
             result.append(None)
             continue
@@ -166,6 +179,23 @@ def forget(cache_dir: Path) -> None:
     (cache_dir / MANIFEST).unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class LastBuild:
+    """What the last successful build of a long-lived process rendered its pages with:
+    enough to render a page of an edited record again before the next build has planned
+    anything (see :mod:`ocopsite.output.preview`)."""
+
+    catalogue: Catalogue
+    theme: Theme
+    strings: dict[str, Strings]
+    urls: Urls
+    renditions: dict[str, Rendition]
+    assets: dict[str, str]
+    cache_dir: Path
+    #: The options the build was run with, which a later build must share to use it.
+    options: tuple[object, ...]
+
+
 def _nothing() -> None:
     pass
 
@@ -199,8 +229,42 @@ class Resident:
     records: Kept = field(default_factory=dict)
     #: The manifest of what the output folder holds now, for the site key it was made with.
     manifest: tuple[Path, str, Manifest] | None = None
+    #: What the last successful build rendered with; ``None`` until one succeeds.
+    last: LastBuild | None = None
+    #: The input files changed since :attr:`last` was built (see :meth:`saw`).
+    changes: set[Path] = field(default_factory=set)
+    #: The pages published ahead of the build that is running, with the bytes they hold
+    #: (see :mod:`ocopsite.output.preview`).
+    early: dict[str, bytes] = field(default_factory=dict)
+    #: What the pages published ahead held before (``None``: nothing), for a failed build.
+    undo: dict[str, bytes | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def pages_live(self) -> None:
+    def saw(self, paths: Iterable[Path]) -> None:
+        """Note input files that changed (the preview server's watcher tells)."""
+        with self._lock:
+            self.changes.update(paths)
+
+    def changed_since_last(self) -> frozenset[Path]:
+        """The input files changed since the last successful build began, as far as told."""
+        with self._lock:
+            return frozenset(self.changes)
+
+    def built(self, last: LastBuild, seen: frozenset[Path]) -> None:
+        """A build that began after the changes ``seen`` were told has succeeded."""
+        with self._lock:
+            self.changes -= seen
+        self.last, self.undo, self.early = last, {}, {}
+
+    def pages_live(self, out: Path | None = None) -> None:
+        """Tell that the pages open in a browser are published, and let a browser reload them.
+
+        Pages already published ahead of this build (:attr:`early`) and still holding
+        the same bytes in ``out`` were reloaded then: they are not reloaded again.
+        """
+        early, self.early = self.early, {}
+        if early and out is not None and all(_holds(out / r, data) for r, data in early.items()):
+            return
         self.on_pages_live()
         if self.viewed():  # a browser is reloading: let it
             self.stop.wait(self.pause)
@@ -218,3 +282,10 @@ class Resident:
         if on_disk:
             save(cache_dir, out, site_key, manifest)
         self.manifest = (out, site_key, manifest)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False

@@ -174,8 +174,8 @@ def product_files(catalogue: Catalogue, urls: Urls, cache: Path) -> list[Output]
     ]
 
 
-def _search(renderer: Renderer) -> Made:
-    return search.index_files(renderer.catalogue, renderer.views, renderer.urls)
+def _search(renderer: Renderer, cache: Path | None) -> Made:
+    return search.index_files(renderer.catalogue, renderer.views, renderer.urls, cache)
 
 
 def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:
@@ -228,9 +228,16 @@ def hashed_name(name: str, data: bytes) -> str:
 
 
 def site_files(
-    renderer: Renderer, specs: Sequence[PageSpec], statics: Mapping[str, bytes]
+    renderer: Renderer,
+    specs: Sequence[PageSpec],
+    statics: Mapping[str, bytes],
+    cache: Path | None = None,
 ) -> list[Output]:
-    """The theme's files, and every file that shows the whole site: index, feeds, data."""
+    """The theme's files, and every file that shows the whole site: index, feeds, data.
+
+    ``cache`` is the build's cache folder, where the parts of those files that an edit
+    seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`).
+    """
     catalogue, urls = renderer.catalogue, renderer.urls
     views = list(renderer.views.values())
     made = [
@@ -239,7 +246,7 @@ def site_files(
         for path in [urls.asset_output(renderer.assets[name])]
     ]
     made += [
-        Output("site", (), partial(_search, renderer)),
+        Output("site", (), partial(_search, renderer, cache and cache / search.WORDS_CACHE)),
         Output("site", (), partial(_feeds, renderer, specs)),
         Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
         Output("site", (), partial(opendata.data_files, catalogue, urls)),

@@ -41,9 +41,12 @@ class BuildResult:
     records: int = 0
     files: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
+    notes: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     #: Peak resident memory of the build process so far, in MB, after each stage.
     peak_mb: dict[str, float] = field(default_factory=dict)
+    #: The same for the largest worker process that has ended so far (0 when none has).
+    workers_peak_mb: dict[str, float] = field(default_factory=dict)
     out: Path | None = None
     unchanged: bool = False  # nothing to do: no input changed since the last build
     updated_in_place: bool = False  # only the affected pages were rendered, in place
@@ -62,6 +65,7 @@ def stage(result: BuildResult, name: str) -> Iterator[None]:
     finally:
         result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
         result.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result.workers_peak_mb[name] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 class Superseded(Exception):

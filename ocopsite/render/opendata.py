@@ -161,10 +161,22 @@ def _csv(table: Table, rows: list[list[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+#: Encodes one record of plain values as ``json.dumps(..., indent=0)`` lays out its
+#: members, but in C: with an indent, the json module encodes in Python, value by value.
+_RECORD = json.JSONEncoder(ensure_ascii=False, separators=(",\n", ": "))
+
+
 def _json(table: Table, rows: list[list[Any]]) -> bytes:
+    """The rows as a JSON array of records: ``json.dumps(records, ensure_ascii=False,
+    indent=0)`` byte for byte, a record's members one a line."""
     names = [c.name for c in table.columns]
     records = [dict(zip(names, row, strict=True)) for row in rows]
-    return (json.dumps(records, ensure_ascii=False, indent=0) + "\n").encode("utf-8")
+    if not names or any(isinstance(v, (list, tuple, dict)) for row in rows for v in row):
+        return (json.dumps(records, ensure_ascii=False, indent=0) + "\n").encode("utf-8")
+    # a newline is escaped inside a JSON string: every raw one is a separator
+    lines = ["{\n" + _RECORD.encode(record)[1:-1] + "\n}" for record in records]
+    text = "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
+    return (text + "\n").encode("utf-8")
 
 
 def table_schema(table: Table) -> dict[str, Any]:

@@ -204,6 +204,17 @@ def _producers_page(
     return PageSpec(route, "producers.html", data, title, depends=shows)
 
 
+def record_pages(catalogue: Catalogue, record: Product | Producer) -> list[PageSpec]:
+    """The pages of one product (its own, and its GTIN, lot and label pages) or producer,
+    as :func:`plan_pages` plans them: for a page open in the preview, made before the rest."""
+    if isinstance(record, Producer):
+        return [_producer_page(catalogue, record)]
+    return [
+        _product_page(catalogue, record),
+        *trace.product_trace_pages(catalogue, product_jsonld, record),
+    ]
+
+
 def _producer_page(catalogue: Catalogue, producer: Producer) -> PageSpec:
     def data(v: Views) -> dict[str, Any]:
         return {

@@ -21,11 +21,15 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import pickle
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+from ocopsite.files import write_atomic
 from ocopsite.load.catalogue import Catalogue
+from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, Product, gtin, ratings
 from ocopsite.model.provinces import provinces
 from ocopsite.model.status import STATES, validity
@@ -476,9 +480,65 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     ]
 
 
-def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> dict[str, bytes]:
+#: What :func:`word_index` reads of an index made by :func:`build_index`: its language,
+#: facets and administrative words, these columns of its products, and its producers.
+WORD_INPUTS = ("n", "v", "g", "o", "m", "c", "x", "h")
+#: The folder, in the build's cache, of the word indexes kept between builds.
+WORDS_CACHE = "search-words"
+
+
+def word_files(
+    index: dict[str, Any], cache: Path | None = None
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The word index of ``index`` (:func:`word_index`) as encoded shards and letters.
+
+    With ``cache`` (a folder), the result is kept there under a hash of everything
+    :func:`word_index` reads and of ocopsite's code, and taken from there when that
+    hash is the same: an edit that changes no searched text (a rating, a photo, a
+    certificate's dates) does not index every word of the catalogue again. Only the
+    latest entry of each language is kept.
+    """
+    lang = index["lang"]
+    columns = index["products"]
+    read = {
+        "lang": lang,
+        "facets": index["facets"],
+        "admin": index["admin"],
+        "producers": index["producers"],
+        "columns": {key: columns[key] for key in WORD_INPUTS},
+        "budget": SHARD_POSTINGS,
+    }
+    key = ""
+    if cache is not None:
+        digest = hashlib.sha256(code_fingerprint().encode())
+        digest.update(json.dumps(read, ensure_ascii=False, sort_keys=True).encode())
+        key = digest.hexdigest()[:24]
+        try:
+            shards, letters = pickle.loads((cache / f"{lang}-{key}.pickle").read_bytes())
+            if isinstance(shards, dict) and isinstance(letters, dict):
+                return shards, letters
+        except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
+            pass  # missing or damaged: made again
+    words, first = word_index(index)
+    shards = {name: encode(shard) for name, shard in words.items()}
+    letters = {name: encode(pack(codes)) for name, codes in first.items()}
+    if cache is not None:
+        entry = cache / f"{lang}-{key}.pickle"
+        write_atomic(entry, pickle.dumps((shards, letters), pickle.HIGHEST_PROTOCOL), durable=False)
+        for old in cache.glob(f"{lang}-*.pickle"):
+            if old != entry:
+                old.unlink(missing_ok=True)
+    return shards, letters
+
+
+def index_files(
+    catalogue: Catalogue, views: dict[str, Views], urls: Urls, cache: Path | None = None
+) -> dict[str, bytes]:
     """Every file of the search, by output path: each language's head, its word shards,
-    parts and code shards (content-hashed), and the manifest that names the heads."""
+    parts and code shards (content-hashed), and the manifest that names the heads.
+
+    ``cache`` is a folder where word indexes are kept between builds (see
+    :func:`word_files`); the files are the same with or without it."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
     first: dict[str, dict[str, Any]] = {}
@@ -491,11 +551,9 @@ def index_files(catalogue: Catalogue, views: dict[str, Views], urls: Urls) -> di
     for lang, lang_views in views.items():
         codes = [add(f"{lang}-codes", s) for s in code_shards(catalogue, lang_views)]
         index = build_index(catalogue, lang_views, codes, list(views.values()))
-        shards, letters = word_index(index)
-        index["words"] = {key: add(f"{lang}-words", encode(s)) for key, s in shards.items()}
-        index["letters"] = {
-            key: add(f"{lang}-letter", encode(pack(codes))) for key, codes in letters.items()
-        }
+        shards, letters = word_files(index, cache)
+        index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}
+        index["letters"] = {key: add(f"{lang}-letter", data) for key, data in letters.items()}
         index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
         index["columns"] = {
             key: add(f"{lang}-column", encode(column)) for key, column in index["columns"].items()

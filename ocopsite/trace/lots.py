@@ -295,7 +295,7 @@ def _label_data(v: Views, product: Product, route: Route, lot: Lot | None) -> di
     return {
         "withheld": reason,
         "name": v.text(product.name),
-        "rating": v.rating(product.ocop),
+        "rating": v.rating(product.ocop, v.catalogue.producers[product.producer]),
         "lot": lot.code if lot else None,
         "qr_svg": v.urls.file_in(route, "qr.svg")[0],
         "qr_uri": v.urls.qr_uri(route),
@@ -307,11 +307,11 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
     """The GTIN, lot and label pages of every product, in every language."""
     specs: list[PageSpec] = []
     for product in catalogue.products:
-        specs.extend(_product_trace_pages(catalogue, jsonld, product))
+        specs.extend(product_trace_pages(catalogue, jsonld, product))
     return specs
 
 
-def _product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
+def product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
     """One product's GTIN page, its lots' pages and its label sheets' pages."""
     specs: list[PageSpec] = []
 

@@ -464,7 +464,8 @@ class Views:
                 if product.photos
                 else None
             ),
-            rating=self.rating(product.ocop),
+            # the product page's own view: a card shows none of what the producer changes
+            rating=self.rating(product.ocop, producer),
             producer=self.text(producer.name),
             province=self.province_name(producer.province),
         )

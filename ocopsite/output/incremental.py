@@ -259,11 +259,17 @@ class Resident:
     def pages_live(self, out: Path | None = None) -> None:
         """Tell that the pages open in a browser are published, and let a browser reload them.
 
-        Pages already published ahead of this build (:attr:`early`) and still holding
-        the same bytes in ``out`` were reloaded then: they are not reloaded again.
+        When every open page was published ahead of this build (:attr:`early`) and still
+        holds the same bytes in ``out``, the browsers were told then: they are not told
+        again. Any other open page may have changed, so then they are.
         """
         early, self.early = self.early, {}
-        if early and out is not None and all(_holds(out / r, data) for r, data in early.items()):
+        if (
+            early
+            and out is not None
+            and self.viewed() <= early.keys()
+            and all(_holds(out / rel, data) for rel, data in early.items())
+        ):
             return
         self.on_pages_live()
         if self.viewed():  # a browser is reloading: let it

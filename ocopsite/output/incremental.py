@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ocopsite import sitefiles
 from ocopsite.assets.images import Rendition
-from ocopsite.files import write_atomic
+from ocopsite.files import same_bytes, write_atomic
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.config import CONFIG_NAME
 from ocopsite.load.recordcache import Kept
@@ -268,7 +268,7 @@ class Resident:
             early
             and out is not None
             and self.viewed() <= early.keys()
-            and all(_holds(out / rel, data) for rel, data in early.items())
+            and all(same_bytes(out / rel, data) for rel, data in early.items())
         ):
             return
         self.on_pages_live()
@@ -288,10 +288,3 @@ class Resident:
         if on_disk:
             save(cache_dir, out, site_key, manifest)
         self.manifest = (out, site_key, manifest)
-
-
-def _holds(path: Path, data: bytes) -> bool:
-    try:
-        return path.read_bytes() == data
-    except OSError:
-        return False

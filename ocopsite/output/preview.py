@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ocopsite.load.catalogue import reload_bundles
+from ocopsite.load.catalogue import RELOADABLE, reload_bundles
 from ocopsite.load.config import SiteConfig
 from ocopsite.load.fingerprint import forget as forget_fingerprint
 from ocopsite.model import Producer, Product
@@ -36,7 +36,7 @@ from ocopsite.output.staging import MARKER
 from ocopsite.render.site import Renderer, record_pages
 
 #: The files of a record folder whose edit this can follow, besides ``<lang>.md``.
-RECORD_FILES = {"products": "product.yaml", "producers": "producer.yaml"}
+RECORD_FILES = RELOADABLE
 #: Kinds of file that pages show or link: a change to one goes through the full build.
 SHOWN_FILES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".pdf")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -23,6 +24,7 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import CATEGORIES
 from ocopsite.output.staging import MARKER, OutputRefused
 from ocopsite.render import feeds
+from ocopsite.render.opendata import DATA_CACHE
 from ocopsite.render.site import plan_pages
 from ocopsite.search.index import WORDS_CACHE
 from ocopsite.view.urls import Urls
@@ -471,6 +473,9 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
     words = site / ".ocopsite-cache" / WORDS_CACHE
     kept = {p.name: p.read_bytes() for p in words.iterdir()}
     assert len(kept) == 2  # the word index of each language
+    data = site / ".ocopsite-cache" / DATA_CACHE
+    data_kept = [p.name for p in data.iterdir()]
+    assert len(data_kept) == 1  # the open data files
     if change == "stars":
         _edit(site / "content/products/dao-canh/product.yaml", "stars: 4", "stars: 3")
     elif change == "delete-product":
@@ -491,6 +496,11 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
         assert now_kept == kept
     elif change == "producer-name":  # Vietnamese made again (English names it otherwise)
         assert len(now_kept) == 2 and now_kept.keys() != kept.keys()
+    data_now = [p.name for p in data.iterdir()]
+    if change == "news":  # the tables show no news: the open data files were reused
+        assert data_now == data_kept
+    else:  # made again, and only the latest kept
+        assert len(data_now) == 1 and data_now != data_kept
     clean = tmp_path / "clean"
     shutil.rmtree(site / ".ocopsite-cache")
     build(site, clean, build_date=BUILD_DATE)
@@ -536,6 +546,44 @@ def test_kept_word_indexes_give_the_same_search_files(
     entries[0].write_bytes(b"damaged")  # a damaged entry is made again, and replaced
     assert search.index_files(ready.catalogue, views, ready.urls, cache) == fresh
     assert sorted(cache.iterdir()) == entries and entries[0].read_bytes() != b"damaged"
+
+
+def test_kept_open_data_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ocopsite.build import BuildResult, prepare
+    from ocopsite.diagnostics import Diagnostics
+    from ocopsite.render import opendata
+
+    site = SITES / "bilingual"
+    ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)
+    catalogue, urls = ready.catalogue, ready.urls
+    assert opendata.inputs_key(catalogue, urls) is not None
+    opendata._memo.clear()  # worked out once per catalogue: start afresh each time
+    fresh = opendata.data_files(catalogue, urls)
+    cache = tmp_path / "data"
+    opendata._memo.clear()
+    assert opendata.data_files(catalogue, urls, cache) == fresh
+    entries = sorted(cache.iterdir())
+    assert len(entries) == 1
+
+    def made_again(*args: object) -> None:
+        raise AssertionError("kept open data files were made again")
+
+    with monkeypatch.context() as patched:  # the kept entry is used as it is
+        patched.setattr(opendata, "_data_files", made_again)
+        opendata._memo.clear()
+        assert opendata.data_files(catalogue, urls, cache) == fresh
+    entries[0].write_bytes(b"damaged")  # a damaged entry is made again, and replaced
+    opendata._memo.clear()
+    assert opendata.data_files(catalogue, urls, cache) == fresh
+    assert sorted(cache.iterdir()) == entries and entries[0].read_bytes() != b"damaged"
+    # another build date shows other states: another key, so made again
+    later = dataclasses.replace(
+        catalogue, config=dataclasses.replace(catalogue.config, build_date=dt.date(2031, 1, 1))
+    )
+    assert opendata.inputs_key(later, urls) != opendata.inputs_key(catalogue, urls)
+    opendata._memo.clear()
 
 
 @pytest.mark.parametrize(

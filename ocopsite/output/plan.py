@@ -236,10 +236,12 @@ def site_files(
     """The theme's files, and every file that shows the whole site: index, feeds, data.
 
     ``cache`` is the build's cache folder, where the parts of those files that an edit
-    seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`).
+    seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`
+    and :func:`~ocopsite.render.opendata.data_files`).
     """
     catalogue, urls = renderer.catalogue, renderer.urls
     views = list(renderer.views.values())
+    data_cache = cache and cache / opendata.DATA_CACHE
     made = [
         Output("asset", (path,), partial(dict, [(path, data)]), partial(tuple, [path]))
         for name, data in statics.items()
@@ -249,7 +251,7 @@ def site_files(
         Output("site", (), partial(_search, renderer, cache and cache / search.WORDS_CACHE)),
         Output("site", (), partial(_feeds, renderer, specs)),
         Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
-        Output("site", (), partial(opendata.data_files, catalogue, urls)),
+        Output("site", (), partial(opendata.data_files, catalogue, urls, data_cache)),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
         Output("site", (), partial(schedule.files, catalogue, views, urls)),
     ]

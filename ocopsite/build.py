@@ -97,7 +97,7 @@ def prepare(
         with gc_paused():
             catalogue = load_catalogue(config, diagnostics, cache_dir, jobs, kept, stamps, check)
         if catalogue is not None and config.label_sheets:
-            _warn_withheld_labels(catalogue, diagnostics)
+            _note_withheld_labels(catalogue, diagnostics)
         fail_if(diagnostics, strict)
         assert catalogue is not None and theme is not None and strings is not None
     result.records = (
@@ -109,8 +109,12 @@ def prepare(
     return Prepared(config, catalogue, theme, strings, Urls(config.base_url, config.languages))
 
 
-def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> None:
-    """Say which label sheets are not made: a rating not in force, a recalled lot."""
+def _note_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> None:
+    """Say which label sheets are not made: a rating not in force, a recalled lot.
+
+    Notes, not warnings: nothing in the records is wrong, and a rating that runs out
+    must not make a ``--strict`` build fail on that day.
+    """
     day = catalogue.config.build_date
     for product in catalogue.products:
         where = diagnostics.where(product.bundle / "product.yaml")
@@ -120,13 +124,13 @@ def _warn_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> Non
                 continue
             if withheld[0] == "label.recalled":
                 assert lot is not None
-                diagnostics.warning(
+                diagnostics.note(
                     where,
                     f"no label sheet for lot {lot.code}: it has been recalled",
                     "a recalled lot gets no labels; its label page says why",
                 )
             else:
-                diagnostics.warning(
+                diagnostics.note(
                     where,
                     f"no label sheets: the OCOP rating is {withheld[1]} on {day.isoformat()}",
                     "only a rating in force may carry the OCOP mark; the label pages say why",
@@ -240,6 +244,7 @@ def build(
         check=check,
     )
     result.warnings = diagnostics.warnings
+    result.notes = diagnostics.notes
     catalogue, urls, theme = ready.catalogue, ready.urls, ready.theme
 
     with stage(result, "plan"), gc_paused():

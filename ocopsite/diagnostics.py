@@ -17,6 +17,10 @@ from pathlib import Path
 class Severity(Enum):
     ERROR = "error"
     WARNING = "warning"
+    #: Not a problem of the input, but worth telling: what the build date decided (no label
+    #: sheet for a rating that has expired). ``--strict`` does not turn it into an error,
+    #: so that a strict build does not start failing on the day a rating runs out.
+    NOTE = "note"
 
 
 @dataclass(frozen=True, order=True)
@@ -119,6 +123,10 @@ class Diagnostics:
     def warning(self, where: Where, message: str, hint: str | None = None) -> None:
         self._add(Diagnostic(where, Severity.WARNING, message, hint))
 
+    def note(self, where: Where, message: str, hint: str | None = None) -> None:
+        """Tell something that is not a problem (see :attr:`Severity.NOTE`)."""
+        self._add(Diagnostic(where, Severity.NOTE, message, hint))
+
     def extend(self, items: list[Diagnostic]) -> None:
         """Add problems found elsewhere (in a worker, or kept from an earlier build)."""
         for item in items:
@@ -137,12 +145,16 @@ class Diagnostics:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity is Severity.WARNING]
 
+    @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.NOTE]
+
     def has_errors(self, strict: bool = False) -> bool:
         """True when the build must stop; with ``strict`` a warning counts as an error."""
         return bool(self.errors) or (strict and bool(self.warnings))
 
     def sorted(self) -> list[Diagnostic]:
-        """Problems in a stable order: by file, then line, errors before warnings."""
+        """Problems in a stable order: by file, then line, errors, then notes, then warnings."""
         return sorted(
             self.items,
             key=lambda d: (d.where.path, d.where.line or 0, d.severity.value, d.message),

@@ -20,10 +20,27 @@ def test_build_prints_one_line_summary(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--site", str(site), "--date", "2026-03-01"])
     assert result.exit_code == 0, result.output
     summary = result.stdout.strip().splitlines()[-1]
-    # an untranslated text, and no label sheets for an expired and a revoked rating and
-    # for a recalled lot
-    assert summary.startswith("Built 98 pages from 9 records, 5 warnings, in ")
+    # a name and a text in Vietnamese only; notes: no label sheets for an expired and a
+    # revoked rating, and for a recalled lot
+    assert summary.startswith("Built 98 pages from 9 records, 2 warnings, 3 notes, in ")
     assert (site / "public/index.html").is_file()
+    assert ": note: no label sheets: the OCOP rating is expired on 2026-03-01" in result.stderr
+
+
+def test_strict_build_does_not_fail_on_the_day_a_rating_runs_out(tmp_path: Path) -> None:
+    """A withheld label sheet is a note, not a warning: the records are not wrong."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    # the fixture's two warnings are not what this test is about: translate both
+    (site / "content/products/dao-canh/en.md").write_text("Peach blossom.\n", "utf-8")
+    producer = site / "content/producers/htx-tai-hoan/producer.yaml"
+    name = "name: {vi: Hợp tác xã Tài Hoan, en: Tai Hoan Cooperative}"
+    producer.write_text(
+        producer.read_text("utf-8").replace("name: Hợp tác xã Tài Hoan", name), "utf-8"
+    )
+    args = ["check", "--site", str(site), "--strict", "--date"]
+    result = CliRunner().invoke(main, [*args, "2026-03-01"])
+    assert result.exit_code == 0, result.output
+    assert ": note: no label sheets" in result.stderr
 
 
 def test_bad_date_option_is_a_usage_error(tmp_path: Path) -> None:

@@ -75,11 +75,17 @@ def _up_to_date(out: Path | None, seconds: float) -> str:
 
 def _summary(result: BuildResult, verb: str) -> str:
     where = f" → {result.out}" if result.out else ""
+    told = _counted(len(result.warnings), "warning")
+    if result.notes:  # said only when there are some: most builds have none
+        told += f", {_counted(len(result.notes), 'note')}"
     return (
-        f"{verb} {result.pages} pages from {result.records} records, "
-        f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}, "
+        f"{verb} {result.pages} pages from {result.records} records, {told}, "
         f"in {result.seconds:.2f} s{where}"
     )
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 def run_build(
@@ -168,7 +174,7 @@ def run_build(
             click.echo(_up_to_date(result.out, result.seconds))
         return True
     if not quiet:
-        _print_warnings(result.warnings)
+        _print_warnings([*result.warnings, *result.notes])
         if verbose:
             for stage, seconds in result.timings.items():
                 peak = result.peak_mb.get(stage, 0.0)

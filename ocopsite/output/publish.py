@@ -41,6 +41,7 @@ class BuildResult:
     records: int = 0
     files: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)
+    notes: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     #: Peak resident memory of the build process so far, in MB, after each stage.
     peak_mb: dict[str, float] = field(default_factory=dict)

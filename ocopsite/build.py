@@ -317,6 +317,8 @@ def build(
         fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
         viewed = resident.viewed()
         emitted = update_in_steps(run, out, every, todo, previous, pack, viewed, published)
+        if viewed & emitted.written:  # an open page that sums up the site (home, browse)
+            resident.pages_live(out)
     elif previous is not None and result.updated_in_place:
         emitted = publish(run, journal.Update(out), every, todo, previous, pack)
     else:

@@ -95,7 +95,10 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """End the pool's workers now, instead of waiting for the chunks they are making.
 
     Whatever they were making is abandoned: workers write only into a staging folder
-    that is then discarded, or through atomic writes.
+    that is then discarded, or through atomic writes. Python 3.11 has no public way to
+    do this (3.14 adds ``terminate_workers``), so it reads the pool's private list of
+    processes; where that is missing it does nothing, and the pool's shutdown waits for
+    the chunks under way, as it always did.
     """
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.terminate()

@@ -69,9 +69,27 @@ def real_path(path: Path, roots: Path | Iterable[Path], parent: Path | None = No
     raise Refused(path, "outside", f"leads outside the site folder (to {real})")
 
 
-def open_binary(path: Path, roots: Path | Iterable[Path]) -> BinaryIO:
-    """``path`` opened for reading, once :func:`real_path` has let it through."""
-    return open(real_path(path, roots), "rb")
+def open_binary(path: Path, roots: Path | Iterable[Path], parent: Path | None = None) -> BinaryIO:
+    """``path`` opened for reading, once :func:`real_path` has let it through.
+
+    With ``parent`` (as for :func:`real_path`), a file that is not a symbolic link is
+    opened at once, refusing to follow a link (``O_NOFOLLOW``): one system call instead
+    of two, and a file swapped for a link between a check and the open is not read
+    through it. A link is then checked by :func:`real_path` as always.
+    """
+    if parent is not None and _NO_FOLLOW:
+        try:
+            descriptor = os.open(parent / path.name, os.O_RDONLY | os.O_CLOEXEC | _NO_FOLLOW)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+        else:
+            return os.fdopen(descriptor, "rb")
+    return open(real_path(path, roots, parent), "rb")
+
+
+#: ``open`` refuses a symbolic link as the last part of the path (not on Windows).
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def read_bytes(path: Path, roots: Path | Iterable[Path]) -> bytes:

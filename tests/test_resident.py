@@ -207,3 +207,41 @@ def test_a_failed_build_puts_back_the_page_published_before_it(tmp_path: Path) -
     assert published and published[0] != good[VIEWED]  # it was published ahead, then put back
     assert _tree(out) == good
     assert resident.changed_since_last()  # the next build follows the edit again
+
+
+def test_other_open_pages_are_reloaded_after_the_page_published_ahead(tmp_path: Path) -> None:
+    """A page that sums up the site (browse), open beside the edited product's page, changes
+    with the build's last step: its browser is told then, even though the product's page
+    was published (and reloaded) ahead."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    listing = "browse/index.html"
+    told: list[dict[str, bytes]] = []
+    resident = Resident(lambda: told.append(_tree(out)), lambda: frozenset({VIEWED, listing}))
+    assert _serve_rebuild(site, out, resident) and len(told) == 1
+    record = site / "content/products/dao-canh/product.yaml"
+    _edit(record, "stars: 4", "stars: 3")
+    resident.saw([record])
+    assert preview.publish_viewed(resident, out, (None, BUILD_DATE, False))
+    assert len(told) == 2 and told[-1][listing] == told[0][listing]
+    assert build(site, out, build_date=BUILD_DATE, resident=resident).updated_in_place
+    # told after the pages' step and again after the last one, which made the browse page
+    assert len(told) == 4 and told[-1][listing] != told[0][listing]
+    assert told[-1] == _tree(out) == _clean_build(site, tmp_path / "clean")
+
+
+def test_nothing_is_published_ahead_into_an_output_folder_deleted_meanwhile(
+    tmp_path: Path,
+) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    resident = Resident(viewed=lambda: frozenset({VIEWED}))
+    assert _serve_rebuild(site, out, resident)
+    shutil.rmtree(out)
+    record = site / "content/products/dao-canh/product.yaml"
+    _edit(record, "stars: 4", "stars: 3")
+    resident.saw([record])
+    assert not preview.publish_viewed(resident, out, (None, BUILD_DATE, False))
+    assert not out.exists()
+    assert _serve_rebuild(site, out, resident)
+    assert _tree(out) == _clean_build(site, tmp_path / "clean")

@@ -89,6 +89,34 @@ def test_the_gate_refuses_links_out_loops_and_dangling_links(tmp_path: Path) -> 
     ]
 
 
+def test_a_file_opened_in_a_checked_folder_is_never_read_through_a_link(tmp_path: Path) -> None:
+    """With its folder's real location known, a file is opened without following a link:
+    a link is checked as always, whether it was there before or put there since."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "real.md").write_text("inside", encoding="utf-8")
+    (tmp_path / "secret.md").write_text("outside", encoding="utf-8")
+    (root / "inside.md").symlink_to("real.md")
+    (root / "out.md").symlink_to(tmp_path / "secret.md")
+    parent = root.resolve()
+
+    def read(name: str) -> bytes:
+        with sitefiles.open_binary(root / name, root, parent) as file:
+            return file.read()
+
+    assert read("real.md") == b"inside"
+    assert read("inside.md") == b"inside"
+    with pytest.raises(sitefiles.Refused) as refused:
+        read("out.md")
+    assert refused.value.kind == "outside"
+    with pytest.raises(FileNotFoundError):
+        read("missing.md")
+    (root / "real.md").unlink()  # swapped for a link after any check was made
+    (root / "real.md").symlink_to(tmp_path / "secret.md")
+    with pytest.raises(sitefiles.Refused):
+        read("real.md")
+
+
 def test_a_record_linked_to_a_file_outside_is_never_read(tmp_path: Path) -> None:
     site = copy_site(SITES / "minimal", tmp_path / "site")
     secret = tmp_path / "secret.md"

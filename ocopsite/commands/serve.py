@@ -227,8 +227,9 @@ def rebuild_resident(
     If the build fails (rather than giving way to a newer change) before publishing
     anything, the page published first is put back: the last good build stays served.
     """
-    # a problem writing the output is met by the build too, which reports it
-    with contextlib.suppress(OSError):
+    # Only a head start: whatever goes wrong here (writing the output, say) is met by the
+    # build too, which reports it.
+    with contextlib.suppress(Exception):
         preview.publish_viewed(resident, out, options)
     built = run_build()
     if not built and not resident.stop.is_set():

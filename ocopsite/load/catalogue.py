@@ -461,7 +461,8 @@ def load_catalogue(
 
 
 #: The kinds whose records :func:`reload_bundles` can validate again on their own.
-_RELOADABLE = {"products": "product.yaml", "producers": "producer.yaml"}
+#: The record folders whose bundles :func:`reload_bundles` can take, with their YAML file.
+RELOADABLE = {"products": "product.yaml", "producers": "producer.yaml"}
 
 
 def reload_bundles(catalogue: Catalogue, bundles: Iterable[Path]) -> Catalogue | None:
@@ -484,9 +485,9 @@ def reload_bundles(catalogue: Catalogue, bundles: Iterable[Path]) -> Catalogue |
     stamps = dict(catalogue.stamps)
     for bundle in bundles:
         old = products.get(bundle) or producers.get(bundle)
-        if old is None or bundle.parent.name not in _RELOADABLE or not bundle.is_dir():
+        if old is None or bundle.parent.name not in RELOADABLE or not bundle.is_dir():
             return None
-        yaml_name = _RELOADABLE[bundle.parent.name]
+        yaml_name = RELOADABLE[bundle.parent.name]
         fields = product_fields(config.retailers) if isinstance(old, Product) else PRODUCER_FIELDS
         real_folder = _checked_folder(bundle.parent, config.root, Diagnostics())
         work = _KindWork(yaml_name, fields, config, config.root, real_folder)

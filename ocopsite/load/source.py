@@ -297,8 +297,7 @@ def read_text(
     """
     where = diagnostics.where(path)
     try:
-        real = sitefiles.real_path(path, root or path.parent, parent)
-        with open(real, "rb") as file:
+        with sitefiles.open_binary(path, root or path.parent, parent) as file:
             size = os.fstat(file.fileno()).st_size
             if size > max_bytes:
                 diagnostics.error(

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ocopsite import sitefiles
 from ocopsite.assets.images import Rendition
-from ocopsite.files import write_atomic
+from ocopsite.files import same_bytes, write_atomic
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.config import CONFIG_NAME
 from ocopsite.load.recordcache import Kept
@@ -259,11 +259,17 @@ class Resident:
     def pages_live(self, out: Path | None = None) -> None:
         """Tell that the pages open in a browser are published, and let a browser reload them.
 
-        Pages already published ahead of this build (:attr:`early`) and still holding
-        the same bytes in ``out`` were reloaded then: they are not reloaded again.
+        When every open page was published ahead of this build (:attr:`early`) and still
+        holds the same bytes in ``out``, the browsers were told then: they are not told
+        again. Any other open page may have changed, so then they are.
         """
         early, self.early = self.early, {}
-        if early and out is not None and all(_holds(out / r, data) for r, data in early.items()):
+        if (
+            early
+            and out is not None
+            and self.viewed() <= early.keys()
+            and all(same_bytes(out / rel, data) for rel, data in early.items())
+        ):
             return
         self.on_pages_live()
         if self.viewed():  # a browser is reloading: let it
@@ -282,10 +288,3 @@ class Resident:
         if on_disk:
             save(cache_dir, out, site_key, manifest)
         self.manifest = (out, site_key, manifest)
-
-
-def _holds(path: Path, data: bytes) -> bool:
-    try:
-        return path.read_bytes() == data
-    except OSError:
-        return False

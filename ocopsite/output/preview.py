@@ -25,17 +25,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ocopsite.load.catalogue import reload_bundles
+from ocopsite.load.catalogue import RELOADABLE, reload_bundles
 from ocopsite.load.config import SiteConfig
 from ocopsite.load.fingerprint import forget as forget_fingerprint
 from ocopsite.model import Producer, Product
 from ocopsite.output import journal
 from ocopsite.output.incremental import Manifest, Resident
 from ocopsite.output.incremental import forget as forget_manifest
+from ocopsite.output.staging import MARKER
 from ocopsite.render.site import Renderer, record_pages
 
 #: The files of a record folder whose edit this can follow, besides ``<lang>.md``.
-RECORD_FILES = {"products": "product.yaml", "producers": "producer.yaml"}
+RECORD_FILES = RELOADABLE
 #: Kinds of file that pages show or link: a change to one goes through the full build.
 SHOWN_FILES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".pdf")
 
@@ -70,6 +71,8 @@ def publish_viewed(resident: Resident, out: Path, options: tuple[object, ...]) -
     any was. ``options`` are the build's; the last build must have had the same ones."""
     last, held = resident.last, resident.manifest
     if last is None or held is None or held[0] != out or last.options != options:
+        return False
+    if not (out / MARKER).is_file():  # the output folder was deleted: the build makes it anew
         return False
     viewed = resident.viewed()
     bundles = edited_records(resident.changed_since_last(), last.catalogue.config)
@@ -126,8 +129,10 @@ def publish_viewed(resident: Resident, out: Path, options: tuple[object, ...]) -
 
 def undo(resident: Resident, out: Path) -> None:
     """Put back the pages :func:`publish_viewed` published, after the build that followed
-    failed without publishing anything: the output then holds the last good build again.
-    (Their manifest entries have no key, so the next build makes them again.)"""
+    failed without publishing anything: those pages then hold what they held before. If a
+    build superseded in between had published steps of its own, those stay, as any
+    published step does. (Their manifest entries have no key, so the next build makes
+    them again.)"""
     pages, published, resident.undo, resident.early = resident.undo, resident.early, {}, {}
     if not pages or not published:  # the build published its first step: that stays
         return

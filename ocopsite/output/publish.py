@@ -184,7 +184,8 @@ def update_in_steps(
     viewed: frozenset[str],
     published: Callable[[outputs.Emitted, bool], None],
 ) -> outputs.Emitted:
-    """Publish an update of ``out`` in up to three steps; returns what was made.
+    """Publish an update of ``out`` in up to three steps; returns what was made (``made``:
+    in every step; ``written``: the files the last step changed).
 
     1. The pages among ``viewed`` (output paths open in a browser) and every other
        output that declares its dependencies but is not a page (photos, a

@@ -252,7 +252,7 @@ def build(
         assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
-        specs = plan_pages(catalogue)
+        specs = plan_pages(catalogue, cache_dir)
         if check is not None:
             check()
         if only:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import pickle
 import re
 import shutil
 import urllib.request
@@ -23,8 +25,9 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import CATEGORIES
 from ocopsite.output.staging import MARKER, OutputRefused
 from ocopsite.render import feeds
+from ocopsite.render.opendata import DATA_CACHE
 from ocopsite.render.site import plan_pages
-from ocopsite.search.index import WORDS_CACHE
+from ocopsite.search.index import CODES_CACHE, WORDS_CACHE
 from ocopsite.view.urls import Urls
 
 
@@ -471,6 +474,12 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
     words = site / ".ocopsite-cache" / WORDS_CACHE
     kept = {p.name: p.read_bytes() for p in words.iterdir()}
     assert len(kept) == 2  # the word index of each language
+    codes = site / ".ocopsite-cache" / CODES_CACHE
+    codes_kept = {p.name: p.read_bytes() for p in codes.iterdir()}
+    assert len(codes_kept) == 2  # the code shards of each language
+    data = site / ".ocopsite-cache" / DATA_CACHE
+    data_kept = [p.name for p in data.iterdir()]
+    assert len(data_kept) == 1  # the open data files
     if change == "stars":
         _edit(site / "content/products/dao-canh/product.yaml", "stars: 4", "stars: 3")
     elif change == "delete-product":
@@ -491,6 +500,16 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
         assert now_kept == kept
     elif change == "producer-name":  # Vietnamese made again (English names it otherwise)
         assert len(now_kept) == 2 and now_kept.keys() != kept.keys()
+    codes_now = {p.name: p.read_bytes() for p in codes.iterdir()}
+    if change == "delete-product":  # one product's codes fewer, the others' places shift
+        assert len(codes_now) == 2 and codes_now.keys().isdisjoint(codes_kept)
+    else:  # no code, slug or place changed: the code shards were reused
+        assert codes_now == codes_kept
+    data_now = [p.name for p in data.iterdir()]
+    if change == "news":  # the tables show no news: the open data files were reused
+        assert data_now == data_kept
+    else:  # made again, and only the latest kept
+        assert len(data_now) == 1 and data_now != data_kept
     clean = tmp_path / "clean"
     shutil.rmtree(site / ".ocopsite-cache")
     build(site, clean, build_date=BUILD_DATE)
@@ -522,20 +541,64 @@ def test_kept_word_indexes_give_the_same_search_files(
     ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)
     views = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {}).views
     fresh = search.index_files(ready.catalogue, views, ready.urls)
-    cache = tmp_path / "words"
-    assert search.index_files(ready.catalogue, views, ready.urls, cache) == fresh
+    cache, codes = tmp_path / "words", tmp_path / "codes"
+    assert search.index_files(ready.catalogue, views, ready.urls, cache, codes) == fresh
     entries = sorted(cache.iterdir())
     assert [p.name[:3] for p in entries] == ["en-", "vi-"]
+    code_entries = sorted(codes.iterdir())
+    assert [p.name[:3] for p in code_entries] == ["en-", "vi-"]
 
     def indexed_again(*args: object, **options: object) -> None:
-        raise AssertionError("a kept word index was made again")
+        raise AssertionError("a kept word index or code shard was made again")
 
     with monkeypatch.context() as patched:  # the kept entries are used as they are
         patched.setattr(search, "word_index", indexed_again)
-        assert search.index_files(ready.catalogue, views, ready.urls, cache) == fresh
+        patched.setattr(search, "code_shards", indexed_again)
+        assert search.index_files(ready.catalogue, views, ready.urls, cache, codes) == fresh
     entries[0].write_bytes(b"damaged")  # a damaged entry is made again, and replaced
-    assert search.index_files(ready.catalogue, views, ready.urls, cache) == fresh
+    code_entries[1].write_bytes(pickle.dumps(["not bytes"]))
+    assert search.index_files(ready.catalogue, views, ready.urls, cache, codes) == fresh
     assert sorted(cache.iterdir()) == entries and entries[0].read_bytes() != b"damaged"
+    assert sorted(codes.iterdir()) == code_entries
+    assert pickle.loads(code_entries[1].read_bytes()) != ["not bytes"]
+
+
+def test_kept_open_data_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ocopsite.build import BuildResult, prepare
+    from ocopsite.diagnostics import Diagnostics
+    from ocopsite.render import opendata
+
+    site = SITES / "bilingual"
+    ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)
+    catalogue, urls = ready.catalogue, ready.urls
+    assert opendata.inputs_key(catalogue, urls) is not None
+    opendata._memo.clear()  # worked out once per catalogue: start afresh each time
+    fresh = opendata.data_files(catalogue, urls)
+    cache = tmp_path / "data"
+    opendata._memo.clear()
+    assert opendata.data_files(catalogue, urls, cache) == fresh
+    entries = sorted(cache.iterdir())
+    assert len(entries) == 1
+
+    def made_again(*args: object) -> None:
+        raise AssertionError("kept open data files were made again")
+
+    with monkeypatch.context() as patched:  # the kept entry is used as it is
+        patched.setattr(opendata, "_data_files", made_again)
+        opendata._memo.clear()
+        assert opendata.data_files(catalogue, urls, cache) == fresh
+    entries[0].write_bytes(b"damaged")  # a damaged entry is made again, and replaced
+    opendata._memo.clear()
+    assert opendata.data_files(catalogue, urls, cache) == fresh
+    assert sorted(cache.iterdir()) == entries and entries[0].read_bytes() != b"damaged"
+    # another build date shows other states: another key, so made again
+    later = dataclasses.replace(
+        catalogue, config=dataclasses.replace(catalogue.config, build_date=dt.date(2031, 1, 1))
+    )
+    assert opendata.inputs_key(later, urls) != opendata.inputs_key(catalogue, urls)
+    opendata._memo.clear()
 
 
 @pytest.mark.parametrize(

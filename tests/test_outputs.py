@@ -72,8 +72,8 @@ def test_pages_that_forget_to_declare_dependencies_are_slower_never_stale(
 ) -> None:
     real_plan = build_module.plan_pages
 
-    def forgetful(catalogue: Catalogue) -> list[PageSpec]:
-        return [dataclasses.replace(spec, depends=None) for spec in real_plan(catalogue)]
+    def forgetful(catalogue: Catalogue, cache: Path | None = None) -> list[PageSpec]:
+        return [dataclasses.replace(spec, depends=None) for spec in real_plan(catalogue, cache)]
 
     monkeypatch.setattr(build_module, "plan_pages", forgetful)
     site = copy_site(SITES / "bilingual", tmp_path / "site")

@@ -269,4 +269,4 @@ def test_label_sheet_withheld_says_why(history_site: BuiltSite) -> None:
     revoked = history_site.page("en/01/09520000002022/label/")
     assert "OCOP rating is not in force (Revoked)" in revoked
     assert (history_site.out / TEA / "label" / "label.png").is_file()
-    assert any("T2411: it has been recalled" in w.message for w in history_site.result.notes)
+    assert any("T2411: it has been recalled" in n.message for n in history_site.result.notes)

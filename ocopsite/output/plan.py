@@ -175,7 +175,13 @@ def product_files(catalogue: Catalogue, urls: Urls, cache: Path) -> list[Output]
 
 
 def _search(renderer: Renderer, cache: Path | None) -> Made:
-    return search.index_files(renderer.catalogue, renderer.views, renderer.urls, cache)
+    return search.index_files(
+        renderer.catalogue,
+        renderer.views,
+        renderer.urls,
+        cache and cache / search.WORDS_CACHE,
+        cache and cache / search.CODES_CACHE,
+    )
 
 
 def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:
@@ -236,20 +242,22 @@ def site_files(
     """The theme's files, and every file that shows the whole site: index, feeds, data.
 
     ``cache`` is the build's cache folder, where the parts of those files that an edit
-    seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`).
+    seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`,
+    :func:`~ocopsite.search.index.code_files` and :func:`~ocopsite.render.opendata.data_files`).
     """
     catalogue, urls = renderer.catalogue, renderer.urls
     views = list(renderer.views.values())
+    data_cache = cache and cache / opendata.DATA_CACHE
     made = [
         Output("asset", (path,), partial(dict, [(path, data)]), partial(tuple, [path]))
         for name, data in statics.items()
         for path in [urls.asset_output(renderer.assets[name])]
     ]
     made += [
-        Output("site", (), partial(_search, renderer, cache and cache / search.WORDS_CACHE)),
+        Output("site", (), partial(_search, renderer, cache)),
         Output("site", (), partial(_feeds, renderer, specs)),
         Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
-        Output("site", (), partial(opendata.data_files, catalogue, urls)),
+        Output("site", (), partial(opendata.data_files, catalogue, urls, data_cache)),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
         Output("site", (), partial(schedule.files, catalogue, views, urls)),
     ]

@@ -10,22 +10,31 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ocopsite import sitefiles
+from ocopsite.files import write_atomic
 from ocopsite.load.catalogue import Catalogue
+from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import Text
 from ocopsite.model.history import rating_events
 from ocopsite.model.status import validity
+from ocopsite.paths import CONFIG_NAME
 from ocopsite.render.recordschema import KINDS
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.urls import Route, Urls
 
 FORMATS: tuple[str, ...] = ("csv", "json")
 PACKAGE = "datapackage.json"
+#: The folder, in the build's cache, of the open data files kept between builds.
+DATA_CACHE = "open-data"
 
 
 @dataclass(frozen=True)
@@ -196,14 +205,73 @@ def table_schema(table: Table) -> dict[str, Any]:
 _memo: dict[int, tuple[Catalogue, dict[str, bytes]]] = {}
 
 
-def data_files(catalogue: Catalogue, urls: Urls) -> dict[str, bytes]:
+def inputs_key(catalogue: Catalogue, urls: Urls) -> str | None:
+    """A hash of everything :func:`data_files` reads, or ``None`` when that is not known.
+
+    The tables show the products and producers, which stand for themselves by their
+    bundles' stamps (the names, sizes and times of their files, as the incremental
+    build keys pages), the site's config file, the build date, the base URL, and
+    ocopsite's code.
+    """
+    config, stamps = catalogue.config, catalogue.stamps
+    try:
+        config_bytes = sitefiles.read_bytes(config.root / CONFIG_NAME, config.root)
+    except (OSError, sitefiles.Refused):
+        return None
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(f"\0{urls.base_url}\0{config.build_date.isoformat()}\0".encode())
+    digest.update(hashlib.sha256(config_bytes).digest())
+    bundles = [p.bundle for p in catalogue.products]
+    bundles += [p.bundle for p in catalogue.producers.values()]
+    for bundle in bundles:
+        stamp = stamps.get(bundle)
+        if stamp is None:
+            return None
+        digest.update(f"\n{bundle}\0{stamp}".encode())
+    return digest.hexdigest()[:24]
+
+
+def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> dict[str, bytes]:
     """Every file under ``data/`` by output path: each table as CSV and JSON, and the package.
 
-    Worked out once per catalogue (the open data page shows the files' sizes).
+    Worked out once per catalogue (the open data page shows the files' sizes). With
+    ``cache`` (a folder), the files are also kept there under :func:`inputs_key`, and
+    taken from there when it is the same: the open data page, rendered by one process,
+    and the files, written by another, are then worked out once per build, and not at
+    all by a build whose records did not change. A missing or damaged entry is made
+    again; only the latest entry is kept.
     """
     found = _memo.get(id(catalogue))
     if found is not None and found[0] is catalogue:
         return found[1]
+    key = inputs_key(catalogue, urls) if cache is not None else None
+    if cache is not None and key is not None:
+        try:
+            kept = pickle.loads((cache / f"{key}.pickle").read_bytes())
+            if isinstance(kept, dict) and all(
+                isinstance(k, str) and isinstance(v, bytes) for k, v in kept.items()
+            ):
+                _remember(catalogue, kept)
+                return kept
+        except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
+            pass  # missing or damaged: made again
+    files = _data_files(catalogue, urls)
+    if cache is not None and key is not None:
+        entry = cache / f"{key}.pickle"
+        write_atomic(entry, pickle.dumps(files, pickle.HIGHEST_PROTOCOL), durable=False)
+        for old in cache.glob("*.pickle"):
+            if old != entry:
+                old.unlink(missing_ok=True)
+    _remember(catalogue, files)
+    return files
+
+
+def _remember(catalogue: Catalogue, files: dict[str, bytes]) -> None:
+    _memo.clear()
+    _memo[id(catalogue)] = (catalogue, files)
+
+
+def _data_files(catalogue: Catalogue, urls: Urls) -> dict[str, bytes]:
     config = catalogue.config
     files: dict[str, bytes] = {}
     resources = []
@@ -237,8 +305,6 @@ def data_files(catalogue: Catalogue, urls: Urls) -> dict[str, bytes]:
     files[urls.data_file(PACKAGE)[1]] = (
         json.dumps(package, ensure_ascii=False, indent=1) + "\n"
     ).encode("utf-8")
-    _memo.clear()
-    _memo[id(catalogue)] = (catalogue, files)
     return files
 
 
@@ -247,11 +313,13 @@ def _size(count: int, lang: str) -> str:
     return text.replace(".", ",") if lang == "vi" else text
 
 
-def page(catalogue: Catalogue) -> PageSpec:
-    """The "Open data" page: the files and their sizes, the licence, the data dictionary."""
+def page(catalogue: Catalogue, cache: Path | None = None) -> PageSpec:
+    """The "Open data" page: the files and their sizes, the licence, the data dictionary.
+
+    ``cache`` is where :func:`data_files` keeps the files between builds."""
 
     def data(v: Any) -> dict[str, Any]:
-        files = data_files(catalogue, v.urls)
+        files = data_files(catalogue, v.urls, cache)
         licence = catalogue.config.data_licence
         listed = []
         for table in tables(catalogue, v.urls):

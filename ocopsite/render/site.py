@@ -13,6 +13,7 @@ import contextlib
 import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -77,8 +78,12 @@ def ranked(products: Sequence[Product], views: Views) -> list[Product]:
     return memo[key_of][1]
 
 
-def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
-    """Every page of the site, in a stable order."""
+def plan_pages(catalogue: Catalogue, cache: Path | None = None) -> list[PageSpec]:
+    """Every page of the site, in a stable order.
+
+    ``cache`` is the build's cache folder, where the open data files, whose sizes a
+    page shows, are kept between builds (see :func:`~ocopsite.render.opendata.data_files`).
+    """
     per_page = catalogue.config.per_page
     facets = facet_index(catalogue)
     specs: list[PageSpec] = []
@@ -156,7 +161,7 @@ def plan_pages(catalogue: Catalogue) -> list[PageSpec]:
     specs.append(explainer_page())
     specs.extend(event_pages(catalogue))
     specs.append(offline.page())
-    specs.append(opendata.page(catalogue))
+    specs.append(opendata.page(catalogue, cache and cache / opendata.DATA_CACHE))
     specs.append(stats.page(catalogue))
     specs.append(schedule.page(catalogue))
     specs.append(

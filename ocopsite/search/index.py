@@ -480,6 +480,57 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     ]
 
 
+#: The folder, in the build's cache, of the code shards kept between builds.
+CODES_CACHE = "search-codes"
+
+
+def code_files(catalogue: Catalogue, views: Views, cache: Path | None = None) -> list[bytes]:
+    """:func:`code_shards`, kept in ``cache`` (a folder) between builds.
+
+    They are kept under a hash of everything :func:`code_shards` reads (the language, the
+    addresses, each product's slug, GTIN and lot codes in order) and of ocopsite's code,
+    and taken from there when that hash is the same: an edit that changes no code (a
+    rating, a name, a photo) does not make every code's link again. A missing or damaged
+    entry is made again; only the latest entry of each language is kept.
+    """
+    if cache is None:
+        return code_shards(catalogue, views)
+    read = {
+        "lang": views.lang,
+        "urls": repr(views.urls),
+        "per_shard": CODES_PER_SHARD,
+        "products": [
+            [p.slug, p.gtin or "", [lot.code for lot in p.lots]] for p in catalogue.products
+        ],
+    }
+    entry = _entry(cache, views.lang, read)
+    try:
+        shards = pickle.loads(entry.read_bytes())
+        if isinstance(shards, list) and all(isinstance(shard, bytes) for shard in shards):
+            return shards
+    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
+        pass  # missing or damaged: made again
+    shards = code_shards(catalogue, views)
+    _keep(entry, shards)
+    return shards
+
+
+def _entry(cache: Path, lang: str, read: object) -> Path:
+    """The file in ``cache`` of what is made from ``read`` in ``lang`` by this code."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(json.dumps(read, ensure_ascii=False, sort_keys=True).encode())
+    return cache / f"{lang}-{digest.hexdigest()[:24]}.pickle"
+
+
+def _keep(entry: Path, made: object) -> None:
+    """Store ``made`` as ``entry``, dropping the other entries of its language."""
+    write_atomic(entry, pickle.dumps(made, pickle.HIGHEST_PROTOCOL), durable=False)
+    lang = entry.name.partition("-")[0]
+    for old in entry.parent.glob(f"{lang}-*.pickle"):
+        if old != entry:
+            old.unlink(missing_ok=True)
+
+
 #: What :func:`word_index` reads of an index made by :func:`build_index`: its language,
 #: facets and administrative words, these columns of its products, and its producers.
 WORD_INPUTS = ("n", "v", "g", "o", "m", "c", "x", "h")
@@ -508,13 +559,10 @@ def word_files(
         "columns": {key: columns[key] for key in WORD_INPUTS},
         "budget": SHARD_POSTINGS,
     }
-    key = ""
-    if cache is not None:
-        digest = hashlib.sha256(code_fingerprint().encode())
-        digest.update(json.dumps(read, ensure_ascii=False, sort_keys=True).encode())
-        key = digest.hexdigest()[:24]
+    entry = _entry(cache, lang, read) if cache is not None else None
+    if entry is not None:
         try:
-            shards, letters = pickle.loads((cache / f"{lang}-{key}.pickle").read_bytes())
+            shards, letters = pickle.loads(entry.read_bytes())
             if isinstance(shards, dict) and isinstance(letters, dict):
                 return shards, letters
         except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
@@ -522,23 +570,24 @@ def word_files(
     words, first = word_index(index)
     shards = {name: encode(shard) for name, shard in words.items()}
     letters = {name: encode(pack(codes)) for name, codes in first.items()}
-    if cache is not None:
-        entry = cache / f"{lang}-{key}.pickle"
-        write_atomic(entry, pickle.dumps((shards, letters), pickle.HIGHEST_PROTOCOL), durable=False)
-        for old in cache.glob(f"{lang}-*.pickle"):
-            if old != entry:
-                old.unlink(missing_ok=True)
+    if entry is not None:
+        _keep(entry, (shards, letters))
     return shards, letters
 
 
 def index_files(
-    catalogue: Catalogue, views: dict[str, Views], urls: Urls, cache: Path | None = None
+    catalogue: Catalogue,
+    views: dict[str, Views],
+    urls: Urls,
+    cache: Path | None = None,
+    codes_cache: Path | None = None,
 ) -> dict[str, bytes]:
     """Every file of the search, by output path: each language's head, its word shards,
     parts and code shards (content-hashed), and the manifest that names the heads.
 
     ``cache`` is a folder where word indexes are kept between builds (see
-    :func:`word_files`); the files are the same with or without it."""
+    :func:`word_files`), ``codes_cache`` one where code shards are (see
+    :func:`code_files`); the files are the same with or without them."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
     first: dict[str, dict[str, Any]] = {}
@@ -549,7 +598,8 @@ def index_files(
         return href
 
     for lang, lang_views in views.items():
-        codes = [add(f"{lang}-codes", s) for s in code_shards(catalogue, lang_views)]
+        code_tables = code_files(catalogue, lang_views, codes_cache)
+        codes = [add(f"{lang}-codes", table) for table in code_tables]
         index = build_index(catalogue, lang_views, codes, list(views.values()))
         shards, letters = word_files(index, cache)
         index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}

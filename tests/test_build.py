@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import pickle
 import re
 import shutil
 import urllib.request
@@ -21,6 +20,7 @@ from sitekit import ROOT, SITES, copy_site, serve_folder
 
 from ocopsite.build import build
 from ocopsite.commands.cli import main
+from ocopsite.keptfiles import keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import CATEGORIES
 from ocopsite.output.staging import MARKER, OutputRefused
@@ -556,11 +556,12 @@ def test_kept_word_indexes_give_the_same_search_files(
         patched.setattr(search, "code_shards", indexed_again)
         assert search.index_files(ready.catalogue, views, ready.urls, cache, codes) == fresh
     entries[0].write_bytes(b"damaged")  # a damaged entry is made again, and replaced
-    code_entries[1].write_bytes(pickle.dumps(["not bytes"]))
+    wrong = {"not-a-shard": b"x"}  # an archive, but not of code shards: made again
+    keep(code_entries[1], wrong, "none")
     assert search.index_files(ready.catalogue, views, ready.urls, cache, codes) == fresh
     assert sorted(cache.iterdir()) == entries and entries[0].read_bytes() != b"damaged"
     assert sorted(codes.iterdir()) == code_entries
-    assert pickle.loads(code_entries[1].read_bytes()) != ["not bytes"]
+    assert kept(code_entries[1]) != wrong
 
 
 def test_kept_open_data_gives_the_same_files(

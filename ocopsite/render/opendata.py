@@ -13,14 +13,13 @@ import datetime as dt
 import hashlib
 import io
 import json
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ocopsite import sitefiles
-from ocopsite.files import write_atomic
+from ocopsite.keptfiles import keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import Text
@@ -241,27 +240,18 @@ def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     all by a build whose records did not change. A missing or damaged entry is made
     again; only the latest entry is kept.
     """
-    found = _memo.get(id(catalogue))
-    if found is not None and found[0] is catalogue:
-        return found[1]
+    memo = _memo.get(id(catalogue))
+    if memo is not None and memo[0] is catalogue:
+        return memo[1]
     key = inputs_key(catalogue, urls) if cache is not None else None
-    if cache is not None and key is not None:
-        try:
-            kept = pickle.loads((cache / f"{key}.pickle").read_bytes())
-            if isinstance(kept, dict) and all(
-                isinstance(k, str) and isinstance(v, bytes) for k, v in kept.items()
-            ):
-                _remember(catalogue, kept)
-                return kept
-        except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
-            pass  # missing or damaged: made again
+    entry = cache / f"{key}.zip" if cache is not None and key is not None else None
+    found = kept(entry) if entry is not None else None
+    if found is not None:
+        _remember(catalogue, found)
+        return found
     files = _data_files(catalogue, urls)
-    if cache is not None and key is not None:
-        entry = cache / f"{key}.pickle"
-        write_atomic(entry, pickle.dumps(files, pickle.HIGHEST_PROTOCOL), durable=False)
-        for old in cache.glob("*.pickle"):
-            if old != entry:
-                old.unlink(missing_ok=True)
+    if entry is not None:
+        keep(entry, files, "*.zip")
     _remember(catalogue, files)
     return files
 

@@ -21,13 +21,12 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import pickle
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ocopsite.files import write_atomic
+from ocopsite.keptfiles import keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, Product, gtin, ratings
@@ -504,14 +503,11 @@ def code_files(catalogue: Catalogue, views: Views, cache: Path | None = None) ->
         ],
     }
     entry = _entry(cache, views.lang, read)
-    try:
-        shards = pickle.loads(entry.read_bytes())
-        if isinstance(shards, list) and all(isinstance(shard, bytes) for shard in shards):
-            return shards
-    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
-        pass  # missing or damaged: made again
+    found = kept(entry)
+    if found is not None and list(found) == [str(n) for n in range(len(found))]:
+        return list(found.values())
     shards = code_shards(catalogue, views)
-    _keep(entry, shards)
+    _keep(entry, {str(number): shard for number, shard in enumerate(shards)})
     return shards
 
 
@@ -519,16 +515,12 @@ def _entry(cache: Path, lang: str, read: object) -> Path:
     """The file in ``cache`` of what is made from ``read`` in ``lang`` by this code."""
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(read, ensure_ascii=False, sort_keys=True).encode())
-    return cache / f"{lang}-{digest.hexdigest()[:24]}.pickle"
+    return cache / f"{lang}-{digest.hexdigest()[:24]}.zip"
 
 
-def _keep(entry: Path, made: object) -> None:
-    """Store ``made`` as ``entry``, dropping the other entries of its language."""
-    write_atomic(entry, pickle.dumps(made, pickle.HIGHEST_PROTOCOL), durable=False)
-    lang = entry.name.partition("-")[0]
-    for old in entry.parent.glob(f"{lang}-*.pickle"):
-        if old != entry:
-            old.unlink(missing_ok=True)
+def _keep(entry: Path, files: dict[str, bytes]) -> None:
+    """Store ``files`` as ``entry``, dropping the other entries of its language."""
+    keep(entry, files, f"{entry.name.partition('-')[0]}-*.zip")
 
 
 #: What :func:`word_index` reads of an index made by :func:`build_index`: its language,
@@ -560,18 +552,18 @@ def word_files(
         "budget": SHARD_POSTINGS,
     }
     entry = _entry(cache, lang, read) if cache is not None else None
-    if entry is not None:
-        try:
-            shards, letters = pickle.loads(entry.read_bytes())
-            if isinstance(shards, dict) and isinstance(letters, dict):
-                return shards, letters
-        except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
-            pass  # missing or damaged: made again
+    found = kept(entry) if entry is not None else None
+    if found is not None:
+        shards = {name[2:]: data for name, data in found.items() if name.startswith("s/")}
+        letters = {name[2:]: data for name, data in found.items() if name.startswith("l/")}
+        if len(shards) + len(letters) == len(found):
+            return shards, letters
     words, first = word_index(index)
     shards = {name: encode(shard) for name, shard in words.items()}
     letters = {name: encode(pack(codes)) for name, codes in first.items()}
     if entry is not None:
-        _keep(entry, (shards, letters))
+        stored = {f"s/{name}": data for name, data in shards.items()}
+        _keep(entry, stored | {f"l/{name}": data for name, data in letters.items()})
     return shards, letters
 
 

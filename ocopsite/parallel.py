@@ -9,8 +9,11 @@ chunks run in this process, with the same results.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +35,25 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+#: ``prctl`` option: the signal a process gets when the thread that made it ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent: int) -> None:
+    """Make this worker end when the process that forked it ends, however it ends.
+
+    A preview server stopped by a signal while it builds (``kill``, a closed terminal)
+    would otherwise leave its workers waiting for work for ever. The pool lives within
+    one call of :func:`map_chunks`, in the thread that made it, so the signal never
+    comes early. Where the system has no such call, this does nothing.
+    """
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # it ended before the call above
+        os._exit(1)
 
 
 def _run(task: tuple[Callable[[Any, Sequence[Any]], Any], Sequence[Any]]) -> Any:
@@ -67,7 +89,10 @@ def map_chunks(
         return
     _shared = shared
     pool = ProcessPoolExecutor(
-        min(jobs, len(chunks)), mp_context=multiprocessing.get_context("fork")
+        min(jobs, len(chunks)),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
     )
     finished = False
     try:

@@ -66,6 +66,44 @@ def test_a_dead_worker_fails_the_map_within_seconds() -> None:
     assert time.monotonic() - start < 10
 
 
+_WAITING_WORKERS = """
+import os, sys, time
+from pathlib import Path
+from ocopsite import parallel
+
+def wait_for_ever(folder, chunk):
+    Path(folder, str(os.getpid())).touch()
+    time.sleep(600)
+
+list(parallel.map_chunks(wait_for_ever, sys.argv[1], range(4), jobs=2, max_chunk=1))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers end with their parent on Linux")
+def test_workers_end_when_the_process_that_made_them_is_killed(tmp_path: Path) -> None:
+    """A preview server killed while it builds leaves no worker behind."""
+    parent = subprocess.Popen([sys.executable, "-c", _WAITING_WORKERS, str(tmp_path)])
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in tmp_path.iterdir()]
+    assert len(workers) == 2
+    parent.kill()
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)
+
+
 def _emit_chunk_that_dies(
     work: tuple[Sequence[outputs.Output], outputs.Sink], indices: Sequence[int]
 ) -> outputs.Emitted:

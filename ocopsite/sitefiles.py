@@ -69,6 +69,24 @@ def real_path(path: Path, roots: Path | Iterable[Path], parent: Path | None = No
     raise Refused(path, "outside", f"leads outside the site folder (to {real})")
 
 
+def real_location(path: Path, roots: Path | Iterable[Path], parent: str) -> str:
+    """:func:`real_path` of ``path`` as text, given ``parent``, the real location (as text)
+    of ``path.parent``, already let through.
+
+    A path that is not itself a link costs one ``lstat`` and no :class:`~pathlib.Path` is
+    made: a load that finds most records in its cache checks thousands of folders, and
+    making a path was most of the cost of each.
+    """
+    try:
+        if not stat.S_ISLNK(os.lstat(path).st_mode):
+            return os.path.join(parent, path.name)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        pass  # the full resolution says what is wrong
+    return str(real_path(path, roots))
+
+
 def open_binary(path: Path, roots: Path | Iterable[Path], parent: Path | None = None) -> BinaryIO:
     """``path`` opened for reading, once :func:`real_path` has let it through.
 

@@ -49,3 +49,37 @@ def test_another_environment_or_a_damaged_file_means_no_reuse(tmp_path: Path) ->
     damaged.put("product", "a", Entry((("a.yaml", 1, 1),), {"slug": "a"}, []))
     damaged.save()  # replaced by a good file
     assert set(_rows(tmp_path)) == {("product", "a")}
+
+
+def test_entries_are_found_in_any_order_of_kinds_and_names(tmp_path: Path) -> None:
+    """A load reads each kind in order of name through one query; asking out of order,
+    skipping names, going back or to another kind finds the same entries."""
+    names = ["a", "b", "c", "cz", "d", "Đ", "é", "z"]
+    first = RecordCache(tmp_path, "env")
+    for kind in ("producer", "product"):
+        for name in names:
+            first.put(kind, name, Entry(((name, 1, 1),), {"slug": f"{kind}-{name}"}, []))
+    first.save()
+    second = RecordCache(tmp_path, "env")
+    asked = [("product", n) for n in ("b", "d", "é", "z", "a", "c")] + [
+        ("producer", n) for n in ("Đ", "cz", "a")
+    ]
+    asked += [("product", "cz"), ("product", "Đ")]
+    for kind, name in asked:
+        entry = second.get(kind, name, ((name, 1, 1),))
+        assert entry is not None and entry.values == {"slug": f"{kind}-{name}"}
+    assert second.get("product", "missing", (("missing", 1, 1),)) is None
+
+
+def test_a_damaged_row_is_not_used_and_the_rows_after_it_are(tmp_path: Path) -> None:
+    first = RecordCache(tmp_path, "env")
+    for name in ("a", "b", "c"):
+        first.put("product", name, Entry(((name, 1, 1),), {"slug": name}, []))
+    first.save()
+    with sqlite3.connect(tmp_path / FILE) as db:
+        db.execute("UPDATE entries SET entry = ? WHERE name = 'b'", (b"\x80\x05garbage",))
+    second = RecordCache(tmp_path, "env")
+    assert second.get("product", "a", (("a", 1, 1),)) is not None
+    assert second.get("product", "b", (("b", 1, 1),)) is None
+    entry = second.get("product", "c", (("c", 1, 1),))
+    assert entry is not None and entry.values == {"slug": "c"}

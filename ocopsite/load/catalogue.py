@@ -24,7 +24,15 @@ from ocopsite.diagnostics import Diagnostic, Diagnostics, Severity
 from ocopsite.load import schema as s
 from ocopsite.load.config import CONFIG_NAME, SiteConfig
 from ocopsite.load.events import EVENT_FIELDS, Event, check_events
-from ocopsite.load.recordcache import Entry, Kept, RecordCache, Stamp, bundle_stamp, environment
+from ocopsite.load.recordcache import (
+    Entry,
+    Kept,
+    RecordCache,
+    Stamp,
+    bundle_stamp,
+    environment,
+    stamp_bytes,
+)
 from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from ocopsite.load.source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
 from ocopsite.model import Body, NewsItem, Photo, Producer, Product
@@ -102,9 +110,15 @@ class Catalogue:
 class _Loaded:
     """A validated record together with what it was made from, for cross-record checks."""
 
-    yaml_path: Path
+    bundle: Path
+    yaml_name: str
     raw_yaml: LineDict | None  # None when the record came from the cache
     record: Any
+
+    @cached_property
+    def yaml_path(self) -> Path:
+        """The record's YAML file (made only when asked for: most records never are)."""
+        return self.bundle / self.yaml_name
 
     @property
     def raw(self) -> LineDict:
@@ -169,13 +183,15 @@ def _read_body(bundle: Path, real: Path, config: SiteConfig, diagnostics: Diagno
     return Body(tuple(sources))
 
 
-def _stamp_key(stamp: Stamp) -> str:
-    """A short name for a bundle's stamp, which the outputs showing it depend on."""
-    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
+def _stamp_key(stamp: Stamp, text: bytes | None = None) -> str:
+    """A short name for a bundle's stamp, which the outputs showing it depend on; ``text``
+    is its :func:`~ocopsite.load.recordcache.stamp_bytes` if they are at hand."""
+    return hashlib.sha256(text if text is not None else stamp_bytes(stamp)).hexdigest()[:16]
 
 
 def _load_kind(
     folder: Path,
+    bundles: list[Path],
     yaml_name: str,
     fields: dict[str, s.Field[Any]],
     config: SiteConfig,
@@ -186,7 +202,8 @@ def _load_kind(
     walked: Mapping[str, Stamp] | None = None,
     check: Callable[[], None] | None = None,
 ) -> list[tuple[Path, _Loaded]]:
-    """Validate every bundle of one kind; returns the valid ones with their raw YAML.
+    """Validate every bundle of one kind (``bundles``, the :func:`_bundles` of ``folder``);
+    returns the valid ones with their raw YAML.
 
     A bundle unchanged since it was last validated comes from ``cache``, with
     its warnings reported again.
@@ -195,23 +212,33 @@ def _load_kind(
     loaded: list[tuple[Path, _Loaded]] = []
     todo: list[tuple[Path, Path | None, Stamp | None]] = []
     real_folder = _checked_folder(folder, config.root, diagnostics)
-    for count, bundle in enumerate(_bundles(folder) if real_folder is not None else ()):
+    # Real locations as text: most bundles only need one to look their stamp up.
+    real_text = str(real_folder) if real_folder is not None else ""
+    for count, bundle in enumerate(bundles if real_folder is not None else ()):
         if check is not None and count % 512 == 0:
             check()
-        if not cache.has(kind, bundle.name):  # nothing to compare: a worker checks and stamps it
+        name = bundle.name
+        if not cache.has(kind, name):  # nothing to compare: a worker checks and stamps it
             todo.append((bundle, None, None))
             continue
-        real = _checked_folder(bundle, config.root, diagnostics, real_folder)
-        if real is None:
+        try:
+            real = sitefiles.real_location(bundle, config.root, real_text)
+        except sitefiles.Refused as refused:
+            diagnostics.error(diagnostics.where(bundle), refused.message, refused.hint)
             continue
-        stamp = (walked and walked.get(str(real))) or bundle_stamp(real)
-        stamps[bundle] = _stamp_key(stamp)
-        entry = cache.get(kind, bundle.name, stamp)
+        except FileNotFoundError:
+            continue
+        stamp = (walked and walked.get(real)) or bundle_stamp(real)
+        stamp_text = stamp_bytes(stamp)
+        stamps[bundle] = _stamp_key(stamp, stamp_text)
+        entry = cache.get(kind, name, stamp, stamp_text)
         if entry is not None:
             diagnostics.extend(entry.warnings)
-            loaded.append((bundle, _Loaded(bundle / yaml_name, None, entry.values)))
+            # the cache keeps records without their folder (see _cached): it is this one
+            record = {**entry.values, "bundle": bundle}
+            loaded.append((bundle, _Loaded(bundle, yaml_name, None, record)))
         else:
-            todo.append((bundle, real, stamp))
+            todo.append((bundle, Path(real), stamp))
     work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder)
     results = [
         result
@@ -226,9 +253,15 @@ def _load_kind(
         if item is not None:
             loaded.append((bundle, item))
             if not any(p.severity is Severity.ERROR for p in problems):
-                cache.put(kind, bundle.name, Entry(made_stamp, item.record, problems))
+                cache.put(kind, bundle.name, Entry(made_stamp, _cached(item.record), problems))
     loaded.sort(key=lambda pair: pair[0])
     return loaded
+
+
+def _cached(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as the cache keeps it: without its folder, which the load that reads it
+    back knows already (a path was a fifth of the time to unpickle a record)."""
+    return {key: value for key, value in record.items() if key != "bundle"}
 
 
 @dataclass(frozen=True)
@@ -324,7 +357,9 @@ def _validate_bundle(
     values = record(raw, ctx)
     if values is s.INVALID:
         return None
-    return _Loaded(yaml_path, raw, {"slug": bundle.name, "bundle": bundle, "body": body, **values})
+    return _Loaded(
+        bundle, yaml_name, raw, {"slug": bundle.name, "bundle": bundle, "body": body, **values}
+    )
 
 
 def load_catalogue(
@@ -355,11 +390,18 @@ def load_catalogue(
         return None
     cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root), kept)
     stamps: dict[Path, str] = {}
+    # Each kind's folders, listed once: the checks across records name them too.
+    producer_bundles = _bundles(content / "producers")
+    product_bundles = _bundles(content / "products")
+    producer_names = {bundle.name for bundle in producer_bundles}
+    # A folder whose record is invalid was reported already; naming it is not a second error.
+    known_products = {bundle.name for bundle in product_bundles}
 
     producers = {
         bundle.name: Producer(**item.record)
         for bundle, item in _load_kind(
             content / "producers",
+            producer_bundles,
             "producer.yaml",
             PRODUCER_FIELDS,
             config,
@@ -373,6 +415,7 @@ def load_catalogue(
     }
     product_items = _load_kind(
         content / "products",
+        product_bundles,
         "product.yaml",
         product_fields(config.retailers),
         config,
@@ -384,17 +427,14 @@ def load_catalogue(
         check,
     )
     products = [Product(**item.record) for _, item in product_items]
-    _check_products(
-        product_items, {bundle.name for bundle in _bundles(content / "producers")}, diagnostics
-    )
+    _check_products(product_items, producer_names, diagnostics)
     _check_authorities(product_items, producers, diagnostics)
 
     news = []
     news_slugs: dict[str, Path] = {}
-    # A folder whose record is invalid was reported already; naming it is not a second error.
-    known_products = {bundle.name for bundle in _bundles(content / "products")}
     for bundle, item in _load_kind(
         content / "news",
+        _bundles(content / "news"),
         "news.yaml",
         NEWS_FIELDS,
         config,
@@ -431,6 +471,7 @@ def load_catalogue(
     events = check_events(
         _load_kind(
             content / "events",
+            _bundles(content / "events"),
             "event.yaml",
             EVENT_FIELDS,
             config,
@@ -442,7 +483,7 @@ def load_catalogue(
             check,
         ),
         known_products,
-        {bundle.name for bundle in _bundles(content / "producers")},
+        producer_names,
         diagnostics,
     )
 

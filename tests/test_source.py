@@ -6,11 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.load import schema as s
+from ocopsite.load import source
 from ocopsite.load.records import LOT, RATING, product_fields
 from ocopsite.load.source import InvalidDate, LineDict, LineList, load_yaml, read_text
 
@@ -183,3 +185,36 @@ def test_schemas_never_raise_on_any_yaml_value(value: object) -> None:
         )
         result = check(value, ctx)
         assert (result is s.INVALID) == bool(diagnostics.errors), diagnostics.report()
+
+
+def test_plain_text_is_built_and_counted_as_the_full_way_does() -> None:
+    """Keys and values that are plain text are taken without a call each, unless the text
+    has escapes: both ways give the same values, lines and count of values."""
+    text = (
+        "a: x\nb: [y, 2, 'z', {c: d}]\nbase: &base {e: f, g: [h]}\n"
+        "m:\n  <<: *base\n  e: k\nl:\n  - - p\n    - q\n  - r: s\n"
+    )
+    built = []
+    for check_escapes in (False, True):
+        loader = source._BaseLoader(text)
+        try:
+            node = loader.get_single_node()
+            builder = source._Builder(loader, 1_000, check_escapes)
+            value = builder.build(node)
+        finally:
+            loader.dispose()
+        lines = (value.key_lines, value.value_lines, value["b"].item_lines)
+        built.append((value, lines, value["m"].key_lines, builder.count))
+    assert built[0] == built[1]
+    assert built[0][0] == yaml.safe_load(text)
+    for limit in range(built[0][3]):  # one value fewer than the document has: refused
+        loader = source._BaseLoader(text)
+        try:
+            node = loader.get_single_node()
+            try:
+                source._Builder(loader, limit, False).build(node)
+            except source._TooLarge:
+                continue
+            raise AssertionError(f"built past a limit of {limit}")
+        finally:
+            loader.dispose()

@@ -148,10 +148,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             if tag != _SEQ:
                 raise self._unsupported_tag(node, "list")
-            items = LineList(self.build(child, depth + 1) for child in node.value)
-            items.line = _line(node)
-            items.item_lines = [_line(child) for child in node.value]
-            return items
+            return self._sequence(node, depth)
         if tag != _MAP or not isinstance(node, yaml.MappingNode):
             raise self._unsupported_tag(node, "mapping")
         return self._mapping(node, depth)
@@ -199,12 +196,35 @@ class _Builder:
             "records use plain text, numbers, dates, lists and mappings: remove the tag",
         )
 
+    def _sequence(self, node: yaml.SequenceNode, depth: int) -> LineList:
+        items = LineList()
+        inner = depth + 1
+        plain = not self.check_escapes and inner <= MAX_DEPTH  # as in _mapping
+        for child in node.value:
+            if plain and child.tag == _STR and isinstance(child, yaml.ScalarNode):
+                self.count += 1
+                if self.count > self.limit:
+                    raise _TooLarge
+                items.append(child.value)
+            else:
+                items.append(self.build(child, inner))
+        items.line = node.start_mark.line + 1
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
+
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LineDict:
         mapping = LineDict()
-        mapping.line = _line(node)
-        mapping.key_lines = {}
-        mapping.value_lines = {}
+        mapping.line = node.start_mark.line + 1
+        key_lines: dict[Any, int] = {}
+        value_lines: dict[Any, int] = {}
+        mapping.key_lines = key_lines
+        mapping.value_lines = value_lines
         merges: list[tuple[yaml.Node, Any]] = []
+        inner = depth + 1
+        # Most keys and values are plain text: they are taken here as :meth:`build` would
+        # take them (counted, and refused past the limits), without a call for each, which
+        # was a third of building a record. Text with escapes takes the full way.
+        plain = not self.check_escapes and inner <= MAX_DEPTH
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused(
@@ -212,19 +232,32 @@ class _Builder:
                     "a key must be a plain value, not a list or mapping",
                     "write key: value, with a word or number as the key",
                 )
-            if key_node.tag == _MERGE:
-                merges.append((value_node, self.build(value_node, depth + 1)))
+            tag = key_node.tag
+            if tag == _MERGE:
+                merges.append((value_node, self.build(value_node, inner)))
                 continue
-            key = self.build(key_node, depth + 1)
-            if key in mapping.key_lines:
+            if plain and tag == _STR:
+                self.count += 1
+                if self.count > self.limit:
+                    raise _TooLarge
+                key = key_node.value
+            else:
+                key = self.build(key_node, inner)
+            if key in key_lines:
                 raise _Refused(
                     _line(key_node),
-                    f"duplicate key '{_short(str(key))}' (first on line {mapping.key_lines[key]})",
+                    f"duplicate key '{_short(str(key))}' (first on line {key_lines[key]})",
                     "a key may appear once in a mapping: keep one of them",
                 )
-            mapping[key] = self.build(value_node, depth + 1)
-            mapping.key_lines[key] = _line(key_node)
-            mapping.value_lines[key] = _line(value_node)
+            if plain and value_node.tag == _STR and isinstance(value_node, yaml.ScalarNode):
+                self.count += 1
+                if self.count > self.limit:
+                    raise _TooLarge
+                mapping[key] = value_node.value
+            else:
+                mapping[key] = self.build(value_node, inner)
+            key_lines[key] = key_node.start_mark.line + 1
+            value_lines[key] = value_node.start_mark.line + 1
         for value_node, merged in merges:
             self._merge(mapping, value_node, merged)
         return mapping

@@ -97,12 +97,14 @@ def open_binary(path: Path, roots: Path | Iterable[Path], parent: Path | None = 
     """
     if parent is not None and _NO_FOLLOW:
         try:
-            descriptor = os.open(parent / path.name, os.O_RDONLY | os.O_CLOEXEC | _NO_FOLLOW)
+            # text joined, not a Path made: thousands of record files are opened
+            name = os.path.join(parent, path.name)
+            descriptor = os.open(name, os.O_RDONLY | os.O_CLOEXEC | _NO_FOLLOW)
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise
         else:
-            return os.fdopen(descriptor, "rb")
+            return open(descriptor, "rb")
     return open(real_path(path, roots, parent), "rb")
 
 

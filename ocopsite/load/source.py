@@ -328,13 +328,13 @@ def read_text(
     ``max_bytes`` without reading them, files that are not valid UTF-8 (pointing
     at the line of the first bad byte) and files holding control characters.
     """
-    where = diagnostics.where(path)
+    # where(path) is worked out only for a problem: a load reads three files per record
     try:
         with sitefiles.open_binary(path, root or path.parent, parent) as file:
             size = os.fstat(file.fileno()).st_size
             if size > max_bytes:
                 diagnostics.error(
-                    where,
+                    diagnostics.where(path),
                     f"file is {size:,} bytes, larger than the {max_bytes:,} bytes a record may "
                     "have",
                     "keep long texts in vi.md/en.md and large data out of the content folder",
@@ -342,14 +342,14 @@ def read_text(
                 return None
             data = file.read(max_bytes + 1)
     except sitefiles.Refused as refused:
-        diagnostics.error(where, refused.message, refused.hint)
+        diagnostics.error(diagnostics.where(path), refused.message, refused.hint)
         return None
     except OSError as exc:
-        diagnostics.error(where, f"cannot read file: {exc.strerror or exc}")
+        diagnostics.error(diagnostics.where(path), f"cannot read file: {exc.strerror or exc}")
         return None
     if len(data) > max_bytes:  # it grew while being read
         diagnostics.error(
-            where,
+            diagnostics.where(path),
             f"file is larger than the {max_bytes:,} bytes a record may have",
             "keep long texts in vi.md/en.md and large data out of the content folder",
         )
@@ -359,7 +359,7 @@ def read_text(
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         diagnostics.error(
-            where.at(line),
+            diagnostics.where(path).at(line),
             f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
             "save the file as UTF-8; most editors offer it under 'Save with encoding'",
         )
@@ -369,7 +369,7 @@ def read_text(
     if control is not None:
         line, column, character = control
         diagnostics.error(
-            where.at(line, column),
+            diagnostics.where(path).at(line, column),
             f"file contains the control character {character}, which no text may hold",
             "delete it (it is invisible in most editors; retype the text around it if needed)",
         )
@@ -389,7 +389,6 @@ def load_yaml(
     text = read_text(path, diagnostics, root=root, parent=parent)
     if text is None:
         return None
-    where = diagnostics.where(path)
     if sum(text.count(c) for c in "[{-?:") >= _SHALLOW_ENOUGH:
         scanner = _BaseLoader(text)
         try:
@@ -398,7 +397,7 @@ def load_yaml(
             scanner.dispose()
         if deep_line is not None:
             diagnostics.error(
-                where.at(deep_line),
+                diagnostics.where(path).at(deep_line),
                 f"YAML nested deeper than {MAX_DEPTH} levels",
                 "a record never nests this deep; look for '[' or '{' that are never closed",
             )
@@ -414,26 +413,29 @@ def load_yaml(
             return _Builder(loader, MAX_EXPANDED_NODES, "\\" in text).build(node)
         except _TooLarge:
             diagnostics.error(
-                where.at(node.start_mark.line + 1),
+                diagnostics.where(path).at(node.start_mark.line + 1),
                 f"YAML aliases or nesting expand this file past {MAX_EXPANDED_NODES:,} values "
                 f"or {MAX_DEPTH} levels",
                 "no record needs this many; remove the anchors (&), aliases (*) and merges (<<)",
             )
             return None
         except _Refused as refused:
-            diagnostics.error(where.at(refused.line), refused.message, refused.hint)
+            diagnostics.error(
+                diagnostics.where(path).at(refused.line), refused.message, refused.hint
+            )
             return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "malformed YAML"
+        where = diagnostics.where(path)
         at = where.at(mark.line + 1, mark.column + 1) if mark else where
         diagnostics.error(at, f"invalid YAML: {problem}", _yaml_hint(problem))
         return None
     except yaml.YAMLError as exc:
-        diagnostics.error(where, f"invalid YAML: {exc}")
+        diagnostics.error(diagnostics.where(path), f"invalid YAML: {exc}")
         return None
     except RecursionError:
-        diagnostics.error(where, "invalid YAML: nested too deeply")
+        diagnostics.error(diagnostics.where(path), "invalid YAML: nested too deeply")
         return None
     finally:
         loader.dispose()

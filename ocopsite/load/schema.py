@@ -208,6 +208,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def string(value: Any, ctx: Ctx) -> Any:
     """A non-empty text. Numbers are accepted as text for codes such as decision numbers."""
+    if type(value) is str:  # nearly every value: no checks of its kind (Mapping's are slow)
+        text = unicodedata.normalize("NFC", value.strip())
+        return text if text else ctx.error("must not be empty")
     if isinstance(value, bool) or value is None or isinstance(value, Mapping | list):
         return ctx.error(f"expected text, got {describe(value)}")
     text = unicodedata.normalize("NFC", str(value).strip())
@@ -561,7 +564,7 @@ class Record:
     _order: tuple[str, ...] = field(default=(), repr=False)
 
     def __call__(self, value: Any, ctx: Ctx) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not LineDict and not isinstance(value, Mapping):
             return ctx.error(f"expected a {self.what} (key: value pairs), got {describe(value)}")
         raw = value if isinstance(value, LineDict) else _as_line_dict(value, ctx.where.line)
         ok = True

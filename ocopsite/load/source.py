@@ -39,7 +39,8 @@ class LineDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
     def value_line(self, key: Any) -> int:
-        return self.value_lines.get(key, self.key_line(key))
+        line = self.value_lines.get(key)
+        return line if line is not None else self.key_line(key)
 
 
 class LineList(list[Any]):

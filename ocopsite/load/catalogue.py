@@ -218,8 +218,8 @@ def _load_kind(
         if check is not None and count % 512 == 0:
             check()
         name = bundle.name
-        if not cache.has(kind, name):  # nothing to compare: a worker checks and stamps it
-            todo.append((bundle, None, None))
+        if not cache.has(kind, name):  # nothing to compare: validated by a worker
+            todo.append(_new_bundle(bundle, config.root, real_text, walked))
             continue
         try:
             real = sitefiles.real_location(bundle, config.root, real_text)
@@ -256,6 +256,23 @@ def _load_kind(
                 cache.put(kind, bundle.name, Entry(made_stamp, _cached(item.record), problems))
     loaded.sort(key=lambda pair: pair[0])
     return loaded
+
+
+def _new_bundle(
+    bundle: Path, root: Path, real_folder: str, walked: Mapping[str, Stamp] | None
+) -> tuple[Path, Path | None, Stamp | None]:
+    """A bundle the cache does not hold, for :func:`_validate_chunk`: with its real location
+    and stamp when the walk took them (a plain folder: one ``lstat``), else for the worker
+    to check and stamp (which also reports a folder the site may not read)."""
+    if walked:
+        try:
+            real = sitefiles.real_location(bundle, root, real_folder)
+        except (sitefiles.Refused, OSError):
+            return bundle, None, None
+        stamp = walked.get(real)
+        if stamp is not None:
+            return bundle, Path(real), stamp
+    return bundle, None, None
 
 
 def _cached(record: dict[str, Any]) -> dict[str, Any]:

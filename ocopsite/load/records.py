@@ -203,6 +203,7 @@ RATING_EVENT = s.Record(
     ),
     what="rating event",
 )
+_RATING_EVENTS = s.list_of(RATING_EVENT)  # made once: see _EVENTS
 
 #: What each event needs in force before it (the rating's status, or None: no grant yet).
 _ALLOWED_AFTER: dict[str, tuple[str | None, ...]] = {
@@ -220,7 +221,7 @@ def rating_history(value: Any, ctx: s.Ctx) -> Any:
     """``ocop:`` as a mapping (a history of one grant) or as a list of dated events."""
     if not isinstance(value, list):
         return RATING(value, ctx)
-    checked = s.list_of(RATING_EVENT)(value, ctx)
+    checked = _RATING_EVENTS(value, ctx)
     if checked is s.INVALID:
         return s.INVALID
     if not checked:
@@ -356,7 +357,7 @@ def lot_code(value: Any, ctx: s.Ctx) -> Any:
 
 def lots(value: Any, ctx: s.Ctx) -> Any:
     """A product's lots: codes unique, and none the folder of another ("L01" and "L01/2")."""
-    checked = s.list_of(LOT, unique=lambda lot: lot.code, what="lot code")(value, ctx)
+    checked = _LOTS(value, ctx)
     if checked is s.INVALID:
         return s.INVALID
     codes = {lot.code for lot in checked}
@@ -378,7 +379,7 @@ s.shaped(lot_code, {"type": "string", "pattern": LOT_CODE_RE.pattern})
 
 def events(value: Any, ctx: s.Ctx) -> Any:
     """Traceability events, each dated no earlier than the one before it."""
-    checked = s.list_of(EVENT)(value, ctx)
+    checked = _EVENTS(value, ctx)
     if checked is s.INVALID:
         return s.INVALID
     for index, (before, after) in enumerate(itertools.pairwise(checked), start=1):
@@ -403,7 +404,10 @@ EVENT = s.Record(
     build=TraceEvent,
     what="traceability event",
 )
-s.shaped(events, s.json_shape(s.list_of(EVENT)))
+#: The list checks of :func:`events`, :func:`lots`, :func:`rating_history` and :func:`tags`,
+#: made once (making one works out its JSON Schema: that was a tenth of validating a record).
+_EVENTS = s.list_of(EVENT)
+s.shaped(events, s.json_shape(_EVENTS))
 
 LAB_TEST = s.Record(
     {
@@ -451,6 +455,7 @@ LOT = s.Record(
     finish=_finish_lot,
     what="lot",
 )
+_LOTS = s.list_of(LOT, unique=lambda lot: lot.code, what="lot code")
 s.shaped(lots, s.json_shape(s.list_of(LOT)))
 
 
@@ -475,9 +480,10 @@ s.shaped(gtin, {"type": ["string", "integer"], "pattern": r"^[0-9 ]{8,18}$"})
 
 
 def tags(value: Any, ctx: s.Ctx) -> Any:
-    return s.list_of(s.string, unique=lambda t: t.lower(), what="tag")(value, ctx)
+    return _TAGS(value, ctx)
 
 
+_TAGS = s.list_of(s.string, unique=lambda t: t.lower(), what="tag")
 s.shaped(tags, {"type": "array", "items": {"type": ["string", "number"]}})
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
-from ocopsite.load.recordcache import FILE, Entry, RecordCache
+from ocopsite.load.recordcache import FILE, Entry, RecordCache, gc_freezable, gc_paused
 
 
 def _rows(folder: Path) -> dict[tuple[str, str], bytes]:
@@ -83,3 +84,15 @@ def test_a_damaged_row_is_not_used_and_the_rows_after_it_are(tmp_path: Path) -> 
     assert second.get("product", "b", (("b", 1, 1),)) is None
     entry = second.get("product", "c", (("c", 1, 1),))
     assert entry is not None and entry.values == {"slug": "c"}
+
+
+def test_what_a_paused_block_made_is_frozen_only_inside_a_freezable_block() -> None:
+    gc.unfreeze()
+    with gc_paused():
+        kept = [[] for _ in range(1000)]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    with gc_freezable():
+        with gc_paused():
+            kept += [[] for _ in range(1000)]
+        assert gc.get_freeze_count() >= 1000 and gc.isenabled()
+    assert gc.get_freeze_count() == 0

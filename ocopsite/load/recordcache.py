@@ -85,14 +85,25 @@ def gc_paused() -> Iterator[None]:
 
     Loading a national catalogue makes millions of objects and no garbage cycles;
     the collector's passes over them took three quarters of unpickling the cache.
+
+    Inside a :func:`gc_freezable` block the objects are frozen at the end, before the
+    collector starts again: it counts every object made while it was paused, so the
+    first one made after it started would make it walk them all (half a second or
+    more at national scale, after every load).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if _freezable:
+            gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+#: How many :func:`gc_freezable` blocks are open.
+_freezable = 0
 
 
 @contextlib.contextmanager
@@ -105,9 +116,12 @@ def gc_freezable() -> Iterator[None]:
     forked workers, whose memory pages then stay shared with the parent. Thawing at
     the end lets a long-lived process collect what the build left behind.
     """
+    global _freezable
+    _freezable += 1
     try:
         yield
     finally:
+        _freezable -= 1
         gc.unfreeze()
 
 

@@ -118,3 +118,14 @@ def test_ui_strings_are_compiled_in_escaped_and_per_language() -> None:
         en.get_template("page.html").render(missing=True)
     # a template that gives ``t`` its own meaning keeps it
     assert en.get_template("own.html").render(own=lambda key: f"own {key}") == "own a"
+
+
+def test_templates_share_the_environments_globals_unless_given_their_own() -> None:
+    env = _strings_env({"a": "A"}, {"page.html": "{{ g }}", "own.html": "{{ g }}"})
+    page = env.get_template("page.html")
+    # a global set after the template was loaded shows, as it does through Jinja's chain
+    env.globals["g"] = "later"
+    assert page.globals is env.globals and page.render() == "later"
+    # a template given globals of its own keeps them to itself
+    own = env.get_template("own.html", globals={"g": "own"})
+    assert own.render() == "own" and env.globals["g"] == "later" and page.render() == "later"

@@ -7,7 +7,7 @@ imports Jinja2.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from types import CodeType
 from typing import Any, ClassVar
@@ -146,6 +146,19 @@ class StringsEnvironment(jinja2.Environment):
     def __init__(self, strings: Mapping[str, str], **options: Any) -> None:
         super().__init__(**options)
         self.strings = strings
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The environment's own globals, for a template given none of its own (as here).
+
+        Jinja lays a template's globals over the environment's in a ``ChainMap``, which
+        every render and every ``{% import %}`` then walks, in Python: about 20 µs a page.
+        The environment's dict keeps what the chain is for, changes to the environment's
+        globals showing in every template. A template given globals of its own gets its
+        chain, as in Jinja.
+        """
+        if not d:
+            return self.globals
+        return super().make_globals(d)
 
     def compile(
         self,

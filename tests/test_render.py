@@ -76,25 +76,20 @@ def _strings_env(strings: dict[str, str], templates: dict[str, str]) -> Any:
     import jinja2
 
     from ocopsite.view.i18n import Strings
-    from ocopsite.view.themeloader import (
-        STRING_TABLE,
-        CompiledTemplates,
-        StringsEnvironment,
-        keys_salt,
-    )
+    from ocopsite.view.themeloader import CompiledTemplates, StringsEnvironment, strings_salt
 
     env = StringsEnvironment(
-        frozenset(strings),
+        strings,
         loader=jinja2.DictLoader(templates),
-        bytecode_cache=CompiledTemplates(keys_salt(strings)),
+        bytecode_cache=CompiledTemplates(strings_salt(strings)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.globals.update({"t": Strings("vi", strings), STRING_TABLE: strings})
+    env.globals.update({"t": Strings("vi", strings)})
     return env
 
 
-def test_ui_strings_are_looked_up_not_called_escaped_and_per_language() -> None:
+def test_ui_strings_are_compiled_in_escaped_and_per_language() -> None:
     from ocopsite.view.i18n import MissingString
 
     templates = {
@@ -107,11 +102,13 @@ def test_ui_strings_are_looked_up_not_called_escaped_and_per_language() -> None:
     assert vi.get_template("page.html").render(missing=False) == (
         "<p>&lt;Sản phẩm&gt;|2 sao|&lt;SẢN PHẨM&gt;</p>"
     )
-    # the same compiled template, with another language's strings
+    # the same template, compiled again with another language's strings (compiled code
+    # is kept for the process, by source and strings: vi's is not reused)
     assert en.get_template("page.html").render(missing=False) == (
         "<p>Products &amp; more|2 stars|PRODUCTS &amp; MORE</p>"
     )
-    # a literal key is looked up in the table: only the call with values stays a call
+    # a literal key is compiled in, escaped: only the call with values stays a call
+    assert "Products &amp; more" in en.compile(templates["page.html"], raw=True)
     calls: list[str] = []
     vi.globals["t"] = lambda key, **values: calls.append(key) or key
     vi.get_template("page.html").render(missing=False)
@@ -121,3 +118,14 @@ def test_ui_strings_are_looked_up_not_called_escaped_and_per_language() -> None:
         en.get_template("page.html").render(missing=True)
     # a template that gives ``t`` its own meaning keeps it
     assert en.get_template("own.html").render(own=lambda key: f"own {key}") == "own a"
+
+
+def test_templates_share_the_environments_globals_unless_given_their_own() -> None:
+    env = _strings_env({"a": "A"}, {"page.html": "{{ g }}", "own.html": "{{ g }}"})
+    page = env.get_template("page.html")
+    # a global set after the template was loaded shows, as it does through Jinja's chain
+    env.globals["g"] = "later"
+    assert page.globals is env.globals and page.render() == "later"
+    # a template given globals of its own keeps them to itself
+    own = env.get_template("own.html", globals={"g": "own"})
+    assert own.render() == "own" and env.globals["g"] == "later" and page.render() == "later"

@@ -35,7 +35,6 @@ from ocopsite.view.i18n import Strings
 from ocopsite.view.markup import render_markdown
 from ocopsite.view.pages import PageSpec, Pagination, paginate, showing
 from ocopsite.view.theme import Theme, environment
-from ocopsite.view.themeloader import STRING_TABLE
 from ocopsite.view.urls import FACETS, Route, Urls
 from ocopsite.view.views import Views
 
@@ -394,18 +393,16 @@ class Renderer:
             lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
             for lang in catalogue.config.languages
         }
-        # One environment per language, whose globals are that language's UI strings, site
-        # texts and links: macros then need no "with context" import, so Jinja caches them,
-        # and what every page shows (header, footer, cards) can be rendered once.
+        # One environment per language, whose templates hold that language's UI strings
+        # and whose globals are its site texts and links: macros then need no "with
+        # context" import, so Jinja caches them, and what every page shows (header,
+        # footer, cards) can be rendered once.
         self.envs = {}
         self.fragments: dict[str, dict[tuple[str, Hashable], Markup]] = {}
-        # every language has every key (see load_strings), so they share compiled templates
-        string_keys = frozenset.intersection(*(frozenset(s.table) for s in strings.values()))
         for lang, v in self.views.items():
-            env = environment(theme, string_keys)
+            env = environment(theme, v.t.table)
             env.globals.update(
                 t=v.t,
-                **{STRING_TABLE: v.t.table},
                 lang=lang,
                 site=self._site(v),
                 links={name: v.href(Route(name)) for name in LINKED},

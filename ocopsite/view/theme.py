@@ -8,7 +8,7 @@ The environment escapes everything and makes an undefined variable an error.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Set as AbstractSet
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,15 +93,13 @@ def _refused_under(top: Path, roots: tuple[Path, ...]) -> list[sitefiles.Refused
     return sitefiles.refused_in(top, roots)
 
 
-def environment(theme: Theme, string_keys: AbstractSet[str] = frozenset()) -> jinja2.Environment:
+def environment(theme: Theme, strings: Mapping[str, str] | None = None) -> jinja2.Environment:
     """The Jinja environment of ``theme``'s templates.
 
     Templates are read once: an environment lives for one build, so it never
     checks the files again (a check costs a ``stat`` per page and template).
-    ``t('key')`` for a key in ``string_keys`` is compiled as a lookup in the global
-    :data:`~ocopsite.view.themeloader.STRING_TABLE`
-    (:func:`~ocopsite.view.themeloader.look_up_strings`),
-    which the renderer sets to the language's UI strings.
+    ``t('key')`` for a key in ``strings`` (one language's UI strings) is compiled as
+    that key's text (:func:`~ocopsite.view.themeloader.inline_strings`).
     """
     import jinja2  # here, so that a build with nothing to do never loads it
 
@@ -109,14 +107,15 @@ def environment(theme: Theme, string_keys: AbstractSet[str] = frozenset()) -> ji
         CompiledTemplates,
         ContainedLoader,
         StringsEnvironment,
-        keys_salt,
+        strings_salt,
     )
 
+    strings = strings or {}
     return StringsEnvironment(
-        string_keys,
+        strings,
         auto_reload=False,
         loader=ContainedLoader(theme.template_dirs, theme.roots or (theme.folder,)),
-        bytecode_cache=CompiledTemplates(keys_salt(string_keys)),
+        bytecode_cache=CompiledTemplates(strings_salt(strings)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -7,8 +7,7 @@ imports Jinja2.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from types import CodeType
 from typing import Any, ClassVar
@@ -83,23 +82,27 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
 #: The name under which templates call for a UI string: ``t('key')`` or ``t('key', n=3)``.
 STRING_FUNCTION = "t"
-#: The global holding the page's language's UI strings by key (see :func:`look_up_strings`).
-STRING_TABLE = "ui_strings__"
 
 
-def keys_salt(keys: Iterable[str]) -> str:
-    """A digest of the UI string keys: the compiled code of a template depends on them."""
-    return hashlib.sha1("\0".join(sorted(keys)).encode()).hexdigest()
+def strings_salt(strings: Mapping[str, str]) -> str:
+    """A digest of UI strings: the compiled code of a template holds them (see
+    :func:`inline_strings`), so code compiled with other strings is other code."""
+    digest = hashlib.sha1()
+    for key, text in sorted(strings.items()):
+        digest.update(f"{key}\0{text}\0".encode())
+    return digest.hexdigest()
 
 
-def look_up_strings(tree: nodes.Template, keys: AbstractSet[str]) -> nodes.Template:
-    """``tree`` with each ``t('key')`` call made a lookup of ``key`` in :data:`STRING_TABLE`.
+def inline_strings(tree: nodes.Template, strings: Mapping[str, str]) -> nodes.Template:
+    """``tree`` with each ``t('key')`` call replaced by the text of ``key`` in ``strings``.
 
-    A product page asks for about 60 UI strings; a call from a template costs several
-    times a lookup, and every language has the same keys, so the compiled code serves
-    them all. Only a call with one literal key and no values is replaced, only for a key
-    in ``keys`` (a missing one still fails when rendered, with its message), and never in
-    a template that gives the name ``t`` a meaning of its own (a variable, a parameter,
+    A product page asks for about 60 UI strings, the same on every page of a language.
+    As constants, Jinja escapes them once, when it compiles the template, and joins
+    them to the markup around them, where a call (or a lookup) is made, escaped and
+    yielded on every page. So each language's templates are compiled apart. Only a
+    call with one literal key and no values is replaced, only for a key in ``strings``
+    (a missing one still fails when rendered, with its message), and never in a
+    template that gives the name ``t`` a meaning of its own (a variable, a parameter,
     an import).
     """
     for name in tree.find_all(nodes.Name):
@@ -114,7 +117,7 @@ def look_up_strings(tree: nodes.Template, keys: AbstractSet[str]) -> nodes.Templ
             if alias == STRING_FUNCTION:
                 return tree
 
-    class Lookups(NodeTransformer):
+    class Constants(NodeTransformer):
         def visit_Call(self, call: nodes.Call) -> nodes.Node:
             self.generic_visit(call)
             callee, args = call.node, call.args
@@ -123,28 +126,39 @@ def look_up_strings(tree: nodes.Template, keys: AbstractSet[str]) -> nodes.Templ
                 and callee.name == STRING_FUNCTION
                 and len(args) == 1
                 and isinstance(args[0], nodes.Const)
-                and args[0].value in keys
+                and args[0].value in strings
                 and not (call.kwargs or call.dyn_args or call.dyn_kwargs)
             ):
-                table = nodes.Name(STRING_TABLE, "load", lineno=call.lineno)
-                return nodes.Getitem(table, args[0], "load", lineno=call.lineno)
+                return nodes.Const(strings[args[0].value], lineno=call.lineno)
             return call
 
-    result: nodes.Template = Lookups().visit(tree)
+    result: nodes.Template = Constants().visit(tree)
     return result
 
 
 class StringsEnvironment(jinja2.Environment):
-    """An environment whose templates look UI strings up instead of calling ``t``.
+    """An environment whose templates hold one language's UI strings instead of calling ``t``.
 
-    See :func:`look_up_strings`. A renderer gives each language's environment that
-    language's strings as the global :data:`STRING_TABLE`, and ``t`` for the calls
-    that stay calls.
+    See :func:`inline_strings`. A renderer makes one such environment per language,
+    with that language's strings, and gives it ``t`` for the calls that stay calls.
     """
 
-    def __init__(self, keys: AbstractSet[str], **options: Any) -> None:
+    def __init__(self, strings: Mapping[str, str], **options: Any) -> None:
         super().__init__(**options)
-        self.string_keys = keys
+        self.strings = strings
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The environment's own globals, for a template given none of its own (as here).
+
+        Jinja lays a template's globals over the environment's in a ``ChainMap``, which
+        every render and every ``{% import %}`` then walks, in Python: about 20 µs a page.
+        The environment's dict keeps what the chain is for, changes to the environment's
+        globals showing in every template. A template given globals of its own gets its
+        chain, as in Jinja.
+        """
+        if not d:
+            return self.globals
+        return super().make_globals(d)
 
     def compile(
         self,
@@ -155,7 +169,7 @@ class StringsEnvironment(jinja2.Environment):
         defer_init: bool = False,
     ) -> Any:
         if isinstance(source, str):
-            source = look_up_strings(self.parse(source, name, filename), self.string_keys)
+            source = inline_strings(self.parse(source, name, filename), self.strings)
         if raw:
             return super().compile(source, name, filename, True, defer_init)
         return super().compile(source, name, filename, False, defer_init)

@@ -72,21 +72,19 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls) -> dict[str, bytes]:
     tree of every URL would be the largest thing the build holds in memory.
     """
     entries: list[str] = []
+    languages = urls.languages
     for spec in specs:
         if not spec.in_sitemap:
             continue
+        # each language's URL is worked out once, for its entry and every entry's alternates
+        absolute = [urls.absolute(spec.route, code) for code in languages]
+        quoted = [quoteattr(url) for url in absolute]
         alternates = "".join(
-            f'<xhtml:link rel="alternate" hreflang="{other}" '
-            f"href={quoteattr(urls.absolute(spec.route, target))}/>"
-            for other, target in (
-                *((code, code) for code in urls.languages),
-                ("x-default", urls.languages[0]),
-            )
+            f'<xhtml:link rel="alternate" hreflang="{other}" href={href}/>'
+            for other, href in (*zip(languages, quoted, strict=True), ("x-default", quoted[0]))
         )
-        for lang in urls.languages:
-            entries.append(
-                f"<url><loc>{escape(urls.absolute(spec.route, lang))}</loc>{alternates}</url>\n"
-            )
+        for url in absolute:
+            entries.append(f"<url><loc>{escape(url)}</loc>{alternates}</url>\n")
     head = f'{_DECLARATION}<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n'
     chunks = [
         entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)

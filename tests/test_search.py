@@ -597,3 +597,45 @@ def test_varints_and_packed_digits_match_their_definition() -> None:
                     DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in range(width)[::-1]
                 )
                 assert _digits(value, width) == expected
+
+
+#: Addresses of the search page: words with and without diacritics, one letter with and
+#: without them, punctuation inside a word, several words, a filter that needs a column.
+EARLY = [
+    ("vi", "mien dong", {}),
+    ("vi", "Miến  dong", {}),
+    ("vi", "t", {}),
+    ("vi", "đ", {}),
+    ("vi", "TP.HCM g.a.p", {}),
+    ("vi", "t x", {}),
+    ("vi", "", {"channel": "x"}),
+    ("vi", "!!", {}),
+    ("en", "honey tea", {}),
+]
+
+
+def test_the_search_page_asks_for_its_query_files_as_it_is_read(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The search page's inline script asks for the manifest, the head and exactly the files
+    search.js would ask for first (OcopSearch.prototype.missing), before search.js comes."""
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    open_search(tab, served, "vi", "")
+    manifest = tab.evaluate("fetch('/search/manifest.json').then(r => r.json())")
+    expected = tab.evaluate(
+        """async ([manifest, cases]) => {
+            const out = [];
+            for (const [lang, q, filters] of cases) {
+                const engine = new OcopSearch(await (await fetch(manifest[lang])).json());
+                out.push(engine.missing(q, filters));
+            }
+            return out;
+        }""",
+        [manifest, EARLY],
+    )
+    tab.route("**/search.*.js", lambda route: route.abort())
+    for (lang, q, filters), files in zip(EARLY, expected, strict=True):
+        tab.goto(search_url(served, lang, q, filters))
+        tab.wait_for_function("window.ocopEarly && Object.keys(window.ocopEarly).length > 1")
+        early = set(tab.evaluate("Object.keys(window.ocopEarly)"))
+        assert early == {"/search/manifest.json", manifest[lang], *files}, (q, files)
+    context.close()

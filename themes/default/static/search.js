@@ -61,16 +61,11 @@
     if (!r.ok) throw new Error(r.status);
     return r.json();
   }
-  /* files asked for before the engine had its head (see ask), by href: taken once */
-  var early = {};
-  function ask(href) {
-    if (!early[href]) {
-      early[href] = fetch(href).then(json);
-      early[href].catch(function () {});  /* a failure is said when the file is used */
-    }
-  }
-  function get(href) {
-    var got = early[href] || fetch(href).then(json);
+  /* files the search page asked for as it was read (templates/_search_early.html), by
+     href: each taken once */
+  var early = window.ocopEarly || {};
+  function get(href, options) {
+    var got = early[href] || fetch(href, options).then(json);
     delete early[href];
     return got;
   }
@@ -728,20 +723,9 @@
   /* the manifest (small, revalidated) names this build's index (content-hashed, cached for
      ever), so that pages need not change when only the index does. The index's head comes
      first; a query then reads the shards of its words and the parts of the results shown. */
-  fetch(form.dataset.index, { cache: "no-cache" }).then(json).then(function (manifest) {
-    var lang = document.documentElement.lang, first = (manifest.first || {})[lang];
-    if (app && first) {
-      /* the files of the page's query, asked for with the head, not after it: an engine
-         without the head can say which they are from what the manifest repeats of it */
-      var plan = Object.create(OcopSearch.prototype);
-      plan.ix = { words: first.words, letters: first.letters, columns: first.columns, lang: lang };
-      plan.P = {};
-      plan.words = {};
-      plan.letters = {};
-      plan.missing(current.q, current.filters).forEach(ask);
-    }
-    return fetch(manifest[lang]);
-  }).then(json).then(function (ix) {
+  get(form.dataset.index, { cache: "no-cache" }).then(function (manifest) {
+    return get(manifest[document.documentElement.lang]);
+  }).then(function (ix) {
     engine = new OcopSearch(ix);
     if (app) mapFormer();
     show();

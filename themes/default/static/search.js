@@ -98,6 +98,7 @@
     this.files = {};
     this.hrefs = {};
     this.parts = [];
+    this.cards = {};
     this.lists = {};
     this.byMaker = null;
     this.former = new Uint8Array(n);
@@ -153,6 +154,11 @@
         var lists = data.o === undefined;  /* pack_lists has no offset */
         if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data, lists);
         else self.parts[data.start / self.ix.per] = data.products;
+        /* a letter's first cards (ocopsite.search.index.letter_cards): each as a part of one */
+        if (data.c) data.c.p.forEach(function (id, k) {
+          var one = self.cards[id] = {};
+          for (var key in data.c) one[key] = [data.c[key][k]];
+        });
       }));
     }));
   };
@@ -192,7 +198,7 @@
     function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
     for (var k = 0; k < ids.length; k++) {
       var part = Math.floor(ids[k] / ix.per);
-      if (!this.parts[part]) need(ix.parts[part]);
+      if (!this.parts[part] && !this.cards[ids[k]]) need(ix.parts[part]);
     }
     return hrefs;
   };
@@ -204,7 +210,9 @@
   };
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
-    var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = i % ix.per, state = P.e[j];
+    var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = P ? i % ix.per : 0, state;
+    P = P || this.cards[i];
+    state = P.e[j];
     for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
     return {
       name: P.n[j], slug: P.s[j] || slugify(P.n[j]), maker: P.a[j], former: P.f[j], district: P.d[j],

@@ -597,3 +597,99 @@ def test_varints_and_packed_digits_match_their_definition() -> None:
                     DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in range(width)[::-1]
                 )
                 assert _digits(value, width) == expected
+
+
+#: Addresses of the search page: words with and without diacritics, one letter with and
+#: without them, punctuation inside a word, several words, a filter that needs a column.
+EARLY = [
+    ("vi", "mien dong", {}),
+    ("vi", "Miến  dong", {}),
+    ("vi", "t", {}),
+    ("vi", "đ", {}),
+    ("vi", "TP.HCM g.a.p", {}),
+    ("vi", "t x", {}),
+    ("vi", "", {"channel": "x"}),
+    ("vi", "!!", {}),
+    ("en", "honey tea", {}),
+]
+
+
+def test_the_search_page_asks_for_its_query_files_as_it_is_read(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The search page's inline script asks for the manifest, the head and exactly the files
+    search.js would ask for first (OcopSearch.prototype.missing), before search.js comes."""
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    open_search(tab, served, "vi", "")
+    manifest = tab.evaluate("fetch('/search/manifest.json').then(r => r.json())")
+    expected = tab.evaluate(
+        """async ([manifest, cases]) => {
+            const out = [];
+            for (const [lang, q, filters] of cases) {
+                const engine = new OcopSearch(await (await fetch(manifest[lang])).json());
+                out.push(engine.missing(q, filters));
+            }
+            return out;
+        }""",
+        [manifest, EARLY],
+    )
+    tab.route("**/search.*.js", lambda route: route.abort())
+    for (lang, q, filters), files in zip(EARLY, expected, strict=True):
+        tab.goto(search_url(served, lang, q, filters))
+        tab.wait_for_function("window.ocopEarly && Object.keys(window.ocopEarly).length > 1")
+        early = set(tab.evaluate("Object.keys(window.ocopEarly)"))
+        assert early == {"/search/manifest.json", manifest[lang], *files}, (q, files)
+    context.close()
+
+
+def test_a_letter_shows_its_first_cards_before_any_part(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """A query of one letter shows its first cards from its letter file, while the parts
+    (what cards show) are held back; once they are in, the page begins with the same cards."""
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    held: list[Any] = []
+    release: list[bool] = []
+
+    def route(r: Any) -> None:
+        if release:
+            r.continue_()
+        else:
+            held.append(r)
+
+    tab.route("**/search/vi-part.*.json", route)
+    tab.goto(served + "search/?q=t")
+    tab.wait_for_selector("#search-app .results .card")
+    cards = "#search-app .results .card"
+    first = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.textContent)")
+    assert len(first) == 8 and held
+    assert "searchReady" not in tab.evaluate("document.documentElement.dataset")
+    release.append(True)
+    for r in held:
+        r.continue_()
+    tab.wait_for_selector("html[data-search-ready]")
+    shown = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.textContent)")
+    assert len(shown) > 8 and shown[:8] == first
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_cards_of_every_letter_are_its_first_results(page, served: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The build orders a letter's results as search.js does: its cards are the first hits."""
+    open_search(page, served, lang, "")
+    differ = page.evaluate(
+        """async (lang) => {
+            const manifest = await (await fetch("/search/manifest.json")).json();
+            const engine = new OcopSearch(await (await fetch(manifest[lang])).json());
+            await engine.load(engine.all());
+            const differ = [], full = [];
+            for (const [q, href] of Object.entries(engine.ix.letters)) {
+                const cards = (await (await fetch(href)).json()).c.p;
+                const hits = engine.run(q, {}).hits.slice(0, 8);
+                if (JSON.stringify(cards) !== JSON.stringify(hits)) differ.push(q);
+                if (cards.length === 8) full.push(q);
+            }
+            return [differ, full];
+        }""",
+        lang,
+    )
+    # (a letter may begin only the name of a facet value no product has: no cards)
+    assert differ[0] == [] and len(differ[1]) > 10

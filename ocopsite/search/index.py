@@ -479,6 +479,48 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     ]
 
 
+#: How many result cards of a one-letter query its letter file carries (see
+#: :func:`letter_cards`): the first cards shown before the rest of the page.
+LETTER_CARDS = 8
+#: The weight of each field in search.js (WEIGHTS), by field number of the vocabulary.
+_WEIGHTS = (8, 4, 2, 2, 1, 0.01)
+
+
+def unpack(column: dict[str, Any]) -> list[int]:
+    """The numbers of a column made by :func:`pack`."""
+    width, text = column["w"], column["s"]
+    values = [0] * (len(text) // width)
+    for n in range(len(values)):
+        for ch in text[n * width : (n + 1) * width]:
+            values[n] = values[n] * len(DIGITS) + _DIGIT[ch]
+    return [v + column["o"] for v in values]
+
+
+_DIGIT = {ch: n for n, ch in enumerate(DIGITS)}
+
+
+def letter_cards(
+    codes: Sequence[int], columns: dict[str, list[Any]], producers: list[list[Any]]
+) -> dict[str, list[Any]]:
+    """What the first :data:`LETTER_CARDS` result cards of a one-letter query show, in
+    the columns of a part plus "p", the products' positions, in the order of the results.
+
+    ``codes`` is what the letter finds (:meth:`vocabulary.Indexer.letters`); results are
+    ordered as search.js orders them without filters: the weight of the best field, then
+    the stars in force, then catalogue order. The page shows these cards without reading
+    the parts, which the rest of the page needs."""
+    found = [i for i, code in enumerate(codes) if code]
+    rank = {
+        i: -round(_WEIGHTS[(codes[i] - 1) % 7] * 100) * 8 - max(columns["k"][i], 0) for i in found
+    }
+    first = sorted(found, key=lambda i: (rank[i], i))[:LETTER_CARDS]
+    return {
+        "p": first,
+        **{key: [columns[key][i] for i in first] for key in PART_COLUMNS},
+        **{key: [producers[columns["m"][i]][field] for i in first] for key, field in MAKER_COLUMNS},
+    }
+
+
 #: The folder, in the build's cache, of the code shards kept between builds.
 CODES_CACHE = "search-codes"
 
@@ -595,8 +637,13 @@ def index_files(
         index = build_index(catalogue, lang_views, codes, list(views.values()))
         shards, letters = word_files(index, cache)
         index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}
-        index["letters"] = {key: add(f"{lang}-letter", data) for key, data in letters.items()}
-        index["parts"] = [add(f"{lang}-part", encode(part)) for part in split(index)]
+        columns, producers = index["products"], index["producers"]
+        parts = split(index)
+        index["letters"] = {
+            key: add(f"{lang}-letter", with_cards(data, columns, producers))
+            for key, data in letters.items()
+        }
+        index["parts"] = [add(f"{lang}-part", encode(part)) for part in parts]
         index["columns"] = {
             key: add(f"{lang}-column", encode(column)) for key, column in index["columns"].items()
         }
@@ -604,6 +651,13 @@ def index_files(
         first[lang] = {key: index[key] for key in FIRST_FILES}
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs, first)
     return files
+
+
+def with_cards(letter: bytes, columns: dict[str, list[Any]], producers: list[list[Any]]) -> bytes:
+    """A letter file (:func:`word_files`) with the cards of its first results, "c"
+    (:func:`letter_cards`)."""
+    packed = json.loads(letter)
+    return encode({**packed, "c": letter_cards(unpack(packed), columns, producers)})
 
 
 #: The entries of an index's head that name its other files: lists of hrefs, or

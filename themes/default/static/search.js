@@ -61,16 +61,11 @@
     if (!r.ok) throw new Error(r.status);
     return r.json();
   }
-  /* files asked for before the engine had its head (see ask), by href: taken once */
-  var early = {};
-  function ask(href) {
-    if (!early[href]) {
-      early[href] = fetch(href).then(json);
-      early[href].catch(function () {});  /* a failure is said when the file is used */
-    }
-  }
-  function get(href) {
-    var got = early[href] || fetch(href).then(json);
+  /* files the search page asked for as it was read (templates/_search_early.html), by
+     href: each taken once */
+  var early = window.ocopEarly || {};
+  function get(href, options) {
+    var got = early[href] || fetch(href, options).then(json);
     delete early[href];
     return got;
   }
@@ -103,6 +98,7 @@
     this.files = {};
     this.hrefs = {};
     this.parts = [];
+    this.cards = {};
     this.lists = {};
     this.byMaker = null;
     this.former = new Uint8Array(n);
@@ -158,6 +154,11 @@
         var lists = data.o === undefined;  /* pack_lists has no offset */
         if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data, lists);
         else self.parts[data.start / self.ix.per] = data.products;
+        /* a letter's first cards (ocopsite.search.index.letter_cards): each as a part of one */
+        if (data.c) data.c.p.forEach(function (id, k) {
+          var one = self.cards[id] = {};
+          for (var key in data.c) one[key] = [data.c[key][k]];
+        });
       }));
     }));
   };
@@ -197,7 +198,7 @@
     function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
     for (var k = 0; k < ids.length; k++) {
       var part = Math.floor(ids[k] / ix.per);
-      if (!this.parts[part]) need(ix.parts[part]);
+      if (!this.parts[part] && !this.cards[ids[k]]) need(ix.parts[part]);
     }
     return hrefs;
   };
@@ -209,7 +210,9 @@
   };
   /* What a card shows of product ``i`` (its part must be loaded) */
   OcopSearch.prototype.product = function (i) {
-    var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = i % ix.per, state = P.e[j];
+    var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = P ? i % ix.per : 0, state;
+    P = P || this.cards[i];
+    state = P.e[j];
     for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
     return {
       name: P.n[j], slug: P.s[j] || slugify(P.n[j]), maker: P.a[j], former: P.f[j], district: P.d[j],
@@ -728,20 +731,9 @@
   /* the manifest (small, revalidated) names this build's index (content-hashed, cached for
      ever), so that pages need not change when only the index does. The index's head comes
      first; a query then reads the shards of its words and the parts of the results shown. */
-  fetch(form.dataset.index, { cache: "no-cache" }).then(json).then(function (manifest) {
-    var lang = document.documentElement.lang, first = (manifest.first || {})[lang];
-    if (app && first) {
-      /* the files of the page's query, asked for with the head, not after it: an engine
-         without the head can say which they are from what the manifest repeats of it */
-      var plan = Object.create(OcopSearch.prototype);
-      plan.ix = { words: first.words, letters: first.letters, columns: first.columns, lang: lang };
-      plan.P = {};
-      plan.words = {};
-      plan.letters = {};
-      plan.missing(current.q, current.filters).forEach(ask);
-    }
-    return fetch(manifest[lang]);
-  }).then(json).then(function (ix) {
+  get(form.dataset.index, { cache: "no-cache" }).then(function (manifest) {
+    return get(manifest[document.documentElement.lang]);
+  }).then(function (ix) {
     engine = new OcopSearch(ix);
     if (app) mapFormer();
     show();

@@ -266,8 +266,8 @@ def build(
         ]
     gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
-    if resident is not None and jobs > 1:
-        renderer.load_templates({spec.template for spec in specs})  # once, for every worker
+    if jobs > 1:  # compiled once here, not again in every forked worker
+        renderer.load_templates({spec.template for spec in specs})
     if not write:  # check: render the pages in memory, keep nothing
         publish_emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
         return result

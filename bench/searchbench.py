@@ -11,6 +11,11 @@ page shaped like the search page, so the real search.js runs in headless Chromiu
   request made before the first result card showed, the script included);
 - query times: median and 95th percentile of searching *and* rendering the first
   page of results (``OcopSearch.show``), one-letter queries included;
+- cold CPU (``--cpu N``, needs Node.js): the processor time of the script's work for the
+  first results of each first query, from the index's head in hand to the data of its
+  first eight cards, in a fresh Node.js process each time (code not yet optimised, as on
+  a page just opened), the median of N: unlike wall-clock figures, it hardly moves with
+  what else the machine is doing;
 - first results: from opening ``/search/?q=…`` to the first result card on screen,
   with Chromium's CPU slowed down ``--throttle`` times (a mid-range phone), as
   the median of a few loads, each in a fresh browser context (nothing cached);
@@ -18,6 +23,9 @@ page shaped like the search page, so the real search.js runs in headless Chromiu
   parts of the cards shown; ``all_parts_ms`` says when the rest of the index was in
   (the search is then ready for any query without a request).
 
+The files are served by a static server in a process of its own (``--same-process``
+serves them from a thread of this one, as this script did before: under load its
+responses then waited for the browser's client, which runs in this process too).
 Wall-clock figures depend on what else the machine is doing: run under
 ``flock /work/bench.lock`` (or the equivalent) and repeat when in doubt.
 """
@@ -25,15 +33,18 @@ Wall-clock figures depend on what else the machine is doing: run under
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gzip
 import http.server
 import json
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,24 +127,62 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[str, Any]:
+#: The static server of :func:`serve`, run as ``python -c SERVER FOLDER``: it prints its port.
+SERVER = """
+import functools, http.server, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a page closed while it loaded
+handler = functools.partial(Quiet, directory=sys.argv[1])
+server = Server(("127.0.0.1", 0), handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+@contextlib.contextmanager
+def serve(folder: Path, same_process: bool = False) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (``python -m http.server``'s handler, threaded) from a
+    process of its own, or from a thread of this one; yields the root URL, without "/"."""
+    if same_process:
+        handler = functools.partial(_Quiet, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+        return
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        yield f"http://127.0.0.1:{int(process.stdout.readline())}"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def measure(
+    folder: Path, throttle: float, runs: int, loads: int = 5, same_process: bool = False
+) -> dict[str, Any]:
     """Query times and first results of the search page served from ``folder``."""
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
-            page = browser.new_page(viewport={"width": 1000, "height": 900})
-            page.goto(base + "/search/")
-            page.wait_for_selector("html[data-search-ready]")
-            times = page.evaluate(
-                """([queries, runs]) => {
+    with serve(folder, same_process) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto(base + "/search/")
+        page.wait_for_selector("html[data-search-ready]")
+        times = page.evaluate(
+            """([queries, runs]) => {
                     const times = [];
                     for (let i = 0; i < runs; i++) {
                         const start = performance.now();
@@ -143,31 +192,28 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
                     }
                     return times;
                 }""",
-                [QUERIES, runs],
-            )
-            first: dict[str, float] = {}
-            asked: dict[str, list[str]] = {}
-            complete: list[float] = []
-            for q in FIRST:
-                samples = []
-                for _ in range(loads):
-                    context = browser.new_context(viewport={"width": 400, "height": 800})
-                    tab = context.new_page()
-                    tab.add_init_script(FIRST_CARD)
-                    cdp = context.new_cdp_session(tab)
-                    cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
-                    tab.goto(base + "/search/?q=" + q.replace(" ", "+"))
-                    tab.wait_for_function("window.__first !== null", timeout=60_000)
-                    tab.wait_for_selector("html[data-search-ready]", timeout=60_000)
-                    samples.append(tab.evaluate("window.__first"))
-                    asked[q] = tab.evaluate("window.__asked")
-                    complete.append(tab.evaluate("window.__ready"))
-                    context.close()
-                first[q] = statistics.median(samples)
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+            [QUERIES, runs],
+        )
+        first: dict[str, float] = {}
+        asked: dict[str, list[str]] = {}
+        complete: list[float] = []
+        for q in FIRST:
+            samples = []
+            for _ in range(loads):
+                context = browser.new_context(viewport={"width": 400, "height": 800})
+                tab = context.new_page()
+                tab.add_init_script(FIRST_CARD)
+                cdp = context.new_cdp_session(tab)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+                tab.goto(base + "/search/?q=" + q.replace(" ", "+"))
+                tab.wait_for_function("window.__first !== null", timeout=60_000)
+                tab.wait_for_selector("html[data-search-ready]", timeout=60_000)
+                samples.append(tab.evaluate("window.__first"))
+                asked[q] = tab.evaluate("window.__asked")
+                complete.append(tab.evaluate("window.__ready"))
+                context.close()
+            first[q] = statistics.median(samples)
+        browser.close()
     times.sort()
     return {
         "median_ms": round(statistics.median(times), 2),
@@ -176,6 +222,60 @@ def measure(folder: Path, throttle: float, runs: int, loads: int = 5) -> dict[st
         "first_results_files": asked,
         "all_parts_ms": round(statistics.median(complete)),
         "throttle": throttle,
+    }
+
+
+#: The work of a first query in Node.js (``node COLD FOLDER QUERY``): files are read
+#: before, parsed within the measure; prints the processor time of each step in ms.
+COLD = """
+const fs = require("fs"), path = require("path"), [folder, q] = process.argv.slice(2);
+const texts = {}, read = (href) => texts[href] || fs.readFileSync(path.join(folder, href), "utf8");
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+globalThis.window = globalThis;
+globalThis.document = { querySelector: () => null };
+globalThis.fetch = (href) =>
+  Promise.resolve({ ok: true, json: async () => JSON.parse(read(href)) });
+const lang = process.argv[4] || "vi";
+const head = read(JSON.parse(read("search/manifest.json"))[lang]), ix = JSON.parse(head);
+const all = [ix.words, ix.columns, ix.letters].flatMap(Object.values).concat(ix.parts);
+for (const h of all) texts[h] = read(h);
+(async () => {
+  const t = [cpu()];
+  eval(read("search.js"));
+  t.push(cpu());
+  const engine = new OcopSearch(JSON.parse(head));
+  t.push(cpu());
+  await engine.load(engine.missing(q, {}));
+  t.push(cpu());
+  const hits = engine.run(q, {}).hits.slice(0, 8);
+  t.push(cpu());
+  await engine.load(engine.partsFor(hits));
+  hits.forEach((i) => engine.product(i));
+  t.push(cpu());
+  const steps = ["script", "head", "files", "query", "cards"];
+  console.log(JSON.stringify(Object.fromEntries(steps.map((s, k) => [s, t[k + 1] - t[k]]))));
+})();
+"""
+
+
+def cold_cpu(folder: Path, samples: int, lang: str = "vi") -> dict[str, dict[str, float]]:
+    """Median processor time (ms) of each step of the first results of each first query,
+    and of all of them ("total"), over ``samples`` fresh Node.js processes (see COLD)."""
+    (folder / "__cold.js").write_text(COLD, "utf-8")
+    runs: dict[str, list[dict[str, float]]] = {q: [] for q in FIRST}
+    for _ in range(samples):
+        for q in FIRST:
+            out = subprocess.run(
+                ["node", str(folder / "__cold.js"), str(folder), q, lang],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            steps = json.loads(out)
+            runs[q].append({**steps, "total": sum(steps.values()) - steps["script"]})
+    return {
+        q: {k: round(statistics.median(r[k] for r in rows), 1) for k in rows[0]}
+        for q, rows in runs.items()
     }
 
 
@@ -201,44 +301,31 @@ def query_times(index: Path, runs: int = 100) -> dict[str, Any]:
         folder = Path(tmp)
         (folder / "__bench.js").write_bytes(script)
         (folder / "__bench.html").write_text(page_html, "utf-8")
-
-        class Handler(_Quiet):
-            def translate_path(self, path: str) -> str:
-                name = path.split("?")[0].lstrip("/")
-                if name.startswith("__bench"):
-                    return str(folder / name)
-                return str(out / name)
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-                )
-                page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{server.server_address[1]}/__bench.html")
-                result = page.evaluate(
-                    """async ([href, queries, runs]) => {
-                        const t0 = performance.now();
-                        const ix = await (await fetch(href)).json();
-                        const engine = new OcopSearch(ix);
-                        await engine.load(engine.all());
-                        const load = performance.now() - t0;
-                        const times = [];
-                        for (let i = 0; i < runs; i++) {
-                            const start = performance.now();
-                            engine.run(queries[i % queries.length], {});
-                            times.push(performance.now() - start);
-                        }
-                        return {load, times};
-                    }""",
-                    ["/search/" + index.name, QUERIES, runs],
-                )
-                browser.close()
-        finally:
-            server.shutdown()
-            server.server_close()
+        (folder / "search").symlink_to(out / "search")
+        with serve(folder) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
+            page = browser.new_page()
+            page.goto(base + "/__bench.html")
+            result = page.evaluate(
+                """async ([href, queries, runs]) => {
+                    const t0 = performance.now();
+                    const ix = await (await fetch(href)).json();
+                    const engine = new OcopSearch(ix);
+                    await engine.load(engine.all());
+                    const load = performance.now() - t0;
+                    const times = [];
+                    for (let i = 0; i < runs; i++) {
+                        const start = performance.now();
+                        engine.run(queries[i % queries.length], {});
+                        times.push(performance.now() - start);
+                    }
+                    return {load, times};
+                }""",
+                ["/search/" + index.name, QUERIES, runs],
+            )
+            browser.close()
     times = sorted(result["times"])
     return {
         "median_ms": statistics.median(times),
@@ -253,6 +340,13 @@ def main() -> None:
     parser.add_argument("--throttle", type=float, default=4)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--lang", default="vi")
+    parser.add_argument("--loads", type=int, default=5, help="loads of each first query")
+    parser.add_argument(
+        "--same-process", action="store_true", help="serve from a thread of this process"
+    )
+    parser.add_argument(
+        "--cpu", type=int, default=0, metavar="N", help="also cold CPU, median of N (Node.js)"
+    )
     args = parser.parse_args()
     files = search_files(args.site)
     script = served_script("search.js")
@@ -288,7 +382,9 @@ def main() -> None:
         (folder / "search/index.html").write_text(page, "utf-8")
         sizes["/search.js"] = gz(script)
         sizes["/ocop.js"] = gz(served_script("ocop.js"))
-        figures = measure(folder, args.throttle, args.runs)
+        if args.cpu:
+            print(json.dumps({"cold_cpu_ms": cold_cpu(folder, args.cpu, args.lang)}))
+        figures = measure(folder, args.throttle, args.runs, args.loads, args.same_process)
         figures["first_results_gz"] = {
             q: sum(sizes.get(path, 0) for path in set(paths))
             for q, paths in figures.pop("first_results_files").items()

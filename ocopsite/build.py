@@ -268,6 +268,8 @@ def build(
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
     if jobs > 1:  # compiled once here, not again in every forked worker
         renderer.load_templates({spec.template for spec in specs})
+        for env in renderer.envs.values():
+            env.load_referenced()
         if not only:
             _import_for_workers()
     if not write:  # check: render the pages in memory, keep nothing

@@ -268,6 +268,10 @@ def build(
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
     if jobs > 1:  # compiled once here, not again in every forked worker
         renderer.load_templates({spec.template for spec in specs})
+        for env in renderer.envs.values():
+            env.load_referenced()
+        if not only:
+            _import_for_workers()
     if not write:  # check: render the pages in memory, keep nothing
         publish_emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
         return result
@@ -340,6 +344,18 @@ def build(
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)
     return result
+
+
+def _import_for_workers() -> None:
+    """Import, before the workers fork, what they need for photos and label sheets.
+
+    Those modules are imported where they are used, so that a build that makes
+    neither (``--only``) does not load them; workers forked without them would each
+    import them again.
+    """
+    import PIL.ImageCms
+    import PIL.ImageDraw
+    import PIL.ImageFont  # noqa: F401
 
 
 def _superseded(stop: threading.Event) -> None:

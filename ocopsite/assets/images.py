@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ocopsite import sitefiles
 from ocopsite.files import write_atomic
@@ -129,6 +129,8 @@ def _upright_srgb(path: Path) -> Image.Image:
         img.load()
     icc = img.info.get("icc_profile")
     if icc:
+        from PIL import ImageCms  # here: only a photo with a colour profile needs it
+
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             converted = ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"))

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import icalendar
-
 from ocopsite.load.events import Event
 from ocopsite.model import Coordinates, Product
 from ocopsite.view.jsonld import script_json
@@ -19,6 +17,8 @@ from ocopsite.view.pages import PageSpec, showing
 from ocopsite.view.urls import Route
 
 if TYPE_CHECKING:
+    import icalendar
+
     from ocopsite.load.catalogue import Catalogue
     from ocopsite.view.urls import Urls
     from ocopsite.view.views import Localized, Views
@@ -133,6 +133,8 @@ def jsonld(event: Event, v: Views) -> Any:
 
 
 def _vevent(event: Event, v: Views, urls: Urls) -> icalendar.Event:
+    import icalendar  # here: only calendar files need it, and a partial build makes none
+
     item = icalendar.Event()
     host = urls.base_url.split("//", 1)[-1].split("/", 1)[0]
     item.add("uid", f"{event.starts.isoformat()}-{event.slug}@{host}")
@@ -157,6 +159,8 @@ def _vevent(event: Event, v: Views, urls: Urls) -> icalendar.Event:
 
 def calendar(events: Iterable[Event], v: Views, name: str) -> bytes:
     """An iCalendar file of ``events`` in the language of ``v``."""
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from xml.sax.saxutils import escape, quoteattr
 
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.view.pages import PageSpec
@@ -71,6 +70,9 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls) -> dict[str, bytes]:
     Entries are written as text, one at a time: at national scale an element
     tree of every URL would be the largest thing the build holds in memory.
     """
+    # here: xml.sax.saxutils imports urllib.request, and a partial build writes no sitemap
+    from xml.sax.saxutils import escape, quoteattr
+
     entries: list[str] = []
     languages = urls.languages
     for spec in specs:

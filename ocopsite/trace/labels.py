@@ -13,10 +13,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from ocopsite.trace import qr
+
+if TYPE_CHECKING:  # imported where a label is drawn: most builds draw none
+    from PIL import ImageDraw, ImageFont
 
 #: Part of the cache key of a sheet: change it when the drawing changes.
 VERSION = "3"
@@ -43,6 +47,8 @@ class Label:
 
 @cache
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     data = resources.files("ocopsite").joinpath(f"data/fonts/{name}").read_bytes()
     return ImageFont.truetype(io.BytesIO(data), size)
@@ -64,6 +70,8 @@ def draw_label(label: Label) -> Image.Image:
     """One label at 300 dpi, in greyscale."""
     width, height = mm(LABEL_MM[0]), mm(LABEL_MM[1])
     img = Image.new("L", (width, height), 255)
+    from PIL import ImageDraw
+
     draw = ImageDraw.Draw(img)
     modules = qr.matrix(label.uri)
     scale = (height - mm(2)) // len(modules)

@@ -19,7 +19,7 @@ from ocopsite.load.config import CONFIG_NAME, SiteConfig
 from ocopsite.paths import BUILTIN_THEME_DIRS
 
 if TYPE_CHECKING:
-    import jinja2
+    from ocopsite.view.themeloader import StringsEnvironment
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _refused_under(top: Path, roots: tuple[Path, ...]) -> list[sitefiles.Refused
     return sitefiles.refused_in(top, roots)
 
 
-def environment(theme: Theme, strings: Mapping[str, str] | None = None) -> jinja2.Environment:
+def environment(theme: Theme, strings: Mapping[str, str] | None = None) -> StringsEnvironment:
     """The Jinja environment of ``theme``'s templates.
 
     Templates are read once: an environment lives for one build, so it never

@@ -6,6 +6,7 @@ imports Jinja2.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
@@ -13,7 +14,7 @@ from types import CodeType
 from typing import Any, ClassVar
 
 import jinja2
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from jinja2.loaders import split_template_path
 from jinja2.visitor import NodeTransformer
 
@@ -146,6 +147,28 @@ class StringsEnvironment(jinja2.Environment):
     def __init__(self, strings: Mapping[str, str], **options: Any) -> None:
         super().__init__(**options)
         self.strings = strings
+        #: The templates each template compiled here extends, includes or imports by name.
+        self.references: dict[str, set[str]] = {}
+
+    def load_referenced(self) -> None:
+        """Load every template that a template loaded so far names, and so on, now.
+
+        Jinja loads a template's parent and its includes when the template is first
+        rendered: forked workers would each compile them again. A template that cannot be
+        loaded is left for rendering to report. Templates whose code came from the
+        process's :class:`CompiledTemplates` were not compiled here, and name none: what
+        they name was compiled in this process too, and loads without compiling.
+        """
+        seen: set[str] = set()
+        todo = [name for names in self.references.values() for name in names]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            with contextlib.suppress(jinja2.TemplateError):
+                self.get_template(name)
+            todo.extend(self.references.get(name, ()))
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """The environment's own globals, for a template given none of its own (as here).
@@ -170,6 +193,10 @@ class StringsEnvironment(jinja2.Environment):
     ) -> Any:
         if isinstance(source, str):
             source = inline_strings(self.parse(source, name, filename), self.strings)
+        if name is not None:
+            self.references[name] = {
+                found for found in meta.find_referenced_templates(source) if found is not None
+            }
         if raw:
             return super().compile(source, name, filename, True, defer_init)
         return super().compile(source, name, filename, False, defer_init)

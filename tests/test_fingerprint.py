@@ -262,3 +262,34 @@ def test_another_version_of_a_library_changes_both_fingerprints(
         monkeypatch.undo()
         fingerprint.libraries.cache_clear()
         recordcache.code_fingerprint.cache_clear()
+
+
+def test_the_code_is_fingerprinted_by_content_not_by_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Touching ocopsite's code (a checkout, a copy) keeps every cached record and output key;
+    changing it does not. (On a copy of the package, which the other tests do not see.)"""
+    import os
+
+    from ocopsite.load import recordcache
+
+    package = tmp_path / "ocopsite"
+    shutil.copytree(recordcache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(recordcache, "PACKAGE_DIR", package)
+    monkeypatch.setattr(recordcache, "DATA_DIR", package / "data")
+    path = package / "paths.py"
+
+    def code() -> str:
+        recordcache.code_fingerprint.cache_clear()
+        return recordcache.code_fingerprint()
+
+    try:
+        before = code()
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+        assert code() == before
+        path.write_bytes(path.read_bytes() + b"\n# changed\n")
+        assert code() != before
+    finally:
+        monkeypatch.undo()
+        recordcache.code_fingerprint.cache_clear()

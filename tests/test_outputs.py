@@ -33,7 +33,7 @@ def test_every_file_of_a_build_is_a_declared_output(tmp_path: Path) -> None:
     build(site, out, build_date=BUILD_DATE)
     manifest = json.loads((site / ".ocopsite-cache" / incremental.MANIFEST).read_text())
     written = set(_tree(out)) - {MARKER, ".nojekyll"}
-    assert set(manifest["keys"]) == written
+    assert set(manifest["paths"]) == written
     kinds = {rel.rsplit("/", 1)[-1] for rel in written}
     assert {"index.html", "qr.svg", "qr.png", "label.png", "thumb.jpg", "robots.txt"} <= kinds
 

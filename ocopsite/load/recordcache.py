@@ -60,13 +60,21 @@ def bundle_stamp(bundle: Path | str) -> Stamp:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of ocopsite's own code and data (by name, size and mtime), its version, and
-    the libraries that shape the output (:func:`~ocopsite.load.fingerprint.libraries`)."""
+    """A hash of ocopsite's own code and data (by name and content), its version, and
+    the libraries that shape the output (:func:`~ocopsite.load.fingerprint.libraries`).
+
+    By content, not by time: a checkout, a copy or an editor's save that leaves a file as
+    it was keeps every cached record and output key (reading the package's few hundred
+    files takes milliseconds). The site's fingerprint still sees the new times, so such a
+    build is not skipped: it finds that nothing has to be made again.
+    """
     digest = hashlib.sha256(f"{__version__}\n{libraries()}".encode())
-    for path in sorted([*PACKAGE_DIR.rglob("*.py"), *DATA_DIR.glob("*")]):
-        stat = path.stat()
+    for path in sorted([*PACKAGE_DIR.rglob("*.py"), *DATA_DIR.rglob("*")]):
+        if not path.is_file():
+            continue
         name = path.relative_to(PACKAGE_DIR).as_posix()
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest.update(f"{name}\0{content}\n".encode())
     return digest.hexdigest()
 
 

@@ -8,12 +8,13 @@ dictionary of the "Open data" page, so they cannot disagree.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,14 +46,32 @@ class Column:
     get: Callable[[Any], Any]
 
 
+#: The kinds of record a table's rows come from, in the order the tables list them.
+RECORD_KINDS = ("product", "producer")
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
     vi: str
     en: str
     columns: tuple[Column, ...]
-    rows: Callable[[Catalogue], Iterable[Any]]
+    #: The rows each record of a kind (see :data:`RECORD_KINDS`) gives, by kind: a table
+    #: lists the rows of every product, then of every producer, each in catalogue order.
+    parts: Mapping[str, Callable[[Any], Iterable[Any]]]
     key: tuple[str, ...]
+
+    def rows(self, catalogue: Catalogue) -> Iterator[Any]:
+        """Every row of the table."""
+        for kind in RECORD_KINDS:
+            part = self.parts.get(kind)
+            if part is not None:
+                for record in _records(catalogue, kind):
+                    yield from part(record)
+
+
+def _records(catalogue: Catalogue, kind: str) -> Iterable[Any]:
+    return catalogue.products if kind == "product" else catalogue.producers.values()
 
 
 def _texts(
@@ -95,7 +114,7 @@ def tables(catalogue: Catalogue, urls: Urls) -> tuple[Table, ...]:
         Column("price_vnd", "integer", "Giá bán tham khảo (đồng)", "Indicative price (VND)", lambda p: p.price),
         Column("net_content", "string", "Khối lượng, thể tích tịnh", "Net content", lambda p: p.net_content),
         Column("url", "string", "Trang của sản phẩm", "The product's page", lambda p: urls.absolute(Route("product", p.slug), first)),
-    ), lambda c: c.products, ("slug",))  # fmt: skip
+    ), {"product": lambda p: (p,)}, ("slug",))  # fmt: skip
     producer_table = Table("producers", "Chủ thể sản xuất", "Producers", (
         Column("slug", "string", "Mã định danh trong địa chỉ trang", "Identifier used in the page address", lambda p: p.slug),
         *_texts("name", "Tên chủ thể", "Producer name", lambda p: p.name, langs),
@@ -108,7 +127,7 @@ def tables(catalogue: Catalogue, urls: Urls) -> tuple[Table, ...]:
         Column("longitude", "number", "Kinh độ", "Longitude", lambda p: p.coordinates.lon if p.coordinates else None),
         Column("products", "integer", "Số sản phẩm OCOP", "Number of OCOP products", lambda p: len(catalogue.products_of(p.slug))),
         Column("url", "string", "Trang của chủ thể", "The producer's page", lambda p: urls.absolute(Route("producer", p.slug), first)),
-    ), lambda c: c.producers.values(), ("slug",))  # fmt: skip
+    ), {"producer": lambda p: (p,)}, ("slug",))  # fmt: skip
     ratings = Table("rating_events", "Lịch sử công nhận OCOP", "OCOP rating history", (
         Column("product", "string", "Mã sản phẩm (bảng products)", "Product identifier (products table)", lambda e: e.product),
         Column("event", "string", "Sự kiện: granted, rerated, upgraded, potential, suspended, reinstated, revoked", "Event: granted, rerated, upgraded, potential, suspended, reinstated, revoked", lambda e: e.kind),
@@ -116,7 +135,7 @@ def tables(catalogue: Catalogue, urls: Urls) -> tuple[Table, ...]:
         Column("stars", "integer", "Số sao còn hiệu lực sau sự kiện", "Stars in force after the event", lambda e: e.stars),
         Column("decision", "string", "Số quyết định", "Decision number", lambda e: e.decision),
         Column("authority", "string", "Cơ quan ra quyết định, hoặc cấp công nhận", "Issuing authority, or the granting level", lambda e: e.authority),
-    ), lambda c: (e for p in c.products for e in rating_events(p)), ())  # fmt: skip
+    ), {"product": rating_events}, ())  # fmt: skip
     certs = Table("certifications", "Chứng nhận", "Certifications", (
         Column("holder_kind", "string", "Chứng nhận của: product hoặc producer", "Held by: product or producer", lambda r: r[0]),
         Column("holder", "string", "Mã sản phẩm hoặc chủ thể", "Product or producer identifier", lambda r: r[1]),
@@ -127,7 +146,10 @@ def tables(catalogue: Catalogue, urls: Urls) -> tuple[Table, ...]:
         Column("expires", "date", "Ngày hết hạn", "Expiry date", lambda r: r[2].expires),
         Column("status", "string", "Trạng thái hành chính", "Administrative status", lambda r: r[2].status),
         Column("state", "string", "Hiệu lực vào ngày xuất dữ liệu", "Validity on the day the data was published", lambda r: state(r[2].status, r[2].issued, r[2].expires)),
-    ), lambda c: certifications(c), ())  # fmt: skip
+    ), {
+        "product": lambda p: (("product", p.slug, cert) for cert in p.certifications),
+        "producer": lambda p: (("producer", p.slug, cert) for cert in p.certifications),
+    }, ())  # fmt: skip
     lots = Table("lots", "Lô hàng", "Lots", (
         Column("product", "string", "Mã sản phẩm (bảng products)", "Product identifier (products table)", lambda r: r[0].slug),
         Column("code", "string", "Mã lô", "Lot code", lambda r: r[1].code),
@@ -137,13 +159,13 @@ def tables(catalogue: Catalogue, urls: Urls) -> tuple[Table, ...]:
         Column("recalled", "date", "Ngày thu hồi (nếu có)", "Date of recall, if any", lambda r: r[1].recalled.date if r[1].recalled else None),
         Column("events", "integer", "Số bước truy xuất", "Number of traceability events", lambda r: len(r[1].events)),
         Column("lab_tests", "integer", "Số phiếu kiểm nghiệm", "Number of lab tests", lambda r: len(r[1].lab_tests)),
-    ), lambda c: ((p, lot) for p in c.products for lot in p.lots), ("product", "code"))  # fmt: skip
+    ), {"product": lambda p: ((p, lot) for lot in p.lots)}, ("product", "code"))  # fmt: skip
     retail = Table("retail", "Kênh bán lẻ", "Retail channels", (
         Column("product", "string", "Mã sản phẩm (bảng products)", "Product identifier (products table)", lambda r: r[0].slug),
         Column("channel", "string", "Mã kênh bán (khai báo trong site_config.yaml)", "Channel key (declared in site_config.yaml)", lambda r: r[1].channel),
         Column("channel_kind", "string", "Loại kênh: supermarket, marketplace, showroom, portal, direct", "Channel kind: supermarket, marketplace, showroom, portal, direct", lambda r: config.retailers[r[1].channel].kind),
         Column("url", "string", "Địa chỉ web của gian hàng", "Web address of the listing", lambda r: r[1].url or config.retailers[r[1].channel].url),
-    ), lambda c: ((p, item) for p in c.products for item in p.retail), ())  # fmt: skip
+    ), {"product": lambda p: ((p, item) for item in p.retail)}, ())  # fmt: skip
     return (products, producer_table, ratings, certs, lots, retail)
 
 
@@ -204,6 +226,21 @@ def table_schema(table: Table) -> dict[str, Any]:
 _memo: dict[int, tuple[Catalogue, dict[str, bytes]]] = {}
 
 
+def _environment(catalogue: Catalogue, urls: Urls) -> hashlib._Hash | None:
+    """A hash of what every row depends on besides its records: ocopsite's code, the base
+    URL, the build date (validity states) and the site's config (languages, retailers);
+    ``None`` when the config cannot be read."""
+    config = catalogue.config
+    try:
+        config_bytes = sitefiles.read_bytes(config.root / CONFIG_NAME, config.root)
+    except (OSError, sitefiles.Refused):
+        return None
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(f"\0{urls.base_url}\0{config.build_date.isoformat()}\0".encode())
+    digest.update(hashlib.sha256(config_bytes).digest())
+    return digest
+
+
 def inputs_key(catalogue: Catalogue, urls: Urls) -> str | None:
     """A hash of everything :func:`data_files` reads, or ``None`` when that is not known.
 
@@ -212,14 +249,10 @@ def inputs_key(catalogue: Catalogue, urls: Urls) -> str | None:
     build keys pages), the site's config file, the build date, the base URL, and
     ocopsite's code.
     """
-    config, stamps = catalogue.config, catalogue.stamps
-    try:
-        config_bytes = sitefiles.read_bytes(config.root / CONFIG_NAME, config.root)
-    except (OSError, sitefiles.Refused):
+    digest = _environment(catalogue, urls)
+    if digest is None:
         return None
-    digest = hashlib.sha256(code_fingerprint().encode())
-    digest.update(f"\0{urls.base_url}\0{config.build_date.isoformat()}\0".encode())
-    digest.update(hashlib.sha256(config_bytes).digest())
+    stamps = catalogue.stamps
     bundles = [p.bundle for p in catalogue.products]
     bundles += [p.bundle for p in catalogue.producers.values()]
     for bundle in bundles:
@@ -238,7 +271,9 @@ def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     taken from there when it is the same: the open data page, rendered by one process,
     and the files, written by another, are then worked out once per build, and not at
     all by a build whose records did not change. A missing or damaged entry is made
-    again; only the latest entry is kept.
+    again; only the latest entry is kept. When the records did change, the rows of
+    each record whose bundles did not are taken from a folder beside it (its name and
+    :data:`ROWS`; see :func:`_data_files`).
     """
     memo = _memo.get(id(catalogue))
     if memo is not None and memo[0] is catalogue:
@@ -249,7 +284,8 @@ def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     if found is not None:
         _remember(catalogue, found)
         return found
-    files = _data_files(catalogue, urls)
+    rows = cache.with_name(cache.name + ROWS) if cache is not None else None
+    files = _data_files(catalogue, urls, rows)
     if entry is not None:
         keep(entry, files, "*.zip")
     _remember(catalogue, files)
@@ -261,15 +297,220 @@ def _remember(catalogue: Catalogue, files: dict[str, bytes]) -> None:
     _memo[id(catalogue)] = (catalogue, files)
 
 
-def _data_files(catalogue: Catalogue, urls: Urls) -> dict[str, bytes]:
+#: What the name of the data cache's folder is followed by, for the folder beside it
+#: where the rows of each record are kept as encoded.
+ROWS = "-rows"
+#: The file of a rows entry that lists its records: each one's ``kind/slug``, token, and
+#: the length of its CSV and of its JSON in each table it has rows in. The rows themselves
+#: are in a file per table and format, one record's after another's, as they are written.
+_ROWS_INDEX = "records.json"
+#: What a record gives each table it has rows in: its CSV lines and its JSON records,
+#: each record's a line apart (``,\n``).
+_Encoded = dict[str, tuple[str, str]]
+
+
+class _Lines(list[str]):
+    """What a CSV writer writes, one item a row (it writes each row at once)."""
+
+    def write(self, text: str) -> None:
+        self.append(text)
+
+
+def _tokens(catalogue: Catalogue) -> dict[str, str]:
+    """What each record's rows show, as :func:`~ocopsite.output.incremental.keys` tokens it,
+    by ``kind/slug``: a product stands for itself and its producer (whose province it
+    shows), a producer for itself and its number of products. A record whose bundle has
+    no stamp has no token, and its rows are always worked out."""
+    stamps, producers = catalogue.stamps, catalogue.producers
+    found: dict[str, str] = {}
+    for product in catalogue.products:
+        own = stamps.get(product.bundle)
+        maker = stamps.get(producers[product.producer].bundle)
+        if own is not None and maker is not None:
+            found[f"product/{product.slug}"] = f"{own}:{maker}"
+    for producer in producers.values():
+        own = stamps.get(producer.bundle)
+        if own is not None:
+            count = len(catalogue.products_of(producer.slug))
+            found[f"producer/{producer.slug}"] = f"{own}:{count}"
+    return found
+
+
+def _saved_rows(
+    folder: Path | None, environment: str | None, every: tuple[Table, ...]
+) -> dict[str, tuple[str, _Encoded]]:
+    """The token and encoded rows of each record kept in ``folder`` for this environment;
+    none if missing or damaged."""
+    if folder is None or environment is None:
+        return {}
+    found = kept(folder / f"{environment}.zip")
+    if found is None:
+        return {}
+    try:
+        listed = json.loads(found[_ROWS_INDEX])
+        texts = {
+            (table.name, fmt): found[f"{table.name}.{fmt}"].decode("utf-8")
+            for table in every
+            for fmt in FORMATS
+        }
+    except (KeyError, ValueError, UnicodeDecodeError):
+        return {}
+    kinds = {kind: [t.name for t in every if kind in t.parts] for kind in RECORD_KINDS}
+    at = dict.fromkeys(texts, 0)
+    saved: dict[str, tuple[str, _Encoded]] = {}
+    try:
+        for key, token, lengths in listed:
+            names = kinds[key.partition("/")[0]]
+            if len(lengths) != 2 * len(names) or not isinstance(token, str):
+                return {}
+            encoded: _Encoded = {}
+            for index, name in enumerate(names):
+                chunk = []
+                for fmt, length in zip(FORMATS, lengths[2 * index : 2 * index + 2], strict=True):
+                    start = at[name, fmt]
+                    if type(length) is not int or length < 0:
+                        return {}
+                    chunk.append(texts[name, fmt][start : start + length])
+                    at[name, fmt] = start + length
+                encoded[name] = (chunk[0], chunk[1])
+            saved[key] = (token, encoded)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return {}
+    if any(at[place] != len(text) for place, text in texts.items()):
+        return {}  # not what was written
+    return saved
+
+
+def _save_rows(
+    folder: Path, environment: str, every: tuple[Table, ...], rows: dict[str, tuple[str, _Encoded]]
+) -> None:
+    """Keep each record's token and encoded rows in ``folder`` (see :func:`_saved_rows`)."""
+    listed = []
+    parts: dict[str, list[str]] = {f"{t.name}.{fmt}": [] for t in every for fmt in FORMATS}
+    for key, (token, encoded) in rows.items():
+        lengths = []
+        for name, (csv_text, json_text) in encoded.items():
+            parts[f"{name}.csv"].append(csv_text)
+            parts[f"{name}.json"].append(json_text)
+            lengths += [len(csv_text), len(json_text)]
+        listed.append([key, token, lengths])
+    files = {_ROWS_INDEX: json.dumps(listed, ensure_ascii=False, separators=(",", ":")).encode()}
+    files.update((name, "".join(texts).encode("utf-8")) for name, texts in parts.items())
+    with contextlib.suppress(OSError):  # a read-only cache: made again next time
+        folder.mkdir(parents=True, exist_ok=True)
+        keep(folder / f"{environment}.zip", files, "*.zip")
+
+
+def _encode(table: Table, rows: list[list[Any]], lines: _Lines) -> tuple[str, str] | None:
+    """A record's rows of ``table`` as CSV lines and JSON records (see :func:`_csv` and
+    :func:`_json`); ``None`` if a value is a list or a mapping, which lays the JSON out
+    otherwise."""
+    if any(isinstance(v, (list, tuple, dict)) for row in rows for v in row):
+        return None
+    del lines[:]
+    csv.writer(lines, lineterminator="\r\n").writerows(
+        ["" if v is None else v for v in row] for row in rows
+    )
+    names = [c.name for c in table.columns]
+    records = [
+        "{\n" + _RECORD.encode(dict(zip(names, row, strict=True)))[1:-1] + "\n}" for row in rows
+    ]
+    return "".join(lines), ",\n".join(records)
+
+
+def _data_files(
+    catalogue: Catalogue, urls: Urls, rows_cache: Path | None = None
+) -> dict[str, bytes]:
+    """Every file under ``data/`` (see :func:`data_files`).
+
+    The rows of each record are encoded on their own and joined, as :func:`_csv` and
+    :func:`_json` would encode the whole table. With ``rows_cache`` (a folder), those of
+    each record are kept there with its token (see :func:`_tokens`), and taken from there
+    while its token is the same: after an edit, only the edited records' rows are made
+    again. Only the latest entry is kept.
+    """
     config = catalogue.config
+    every = tables(catalogue, urls)
+    digest = _environment(catalogue, urls) if rows_cache is not None else None
+    environment = digest.hexdigest()[:24] if digest is not None else None
+    saved = _saved_rows(rows_cache, environment, every)
+    tokens = _tokens(catalogue)
+    kept_rows: dict[str, tuple[str, _Encoded]] = {}
+    csv_parts: dict[str, list[str]] = {t.name: [] for t in every}
+    json_parts: dict[str, list[str]] = {t.name: [] for t in every}
+    lines = _Lines()
+    made = False
+    for kind in RECORD_KINDS:
+        shown = [table for table in every if kind in table.parts]
+        if not shown:
+            continue
+        for record in _records(catalogue, kind):
+            key = f"{kind}/{record.slug}"
+            token = tokens.get(key)
+            entry = saved.get(key) if token is not None else None
+            if entry is not None and entry[0] == token:
+                encoded = entry[1]
+            else:
+                encoded = {}
+                for table in shown:
+                    rows = [
+                        [_plain(c.get(item)) for c in table.columns]
+                        for item in table.parts[kind](record)
+                    ]
+                    found = _encode(table, rows, lines)
+                    if found is None:  # not laid out record by record: the whole, as it was
+                        return _whole_files(catalogue, urls, every)
+                    encoded[table.name] = found
+                made = True
+            for name, (csv_text, json_text) in encoded.items():
+                csv_parts[name].append(csv_text)
+                if json_text:
+                    json_parts[name].append(json_text)
+            if token is not None:
+                kept_rows[key] = (token, encoded)
+    if (
+        rows_cache is not None
+        and environment is not None
+        and (made or saved.keys() != kept_rows.keys())
+    ):
+        _save_rows(rows_cache, environment, every, kept_rows)
     files: dict[str, bytes] = {}
-    resources = []
-    for table in tables(catalogue, urls):
+    for table in every:
+        header = _Lines()
+        csv.writer(header, lineterminator="\r\n").writerow(c.name for c in table.columns)
+        files[urls.data_file(f"{table.name}.csv")[1]] = "".join(
+            [*header, *csv_parts[table.name]]
+        ).encode("utf-8")
+        records = json_parts[table.name]
+        text = "[\n" + ",\n".join(records) + "\n]" if records else "[]"
+        files[urls.data_file(f"{table.name}.json")[1]] = (text + "\n").encode("utf-8")
+    files[urls.data_file(PACKAGE)[1]] = _package(config, every)
+    return _in_order(files, urls, every)
+
+
+def _in_order(files: dict[str, bytes], urls: Urls, every: tuple[Table, ...]) -> dict[str, bytes]:
+    """``files`` in the order :func:`_whole_files` makes them (a table's CSV, its JSON, ...)."""
+    names = [f"{t.name}.{fmt}" for t in every for fmt in FORMATS] + [PACKAGE]
+    return {rel: files[rel] for rel in (urls.data_file(name)[1] for name in names)}
+
+
+def _whole_files(catalogue: Catalogue, urls: Urls, every: tuple[Table, ...]) -> dict[str, bytes]:
+    """Every file under ``data/``, each table encoded whole."""
+    files: dict[str, bytes] = {}
+    for table in every:
         rows = [[_plain(c.get(item)) for c in table.columns] for item in table.rows(catalogue)]
         for fmt, encode in (("csv", _csv), ("json", _json)):
+            files[urls.data_file(f"{table.name}.{fmt}")[1]] = encode(table, rows)
+    files[urls.data_file(PACKAGE)[1]] = _package(catalogue.config, every)
+    return files
+
+
+def _package(config: Any, every: tuple[Table, ...]) -> bytes:
+    """``datapackage.json``: the package and a resource per table and format."""
+    resources = []
+    for table in every:
+        for fmt in FORMATS:
             name = f"{table.name}.{fmt}"
-            files[urls.data_file(name)[1]] = encode(table, rows)
             resources.append({
                 "name": table.name if fmt == "csv" else f"{table.name}-json",
                 "title": table.en, "title_vi": table.vi, "path": name, "format": fmt,
@@ -292,10 +533,7 @@ def _data_files(catalogue: Catalogue, urls: Urls) -> dict[str, bytes]:
         ],
         "resources": resources,
     }
-    files[urls.data_file(PACKAGE)[1]] = (
-        json.dumps(package, ensure_ascii=False, indent=1) + "\n"
-    ).encode("utf-8")
-    return files
+    return (json.dumps(package, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def _size(count: int, lang: str) -> str:

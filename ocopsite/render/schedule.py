@@ -41,13 +41,30 @@ class Due:
     days_left: int
 
 
+#: The last :func:`due` worked out, by catalogue, window and day: the page, the CSV and
+#: the feeds in every language list the same entries, and a build asks for them once each.
+_memo: dict[tuple[int, int, dt.date], tuple[Catalogue, list[Due]]] = {}
+
+
 def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> list[Due]:
     """What expires from ``as_of`` (default: the build date) to ``days`` later, inclusive.
 
     Suspended and revoked ratings and certificates are left out: there is
     nothing to renew. Sorted by province, producer, expiry date and holder.
+    The list is shared by the callers with the same arguments: it is not to be changed.
     """
     today = as_of or catalogue.config.build_date
+    key = (id(catalogue), days, today)
+    memo = _memo.get(key)
+    if memo is not None and memo[0] is catalogue:
+        return memo[1]
+    found = _due(catalogue, days, today)
+    _memo.clear()  # only the latest: a long-lived process builds many catalogues
+    _memo[key] = (catalogue, found)
+    return found
+
+
+def _due(catalogue: Catalogue, days: int, today: dt.date) -> list[Due]:
     last = today + dt.timedelta(days=days)
     producers = catalogue.producers
     found: list[Due] = []

@@ -164,10 +164,13 @@ def _percent(value: float, lang: str) -> str:
 
 
 def page(catalogue: Catalogue) -> PageSpec:
-    """The statistics page, the same figures in each language."""
+    """The statistics page, the same figures in each language (worked out once)."""
+    worked_out: list[Figures] = []
 
     def data(v: Any) -> dict[str, Any]:
-        found = figures(catalogue)
+        if not worked_out:
+            worked_out.append(figures(catalogue))
+        found = worked_out[0]
         charts = []
         for series in found.series:
             rows = [(label(series.key, value, v.t, v.lang), n) for value, n in series.rows]

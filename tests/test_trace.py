@@ -127,6 +127,23 @@ def test_stronger_error_correction_is_taken_when_it_costs_no_size() -> None:
                 assert len(qr._symbol(uri, level)) > code.modules, (uri, level)
 
 
+def test_levels_not_tried_could_not_have_kept_the_size() -> None:
+    """The capacities that spare encoding a stronger level are ISO 18004's, as segno has them."""
+    from segno import consts
+
+    for level, codewords in qr._DATA_CODEWORDS.items():
+        ours = consts.ERROR_MAPPING[level]
+        assert codewords == tuple(consts.SYMBOL_CAPACITY[v][ours] // 8 for v in range(1, 41))
+    # short and long URIs, digits and not: every version whose stronger levels are skipped
+    for uri in [BASE + "x" * n for n in range(0, 400, 7)] + [
+        BASE + "9" * n for n in range(0, 900, 23)
+    ]:
+        code = qr.make(uri)
+        for level in ("Q", "H"):
+            if "MQH".index(level) > "MQH".index(code.error):
+                assert len(qr._symbol(uri, level)) > code.modules, (uri, level)
+
+
 def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:
     sheets = sorted(bilingual_site.out.rglob("label.png"))
     # only ratings in force get sheets: mien-dong (and its lot TH2510A, not the recalled

@@ -85,14 +85,85 @@ def _may_fit(level: str, version: int) -> bool:
     return version == 1 or _DATA_CODEWORDS[level][version - 1] > _DATA_CODEWORDS["M"][version - 2]
 
 
+#: Bits of a segment header (mode indicator and character count), in numeric, alphanumeric
+#: and byte mode, for versions 1-9, 10-26 and 27-40 (ISO/IEC 18004 table 3).
+_HEADER_BITS = ((14, 13, 12), (16, 15, 20), (18, 17, 20))
+_ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+#: A run of characters only byte mode holds, or one character more modes hold.
+_TOKEN = re.compile(r"[^0-9A-Z $%*+\-./:]+|.", re.DOTALL)
+_NONE = 1 << 30
+
+
+def _version_class(version: int) -> int:
+    return 0 if version <= 9 else 1 if version <= 26 else 2
+
+
+def _least_bits(uri: str, version_class: int) -> int:
+    """The fewest bits any split of ``uri`` into numeric, alphanumeric and byte segments
+    takes in versions of ``version_class`` (0: 1-9, 1: 10-26, 2: 27-40): no encoder can
+    hold it in fewer (ASCII only, see :func:`modules`).
+
+    A walk over the characters keeps, for each mode, the least cost (in sixths of a
+    bit: a digit costs 10/3 bits in numeric mode, a character 11/2 in alphanumeric)
+    of the text so far with its last segment in that mode. A segment's cost is rounded
+    up to whole bits where it ends, which keeps least costs least.
+    """
+    to_n, to_a, to_b = (6 * bits for bits in _HEADER_BITS[version_class])
+    n = a = b = _NONE
+    closed = 0  # the least cost of the text so far, its last segment ended
+    for token in _TOKEN.findall(uri):
+        if "0" <= token <= "9":
+            n, a, b = (
+                min(n, closed + to_n) + 20,
+                min(a, closed + to_a) + 33,
+                min(b, closed + to_b) + 48,
+            )
+        elif token in _ALPHANUMERIC:
+            n, a, b = _NONE, min(a, closed + to_a) + 33, min(b, closed + to_b) + 48
+        else:
+            n, a, b = _NONE, _NONE, min(b, closed + to_b) + 48 * len(token)
+        closed = 6 * min(-(-n // 6), -(-a // 6), -(-b // 6))
+    return closed // 6
+
+
 def modules(uri: str) -> Modules:
-    """The modules of the QR code of ``uri``: level M, or higher at the same size."""
-    best = _symbol(uri, _LEVELS_TRIED[0])
+    """The modules of the QR code of ``uri``: level M, or higher at the same size.
+
+    That is the strongest level whose symbol is no larger than M's. For an ASCII URI,
+    the fewest bits it can take (:func:`_least_bits`) spares the encoding of a level
+    that could not keep M's size; and when those bits fit Q at the version they fit M,
+    Q is encoded first: it is the answer when M could not have taken a smaller version.
+    Either way the symbol is the one trying M, Q and H in turn gives.
+    """
+    symbols: dict[str, Modules] = {}
+    least_bits: dict[int, int] = {}
+
+    def symbol(level: str) -> Modules:
+        if level not in symbols:
+            symbols[level] = _symbol(uri, level)
+        return symbols[level]
+
+    def fits(level: str, version: int) -> bool:
+        """False when ``uri`` cannot fit ``version`` at ``level``, whatever the encoder."""
+        if not uri.isascii():
+            return True
+        version_class = _version_class(version)
+        if version_class not in least_bits:
+            least_bits[version_class] = _least_bits(uri, version_class)
+        return least_bits[version_class] <= 8 * _DATA_CODEWORDS[level][version - 1]
+
+    if uri.isascii():
+        least = next((v for v in range(1, 41) if fits("M", v)), 40)
+        if least > 1 and fits("Q", least):
+            q_version = (len(symbol("Q")) - 17) // 4  # H never keeps the size past version 1
+            if q_version > 1 and not any(fits("M", v) for v in range(1, q_version)):
+                return symbol("Q")
+    best = symbol(_LEVELS_TRIED[0])
     version = (len(best) - 17) // 4
     for level in _LEVELS_TRIED[1:]:  # if Q needs a larger version, so does H
-        if not _may_fit(level, version):
+        if not (_may_fit(level, version) and fits(level, version)):
             break
-        stronger = _symbol(uri, level)
+        stronger = symbol(level)
         if len(stronger) != len(best):
             break
         best = stronger

@@ -18,7 +18,7 @@ from conftest import BuiltSite
 from PIL import Image
 from sitekit import serve_folder
 
-from ocopsite.trace import files, labels, qr
+from ocopsite.trace import labels, qr
 
 BASE = "https://example.org/ocop/"
 
@@ -301,15 +301,3 @@ def test_label_sheets_can_be_turned_off(tmp_path: Path) -> None:
     assert len(list(out.rglob("qr.png"))) == 7
     html = (out / "products/mien-dong/index.html").read_text()
     assert "qr.svg" in html and "/label/" not in html
-
-
-def test_linkset_json_is_written_as_the_standard_library_would() -> None:
-    value = {
-        "linkset": [
-            {"anchor": 'https://x.org/"q"\\é\u2028\n', "list": [], "map": {}, "n": [1, 2.5, None]},
-            {"nested": [[{"a": ["Bánh", True]}]], "tab\t": "Lô/Lot"},
-        ]
-    }
-    out: list[str] = []
-    files._indented_json(value, "\n", out)
-    assert "".join(out) == json.dumps(value, ensure_ascii=False, indent=1)

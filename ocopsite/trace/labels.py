@@ -9,9 +9,7 @@ printed code stays sharp and scannable.
 from __future__ import annotations
 
 import io
-import struct
 import unicodedata
-import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -22,8 +20,6 @@ from ocopsite.trace import qr
 
 #: Part of the cache key of a sheet: change it when the drawing changes.
 VERSION = "4"
-#: zlib level of a sheet: 2 is as fast as 1 and makes files a few per cent smaller.
-SHEET_ZLIB_LEVEL = 2
 DPI = 300
 A4_MM = (210.0, 297.0)
 LABEL_MM = (63.5, 38.1)
@@ -113,47 +109,15 @@ def draw_label(label: Label) -> Image.Image:
 
 
 def sheet_png(label: Label) -> bytes:
-    """An A4 sheet of 21 copies of ``label`` as a 300 dpi black-and-white PNG.
-
-    Only one label is drawn and thresholded to 1 bit; the page is put together from
-    its packed rows (each row of pixels of the 3 labels side by side is made once,
-    for all 7 rows of labels) and written as a PNG here, rows unfiltered, which
-    compresses a bilevel page as well as Pillow's filters in a fraction of the time.
-    """
+    """An A4 sheet of 21 copies of ``label`` as a 300 dpi black-and-white PNG."""
+    # Thresholding one label and pasting it into a bilevel page is far cheaper than
+    # converting the whole page; level-1 compression costs 20 % in size, saves 80 % in time.
     one = draw_label(label).point(lambda v: 255 if v > 140 else 0).convert("1")
-    width, height = mm(A4_MM[0]), mm(A4_MM[1])
-    page_bits = (width + 7) // 8 * 8
-    stride = (one.width + 7) // 8  # bytes of a packed row of the label, 1 bits white
-    padding = stride * 8 - one.width
-    hole = (1 << one.width) - 1  # a label's row of pixels, as an integer
-    white = (1 << page_bits) - 1
-    shifts = [page_bits - one.width - mm(MARGIN_MM[0] + c * PITCH_MM[0]) for c in range(COLUMNS)]
-    assert all(page_bits - width <= shift <= page_bits - one.width for shift in shifts)
-    packed = one.tobytes()
-    across: list[bytes] = []  # each row of pixels of the labels of one row of the sheet
-    for start in range(0, len(packed), stride):
-        bits = int.from_bytes(packed[start : start + stride], "big") >> padding
-        row = white
-        for shift in shifts:  # the label's pixels replace the page's, as pasting does
-            row = (row & ~(hole << shift)) | (bits << shift)
-        across.append(b"\0" + row.to_bytes(page_bits // 8, "big"))
-    blank = b"\0" + white.to_bytes(page_bits // 8, "big")
-    lines = [blank] * height
-    for row in range(ROWS):  # a later row of labels covers an earlier one, as pasting would
-        top = mm(MARGIN_MM[1] + row * PITCH_MM[1])
-        lines[top : top + one.height] = across[: height - top]
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grey, no interlace
-    per_metre = int(DPI / 0.0254 + 0.5)
-    return b"".join(
-        (
-            b"\x89PNG\r\n\x1a\n",
-            _chunk(b"IHDR", header),
-            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            _chunk(b"IDAT", zlib.compress(b"".join(lines), SHEET_ZLIB_LEVEL)),
-            _chunk(b"IEND", b""),
-        )
-    )
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    page = Image.new("1", (mm(A4_MM[0]), mm(A4_MM[1])), 1)
+    for row in range(ROWS):
+        for column in range(COLUMNS):
+            x = mm(MARGIN_MM[0] + column * PITCH_MM[0])
+            page.paste(one, (x, mm(MARGIN_MM[1] + row * PITCH_MM[1])))
+    out = io.BytesIO()
+    page.save(out, "PNG", dpi=(DPI, DPI), compress_level=1)
+    return out.getvalue()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import random
 import re
 import shutil
 import urllib.request
@@ -125,6 +127,62 @@ def test_stronger_error_correction_is_taken_when_it_costs_no_size() -> None:
         for level in ("M", "Q", "H"):
             if "MQH".index(level) > "MQH".index(code.error):
                 assert len(qr._symbol(uri, level)) > code.modules, (uri, level)
+
+
+def _tried_in_turn(uri: str) -> qr.Modules:
+    """The symbol of M, Q and H each encoded in turn: the strongest that keeps M's size."""
+    best = qr._symbol(uri, "M")
+    for level in ("Q", "H"):
+        stronger = qr._symbol(uri, level)
+        if len(stronger) != len(best):
+            break
+        best = stronger
+    return best
+
+
+def test_levels_not_tried_could_not_have_kept_the_size() -> None:
+    """The capacities that spare encoding some levels are ISO 18004's, as segno has them,
+    and sparing them changes no symbol."""
+    from segno import consts
+
+    for level, codewords in qr._DATA_CODEWORDS.items():
+        ours = consts.ERROR_MAPPING[level]
+        assert codewords == tuple(consts.SYMBOL_CAPACITY[v][ours] // 8 for v in range(1, 41))
+    rng = random.Random(18004)
+    uris = [BASE + "x" * n for n in range(0, 400, 7)] + [BASE + "9" * n for n in range(0, 900, 23)]
+    uris += ["".join(rng.choices("09AZaz:/.-%é", k=rng.randint(1, 120))) for _ in range(300)]
+    uris += [f"{BASE}01/0952{rng.randrange(10**10):010d}/10/L{n}" for n in range(100)]
+    for uri in uris:
+        assert qr.modules(uri) == _tried_in_turn(uri), uri
+
+
+def _least_bits_by_trying_every_split(text: str, version_class: int) -> int:
+    numeric, alphanumeric, byte = qr._HEADER_BITS[version_class]
+
+    @functools.cache
+    def rest(start: int) -> int:
+        if start == len(text):
+            return 0
+        least = 1 << 30
+        for end in range(start + 1, len(text) + 1):
+            part, count = text[start:end], end - start
+            if all(c in "0123456789" for c in part):
+                least = min(least, numeric + 10 * (count // 3) + (0, 4, 7)[count % 3] + rest(end))
+            if all(c in qr._ALPHANUMERIC for c in part):
+                least = min(least, alphanumeric + 11 * (count // 2) + 6 * (count % 2) + rest(end))
+            least = min(least, byte + 8 * count + rest(end))
+        return least
+
+    return rest(0)
+
+
+def test_least_bits_are_those_of_the_best_split_into_segments() -> None:
+    rng = random.Random(3)
+    for _ in range(400):
+        text = "".join(rng.choices("0123456789AB:/.-ab", k=rng.randint(1, 24)))
+        for version_class in (0, 1, 2):
+            expected = _least_bits_by_trying_every_split(text, version_class)
+            assert qr._least_bits(text, version_class) == expected, (text, version_class)
 
 
 def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported where a label is drawn: most builds draw none
     from PIL import ImageDraw, ImageFont
 
 #: Part of the cache key of a sheet: change it when the drawing changes.
-VERSION = "3"
+VERSION = "4"
 DPI = 300
 A4_MM = (210.0, 297.0)
 LABEL_MM = (63.5, 38.1)
@@ -66,6 +66,18 @@ def _wrap(
     return lines
 
 
+def _code_image(uri: str) -> Image.Image:
+    """The QR code of ``uri``, a pixel a module (0 dark, 255 light), quiet zone included."""
+    rows = qr.modules(uri)
+    light = b"\xff"
+    quiet = light * qr.QUIET_ZONE
+    side = len(rows) + 2 * qr.QUIET_ZONE
+    margin = light * (side * qr.QUIET_ZONE)
+    return Image.frombytes(
+        "L", (side, side), margin + b"".join(quiet + row + quiet for row in rows) + margin
+    )
+
+
 def draw_label(label: Label) -> Image.Image:
     """One label at 300 dpi, in greyscale."""
     width, height = mm(LABEL_MM[0]), mm(LABEL_MM[1])
@@ -73,17 +85,12 @@ def draw_label(label: Label) -> Image.Image:
     from PIL import ImageDraw
 
     draw = ImageDraw.Draw(img)
-    modules = qr.matrix(label.uri)
-    scale = (height - mm(2)) // len(modules)
-    top = (height - scale * len(modules)) // 2
-    for y, row in enumerate(modules):
-        for x, dark in enumerate(row):
-            if dark:
-                draw.rectangle(
-                    [x * scale, top + y * scale, (x + 1) * scale - 1, top + (y + 1) * scale - 1],
-                    fill=0,
-                )
-    left = scale * len(modules) + mm(0.5)
+    code = _code_image(label.uri)
+    side = code.width
+    scale = (height - mm(2)) // side
+    top = (height - scale * side) // 2
+    img.paste(code.resize((side * scale, side * scale), Image.Resampling.NEAREST), (0, top))
+    left = scale * side + mm(0.5)
     text_width = width - left - mm(2)
     y = mm(2.5)
     name_font = _font(True, 30)

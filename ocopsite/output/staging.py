@@ -136,21 +136,44 @@ class Staging:
         #: Folders this process has made (``rel`` form): a ``mkdir`` costs a system call
         #: even when the folder exists, and most pages share their parent with others.
         self._folders: set[str] = {""}
+        self._prefix = f"{os.fspath(self.root)}/"
+
+    def _folder(self, folder: str) -> None:
+        """Make ``folder`` (``rel`` form) and those of its parents not made yet, top down.
+
+        Each folder is made once, by one ``mkdir`` that does not fail on a missing parent;
+        one that exists already (another worker process made it) is fine.
+        """
+        missing = []
+        while folder not in self._folders:
+            missing.append(folder)
+            folder = folder.rpartition("/")[0]
+        for folder in reversed(missing):
+            full = self._prefix + folder
+            try:
+                os.mkdir(full)
+            except FileExistsError:
+                if not os.path.isdir(full):
+                    raise
+            self._folders.add(folder)
+
+    def _file(self, rel: str) -> str:
+        """The staging path of ``rel``, as a string, with its parent folders made."""
+        folder = rel.rpartition("/")[0]
+        if folder not in self._folders:
+            self._folder(folder)
+        return self._prefix + rel
 
     def path(self, rel: str) -> Path:
         """The staging path for ``rel``, with its parent folders created."""
-        folder = rel.rpartition("/")[0]
-        if folder not in self._folders:
-            (self.root / folder).mkdir(parents=True, exist_ok=True)
-            self._folders.add(folder)
-        return self.root / rel
+        return Path(self._file(rel))
 
     def write_text(self, rel: str, text: str) -> None:
-        self.path(rel).write_text(text, encoding="utf-8", newline="\n")
-        self.files += 1
+        self.write_bytes(rel, text.encode("utf-8"))
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        self.path(rel).write_bytes(data)
+        with open(self._file(rel), "wb") as file:
+            file.write(data)
         self.files += 1
 
     def put(self, rel: str, data: bytes | str) -> bool:
@@ -158,7 +181,8 @@ class Staging:
 
         The sink of :func:`ocopsite.output.plan.emit`.
         """
-        self.path(rel).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        with open(self._file(rel), "wb") as file:
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
         return True
 
     def read(self, rel: str) -> bytes:

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from ocopsite.load.catalogue import Catalogue
-from ocopsite.model import Lot, Product, ratings
+from ocopsite.model import Lot, Producer, Product, ratings
 from ocopsite.trace import labels
 from ocopsite.view.pages import PageSpec, showing
 from ocopsite.view.urls import Route
@@ -97,13 +97,61 @@ def label_route(product: Product, lot: Lot | None = None) -> Route:
     )
 
 
+@dataclass(frozen=True)
+class _Course:
+    """What a verdict is worked out from, the same in every language."""
+
+    #: Each verdict key the page can come to from the build date on, with its first day.
+    keys: tuple[tuple[str, dt.date], ...]
+    key: str  # the key on the build date
+    data: str
+    named: dict[int, str | None]  # the authority of each rating event, by id()
+
+
+#: The course last worked out, with what it was worked out from: the languages of a page
+#: are rendered one after the other, and ask for the same course.
+_last_course: tuple[Product, Lot | None, Producer, dt.date, _Course] | None = None
+
+
+def _course(product: Product, lot: Lot | None, producer: Producer, day: dt.date) -> _Course:
+    global _last_course
+    last = _last_course
+    if (
+        last is not None
+        and last[0] is product
+        and last[1] is lot
+        and last[2] is producer
+        and last[3] == day
+    ):
+        return last[4]
+    rating = product.ocop
+    named = dict((id(event), body) for event, body in ratings.authorities(rating, producer))
+    recalled = lot.recalled.date if lot and lot.recalled else None
+    best_before = lot.expires if lot else None
+    first: dict[str, dt.date] = {}
+    for when in ratings.verdict_days(rating, day, recalled, best_before):
+        first.setdefault(ratings.verdict_key(rating, when, recalled, best_before), when)
+    data: dict[str, Any] = {"h": ratings.compact(rating)}
+    if recalled:
+        data["r"] = recalled.isoformat()
+    if best_before:
+        data["b"] = best_before.isoformat()
+    course = _Course(
+        tuple(first.items()),
+        ratings.verdict_key(rating, day, recalled, best_before),
+        json.dumps(data, separators=(",", ":")),
+        named,
+    )
+    _last_course = (product, lot, producer, day, course)
+    return course
+
+
 def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
     """The verdict on the build date for ``product`` (scanned through ``lot``, if given)."""
     rating = product.ocop
     producer = v.catalogue.producers[product.producer]
-    named = dict((id(event), body) for event, body in ratings.authorities(rating, producer))
-    recalled = lot.recalled.date if lot and lot.recalled else None
-    best_before = lot.expires if lot else None
+    course = _course(product, lot, producer, v.as_of)
+    named = course.named
 
     def sentence(key: str, day: dt.date) -> str:
         state = ratings.state_on(rating, day)
@@ -137,21 +185,14 @@ def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
             said = f"{said.rstrip('.')} ({detail})."
         return f"{said} {reason}" if reason else said
 
-    texts: dict[str, str] = {}
-    for day in ratings.verdict_days(rating, v.as_of, recalled, best_before):
-        key = ratings.verdict_key(rating, day, recalled, best_before)
-        texts.setdefault(key, sentence(key, day))
-    key = ratings.verdict_key(rating, v.as_of, recalled, best_before)
-    data: dict[str, Any] = {"h": ratings.compact(rating)}
-    if recalled:
-        data["r"] = recalled.isoformat()
-    if best_before:
-        data["b"] = best_before.isoformat()
+    # a key's sentence is said of the first day it holds on
+    texts = {key: sentence(key, day) for key, day in course.keys}
+    key = course.key
     return Verdict(
         key=key,
         state=key.split("@")[0],
         text=texts[key],
-        data=json.dumps(data, separators=(",", ":")),
+        data=course.data,
         texts=json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
     )
 

@@ -9,7 +9,6 @@ chunks run in this process, with the same results.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import ctypes
 import multiprocessing
@@ -79,10 +78,6 @@ def map_chunks(
     code) raises :class:`WorkerDied` as soon as its death is noticed, which the
     pool does by watching every worker's process handle; the other workers are
     then stopped. (``multiprocessing.Pool`` would wait for the lost chunk for ever.)
-
-    This process is one of the ``jobs``: it forks ``jobs - 1`` workers, hands them
-    chunks from the start of the list, and makes chunks from the end itself while they
-    work. Its own chunks cost no fork and send nothing through a pipe.
     """
     global _shared
     chunk_size = max(1, min(max_chunk, -(-len(items) // (jobs * 4))))
@@ -93,28 +88,17 @@ def map_chunks(
             yield function(shared, chunk)
         return
     _shared = shared
-    workers = min(jobs, len(chunks)) - 1
     pool = ProcessPoolExecutor(
-        workers,
+        min(jobs, len(chunks)),
         mp_context=multiprocessing.get_context("fork"),
         initializer=_end_with_parent,
         initargs=(os.getpid(),),
     )
     finished = False
-    todo = collections.deque(chunks)
-    running: set[Future[R]] = set()
     try:
-        while todo or running:
-            # each worker has a chunk to start on while it makes one
-            while todo and len(running) < 2 * workers:
-                running.add(pool.submit(_run, (function, todo.popleft())))
-            done = {future for future in running if future.done()}
-            if not done and todo:  # this process makes the last chunk no worker has
-                yield function(shared, todo.pop())
-                continue
-            if not done:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-            running -= done
+        pending: set[Future[R]] = {pool.submit(_run, (function, chunk)) for chunk in chunks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 try:
                     result = future.result()

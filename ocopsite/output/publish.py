@@ -68,10 +68,6 @@ def stage(result: BuildResult, name: str) -> Iterator[None]:
         result.workers_peak_mb[name] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-#: Kinds of output whose files are at hand, made in this process whatever the jobs.
-_COPIED = frozenset({"asset"})
-
-
 class Superseded(Exception):
     """A newer change made this build pointless: it stopped without publishing its step."""
 
@@ -112,9 +108,7 @@ def emit(
         with stage(result, name):
             for kind in kinds:  # one kind at a time: each has its own chunk size
                 of_kind = [index for index in chosen if every[index].kind == kind]
-                # a theme file is copied, not made: less work than a fork
-                jobs = 1 if kind in _COPIED else run.jobs
-                for done in outputs.emit(every, of_kind, sink, jobs):
+                for done in outputs.emit(every, of_kind, sink, run.jobs):
                     run.check()
                     emitted.made |= done.made
                     emitted.written |= done.written

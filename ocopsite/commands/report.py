@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def format_figures(found: Figures, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_due(entries: list[Due], fmt: str, days: int, as_of: dt.date) -> str:
+def format_due(entries: Sequence[Due], fmt: str, days: int, as_of: dt.date) -> str:
     if fmt == "csv":
         return to_csv(entries, None)
     if fmt == "json":

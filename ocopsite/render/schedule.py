@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,22 +43,22 @@ class Due:
 
 #: The last :func:`due` worked out, by catalogue, window and day: the page, the CSV and
 #: the feeds in every language list the same entries, and a build asks for them once each.
-_memo: dict[tuple[int, int, dt.date], tuple[Catalogue, list[Due]]] = {}
+_memo: dict[tuple[int, int, dt.date], tuple[Catalogue, tuple[Due, ...]]] = {}
 
 
-def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> list[Due]:
+def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> tuple[Due, ...]:
     """What expires from ``as_of`` (default: the build date) to ``days`` later, inclusive.
 
     Suspended and revoked ratings and certificates are left out: there is
     nothing to renew. Sorted by province, producer, expiry date and holder.
-    The list is shared by the callers with the same arguments: it is not to be changed.
+    The callers with the same arguments share one tuple.
     """
     today = as_of or catalogue.config.build_date
     key = (id(catalogue), days, today)
     memo = _memo.get(key)
     if memo is not None and memo[0] is catalogue:
         return memo[1]
-    found = _due(catalogue, days, today)
+    found = tuple(_due(catalogue, days, today))
     _memo.clear()  # only the latest: a long-lived process builds many catalogues
     _memo[key] = (catalogue, found)
     return found
@@ -159,7 +159,7 @@ CSV_COLUMNS = (
 )
 
 
-def to_csv(entries: list[Due], v: Views | None) -> str:
+def to_csv(entries: Sequence[Due], v: Views | None) -> str:
     """The schedule as CSV: localized names with ``v``, machine keys without (for scripts)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

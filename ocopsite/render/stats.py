@@ -10,9 +10,11 @@ hidden from screen readers, beside a table that is its accessible text.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -165,12 +167,10 @@ def _percent(value: float, lang: str) -> str:
 
 def page(catalogue: Catalogue) -> PageSpec:
     """The statistics page, the same figures in each language (worked out once)."""
-    worked_out: list[Figures] = []
+    worked_out = functools.cache(partial(figures, catalogue))
 
     def data(v: Any) -> dict[str, Any]:
-        if not worked_out:
-            worked_out.append(figures(catalogue))
-        found = worked_out[0]
+        found = worked_out()
         charts = []
         for series in found.series:
             rows = [(label(series.key, value, v.t, v.lang), n) for value, n in series.rows]

@@ -96,3 +96,33 @@ def test_what_a_paused_block_made_is_frozen_only_inside_a_freezable_block() -> N
             kept += [[] for _ in range(1000)]
         assert gc.get_freeze_count() >= 1000 and gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_stamps_are_read_from_their_own_table_and_an_older_file_is_not_used(
+    tmp_path: Path,
+) -> None:
+    """Stamps are kept in a small table beside the records, removed with them; a file of
+    an older ocopsite (records only) is a full load, and its rows go when it is saved."""
+    cache = RecordCache(tmp_path, "env")
+    for name in ("a", "b"):
+        cache.put("product", name, Entry(((f"{name}.yaml", 1, 1),), {"slug": name}, []))
+    cache.save()
+    with sqlite3.connect(tmp_path / FILE) as db:
+        stamps = dict(((k, n), s) for k, n, s in db.execute("SELECT kind, name, stamp FROM stamps"))
+    assert set(stamps) == {("product", "a"), ("product", "b")}
+    again = RecordCache(tmp_path, "env")
+    assert again.get("product", "a", (("a.yaml", 1, 1),)) is not None
+    again.save()  # "b" nobody asked for: gone from both tables
+    with sqlite3.connect(tmp_path / FILE) as db:
+        assert [n for (n,) in db.execute("SELECT name FROM stamps")] == ["a"]
+    assert set(_rows(tmp_path)) == {("product", "a")}
+
+    with sqlite3.connect(tmp_path / FILE) as db:  # as an older ocopsite left it
+        db.execute("DROP TABLE stamps")
+    older = RecordCache(tmp_path, "env")
+    assert not older.has("product", "a")
+    assert older.get("product", "a", (("a.yaml", 1, 1),)) is None
+    older.put("product", "c", Entry((("c.yaml", 1, 1),), {"slug": "c"}, []))
+    older.save()
+    assert set(_rows(tmp_path)) == {("product", "c")}  # the older rows are not kept
+    assert RecordCache(tmp_path, "env").get("product", "c", (("c.yaml", 1, 1),)) is not None

@@ -7,7 +7,8 @@ ocopsite's own code). Its warnings are kept with it and reported again.
 Bundles with errors are never cached.
 
 The cache is an SQLite database (from the standard library) with one row per
-bundle, its stamp beside its pickled record: a build reads every stamp, then
+bundle, its stamp beside its pickled record, and the stamps again in a table of
+their own (a few megabytes, where the records are tens): a build reads every stamp, then
 the records of each kind in order of name through one query (a query per record
 cost a quarter of loading them), unpickles only those whose stamps still match,
 and writes back only the rows that changed (an edit of one product writes one
@@ -176,7 +177,8 @@ class RecordCache:
                 db = sqlite3.connect(self.path)
                 (saved_env,) = db.execute("SELECT value FROM meta WHERE key = 'env'").fetchone()
                 if saved_env == env:
-                    rows = db.execute("SELECT kind, name, stamp FROM entries")
+                    # from their own table: reading them beside the records read the whole file
+                    rows = db.execute("SELECT kind, name, stamp FROM stamps")
                     self.old = {(kind, name): stamp for kind, name, stamp in rows}
                     self._db, db = db, None
             except (sqlite3.Error, TypeError, ValueError):  # unreadable or outdated: not used
@@ -282,24 +284,41 @@ class RecordCache:
                 "CREATE TABLE IF NOT EXISTS entries (kind TEXT, name TEXT, stamp BLOB,"
                 " entry BLOB, PRIMARY KEY (kind, name))"
             )
+            (had_stamps,) = db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'stamps'"
+            ).fetchone()
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS stamps (kind TEXT, name TEXT, stamp BLOB,"
+                " PRIMARY KEY (kind, name)) WITHOUT ROWID"
+            )
             (saved,) = db.execute(
                 "SELECT count(*) FROM meta WHERE key = 'env' AND value = ?", (self.env,)
             ).fetchone()
-            if not saved:  # made in another environment: none of its rows can be used
+            if not saved or not had_stamps:  # another environment's, or an older ocopsite's
                 db.execute("DELETE FROM entries")
+                db.execute("DELETE FROM stamps")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('env', ?)", (self.env,))
-            db.executemany("DELETE FROM entries WHERE kind = ? AND name = ?", sorted(gone))
+            for table in ("entries", "stamps"):
+                db.executemany(f"DELETE FROM {table} WHERE kind = ? AND name = ?", sorted(gone))
+            rows = [
+                (kind, name, stamp_bytes(entry.stamp), entry)
+                for (kind, name), entry in sorted(self.new.items())
+            ]
             db.executemany(
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
                 [
                     (
                         kind,
                         name,
-                        stamp_bytes(entry.stamp),
+                        stamp,
                         pickle.dumps((entry.values, entry.warnings), pickle.HIGHEST_PROTOCOL),
                     )
-                    for (kind, name), entry in sorted(self.new.items())
+                    for kind, name, stamp, entry in rows
                 ],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?)",
+                [(kind, name, stamp) for kind, name, stamp, _ in rows],
             )
 
 

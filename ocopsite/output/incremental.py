@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ocopsite import sitefiles
 from ocopsite.assets.images import Rendition
@@ -97,7 +97,20 @@ def keys(
             continue
         shown = made.get(id(depends))
         if shown is None:
-            shown_tokens = [known(id(t)) or token(t) for t in depends()]
+            things = depends()
+            if not isinstance(things, (list, tuple)):
+                things = list(things)
+            # mostly products, whose tokens are known by id(): looked up without a loop
+            # of Python's, and only what is not found is worked out one by one
+            found = list(map(known, map(id, things)))
+            shown_tokens = (
+                cast(list[str], found)
+                if None not in found
+                else [
+                    given if given is not None else token(thing)
+                    for given, thing in zip(found, things, strict=True)
+                ]
+            )
             shown = made[id(depends)] = "\0" + "\0".join(shown_tokens) if shown_tokens else ""
         text = start + "\0".join(output.paths) + shown
         result.append(hashlib.sha256(text.encode()).hexdigest()[:20])

@@ -56,25 +56,45 @@ def ranked(products: Sequence[Product], views: Views) -> list[Product]:
 
     Every page of a listing asks for the same order, so it is computed once per
     list and language (the lists are the catalogue's own tuples, kept alive by it).
+    The whole catalogue is sorted once per language; a product's place in that order
+    (the same place for products that tie) is then the key of every other list.
     """
     memo = views.memo.setdefault("ranked", {})
-    keys = views.memo.setdefault("rank_key", {})  # a product is in several lists
     key_of = (id(products), len(products))
-    if key_of not in memo:
+    found = memo.get(key_of)
+    if found is None:
+        places = _places(views)
+        try:
+            order = sorted(products, key=lambda p: places[id(p)])
+        except KeyError:  # not one of the catalogue's products: ranked on its own
+            order = sorted(products, key=partial(_rank_key, views))
+        found = memo[key_of] = (products, order)
+    return found[1]
 
-        def key(p: Product) -> tuple[int, int, str]:
-            found = keys.get(p.slug)
-            if found is None:
-                in_force = views.rating_validity(p.ocop).in_force
-                found = keys[p.slug] = (
-                    0 if in_force else 1,
-                    -p.ocop.stars,
-                    views.text(p.name).text.casefold(),
-                )
-            return found
 
-        memo[key_of] = (products, sorted(products, key=key))
-    return memo[key_of][1]
+def _rank_key(views: Views, p: Product) -> tuple[int, int, str]:
+    """What :func:`ranked` orders by."""
+    in_force = views.rating_validity(p.ocop).in_force
+    return (0 if in_force else 1, -p.ocop.stars, views.text(p.name).text.casefold())
+
+
+def _places(views: Views) -> dict[int, int]:
+    """Each product's place in the ranking of the whole catalogue, by id() (the catalogue
+    keeps its products alive); products that tie (same key) share a place, so that sorting
+    by place is sorting by the key itself."""
+    memo = views.memo.setdefault("rank_places", {})
+    found: dict[int, int] | None = memo.get("all")
+    if found is None:
+        products = views.catalogue.products
+        keys = [_rank_key(views, p) for p in products]
+        found = memo["all"] = {}
+        place, last = -1, None
+        for index in sorted(range(len(products)), key=keys.__getitem__):
+            key = keys[index]
+            if key != last:
+                place, last = place + 1, key
+            found[id(products[index])] = place
+    return found
 
 
 def plan_pages(catalogue: Catalogue, cache: Path | None = None) -> list[PageSpec]:

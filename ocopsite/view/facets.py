@@ -23,20 +23,43 @@ if TYPE_CHECKING:
 
 
 def product_facets(catalogue: Catalogue, product: Product) -> dict[str, tuple[str, ...]]:
-    """The facet values of ``product`` at the build date, keyed by facet name."""
+    """The facet values of ``product`` at the build date, keyed by facet name.
+
+    Worked out once per product of a catalogue: the browse pages and the search index
+    of each language ask for every product's (the result is shared: do not change it).
+    """
+    memo: dict[int, tuple[Product, dict[str, tuple[str, ...]]]]
+    memo = vars(catalogue).setdefault(_MEMO, {})
+    found = memo.get(id(product))
+    if found is not None and found[0] is product:
+        return found[1]
+    facets = _product_facets(catalogue, product)
+    memo[id(product)] = (product, facets)  # the product is kept, so its id() is not reused
+    return facets
+
+
+#: Where :func:`product_facets` keeps what it worked out, in the catalogue's own attributes
+#: (as :func:`functools.cached_property` does): they go when the catalogue goes.
+_MEMO = "_product_facets"
+
+
+def _product_facets(catalogue: Catalogue, product: Product) -> dict[str, tuple[str, ...]]:
     as_of = catalogue.config.build_date
     producer = catalogue.producers[product.producer]
-    rating = validity(product.ocop.status, product.ocop.issued, product.ocop.expires, as_of)
+    ocop = product.ocop
+    grant = ocop.grant
+    rating = validity(ocop.status, grant.date, grant.expires, as_of)
+    certifications = (*product.certifications, *producer.certifications)
     schemes = {
         cert.scheme
-        for cert in (*product.certifications, *producer.certifications)
+        for cert in certifications
         if validity(cert.status, cert.issued, cert.expires, as_of).in_force
     }
     return {
         "category": (product.category,),
         "province": (producer.province,),
-        "stars": (str(product.ocop.stars),) if rating.in_force else (),
-        "certification": tuple(s for s in CERTIFICATION_SCHEMES if s in schemes),
+        "stars": (str(grant.stars or 0),) if rating.in_force else (),
+        "certification": tuple(s for s in CERTIFICATION_SCHEMES if s in schemes) if schemes else (),
         "channel": tuple(dict.fromkeys(item.channel for item in product.retail)),
     }
 

@@ -1,0 +1,56 @@
+"""What the plan stage works out once and shares: facets and the ranking of listings."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ocopsite.diagnostics import Diagnostics
+from ocopsite.load.catalogue import Catalogue
+from ocopsite.paths import BUILTIN_THEME_DIRS
+from ocopsite.render import site
+from ocopsite.view import facets
+from ocopsite.view.i18n import load_strings
+from ocopsite.view.markup import render_markdown
+from ocopsite.view.urls import Urls
+from ocopsite.view.views import Views
+
+
+def _views(catalogue: Catalogue) -> list[Views]:
+    config = catalogue.config
+    folder = next(d / config.theme for d in BUILTIN_THEME_DIRS if (d / config.theme).is_dir())
+    strings = load_strings(folder / "i18n", config.languages, Diagnostics())
+    assert strings is not None
+    urls = Urls(config.base_url, config.languages)
+    return [Views(catalogue, urls, strings[lang], {}, render_markdown) for lang in strings]
+
+
+def test_facets_are_worked_out_once_per_product_of_a_catalogue(
+    sample_catalogue: Catalogue,
+) -> None:
+    product = sample_catalogue.products[0]
+    first = facets.product_facets(sample_catalogue, product)
+    assert facets.product_facets(sample_catalogue, product) is first
+    assert first == facets._product_facets(sample_catalogue, product)
+    # another catalogue (a rebuild) works them out again, from its own records
+    other = dataclasses.replace(sample_catalogue)
+    again = facets.product_facets(other, product)
+    assert again == first and again is not first
+
+
+def test_a_listing_is_ranked_as_by_its_key_in_any_order_and_with_ties(
+    sample_catalogue: Catalogue,
+) -> None:
+    products = sample_catalogue.products
+    twin = dataclasses.replace(products[0], slug="zz-twin")  # ties with products[0]
+    for v in _views(sample_catalogue):
+
+        def key(p: object, v: Views = v) -> tuple[int, int, str]:
+            return site._rank_key(v, p)  # type: ignore[arg-type]
+
+        assert site.ranked(products, v) == sorted(products, key=key)
+        backwards = tuple(reversed(products))
+        assert site.ranked(backwards, v) == sorted(backwards, key=key)
+        # not one of the catalogue's products: ranked on its own key, ties kept in order
+        mixed = (twin, *products)
+        assert site.ranked(mixed, v) == sorted(mixed, key=key)
+        assert site.ranked(mixed, v).index(twin) < site.ranked(mixed, v).index(products[0])

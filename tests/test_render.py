@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
@@ -129,3 +130,36 @@ def test_templates_share_the_environments_globals_unless_given_their_own() -> No
     # a template given globals of its own keeps them to itself
     own = env.get_template("own.html", globals={"g": "own"})
     assert own.render() == "own" and env.globals["g"] == "later" and page.render() == "later"
+
+
+def test_templates_write_and_call_macros_as_jinja_does() -> None:
+    """The environment's faster output, macro calls and lookups: Jinja's results and errors."""
+    import jinja2
+
+    source = (
+        "{% macro m(a, b=2, c='<') %}[{{ a }}|{{ b }}|{{ c }}]{% endmacro %}"
+        "{% macro k() %}{{ kwargs }}{{ varargs }}{% endmacro %}"
+        "{% macro w() %}<{{ caller() }}>{% endmacro %}"
+        "{{ m(1) }}{{ m('&', c='\"') }}{{ m(a=3) }}{{ m(4, 5, 6) }}{{ m(x, b=y) }}"
+        "{{ k(1, z=2) }}{% call w() %}{{ x }}{% endcall %}{% set s = m(x) %}{{ s }}{{ s|length }}"
+        "{% for i in n %}{{ m(i, b=loop.index) }}{% endfor %}"
+        "{{ d.a }}{{ d.items is defined }}{{ d.nope is defined }}{{ h }}{{ 5 }}{{ mk }}{{ none }}"
+    )
+    values = {
+        "x": "<b>'",
+        "y": Markup("<i>"),
+        "n": ["&", 7],
+        "d": {"a": "<a>", "items": 1},
+        "h": Markup("<em>&</em>"),
+        "mk": jinja2.Undefined,
+        "none": None,
+    }
+    ours = _strings_env({}, {"p.html": source}).get_template("p.html")
+    jinjas = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    assert ours.render(values) == jinjas.from_string(source).render(values)
+    for wrong in ("{{ m(1, 2, 3, 4) }}", "{{ m(1, z=1) }}", "{{ m(1, a=1) }}", "{{ m(b=1) }}"):
+        template = "{% macro m(a, b=2, c=3) %}{{ a }}{% endmacro %}" + wrong
+        with pytest.raises((TypeError, jinja2.UndefinedError)) as expected:
+            jinjas.from_string(template).render()
+        with pytest.raises(expected.type, match=re.escape(str(expected.value))):
+            _strings_env({}, {"w.html": template}).get_template("w.html").render()

@@ -214,6 +214,7 @@ def build_index(
 _SLOT = "0slug0"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # each producer's, in every language
 def _former_province(province: str, former_address: str | None) -> int:
     """Which of ``province``'s former provinces a pre-2025 address names (its index), or -1.
 
@@ -222,12 +223,18 @@ def _former_province(province: str, former_address: str | None) -> int:
     "Bà Rịa - Vũng Tàu" is Bà Rịa–Vũng Tàu.
     """
     address = fold(former_address or "")
-    for index, former in enumerate(provinces()[province].former):
-        if fold(former.vi) in address:
+    for index, former in enumerate(_folded_former(province)):
+        if former in address:
             return index
     return -1
 
 
+@functools.cache
+def _folded_former(province: str) -> tuple[str, ...]:
+    return tuple(fold(former.vi) for former in provinces()[province].former)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # each producer's, in every language
 def former_district(former_address: str | None) -> str:
     """The district a pre-2025 address names, with its kind ("huyện Na Rì"), or "".
 
@@ -390,6 +397,7 @@ def _digits(value: int, width: int) -> str:
 
 #: Every value of two :data:`DIGITS`, written with both.
 _TWO_DIGITS = tuple(a + b for a in DIGITS for b in DIGITS)
+assert len(_TWO_DIGITS) == 1 << 12  # as _written takes it
 
 
 def pack(values: Sequence[int]) -> dict[str, Any]:
@@ -404,14 +412,17 @@ def pack(values: Sequence[int]) -> dict[str, Any]:
 def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
     """Lists of small whole numbers as one string: each list as by :func:`pack`
     (without offset), the lists separated by commas."""
-    width = _width(max((v for values in lists for v in values), default=0))
+    width = _width(max(map(max, filter(None, lists)), default=0))
     return {"w": width, "s": ",".join([_written(vs, width) for vs in lists])}
 
 
 def _written(values: Sequence[int], width: int, offset: int = 0) -> str:
     """``values`` less ``offset`` (none below it), ``width`` :data:`DIGITS` each."""
     if width > 2:
-        return "".join([_digits(v - offset, width) for v in values])
+        if width > 4:
+            return "".join([_digits(v - offset, width) for v in values])
+        high, low = _TWO_DIGITS if width == 4 else DIGITS, _TWO_DIGITS
+        return "".join([high[(v - offset) >> 12] + low[(v - offset) & 4095] for v in values])
     table = _TWO_DIGITS if width == 2 else DIGITS
     if offset:
         return "".join([table[v - offset] for v in values])
@@ -506,7 +517,9 @@ def _cards(
 CODES_CACHE = "search-codes"
 
 
-def code_files(catalogue: Catalogue, views: Views, cache: Path | None = None) -> list[bytes]:
+def code_files(
+    catalogue: Catalogue, views: Views, cache: Path | None = None, read: str | None = None
+) -> list[bytes]:
     """:func:`code_shards`, kept in ``cache`` (a folder) between builds.
 
     They are kept under a hash of everything :func:`code_shards` reads (the language, the
@@ -517,21 +530,31 @@ def code_files(catalogue: Catalogue, views: Views, cache: Path | None = None) ->
     """
     if cache is None:
         return code_shards(catalogue, views)
-    read = {
-        "lang": views.lang,
-        "urls": repr(views.urls),
-        "per_shard": CODES_PER_SHARD,
-        "products": [
-            [p.slug, p.gtin or "", [lot.code for lot in p.lots]] for p in catalogue.products
-        ],
-    }
-    entry = _entry(cache, views.lang, read)
+    entry = _entry(
+        cache,
+        views.lang,
+        {
+            "lang": views.lang,
+            "urls": repr(views.urls),
+            "per_shard": CODES_PER_SHARD,
+            "products": read if read is not None else code_inputs(catalogue),
+        },
+    )
     found = kept(entry)
     if found is not None and list(found) == [str(n) for n in range(len(found))]:
         return list(found.values())
     shards = code_shards(catalogue, views)
     _keep(entry, {str(number): shard for number, shard in enumerate(shards)})
     return shards
+
+
+def code_inputs(catalogue: Catalogue) -> str:
+    """What :func:`code_shards` reads of the products, in every language: each one's slug,
+    GTIN and lot codes in order, as JSON."""
+    return json.dumps(
+        [[p.slug, p.gtin or "", [lot.code for lot in p.lots]] for p in catalogue.products],
+        ensure_ascii=False,
+    )
 
 
 def _entry(cache: Path, lang: str, read: object) -> Path:
@@ -615,15 +638,16 @@ def index_files(
         return href
 
     products = rows.columns(catalogue, list(views), rows_cache)
+    code_read = code_inputs(catalogue) if codes_cache is not None else None
+    stars = stars_in_force(products[next(iter(views))]) if views else None
     for lang, lang_views in views.items():
-        code_tables = code_files(catalogue, lang_views, codes_cache)
+        code_tables = code_files(catalogue, lang_views, codes_cache, code_read)
         codes = [add(f"{lang}-codes", table) for table in code_tables]
         index = build_index(catalogue, lang_views, codes, list(views.values()), products[lang])
         shards, letters = word_files(index, cache)
         index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}
         columns, producers = index["products"], index["producers"]
         parts = split(index)
-        stars = stars_in_force(columns)
         index["letters"] = {
             key: add(f"{lang}-letter", with_cards(data, columns, producers, stars))
             for key, data in letters.items()
@@ -664,8 +688,8 @@ _RANKS = cards.ranks(_WEIGHTS, FIELDS)
 def stars_in_force(columns: dict[str, list[Any]]) -> bytes | None:
     """Each product's stars in force (0 if none), a byte each; ``None`` if one is not a
     byte."""
-    values = [max(k, 0) for k in columns["k"]]
-    return bytes(values) if all(v < 256 for v in values) else None
+    values = [k if k > 0 else 0 for k in columns["k"]]
+    return bytes(values) if max(values, default=0) < 256 else None
 
 
 #: The entries of an index's head that name its other files: lists of hrefs, or

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -119,17 +120,21 @@ def _environment(catalogue: Catalogue, langs: Sequence[str]) -> str:
     return digest.hexdigest()[:24]
 
 
-def _tokens(catalogue: Catalogue) -> dict[str, str]:
-    """Each product's token by slug: the stamps of its bundle and its producer's; a product
-    whose bundles have no stamp has none, and its row is always worked out."""
-    stamps, producers = catalogue.stamps, catalogue.producers
-    found: dict[str, str] = {}
+def _tokens(catalogue: Catalogue) -> list[str | None]:
+    """Each product's token, in catalogue order: the stamps of its bundle and its
+    producer's; ``None`` for a product whose bundles have no stamp (its row is always
+    worked out)."""
+    stamps = catalogue.stamps.get
+    makers = {key: stamps(producer.bundle) for key, producer in catalogue.producers.items()}
+    found: list[str | None] = []
     for product in catalogue.products:
-        own = stamps.get(product.bundle)
-        maker = stamps.get(producers[product.producer].bundle)
-        if own is not None and maker is not None:
-            found[product.slug] = f"{own}:{maker}"
+        own, maker = stamps(product.bundle), makers[product.producer]
+        found.append(None if own is None or maker is None else f"{own}:{maker}")
     return found
+
+
+#: Tokens of products without any (a build without a cache).
+_NONE = itertools.repeat(None)
 
 
 def _encode(values: list[Any]) -> bytes:
@@ -149,7 +154,7 @@ def columns(
     """
     entry = cache / f"{_environment(catalogue, langs)}.zip" if cache is not None else None
     saved = kept_records(entry) if entry is not None else {}
-    tokens = _tokens(catalogue) if entry is not None else {}
+    tokens = _tokens(catalogue) if entry is not None else None
     found = _rows(catalogue, langs, tokens, saved)
     if found is None:  # kept rows that are not what was written: all made again
         saved = {}
@@ -159,20 +164,24 @@ def columns(
     if entry is not None and (made or saved.keys() != keeping.keys()):
         keep_records(entry, keeping, "*.zip")
     producer_index = {key: n for n, key in enumerate(catalogue.producers)}
-    common = {key: [r[n] for r in rows] for n, key in enumerate(COMMON)}
+    width = len(COMMON) + len(IN_LANGUAGE) * len(langs)
+    transposed = [list(values) for values in zip(*rows, strict=True)]
+    transposed = transposed or [[] for _ in range(width)]
+    common = dict(zip(COMMON, transposed, strict=False))
     common["m"] = [producer_index[key] for key in common["m"]]
     by_language: dict[str, dict[str, list[Any]]] = {}
     for place, lang in enumerate(langs):
         start = len(COMMON) + place * len(IN_LANGUAGE)
-        own = {key: [r[start + n] for r in rows] for n, key in enumerate(IN_LANGUAGE)}
-        by_language[lang] = {key: {**common, **own}[key] for key in ORDER}
+        own = dict(zip(IN_LANGUAGE, transposed[start : start + len(IN_LANGUAGE)], strict=True))
+        both = {**common, **own}
+        by_language[lang] = {key: both[key] for key in ORDER}
     return by_language
 
 
 def _rows(
     catalogue: Catalogue,
     langs: Sequence[str],
-    tokens: dict[str, str],
+    tokens: list[str | None] | None,
     saved: dict[str, tuple[str, bytes]],
 ) -> tuple[list[list[Any]], dict[str, tuple[str, bytes]], bool] | None:
     """Every product's row, taken from ``saved`` while its token is the same; what to keep;
@@ -180,9 +189,9 @@ def _rows(
     rows: list[Any] = []
     hits: list[int] = []
     keeping: dict[str, tuple[str, bytes]] = {}
-    for product in catalogue.products:
-        token = tokens.get(product.slug)
-        found = saved.get(product.slug) if token is not None else None
+    get = saved.get
+    for product, token in zip(catalogue.products, tokens or _NONE, strict=False):
+        found = get(product.slug) if token is not None else None
         if found is not None and found[0] == token:
             hits.append(len(rows))
             rows.append(found[1])
@@ -200,7 +209,7 @@ def _rows(
             return None
         if not isinstance(taken, list) or len(taken) != len(hits):
             return None
-        if any(not isinstance(r, list) or len(r) != width for r in taken):
+        if not all(type(r) is list and len(r) == width for r in taken):
             return None
         for n, values in zip(hits, taken, strict=True):
             rows[n] = values

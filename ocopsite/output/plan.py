@@ -181,6 +181,7 @@ def _search(renderer: Renderer, cache: Path | None) -> Made:
         renderer.urls,
         cache and cache / search.WORDS_CACHE,
         cache and cache / search.CODES_CACHE,
+        cache and cache / search.ROWS_CACHE,
     )
 
 

@@ -17,7 +17,6 @@ in the index; the slug is stored only when it differs from :func:`slugify` of it
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -29,13 +28,23 @@ from typing import Any
 from ocopsite.keptfiles import keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
-from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, Product, gtin, ratings
+from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, gtin
 from ocopsite.model.provinces import provinces
-from ocopsite.model.status import STATES, validity
-from ocopsite.model.vietnamese import NON_WORD, fold, slugify
-from ocopsite.search.vocabulary import FORMER, MAKER, NAME, OTHER, PLACE, VARINT_DIGITS, Indexer
+from ocopsite.model.status import STATES
+from ocopsite.model.vietnamese import NON_WORD, fold
+from ocopsite.search import cards, rows
+from ocopsite.search.rows import ROWS_CACHE as ROWS_CACHE
+from ocopsite.search.vocabulary import (
+    FIELDS,
+    FORMER,
+    MAKER,
+    NAME,
+    OTHER,
+    PLACE,
+    VARINT_DIGITS,
+    Indexer,
+)
 from ocopsite.trace.lots import lot_route, product_route
-from ocopsite.view.facets import product_facets
 from ocopsite.view.urls import THUMBNAIL, Route, Urls
 from ocopsite.view.views import Views
 
@@ -89,19 +98,6 @@ def _text(value: Any, lang: str) -> str:
     return value.get(lang) or value.first()
 
 
-def _changes(product: Product, as_of: dt.date) -> list[int]:
-    """When the rating's state changes after the build: [days after it, state index, ...]."""
-    flat: list[int] = []
-    state = ratings.state_on(product.ocop, as_of).state
-    for day in ratings.turning_days(product.ocop):
-        if day > as_of:
-            now = ratings.state_on(product.ocop, day).state
-            if now != state:
-                flat += [(day - as_of).days, STATES.index(now)]
-                state = now
-    return flat
-
-
 def _other_language(lang: str) -> str:
     return "en" if lang == "vi" else "vi"
 
@@ -111,6 +107,7 @@ def build_index(
     views: Views,
     codes: Sequence[str] = (),
     alternates: Sequence[Views] = (),
+    products: dict[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
     """The search index of ``catalogue`` in the language of ``views``.
 
@@ -126,39 +123,19 @@ def build_index(
     it names or ""]. Place and certification names carry their other-language
     forms and common short forms, so "ha noi", "Hanoi" and "TP HCM" all find.
     ``codes`` are the hrefs of the code shards (:func:`code_shards`); ``alternates``
-    the views of the site's other languages, whose certification names are indexed too.
+    the views of the site's other languages, whose certification names are indexed too;
+    ``products`` the products' columns in this language if already made
+    (:func:`rows.columns`).
     """
     lang = views.lang
     other = _other_language(lang)
-    default = catalogue.config.default_language
-    retailer_index = {key: n for n, key in enumerate(catalogue.config.retailers)}
-    scheme_bit = {key: 1 << n for n, key in enumerate(CERTIFICATION_SCHEMES)}
-    category_index = {key: n for n, key in enumerate(CATEGORIES)}
-    producer_index = {key: n for n, key in enumerate(catalogue.producers)}
     order = list(provinces())
     province_keys = sorted({p.province for p in catalogue.producers.values()}, key=order.index)
     province_index = {key: n for n, key in enumerate(province_keys)}
-    columns: dict[str, list[Any]] = {k: [] for k in "nvsmckeuxohgi"}
     as_of = catalogue.config.build_date
     # In slug order, neighbouring names share prefixes, which gzip exploits (grouping by
     # producer was measured: 14 % larger at 16,000 products).
-    for product in catalogue.products:
-        facets = product_facets(catalogue, product)
-        name = _text(product.name, lang)
-        columns["n"].append(name)
-        own = _text(product.name, default)
-        columns["v"].append(own if own != name else "")
-        columns["s"].append("" if slugify(name) == product.slug else product.slug)
-        columns["m"].append(producer_index[product.producer])
-        columns["c"].append(category_index[product.category])
-        columns["k"].append(product.ocop.stars if facets["stars"] else -product.ocop.stars)
-        columns["e"].append(STATES.index(views.rating_validity(product.ocop).state))
-        columns["u"].append(_changes(product, as_of))
-        columns["x"].append(sum(scheme_bit[s] for s in facets["certification"]))
-        columns["o"].append(_other_labels(catalogue, product, lang))
-        columns["h"].append([retailer_index[c] for c in facets["channel"]])
-        columns["g"].append(",".join(product.tags))
-        columns["i"].append(1 if product.photos else 0)
+    columns = products if products is not None else rows.columns(catalogue, [lang])[lang]
     return {
         "v": FORMAT_VERSION,
         "lang": lang,
@@ -237,18 +214,7 @@ def build_index(
 _SLOT = "0slug0"
 
 
-def _other_labels(catalogue: Catalogue, product: Any, lang: str) -> str:
-    """The printed names of a product's "other" certifications in force, "|"-separated."""
-    producer = catalogue.producers[product.producer]
-    as_of = catalogue.config.build_date
-    labels = [
-        _text(cert.label, lang)
-        for cert in (*product.certifications, *producer.certifications)
-        if cert.label and validity(cert.status, cert.issued, cert.expires, as_of).in_force
-    ]
-    return "|".join(dict.fromkeys(labels))
-
-
+@functools.lru_cache(maxsize=1 << 16)  # each producer's, in every language
 def _former_province(province: str, former_address: str | None) -> int:
     """Which of ``province``'s former provinces a pre-2025 address names (its index), or -1.
 
@@ -257,12 +223,18 @@ def _former_province(province: str, former_address: str | None) -> int:
     "Bà Rịa - Vũng Tàu" is Bà Rịa–Vũng Tàu.
     """
     address = fold(former_address or "")
-    for index, former in enumerate(provinces()[province].former):
-        if fold(former.vi) in address:
+    for index, former in enumerate(_folded_former(province)):
+        if former in address:
             return index
     return -1
 
 
+@functools.cache
+def _folded_former(province: str) -> tuple[str, ...]:
+    return tuple(fold(former.vi) for former in provinces()[province].former)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # each producer's, in every language
 def former_district(former_address: str | None) -> str:
     """The district a pre-2025 address names, with its kind ("huyện Na Rì"), or "".
 
@@ -425,6 +397,7 @@ def _digits(value: int, width: int) -> str:
 
 #: Every value of two :data:`DIGITS`, written with both.
 _TWO_DIGITS = tuple(a + b for a in DIGITS for b in DIGITS)
+assert len(_TWO_DIGITS) == 1 << 12  # as _written takes it
 
 
 def pack(values: Sequence[int]) -> dict[str, Any]:
@@ -433,14 +406,27 @@ def pack(values: Sequence[int]) -> dict[str, Any]:
     read than a JSON array of thousands of numbers, and smaller."""
     offset = min(values, default=0)
     width = _width(max(values, default=0) - offset)
-    return {"w": width, "o": offset, "s": "".join(_digits(v - offset, width) for v in values)}
+    return {"w": width, "o": offset, "s": _written(values, width, offset)}
 
 
 def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
     """Lists of small whole numbers as one string: each list as by :func:`pack`
     (without offset), the lists separated by commas."""
-    width = _width(max((v for values in lists for v in values), default=0))
-    return {"w": width, "s": ",".join("".join(_digits(v, width) for v in vs) for vs in lists)}
+    width = _width(max(map(max, filter(None, lists)), default=0))
+    return {"w": width, "s": ",".join([_written(vs, width) for vs in lists])}
+
+
+def _written(values: Sequence[int], width: int, offset: int = 0) -> str:
+    """``values`` less ``offset`` (none below it), ``width`` :data:`DIGITS` each."""
+    if width > 2:
+        if width > 4:
+            return "".join([_digits(v - offset, width) for v in values])
+        high, low = _TWO_DIGITS if width == 4 else DIGITS, _TWO_DIGITS
+        return "".join([high[(v - offset) >> 12] + low[(v - offset) & 4095] for v in values])
+    table = _TWO_DIGITS if width == 2 else DIGITS
+    if offset:
+        return "".join([table[v - offset] for v in values])
+    return "".join(map(table.__getitem__, values))
 
 
 def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
@@ -508,12 +494,18 @@ def letter_cards(
     ``codes`` is what the letter finds (:meth:`vocabulary.Indexer.letters`); results are
     ordered as search.js orders them without filters: the weight of the best field, then
     the stars in force, then catalogue order. The page shows these cards without reading
-    the parts, which the rest of the page needs."""
+    the parts, which the rest of the page needs (:func:`with_cards` finds the same
+    products quicker)."""
     found = [i for i, code in enumerate(codes) if code]
     rank = {
         i: -round(_WEIGHTS[(codes[i] - 1) % 7] * 100) * 8 - max(columns["k"][i], 0) for i in found
     }
-    first = sorted(found, key=lambda i: (rank[i], i))[:LETTER_CARDS]
+    return _cards(sorted(found, key=lambda i: (rank[i], i))[:LETTER_CARDS], columns, producers)
+
+
+def _cards(
+    first: list[int], columns: dict[str, list[Any]], producers: list[list[Any]]
+) -> dict[str, list[Any]]:
     return {
         "p": first,
         **{key: [columns[key][i] for i in first] for key in PART_COLUMNS},
@@ -525,7 +517,9 @@ def letter_cards(
 CODES_CACHE = "search-codes"
 
 
-def code_files(catalogue: Catalogue, views: Views, cache: Path | None = None) -> list[bytes]:
+def code_files(
+    catalogue: Catalogue, views: Views, cache: Path | None = None, read: str | None = None
+) -> list[bytes]:
     """:func:`code_shards`, kept in ``cache`` (a folder) between builds.
 
     They are kept under a hash of everything :func:`code_shards` reads (the language, the
@@ -536,21 +530,31 @@ def code_files(catalogue: Catalogue, views: Views, cache: Path | None = None) ->
     """
     if cache is None:
         return code_shards(catalogue, views)
-    read = {
-        "lang": views.lang,
-        "urls": repr(views.urls),
-        "per_shard": CODES_PER_SHARD,
-        "products": [
-            [p.slug, p.gtin or "", [lot.code for lot in p.lots]] for p in catalogue.products
-        ],
-    }
-    entry = _entry(cache, views.lang, read)
+    entry = _entry(
+        cache,
+        views.lang,
+        {
+            "lang": views.lang,
+            "urls": repr(views.urls),
+            "per_shard": CODES_PER_SHARD,
+            "products": read if read is not None else code_inputs(catalogue),
+        },
+    )
     found = kept(entry)
     if found is not None and list(found) == [str(n) for n in range(len(found))]:
         return list(found.values())
     shards = code_shards(catalogue, views)
     _keep(entry, {str(number): shard for number, shard in enumerate(shards)})
     return shards
+
+
+def code_inputs(catalogue: Catalogue) -> str:
+    """What :func:`code_shards` reads of the products, in every language: each one's slug,
+    GTIN and lot codes in order, as JSON."""
+    return json.dumps(
+        [[p.slug, p.gtin or "", [lot.code for lot in p.lots]] for p in catalogue.products],
+        ensure_ascii=False,
+    )
 
 
 def _entry(cache: Path, lang: str, read: object) -> Path:
@@ -615,13 +619,15 @@ def index_files(
     urls: Urls,
     cache: Path | None = None,
     codes_cache: Path | None = None,
+    rows_cache: Path | None = None,
 ) -> dict[str, bytes]:
     """Every file of the search, by output path: each language's head, its word shards,
     parts and code shards (content-hashed), and the manifest that names the heads.
 
     ``cache`` is a folder where word indexes are kept between builds (see
     :func:`word_files`), ``codes_cache`` one where code shards are (see
-    :func:`code_files`); the files are the same with or without them."""
+    :func:`code_files`), ``rows_cache`` one where each product's values are (see
+    :func:`rows.columns`); the files are the same with or without them."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
     first: dict[str, dict[str, Any]] = {}
@@ -631,16 +637,19 @@ def index_files(
         files[path] = data
         return href
 
+    products = rows.columns(catalogue, list(views), rows_cache)
+    code_read = code_inputs(catalogue) if codes_cache is not None else None
+    stars = stars_in_force(products[next(iter(views))]) if views else None
     for lang, lang_views in views.items():
-        code_tables = code_files(catalogue, lang_views, codes_cache)
+        code_tables = code_files(catalogue, lang_views, codes_cache, code_read)
         codes = [add(f"{lang}-codes", table) for table in code_tables]
-        index = build_index(catalogue, lang_views, codes, list(views.values()))
+        index = build_index(catalogue, lang_views, codes, list(views.values()), products[lang])
         shards, letters = word_files(index, cache)
         index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}
         columns, producers = index["products"], index["producers"]
         parts = split(index)
         index["letters"] = {
-            key: add(f"{lang}-letter", with_cards(data, columns, producers))
+            key: add(f"{lang}-letter", with_cards(data, columns, producers, stars))
             for key, data in letters.items()
         }
         index["parts"] = [add(f"{lang}-part", encode(part)) for part in parts]
@@ -653,11 +662,34 @@ def index_files(
     return files
 
 
-def with_cards(letter: bytes, columns: dict[str, list[Any]], producers: list[list[Any]]) -> bytes:
+def with_cards(
+    letter: bytes,
+    columns: dict[str, list[Any]],
+    producers: list[list[Any]],
+    stars: bytes | None = None,
+) -> bytes:
     """A letter file (:func:`word_files`) with the cards of its first results, "c"
-    (:func:`letter_cards`)."""
+    (:func:`letter_cards`). ``stars`` is each product's stars in force, a byte each
+    (:func:`stars_in_force`), when already made."""
     packed = json.loads(letter)
-    return encode({**packed, "c": letter_cards(unpack(packed), columns, producers)})
+    found = cards.codes(packed)
+    if stars is None:
+        stars = stars_in_force(columns)
+    first = cards.first(found, stars, _RANKS, LETTER_CARDS) if found and stars else None
+    if first is None:
+        return encode({**packed, "c": letter_cards(unpack(packed), columns, producers)})
+    return encode({**packed, "c": _cards(first, columns, producers)})
+
+
+#: The order of :func:`letter_cards`, for :func:`cards.first`.
+_RANKS = cards.ranks(_WEIGHTS, FIELDS)
+
+
+def stars_in_force(columns: dict[str, list[Any]]) -> bytes | None:
+    """Each product's stars in force (0 if none), a byte each; ``None`` if one is not a
+    byte."""
+    values = [k if k > 0 else 0 for k in columns["k"]]
+    return bytes(values) if max(values, default=0) < 256 else None
 
 
 #: The entries of an index's head that name its other files: lists of hrefs, or

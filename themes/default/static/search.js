@@ -146,18 +146,23 @@
     return this.lists[kind] = [starts, ids];
   };
   /* Calls visit(product, field) for each product of producer ``m``, read from column m
-     (ocopsite.search.index.producer_lists) as it is needed */
+     (ocopsite.search.index.producer_lists) the first time that producer is looked at */
   OcopSearch.prototype.maker = function (m, visit, field) {
-    var M = this.P.m, ids = M.p.s, w = M.p.w, starts = this.lists.m, i;
-    if (!starts) {
-      var counts = unpack(M.n);
-      starts = this.lists.m = new Int32Array(counts.length + 1);
+    var M = this.P.m, got = this.lists.m, i;
+    if (!got) {
+      var counts = unpack(M.n), starts = new Int32Array(counts.length + 1);
       for (i = 0; i < counts.length; i++) starts[i + 1] = starts[i] + counts[i];
+      got = this.lists.m = [starts, new Int32Array(starts[counts.length]), new Uint8Array(counts.length)];
     }
-    for (i = starts[m] * w; i < starts[m + 1] * w; ) {
-      for (var id = 0, end = i + w; i < end; i++) id = id * 64 + CODE[ids.charCodeAt(i)];
-      visit(id + M.p.o, field);
+    var from = got[0][m], end = got[0][m + 1], ids = got[1];
+    if (!got[2][m]) {
+      got[2][m] = 1;
+      for (var s = M.p.s, w = M.p.w, k = from, c = from * w; k < end; k++) {
+        for (var id = 0, stop = c + w; c < stop; c++) id = id * 64 + CODE[s.charCodeAt(c)];
+        ids[k] = id + M.p.o;
+      }
     }
+    for (i = from; i < end; i++) visit(ids[i], field);
   };
   /* The products of channel number ``v`` (ocopsite.search.index.channel_lists), in
      catalogue order, read from column h the first time they are needed */

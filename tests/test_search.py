@@ -470,7 +470,8 @@ def files_of(site: BuiltSite, kind: str) -> list[Path]:
 def test_an_index_in_parts_finds_the_same() -> None:
     """Split into parts of two products, the index still has every product once, with
     its producer, and its head every product's numbers, packed."""
-    from ocopsite.search.index import DIGITS, HEAD_COLUMNS, PART_COLUMNS, pack, pack_lists, split
+    from ocopsite.search.index import DIGITS, HEAD_COLUMNS, PART_COLUMNS, channel_lists, pack, split
+    from ocopsite.search.vocabulary import varints
 
     columns: dict[str, list[Any]] = {key: [] for key in (*HEAD_COLUMNS, *PART_COLUMNS)}
     for i in range(15):
@@ -490,15 +491,25 @@ def test_an_index_in_parts_finds_the_same() -> None:
     assert names == [f"maker {i % 7}" for i in range(15)]
     assert [d for p in parts for d in p["products"]["f"]] == [-1] * 15
     assert index["products"]["k"] == {"w": 1, "o": -1, "s": "012301230123012"}
-    assert index["columns"]["h"] == {"w": 1, "s": ",0,01,,0,01,,0,01,,0,01,,0,01"}
-    assert index["columns"]["m"] == pack(columns["m"])
+    # each channel's products, as postings are written: differences, in base 32
+    assert index["columns"]["h"] == ["1121212121", "23333"]
+    assert index["columns"]["h"] == [
+        varints([i for i in range(15) if i % 3 > channel]) for channel in range(2)
+    ]
+    # each producer's products, producer by producer, and how many each has
+    assert index["columns"]["m"] == {
+        "p": pack([i for m in range(7) for i in range(m, 15, 7)]),
+        "n": pack([3, 2, 2, 2, 2, 2, 2]),
+    }
     assert index["products"]["p"] == pack([i % 7 % 3 for i in range(15)])  # the provinces
     assert [p["start"] for p in parts] == list(range(0, 15, 2))
     assert [n for p in parts for n in p["products"]["n"]] == [f"n{i}" for i in range(15)]
     assert [u for p in parts for u in p["products"]["u"]][3:5] == [[], [3, 1]]
     # wide numbers take several digits each, most significant first
     assert pack([0, 64, 4095]) == {"w": 2, "o": 0, "s": "0010__"}
-    assert pack_lists([[70], []]) == {"w": 2, "s": "16,"} and DIGITS[6] == "6"
+    assert pack([0, 70]) == {"w": 2, "o": 0, "s": "0016"} and DIGITS[6] == "6"
+    # a product in a channel twice is once in its list; channels without products have one
+    assert channel_lists([[2, 0, 2], [], [2]], 4) == ["0", "", "02", ""]
 
 
 def test_english_stems_are_the_same_in_python_and_javascript(page, served: str) -> None:  # type: ignore[no-untyped-def]

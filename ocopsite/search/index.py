@@ -43,12 +43,13 @@ from ocopsite.search.vocabulary import (
     PLACE,
     VARINT_DIGITS,
     Indexer,
+    varints,
 )
 from ocopsite.trace.lots import lot_route, product_route
 from ocopsite.view.urls import THUMBNAIL, Route, Urls
 from ocopsite.view.views import Views
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: The small file that names each language's current (content-hashed) index.
 MANIFEST = "manifest.json"
 #: Words that name a kind of administrative unit, folded, longest first. In an address
@@ -409,13 +410,6 @@ def pack(values: Sequence[int]) -> dict[str, Any]:
     return {"w": width, "o": offset, "s": _written(values, width, offset)}
 
 
-def pack_lists(lists: Sequence[Sequence[int]]) -> dict[str, Any]:
-    """Lists of small whole numbers as one string: each list as by :func:`pack`
-    (without offset), the lists separated by commas."""
-    width = _width(max(map(max, filter(None, lists)), default=0))
-    return {"w": width, "s": ",".join([_written(vs, width) for vs in lists])}
-
-
 def _written(values: Sequence[int], width: int, offset: int = 0) -> str:
     """``values`` less ``offset`` (none below it), ``width`` :data:`DIGITS` each."""
     if width > 2:
@@ -429,14 +423,41 @@ def _written(values: Sequence[int], width: int, offset: int = 0) -> str:
     return "".join(map(table.__getitem__, values))
 
 
+def producer_lists(makers: Sequence[int], producers: int) -> dict[str, Any]:
+    """The products of each producer, by position: "p" every product's, producer by
+    producer (in catalogue order within each), and "n" how many each producer has, both
+    :func:`pack`-ed with a fixed width, so that search.js reads only the products of the
+    producers a query finds."""
+    members: list[list[int]] = [[] for _ in range(producers)]
+    for i, maker in enumerate(makers):
+        members[maker].append(i)
+    return {
+        "p": pack([i for products in members for i in products]),
+        "n": pack([len(products) for products in members]),
+    }
+
+
+def channel_lists(lists: Sequence[Sequence[int]], channels: int = 0) -> list[str]:
+    """For each channel (``lists`` gives each product's), its products by position, as
+    :func:`vocabulary.varints` (as postings): search.js reads only the channels a query
+    looks at, instead of every product's list. ``channels`` is at least how many lists."""
+    members: list[list[int]] = [[] for _ in range(channels)]
+    for i, values in enumerate(lists):
+        for value in dict.fromkeys(values):
+            members += [[] for _ in range(value + 1 - len(members))]
+            members[value].append(i)
+    return [varints(products) for products in members]
+
+
 def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
     """Cut ``index`` (made by :func:`build_index`) into its head and parts; return the
     parts of ``per_part`` products each (by default :data:`PRODUCTS_PER_PART`).
 
     The head keeps, for every product, what orders, filters and counts results:
     category "c", stars "k", certifications "x" and its producer's province "p"
-    (:func:`pack`-ed); "columns" holds its producer "m" (packed) and its channels
-    "h" (:func:`pack_lists`), which :func:`index_files` writes as files of their own.
+    (:func:`pack`-ed); "columns" holds the products of each producer "m"
+    (:func:`producer_lists`) and of each channel "h" (:func:`channel_lists`), which
+    :func:`index_files` writes as files of their own.
     A part holds what result cards show of its products (:data:`PART_COLUMNS`) and
     of their producers (:data:`MAKER_COLUMNS`: name, former province, district), and
     the position of its first product: a card needs one part, so that the first cards
@@ -449,7 +470,11 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     index["products"] = {key: pack(columns[key]) for key in "ckx"}
     index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
     # the largest columns, which a query of one letter does not need, are files of their own
-    index["columns"] = {"m": pack(columns["m"]), "h": pack_lists(columns["h"])}
+    channels = len(index["facets"]["channel"]) if "facets" in index else 0
+    index["columns"] = {
+        "m": producer_lists(columns["m"], len(producers)),
+        "h": channel_lists(columns["h"], channels),
+    }
     return [
         {
             "start": start,

@@ -72,17 +72,24 @@
 
   var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = new Uint8Array(128);
   for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
-  /* the numbers of a column packed by ocopsite.search.index.pack; lists (pack_lists) as
-     [starts, values]: list i is values[starts[i]] up to values[starts[i + 1]] */
-  function unpack(col, lists) {
-    var str = col.s, w = col.w, values = new Int32Array(str.length / w | 0), starts = [0], v = 0, k = 0, l = 0;
+  /* the numbers of a column packed by ocopsite.search.index.pack */
+  function unpack(col) {
+    var str = col.s, w = col.w, values = new Int32Array(str.length / w | 0), v = 0, k = 0, l = 0;
     for (var c = 0; c < str.length; c++) {
-      if (str.charCodeAt(c) === 44) { starts.push(l); continue; }
       v = v * 64 + CODE[str.charCodeAt(c)];
       if (++k === w) { values[l++] = v + (col.o || 0); v = k = 0; }
     }
-    starts.push(l);
-    return lists ? [starts, values] : values;
+    return values;
+  }
+  /* sorted numbers written by ocopsite.search.vocabulary.varints (as postings are) */
+  function varints(str) {
+    var values = new Int32Array(str.length), l = 0, at = 0, v = 0;
+    for (var c = 0; c < str.length; c++) {
+      var d = CODE[str.charCodeAt(c)];
+      v = v * 32 + (d & 31);
+      if (d < 32) { values[l++] = at += v; v = 0; }
+    }
+    return values.subarray(0, l);
   }
   /* The engine over one language's index: its head orders, filters and counts every
      product; the shards of the word index (by the beginnings of words) and the parts
@@ -100,7 +107,6 @@
     this.parts = [];
     this.cards = {};
     this.lists = {};
-    this.byMaker = null;
     this.former = new Uint8Array(n);
     this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
     this.province = unpack(C.p);
@@ -117,33 +123,52 @@
     var now = new Date();
     this.since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
   }
-  /* The products of a producer or facet value (a target after the products), found once */
-  OcopSearch.prototype.members = function (target) {
-    var n = this.ix.count, list = this.lists[target], m = target - n, i;
-    if (list) return list;
-    if (m < this.ix.producers) {
-      if (!this.byMaker) {
-        /* every producer's at once, in one array (a counting sort of the products by
-           producer): producer m's are ids[starts[m]] up to ids[starts[m + 1]] */
-        var M = this.P.m, makers = this.ix.producers, starts = new Int32Array(makers + 1), ids = new Int32Array(n);
-        for (i = 0; i < n; i++) starts[M[i] + 1]++;
-        for (i = 0; i < makers; i++) starts[i + 1] += starts[i];
-        var at = starts.slice(0, makers);
-        for (i = 0; i < n; i++) ids[at[M[i]]++] = i;
-        this.byMaker = [starts, ids];
+  /* The products of every value of facet number ``kind`` (category, province or
+     certificate), made once, in one array (a counting sort of the products by value):
+     value v's are ids[starts[v]] up to ids[starts[v + 1]], in catalogue order. Postings
+     to a facet value stand for these (to a producer, see maker; to a channel, channel). */
+  OcopSearch.prototype.groupOf = function (kind) {
+    var got = this.lists[kind];
+    if (got) return got;
+    var n = this.ix.count, P = this.P, X = P.x, i, c, v;
+    var one = kind === 1 ? P.c : kind === 2 ? this.province : null;
+    var size = this.keys[FACETS[kind]].length, starts = new Int32Array(size + 1);
+    for (i = 0; i < n; i++) {
+      if (one) starts[one[i] + 1]++;
+      else for (c = 0, v = X[i]; v; c++, v >>= 1) if (v & 1) starts[c + 1]++;
+    }
+    for (i = 0; i < size; i++) starts[i + 1] += starts[i];
+    var at = starts.slice(0, size), ids = new Int32Array(starts[size]);
+    for (i = 0; i < n; i++) {
+      if (one) ids[at[one[i]]++] = i;
+      else for (c = 0, v = X[i]; v; c++, v >>= 1) if (v & 1) ids[at[c]++] = i;
+    }
+    return this.lists[kind] = [starts, ids];
+  };
+  /* Calls visit(product, field) for each product of producer ``m``, read from column m
+     (ocopsite.search.index.producer_lists) the first time that producer is looked at */
+  OcopSearch.prototype.maker = function (m, visit, field) {
+    var M = this.P.m, got = this.lists.m, i;
+    if (!got) {
+      var counts = unpack(M.n), starts = new Int32Array(counts.length + 1);
+      for (i = 0; i < counts.length; i++) starts[i + 1] = starts[i] + counts[i];
+      got = this.lists.m = [starts, new Int32Array(starts[counts.length]), new Uint8Array(counts.length)];
+    }
+    var from = got[0][m], end = got[0][m + 1], ids = got[1];
+    if (!got[2][m]) {
+      got[2][m] = 1;
+      for (var s = M.p.s, w = M.p.w, k = from, c = from * w; k < end; k++) {
+        for (var id = 0, stop = c + w; c < stop; c++) id = id * 64 + CODE[s.charCodeAt(c)];
+        ids[k] = id + M.p.o;
       }
-      return this.lists[target] = this.byMaker[1].subarray(this.byMaker[0][m], this.byMaker[0][m + 1]);
     }
-    var group = this.groups[m - this.ix.producers], first = target - group[1], one = [0, this.P.c, this.province][group[0]];
-    if (one) {
-      /* a product has one group and one province: every value's products in one pass */
-      for (i = 0; i < this.keys[FACETS[group[0]]].length; i++) this.lists[first + i] = [];
-      for (i = 0; i < n; i++) this.lists[first + one[i]].push(i);
-      return this.lists[target];
-    }
-    list = this.lists[target] = [];
-    for (i = 0; i < n; i++) if (this.has(group[0], i, group[1])) list.push(i);
-    return list;
+    for (i = from; i < end; i++) visit(ids[i], field);
+  };
+  /* The products of channel number ``v`` (ocopsite.search.index.channel_lists), in
+     catalogue order, read from column h the first time they are needed */
+  OcopSearch.prototype.channel = function (v) {
+    var key = "h" + v;
+    return this.lists[key] || (this.lists[key] = varints(this.P.h[v] || ""));
   };
   /* Loads the files named by ``hrefs`` (shards, letters, columns, parts), once each. */
   OcopSearch.prototype.load = function (hrefs) {
@@ -151,8 +176,8 @@
     return Promise.all(hrefs.map(function (href) {
       return self.files[href] || (self.files[href] = get(href).then(function (data) {
         var kind = self.hrefs[href];
-        var lists = data.o === undefined;  /* pack_lists has no offset */
-        if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "words" ? data : unpack(data, lists);
+        /* (the columns, m and h, are read as a query looks at a producer or channel) */
+        if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "letters" ? unpack(data) : data;
         else self.parts[data.start / self.ix.per] = data.products;
         /* a letter's first cards (ocopsite.search.index.letter_cards): each as a part of one */
         if (data.c) data.c.p.forEach(function (id, k) {
@@ -226,8 +251,14 @@
     function each(posting) {
       var target = (posting / FIELDS) | 0, field = posting % FIELDS;
       if (target < n) { visit(target, field); return; }
-      var ids = self.members(target);
-      for (var k = 0; k < ids.length; k++) visit(ids[k], field);
+      var m = target - n, facet, group, ids, from, end;
+      if (m < self.ix.producers) { self.maker(m, visit, field); return; }
+      group = self.groups[m - self.ix.producers];
+      facet = group[0];
+      m = group[1];
+      if (facet === 4) { ids = self.channel(m); from = 0; end = ids.length; }
+      else { group = self.groupOf(facet); ids = group[1]; from = group[0][m]; end = group[0][m + 1]; }
+      for (var k = from; k < end; k++) visit(ids[k], field);
     }
     this.shardKeys(by || prefix).forEach(function (key) {
       var shard = self.words[key];
@@ -296,8 +327,15 @@
   };
   /* Whether product ``i`` has the value number ``v`` of facet number ``f`` */
   OcopSearch.prototype.has = function (f, i, v) {
-    var P = this.P, H = P.h;
-    if (f === 4) for (var h = H[0][i]; h < H[0][i + 1]; h++) if (H[1][h] === v) return true;
+    var P = this.P;
+    if (f === 4) {
+      var on = this.lists["in" + v];
+      if (!on) {
+        on = this.lists["in" + v] = new Uint8Array(this.ix.count);
+        for (var ids = this.channel(v), k = 0; k < ids.length; k++) on[ids[k]] = 1;
+      }
+      return on[i] === 1;
+    }
     return f === 0 ? v > 0 && P.k[i] === v : f === 1 ? P.c[i] === v : f === 2 ? this.province[i] === v :
       f === 3 && v >= 0 && (P.x[i] & (1 << v)) !== 0;
   };
@@ -305,7 +343,7 @@
      former place, the counts of each facet's values, the words that matched nothing */
   OcopSearch.prototype.run = function (text, filters, guessing) {
     var units = queryWords(text), n = this.ix.count, P = this.P, H = P.h, keys = this.keys;
-    var self = this, scores = null, unmatched = [], counts = {};
+    var self = this, scores = null, unmatched = [], counts = null;
     this.former.fill(0);
     var admin = this.adminUnits(units);
     units.forEach(function (unit, u) {
@@ -333,36 +371,54 @@
     var want = FACETS.map(function (f, k) {
       return !filters[f] ? null : k ? keys[f].indexOf(filters[f]) : Number(filters[f]);
     });
-    var tally = [new Int32Array(6)].concat(FACETS.slice(1).map(function (f) { return new Int32Array(keys[f].length); }));
-    var certs = keys.certification.length, order = new Float64Array(n), found = 0;
+    var order = new Float64Array(n), found = 0, filtered = want.some(function (w) { return w !== null; });
     if (!unmatched.length) for (var i = 0; i < n; i++) {
       if (scores && !scores[i]) continue;
-      var failed = -1, fails = 0;
-      for (var k = 0; k < 5; k++) if (want[k] !== null && !this.has(k, i, want[k])) { failed = k; fails++; }
-      if (fails > 1) continue;
-      /* a facet's counts apply every filter but its own */
-      if (!fails || failed === 0) { if (P.k[i] > 0) tally[0][P.k[i]]++; }
-      if (!fails || failed === 1) tally[1][P.c[i]]++;
-      if (!fails || failed === 2) tally[2][this.province[i]]++;
-      if (!fails || failed === 3) for (var c = 0; c < certs; c++) if (P.x[i] & (1 << c)) tally[3][c]++;
-      if (H && (!fails || failed === 4)) for (var h = H[0][i]; h < H[0][i + 1]; h++) tally[4][H[1][h]]++;
+      var fails = 0;
+      if (filtered) for (var k = 0; k < 5 && !fails; k++) if (want[k] !== null && !this.has(k, i, want[k])) fails++;
       /* one number per hit orders it: score, then stars in force, then catalogue order */
       if (!fails) order[found++] = (Math.round((scores ? scores[i] : 0) * 100) * 8 + Math.max(P.k[i], 0)) * RANKS + (RANKS - 1 - i);
     }
-    FACETS.forEach(function (f, k) {
-      var bucket = counts[f] = {};
-      tally[k].forEach(function (count, v) { if (count) bucket[k ? keys[f][v] : String(v)] = count; });
-    });
     order = order.subarray(0, found).sort();
     var former = this.former, ids = new Array(found), formerly = new Array(found);
     for (var o = 0; o < found; o++) {
       var id = ids[o] = RANKS - 1 - order[found - 1 - o] % RANKS;
       formerly[o] = !!scores && former[id] === 1;
     }
-    var result = { hits: ids, formerly: formerly, counts: counts, unmatched: unmatched, suggestion: null };
+    var result = { hits: ids, formerly: formerly, counts: null, unmatched: unmatched, suggestion: null };
+    /* the counts only when asked for (the filters, folded on phones, are opened) */
+    Object.defineProperty(result, "counts", { enumerable: true, get: function () {
+      return counts || (counts = unmatched.length ? self.tally(null, want, H, true) : self.tally(scores, want, H));
+    } });
     /* (typos are looked for once every shard is in) */
     if (unmatched.length && !guessing && Object.keys(this.words).length === Object.keys(this.ix.words).length) result.suggestion = this.suggest(units, filters);
     return result;
+  };
+  /* The counts of each facet's values among the products with a score in ``scores`` (all
+     when null; none when ``nothing``): a facet's counts apply every filter but its own */
+  OcopSearch.prototype.tally = function (scores, want, H, nothing) {
+    var n = this.ix.count, P = this.P, keys = this.keys, counts = {};
+    var tally = [new Int32Array(6)].concat(FACETS.slice(1).map(function (f) { return new Int32Array(keys[f].length); }));
+    var certs = keys.certification.length, open = new Uint8Array(n);
+    if (!nothing) for (var i = 0; i < n; i++) {
+      if (scores && !scores[i]) continue;
+      var failed = -1, fails = 0;
+      for (var k = 0; k < 5; k++) if (want[k] !== null && !this.has(k, i, want[k])) { failed = k; fails++; }
+      if (fails > 1) continue;
+      if (!fails || failed === 0) { if (P.k[i] > 0) tally[0][P.k[i]]++; }
+      if (!fails || failed === 1) tally[1][P.c[i]]++;
+      if (!fails || failed === 2) tally[2][this.province[i]]++;
+      if (!fails || failed === 3) for (var c = 0; c < certs; c++) if (P.x[i] & (1 << c)) tally[3][c]++;
+      if (!fails || failed === 4) open[i] = 1;
+    }
+    if (H && !nothing) for (var v = 0; v < keys.channel.length; v++) {
+      for (var ids = this.channel(v), h = 0; h < ids.length; h++) if (open[ids[h]]) tally[4][v]++;
+    }
+    FACETS.forEach(function (f, k) {
+      var bucket = counts[f] = {};
+      tally[k].forEach(function (count, v) { if (count) bucket[k ? keys[f][v] : String(v)] = count; });
+    });
+    return counts;
   };
   /* Only when a query finds nothing: the same query with each unknown word of five or
      more letters replaced by a known word one edit away, if that finds something. */

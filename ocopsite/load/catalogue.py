@@ -308,6 +308,11 @@ class _KindWork:
     relative_to: Path | None
     real_folder: Path | None  # the real location of the kind's folder
 
+    @cached_property
+    def record(self) -> s.Record:
+        """The schema of this kind's records, made once for all of them."""
+        return s.Record(self.fields, what=self.yaml_name.removesuffix(".yaml"))
+
 
 def _validate_chunk(
     work: _KindWork, chunk: Sequence[tuple[Path, Path | None, Stamp | None]]
@@ -342,7 +347,7 @@ def _validate_one(
         if real is None:
             return bundle, None, None, local.items
         stamp = bundle_stamp(real)
-    item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
+    item = _validate_bundle(bundle, real, work.yaml_name, work.record, work.config, local)
     if item is not None:
         item.raw_yaml = None
     return bundle, stamp, item, local.items
@@ -352,15 +357,14 @@ def _validate_bundle(
     bundle: Path,
     real: Path,
     yaml_name: str,
-    fields: dict[str, s.Field[Any]],
+    record: s.Record,
     config: SiteConfig,
     diagnostics: Diagnostics,
 ) -> _Loaded | None:
-    """Parse and validate one bundle, reporting into ``diagnostics``.
+    """Parse and validate one bundle with the schema ``record``, reporting into ``diagnostics``.
 
     ``real`` is the bundle's real location, already checked to be inside the site.
     """
-    record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
     if yaml_name != "news.yaml" and not s.SLUG_RE.match(bundle.name):
         diagnostics.error(
             diagnostics.where(bundle),

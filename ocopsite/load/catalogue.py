@@ -162,11 +162,31 @@ def _checked_folder(
     return None
 
 
-def _read_body(bundle: Path, real: Path, config: SiteConfig, diagnostics: Diagnostics) -> Body:
+def _read_body(
+    bundle: Path,
+    real: Path,
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+    folder: int | None = None,
+) -> Body:
+    """The bundle's texts, one ``LANG.md`` per language; ``folder`` is an open descriptor
+    of its real location ``real`` (see :func:`~ocopsite.sitefiles.open_folder`), if any."""
     sources: list[tuple[str, str]] = []
+    shown = str(bundle)
     for lang in config.languages:
-        path = bundle / f"{lang}.md"
-        if not sitefiles.present(path):
+        path = os.path.join(shown, f"{lang}.md")  # text: a Path is made only for a problem
+        try:
+            if folder is None and not sitefiles.present(path):
+                raise FileNotFoundError(path)
+            text = read_text(
+                path,
+                diagnostics,
+                max_bytes=4 * MAX_RECORD_BYTES,
+                root=config.root,
+                parent=real,
+                folder=folder,
+            )
+        except FileNotFoundError:
             if lang != config.default_language:
                 diagnostics.warning(
                     diagnostics.where(path),
@@ -175,9 +195,6 @@ def _read_body(bundle: Path, real: Path, config: SiteConfig, diagnostics: Diagno
                     f"add {lang}.md next to the YAML file",
                 )
             continue
-        text = read_text(
-            path, diagnostics, max_bytes=4 * MAX_RECORD_BYTES, root=config.root, parent=real
-        )
         if text is not None:
             sources.append((lang, text))
     return Body(tuple(sources))
@@ -291,6 +308,11 @@ class _KindWork:
     relative_to: Path | None
     real_folder: Path | None  # the real location of the kind's folder
 
+    @cached_property
+    def record(self) -> s.Record:
+        """The schema of this kind's records, made once for all of them."""
+        return s.Record(self.fields, what=self.yaml_name.removesuffix(".yaml"))
+
 
 def _validate_chunk(
     work: _KindWork, chunk: Sequence[tuple[Path, Path | None, Stamp | None]]
@@ -325,7 +347,7 @@ def _validate_one(
         if real is None:
             return bundle, None, None, local.items
         stamp = bundle_stamp(real)
-    item = _validate_bundle(bundle, real, work.yaml_name, work.fields, work.config, local)
+    item = _validate_bundle(bundle, real, work.yaml_name, work.record, work.config, local)
     if item is not None:
         item.raw_yaml = None
     return bundle, stamp, item, local.items
@@ -335,23 +357,45 @@ def _validate_bundle(
     bundle: Path,
     real: Path,
     yaml_name: str,
-    fields: dict[str, s.Field[Any]],
+    record: s.Record,
     config: SiteConfig,
     diagnostics: Diagnostics,
 ) -> _Loaded | None:
-    """Parse and validate one bundle, reporting into ``diagnostics``.
+    """Parse and validate one bundle with the schema ``record``, reporting into ``diagnostics``.
 
     ``real`` is the bundle's real location, already checked to be inside the site.
     """
-    record = s.Record(fields, what=yaml_name.removesuffix(".yaml"))
     if yaml_name != "news.yaml" and not s.SLUG_RE.match(bundle.name):
         diagnostics.error(
             diagnostics.where(bundle),
             f"folder name '{bundle.name}' is not a slug, so it cannot be a web address",
             _rename_hint(proposed_slug(bundle.name)),
         )
-    yaml_path = bundle / yaml_name
-    if not sitefiles.present(yaml_path):
+    folder = sitefiles.open_folder(real)
+    try:
+        return _validate_files(bundle, real, yaml_name, record, config, diagnostics, folder)
+    finally:
+        if folder is not None:
+            os.close(folder)
+
+
+def _validate_files(
+    bundle: Path,
+    real: Path,
+    yaml_name: str,
+    record: s.Record,
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+    folder: int | None,
+) -> _Loaded | None:
+    """:func:`_validate_bundle` once its folder is open (``folder``, or ``None``: then its
+    files are read by their paths)."""
+    yaml_path = os.path.join(str(bundle), yaml_name)
+    try:
+        if folder is None and not sitefiles.present(yaml_path):
+            raise FileNotFoundError(yaml_path)
+        raw = load_yaml(yaml_path, diagnostics, root=config.root, parent=real, folder=folder)
+    except FileNotFoundError:
         present = ", ".join(sorted(p.name for p in bundle.glob("*.yaml"))) or "none"
         diagnostics.error(
             diagnostics.where(bundle),
@@ -359,8 +403,7 @@ def _validate_bundle(
             f"each folder in {bundle.parent.name}/ is one record with its own {yaml_name}",
         )
         return None
-    raw = load_yaml(yaml_path, diagnostics, root=config.root, parent=real)
-    body = _read_body(bundle, real, config, diagnostics)
+    body = _read_body(bundle, real, config, diagnostics, folder)
     if raw is None:
         return None
     ctx = s.Ctx(

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -563,6 +564,14 @@ class Record:
     what: str = "record"
     _order: tuple[str, ...] = field(default=(), repr=False)
 
+    @cached_property
+    def _specs(self) -> tuple[tuple[str, Check, bool, Any, str | None], ...]:
+        """Each field as (name, check, required, default, hint): read once per record."""
+        return tuple(
+            (name, spec.check, spec.required, spec.default, spec.hint)
+            for name, spec in self.fields.items()
+        )
+
     def __call__(self, value: Any, ctx: Ctx) -> Any:
         if type(value) is not LineDict and not isinstance(value, Mapping):
             return ctx.error(f"expected a {self.what} (key: value pairs), got {describe(value)}")
@@ -570,30 +579,34 @@ class Record:
         ok = True
         values: dict[str, Any] = {}
         misspelt: set[str] = set()
-        for key in raw:
-            if key not in self.fields:
-                guess = suggest(str(key), self.fields)
-                if guess is not None:
-                    misspelt.add(guess)
-                where = ctx.where.at(raw.key_line(key))
-                container = f" in '{ctx.field}'" if ctx.field else ""
-                ctx.diagnostics.error(
-                    where,
-                    f"unknown key '{key}'{container}{did_you_mean(str(key), self.fields)}",
-                    f"valid keys here: {', '.join(self.fields)}",
-                )
-                ok = False
-        for name, spec in self.fields.items():
-            if name not in raw or raw[name] is None:
-                if spec.required:
+        if not raw.keys() <= self.fields.keys():  # nearly every record: no unknown key
+            for key in raw:
+                if key not in self.fields:
+                    guess = suggest(str(key), self.fields)
+                    if guess is not None:
+                        misspelt.add(guess)
+                    where = ctx.where.at(raw.key_line(key))
+                    container = f" in '{ctx.field}'" if ctx.field else ""
+                    ctx.diagnostics.error(
+                        where,
+                        f"unknown key '{key}'{container}{did_you_mean(str(key), self.fields)}",
+                        f"valid keys here: {', '.join(self.fields)}",
+                    )
+                    ok = False
+        lines = raw.value_lines
+        for name, check, required, default, hint in self._specs:
+            item = raw.get(name)
+            if item is None:  # absent, or written empty
+                if required:
                     # A misspelt key was reported with this name as its suggestion already.
                     if name not in misspelt:
-                        ctx.error(f"missing required key '{name}'", spec.hint)
+                        ctx.error(f"missing required key '{name}'", hint)
                     ok = False
-                elif spec.default is not None:
-                    values[name] = spec.default
+                elif default is not None:
+                    values[name] = default
                 continue
-            result = spec.check(raw[name], ctx.child(name, raw.value_line(name)))
+            line = lines.get(name)
+            result = check(item, ctx.child(name, line if line is not None else raw.key_line(name)))
             if result is INVALID:
                 ok = False
             else:

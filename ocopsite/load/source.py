@@ -314,12 +314,13 @@ def _too_deep(loader: Any) -> int | None:
 
 
 def read_text(
-    path: Path,
+    path: Path | str,
     diagnostics: Diagnostics,
     max_bytes: int = MAX_RECORD_BYTES,
     *,
     root: Path | None = None,
     parent: Path | None = None,
+    folder: int | None = None,
 ) -> str | None:
     """Read ``path`` as UTF-8 text, or report why not and return ``None``.
 
@@ -328,25 +329,37 @@ def read_text(
     its folder when the caller has checked it already. Refuses files over
     ``max_bytes`` without reading them, files that are not valid UTF-8 (pointing
     at the line of the first bad byte) and files holding control characters.
+
+    With ``folder``, an :func:`~ocopsite.sitefiles.open_folder` of ``parent``, the file
+    is opened by its name there (see :func:`~ocopsite.sitefiles.read_in`), and a file
+    that does not exist raises ``FileNotFoundError``, unreported: the caller says what
+    its absence means, without asking first whether it is there.
     """
     # where(path) is worked out only for a problem: a load reads three files per record
+    data = b""
     try:
-        with sitefiles.open_binary(path, root or path.parent, parent) as file:
-            size = os.fstat(file.fileno()).st_size
-            if size > max_bytes:
-                diagnostics.error(
-                    diagnostics.where(path),
-                    f"file is {size:,} bytes, larger than the {max_bytes:,} bytes a record may "
-                    "have",
-                    "keep long texts in vi.md/en.md and large data out of the content folder",
-                )
-                return None
-            data = file.read(max_bytes + 1)
+        if folder is not None:
+            assert parent is not None, "a folder is read with its real location"
+            data, size = sitefiles.read_in(folder, path, root or parent, parent, max_bytes)
+        else:
+            with sitefiles.open_binary(Path(path), root or Path(path).parent, parent) as file:
+                size = os.fstat(file.fileno()).st_size
+                if size <= max_bytes:
+                    data = file.read(max_bytes + 1)
     except sitefiles.Refused as refused:
         diagnostics.error(diagnostics.where(path), refused.message, refused.hint)
         return None
     except OSError as exc:
+        if folder is not None and isinstance(exc, FileNotFoundError):
+            raise
         diagnostics.error(diagnostics.where(path), f"cannot read file: {exc.strerror or exc}")
+        return None
+    if size > max_bytes:
+        diagnostics.error(
+            diagnostics.where(path),
+            f"file is {size:,} bytes, larger than the {max_bytes:,} bytes a record may have",
+            "keep long texts in vi.md/en.md and large data out of the content folder",
+        )
         return None
     if len(data) > max_bytes:  # it grew while being read
         diagnostics.error(
@@ -379,15 +392,20 @@ def read_text(
 
 
 def load_yaml(
-    path: Path, diagnostics: Diagnostics, *, root: Path | None = None, parent: Path | None = None
+    path: Path | str,
+    diagnostics: Diagnostics,
+    *,
+    root: Path | None = None,
+    parent: Path | None = None,
+    folder: int | None = None,
 ) -> Any | None:
     """Load one YAML document from ``path`` with line numbers, or report why not.
 
     Returns ``None`` after reporting when the file cannot be used. An empty file
-    loads as an empty :class:`LineDict`. ``root`` and ``parent`` are as for
-    :func:`read_text`.
+    loads as an empty :class:`LineDict`. ``root``, ``parent`` and ``folder`` are as
+    for :func:`read_text`.
     """
-    text = read_text(path, diagnostics, root=root, parent=parent)
+    text = read_text(path, diagnostics, root=root, parent=parent, folder=folder)
     if text is None:
         return None
     if sum(text.count(c) for c in "[{-?:") >= _SHALLOW_ENOUGH:

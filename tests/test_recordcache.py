@@ -6,7 +6,20 @@ import gc
 import sqlite3
 from pathlib import Path
 
-from ocopsite.load.recordcache import FILE, Entry, RecordCache, gc_freezable, gc_paused
+from sitekit import ROOT
+
+from ocopsite.diagnostics import Diagnostics
+from ocopsite.load.catalogue import load_catalogue
+from ocopsite.load.config import SiteConfig
+from ocopsite.load.recordcache import (
+    FILE,
+    Entry,
+    Kept,
+    RecordCache,
+    gc_freezable,
+    gc_paused,
+    pickle_entry,
+)
 
 
 def _rows(folder: Path) -> dict[tuple[str, str], bytes]:
@@ -126,3 +139,33 @@ def test_stamps_are_read_from_their_own_table_and_an_older_file_is_not_used(
     older.save()
     assert set(_rows(tmp_path)) == {("product", "c")}  # the older rows are not kept
     assert RecordCache(tmp_path, "env").get("product", "c", (("c.yaml", 1, 1),)) is not None
+
+
+def test_an_entry_pickled_by_a_worker_is_saved_as_it_is_and_kept_without_its_bytes(
+    tmp_path: Path,
+) -> None:
+    stamp = (("a.yaml", 1, 1),)
+    data = pickle_entry({"slug": "a"}, [])
+    kept: Kept = {}
+    cache = RecordCache(tmp_path, "env", kept)
+    cache.put("product", "a", Entry(stamp, {"slug": "a"}, [], data))
+    cache.save()
+    assert _rows(tmp_path) == {("product", "a"): data}
+    assert kept["env"][("product", "a")] == Entry(stamp, {"slug": "a"}, [])
+    again = RecordCache(tmp_path, "env")
+    assert again.get("product", "a", stamp) == Entry(stamp, {"slug": "a"}, [])
+
+
+def test_records_validated_in_workers_load_and_cache_as_in_one_process(
+    sample_config: SiteConfig, tmp_path: Path
+) -> None:
+    alone = Diagnostics(relative_to=ROOT)
+    expected = load_catalogue(sample_config, alone)
+    assert expected is not None and len(expected.products) > 8  # enough for several chunks
+    in_workers = Diagnostics(relative_to=ROOT)
+    assert load_catalogue(sample_config, in_workers, tmp_path / "two", jobs=2) == expected
+    load_catalogue(sample_config, Diagnostics(relative_to=ROOT), tmp_path / "one", jobs=1)
+    assert _rows(tmp_path / "two") == _rows(tmp_path / "one")
+    from_cache = Diagnostics(relative_to=ROOT)
+    assert load_catalogue(sample_config, from_cache, tmp_path / "two") == expected
+    assert alone.items == in_workers.items == from_cache.items

@@ -31,7 +31,9 @@ from ocopsite.load.recordcache import (
     Stamp,
     bundle_stamp,
     environment,
+    pickle_entry,
     stamp_bytes,
+    unpickle_entry,
 )
 from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from ocopsite.load.source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
@@ -256,21 +258,29 @@ def _load_kind(
             loaded.append((bundle, _Loaded(bundle, yaml_name, None, record)))
         else:
             todo.append((bundle, Path(real), stamp))
-    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder)
+    # Records validated in workers come back pickled as the cache saves them (see
+    # _validate_one): the main process, which every worker waits on, then pickles none.
+    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, jobs > 1)
     results = [
         result
         for chunk in parallel.map_chunks(_validate_chunk, work, todo, jobs, max_chunk=500)
         for result in chunk
     ]
-    for bundle, made_stamp, item, problems in sorted(results, key=lambda r: r[0]):
+    for bundle, made_stamp, made, problems in sorted(results, key=lambda r: r[0]):
+        if isinstance(made, bytes):  # valid, pickled by the worker as the cache saves it
+            values, problems = unpickle_entry(made)
+            assert made_stamp is not None
+            cache.put(kind, bundle.name, Entry(made_stamp, values, problems, made))
+            made = _Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
+        elif made is not None and not _has_errors(problems):
+            assert made_stamp is not None
+            cache.put(kind, bundle.name, Entry(made_stamp, _cached(made.record), problems))
         diagnostics.extend(problems)
         if made_stamp is None:  # a folder the site may not read: reported
             continue
         stamps[bundle] = _stamp_key(made_stamp)
-        if item is not None:
-            loaded.append((bundle, item))
-            if not any(p.severity is Severity.ERROR for p in problems):
-                cache.put(kind, bundle.name, Entry(made_stamp, _cached(item.record), problems))
+        if made is not None:
+            loaded.append((bundle, made))
     loaded.sort(key=lambda pair: pair[0])
     return loaded
 
@@ -307,6 +317,7 @@ class _KindWork:
     config: SiteConfig
     relative_to: Path | None
     real_folder: Path | None  # the real location of the kind's folder
+    pickles: bool = False  # whether valid records are sent back as the cache saves them
 
     @cached_property
     def record(self) -> s.Record:
@@ -314,16 +325,26 @@ class _KindWork:
         return s.Record(self.fields, what=self.yaml_name.removesuffix(".yaml"))
 
 
+#: What :func:`_validate_one` found of a bundle: its folder, stamp (None if the site may not
+#: read it), record (or, with :attr:`_KindWork.pickles`, a valid record and its warnings as
+#: :func:`~ocopsite.load.recordcache.pickle_entry` makes them) and problems.
+_Validated = tuple[Path, Stamp | None, "_Loaded | bytes | None", list[Diagnostic]]
+
+
+def _has_errors(problems: Sequence[Diagnostic]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
 def _validate_chunk(
     work: _KindWork, chunk: Sequence[tuple[Path, Path | None, Stamp | None]]
-) -> list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]]:
+) -> list[_Validated]:
     """Validate some bundles (in a worker); each with its problems, and without its raw
     YAML, which is parsed again only if a check across records needs its line numbers.
 
     A bundle given without its real path and stamp is checked and stamped here first
     (before anything in it is read, so that an edit made meanwhile is seen next time).
     """
-    results: list[tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]] = []
+    results: list[_Validated] = []
     shown = Diagnostics(relative_to=work.relative_to)
     with sitefiles.read_ahead([real or bundle for bundle, real, _ in chunk]):
         for bundle, known_real, known_stamp in chunk:
@@ -337,7 +358,7 @@ def _validate_one(
     bundle: Path,
     known_real: Path | None,
     known_stamp: Stamp | None,
-) -> tuple[Path, Stamp | None, _Loaded | None, list[Diagnostic]]:
+) -> _Validated:
     """One bundle of :func:`_validate_chunk`, with its stamp and its problems, whose paths
     are shown as ``shown`` shows them."""
     local = shown.empty_copy()
@@ -348,8 +369,11 @@ def _validate_one(
             return bundle, None, None, local.items
         stamp = bundle_stamp(real)
     item = _validate_bundle(bundle, real, work.yaml_name, work.record, work.config, local)
-    if item is not None:
-        item.raw_yaml = None
+    if item is None:
+        return bundle, stamp, None, local.items
+    if work.pickles and not _has_errors(local.items):
+        return bundle, stamp, pickle_entry(_cached(item.record), local.items), []
+    item.raw_yaml = None
     return bundle, stamp, item, local.items
 
 
@@ -593,7 +617,7 @@ def reload_bundles(catalogue: Catalogue, bundles: Iterable[Path]) -> Catalogue |
         real_folder = _checked_folder(bundle.parent, config.root, Diagnostics())
         work = _KindWork(yaml_name, fields, config, config.root, real_folder)
         _, stamp, item, problems = _validate_one(work, Diagnostics(), bundle, None, None)
-        if item is None or stamp is None or any(p.severity is Severity.ERROR for p in problems):
+        if not isinstance(item, _Loaded) or stamp is None or _has_errors(problems):
             return None
         stamps[bundle] = _stamp_key(stamp)
         if isinstance(old, Product):

@@ -139,6 +139,20 @@ class Entry:
     stamp: Stamp
     values: dict[str, Any]
     warnings: list[Diagnostic]
+    #: ``(values, warnings)`` as :func:`pickle_entry` makes it, if a worker made it already:
+    #: saved as it is, so the main process does not pickle the record a second time.
+    pickled: bytes | None = None
+
+
+def pickle_entry(values: dict[str, Any], warnings: list[Diagnostic]) -> bytes:
+    """An entry's record and warnings as the cache saves them."""
+    return pickle.dumps((values, warnings), pickle.HIGHEST_PROTOCOL)
+
+
+def unpickle_entry(data: bytes) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """What :func:`pickle_entry` made."""
+    values, warnings = pickle.loads(data)
+    return values, warnings
 
 
 #: Records kept in memory between builds of one process, by environment and then by
@@ -214,7 +228,7 @@ class RecordCache:
             saved = self._saved(kind, name)
             if saved is None or saved[0] != wanted:
                 return None
-            values, warnings = pickle.loads(saved[1])
+            values, warnings = unpickle_entry(saved[1])
         except Exception:  # a damaged row is validated again
             return None
         self.used.add((kind, name))
@@ -255,7 +269,10 @@ class RecordCache:
         return entry
 
     def put(self, kind: str, name: str, entry: Entry) -> None:
-        self.new[(kind, name)] = self._keep(kind, name, entry)
+        self.new[(kind, name)] = entry
+        if entry.pickled is not None:  # kept in memory without its bytes, needed to save only
+            entry = Entry(entry.stamp, entry.values, entry.warnings)
+        self._keep(kind, name, entry)
 
     def save(self) -> None:
         """Write the entries put since loading; forget those no build asked for."""
@@ -311,7 +328,7 @@ class RecordCache:
                         kind,
                         name,
                         stamp,
-                        pickle.dumps((entry.values, entry.warnings), pickle.HIGHEST_PROTOCOL),
+                        entry.pickled or pickle_entry(entry.values, entry.warnings),
                     )
                     for kind, name, stamp, entry in rows
                 ],

@@ -9,11 +9,15 @@ reader makes its files again.
 
 from __future__ import annotations
 
+import array
 import contextlib
+import hashlib
 import io
+import itertools
+import sys
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ocopsite.files import TEMPORARY_SUFFIX, write_atomic
@@ -52,3 +56,203 @@ def keep(entry: Path, files: Mapping[str, bytes], family: str) -> None:
         with contextlib.suppress(OSError):
             if time.time() - left.stat().st_mtime > LEFT_OVER_AFTER:
                 left.unlink()
+
+
+# --- parts of files, one set per record ----------------------------------------------------
+
+#: The members of a :class:`KeptParts` entry besides its columns: the records' keys and
+#: tokens (``key\ttoken`` a line), and the length of each record's part in each column.
+_PARTS_KEYS = "records.txt"
+_PARTS_LENGTHS = "lengths.bin"
+#: How the lengths are stored: unsigned 64-bit integers in little-endian order.
+_LENGTH = "Q"
+
+
+def environment(config_root: Path, *parts: str) -> str | None:
+    """A hash of what every part of a :class:`KeptParts` depends on besides its record:
+    ocopsite's code, the site's config file (in ``config_root``) and ``parts`` (a base
+    URL, a build date...); ``None`` when the config cannot be read."""
+    from ocopsite import sitefiles
+    from ocopsite.load.recordcache import code_fingerprint
+    from ocopsite.paths import CONFIG_NAME
+
+    try:
+        config = sitefiles.read_bytes(config_root / CONFIG_NAME, config_root)
+    except (OSError, sitefiles.Refused):
+        return None
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update("\0".join(("", *parts, "")).encode())
+    digest.update(hashlib.sha256(config).digest())
+    return digest.hexdigest()[:24]
+
+
+class KeptParts:
+    """The parts a record gives to files that list every record (its rows of a table, its
+    entries in a list), kept between builds under the record's *token*: what the parts
+    show of it, such as the stamps of its bundles.
+
+    A record's parts are one ``bytes`` per column (a file, a table's format...), empty
+    where it has none. Each record is asked for once, in the order the files list them,
+    by :meth:`get` (which gives its parts) or :meth:`add`: its kept parts are taken while
+    its token is the same, and made otherwise. :meth:`joined` gives each column's parts
+    of every record asked for, one after another, and :meth:`save` keeps them when any
+    had to be made (or records came, went or moved), as one entry of :func:`keep`:
+    ``<environment>.zip`` in ``folder``, where ``environment`` hashes what every part
+    depends on besides its record (see :func:`environment`). Only the latest entry is
+    kept; a missing, damaged or foreign one counts as empty. Without ``folder`` or
+    ``environment`` nothing is kept, and every part is made.
+
+    The kept parts of records listed in the same order as last time are taken as one
+    slice of each column: after an edit, a column is joined from a few pieces.
+    """
+
+    def __init__(self, folder: Path | None, environment: str | None, columns: Sequence[str]):
+        self.columns = tuple(columns)
+        assert not {_PARTS_KEYS, _PARTS_LENGTHS} & set(self.columns)
+        self.entry = folder / f"{environment}.zip" if folder and environment else None
+        self.made = 0  # how many records' parts had to be made
+        #: Each record asked for: key, token (``None``: not kept), and its index among the
+        #: kept records or its parts as made.
+        self._asked: list[tuple[str, str | None, int | tuple[bytes, ...]]] = []
+        self._saved: dict[str, tuple[str, int]] = {}
+        self._blobs: list[bytes] = []
+        self._offsets: list[list[int]] = []
+        self._lengths = array.array(_LENGTH)
+        if self.entry is not None:
+            self._load(self.entry)
+
+    def _load(self, entry: Path) -> None:
+        found = kept(entry)
+        if found is None:
+            return
+        try:
+            blobs = [found[column] for column in self.columns]
+            listed = found[_PARTS_KEYS].decode("utf-8").split("\n") if found[_PARTS_KEYS] else []
+            lengths = array.array(_LENGTH)
+            lengths.frombytes(found[_PARTS_LENGTHS])
+        except (KeyError, ValueError, UnicodeDecodeError):
+            return
+        if sys.byteorder == "big":
+            lengths.byteswap()
+        width = len(self.columns)
+        if len(lengths) != width * len(listed) or len(found) != width + 2:
+            return
+        offsets = []
+        for column, blob in enumerate(blobs):
+            at = [0, *itertools.accumulate(lengths[column::width])]
+            if at[-1] != len(blob):
+                return  # not what was written
+            offsets.append(at)
+        saved: dict[str, tuple[str, int]] = {}
+        for index, line in enumerate(listed):
+            key, tab, token = line.partition("\t")
+            if not tab or key in saved:
+                return
+            saved[key] = (token, index)
+        self._saved, self._blobs, self._offsets, self._lengths = saved, blobs, offsets, lengths
+
+    def add(self, key: str, token: str | None, make: Callable[[], Sequence[bytes]]) -> None:
+        """Ask for the parts of the record ``key`` whose token is ``token`` (``None``: not
+        known, always made), kept or made by ``make``, one per column."""
+        found = self._saved.get(key) if token is not None else None
+        if token is not None and not (_plain_line(key) and _plain_line(token)):
+            token = None
+        if found is not None and found[0] == token:
+            self._asked.append((key, token, found[1]))
+            return
+        parts = tuple(make())
+        assert len(parts) == len(self.columns)
+        self.made += 1
+        self._asked.append((key, token, parts))
+
+    def get(
+        self, key: str, token: str | None, make: Callable[[], Sequence[bytes]]
+    ) -> tuple[bytes, ...]:
+        """:meth:`add` the record ``key``, and give its parts."""
+        self.add(key, token, make)
+        place = self._asked[-1][2]
+        if not isinstance(place, int):
+            return place
+        return tuple(
+            blob[at[place] : at[place + 1]]
+            for blob, at in zip(self._blobs, self._offsets, strict=True)
+        )
+
+    def _runs(self) -> Iterator[tuple[bytes, ...] | range]:
+        """The records asked for as made parts, and runs of kept ones (their indexes)."""
+        start = end = -1
+        for _key, _token, place in self._asked:
+            if start >= 0 and isinstance(place, int) and place == end:
+                end += 1
+                continue
+            if start >= 0:
+                yield range(start, end)
+                start = -1
+            if isinstance(place, int):
+                start, end = place, place + 1
+            else:
+                yield place
+        if start >= 0:
+            yield range(start, end)
+
+    def joined(self) -> list[bytes]:
+        """Each column's parts of every record asked for, in the order asked."""
+        pieces: list[list[bytes]] = [[] for _ in self.columns]
+        for run in self._runs():
+            if isinstance(run, range):
+                for column, (blob, at) in enumerate(zip(self._blobs, self._offsets, strict=True)):
+                    pieces[column].append(blob[at[run.start] : at[run.stop]])
+            else:
+                for column, part in enumerate(run):
+                    pieces[column].append(part)
+        return [b"".join(column) for column in pieces]
+
+    def save(self, joined: list[bytes] | None = None) -> None:
+        """Keep the parts of every record asked for with a token (see the class's
+        description); ``joined`` is what :meth:`joined` gave, if the caller has it."""
+        if self.entry is None:
+            return
+        order = [(key, place) for key, token, place in self._asked if token is not None]
+        if (
+            not self.made
+            and len(order) == len(self._asked) == len(self._saved)
+            and all(place == index for index, (_key, place) in enumerate(order))
+        ):
+            return  # kept as it is
+        width = len(self.columns)
+        lengths = array.array(_LENGTH)
+        pieces: list[list[bytes]] = [[] for _ in self.columns]
+        everything = len(order) == len(self._asked)
+        for _key, token, place in self._asked:
+            if token is None:
+                continue
+            if isinstance(place, int):
+                lengths.extend(self._lengths[place * width : (place + 1) * width])
+                if not everything:
+                    for column, (blob, at) in enumerate(
+                        zip(self._blobs, self._offsets, strict=True)
+                    ):
+                        pieces[column].append(blob[at[place] : at[place + 1]])
+            else:
+                lengths.extend(len(part) for part in place)
+                if not everything:
+                    for column, part in enumerate(place):
+                        pieces[column].append(part)
+        if everything:
+            blobs = joined if joined is not None else self.joined()
+        else:
+            blobs = [b"".join(column) for column in pieces]
+        if sys.byteorder == "big":
+            lengths.byteswap()
+        files = dict(zip(self.columns, blobs, strict=True))
+        files[_PARTS_KEYS] = "\n".join(
+            f"{key}\t{token}" for key, token, _ in self._asked if token is not None
+        ).encode("utf-8")
+        files[_PARTS_LENGTHS] = lengths.tobytes()
+        with contextlib.suppress(OSError):  # a read-only cache: made again next time
+            self.entry.parent.mkdir(parents=True, exist_ok=True)
+            keep(self.entry, files, "*.zip")
+
+
+def _plain_line(text: str) -> bool:
+    return "\n" not in text and "\t" not in text and "\r" not in text

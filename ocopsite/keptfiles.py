@@ -70,18 +70,16 @@ _LENGTH = "Q"
 
 def environment(config_root: Path, *parts: str) -> str | None:
     """A hash of what every part of a :class:`KeptParts` depends on besides its record:
-    ocopsite's code, the site's config file (in ``config_root``) and ``parts`` (a base
+    the site's config file (in ``config_root``) and ``parts`` (ocopsite's code, a base
     URL, a build date...); ``None`` when the config cannot be read."""
     from ocopsite import sitefiles
-    from ocopsite.load.recordcache import code_fingerprint
     from ocopsite.paths import CONFIG_NAME
 
     try:
         config = sitefiles.read_bytes(config_root / CONFIG_NAME, config_root)
     except (OSError, sitefiles.Refused):
         return None
-    digest = hashlib.sha256(code_fingerprint().encode())
-    digest.update("\0".join(("", *parts, "")).encode())
+    digest = hashlib.sha256("\0".join(("", *parts, "")).encode())
     digest.update(hashlib.sha256(config).digest())
     return digest.hexdigest()[:24]
 

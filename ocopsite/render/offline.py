@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ocopsite import keptfiles
 from ocopsite.load.catalogue import Catalogue
+from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import Product
 from ocopsite.model.provinces import provinces
 from ocopsite.paths import DATA_DIR
@@ -123,7 +124,7 @@ def packs(
         province = catalogue.producers[product.producer].province
         by_province.setdefault(province, []).append(product)
     environment = (
-        keptfiles.environment(catalogue.config.root, urls.base_url, *langs)
+        keptfiles.environment(catalogue.config.root, code_fingerprint(), urls.base_url, *langs)
         if cache is not None
         else None
     )

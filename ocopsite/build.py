@@ -301,7 +301,7 @@ def build(
         path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
     }
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
-                   thumbnails=thumbnails)  # fmt: skip
+                   thumbnails=thumbnails, cache=cache_dir / offline.PACK_CACHE)  # fmt: skip
     if previous is not None and result.updated_in_place and resident is not None:
 
         def published(so_far: outputs.Emitted, first: bool) -> None:

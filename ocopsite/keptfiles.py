@@ -9,12 +9,15 @@ reader makes its files again.
 
 from __future__ import annotations
 
+import array
 import contextlib
+import hashlib
 import io
-import json
+import itertools
+import sys
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ocopsite.files import TEMPORARY_SUFFIX, write_atomic
@@ -55,47 +58,213 @@ def keep(entry: Path, files: Mapping[str, bytes], family: str) -> None:
                 left.unlink()
 
 
-#: The member of a records entry (see :func:`keep_records`) that lists its records.
-_RECORDS = "records.json"
-#: The member of a records entry that holds their bytes, one record's after another's.
-_DATA = "data"
+# --- parts of files, one set per record ----------------------------------------------------
+
+#: The members of a :class:`KeptParts` entry besides its columns: the records' keys and
+#: tokens (``key\ttoken`` a line), and the length of each record's part in each column.
+_PARTS_KEYS = "records.txt"
+_PARTS_LENGTHS = "lengths.bin"
+#: How the lengths are stored: unsigned 64-bit integers in little-endian order.
+_LENGTH = "Q"
 
 
-def kept_records(entry: Path) -> dict[str, tuple[str, bytes]]:
-    """What each record kept as ``entry`` by :func:`keep_records` was made from and gave:
-    ``(token, data)`` by key; none if the entry is missing or damaged."""
-    found = kept(entry)
-    if found is None or found.keys() != {_RECORDS, _DATA}:
-        return {}
-    data = found[_DATA]
-    records: dict[str, tuple[str, bytes]] = {}
-    at = 0
+def environment(config_root: Path, *parts: str) -> str | None:
+    """A hash of what every part of a :class:`KeptParts` depends on besides its record:
+    the site's config file (in ``config_root``) and ``parts`` (ocopsite's code, a base
+    URL, a build date...); ``None`` when the config cannot be read."""
+    from ocopsite import sitefiles
+    from ocopsite.paths import CONFIG_NAME
+
     try:
-        for key, token, length in json.loads(found[_RECORDS]):
-            if not (isinstance(key, str) and isinstance(token, str)) or type(length) is not int:
-                return {}
-            if length < 0 or at + length > len(data):
-                return {}
-            records[key] = (token, data[at : at + length])
-            at += length
-    except (TypeError, ValueError):
-        return {}
-    return records if at == len(data) else {}
+        config = sitefiles.read_bytes(config_root / CONFIG_NAME, config_root)
+    except (OSError, sitefiles.Refused):
+        return None
+    digest = hashlib.sha256("\0".join(("", *parts, "")).encode())
+    digest.update(hashlib.sha256(config).digest())
+    return digest.hexdigest()[:24]
 
 
-def keep_records(entry: Path, records: Mapping[str, tuple[str, bytes]], family: str) -> None:
-    """Store, as ``entry``, what each record was made from (a *token*: whatever says, in
-    one string, that the record and what it was made with are the same) and the bytes it
-    gave, by the record's key; as :func:`keep`, drop the older entries of ``family``.
+class KeptParts:
+    """The parts a record gives to files that list every record (its rows of a table, its
+    entries in a list), kept between builds under the record's *token*: what the parts
+    show of it, such as the stamps of its bundles.
 
-    A reader (:func:`kept_records`) takes a record's bytes while its token is the same,
-    so that after an edit only the edited records are made again. A cache folder that
-    cannot be written to is not an error: the records are made again next time."""
-    listed = [[key, token, len(data)] for key, (token, data) in records.items()]
-    files = {
-        _RECORDS: json.dumps(listed, ensure_ascii=False, separators=(",", ":")).encode(),
-        _DATA: b"".join(data for _, data in records.values()),
-    }
-    with contextlib.suppress(OSError):
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        keep(entry, files, family)
+    A record's parts are one ``bytes`` per column (a file, a table's format...), empty
+    where it has none. Each record is asked for once, in the order the files list them,
+    by :meth:`get` (which gives its parts) or :meth:`add`: its kept parts are taken while
+    its token is the same, and made otherwise. :meth:`joined` gives each column's parts
+    of every record asked for, one after another, and :meth:`save` keeps them when any
+    had to be made (or records came, went or moved), as one entry of :func:`keep`:
+    ``<environment>.zip`` in ``folder``, where ``environment`` hashes what every part
+    depends on besides its record (see :func:`environment`). Only the latest entry is
+    kept; a missing, damaged or foreign one counts as empty. Without ``folder`` or
+    ``environment`` nothing is kept, and every part is made.
+
+    The kept parts of records listed in the same order as last time are taken as one
+    slice of each column: after an edit, a column is joined from a few pieces.
+    """
+
+    def __init__(self, folder: Path | None, environment: str | None, columns: Sequence[str]):
+        self.columns = tuple(columns)
+        assert not {_PARTS_KEYS, _PARTS_LENGTHS} & set(self.columns)
+        self.entry = folder / f"{environment}.zip" if folder and environment else None
+        self.made = 0  # how many records' parts had to be made
+        #: Each record asked for: key, token (``None``: not kept), and its index among the
+        #: kept records or its parts as made.
+        self._asked: list[tuple[str, str | None, int | tuple[bytes, ...]]] = []
+        self._saved: dict[str, tuple[str, int]] = {}
+        self._blobs: list[bytes] = []
+        self._offsets: list[list[int]] = []
+        self._lengths = array.array(_LENGTH)
+        if self.entry is not None:
+            self._load(self.entry)
+
+    def _load(self, entry: Path) -> None:
+        found = kept(entry)
+        if found is None:
+            return
+        try:
+            blobs = [found[column] for column in self.columns]
+            listed = found[_PARTS_KEYS].decode("utf-8").split("\n") if found[_PARTS_KEYS] else []
+            lengths = array.array(_LENGTH)
+            lengths.frombytes(found[_PARTS_LENGTHS])
+        except (KeyError, ValueError, UnicodeDecodeError):
+            return
+        if sys.byteorder == "big":
+            lengths.byteswap()
+        width = len(self.columns)
+        if len(lengths) != width * len(listed) or len(found) != width + 2:
+            return
+        offsets = []
+        for column, blob in enumerate(blobs):
+            at = [0, *itertools.accumulate(lengths[column::width])]
+            if at[-1] != len(blob):
+                return  # not what was written
+            offsets.append(at)
+        saved: dict[str, tuple[str, int]] = {}
+        for index, line in enumerate(listed):
+            key, tab, token = line.partition("\t")
+            if not tab or key in saved:
+                return
+            saved[key] = (token, index)
+        self._saved, self._blobs, self._offsets, self._lengths = saved, blobs, offsets, lengths
+
+    def forget(self) -> None:
+        """Take nothing kept from now on, and forget what was asked for: the caller found
+        kept parts that are not what it wrote, and asks for every record again."""
+        self._asked, self.made = [], 0
+        self._saved, self._blobs, self._offsets = {}, [], []
+        self._lengths = array.array(_LENGTH)
+
+    def kept(self) -> dict[str, tuple[str, tuple[bytes, ...]]]:
+        """Every record's kept token and parts, by key (as loaded, before any was asked for)."""
+        return {
+            key: (token, self._kept_parts(place)) for key, (token, place) in self._saved.items()
+        }
+
+    def _kept_parts(self, place: int) -> tuple[bytes, ...]:
+        return tuple(
+            blob[at[place] : at[place + 1]]
+            for blob, at in zip(self._blobs, self._offsets, strict=True)
+        )
+
+    def add(self, key: str, token: str | None, make: Callable[[], Sequence[bytes]]) -> None:
+        """Ask for the parts of the record ``key`` whose token is ``token`` (``None``: not
+        known, always made), kept or made by ``make``, one per column."""
+        found = self._saved.get(key) if token is not None else None
+        if token is not None and not (_plain_line(key) and _plain_line(token)):
+            token = None
+        if found is not None and found[0] == token:
+            self._asked.append((key, token, found[1]))
+            return
+        parts = tuple(make())
+        assert len(parts) == len(self.columns)
+        self.made += 1
+        self._asked.append((key, token, parts))
+
+    def get(
+        self, key: str, token: str | None, make: Callable[[], Sequence[bytes]]
+    ) -> tuple[bytes, ...]:
+        """:meth:`add` the record ``key``, and give its parts."""
+        self.add(key, token, make)
+        place = self._asked[-1][2]
+        return self._kept_parts(place) if isinstance(place, int) else place
+
+    def _runs(self) -> Iterator[tuple[bytes, ...] | range]:
+        """The records asked for as made parts, and runs of kept ones (their indexes)."""
+        start = end = -1
+        for _key, _token, place in self._asked:
+            if start >= 0 and isinstance(place, int) and place == end:
+                end += 1
+                continue
+            if start >= 0:
+                yield range(start, end)
+                start = -1
+            if isinstance(place, int):
+                start, end = place, place + 1
+            else:
+                yield place
+        if start >= 0:
+            yield range(start, end)
+
+    def joined(self) -> list[bytes]:
+        """Each column's parts of every record asked for, in the order asked."""
+        pieces: list[list[bytes]] = [[] for _ in self.columns]
+        for run in self._runs():
+            if isinstance(run, range):
+                for column, (blob, at) in enumerate(zip(self._blobs, self._offsets, strict=True)):
+                    pieces[column].append(blob[at[run.start] : at[run.stop]])
+            else:
+                for column, part in enumerate(run):
+                    pieces[column].append(part)
+        return [b"".join(column) for column in pieces]
+
+    def save(self, joined: list[bytes] | None = None) -> None:
+        """Keep the parts of every record asked for with a token (see the class's
+        description); ``joined`` is what :meth:`joined` gave, if the caller has it."""
+        if self.entry is None:
+            return
+        order = [(key, place) for key, token, place in self._asked if token is not None]
+        if (
+            not self.made
+            and len(order) == len(self._asked) == len(self._saved)
+            and all(place == index for index, (_key, place) in enumerate(order))
+        ):
+            return  # kept as it is
+        width = len(self.columns)
+        lengths = array.array(_LENGTH)
+        pieces: list[list[bytes]] = [[] for _ in self.columns]
+        everything = len(order) == len(self._asked)
+        for _key, token, place in self._asked:
+            if token is None:
+                continue
+            if isinstance(place, int):
+                lengths.extend(self._lengths[place * width : (place + 1) * width])
+                if not everything:
+                    for column, (blob, at) in enumerate(
+                        zip(self._blobs, self._offsets, strict=True)
+                    ):
+                        pieces[column].append(blob[at[place] : at[place + 1]])
+            else:
+                lengths.extend(len(part) for part in place)
+                if not everything:
+                    for column, part in enumerate(place):
+                        pieces[column].append(part)
+        if everything:
+            blobs = joined if joined is not None else self.joined()
+        else:
+            blobs = [b"".join(column) for column in pieces]
+        if sys.byteorder == "big":
+            lengths.byteswap()
+        files = dict(zip(self.columns, blobs, strict=True))
+        files[_PARTS_KEYS] = "\n".join(
+            f"{key}\t{token}" for key, token, _ in self._asked if token is not None
+        ).encode("utf-8")
+        files[_PARTS_LENGTHS] = lengths.tobytes()
+        with contextlib.suppress(OSError):  # a read-only cache: made again next time
+            self.entry.parent.mkdir(parents=True, exist_ok=True)
+            keep(self.entry, files, "*.zip")
+
+
+def _plain_line(text: str) -> bool:
+    return "\n" not in text and "\t" not in text and "\r" not in text

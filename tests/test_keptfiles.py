@@ -49,3 +49,66 @@ def test_keeping_drops_older_entries_and_left_over_writes_only(tmp_path: Path) -
     os.utime(old, (long_ago, long_ago))
     keep(tmp_path / "vi-2.zip", {"a": b"2"}, "vi-*.zip")
     assert sorted(p.name for p in tmp_path.iterdir()) == [recent.name, "en-1.zip", "vi-2.zip"]
+
+
+def _parts(folder: Path, records: list[tuple[str, str | None, bytes]], made: list[str]):  # type: ignore[no-untyped-def]
+    """Ask a KeptParts in ``folder`` for ``records`` (key, token, content), noting those made."""
+
+    def make(key: str, content: bytes) -> list[bytes]:
+        made.append(key)
+        return [content, content.upper()]
+
+    parts = keptfiles.KeptParts(folder, "env", ["a", "b"])
+    got = [
+        parts.get(key, token, lambda k=key, c=content: make(k, c))
+        for key, token, content in records
+    ]
+    joined = parts.joined()
+    parts.save(joined)
+    return got, joined
+
+
+def test_kept_parts_come_back_until_their_token_changes(tmp_path: Path) -> None:
+    records = [("x", "1", b"one"), ("y", "1", b""), ("z", None, b"three"), ("w", "1", b"four")]
+    made: list[str] = []
+    first = _parts(tmp_path, records, made)
+    assert made == ["x", "y", "z", "w"]
+    assert first[1] == [b"onethreefour", b"ONETHREEFOUR"]
+    made.clear()
+    assert _parts(tmp_path, records, made) == first
+    assert made == ["z"]  # a record without a token is always made
+    made.clear()
+    edited = [records[3], ("x", "2", b"uno"), records[1], ("v", "1", b"new")]
+    got, joined = _parts(tmp_path, edited, made)
+    assert made == ["x", "v"]  # a new token is seen; moved records are taken as kept
+    assert joined == [b"fourunonew", b"FOURUNONEW"]
+    assert got[0] == (b"four", b"FOUR")
+    made.clear()
+    assert _parts(tmp_path, edited, made)[1] == joined and made == []
+    assert [p.name for p in tmp_path.iterdir()] == ["env.zip"]
+
+
+def test_damaged_or_foreign_kept_parts_are_made_again(tmp_path: Path) -> None:
+    records = [("x", "1", b"one"), ("y", "1", b"two")]
+    _parts(tmp_path, records, [])
+    entry = tmp_path / "env.zip"
+    files = kept(entry)
+    assert files is not None
+    for damage in (
+        {**files, "a": files["a"][:-1]},  # lengths that do not add up
+        {**files, "lengths.bin": files["lengths.bin"][:-8]},
+        {k: v for k, v in files.items() if k != "b"},  # a column missing
+        {**files, "records.txt": b"x\t1\nx\t1"},  # a key twice
+        {**files, "records.txt": b"x1\ny1"},
+    ):
+        keep(entry, damage, "*.zip")
+        made: list[str] = []
+        _, joined = _parts(tmp_path, records, made)
+        assert made == ["x", "y"] and joined == [b"onetwo", b"ONETWO"]
+    entry.write_bytes(b"PK\x03\x04 cut short")
+    made = []
+    assert _parts(tmp_path, records, made)[1] == [b"onetwo", b"ONETWO"] and made == ["x", "y"]
+    other: list[str] = []  # another environment keeps nothing of this one
+    parts = keptfiles.KeptParts(tmp_path, "other", ["a", "b"])
+    parts.add("x", "1", lambda: other.append("x") or [b"1", b"2"])  # type: ignore[func-returns-value]
+    assert other == ["x"]

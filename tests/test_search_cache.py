@@ -12,7 +12,7 @@ import pytest
 from conftest import BUILD_DATE
 from sitekit import SITES, copy_site
 
-from ocopsite.keptfiles import keep, keep_records, kept_records
+from ocopsite.keptfiles import KeptParts
 from ocopsite.search import index as search
 from ocopsite.search import rows
 
@@ -33,22 +33,19 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), "utf-8")
 
 
-def test_kept_records_come_back_and_damaged_ones_are_missing(tmp_path: Path) -> None:
-    records = {"a": ("1:2", b"[1]"), "b": ("3:4", b""), "c": ("5", "é".encode())}
-    entry = tmp_path / "x.zip"
-    keep_records(entry, records, "*.zip")
-    assert kept_records(entry) == records
-    assert kept_records(tmp_path / "missing.zip") == {}
-    keep(entry, {"records.json": b'[["a","1",9]]', "data": b"[1]"}, "none")  # too long
-    assert kept_records(entry) == {}
-    keep(entry, {"records.json": b'[["a","1",1]]', "data": b"[1]"}, "none")  # bytes left over
-    assert kept_records(entry) == {}
-    keep(entry, {"records.json": b'[["a",1,3]]', "data": b"[1]"}, "none")  # not a token
-    assert kept_records(entry) == {}
-    keep(entry, {"records.json": b"{", "data": b""}, "none")
-    assert kept_records(entry) == {}
-    entry.write_bytes(b"damaged")
-    assert kept_records(entry) == {}
+def _kept(entry: Path) -> dict[str, tuple[str, bytes]]:
+    """Each product's kept token and row, by slug."""
+    kept = KeptParts(entry.parent, entry.stem, (rows.ROW,)).kept()
+    return {slug: (token, row) for slug, (token, (row,)) in kept.items()}
+
+
+def _keep(entry: Path, records: dict[str, tuple[str, bytes]]) -> None:
+    """Keep these rows as ``entry``, as a build would have."""
+    kept = KeptParts(entry.parent, entry.stem, (rows.ROW,))
+    kept.forget()
+    for slug, (token, row) in records.items():
+        kept.add(slug, token, lambda row=row: (row,))  # type: ignore[misc]
+    kept.save()
 
 
 def test_an_edited_product_alone_is_worked_out_again(
@@ -72,7 +69,7 @@ def test_an_edited_product_alone_is_worked_out_again(
     monkeypatch.setattr(rows, "row", counted)
     assert search.index_files(ready.catalogue, views, ready.urls, rows_cache=cache) == fresh
     assert made == []  # every row kept
-    before = kept_records(entry)
+    before = _kept(entry)
 
     _edit(site / "content/products/dao-canh/product.yaml", "stars: 4", "stars: 3")
     _edit(site / "content/products/mang-kho/product.yaml", "name: {vi: ", "name: {vi: Ngon ")
@@ -83,25 +80,25 @@ def test_an_edited_product_alone_is_worked_out_again(
     assert edited == search.index_files(ready.catalogue, views, ready.urls)
     made.clear()
     [entry] = cache.iterdir()
-    after = kept_records(entry)
+    after = _kept(entry)
     changed = {slug for slug in after if after[slug] != before[slug]}
     assert changed == {"dao-canh", "mang-kho"}
     assert b"Ngon" in after["mang-kho"][1] and b"Ngon" not in before["mang-kho"][1]
 
     # a kept row under the right token but not a row is not taken: all are made again
-    keep_records(entry, {**after, "dao-canh": (after["dao-canh"][0], b'"x"')}, "none")
+    _keep(entry, {**after, "dao-canh": (after["dao-canh"][0], b'"x"')})
     assert search.index_files(ready.catalogue, views, ready.urls, rows_cache=cache) == edited
     assert len(made) == len(ready.catalogue.products)
-    assert kept_records(entry) == after
+    assert _kept(entry) == after
     made.clear()
     # a stale row (another token) is made again; a damaged entry is none
-    keep_records(entry, {**after, "dao-canh": ("stale", before["dao-canh"][1])}, "none")
+    _keep(entry, {**after, "dao-canh": ("stale", before["dao-canh"][1])})
     assert search.index_files(ready.catalogue, views, ready.urls, rows_cache=cache) == edited
     assert made == ["dao-canh"]
     made.clear()
     entry.write_bytes(b"damaged")
     assert search.index_files(ready.catalogue, views, ready.urls, rows_cache=cache) == edited
-    assert len(made) == len(ready.catalogue.products) and kept_records(entry) == after
+    assert len(made) == len(ready.catalogue.products) and _kept(entry) == after
 
 
 def test_another_build_date_is_another_entry(tmp_path: Path) -> None:

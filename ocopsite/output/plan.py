@@ -185,9 +185,10 @@ def _search(renderer: Renderer, cache: Path | None) -> Made:
     )
 
 
-def _feeds(renderer: Renderer, specs: Sequence[PageSpec]) -> Made:
+def _feeds(renderer: Renderer, specs: Sequence[PageSpec], cache: Path | None) -> Made:
     catalogue, urls = renderer.catalogue, renderer.urls
-    made: dict[str, bytes | str] = {**feeds.sitemaps(specs, urls), "robots.txt": feeds.robots(urls)}
+    sitemaps = feeds.sitemaps(specs, urls, cache and cache / feeds.SITEMAP_CACHE)
+    made: dict[str, bytes | str] = {**sitemaps, "robots.txt": feeds.robots(urls)}
     for lang, views in renderer.views.items():
         made[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(catalogue, views, urls)
     made[".well-known/gs1resolver"] = trace_files.resolver_description(catalogue, urls)
@@ -256,7 +257,7 @@ def site_files(
     ]
     made += [
         Output("site", (), partial(_search, renderer, cache)),
-        Output("site", (), partial(_feeds, renderer, specs)),
+        Output("site", (), partial(_feeds, renderer, specs, cache)),
         Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
         Output("site", (), partial(opendata.data_files, catalogue, urls, data_cache)),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),

@@ -6,10 +6,15 @@ records, so they are as deterministic as the pages.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from pathlib import Path
 
+from ocopsite.keptfiles import keep, kept
 from ocopsite.load.catalogue import Catalogue
+from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.urls import Route, Urls
 from ocopsite.view.views import Views
@@ -60,26 +65,54 @@ def atom_feed(catalogue: Catalogue, views: Views, urls: Urls) -> str:
 
 #: The sitemap protocol's limit of URLs per file; a larger site gets a sitemap index.
 MAX_SITEMAP_URLS = 50_000
+#: The folder, in the build's cache, of the sitemap files kept between builds.
+SITEMAP_CACHE = "sitemap"
 
 
-def sitemaps(specs: Iterable[PageSpec], urls: Urls) -> dict[str, bytes]:
+def sitemaps(specs: Iterable[PageSpec], urls: Urls, cache: Path | None = None) -> dict[str, bytes]:
     """Every listed page in every language, each with its hreflang alternates.
 
     Returns ``{"sitemap.xml": ...}``; above :data:`MAX_SITEMAP_URLS` URLs,
     ``sitemap.xml`` is a sitemap index of ``sitemap-1.xml``, ``sitemap-2.xml``, ...
     Entries are written as text, one at a time: at national scale an element
     tree of every URL would be the largest thing the build holds in memory.
+
+    The files show nothing but the routes of the listed pages and the site's URLs: with
+    ``cache`` (a folder) they are kept there under a hash of those and ocopsite's code,
+    and taken from there while it is the same, as after an edit that adds no page. A
+    missing or damaged entry is made again; only the latest is kept.
     """
+    listed = [spec.route for spec in specs if spec.in_sitemap]
+    entry = None
+    if cache is not None:
+        digest = hashlib.sha256(code_fingerprint().encode())
+        digest.update(f"\0{urls.base_url}\0{'/'.join(urls.languages)}\0".encode())
+        digest.update(
+            "\n".join(f"{r.kind}\0{r.key}\0{r.value}\0{r.page}" for r in listed).encode(
+                "utf-8", "surrogatepass"
+            )
+        )
+        entry = cache / f"{digest.hexdigest()[:24]}.zip"
+        found = kept(entry)
+        if found is not None:
+            return found
+    files = _sitemaps(listed, urls)
+    if entry is not None:
+        with contextlib.suppress(OSError):  # a read-only cache: made again next time
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            keep(entry, files, "*.zip")
+    return files
+
+
+def _sitemaps(listed: list[Route], urls: Urls) -> dict[str, bytes]:
     # here: xml.sax.saxutils imports urllib.request, and a partial build writes no sitemap
     from xml.sax.saxutils import escape, quoteattr
 
     entries: list[str] = []
     languages = urls.languages
-    for spec in specs:
-        if not spec.in_sitemap:
-            continue
+    for route in listed:
         # each language's URL is worked out once, for its entry and every entry's alternates
-        absolute = [urls.absolute(spec.route, code) for code in languages]
+        absolute = [urls.absolute(route, code) for code in languages]
         quoted = [quoteattr(url) for url in absolute]
         alternates = "".join(
             f'<xhtml:link rel="alternate" hreflang="{other}" href={href}/>'

@@ -21,9 +21,14 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from json.encoder import encode_basestring_ascii as _string
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ocopsite import keptfiles
 from ocopsite.load.catalogue import Catalogue
+from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import Product
 from ocopsite.model.provinces import provinces
 from ocopsite.paths import DATA_DIR
@@ -71,18 +76,27 @@ def _product_routes(product: Product) -> list[Route]:
 
 #: A product's files in a pack (hrefs), and its pages saved as another (href, page href).
 _ProductFiles = tuple[list[str], list[tuple[str, str]]]
+#: The folder, in the build's cache, where the links of each product's pages are kept.
+PACK_CACHE = "offline-pages"
 
 
-def _product_files(
-    urls: Urls, product: Product, lang: str, thumbnails: dict[str, str]
-) -> _ProductFiles:
+def _page_hrefs(urls: Urls, product: Product, lang: str) -> tuple[bytes, bytes]:
+    """The links to ``product``'s pages in ``lang`` (a line each), and those of its pages
+    saved as another (``href\tpage href`` a line), as kept between builds."""
     hrefs = [urls.href(route, lang) for route in _product_routes(product)]
     aliases = []
     checked = product_route(product)
     if checked.kind != "product":  # the page its QR code opens says the same
-        aliases.append((urls.href(checked, lang), urls.href(Route("product", product.slug), lang)))
-    hrefs += [urls.href_of_output(thumbnails[ph.file.path.as_posix()]) for ph in product.photos]
-    return hrefs, aliases
+        aliases.append(f"{urls.href(checked, lang)}\t{hrefs[0]}")
+    return "\n".join(hrefs).encode("utf-8"), "\n".join(aliases).encode("utf-8")
+
+
+def _page_files(urls: Urls, langs: tuple[str, ...], product: Product) -> list[bytes]:
+    return [part for lang in langs for part in _page_hrefs(urls, product, lang)]
+
+
+def _lines(data: bytes) -> list[str]:
+    return data.decode("utf-8").split("\n") if data else []
 
 
 def packs(
@@ -92,26 +106,51 @@ def packs(
     assets: Iterable[str],
     search_files: Iterable[str],
     thumbnails: dict[str, str],
+    cache: Path | None = None,
 ) -> list[Pack]:
     """Every pack of the site: the whole catalogue and each province, in each language.
 
     ``province_names`` maps a language to province names by slug; ``assets`` and
     ``search_files`` are output paths; ``thumbnails`` maps a photo's source path to
-    the output path of its smallest variant.
+    the output path of its smallest variant. With ``cache`` (a folder), the links to
+    each product's pages are kept there under its bundle's stamp (see
+    :class:`~ocopsite.keptfiles.KeptParts`), and only an edited product's are worked
+    out again.
     """
+    langs = catalogue.config.languages
     shared = [urls.href_of_output(rel) for rel in (*assets, *search_files, WEB_MANIFEST)]
     by_province: dict[str, list[Product]] = {}
     for product in catalogue.products:
         province = catalogue.producers[product.producer].province
         by_province.setdefault(province, []).append(product)
+    environment = (
+        keptfiles.environment(catalogue.config.root, code_fingerprint(), urls.base_url, *langs)
+        if cache is not None
+        else None
+    )
+    columns = [f"{lang}.{part}" for lang in langs for part in ("pages", "aliases")]
+    pages = keptfiles.KeptParts(cache, environment, columns)
+    stamps = catalogue.stamps
+    # a product is in the whole catalogue's pack and in its province's: its files once
+    files: dict[str, dict[str, _ProductFiles]] = {lang: {} for lang in langs}
+    for product in catalogue.products:
+        kept = pages.get(
+            product.slug, stamps.get(product.bundle), partial(_page_files, urls, langs, product)
+        )
+        photos = [urls.href_of_output(thumbnails[ph.file.path.as_posix()]) for ph in product.photos]
+        for index, lang in enumerate(langs):
+            hrefs = _lines(kept[2 * index])
+            aliases = [
+                (alias, page)
+                for line in _lines(kept[2 * index + 1])
+                for alias, _, page in [line.partition("\t")]
+            ]
+            files[lang][product.slug] = ([*hrefs, *photos], aliases)
+    pages.save()
     result = []
-    for lang in catalogue.config.languages:
+    for lang in langs:
         common = [urls.href(Route(kind), lang) for kind in COMMON_ROUTES]
-        # a product is in the whole catalogue's pack and in its province's: its files once
-        files = {
-            product.slug: _product_files(urls, product, lang, thumbnails)
-            for product in catalogue.products
-        }
+        producer_hrefs: dict[str, str] = {}
 
         def pack(
             key: str,
@@ -119,12 +158,16 @@ def packs(
             products: list[Product],
             lang: str = lang,
             common: list[str] = common,
-            files: dict[str, _ProductFiles] = files,
+            files: dict[str, _ProductFiles] = files[lang],
+            producer_hrefs: dict[str, str] = producer_hrefs,
         ) -> Pack:
             hrefs = [*common, *shared]
             aliases = []
-            producers = sorted({p.producer for p in products})
-            hrefs += [urls.href(Route("producer", slug), lang) for slug in producers]
+            for slug in sorted({p.producer for p in products}):
+                href = producer_hrefs.get(slug)
+                if href is None:
+                    href = producer_hrefs[slug] = urls.href(Route("producer", slug), lang)
+                hrefs.append(href)
             for product in products:
                 product_hrefs, product_aliases = files[product.slug]
                 hrefs += product_hrefs
@@ -153,27 +196,43 @@ def write(
     every file, so this runs after everything else is made; a file whose digest is
     ``known`` is not read. The web app manifest is among the files the packs list, so
     it is taken from ``manifest`` rather than ``read``.
+
+    A pack lists ``[href, size, hash]`` for each file, and ``[href, 0, "", page]`` for
+    each page saved as another, as ``json.dumps(..., separators=(",", ":"))`` writes
+    them: each file's entry is encoded once, for every pack it is in.
     """
     manifest = web_manifest(urls, title, icon)
-    hashes: dict[str, Digest] = {urls.href_of_output(WEB_MANIFEST): digest(manifest)}
+    # by href: the encoded entry and the size of each file, None for one the site lacks
+    entries: dict[str, tuple[str, int] | None] = {}
+
+    def entry(href: str, found: Digest) -> tuple[str, int]:
+        return f"[{_string(href)},{found[0]},{_string(found[1])}]", found[0]
+
+    entries[urls.href_of_output(WEB_MANIFEST)] = entry(
+        urls.href_of_output(WEB_MANIFEST), digest(manifest)
+    )
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
     for pack in site_packs:
-        entries = []
+        texts = []
+        size = 0
         for href in pack.hrefs:  # by href: most are in two packs
-            found = hashes.get(href)
-            if found is None:
+            if href in entries:
+                shown = entries[href]
+            else:
                 rel = urls.output_of_href(href)
                 found = known.get(rel)
                 if found is None:
                     try:
                         found = digest(read(rel))
                     except OSError:
-                        continue  # a kind of page this site does not have
-                hashes[href] = found
-            entries.append([href, *found])
-        entries += [[href, 0, "", page] for href, page in pack.aliases]
-        data = json.dumps(entries, separators=(",", ":")).encode()
+                        found = None  # a kind of page this site does not have
+                shown = entries[href] = entry(href, found) if found is not None else None
+            if shown is not None:
+                texts.append(shown[0])
+                size += shown[1]
+        texts += [f'[{_string(href)},0,"",{_string(page)}]' for href, page in pack.aliases]
+        data = f"[{','.join(texts)}]".encode()
         name = f"{FOLDER}/{pack.lang}-{pack.key}.{hashlib.sha256(data).hexdigest()[:10]}.json"
         href = urls.root_file(name)[0]
         written[name] = data
@@ -181,9 +240,9 @@ def write(
             {
                 "key": pack.key,
                 "name": pack.name,
-                "files": len(entries),
+                "files": len(texts),
                 "products": pack.products,
-                "bytes": sum(e[1] for e in entries),  # type: ignore[misc]
+                "bytes": size,
                 "list": href,
             }
         )
@@ -248,12 +307,14 @@ def build_pack(
     urls: Urls,
     assets: dict[str, str],
     thumbnails: dict[str, str],
+    cache: Path | None = None,
 ) -> dict[str, bytes]:
     """Every file of the offline pack, for the site whose files ``read`` gives
     (and whose digests ``known`` gives, as far as they are known: see :func:`write`).
 
     ``assets`` maps the theme's file names to their hashed names; ``thumbnails``
-    a photo's source path to the output path of its smallest variant.
+    a photo's source path to the output path of its smallest variant; ``cache`` is
+    where :func:`packs` keeps the links of each product's pages between builds.
     """
     names = {
         lang: {slug: p.name(lang) for slug, p in provinces().items()}
@@ -266,6 +327,7 @@ def build_pack(
         [urls.asset_output(hashed) for hashed in assets.values()],
         search_outputs(read, urls),
         thumbnails,
+        cache,
     )
     title = catalogue.config.title.first()
     icon = urls.asset(assets["favicon.svg"]) if "favicon.svg" in assets else ""

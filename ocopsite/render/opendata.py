@@ -8,7 +8,6 @@ dictionary of the "Open data" page, so they cannot disagree.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -16,11 +15,12 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ocopsite import sitefiles
-from ocopsite.keptfiles import keep, kept
+from ocopsite.keptfiles import KeptParts, keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import Text
@@ -298,15 +298,8 @@ def _remember(catalogue: Catalogue, files: dict[str, bytes]) -> None:
 
 
 #: What the name of the data cache's folder is followed by, for the folder beside it
-#: where the rows of each record are kept as encoded.
+#: where the rows of each record are kept as encoded (a :class:`~ocopsite.keptfiles.KeptParts`).
 ROWS = "-rows"
-#: The file of a rows entry that lists its records: each one's ``kind/slug``, token, and
-#: the length of its CSV and of its JSON in each table it has rows in. The rows themselves
-#: are in a file per table and format, one record's after another's, as they are written.
-_ROWS_INDEX = "records.json"
-#: What a record gives each table it has rows in: its CSV lines and its JSON records,
-#: each record's a line apart (``,\n``).
-_Encoded = dict[str, tuple[str, str]]
 
 
 class _Lines(list[str]):
@@ -336,86 +329,26 @@ def _tokens(catalogue: Catalogue) -> dict[str, str]:
     return found
 
 
-def _saved_rows(
-    folder: Path | None, environment: str | None, every: tuple[Table, ...]
-) -> dict[str, tuple[str, _Encoded]]:
-    """The token and encoded rows of each record kept in ``folder`` for this environment;
-    none if missing or damaged."""
-    if folder is None or environment is None:
-        return {}
-    found = kept(folder / f"{environment}.zip")
-    if found is None:
-        return {}
-    try:
-        listed = json.loads(found[_ROWS_INDEX])
-        texts = {
-            (table.name, fmt): found[f"{table.name}.{fmt}"].decode("utf-8")
-            for table in every
-            for fmt in FORMATS
-        }
-    except (KeyError, ValueError, UnicodeDecodeError):
-        return {}
-    kinds = {kind: [t.name for t in every if kind in t.parts] for kind in RECORD_KINDS}
-    at = dict.fromkeys(texts, 0)
-    saved: dict[str, tuple[str, _Encoded]] = {}
-    try:
-        for key, token, lengths in listed:
-            names = kinds[key.partition("/")[0]]
-            if len(lengths) != 2 * len(names) or not isinstance(token, str):
-                return {}
-            encoded: _Encoded = {}
-            for index, name in enumerate(names):
-                chunk = []
-                for fmt, length in zip(FORMATS, lengths[2 * index : 2 * index + 2], strict=True):
-                    start = at[name, fmt]
-                    if type(length) is not int or length < 0:
-                        return {}
-                    chunk.append(texts[name, fmt][start : start + length])
-                    at[name, fmt] = start + length
-                encoded[name] = (chunk[0], chunk[1])
-            saved[key] = (token, encoded)
-    except (TypeError, ValueError, KeyError, AttributeError):
-        return {}
-    if any(at[place] != len(text) for place, text in texts.items()):
-        return {}  # not what was written
-    return saved
+class _Whole(Exception):
+    """A value is a list or a mapping, which lays a table's JSON out otherwise: the files
+    are encoded whole."""
 
 
-def _save_rows(
-    folder: Path, environment: str, every: tuple[Table, ...], rows: dict[str, tuple[str, _Encoded]]
-) -> None:
-    """Keep each record's token and encoded rows in ``folder`` (see :func:`_saved_rows`)."""
-    listed = []
-    parts: dict[str, list[str]] = {f"{t.name}.{fmt}": [] for t in every for fmt in FORMATS}
-    for key, (token, encoded) in rows.items():
-        lengths = []
-        for name, (csv_text, json_text) in encoded.items():
-            parts[f"{name}.csv"].append(csv_text)
-            parts[f"{name}.json"].append(json_text)
-            lengths += [len(csv_text), len(json_text)]
-        listed.append([key, token, lengths])
-    files = {_ROWS_INDEX: json.dumps(listed, ensure_ascii=False, separators=(",", ":")).encode()}
-    files.update((name, "".join(texts).encode("utf-8")) for name, texts in parts.items())
-    with contextlib.suppress(OSError):  # a read-only cache: made again next time
-        folder.mkdir(parents=True, exist_ok=True)
-        keep(folder / f"{environment}.zip", files, "*.zip")
-
-
-def _encode(table: Table, rows: list[list[Any]], lines: _Lines) -> tuple[str, str] | None:
-    """A record's rows of ``table`` as CSV lines and JSON records (see :func:`_csv` and
-    :func:`_json`); ``None`` if a value is a list or a mapping, which lays the JSON out
-    otherwise."""
+def _encode(table: Table, rows: list[list[Any]], lines: _Lines) -> tuple[bytes, bytes]:
+    """A record's rows of ``table`` as CSV lines and JSON records, each record followed
+    by ``,\n``, as :func:`_csv` and :func:`_json` encode them; raises :class:`_Whole` if
+    a value is a list or a mapping."""
     if any(isinstance(v, (list, tuple, dict)) for row in rows for v in row):
-        return None
+        raise _Whole
     del lines[:]
     csv.writer(lines, lineterminator="\r\n").writerows(
         ["" if v is None else v for v in row] for row in rows
     )
     names = [c.name for c in table.columns]
     records = [
-        "{\n" + _RECORD.encode(dict(zip(names, row, strict=True)))[1:-1] + "\n}" for row in rows
+        "{\n" + _RECORD.encode(dict(zip(names, row, strict=True)))[1:-1] + "\n},\n" for row in rows
     ]
-    return "".join(lines), ",\n".join(records)
+    return "".join(lines).encode("utf-8"), "".join(records).encode("utf-8")
 
 
 def _data_files(
@@ -425,65 +358,52 @@ def _data_files(
 
     The rows of each record are encoded on their own and joined, as :func:`_csv` and
     :func:`_json` would encode the whole table. With ``rows_cache`` (a folder), those of
-    each record are kept there with its token (see :func:`_tokens`), and taken from there
-    while its token is the same: after an edit, only the edited records' rows are made
-    again. Only the latest entry is kept.
+    each record are kept there with its token (see :func:`_tokens` and
+    :class:`~ocopsite.keptfiles.KeptParts`), and taken from there while its token is the
+    same: after an edit, only the edited records' rows are made again.
     """
     config = catalogue.config
     every = tables(catalogue, urls)
+    columns = [f"{t.name}.{fmt}" for t in every for fmt in FORMATS]
     digest = _environment(catalogue, urls) if rows_cache is not None else None
     environment = digest.hexdigest()[:24] if digest is not None else None
-    saved = _saved_rows(rows_cache, environment, every)
+    kept_rows = KeptParts(rows_cache, environment, columns)
     tokens = _tokens(catalogue)
-    kept_rows: dict[str, tuple[str, _Encoded]] = {}
-    csv_parts: dict[str, list[str]] = {t.name: [] for t in every}
-    json_parts: dict[str, list[str]] = {t.name: [] for t in every}
     lines = _Lines()
-    made = False
     for kind in RECORD_KINDS:
-        shown = [table for table in every if kind in table.parts]
+        shown = [(index, table) for index, table in enumerate(every) if kind in table.parts]
         if not shown:
             continue
+
+        def make(
+            record: Any, kind: str = kind, shown: list[tuple[int, Table]] = shown
+        ) -> list[bytes]:
+            encoded = [b""] * len(columns)
+            for index, table in shown:
+                rows = [
+                    [_plain(c.get(item)) for c in table.columns]
+                    for item in table.parts[kind](record)
+                ]
+                encoded[2 * index], encoded[2 * index + 1] = _encode(table, rows, lines)
+            return encoded
+
         for record in _records(catalogue, kind):
             key = f"{kind}/{record.slug}"
-            token = tokens.get(key)
-            entry = saved.get(key) if token is not None else None
-            if entry is not None and entry[0] == token:
-                encoded = entry[1]
-            else:
-                encoded = {}
-                for table in shown:
-                    rows = [
-                        [_plain(c.get(item)) for c in table.columns]
-                        for item in table.parts[kind](record)
-                    ]
-                    found = _encode(table, rows, lines)
-                    if found is None:  # not laid out record by record: the whole, as it was
-                        return _whole_files(catalogue, urls, every)
-                    encoded[table.name] = found
-                made = True
-            for name, (csv_text, json_text) in encoded.items():
-                csv_parts[name].append(csv_text)
-                if json_text:
-                    json_parts[name].append(json_text)
-            if token is not None:
-                kept_rows[key] = (token, encoded)
-    if (
-        rows_cache is not None
-        and environment is not None
-        and (made or saved.keys() != kept_rows.keys())
-    ):
-        _save_rows(rows_cache, environment, every, kept_rows)
+            try:
+                kept_rows.add(key, tokens.get(key), partial(make, record))
+            except _Whole:  # not laid out record by record: the whole, as it was
+                return _whole_files(catalogue, urls, every)
+    joined = kept_rows.joined()
+    kept_rows.save(joined)
     files: dict[str, bytes] = {}
-    for table in every:
+    for index, table in enumerate(every):
         header = _Lines()
         csv.writer(header, lineterminator="\r\n").writerow(c.name for c in table.columns)
-        files[urls.data_file(f"{table.name}.csv")[1]] = "".join(
-            [*header, *csv_parts[table.name]]
-        ).encode("utf-8")
-        records = json_parts[table.name]
-        text = "[\n" + ",\n".join(records) + "\n]" if records else "[]"
-        files[urls.data_file(f"{table.name}.json")[1]] = (text + "\n").encode("utf-8")
+        head = "".join(header).encode("utf-8")
+        files[urls.data_file(f"{table.name}.csv")[1]] = head + joined[2 * index]
+        records = joined[2 * index + 1]  # each record's ends with ",\n"
+        body = b"[\n" + records[:-2] + b"\n]" if records else b"[]"
+        files[urls.data_file(f"{table.name}.json")[1]] = body + b"\n"
     files[urls.data_file(PACKAGE)[1]] = _package(config, every)
     return _in_order(files, urls, every)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -159,8 +158,12 @@ CSV_COLUMNS = (
 )
 
 
-def to_csv(entries: Sequence[Due], v: Views | None) -> str:
-    """The schedule as CSV: localized names with ``v``, machine keys without (for scripts)."""
+def to_csv(
+    entries: Sequence[Due], v: Views | None, shown: list[dict[str, Any]] | None = None
+) -> str:
+    """The schedule as CSV: localized names with ``v``, machine keys without (for scripts).
+
+    ``shown`` is ``rows(entries, v)`` when the caller has it already."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     headings = ("holder", "what", "decision", "authority", "expires", "days_left")
@@ -169,8 +172,10 @@ def to_csv(entries: Sequence[Due], v: Views | None) -> str:
         if v is None
         else [v.t(f"expiring.{name}") for name in ("province", "producer", *headings)]
     )
-    shown = rows(entries, v) if v is not None else [None] * len(entries)
-    for entry, row in zip(entries, shown, strict=True):
+    listed: Sequence[dict[str, Any] | None] = [None] * len(entries)
+    if v is not None:
+        listed = shown if shown is not None else rows(entries, v)
+    for entry, row in zip(entries, listed, strict=True):
         writer.writerow([
             row["province"] if row else entry.province,
             row["producer"] if row else entry.producer,
@@ -182,37 +187,79 @@ def to_csv(entries: Sequence[Due], v: Views | None) -> str:
     return buffer.getvalue()
 
 
-def atom(catalogue: Catalogue, v: Views, urls: Urls) -> str:
-    """The schedule as an Atom feed in the language of ``v``, one entry per item due."""
-    ET.register_namespace("", ATOM)
+def _leaf(tag: str, text: str | None, *attributes: tuple[str, str]) -> str:
+    """An element without children, as ElementTree writes it."""
+    attrs = "".join(f' {name}="{_escape_attribute(value)}"' for name, value in attributes)
+    if not text:
+        return f"<{tag}{attrs} />"
+    return f"<{tag}{attrs}>{_escape_text(text)}</{tag}>"
+
+
+def _escape_text(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _escape_attribute(text: str) -> str:
+    text = _escape_text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    for char, entity in (("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;")):
+        if char in text:
+            text = text.replace(char, entity)
+    return text
+
+
+def atom(
+    catalogue: Catalogue, v: Views, urls: Urls, shown: list[dict[str, Any]] | None = None
+) -> str:
+    """The schedule as an Atom feed in the language of ``v``, one entry per item due.
+
+    Written as text, as ElementTree indents and writes the same elements (a test holds
+    the two equal): building thousands of elements to write them took most of its time.
+    ``shown`` is ``rows(due(...), v)`` when the caller has it already."""
     lang, config = v.lang, catalogue.config
     page_url = urls.absolute(Route("expiring"), lang)
     updated = f"{config.build_date.isoformat()}T00:00:00Z"
-    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": lang})
-    ET.SubElement(
-        feed, f"{{{ATOM}}}title"
-    ).text = f"{v.t('expiring.title')} · {v.text(config.title).text}"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = urls.absolute(Route("expiring_feed"), lang)
     self_url = urls.absolute(Route("expiring_feed"), lang)
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": self_url})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"href": page_url})
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = v.text(config.title).text
-    for row in rows(due(catalogue, config.expiring_within_days), v):
+    title = v.text(config.title).text
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="{ATOM}" xml:lang="{_escape_attribute(lang)}">',
+        "  " + _leaf("title", f"{v.t('expiring.title')} · {title}"),
+        "  " + _leaf("id", self_url),
+        "  " + _leaf("link", None, ("rel", "self"), ("href", self_url)),
+        "  " + _leaf("link", None, ("href", page_url)),
+        "  " + _leaf("updated", updated),
+        "  <author>",
+        "    " + _leaf("name", title),
+        "  </author>",
+    ]
+    if shown is None:
+        shown = rows(due(catalogue, config.expiring_within_days), v)
+    for row in shown:
         entry: Due = row["entry"]
-        item = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        title = v.t("expiring.entry", what=row["what"], name=row["name"], date=row["expires"].text)
-        ET.SubElement(item, f"{{{ATOM}}}title").text = title
+        heading = v.t(
+            "expiring.entry", what=row["what"], name=row["name"], date=row["expires"].text
+        )
         key = f"{entry.holder_kind}/{entry.holder}/{entry.item}/{entry.decision}/{entry.expires}"
-        ET.SubElement(item, f"{{{ATOM}}}id").text = f"{page_url}#{key}"
-        ET.SubElement(item, f"{{{ATOM}}}link", {"href": urls.absolute_from_href(row["href"])})
-        ET.SubElement(item, f"{{{ATOM}}}updated").text = updated
-        ET.SubElement(
-            item, f"{{{ATOM}}}summary"
-        ).text = f"{row['province']} · {row['producer']} · {entry.decision} ({entry.authority})"
-    ET.indent(feed)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, "unicode") + "\n"
+        summary = f"{row['province']} · {row['producer']} · {entry.decision} ({entry.authority})"
+        lines += [
+            "  <entry>",
+            "    " + _leaf("title", heading),
+            "    " + _leaf("id", f"{page_url}#{key}"),
+            "    " + _leaf("link", None, ("href", urls.absolute_from_href(row["href"]))),
+            "    " + _leaf("updated", updated),
+            "    " + _leaf("summary", summary),
+            "  </entry>",
+        ]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
 
 
 def files(catalogue: Catalogue, views: Iterable[Views], urls: Urls) -> dict[str, bytes]:
@@ -221,6 +268,9 @@ def files(catalogue: Catalogue, views: Iterable[Views], urls: Urls) -> dict[str,
     entries = due(catalogue, days)
     made: dict[str, bytes] = {}
     for v in views:
-        made[urls.output_path(Route("expiring_csv"), v.lang)] = to_csv(entries, v).encode()
-        made[urls.output_path(Route("expiring_feed"), v.lang)] = atom(catalogue, v, urls).encode()
+        shown = rows(entries, v)  # the CSV and the feed list the same, named the same
+        made[urls.output_path(Route("expiring_csv"), v.lang)] = to_csv(entries, v, shown).encode()
+        made[urls.output_path(Route("expiring_feed"), v.lang)] = atom(
+            catalogue, v, urls, shown
+        ).encode()
     return made

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ocopsite.keptfiles import keep_records, kept_records
+from ocopsite.keptfiles import KeptParts
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, Product, ratings
@@ -36,6 +36,8 @@ COMMON = ("m", "c", "k", "e", "u", "x", "h", "g", "i")
 IN_LANGUAGE = ("n", "v", "s", "o")
 #: The order of the columns in an index.
 ORDER = "nvsmckeuxohgi"
+#: The one column of the kept parts: each product's row, as JSON.
+ROW = "rows"
 #: Version of the rows' layout, part of every entry's name.
 _LAYOUT = 1
 
@@ -152,17 +154,14 @@ def columns(
     languages, the build date, the retailers, ocopsite's code) are the same; a missing
     or damaged entry is made again. Only the latest entry is kept.
     """
-    entry = cache / f"{_environment(catalogue, langs)}.zip" if cache is not None else None
-    saved = kept_records(entry) if entry is not None else {}
-    tokens = _tokens(catalogue) if entry is not None else None
-    found = _rows(catalogue, langs, tokens, saved)
-    if found is None:  # kept rows that are not what was written: all made again
-        saved = {}
-        found = _rows(catalogue, langs, tokens, saved)
-        assert found is not None
-    rows, keeping, made = found
-    if entry is not None and (made or saved.keys() != keeping.keys()):
-        keep_records(entry, keeping, "*.zip")
+    kept = KeptParts(cache, _environment(catalogue, langs) if cache else None, (ROW,))
+    tokens = _tokens(catalogue) if kept.entry is not None else None
+    rows = _rows(catalogue, langs, tokens, kept)
+    if rows is None:  # kept rows that are not what was written: all made again
+        kept.forget()
+        rows = _rows(catalogue, langs, tokens, kept)
+        assert rows is not None
+    kept.save()
     producer_index = {key: n for n, key in enumerate(catalogue.producers)}
     width = len(COMMON) + len(IN_LANGUAGE) * len(langs)
     transposed = [list(values) for values in zip(*rows, strict=True)]
@@ -182,25 +181,25 @@ def _rows(
     catalogue: Catalogue,
     langs: Sequence[str],
     tokens: list[str | None] | None,
-    saved: dict[str, tuple[str, bytes]],
-) -> tuple[list[list[Any]], dict[str, tuple[str, bytes]], bool] | None:
-    """Every product's row, taken from ``saved`` while its token is the same; what to keep;
-    whether any was made. ``None`` if a row taken is not a row."""
+    kept: KeptParts,
+) -> list[list[Any]] | None:
+    """Every product's row, taken from ``kept`` while its token is the same (else made and
+    given to it); ``None`` if a row taken is not a row."""
     rows: list[Any] = []
     hits: list[int] = []
-    keeping: dict[str, tuple[str, bytes]] = {}
-    get = saved.get
     for product, token in zip(catalogue.products, tokens or _NONE, strict=False):
-        found = get(product.slug) if token is not None else None
-        if found is not None and found[0] == token:
+        made: list[list[Any]] = []
+
+        def make(product: Product = product, made: list[list[Any]] = made) -> tuple[bytes]:
+            made.append(row(catalogue, product, langs))
+            return (_encode(made[0]),)
+
+        (part,) = kept.get(product.slug, token, make)
+        if made:
+            rows.append(made[0])
+        else:
             hits.append(len(rows))
-            rows.append(found[1])
-            keeping[product.slug] = found
-            continue
-        made = row(catalogue, product, langs)
-        rows.append(made)
-        if token is not None:
-            keeping[product.slug] = (token, _encode(made))
+            rows.append(part)
     if hits:
         width = len(COMMON) + len(IN_LANGUAGE) * len(langs)
         try:
@@ -213,4 +212,4 @@ def _rows(
             return None
         for n, values in zip(hits, taken, strict=True):
             rows[n] = values
-    return rows, keeping, len(hits) < len(rows)
+    return rows

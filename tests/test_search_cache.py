@@ -131,3 +131,14 @@ def test_the_first_cards_of_a_letter_are_those_ranked_first() -> None:
         ranked = search.letter_cards(codes, columns, producers)
         expected = search.encode({**json.loads(letter), "c": ranked})
         assert search.with_cards(letter, columns, producers) == expected
+
+
+def test_a_change_of_the_site_config_is_another_entry(tmp_path: Path) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    ready, views = _ready(site)
+    rows.columns(ready.catalogue, list(views), tmp_path / "cache")
+    first = sorted((tmp_path / "cache").iterdir())
+    config = site / "site_config.yaml"
+    config.write_text(config.read_text("utf-8") + "\n# edited\n", "utf-8")
+    rows.columns(ready.catalogue, list(views), tmp_path / "cache")
+    assert sorted((tmp_path / "cache").iterdir()) != first

@@ -12,6 +12,7 @@ from sitekit import SITES
 
 from ocopsite.build import BuildResult, prepare
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.keptfiles import keep
 from ocopsite.render import feeds, offline, schedule
 from ocopsite.render.site import Renderer, plan_pages
 from ocopsite.view.urls import Route
@@ -31,6 +32,8 @@ def test_kept_sitemaps_follow_the_routes_and_outlive_damage(ready: Any, tmp_path
     (entry,) = cache.iterdir()
     assert feeds.sitemaps(specs, ready.urls, cache) == fresh  # taken as kept
     entry.write_bytes(b"PK\x03\x04 damaged")
+    assert feeds.sitemaps(specs, ready.urls, cache) == fresh
+    keep(entry, {"index.html": b"<script>", **fresh}, "none")  # not only the sitemaps
     assert feeds.sitemaps(specs, ready.urls, cache) == fresh
     fewer = [spec for spec in specs if spec.route != Route("product", "mien-dong")]
     assert len(fewer) < len(specs)

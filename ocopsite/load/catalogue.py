@@ -260,7 +260,8 @@ def _load_kind(
             todo.append((bundle, Path(real), stamp))
     # Records validated in workers come back pickled as the cache saves them (see
     # _validate_one): the main process, which every worker waits on, then pickles none.
-    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, jobs > 1)
+    pickles = jobs > 1 and cache.path is not None
+    work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, pickles)
     results = [
         result
         for chunk in parallel.map_chunks(_validate_chunk, work, todo, jobs, max_chunk=500)

@@ -94,7 +94,7 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls, cache: Path | None = None) -
         )
         entry = cache / f"{digest.hexdigest()[:24]}.zip"
         found = kept(entry)
-        if found is not None:
+        if found is not None and set(found) == _sitemap_names(urls, len(found)):
             return found
     files = _sitemaps(listed, urls)
     if entry is not None:
@@ -102,6 +102,12 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls, cache: Path | None = None) -
             entry.parent.mkdir(parents=True, exist_ok=True)
             keep(entry, files, "*.zip")
     return files
+
+
+def _sitemap_names(urls: Urls, count: int) -> set[str]:
+    """The output paths of ``count`` sitemap files, as :func:`_sitemaps` names them."""
+    numbered = range(1, count) if count > 1 else ()
+    return {urls.sitemap_file()[1], *(urls.sitemap_file(n)[1] for n in numbered)}
 
 
 def _sitemaps(listed: list[Route], urls: Urls) -> dict[str, bytes]:

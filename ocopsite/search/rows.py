@@ -12,14 +12,13 @@ whose token changed is worked out again (see :func:`columns`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ocopsite.keptfiles import KeptParts
+from ocopsite.keptfiles import KeptParts, environment
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, Product, ratings
@@ -107,19 +106,19 @@ def row(catalogue: Catalogue, product: Product, langs: Sequence[str]) -> list[An
     return made
 
 
-def _environment(catalogue: Catalogue, langs: Sequence[str]) -> str:
-    """A hash of everything a row is made with besides its product and producer."""
+def _environment(catalogue: Catalogue, langs: Sequence[str]) -> str | None:
+    """A hash of everything a row is made with besides its product and producer (the site's
+    config among them: see :func:`~ocopsite.keptfiles.environment`)."""
     config = catalogue.config
-    read = [
-        _LAYOUT,
-        list(langs),
-        config.default_language,
+    return environment(
+        config.root,
+        str(_LAYOUT),
+        code_fingerprint(),
         config.build_date.isoformat(),
-        list(config.retailers),
-    ]
-    digest = hashlib.sha256(code_fingerprint().encode())
-    digest.update(json.dumps(read, ensure_ascii=False).encode())
-    return digest.hexdigest()[:24]
+        config.default_language,
+        "\t".join(langs),
+        "\t".join(config.retailers),
+    )
 
 
 def _tokens(catalogue: Catalogue) -> list[str | None]:

@@ -157,9 +157,9 @@ def escape_output(value: Any) -> str:
     wraps each result in a ``Markup`` (built in Python) only for it to be joined into the
     page: a product page writes about 50 values. Written output needs the text only.
     """
-    if value.__class__ is str:
+    if type(value) is str:  # type(), not __class__, which a proxy may fake (as markupsafe does)
         return _escape_text(value)
-    if value.__class__ is Markup:
+    if type(value) is Markup:
         return value
     html = getattr(value, "__html__", None)
     if html is not None:

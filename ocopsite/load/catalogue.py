@@ -63,6 +63,14 @@ class Catalogue:
     def products_of(self, producer: str) -> tuple[Product, ...]:
         return self._by_producer.get(producer, ())
 
+    def product_token(self, product: Product) -> str | None:
+        """What a product's own parts of the files that list every product (its search
+        values, its open data rows) are made from: its bundle's stamp and its producer's;
+        ``None`` if either has none (then its parts are always made)."""
+        own = self.stamps.get(product.bundle)
+        maker = self.stamps.get(self.producers[product.producer].bundle)
+        return None if own is None or maker is None else f"{own}:{maker}"
+
     @cached_property
     def _by_producer(self) -> dict[str, tuple[Product, ...]]:
         grouped: dict[str, list[Product]] = {}

@@ -19,14 +19,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ocopsite import sitefiles
-from ocopsite.keptfiles import KeptParts, keep, kept
+from ocopsite.keptfiles import KeptParts, environment, keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import Text
 from ocopsite.model.history import rating_events
 from ocopsite.model.status import validity
-from ocopsite.paths import CONFIG_NAME
 from ocopsite.render.recordschema import KINDS
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.urls import Route, Urls
@@ -231,14 +229,10 @@ def _environment(catalogue: Catalogue, urls: Urls) -> hashlib._Hash | None:
     URL, the build date (validity states) and the site's config (languages, retailers);
     ``None`` when the config cannot be read."""
     config = catalogue.config
-    try:
-        config_bytes = sitefiles.read_bytes(config.root / CONFIG_NAME, config.root)
-    except (OSError, sitefiles.Refused):
-        return None
-    digest = hashlib.sha256(code_fingerprint().encode())
-    digest.update(f"\0{urls.base_url}\0{config.build_date.isoformat()}\0".encode())
-    digest.update(hashlib.sha256(config_bytes).digest())
-    return digest
+    found = environment(
+        config.root, code_fingerprint(), urls.base_url, config.build_date.isoformat()
+    )
+    return hashlib.sha256(found.encode()) if found is not None else None
 
 
 def inputs_key(catalogue: Catalogue, urls: Urls) -> str | None:
@@ -317,10 +311,9 @@ def _tokens(catalogue: Catalogue) -> dict[str, str]:
     stamps, producers = catalogue.stamps, catalogue.producers
     found: dict[str, str] = {}
     for product in catalogue.products:
-        own = stamps.get(product.bundle)
-        maker = stamps.get(producers[product.producer].bundle)
-        if own is not None and maker is not None:
-            found[f"product/{product.slug}"] = f"{own}:{maker}"
+        token = catalogue.product_token(product)
+        if token is not None:
+            found[f"product/{product.slug}"] = token
     for producer in producers.values():
         own = stamps.get(producer.bundle)
         if own is not None:
@@ -366,8 +359,8 @@ def _data_files(
     every = tables(catalogue, urls)
     columns = [f"{t.name}.{fmt}" for t in every for fmt in FORMATS]
     digest = _environment(catalogue, urls) if rows_cache is not None else None
-    environment = digest.hexdigest()[:24] if digest is not None else None
-    kept_rows = KeptParts(rows_cache, environment, columns)
+    rows_environment = digest.hexdigest()[:24] if digest is not None else None
+    kept_rows = KeptParts(rows_cache, rows_environment, columns)
     tokens = _tokens(catalogue)
     lines = _Lines()
     for kind in RECORD_KINDS:

@@ -122,16 +122,9 @@ def _environment(catalogue: Catalogue, langs: Sequence[str]) -> str | None:
 
 
 def _tokens(catalogue: Catalogue) -> list[str | None]:
-    """Each product's token, in catalogue order: the stamps of its bundle and its
-    producer's; ``None`` for a product whose bundles have no stamp (its row is always
-    worked out)."""
-    stamps = catalogue.stamps.get
-    makers = {key: stamps(producer.bundle) for key, producer in catalogue.producers.items()}
-    found: list[str | None] = []
-    for product in catalogue.products:
-        own, maker = stamps(product.bundle), makers[product.producer]
-        found.append(None if own is None or maker is None else f"{own}:{maker}")
-    return found
+    """Each product's token (:meth:`~ocopsite.load.catalogue.Catalogue.product_token`), in
+    catalogue order."""
+    return [catalogue.product_token(product) for product in catalogue.products]
 
 
 #: Tokens of products without any (a build without a cache).

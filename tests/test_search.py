@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 import unicodedata
@@ -268,6 +269,19 @@ def test_search_page_without_javascript_offers_browse_links(browser, served: str
     assert tab.get_by_text("Tìm kiếm cần bật JavaScript").is_visible()
     assert tab.get_by_role("link", name=re.compile(r"^Thực phẩm")).first.is_visible()
     context.close()
+
+
+def test_search_script_keeps_to_its_budget() -> None:
+    """search.js as a built site serves it (minified) weighs at most 8,192 bytes gzipped:
+    a search page's first results wait for it (bench/searchbench.py reports it as
+    script_gz)."""
+    from ocopsite.output.plan import theme_files
+    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.view.theme import Theme
+
+    folder = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    files = theme_files(Theme("default", folder, (folder / "templates",), (folder,)))
+    assert len(gzip.compress(files["search.js"], compresslevel=9, mtime=0)) <= 8192
 
 
 def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> None:

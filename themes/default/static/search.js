@@ -13,7 +13,7 @@
   /* the lookup key of a GTIN or lot code, as ocopsite.search.index.code_key */
   function codeKey(s) {
     var key = fold(s).replace(/[^0-9a-z]+/g, ""), digits = key.replace(/^0+/, "");
-    return /^\d{8,}$/.test(key) && digits.length <= 14 ? ("00000000000000" + digits).slice(-14) : key;
+    return /^\d{8,}$/.test(key) && digits.length <= 14 ? digits.padStart(14, "0") : key;
   }
   function codeShard(key, shards) {
     var sum = 0;
@@ -58,7 +58,7 @@
     return w;
   }
   function json(r) {
-    if (!r.ok) throw new Error(r.status);
+    if (!r.ok) throw Error(r.status);
     return r.json();
   }
   /* files the search page asked for as it was read (templates/_search_early.html), by
@@ -72,24 +72,24 @@
 
   var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = new Uint8Array(128);
   for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
-  /* the numbers of a column packed by ocopsite.search.index.pack */
-  function unpack(col) {
-    var str = col.s, w = col.w, values = new Int32Array(str.length / w | 0), v = 0, k = 0, l = 0;
-    for (var c = 0; c < str.length; c++) {
-      v = v * 64 + CODE[str.charCodeAt(c)];
-      if (++k === w) { values[l++] = v + (col.o || 0); v = k = 0; }
+  /* the numbers of a column packed by ocopsite.search.index.pack (from ``from`` to ``to``) */
+  function unpack(col, from, to) {
+    var str = col.s, w = col.w, c = (from = from || 0) * w;
+    var values = new Int32Array((to == null ? str.length / w | 0 : to) - from);
+    for (var l = 0; l < values.length; l++) {
+      for (var v = 0, stop = c + w; c < stop; c++) v = v * 64 + CODE[str.charCodeAt(c)];
+      values[l] = v + (col.o || 0);
     }
     return values;
   }
-  /* sorted numbers written by ocopsite.search.vocabulary.varints (as postings are) */
-  function varints(str) {
-    var values = new Int32Array(str.length), l = 0, at = 0, v = 0;
-    for (var c = 0; c < str.length; c++) {
+  /* Calls visit(number) for each of the sorted numbers written by
+     ocopsite.search.vocabulary.varints (as postings are) */
+  function decode(str, visit) {
+    for (var at = 0, v = 0, c = 0; c < str.length; c++) {
       var d = CODE[str.charCodeAt(c)];
       v = v * 32 + (d & 31);
-      if (d < 32) { values[l++] = at += v; v = 0; }
+      if (d < 32) { visit(at += v); v = 0; }
     }
-    return values.subarray(0, l);
   }
   /* The engine over one language's index: its head orders, filters and counts every
      product; the shards of the word index (by the beginnings of words) and the parts
@@ -99,18 +99,11 @@
   function OcopSearch(ix) {
     var self = this, n = ix.count, C = ix.products, F = ix.facets;
     this.ix = ix;
-    this.keys = {};
-    this.words = {};
-    this.shards = {};
-    this.files = {};
-    this.hrefs = {};
+    ["keys", "words", "files", "hrefs", "cards", "lists", "letters"].forEach(function (k) { self[k] = {}; });
     this.parts = [];
-    this.cards = {};
-    this.lists = {};
     this.former = new Uint8Array(n);
     this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
     this.province = unpack(C.p);
-    this.letters = {};
     ["words", "letters", "columns"].forEach(function (kind) {
       Object.keys(ix[kind]).forEach(function (key) { self.hrefs[ix[kind][key]] = [kind, key]; });
     });
@@ -121,57 +114,47 @@
     });
     /* days since the build, to re-check each rating on the reader's date */
     var now = new Date();
-    this.since = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - Date.parse(ix.asof)) / 864e5);
+    this.since = Math.floor((now - now.getTimezoneOffset() * 6e4 - Date.parse(ix.asof)) / 864e5);
   }
-  /* The products of every value of facet number ``kind`` (category, province or
-     certificate), made once, in one array (a counting sort of the products by value):
-     value v's are ids[starts[v]] up to ids[starts[v + 1]], in catalogue order. Postings
-     to a facet value stand for these (to a producer, see maker; to a channel, channel). */
-  OcopSearch.prototype.groupOf = function (kind) {
+  var proto = OcopSearch.prototype;
+  /* The products of each value of facet number ``kind`` (category, province or
+     certificate), made once, in catalogue order. Postings to a facet value stand for
+     these (to a producer, see maker; to a channel, channel). */
+  proto.groupOf = function (kind) {
     var got = this.lists[kind];
     if (got) return got;
-    var n = this.ix.count, P = this.P, X = P.x, i, c, v;
-    var one = kind === 1 ? P.c : kind === 2 ? this.province : null;
-    var size = this.keys[FACETS[kind]].length, starts = new Int32Array(size + 1);
-    for (i = 0; i < n; i++) {
-      if (one) starts[one[i] + 1]++;
-      else for (c = 0, v = X[i]; v; c++, v >>= 1) if (v & 1) starts[c + 1]++;
+    var P = this.P, X = P.x, one = kind === 1 ? P.c : kind === 2 ? this.province : null, c, v;
+    got = this.lists[kind] = this.keys[FACETS[kind]].map(function () { return []; });
+    for (var i = 0; i < this.ix.count; i++) {
+      if (one) got[one[i]].push(i);
+      else for (c = 0, v = X[i]; v; c++, v >>= 1) if (v & 1) got[c].push(i);
     }
-    for (i = 0; i < size; i++) starts[i + 1] += starts[i];
-    var at = starts.slice(0, size), ids = new Int32Array(starts[size]);
-    for (i = 0; i < n; i++) {
-      if (one) ids[at[one[i]]++] = i;
-      else for (c = 0, v = X[i]; v; c++, v >>= 1) if (v & 1) ids[at[c]++] = i;
-    }
-    return this.lists[kind] = [starts, ids];
+    return got;
   };
-  /* Calls visit(product, field) for each product of producer ``m``, read from column m
-     (ocopsite.search.index.producer_lists) the first time that producer is looked at */
-  OcopSearch.prototype.maker = function (m, visit, field) {
-    var M = this.P.m, got = this.lists.m, i;
+  /* The products of producer ``m``, read from column m (ocopsite.search.index.producer_lists)
+     the first time that producer is looked at */
+  proto.maker = function (m) {
+    var M = this.P.m, got = this.lists.m;
     if (!got) {
       var counts = unpack(M.n), starts = new Int32Array(counts.length + 1);
-      for (i = 0; i < counts.length; i++) starts[i + 1] = starts[i] + counts[i];
-      got = this.lists.m = [starts, new Int32Array(starts[counts.length]), new Uint8Array(counts.length)];
+      for (var i = 0; i < counts.length; i++) starts[i + 1] = starts[i] + counts[i];
+      got = this.lists.m = [starts, []];
     }
-    var from = got[0][m], end = got[0][m + 1], ids = got[1];
-    if (!got[2][m]) {
-      got[2][m] = 1;
-      for (var s = M.p.s, w = M.p.w, k = from, c = from * w; k < end; k++) {
-        for (var id = 0, stop = c + w; c < stop; c++) id = id * 64 + CODE[s.charCodeAt(c)];
-        ids[k] = id + M.p.o;
-      }
-    }
-    for (i = from; i < end; i++) visit(ids[i], field);
+    return got[1][m] || (got[1][m] = unpack(M.p, got[0][m], got[0][m + 1]));
   };
   /* The products of channel number ``v`` (ocopsite.search.index.channel_lists), in
      catalogue order, read from column h the first time they are needed */
-  OcopSearch.prototype.channel = function (v) {
-    var key = "h" + v;
-    return this.lists[key] || (this.lists[key] = varints(this.P.h[v] || ""));
+  proto.channel = function (v) {
+    var key = "h" + v, str = this.P.h[v] || "", ids = this.lists[key], l = 0;
+    if (!ids) {
+      ids = new Int32Array(str.length);
+      decode(str, function (p) { ids[l++] = p; });
+      ids = this.lists[key] = ids.subarray(0, l);
+    }
+    return ids;
   };
   /* Loads the files named by ``hrefs`` (shards, letters, columns, parts), once each. */
-  OcopSearch.prototype.load = function (hrefs) {
+  proto.load = function (hrefs) {
     var self = this;
     return Promise.all(hrefs.map(function (href) {
       return self.files[href] || (self.files[href] = get(href).then(function (data) {
@@ -188,14 +171,14 @@
     }));
   };
   /* The shards that hold the words beginning with ``prefix`` (see ocopsite.search.vocabulary.shard_key) */
-  OcopSearch.prototype.shardKeys = function (prefix) {
+  proto.shardKeys = function (prefix) {
     var words = this.ix.words, first = prefix[0];
     if (prefix.length < 2) return Object.keys(words).filter(function (k) { return k[0] === first; });
     var key = words[first] ? first : first + (/[0-9a-z]/.test(prefix[1]) ? prefix[1] : ".");
     return words[key] ? [key] : [];
   };
   /* The files a query needs that are not loaded yet: the shards of its words */
-  OcopSearch.prototype.missing = function (text, filters) {
+  proto.missing = function (text, filters) {
     var self = this, ix = this.ix, units = queryWords(text), hrefs = [];
     /* one letter: what it finds, unless its diacritics count (then the shards); words
        post to producers and channels, whose products the columns m and h say */
@@ -218,24 +201,23 @@
     return hrefs;
   };
   /* The parts that hold the products ``ids`` and are not loaded yet */
-  OcopSearch.prototype.partsFor = function (ids) {
+  proto.partsFor = function (ids) {
     var hrefs = [], ix = this.ix;
-    function need(href) { if (hrefs.indexOf(href) < 0) hrefs.push(href); }
     for (var k = 0; k < ids.length; k++) {
-      var part = Math.floor(ids[k] / ix.per);
-      if (!this.parts[part] && !this.cards[ids[k]]) need(ix.parts[part]);
+      var part = ids[k] / ix.per | 0, href = ix.parts[part];
+      if (!this.parts[part] && !this.cards[ids[k]] && hrefs.indexOf(href) < 0) hrefs.push(href);
     }
     return hrefs;
   };
   /* Every file of the index: loaded after the first results, so that later queries
      (and the typo suggestions, which look through every word) need no request */
-  OcopSearch.prototype.all = function () {
+  proto.all = function () {
     var ix = this.ix, all = Object.values;
     return all(ix.columns).concat(all(ix.words), all(ix.letters), ix.parts);
   };
   /* What a card shows of product ``i`` (its part must be loaded) */
-  OcopSearch.prototype.product = function (i) {
-    var ix = this.ix, P = this.parts[Math.floor(i / ix.per)], j = P ? i % ix.per : 0, state;
+  proto.product = function (i) {
+    var ix = this.ix, P = this.parts[i / ix.per | 0], j = P ? i % ix.per : 0, state;
     P = P || this.cards[i];
     state = P.e[j];
     for (var u = P.u[j], c = 0; c < u.length; c += 2) if (this.since >= u[c]) state = u[c + 1];
@@ -246,19 +228,14 @@
   };
   /* Calls visit(product, field) for every posting of vocabulary ``kind`` under ``prefix``. */
   /* (the shards are those of ``by``, the folded form of ``prefix``, when it has one) */
-  OcopSearch.prototype.visit = function (kind, prefix, visit, by) {
+  proto.visit = function (kind, prefix, visit, by) {
     var self = this, n = this.ix.count;
     function each(posting) {
-      var target = (posting / FIELDS) | 0, field = posting % FIELDS;
-      if (target < n) { visit(target, field); return; }
-      var m = target - n, facet, group, ids, from, end;
-      if (m < self.ix.producers) { self.maker(m, visit, field); return; }
-      group = self.groups[m - self.ix.producers];
-      facet = group[0];
-      m = group[1];
-      if (facet === 4) { ids = self.channel(m); from = 0; end = ids.length; }
-      else { group = self.groupOf(facet); ids = group[1]; from = group[0][m]; end = group[0][m + 1]; }
-      for (var k = from; k < end; k++) visit(ids[k], field);
+      var target = (posting / FIELDS) | 0, field = posting % FIELDS, m = target - n;
+      if (m < 0) { visit(target, field); return; }
+      var group = m < self.ix.producers ? null : self.groups[m - self.ix.producers];
+      var ids = !group ? self.maker(m) : group[0] === 4 ? self.channel(group[1]) : self.groupOf(group[0])[group[1]];
+      for (var k = 0; k < ids.length; k++) visit(ids[k], field);
     }
     this.shardKeys(by || prefix).forEach(function (key) {
       var shard = self.words[key];
@@ -267,7 +244,7 @@
   };
   /* Scores of all products for one folded query word: the best field's weight, half again
      for a match with the same diacritics when the word has any; null if it matches nothing. */
-  OcopSearch.prototype.word = function (word) {
+  proto.word = function (word) {
     var best = new Float32Array(this.ix.count), any = false, former = this.former;
     function hit(id, field) {
       if (WEIGHTS[field] > best[id]) best[id] = WEIGHTS[field];
@@ -299,7 +276,7 @@
     });
     return units;
   }
-  OcopSearch.prototype.unit = function (unit) {
+  proto.unit = function (unit) {
     var self = this, scores = null;
     for (var t = 0; t < unit.tokens.length; t++) {
       var best = this.word(unit.tokens[t]);
@@ -315,7 +292,7 @@
     return scores;
   };
   /* Which query words name a kind of administrative unit, when other words name the place */
-  OcopSearch.prototype.adminUnits = function (units) {
+  proto.adminUnits = function (units) {
     var set = new Set(this.ix.admin), marks = [], plain = 0;
     function word(u) { return units[u].tokens.length === 1 ? units[u].joined : ""; }
     for (var u = 0; u < units.length; u++) {
@@ -326,22 +303,15 @@
     return plain ? marks : [];
   };
   /* Whether product ``i`` has the value number ``v`` of facet number ``f`` */
-  OcopSearch.prototype.has = function (f, i, v) {
-    var P = this.P;
-    if (f === 4) {
-      var on = this.lists["in" + v];
-      if (!on) {
-        on = this.lists["in" + v] = new Uint8Array(this.ix.count);
-        for (var ids = this.channel(v), k = 0; k < ids.length; k++) on[ids[k]] = 1;
-      }
-      return on[i] === 1;
-    }
+  proto.has = function (f, i, v) {
+    var P = this.P, lists = this.lists;
+    if (f === 4) return (lists["in" + v] || (lists["in" + v] = new Set(this.channel(v)))).has(i);
     return f === 0 ? v > 0 && P.k[i] === v : f === 1 ? P.c[i] === v : f === 2 ? this.province[i] === v :
       f === 3 && v >= 0 && (P.x[i] & (1 << v)) !== 0;
   };
   /* The hits of a query (product ids, best first), whether each matched by its producer's
      former place, the counts of each facet's values, the words that matched nothing */
-  OcopSearch.prototype.run = function (text, filters, guessing) {
+  proto.run = function (text, filters, guessing) {
     var units = queryWords(text), n = this.ix.count, P = this.P, H = P.h, keys = this.keys;
     var self = this, scores = null, unmatched = [], counts = null;
     this.former.fill(0);
@@ -385,33 +355,32 @@
       var id = ids[o] = RANKS - 1 - order[found - 1 - o] % RANKS;
       formerly[o] = !!scores && former[id] === 1;
     }
-    var result = { hits: ids, formerly: formerly, counts: null, unmatched: unmatched, suggestion: null };
-    /* the counts only when asked for (the filters, folded on phones, are opened) */
-    Object.defineProperty(result, "counts", { enumerable: true, get: function () {
-      return counts || (counts = unmatched.length ? self.tally(null, want, H, true) : self.tally(scores, want, H));
-    } });
+    var result = { hits: ids, formerly: formerly, unmatched: unmatched, suggestion: null,
+      /* the counts only when asked for (the filters, folded on phones, are opened); none
+         when a word matched nothing */
+      get counts() { return counts || (counts = self.tally(unmatched.length ? [] : scores, want, H)); } };
     /* (typos are looked for once every shard is in) */
     if (unmatched.length && !guessing && Object.keys(this.words).length === Object.keys(this.ix.words).length) result.suggestion = this.suggest(units, filters);
     return result;
   };
   /* The counts of each facet's values among the products with a score in ``scores`` (all
-     when null; none when ``nothing``): a facet's counts apply every filter but its own */
-  OcopSearch.prototype.tally = function (scores, want, H, nothing) {
+     when null): a facet's counts apply every filter but its own */
+  proto.tally = function (scores, want, H) {
     var n = this.ix.count, P = this.P, keys = this.keys, counts = {};
-    var tally = [new Int32Array(6)].concat(FACETS.slice(1).map(function (f) { return new Int32Array(keys[f].length); }));
-    var certs = keys.certification.length, open = new Uint8Array(n);
-    if (!nothing) for (var i = 0; i < n; i++) {
+    var tally = FACETS.map(function (f, k) { return new Int32Array(k ? keys[f].length : 6); });
+    var open = new Uint8Array(n);
+    for (var i = 0; i < n; i++) {
       if (scores && !scores[i]) continue;
       var failed = -1, fails = 0;
       for (var k = 0; k < 5; k++) if (want[k] !== null && !this.has(k, i, want[k])) { failed = k; fails++; }
       if (fails > 1) continue;
-      if (!fails || failed === 0) { if (P.k[i] > 0) tally[0][P.k[i]]++; }
+      if ((!fails || failed === 0) && P.k[i] > 0) tally[0][P.k[i]]++;
       if (!fails || failed === 1) tally[1][P.c[i]]++;
       if (!fails || failed === 2) tally[2][this.province[i]]++;
-      if (!fails || failed === 3) for (var c = 0; c < certs; c++) if (P.x[i] & (1 << c)) tally[3][c]++;
+      if (!fails || failed === 3) for (var c = 0, x = P.x[i]; x; c++, x >>= 1) if (x & 1) tally[3][c]++;
       if (!fails || failed === 4) open[i] = 1;
     }
-    if (H && !nothing) for (var v = 0; v < keys.channel.length; v++) {
+    if (H) for (var v = 0; v < keys.channel.length; v++) {
       for (var ids = this.channel(v), h = 0; h < ids.length; h++) if (open[ids[h]]) tally[4][v]++;
     }
     FACETS.forEach(function (f, k) {
@@ -422,27 +391,26 @@
   };
   /* Only when a query finds nothing: the same query with each unknown word of five or
      more letters replaced by a known word one edit away, if that finds something. */
-  OcopSearch.prototype.suggest = function (units, filters) {
+  proto.suggest = function (units, filters) {
     var self = this, changed = false;
     var words = units.map(function (unit) {
-      if (unit.tokens.length !== 1 || self.unit(unit) || unit.joined.length < 5) return unit.text;
-      var near = self.near(unit.joined);
-      if (!near) return unit.text;
-      changed = true;
-      return near;
+      var near = unit.tokens.length === 1 && !self.unit(unit) && unit.joined.length > 4 && self.near(unit.joined);
+      if (near) changed = true;
+      return near || unit.text;
     });
     if (!changed) return null;
     var text = words.join(" ");
     return this.run(text, filters, true).hits.length ? text : null;
   };
-  OcopSearch.prototype.near = function (word) {
+  proto.near = function (word) {
     var best = null, most = 0, shards = this.words;
     Object.keys(shards).sort().forEach(function (key) {
       var words = shards[key].f.w, postings = shards[key].f.p;
       for (var i = 0; i < words.length; i++) {
         var w = words[i];
         if (Math.abs(w.length - word.length) > 1 || !oneEdit(word, w)) continue;
-        for (var c = 0, count = 0; c < postings[i].length; c++) if (CODE[postings[i].charCodeAt(c)] < 32) count++;
+        var count = 0;
+        decode(postings[i], function () { count++; });
         if (count > most) { most = count; best = w; }
       }
     });
@@ -458,13 +426,10 @@
     }
     return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
   }
-  OcopSearch.prototype.url = function (p) {
-    return this.ix.urls.product.replace("0slug0", p.slug);
-  };
   /* The products and lots a code names exactly (a GTIN with or without leading zeros, a
      lot code), each [product position, href, code]; calls back with [] when none. */
-  OcopSearch.prototype.code = function (text, callback) {
-    var key = codeKey(text), hrefs = this.ix.codes, shards = this.shards;
+  proto.code = function (text, callback) {
+    var key = codeKey(text), hrefs = this.ix.codes, shards = this.files;
     if (!hrefs.length || key.length < 3 || !/\d/.test(key)) { callback([]); return; }
     var href = hrefs[codeShard(key, hrefs.length)];
     if (!shards[href]) shards[href] = fetch(href).then(json);
@@ -481,8 +446,7 @@
   if (!form || !input) return;
   var app = document.getElementById("search-app"), engine = null, timer = 0, panel = null, everything = null, last = [];
   var PAGE = 48, shown = PAGE, opening = !!app;
-  var status = document.createElement("p");
-  status.className = "vh";
+  var status = el("p", "vh");
   status.setAttribute("aria-live", "polite");
   document.body.append(status);
 
@@ -513,25 +477,25 @@
     var params = new URLSearchParams();
     if (s.q) params.set("q", s.q);
     FACETS.forEach(function (f) { if (s.filters[f]) params.set(f, s.filters[f]); });
-    var text = params.toString();
+    var text = String(params);
     return location.pathname + (text ? "?" + text : "");
   }
   /* a former province's slug in the URL (an old link) is its new province */
   function mapFormer() {
     var slug = current.filters.province;
-    if (!slug || engine.keys.province.indexOf(slug) >= 0) return;
+    if (!slug || known("province", slug)) return;
     engine.ix.facets.province.forEach(function (p) {
       if (p[2].some(function (f) { return f[0] === slug; })) current.filters.province = p[0];
     });
     if (current.filters.province !== slug) history.replaceState(null, "", address(current));
   }
   function known(f, value) {
-    return f === "stars" ? ["3", "4", "5"].indexOf(value) >= 0 : engine.keys[f].indexOf(value) >= 0;
+    return (f === "stars" ? ["3", "4", "5"] : engine.keys[f]).indexOf(value) >= 0;
   }
 
   function card(p, formerly) {
     var S = engine.ix.strings, li = el("li", "card"), a = el("a");
-    a.href = engine.url(p);
+    a.href = engine.ix.urls.product.replace("0slug0", p.slug);
     if (p.photo) {
       var img = el("img");
       img.src = engine.ix.urls.thumb.replace("0slug0", p.slug);
@@ -545,8 +509,9 @@
     li.append(a);
     var stars = el("span", "stars");
     stars.setAttribute("role", "img");
-    stars.setAttribute("aria-label", say(S.stars, { n: Math.abs(p.stars) }));
-    stars.textContent = "★★★★★".slice(0, Math.abs(p.stars)) + "☆☆☆☆☆".slice(Math.abs(p.stars));
+    var n = Math.abs(p.stars);
+    stars.setAttribute("aria-label", say(S.stars, { n: n }));
+    stars.textContent = "★".repeat(n) + "☆".repeat(5 - n);
     var rate = el("span", "rate");
     rate.append(stars);
     /* anything but valid is said in words, as on the product pages */
@@ -604,11 +569,10 @@
      code box, a submitted form), else as the first thing offered */
   function offerCode(target, q, open) {
     engine.code(q, function (matches) {
-      var parts = engine.partsFor(matches.map(function (m) { return m[0]; }));
-      if (parts.length) { engine.load(parts).then(function () { offerCode(target, q, open); }, failed); return; }
+      if (after(engine.partsFor(matches.map(function (m) { return m[0]; })), function () { offerCode(target, q, open); })) return;
       if (q !== current.q || !matches.length) return;
-      var hrefs = matches.map(function (m) { return m[1]; }).filter(function (h, i, all) { return all.indexOf(h) === i; });
-      if (open && hrefs.length === 1) { location.replace(hrefs[0]); return; }
+      var href = matches[0][1];
+      if (open && matches.every(function (m) { return m[1] === href; })) { location.replace(href); return; }
       var box = el("ul", "codes results");
       matches.forEach(function (m) {
         var li = el("li"), a = el("a", null, say(engine.ix.strings.code_open, { code: m[2] }) + " · " + engine.product(m[0]).name);
@@ -651,14 +615,13 @@
       });
     }
     target.textContent = "";
-    target.hidden = !active && !full;
-    if (!active && !full) return;
+    if (target.hidden = !active && !full) return;
     var summary = hits.length === 1 ? S.one_result : say(S.results, { n: hits.length, q: current.q });
     status.textContent = summary;
     if (full) target.append(facetBox(result));
     if (/\d/.test(current.q)) offerCode(target, current.q, opening);
     opening = false;
-    if (full && hits.length) target.append(el("p", "meta", summary));
+    if (hits.length) target.append(el("p", "meta", summary));
     if (!hits.length) {
       var empty = el("div", "note");
       empty.setAttribute("role", "note");
@@ -666,7 +629,7 @@
       if (result.unmatched.length) empty.append(el("p", null, say(S.unmatched, { words: result.unmatched.join(", ") })));
       if (result.suggestion) {
         var guess = el("p", "suggest", S.did_you_mean + " "), link = el("a", null, result.suggestion);
-        link.href = (full ? location.pathname : form.action) + "?" + new URLSearchParams(Object.assign({}, current.filters, { q: result.suggestion })).toString();
+        link.href = (full ? location.pathname : form.action) + "?" + new URLSearchParams(Object.assign({}, current.filters, { q: result.suggestion }));
         if (full) link.addEventListener("click", function (event) {
           event.preventDefault();
           input.value = current.q = result.suggestion;
@@ -683,7 +646,6 @@
       target.append(empty);
       return;
     }
-    if (!full) target.append(el("p", "meta", summary));
     var list = el("ul", "cards results");
     function fill(from, to) {
       for (var i = from; i < to && i < hits.length; i++) list.append(card(engine.product(hits[i]), result.formerly[i]));
@@ -708,35 +670,29 @@
     }
     if (!full && hits.length) {
       var all = el("a", null, S.all);
-      all.href = form.action + "?" + new URLSearchParams({ q: current.q }).toString();
+      all.href = form.action + "?" + new URLSearchParams({ q: current.q });
       target.append(all);
     }
   }
 
   function links() {
-    return Array.prototype.slice.call((app && !app.hidden ? app : panel).querySelectorAll(".results a"));
+    return Array.from((app && !app.hidden ? app : panel).querySelectorAll(".results a"));
   }
-  form.addEventListener("keydown", function (event) {
-    var list = links(), at = list.indexOf(document.activeElement);
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+  /* the arrow keys and Escape in the search box, and also inside the result list */
+  function keys(event) {
+    var list = links(), at = list.indexOf(document.activeElement), key = event.key, arrow = key === "ArrowDown" || key === "ArrowUp";
+    if (this !== form && (arrow || key === "Escape")) event.preventDefault();
+    if (arrow) {
       if (!list.length) return;
       event.preventDefault();
-      var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+      var next = key === "ArrowDown" ? at + 1 : at - 1;
       if (next < 0) input.focus(); else list[Math.min(next, list.length - 1)].focus();
-    } else if (event.key === "Escape" && panel) {
+    } else if (key === "Escape" && panel) {
       panel.hidden = true;
       input.focus();
     }
-  });
-  /* the arrow keys also work from inside the result list */
-  function listKeys(box) {
-    box.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowDown" || event.key === "ArrowUp" || event.key === "Escape") {
-        form.dispatchEvent(new KeyboardEvent("keydown", { key: event.key }));
-        event.preventDefault();
-      }
-    });
   }
+  form.addEventListener("keydown", keys);
 
   input.addEventListener("input", function () {
     clearTimeout(timer);
@@ -763,13 +719,12 @@
       shown = PAGE;
       render(true);
     });
-    listKeys(app);
   } else {
     panel = el("div", "search-panel");
     panel.hidden = true;
     form.parentNode.insertBefore(panel, form.nextSibling);
-    listKeys(panel);
   }
+  (app || panel).addEventListener("keydown", keys);
   if (app) input.value = current.q;
   /* shows the results of ``q`` as if it had been typed (bench/searchbench.py times this) */
   OcopSearch.show = function (q) {

@@ -324,7 +324,7 @@ def build(
         if viewed & emitted.written:  # an open page that sums up the site (home, browse)
             resident.pages_live(out)
     elif previous is not None and result.updated_in_place:
-        emitted = publish(run, journal.Update(out), every, todo, previous, pack)
+        emitted = publish(run, journal.Update(out, previous.digests), every, todo, previous, pack)
     else:
         emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack)
         images.prune_cache(cache_dir / "images", renditions.values())

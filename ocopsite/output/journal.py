@@ -114,16 +114,21 @@ def _publish(out: Path, record: dict[str, object]) -> None:
     moves = record["moves"]
     deleted = record["delete"]
     assert isinstance(moves, list) and isinstance(deleted, list)
-    made: set[Path] = set()
+    emptied: set[str] = set()  # the staging folders the moves leave empty
+    root = str(staging)
     for rel in moves:
-        source = staging / rel
-        if not source.exists():  # moved before the crash
-            continue
-        target = out / rel
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        os.replace(source, target)
+        source, target = os.path.join(root, rel), os.path.join(out, rel)
+        try:  # the live folder is there, but for a new page's
+            os.replace(source, target)
+        except FileNotFoundError:
+            if not os.path.lexists(source):  # moved before the crash
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(source, target)
+        left = os.path.dirname(source)
+        while left not in emptied and len(left) > len(root):
+            emptied.add(left)
+            left = os.path.dirname(left)
     folders: set[Path] = set()
     for rel in deleted:
         path = out / rel
@@ -135,7 +140,10 @@ def _publish(out: Path, record: dict[str, object]) -> None:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty
     journal_path(out).unlink(missing_ok=True)
-    shutil.rmtree(staging, ignore_errors=True)  # empty folders by now
+    for left in sorted(emptied, key=len, reverse=True):  # the deepest first
+        with contextlib.suppress(OSError):
+            os.rmdir(left)
+    shutil.rmtree(staging, ignore_errors=True)  # what is left: nothing, or little
 
 
 def replay(out: Path) -> bool:

@@ -241,6 +241,7 @@ def _load_kind(
     real_folder = _checked_folder(folder, config.root, diagnostics)
     # Real locations as text: most bundles only need one to look their stamp up.
     real_text = str(real_folder) if real_folder is not None else ""
+    real_prefix = os.path.join(real_text, "")
     for count, bundle in enumerate(bundles if real_folder is not None else ()):
         if check is not None and count % 512 == 0:
             check()
@@ -251,7 +252,7 @@ def _load_kind(
         # A folder the walk stamped at its place in the kind's real folder is no link: the
         # walk read its parent's entries (a link made since changes the parent's times, and
         # the next build's fingerprint), so a record taken from the cache needs no lstat.
-        stamp = walked.get(os.path.join(real_text, name)) if walked else None
+        stamp = walked.get(real_prefix + name) if walked else None
         if stamp is None:
             try:
                 real = sitefiles.real_location(bundle, config.root, real_text)
@@ -265,7 +266,8 @@ def _load_kind(
         entry = cache.get(kind, name, stamp, stamp_text)
         if entry is not None:
             stamps[bundle] = _stamp_key(stamp, stamp_text)
-            diagnostics.extend(entry.warnings)
+            if entry.warnings:
+                diagnostics.extend(entry.warnings)
             # the cache keeps records without their folder (see _cached): it is this one
             record = {**entry.values, "bundle": bundle}
             loaded.append((bundle, _Loaded(bundle, yaml_name, None, record)))

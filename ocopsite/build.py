@@ -266,12 +266,8 @@ def build(
         ]
     gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
-    if jobs > 1:  # compiled once here, not again in every forked worker
-        renderer.load_templates({spec.template for spec in specs})
-        for env in renderer.envs.values():
-            env.load_referenced()
-        if not only:
-            _import_for_workers()
+    if jobs > 1 and (only or not write):  # a build's own are compiled once it knows its pages
+        _load_for_workers(renderer, {spec.template for spec in specs}, not only)
     if not write:  # check: render the pages in memory, keep nothing
         publish_emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
         return result
@@ -295,6 +291,12 @@ def build(
     # every language has its own page outputs: the floor of 50 pages is per language
     in_place_limit = max(50 * len(catalogue.config.languages), pages // 4)
     result.updated_in_place = previous is not None and pages_todo <= in_place_limit
+    if jobs > 1:
+        templates = {spec.template for spec in specs}
+        if result.updated_in_place:  # only the templates of the kinds of pages made again
+            segments = {every[index].segment for index in todo if every[index].kind == "page"}
+            templates = {spec.template for spec in specs if spec.route.segment in segments}
+        _load_for_workers(renderer, templates, True)
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
     files = {
@@ -324,7 +326,7 @@ def build(
         if viewed & emitted.written:  # an open page that sums up the site (home, browse)
             resident.pages_live(out)
     elif previous is not None and result.updated_in_place:
-        emitted = publish(run, journal.Update(out), every, todo, previous, pack)
+        emitted = publish(run, journal.Update(out, previous.digests), every, todo, previous, pack)
     else:
         emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack)
         images.prune_cache(cache_dir / "images", renditions.values())
@@ -344,6 +346,16 @@ def build(
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)
     return result
+
+
+def _load_for_workers(renderer: Renderer, templates: set[str], photos: bool) -> None:
+    """Compile ``templates`` (and what they name) and, with ``photos``, import what photos
+    and label sheets need, once here: not again in every forked worker."""
+    renderer.load_templates(templates)
+    for env in renderer.envs.values():
+        env.load_referenced()
+    if photos:
+        _import_for_workers()
 
 
 def _import_for_workers() -> None:

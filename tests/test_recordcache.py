@@ -1,10 +1,12 @@
-"""The record cache: one row per bundle, reused only with the same stamp and environment."""
+"""The record cache: records in batches, reused only with the same stamp and environment."""
 
 from __future__ import annotations
 
 import gc
+import pickle
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from sitekit import ROOT
 
@@ -12,41 +14,79 @@ from ocopsite.diagnostics import Diagnostics
 from ocopsite.load.catalogue import load_catalogue
 from ocopsite.load.config import SiteConfig
 from ocopsite.load.recordcache import (
+    BATCH,
     FILE,
     Entry,
     Kept,
     RecordCache,
     gc_freezable,
     gc_paused,
-    pickle_entry,
 )
 
 
-def _rows(folder: Path) -> dict[tuple[str, str], bytes]:
+def _rows(folder: Path) -> dict[tuple[str, str], Any]:
+    """Each saved bundle's (record, warnings)."""
     with sqlite3.connect(folder / FILE) as db:
-        return {(k, n): e for k, n, e in db.execute("SELECT kind, name, entry FROM entries")}
+        batches = {b: pickle.loads(d) for b, d in db.execute("SELECT id, data FROM batches")}
+        found = db.execute("SELECT kind, name, batch FROM stamps")
+        return {(k, n): batches[b][n] for k, n, b in found}
 
 
-def test_an_edit_rewrites_only_its_row_and_removed_bundles_are_forgotten(tmp_path: Path) -> None:
+def _batches(folder: Path) -> dict[tuple[str, str], bytes]:
+    """The pickled batch that holds each saved bundle."""
+    with sqlite3.connect(folder / FILE) as db:
+        query = "SELECT s.kind, name, data FROM stamps AS s JOIN batches ON batch = id"
+        return {(k, n): d for k, n, d in db.execute(query)}
+
+
+def test_an_edit_rewrites_only_its_batch_and_removed_bundles_are_forgotten(
+    tmp_path: Path,
+) -> None:
+    names = [f"p{i:04}" for i in range(3 * BATCH)]
     first = RecordCache(tmp_path, "env")
-    for name in ("a", "b", "c"):
+    for name in names:
         first.put("product", name, Entry(((f"{name}.yaml", 1, 1),), {"slug": name}, []))
     first.save()
-    before = _rows(tmp_path)
-    assert set(before) == {("product", "a"), ("product", "b"), ("product", "c")}
+    before = _batches(tmp_path)
+    assert set(before) == {("product", name) for name in names}
+    assert len(set(before.values())) == 3  # each batch one pickle
 
     second = RecordCache(tmp_path, "env")
-    assert second.get("product", "a", (("a.yaml", 1, 1),)) == Entry(
-        (("a.yaml", 1, 1),), {"slug": "a"}, []
-    )
-    assert second.get("product", "b", (("b.yaml", 2, 2),)) is None  # edited: stamp differs
-    second.put("product", "b", Entry((("b.yaml", 2, 2),), {"slug": "b2"}, []))
-    # "c" was deleted: nobody asks for it
+    edited, deleted = names[1], names[-1]
+    for name in names:
+        if name == deleted:  # deleted: nobody asks for it
+            continue
+        stamp = ((f"{name}.yaml", 2 if name == edited else 1, 1),)
+        entry = second.get("product", name, stamp)
+        if name == edited:
+            assert entry is None  # edited: stamp differs
+            second.put("product", name, Entry(stamp, {"slug": name + "-2"}, []))
+        else:
+            assert entry == Entry(stamp, {"slug": name}, [])
     second.save()
-    after = _rows(tmp_path)
-    assert set(after) == {("product", "a"), ("product", "b")}
-    assert after[("product", "a")] == before[("product", "a")]
-    assert after[("product", "b")] != before[("product", "b")]
+    after = _batches(tmp_path)
+    assert set(after) == {("product", name) for name in names[:-1]}
+    unchanged = names[BATCH : 2 * BATCH]  # the batch that held neither
+    assert all(after[("product", n)] == before[("product", n)] for n in unchanged)
+    assert after[("product", edited)] != before[("product", edited)]
+    assert after[("product", names[-2])] != before[("product", names[-2])]
+    rows = _rows(tmp_path)
+    assert rows[("product", edited)] == ({"slug": edited + "-2"}, [])
+    assert rows[("product", names[0])] == ({"slug": names[0]}, [])
+
+
+def test_new_bundles_join_a_small_batch_of_their_kind(tmp_path: Path) -> None:
+    cache = RecordCache(tmp_path, "env")
+    cache.put("product", "a", Entry((("a", 1, 1),), {"slug": "a"}, []))
+    cache.save()
+    for name in ("b", "c"):
+        cache = RecordCache(tmp_path, "env")
+        for known in sorted(key[1] for key in _rows(tmp_path)):
+            assert cache.get("product", known, ((known, 1, 1),)) is not None
+        cache.put("product", name, Entry(((name, 1, 1),), {"slug": name}, []))
+        cache.save()
+    assert len(set(_batches(tmp_path).values())) == 1
+    assert set(_rows(tmp_path)) == {("product", n) for n in "abc"}
 
 
 def test_another_environment_or_a_damaged_file_means_no_reuse(tmp_path: Path) -> None:
@@ -85,18 +125,25 @@ def test_entries_are_found_in_any_order_of_kinds_and_names(tmp_path: Path) -> No
     assert second.get("product", "missing", (("missing", 1, 1),)) is None
 
 
-def test_a_damaged_row_is_not_used_and_the_rows_after_it_are(tmp_path: Path) -> None:
+def test_a_damaged_batch_is_not_used_and_the_others_are(tmp_path: Path) -> None:
+    names = [f"p{i:04}" for i in range(2 * BATCH)]
     first = RecordCache(tmp_path, "env")
-    for name in ("a", "b", "c"):
+    for name in names:
         first.put("product", name, Entry(((name, 1, 1),), {"slug": name}, []))
     first.save()
     with sqlite3.connect(tmp_path / FILE) as db:
-        db.execute("UPDATE entries SET entry = ? WHERE name = 'b'", (b"\x80\x05garbage",))
+        (damaged,) = db.execute("SELECT batch FROM stamps WHERE name = ?", (names[0],)).fetchone()
+        db.execute("UPDATE batches SET data = ? WHERE id = ?", (b"\x80\x05garbage", damaged))
     second = RecordCache(tmp_path, "env")
-    assert second.get("product", "a", (("a", 1, 1),)) is not None
-    assert second.get("product", "b", (("b", 1, 1),)) is None
-    entry = second.get("product", "c", (("c", 1, 1),))
-    assert entry is not None and entry.values == {"slug": "c"}
+    for name in names[:BATCH]:
+        assert second.get("product", name, ((name, 1, 1),)) is None
+    for name in names[BATCH:]:
+        entry = second.get("product", name, ((name, 1, 1),))
+        assert entry is not None and entry.values == {"slug": name}
+    for name in names[:BATCH]:  # validated again
+        second.put("product", name, Entry(((name, 1, 1),), {"slug": name}, []))
+    second.save()
+    assert _rows(tmp_path) == {("product", n): ({"slug": n}, []) for n in names}
 
 
 def test_what_a_paused_block_made_is_frozen_only_inside_a_freezable_block() -> None:
@@ -115,7 +162,7 @@ def test_stamps_are_read_from_their_own_table_and_an_older_file_is_not_used(
     tmp_path: Path,
 ) -> None:
     """Stamps are kept in a small table beside the records, removed with them; a file of
-    an older ocopsite (records only) is a full load, and its rows go when it is saved."""
+    another layout (an older ocopsite's) is a full load, and its rows go when it is saved."""
     cache = RecordCache(tmp_path, "env")
     for name in ("a", "b"):
         cache.put("product", name, Entry(((f"{name}.yaml", 1, 1),), {"slug": name}, []))
@@ -131,7 +178,7 @@ def test_stamps_are_read_from_their_own_table_and_an_older_file_is_not_used(
     assert set(_rows(tmp_path)) == {("product", "a")}
 
     with sqlite3.connect(tmp_path / FILE) as db:  # as an older ocopsite left it
-        db.execute("DROP TABLE stamps")
+        db.execute("DELETE FROM meta WHERE key = 'layout'")
     older = RecordCache(tmp_path, "env")
     assert not older.has("product", "a")
     assert older.get("product", "a", (("a.yaml", 1, 1),)) is None
@@ -141,16 +188,13 @@ def test_stamps_are_read_from_their_own_table_and_an_older_file_is_not_used(
     assert RecordCache(tmp_path, "env").get("product", "c", (("c.yaml", 1, 1),)) is not None
 
 
-def test_an_entry_pickled_by_a_worker_is_saved_as_it_is_and_kept_without_its_bytes(
-    tmp_path: Path,
-) -> None:
+def test_an_entry_put_is_saved_and_kept_in_memory(tmp_path: Path) -> None:
     stamp = (("a.yaml", 1, 1),)
-    data = pickle_entry({"slug": "a"}, [])
     kept: Kept = {}
     cache = RecordCache(tmp_path, "env", kept)
-    cache.put("product", "a", Entry(stamp, {"slug": "a"}, [], data))
+    cache.put("product", "a", Entry(stamp, {"slug": "a"}, []))
     cache.save()
-    assert _rows(tmp_path) == {("product", "a"): data}
+    assert _rows(tmp_path) == {("product", "a"): ({"slug": "a"}, [])}
     assert kept["env"][("product", "a")] == Entry(stamp, {"slug": "a"}, [])
     again = RecordCache(tmp_path, "env")
     assert again.get("product", "a", stamp) == Entry(stamp, {"slug": "a"}, [])

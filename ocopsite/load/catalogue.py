@@ -37,7 +37,7 @@ from ocopsite.load.recordcache import (
 )
 from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from ocopsite.load.source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
-from ocopsite.model import Body, NewsItem, Photo, Producer, Product
+from ocopsite.model import Body, NewsItem, Photo, Producer, Product, Rating
 from ocopsite.model import gtin as gtins
 from ocopsite.model.ratings import authorities
 from ocopsite.model.vietnamese import slugify
@@ -241,6 +241,7 @@ def _load_kind(
     real_folder = _checked_folder(folder, config.root, diagnostics)
     # Real locations as text: most bundles only need one to look their stamp up.
     real_text = str(real_folder) if real_folder is not None else ""
+    real_prefix = os.path.join(real_text, "")
     for count, bundle in enumerate(bundles if real_folder is not None else ()):
         if check is not None and count % 512 == 0:
             check()
@@ -248,6 +249,30 @@ def _load_kind(
         if not cache.has(kind, name):  # nothing to compare: validated by a worker
             todo.append(_new_bundle(bundle, config.root, real_text, walked))
             continue
+        # A folder the walk stamped at its place in the kind's real folder is no link: the
+        # walk read its parent's entries (a link made since changes the parent's times, and
+        # the next build's fingerprint), so a record taken from the cache needs no lstat.
+        stamp = walked.get(real_prefix + name) if walked else None
+        if stamp is None:
+            try:
+                real = sitefiles.real_location(bundle, config.root, real_text)
+            except sitefiles.Refused as refused:
+                diagnostics.error(diagnostics.where(bundle), refused.message, refused.hint)
+                continue
+            except FileNotFoundError:
+                continue
+            stamp = (walked and walked.get(real)) or bundle_stamp(real)
+        stamp_text = stamp_bytes(stamp)
+        entry = cache.get(kind, name, stamp, stamp_text)
+        if entry is not None:
+            stamps[bundle] = _stamp_key(stamp, stamp_text)
+            if entry.warnings:
+                diagnostics.extend(entry.warnings)
+            # the cache keeps records without their folder (see _cached): it is this one
+            record = {**entry.values, "bundle": bundle}
+            loaded.append((bundle, _Loaded(bundle, yaml_name, None, record)))
+            continue
+        # validated again: its folder is checked as every bundle read is
         try:
             real = sitefiles.real_location(bundle, config.root, real_text)
         except sitefiles.Refused as refused:
@@ -256,18 +281,10 @@ def _load_kind(
         except FileNotFoundError:
             continue
         stamp = (walked and walked.get(real)) or bundle_stamp(real)
-        stamp_text = stamp_bytes(stamp)
-        stamps[bundle] = _stamp_key(stamp, stamp_text)
-        entry = cache.get(kind, name, stamp, stamp_text)
-        if entry is not None:
-            diagnostics.extend(entry.warnings)
-            # the cache keeps records without their folder (see _cached): it is this one
-            record = {**entry.values, "bundle": bundle}
-            loaded.append((bundle, _Loaded(bundle, yaml_name, None, record)))
-        else:
-            todo.append((bundle, Path(real), stamp))
-    # Records validated in workers come back pickled as the cache saves them (see
-    # _validate_one): the main process, which every worker waits on, then pickles none.
+        stamps[bundle] = _stamp_key(stamp)
+        todo.append((bundle, Path(real), stamp))
+    # Valid records validated in workers for the cache come back as their record and
+    # warnings pickled without their folder (see _validate_one), not as a _Loaded.
     pickles = jobs > 1 and cache.path is not None
     work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, pickles)
     results = [
@@ -276,10 +293,10 @@ def _load_kind(
         for result in chunk
     ]
     for bundle, made_stamp, made, problems in sorted(results, key=lambda r: r[0]):
-        if isinstance(made, bytes):  # valid, pickled by the worker as the cache saves it
+        if isinstance(made, bytes):  # valid, pickled by the worker without its folder
             values, problems = unpickle_entry(made)
             assert made_stamp is not None
-            cache.put(kind, bundle.name, Entry(made_stamp, values, problems, made))
+            cache.put(kind, bundle.name, Entry(made_stamp, values, problems))
             made = _Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
         elif made is not None and not _has_errors(problems):
             assert made_stamp is not None
@@ -326,7 +343,7 @@ class _KindWork:
     config: SiteConfig
     relative_to: Path | None
     real_folder: Path | None  # the real location of the kind's folder
-    pickles: bool = False  # whether valid records are sent back as the cache saves them
+    pickles: bool = False  # whether valid records are sent back as pickle_entry makes them
 
     @cached_property
     def record(self) -> s.Record:
@@ -724,6 +741,8 @@ def _check_authorities(
 ) -> None:
     """Every rating decision has an issuing organisation, named or derived from the producer."""
     for _, item in items:
+        if not _may_lack_authority(item.record["ocop"]):
+            continue
         producer = producers.get(item.record["producer"])
         if producer is None:
             continue
@@ -744,3 +763,18 @@ def _check_authorities(
                 f"write authority: UBND huyện …, or give producer '{producer.slug}' a "
                 "former_address that names its district (huyện …)",
             )
+
+
+def _may_lack_authority(rating: Rating) -> bool:
+    """Whether :func:`~ocopsite.model.ratings.authorities` may leave an event of ``rating``
+    without its issuing organisation: only one taken at another level than the province's
+    can be (the province's body is always known), unless it names its own. Most ratings
+    have none, and working out their province's body for each was most of the checks'
+    cost at national scale."""
+    level = "province"
+    for event in rating.events:
+        if event.is_grant and event.granted_by:
+            level = event.granted_by
+        if not event.authority and (event.granted_by or level) != "province":
+            return True
+    return False

@@ -6,15 +6,16 @@ validated in is the same (the site's config, where the site lives, and
 ocopsite's own code). Its warnings are kept with it and reported again.
 Bundles with errors are never cached.
 
-The cache is an SQLite database (from the standard library) with one row per
-bundle, its stamp beside its pickled record, and the stamps again in a table of
-their own (a few megabytes, where the records are tens): a build reads every stamp, then
-the records of each kind in order of name through one query (a query per record
-cost a quarter of loading them), unpickles only those whose stamps still match,
-and writes back only the rows that changed (an edit of one product writes one
-row, where rewriting a single pickle of a national catalogue took seconds). A
-missing, damaged or stale database just means a full load. A record is kept
-without its folder's path, which the load reading it back knows already.
+The cache is an SQLite database (from the standard library). Records are pickled in
+batches of up to :data:`BATCH` of one kind, in order of name (one pickle for a hundred
+records shares their classes and field names, and reading a row per record cost a
+quarter of loading them); each bundle's stamp and batch are in a table of their own
+(a few megabytes, where the records are tens). A build reads every stamp, then the
+batches of the records whose stamps still match, and writes back only the batches that
+changed (an edit of one product writes one batch, where rewriting a single pickle of a
+national catalogue took seconds). A missing, damaged or stale database just means a
+full load. A record is kept without its folder's path, which the load reading it back
+knows already.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import itertools
 import os
 import pickle
 import sqlite3
@@ -139,13 +141,10 @@ class Entry:
     stamp: Stamp
     values: dict[str, Any]
     warnings: list[Diagnostic]
-    #: ``(values, warnings)`` as :func:`pickle_entry` makes it, if a worker made it already:
-    #: saved as it is, so the main process does not pickle the record a second time.
-    pickled: bytes | None = None
 
 
 def pickle_entry(values: dict[str, Any], warnings: list[Diagnostic]) -> bytes:
-    """An entry's record and warnings as the cache saves them."""
+    """A record and its warnings as a worker sends them back to be cached."""
     return pickle.dumps((values, warnings), pickle.HIGHEST_PROTOCOL)
 
 
@@ -158,6 +157,14 @@ def unpickle_entry(data: bytes) -> tuple[dict[str, Any], list[Diagnostic]]:
 #: Records kept in memory between builds of one process, by environment and then by
 #: (kind, bundle name): see :class:`RecordCache`.
 Kept = dict[str, dict[tuple[str, str], Entry]]
+
+#: How many records of one kind a batch holds, at most: one pickle for them all shares
+#: the names of classes and of fields, and one row is read instead of a hundred.
+BATCH = 128
+#: The layout of the database; a file of another layout is a full load.
+LAYOUT = "batches-1"
+#: A batch's records by bundle name, each as (record, warnings).
+Members = dict[str, tuple[dict[str, Any], list[Diagnostic]]]
 
 
 class RecordCache:
@@ -174,14 +181,13 @@ class RecordCache:
         #: The stamp of each saved entry; a record is read only when asked for, so that
         #: the pickles of a whole catalogue are never in memory at once.
         self.old: dict[tuple[str, str], bytes] = {}
+        #: The batch that holds each saved entry.
+        self.batch_of: dict[tuple[str, str], int] = {}
         self.used: set[tuple[str, str]] = set()
         self.new: dict[tuple[str, str], Entry] = {}
         self._db: sqlite3.Connection | None = None
-        #: The rows of one kind being read in order of name (see :meth:`_saved`): the kind,
-        #: the rows still to read, the last name asked for and the row read past it.
-        self._reading: tuple[str, Iterator[tuple[str, bytes, bytes]]] | None = None
-        self._asked = ""
-        self._ahead: tuple[str, bytes, bytes] | None = None
+        #: The batches read so far (a load asks for a batch's records one after another).
+        self._batches: dict[int, Members] = {}
         self.kept = kept.setdefault(env, {}) if kept is not None else None
         if self.kept:  # a resident process has them all in memory already
             return
@@ -189,21 +195,22 @@ class RecordCache:
             db = None
             try:
                 db = sqlite3.connect(self.path)
-                (saved_env,) = db.execute("SELECT value FROM meta WHERE key = 'env'").fetchone()
-                if saved_env == env:
+                if _saved_env(db) == env:
                     # from their own table: reading them beside the records read the whole file
-                    rows = db.execute("SELECT kind, name, stamp FROM stamps")
-                    self.old = {(kind, name): stamp for kind, name, stamp in rows}
+                    rows = db.execute("SELECT kind, name, stamp, batch FROM stamps")
+                    for kind, name, stamp, batch in rows:
+                        self.old[(kind, name)] = stamp
+                        self.batch_of[(kind, name)] = batch
                     self._db, db = db, None
             except (sqlite3.Error, TypeError, ValueError):  # unreadable or outdated: not used
-                self.old = {}
+                self.old, self.batch_of = {}, {}
             finally:
                 if db is not None:
                     db.close()
 
     def close(self) -> None:
         """Stop reading saved entries (:meth:`save` does this too)."""
-        self._reading, self._ahead = None, None
+        self._batches = {}
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -224,44 +231,25 @@ class RecordCache:
         wanted = text if text is not None else stamp_bytes(stamp)
         if found is None or found != wanted or self._db is None:
             return None
-        try:  # (the caller pauses the garbage collector while loading: see gc_paused)
-            saved = self._saved(kind, name)
-            if saved is None or saved[0] != wanted:
-                return None
-            values, warnings = unpickle_entry(saved[1])
-        except Exception:  # a damaged row is validated again
+        # (the caller pauses the garbage collector while loading: see gc_paused)
+        saved = self._batch(self.batch_of[(kind, name)]).get(name)
+        if saved is None:
             return None
         self.used.add((kind, name))
-        return self._keep(kind, name, Entry(stamp, values, warnings))
+        return self._keep(kind, name, Entry(stamp, saved[0], saved[1]))
 
-    def _saved(self, kind: str, name: str) -> tuple[bytes, bytes] | None:
-        """The saved (stamp, pickled entry) of a bundle, if there is one.
-
-        A load asks for the bundles of a kind in order of name, so the rows of that kind
-        are read in that order through one query, and each is found where the last one
-        was left; a bundle asked for out of order, or of another kind, starts the reading
-        again from there. (SQLite orders text by its UTF-8 bytes, that is by code point,
-        as Python orders strings; a row it did not find in order is still asked for.)
-        """
-        assert self._db is not None
-        if self._reading is None or self._reading[0] != kind or name <= self._asked:
-            rows = self._db.execute(
-                "SELECT name, stamp, entry FROM entries WHERE kind = ? AND name >= ? ORDER BY name",
-                (kind, name),
-            )
-            self._reading, self._ahead = (kind, iter(rows)), None
-        self._asked = name
-        reading = self._reading[1]
-        ahead = self._ahead if self._ahead is not None else next(reading, None)
-        while ahead is not None and ahead[0] < name:
-            ahead = next(reading, None)
-        self._ahead = ahead
-        if ahead is not None and ahead[0] == name:
-            return ahead[1], ahead[2]
-        found = self._db.execute(
-            "SELECT stamp, entry FROM entries WHERE kind = ? AND name = ?", (kind, name)
-        ).fetchone()
-        return (found[0], found[1]) if found is not None else None
+    def _batch(self, batch: int) -> Members:
+        """The records of a saved batch (none if it is missing or damaged: validated again)."""
+        members = self._batches.get(batch)
+        if members is None:
+            assert self._db is not None
+            try:
+                row = self._db.execute("SELECT data FROM batches WHERE id = ?", (batch,))
+                members = _members(row.fetchone())
+            except sqlite3.Error:
+                members = {}
+            self._batches[batch] = members
+        return members
 
     def _keep(self, kind: str, name: str, entry: Entry) -> Entry:
         if self.kept is not None:
@@ -270,12 +258,15 @@ class RecordCache:
 
     def put(self, kind: str, name: str, entry: Entry) -> None:
         self.new[(kind, name)] = entry
-        if entry.pickled is not None:  # kept in memory without its bytes, needed to save only
-            entry = Entry(entry.stamp, entry.values, entry.warnings)
         self._keep(kind, name, entry)
 
     def save(self) -> None:
-        """Write the entries put since loading; forget those no build asked for."""
+        """Write the entries put since loading; forget those no build asked for.
+
+        Only the batches that change are written again: those that held an entry put
+        or forgotten (an edit of one product writes one batch), and, when entries come
+        that no batch held, the small batches of their kind, which take them in.
+        """
         self.close()
         if self.kept is not None:  # a bundle deleted or renamed: its record goes too
             for key in set(self.kept) - self.used - set(self.new):
@@ -297,46 +288,85 @@ class RecordCache:
         assert self.path is not None
         with contextlib.closing(sqlite3.connect(self.path)) as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+            # another environment's, another layout's, or a file missing a table
+            if _saved_env(db) != self.env or not {"batches", "stamps"} <= tables:
+                for table in ("entries", "batches", "stamps"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('env', ?)", (self.env,))
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('layout', ?)", (LAYOUT,))
             db.execute(
-                "CREATE TABLE IF NOT EXISTS entries (kind TEXT, name TEXT, stamp BLOB,"
-                " entry BLOB, PRIMARY KEY (kind, name))"
+                "CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY, kind TEXT, data BLOB)"
             )
-            (had_stamps,) = db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'stamps'"
-            ).fetchone()
             db.execute(
                 "CREATE TABLE IF NOT EXISTS stamps (kind TEXT, name TEXT, stamp BLOB,"
-                " PRIMARY KEY (kind, name)) WITHOUT ROWID"
+                " batch INTEGER, PRIMARY KEY (kind, name)) WITHOUT ROWID"
             )
-            (saved,) = db.execute(
-                "SELECT count(*) FROM meta WHERE key = 'env' AND value = ?", (self.env,)
-            ).fetchone()
-            if not saved or not had_stamps:  # another environment's, or an older ocopsite's
-                db.execute("DELETE FROM entries")
-                db.execute("DELETE FROM stamps")
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('env', ?)", (self.env,))
-            for table in ("entries", "stamps"):
-                db.executemany(f"DELETE FROM {table} WHERE kind = ? AND name = ?", sorted(gone))
-            rows = [
-                (kind, name, stamp_bytes(entry.stamp), entry)
-                for (kind, name), entry in sorted(self.new.items())
-            ]
+            # what the file holds now (a resident process did not read it when it started)
+            saved = {
+                (kind, name): (stamp, batch)
+                for kind, name, stamp, batch in db.execute(
+                    "SELECT kind, name, stamp, batch FROM stamps"
+                )
+            }
+            leaving = gone | set(self.new)  # their rows go, or are written again
+            dirty = {saved[key][1] for key in leaving & saved.keys()}
+            arriving = {kind for kind, name in self.new if (kind, name) not in saved}
+            sizes: dict[int, int] = {}
+            kind_of: dict[int, str] = {}
+            for (kind, _), (_, batch) in saved.items():
+                sizes[batch] = sizes.get(batch, 0) + 1
+                kind_of[batch] = kind
+            dirty |= {b for b, n in sizes.items() if n < BATCH // 2 and kind_of[b] in arriving}
+            # the records of the batches written again that stay as they were
+            rows: dict[tuple[str, str], tuple[bytes, dict[str, Any], list[Diagnostic]]] = {}
+            for batch in sorted(dirty):
+                found = db.execute("SELECT data FROM batches WHERE id = ?", (batch,))
+                for name, (values, warnings) in _members(found.fetchone()).items():
+                    key = (kind_of[batch], name)
+                    if key in saved and saved[key][1] == batch and key not in leaving:
+                        rows[key] = (saved[key][0], values, warnings)
+            for key, entry in self.new.items():
+                rows[key] = (stamp_bytes(entry.stamp), entry.values, entry.warnings)
+            db.executemany("DELETE FROM batches WHERE id = ?", [(b,) for b in sorted(dirty)])
+            dropped = {key for key, (_, batch) in saved.items() if batch in dirty} | gone
             db.executemany(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
-                [
-                    (
-                        kind,
-                        name,
-                        stamp,
-                        entry.pickled or pickle_entry(entry.values, entry.warnings),
+                "DELETE FROM stamps WHERE kind = ? AND name = ?", sorted(dropped & saved.keys())
+            )
+            ordered = sorted(rows.items())
+            for kind, group in itertools.groupby(ordered, key=lambda row: row[0][0]):
+                records = list(group)
+                for first in range(0, len(records), BATCH):
+                    part = records[first : first + BATCH]
+                    members = {name: (values, notes) for (_, name), (_, values, notes) in part}
+                    data = pickle.dumps(members, pickle.HIGHEST_PROTOCOL)
+                    batch = db.execute(
+                        "INSERT INTO batches (kind, data) VALUES (?, ?)", (kind, data)
+                    ).lastrowid
+                    db.executemany(
+                        "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)",
+                        [(kind, name, stamp, batch) for (_, name), (stamp, _, _) in part],
                     )
-                    for kind, name, stamp, entry in rows
-                ],
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?)",
-                [(kind, name, stamp) for kind, name, stamp, _ in rows],
-            )
+
+
+def _saved_env(db: sqlite3.Connection) -> str | None:
+    """The environment a cache file was saved in, if it has this layout."""
+    try:
+        rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('env', 'layout')"))
+    except sqlite3.Error:
+        return None
+    return rows.get("env") if rows.get("layout") == LAYOUT else None
+
+
+def _members(row: tuple[bytes] | None) -> Members:
+    """A batch's records from its row (none if it is missing or damaged)."""
+    if row is None:
+        return {}
+    try:
+        members = pickle.loads(row[0])
+    except Exception:  # a damaged batch: its records are validated again
+        return {}
+    return members if isinstance(members, dict) else {}
 
 
 def stamp_bytes(stamp: Stamp) -> bytes:

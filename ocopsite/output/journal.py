@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ocopsite.files import flush_file_system, same_bytes, write_atomic
 from ocopsite.output.staging import work_folder
+from ocopsite.render import offline
 
 _FORMAT = 1
 
@@ -43,18 +44,27 @@ def _pages_last(rel: str) -> tuple[bool, str]:
 class Update:
     """Changes to the live folder ``out``, staged, then published by :meth:`commit`."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, digests: offline.Digests | None = None) -> None:
         self.out = out
+        #: The digest of what live files hold, where the last build's manifest knows it:
+        #: a file made again is compared with that, not read back.
+        self.digests = digests or {}
         self.root = work_folder(out, "update")
         self.staged: set[str] = set()
         self.deleted: set[str] = set()
         self.journaled = False  # from then on the staged files belong to the journal
 
     def put(self, rel: str, data: bytes | str) -> bool:
-        """Stage ``data`` for ``out/rel`` unless the live file already holds it."""
+        """Stage ``data`` for ``out/rel`` unless the live file already holds it (as its
+        digest in :attr:`digests` says, or else as reading it back shows)."""
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        if rel not in self.staged and same_bytes(self.out / rel, payload):
-            return False
+        if rel not in self.staged:
+            known = self.digests.get(rel)
+            if known is not None:
+                if known == offline.digest(payload):
+                    return False
+            elif same_bytes(self.out / rel, payload):
+                return False
         target = self.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(payload)
@@ -104,16 +114,21 @@ def _publish(out: Path, record: dict[str, object]) -> None:
     moves = record["moves"]
     deleted = record["delete"]
     assert isinstance(moves, list) and isinstance(deleted, list)
-    made: set[Path] = set()
+    emptied: set[str] = set()  # the staging folders the moves leave empty
+    root = str(staging)
     for rel in moves:
-        source = staging / rel
-        if not source.exists():  # moved before the crash
-            continue
-        target = out / rel
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        os.replace(source, target)
+        source, target = os.path.join(root, rel), os.path.join(out, rel)
+        try:  # the live folder is there, but for a new page's
+            os.replace(source, target)
+        except FileNotFoundError:
+            if not os.path.lexists(source):  # moved before the crash
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(source, target)
+        left = os.path.dirname(source)
+        while left not in emptied and len(left) > len(root):
+            emptied.add(left)
+            left = os.path.dirname(left)
     folders: set[Path] = set()
     for rel in deleted:
         path = out / rel
@@ -125,7 +140,10 @@ def _publish(out: Path, record: dict[str, object]) -> None:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty
     journal_path(out).unlink(missing_ok=True)
-    shutil.rmtree(staging, ignore_errors=True)  # empty folders by now
+    for left in sorted(emptied, key=len, reverse=True):  # the deepest first
+        with contextlib.suppress(OSError):
+            os.rmdir(left)
+    shutil.rmtree(staging, ignore_errors=True)  # what is left: nothing, or little
 
 
 def replay(out: Path) -> bool:

@@ -207,17 +207,17 @@ def update_in_steps(
     if not any(every[index].kind == "page" for index in first):
         first = declared
     rest = sorted(set(declared) - set(first))
-    so_far = publish(run, journal.Update(out), every, first)
+    so_far = publish(run, journal.Update(out, previous.digests), every, first)
     published(so_far, True)
     if rest:
         run.check()
-        more = publish(run, journal.Update(out), every, rest)
+        more = publish(run, journal.Update(out, previous.digests), every, rest)
         so_far.made |= more.made
         so_far.digests.update(more.digests)
         published(so_far, False)
     run.check()
     known = Manifest(previous.keys, {**previous.digests, **so_far.digests})
-    last = publish(run, journal.Update(out), every, summaries, known, finish)
+    last = publish(run, journal.Update(out, known.digests), every, summaries, known, finish)
     last.made |= so_far.made
     return last
 

@@ -47,6 +47,7 @@ from ocopsite.output.staging import (
 from ocopsite.render import offline
 from ocopsite.render.site import Renderer, plan_pages
 from ocopsite.trace import lots as trace
+from ocopsite.trace import qr as trace_qr
 from ocopsite.view.i18n import Strings, load_strings
 from ocopsite.view.theme import Theme, find_theme
 from ocopsite.view.urls import Urls
@@ -267,7 +268,9 @@ def build(
     gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
     if jobs > 1 and (only or not write):  # a build's own are compiled once it knows its pages
-        _load_for_workers(renderer, {spec.template for spec in specs}, not only)
+        _load_for_workers(
+            renderer, {spec.template for spec in specs}, not only, catalogue.config.label_sheets
+        )
     if not write:  # check: render the pages in memory, keep nothing
         publish_emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
         return result
@@ -296,7 +299,7 @@ def build(
         if result.updated_in_place:  # only the templates of the kinds of pages made again
             segments = {every[index].segment for index in todo if every[index].kind == "page"}
             templates = {spec.template for spec in specs if spec.route.segment in segments}
-        _load_for_workers(renderer, templates, True)
+        _load_for_workers(renderer, templates, True, catalogue.config.label_sheets)
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
     files = {
@@ -348,26 +351,31 @@ def build(
     return result
 
 
-def _load_for_workers(renderer: Renderer, templates: set[str], photos: bool) -> None:
+def _load_for_workers(
+    renderer: Renderer, templates: set[str], photos: bool, label_sheets: bool
+) -> None:
     """Compile ``templates`` (and what they name) and, with ``photos``, import what photos
     and label sheets need, once here: not again in every forked worker."""
     renderer.load_templates(templates)
     for env in renderer.envs.values():
         env.load_referenced()
     if photos:
-        _import_for_workers()
+        _import_for_workers(label_sheets)
 
 
-def _import_for_workers() -> None:
+def _import_for_workers(label_sheets: bool) -> None:
     """Import, before the workers fork, what they need for photos and label sheets.
 
     Those modules are imported where they are used, so that a build that makes
     neither (``--only``) does not load them; workers forked without them would each
-    import them again.
+    import them again (and, for label sheets, each read the QR encoder's version).
     """
     import PIL.ImageCms
     import PIL.ImageDraw
     import PIL.ImageFont  # noqa: F401
+
+    if label_sheets:
+        trace_qr.encoder()
 
 
 def _superseded(stop: threading.Event) -> None:

@@ -91,7 +91,7 @@ def _label_png(sheet: labels.Label, cache_dir: Path | None) -> bytes:
     """A label sheet's PNG, kept in ``cache_dir`` (when given) under its content's key."""
     return cache.cached_bytes(
         cache_dir,
-        cache.key("label", labels.VERSION, qr.ENCODER, repr(sheet)) + ".png",
+        cache.key("label", labels.VERSION, qr.encoder(), repr(sheet)) + ".png",
         lambda: labels.sheet_png(sheet),
     )
 

@@ -17,7 +17,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from importlib.metadata import version
+from functools import cache
 from typing import TYPE_CHECKING, cast
 
 import zxingcpp
@@ -25,8 +25,6 @@ import zxingcpp
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-#: The encoder and its version: part of the cache key of anything drawn from a code.
-ENCODER = f"zxing-cpp {version('zxing-cpp')}"
 QUIET_ZONE = 4
 #: Pixels per module of the downloadable PNG: 8 px gives a code of about 1.3 cm at 150 dpi.
 PNG_SCALE = 8
@@ -69,6 +67,18 @@ class QrCode:
     modules: int  # width in modules, quiet zone excluded
     svg: bytes
     png: bytes
+
+
+@cache
+def encoder() -> str:
+    """The encoder and its version: part of the cache key of anything drawn from a code.
+
+    Asked when a label sheet is drawn, not at import: reading a package's version
+    imports ``importlib.metadata`` (and ``email``), which a build without labels never needs.
+    """
+    from importlib.metadata import version
+
+    return f"zxing-cpp {version('zxing-cpp')}"
 
 
 def _symbol(uri: str, level: str) -> Modules:

@@ -332,4 +332,6 @@ def emit(
     result is the same at any ``jobs``.
     """
     chunk = min((outputs[i].chunk for i in indices), default=200)
+    if all(outputs[i].kind == "asset" for i in indices):
+        jobs = 1  # the theme's files, already in memory: copied in less time than a fork takes
     yield from parallel.map_chunks(emit_chunk, (outputs, sink), indices, jobs, max_chunk=chunk)

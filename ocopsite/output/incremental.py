@@ -48,6 +48,57 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
+class Keyer:
+    """Works out the keys of outputs (see :func:`keys`) for one catalogue and site key."""
+
+    def __init__(self, catalogue: Catalogue, site_key: str) -> None:
+        self.stamps = catalogue.stamps
+        self.producers = catalogue.producers
+        self.start = site_key + "\0"
+        #: Tokens by id(): a listing asks for the same products on every page.
+        self.tokens: dict[int, str] = {}
+
+    def token(self, thing: object) -> str:
+        """What ``thing``, a record or a plain value, stands for in a key."""
+        if isinstance(thing, Product):
+            found = self.tokens.get(id(thing))
+            if found is None:
+                stamps = self.stamps
+                producer = self.producers[thing.producer].bundle
+                found = self.tokens[id(thing)] = f"{stamps[thing.bundle]}:{stamps[producer]}"
+            return found
+        if isinstance(thing, (Producer, NewsItem)):
+            return self.stamps[thing.bundle]
+        bundle = getattr(thing, "bundle", None)  # any other record kind, such as an event
+        if isinstance(bundle, Path) and bundle in self.stamps:
+            return self.stamps[bundle]
+        if isinstance(thing, (str, int)):
+            return f"={thing}"
+        raise TypeError(f"an output cannot depend on a {type(thing).__name__}")
+
+    def shown(self, things: Iterable[object]) -> str:
+        """The end of the text a key hashes: the tokens of what an output shows."""
+        if not isinstance(things, (list, tuple)):
+            things = list(things)
+        # mostly products, whose tokens are known by id(): looked up without a loop
+        # of Python's, and only what is not found is worked out one by one
+        found = list(map(self.tokens.get, map(id, things)))
+        shown_tokens = (
+            cast(list[str], found)
+            if None not in found
+            else [
+                given if given is not None else self.token(thing)
+                for given, thing in zip(found, things, strict=True)
+            ]
+        )
+        return "\0" + "\0".join(shown_tokens) if shown_tokens else ""
+
+    def key(self, paths: Sequence[str], shown: str) -> str:
+        """The key of an output of ``paths`` that shows ``shown`` (see :meth:`shown`)."""
+        text = self.start + "\0".join(paths) + shown
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 def keys(
     catalogue: Catalogue,
     outputs: Sequence[Output],
@@ -56,64 +107,34 @@ def keys(
 ) -> list[str | None]:
     """The key of each output; ``None`` for those that depend on everything.
 
+    An output planned from what an earlier build planned for its record brings its key
+    (:attr:`~ocopsite.output.plan.Output.key`), worked out then from the same dependencies.
     ``check`` is called now and then, and may raise to abandon the work.
     """
-    stamps = catalogue.stamps
-    producers = catalogue.producers
-    tokens: dict[int, str] = {}  # by id(): a listing asks for the same products on every page
-
-    def token(thing: object) -> str:
-        if isinstance(thing, Product):
-            found = tokens.get(id(thing))
-            if found is None:
-                producer = producers[thing.producer].bundle
-                found = tokens[id(thing)] = f"{stamps[thing.bundle]}:{stamps[producer]}"
-            return found
-        if isinstance(thing, (Producer, NewsItem)):
-            return stamps[thing.bundle]
-        bundle = getattr(thing, "bundle", None)  # any other record kind, such as an event
-        if isinstance(bundle, Path) and bundle in stamps:
-            return stamps[bundle]
-        if isinstance(thing, (str, int)):
-            return f"={thing}"
-        raise TypeError(f"an output cannot depend on a {type(thing).__name__}")
-
+    keyer = Keyer(catalogue, site_key)
     # The languages of a page share one ``depends``: its tokens are joined once, as the
     # end of the text every key hashes (the same text as hashing the tokens one by one).
     made: dict[int, str] = {}
     # Every product's token up front: listings name each product a dozen times, and a
     # lookup by id() is the cheapest test of what a thing is.
     for product in catalogue.products:
-        token(product)
-    known = tokens.get
-    start = site_key + "\0"
+        keyer.token(product)
+    shown_of, key_of = keyer.shown, keyer.key
     result: list[str | None] = []
     for done, output in enumerate(outputs):
         if check is not None and done % 4096 == 0:
             check()
+        if output.key is not None:
+            result.append(output.key)
+            continue
         depends = output.depends
         if depends is None:
             result.append(None)
             continue
         shown = made.get(id(depends))
         if shown is None:
-            things = depends()
-            if not isinstance(things, (list, tuple)):
-                things = list(things)
-            # mostly products, whose tokens are known by id(): looked up without a loop
-            # of Python's, and only what is not found is worked out one by one
-            found = list(map(known, map(id, things)))
-            shown_tokens = (
-                cast(list[str], found)
-                if None not in found
-                else [
-                    given if given is not None else token(thing)
-                    for given, thing in zip(found, things, strict=True)
-                ]
-            )
-            shown = made[id(depends)] = "\0" + "\0".join(shown_tokens) if shown_tokens else ""
-        text = start + "\0".join(output.paths) + shown
-        result.append(hashlib.sha256(text.encode()).hexdigest()[:20])
+            shown = made[id(depends)] = shown_of(depends())
+        result.append(key_of(output.paths, shown))
     return result
 
 

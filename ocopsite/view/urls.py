@@ -101,15 +101,32 @@ class Urls:
     def _lang_prefix(self, lang: str) -> str:
         return "" if lang == self.languages[0] else f"{lang}/"
 
+    @cached_property
+    def _paths(self) -> dict[str, dict[Route, str]]:
+        """Every page path worked out so far, by language and route: a page's path is
+        asked for by its own output, its QR codes and label, and every link to it."""
+        return {}
+
+    def __getstate__(self) -> dict[str, object]:
+        # the paths are worked out again where they are needed: not sent to another process
+        return {"base_url": self.base_url, "languages": self.languages}
+
     def path(self, route: Route, lang: str) -> str:
         """The page's path relative to the site root, such as ``en/products/x/``."""
+        paths = self._paths.get(lang)
+        if paths is None:
+            paths = self._paths[lang] = {}
+        found = paths.get(route)
+        if found is not None:
+            return found
         pattern = _PATTERNS[route.kind]
         rel = pattern.format(key=_segment(route.key), value=_segment(route.value))
         if route.page > 1:
             if route.kind not in _PAGINATED:
                 raise ValueError(f"{route.kind} pages are not paginated")
             rel += f"page/{route.page}/"
-        return self._lang_prefix(lang) + rel
+        found = paths[route] = self._lang_prefix(lang) + rel
+        return found
 
     def href(self, route: Route, lang: str) -> str:
         """The root-relative link to a page, for use inside the site."""
@@ -178,7 +195,9 @@ class Urls:
 
         Returns (href, output path); the file lives in the default language's folder.
         """
-        rel = self.path(route, self.languages[0]) + quote(name)
+        rel = self.path(route, self.languages[0]) + (
+            name if _UNRESERVED.fullmatch(name) else quote(name)
+        )
         return self.base_path + rel, unquote(rel) if "%" in rel else rel
 
     def qr_uri(self, route: Route) -> str:

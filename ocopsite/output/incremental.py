@@ -55,8 +55,18 @@ class Keyer:
         self.stamps = catalogue.stamps
         self.producers = catalogue.producers
         self.start = site_key + "\0"
-        #: Tokens by id(): a listing asks for the same products on every page.
+        #: The tokens of the catalogue's records by id() (the catalogue keeps them alive): a
+        #: lookup by id() is the cheapest test of what a thing is, and listings name each
+        #: product a dozen times.
         self.tokens: dict[int, str] = {}
+        for product in catalogue.products:
+            self.token(product)
+        tokens = self.tokens
+        stamps = self.stamps
+        for record in (*catalogue.producers.values(), *catalogue.news, *catalogue.events):
+            bundle = getattr(record, "bundle", None)
+            if isinstance(bundle, Path) and bundle in stamps:
+                tokens[id(record)] = stamps[bundle]
 
     def token(self, thing: object) -> str:
         """What ``thing``, a record or a plain value, stands for in a key."""
@@ -115,11 +125,7 @@ def keys(
     # The languages of a page share one ``depends``: its tokens are joined once, as the
     # end of the text every key hashes (the same text as hashing the tokens one by one).
     made: dict[int, str] = {}
-    # Every product's token up front: listings name each product a dozen times, and a
-    # lookup by id() is the cheapest test of what a thing is.
-    for product in catalogue.products:
-        keyer.token(product)
-    shown_of, key_of = keyer.shown, keyer.key
+    shown_of, start, sha256 = keyer.shown, keyer.start, hashlib.sha256
     result: list[str | None] = []
     for done, output in enumerate(outputs):
         if check is not None and done % 4096 == 0:
@@ -134,7 +140,10 @@ def keys(
         shown = made.get(id(depends))
         if shown is None:
             shown = made[id(depends)] = shown_of(depends())
-        result.append(key_of(output.paths, shown))
+        # as Keyer.key, without a call for each of a hundred thousand outputs
+        paths = output.paths
+        text = start + (paths[0] if len(paths) == 1 else "\0".join(paths)) + shown
+        result.append(sha256(text.encode()).hexdigest()[:20])
     return result
 
 
@@ -142,12 +151,16 @@ def changed(
     outputs: Sequence[Output], output_keys: Sequence[str | None], previous: Manifest
 ) -> list[int]:
     """The outputs to make again: a new key, a missing file, or no dependencies declared."""
-    old = previous.keys
-    return [
-        index
-        for index, (output, key) in enumerate(zip(outputs, output_keys, strict=True))
-        if key is None or any(old.get(path) != key for path in output.paths)
-    ]
+    old = previous.keys.get
+    todo = []
+    for index, (output, key) in enumerate(zip(outputs, output_keys, strict=True)):
+        paths = output.paths
+        if (
+            key is None
+            or (old(paths[0]) != key if len(paths) == 1 else any(old(p) != key for p in paths))
+        ):
+            todo.append(index)
+    return todo
 
 
 @dataclass(frozen=True)
@@ -190,18 +203,27 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
     paths, output_keys, sizes, hashes = columns
     if (
         len({len(column) for column in columns}) != 1
-        or not all(type(path) is str for path in paths)
-        or not all(type(key) is str for key in output_keys)
-        or not all(size is None or type(size) is int for size in sizes)
-        or not all(value is None or type(value) is str for value in hashes)
+        or not _of_types(paths, str)
+        or not _of_types(output_keys, str)
+        or not _of_types(sizes, int, type(None))
+        or not _of_types(hashes, str, type(None))
     ):
         return None
-    digests = {
-        path: (size, value)
-        for path, size, value in zip(paths, sizes, hashes, strict=True)
-        if size is not None and value is not None
-    }
+    if None in sizes or None in hashes:
+        digests = {
+            path: (size, value)
+            for path, size, value in zip(paths, sizes, hashes, strict=True)
+            if size is not None and value is not None
+        }
+    else:  # every file's digest is known: the usual case, worked out in C
+        digests = dict(zip(paths, zip(sizes, hashes, strict=True), strict=True))
     return Manifest(dict(zip(paths, output_keys, strict=True)), digests)
+
+
+def _of_types(column: list[Any], *types: type) -> bool:
+    """Whether every value of ``column`` is of one of ``types`` exactly (not a subclass:
+    ``True`` is no size)."""
+    return set(map(type, column)) <= set(types)
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:

@@ -123,12 +123,16 @@ def pages(renderer: Renderer, specs: Sequence[PageSpec]) -> list[Output]:
     """Every page in every language; the languages of a page share its dependencies."""
     urls, views = renderer.urls, list(renderer.views.values())
     made = []
+    languages = list(renderer.views)
+    output_path = urls.output_path
     for spec in specs:
         depends = partial(spec.depends, views) if spec.depends is not None else None
-        for lang in renderer.views:
-            path = urls.output_path(spec.route, lang)
+        route = spec.route
+        segment = route.segment
+        for lang in languages:
+            path = output_path(route, lang)
             make = partial(_page, renderer, spec, lang, path)
-            made.append(Output("page", (path,), make, depends, spec.route.segment))
+            made.append(Output("page", (path,), make, depends, segment))
     return made
 
 

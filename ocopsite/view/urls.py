@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 FACETS: tuple[str, ...] = ("category", "province", "stars", "certification", "channel")
@@ -66,9 +67,12 @@ def _segment(text: str) -> str:
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
-@dataclass(frozen=True, order=True)
-class Route:
-    """What a page shows, independent of language: ``Route("product", "mien-dong")``."""
+class Route(NamedTuple):
+    """What a page shows, independent of language: ``Route("product", "mien-dong")``.
+
+    A named tuple: routes are made, hashed and compared by the hundred thousand when a
+    national catalogue is planned, which a tuple does in C.
+    """
 
     kind: str
     key: str = ""

@@ -155,9 +155,8 @@ def changed(
     todo = []
     for index, (output, key) in enumerate(zip(outputs, output_keys, strict=True)):
         paths = output.paths
-        if (
-            key is None
-            or (old(paths[0]) != key if len(paths) == 1 else any(old(p) != key for p in paths))
+        if key is None or (
+            old(paths[0]) != key if len(paths) == 1 else any(old(p) != key for p in paths)
         ):
             todo.append(index)
     return todo

@@ -19,6 +19,7 @@ puts their files into a *sink*: a staging folder for a full build
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -201,7 +202,7 @@ def product_files(
         ]
     from ocopsite.output.incremental import Keyer  # here: that module imports this one
 
-    keyer = Keyer(catalogue, site_key)
+    keyer = functools.cache(partial(Keyer, catalogue, site_key))  # only if one is planned
     environment = keptfiles.environment(catalogue.config.root, site_key)
     kept = keptfiles.KeptParts(cache / PRODUCT_FILES, environment, ("outputs",))
     made: list[Output] = []
@@ -231,12 +232,12 @@ def _describe(
     urls: Urls,
     product: Product,
     cache: Path,
-    keyer: Keyer,
+    keyer: Callable[[], Keyer],
     planned: list[Output],
 ) -> list[bytes]:
     """Plan ``product``'s files into ``planned``, and describe them for the next build."""
     for paths, make, depends in trace_files.product_outputs(catalogue, urls, product, cache):
-        key = keyer.key(paths, keyer.shown(depends()))
+        key = keyer().key(paths, keyer().shown(depends()))
         planned.append(Output("product", paths, make, depends, key=key))
     text = _END.join(_SEP.join((output.key or "", *output.paths)) for output in planned)
     return [text.encode("utf-8", "surrogatepass")]

@@ -259,10 +259,12 @@ def build(
         if only:
             specs = [spec for spec in specs if spec.route.segment in only]
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
+        site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
+        kept_key = site_key if write and not only else None  # a partial build keeps nothing
         every = [
             *outputs.pages(renderer, specs),
             *outputs.photos(catalogue, urls, photos, renditions, cache_dir),
-            *outputs.product_files(catalogue, urls, cache_dir),
+            *outputs.product_files(catalogue, urls, cache_dir, kept_key),
             *outputs.site_files(renderer, specs, statics, cache_dir),
         ]
     gc.freeze()  # everything loaded and planned: see gc_freezable
@@ -279,9 +281,6 @@ def build(
         return result
 
     with stage(result, "plan"), gc_paused():
-        site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
-        if check is not None:
-            check()
         keys = incremental.keys(catalogue, every, site_key, check)
         previous = None
         if not force and (out / MARKER).is_file():

@@ -18,7 +18,9 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.output import incremental
 from ocopsite.output import plan as outputs
 from ocopsite.output.staging import MARKER
+from ocopsite.trace import files as trace_files
 from ocopsite.view.pages import PageSpec
+from ocopsite.view.urls import Urls
 
 
 def _tree(out: Path) -> dict[str, bytes]:
@@ -59,6 +61,48 @@ def test_an_output_without_declared_dependencies_is_made_by_every_build(
 def test_a_dependency_of_an_unknown_type_fails_loudly(sample_catalogue: Catalogue) -> None:
     with pytest.raises(TypeError, match=r"cannot depend on a .*Path"):
         incremental.keys(sample_catalogue, [_output("a.html", lambda: [Path("x")])], "site")
+
+
+def test_a_products_files_are_planned_again_only_when_its_record_changed(
+    sample_catalogue: Catalogue, tmp_path: Path
+) -> None:
+    catalogue = sample_catalogue
+    urls = Urls(catalogue.config.base_url, catalogue.config.languages)
+    fresh = outputs.product_files(catalogue, urls, tmp_path)  # nothing kept
+    fresh_keys = incremental.keys(catalogue, fresh, "site")
+    first = outputs.product_files(catalogue, urls, tmp_path, "site")  # planned, and kept
+    kept = outputs.product_files(catalogue, urls, tmp_path, "site")  # taken as kept
+    assert fresh and all(
+        getattr(output.make, "func", None) is outputs._made_again for output in kept
+    )
+    for made in (first, kept):
+        assert [output.paths for output in made] == [output.paths for output in fresh]
+        assert incremental.keys(catalogue, made, "site") == fresh_keys
+    for taken, planned in zip(kept, fresh, strict=True):  # planned again when called
+        assert taken.depends is not None and planned.depends is not None
+        assert list(taken.depends()) == list(planned.depends())
+        if not taken.paths[0].endswith("label.png"):  # drawn: slow, and tested elsewhere
+            assert taken.make() == planned.make()
+    # a record whose stamp changed has its files planned again, and only it
+    edited = catalogue.products[0]
+    stamps = {**catalogue.stamps, edited.bundle: "edited"}
+    changed = dataclasses.replace(catalogue, stamps=stamps)
+    replanned = outputs.product_files(changed, urls, tmp_path, "site")
+    assert incremental.keys(changed, replanned, "site") == incremental.keys(
+        changed, outputs.product_files(changed, urls, tmp_path), "site"
+    )
+    planned_now = [
+        output.paths
+        for output in replanned
+        if getattr(output.make, "func", None) is not outputs._made_again
+    ]
+    planned = trace_files.product_outputs(changed, urls, edited, tmp_path)
+    assert planned_now == [paths for paths, _make, _depends in planned]
+    # another site key keeps its own plan
+    other = outputs.product_files(catalogue, urls, tmp_path, "other")
+    assert incremental.keys(catalogue, other, "other") == incremental.keys(
+        catalogue, fresh, "other"
+    )
 
 
 def test_an_output_that_makes_other_files_than_it_declares_fails_loudly() -> None:

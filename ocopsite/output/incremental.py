@@ -48,6 +48,67 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
+class Keyer:
+    """Works out the keys of outputs (see :func:`keys`) for one catalogue and site key."""
+
+    def __init__(self, catalogue: Catalogue, site_key: str) -> None:
+        self.stamps = catalogue.stamps
+        self.producers = catalogue.producers
+        self.start = site_key + "\0"
+        #: The tokens of the catalogue's records by id() (the catalogue keeps them alive): a
+        #: lookup by id() is the cheapest test of what a thing is, and listings name each
+        #: product a dozen times.
+        self.tokens: dict[int, str] = {}
+        for product in catalogue.products:
+            self.token(product)
+        tokens = self.tokens
+        stamps = self.stamps
+        for record in (*catalogue.producers.values(), *catalogue.news, *catalogue.events):
+            bundle = getattr(record, "bundle", None)
+            if isinstance(bundle, Path) and bundle in stamps:
+                tokens[id(record)] = stamps[bundle]
+
+    def token(self, thing: object) -> str:
+        """What ``thing``, a record or a plain value, stands for in a key."""
+        if isinstance(thing, Product):
+            found = self.tokens.get(id(thing))
+            if found is None:
+                stamps = self.stamps
+                producer = self.producers[thing.producer].bundle
+                found = self.tokens[id(thing)] = f"{stamps[thing.bundle]}:{stamps[producer]}"
+            return found
+        if isinstance(thing, (Producer, NewsItem)):
+            return self.stamps[thing.bundle]
+        bundle = getattr(thing, "bundle", None)  # any other record kind, such as an event
+        if isinstance(bundle, Path) and bundle in self.stamps:
+            return self.stamps[bundle]
+        if isinstance(thing, (str, int)):
+            return f"={thing}"
+        raise TypeError(f"an output cannot depend on a {type(thing).__name__}")
+
+    def shown(self, things: Iterable[object]) -> str:
+        """The end of the text a key hashes: the tokens of what an output shows."""
+        if not isinstance(things, (list, tuple)):
+            things = list(things)
+        # mostly products, whose tokens are known by id(): looked up without a loop
+        # of Python's, and only what is not found is worked out one by one
+        found = list(map(self.tokens.get, map(id, things)))
+        shown_tokens = (
+            cast(list[str], found)
+            if None not in found
+            else [
+                given if given is not None else self.token(thing)
+                for given, thing in zip(found, things, strict=True)
+            ]
+        )
+        return "\0" + "\0".join(shown_tokens) if shown_tokens else ""
+
+    def key(self, paths: Sequence[str], shown: str) -> str:
+        """The key of an output of ``paths`` that shows ``shown`` (see :meth:`shown`)."""
+        text = self.start + "\0".join(paths) + shown
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 def keys(
     catalogue: Catalogue,
     outputs: Sequence[Output],
@@ -56,64 +117,33 @@ def keys(
 ) -> list[str | None]:
     """The key of each output; ``None`` for those that depend on everything.
 
+    An output planned from what an earlier build planned for its record brings its key
+    (:attr:`~ocopsite.output.plan.Output.key`), worked out then from the same dependencies.
     ``check`` is called now and then, and may raise to abandon the work.
     """
-    stamps = catalogue.stamps
-    producers = catalogue.producers
-    tokens: dict[int, str] = {}  # by id(): a listing asks for the same products on every page
-
-    def token(thing: object) -> str:
-        if isinstance(thing, Product):
-            found = tokens.get(id(thing))
-            if found is None:
-                producer = producers[thing.producer].bundle
-                found = tokens[id(thing)] = f"{stamps[thing.bundle]}:{stamps[producer]}"
-            return found
-        if isinstance(thing, (Producer, NewsItem)):
-            return stamps[thing.bundle]
-        bundle = getattr(thing, "bundle", None)  # any other record kind, such as an event
-        if isinstance(bundle, Path) and bundle in stamps:
-            return stamps[bundle]
-        if isinstance(thing, (str, int)):
-            return f"={thing}"
-        raise TypeError(f"an output cannot depend on a {type(thing).__name__}")
-
+    keyer = Keyer(catalogue, site_key)
     # The languages of a page share one ``depends``: its tokens are joined once, as the
     # end of the text every key hashes (the same text as hashing the tokens one by one).
     made: dict[int, str] = {}
-    # Every product's token up front: listings name each product a dozen times, and a
-    # lookup by id() is the cheapest test of what a thing is.
-    for product in catalogue.products:
-        token(product)
-    known = tokens.get
-    start = site_key + "\0"
+    shown_of, start, sha256 = keyer.shown, keyer.start, hashlib.sha256
     result: list[str | None] = []
     for done, output in enumerate(outputs):
         if check is not None and done % 4096 == 0:
             check()
+        if output.key is not None:
+            result.append(output.key)
+            continue
         depends = output.depends
         if depends is None:
             result.append(None)
             continue
         shown = made.get(id(depends))
         if shown is None:
-            things = depends()
-            if not isinstance(things, (list, tuple)):
-                things = list(things)
-            # mostly products, whose tokens are known by id(): looked up without a loop
-            # of Python's, and only what is not found is worked out one by one
-            found = list(map(known, map(id, things)))
-            shown_tokens = (
-                cast(list[str], found)
-                if None not in found
-                else [
-                    given if given is not None else token(thing)
-                    for given, thing in zip(found, things, strict=True)
-                ]
-            )
-            shown = made[id(depends)] = "\0" + "\0".join(shown_tokens) if shown_tokens else ""
-        text = start + "\0".join(output.paths) + shown
-        result.append(hashlib.sha256(text.encode()).hexdigest()[:20])
+            shown = made[id(depends)] = shown_of(depends())
+        # as Keyer.key, without a call for each of a hundred thousand outputs
+        paths = output.paths
+        text = start + (paths[0] if len(paths) == 1 else "\0".join(paths)) + shown
+        result.append(sha256(text.encode()).hexdigest()[:20])
     return result
 
 
@@ -121,12 +151,15 @@ def changed(
     outputs: Sequence[Output], output_keys: Sequence[str | None], previous: Manifest
 ) -> list[int]:
     """The outputs to make again: a new key, a missing file, or no dependencies declared."""
-    old = previous.keys
-    return [
-        index
-        for index, (output, key) in enumerate(zip(outputs, output_keys, strict=True))
-        if key is None or any(old.get(path) != key for path in output.paths)
-    ]
+    old = previous.keys.get
+    todo = []
+    for index, (output, key) in enumerate(zip(outputs, output_keys, strict=True)):
+        paths = output.paths
+        if key is None or (
+            old(paths[0]) != key if len(paths) == 1 else any(old(p) != key for p in paths)
+        ):
+            todo.append(index)
+    return todo
 
 
 @dataclass(frozen=True)
@@ -169,18 +202,27 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
     paths, output_keys, sizes, hashes = columns
     if (
         len({len(column) for column in columns}) != 1
-        or not all(type(path) is str for path in paths)
-        or not all(type(key) is str for key in output_keys)
-        or not all(size is None or type(size) is int for size in sizes)
-        or not all(value is None or type(value) is str for value in hashes)
+        or not _of_types(paths, str)
+        or not _of_types(output_keys, str)
+        or not _of_types(sizes, int, type(None))
+        or not _of_types(hashes, str, type(None))
     ):
         return None
-    digests = {
-        path: (size, value)
-        for path, size, value in zip(paths, sizes, hashes, strict=True)
-        if size is not None and value is not None
-    }
+    if None in sizes or None in hashes:
+        digests = {
+            path: (size, value)
+            for path, size, value in zip(paths, sizes, hashes, strict=True)
+            if size is not None and value is not None
+        }
+    else:  # every file's digest is known: the usual case, worked out in C
+        digests = dict(zip(paths, zip(sizes, hashes, strict=True), strict=True))
     return Manifest(dict(zip(paths, output_keys, strict=True)), digests)
+
+
+def _of_types(column: list[Any], *types: type) -> bool:
+    """Whether every value of ``column`` is of one of ``types`` exactly (not a subclass:
+    ``True`` is no size)."""
+    return set(map(type, column)) <= set(types)
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:

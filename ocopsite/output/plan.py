@@ -19,21 +19,22 @@ puts their files into a *sink*: a staging folder for a full build
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
 from PIL import Image
 
-from ocopsite import parallel, sitefiles
+from ocopsite import keptfiles, parallel, sitefiles
 from ocopsite.assets import images
 from ocopsite.load.catalogue import Catalogue
-from ocopsite.model import BundleFile
+from ocopsite.model import BundleFile, Product
 from ocopsite.paths import BUILTIN_THEME_DIRS
 from ocopsite.render import events as eventpages
 from ocopsite.render import feeds, offline, opendata, recordschema, schedule
@@ -44,6 +45,9 @@ from ocopsite.view.i18n import MissingString
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.theme import Theme
 from ocopsite.view.urls import THUMBNAIL, Route, Urls
+
+if TYPE_CHECKING:
+    from ocopsite.output.incremental import Keyer
 
 #: What making an output gives: its files' bytes (or text, written as UTF-8), by path.
 Made = Mapping[str, bytes | str]
@@ -99,9 +103,14 @@ class Output:
     depends: Depends | None = None
     segment: str = ""  # a page's route segment, for partial builds (``build --only``)
     chunk: int = field(default=200, compare=False)  # at most this many per worker's task
+    #: The output's key (see :func:`~ocopsite.output.incremental.keys`) when planning took
+    #: it, with the paths, from what an earlier build planned for the same record: worked
+    #: out then from ``depends``, which is not called again.
+    key: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         assert self.paths or self.depends is None, "an output of unknown paths must redo"
+        assert self.key is None or self.depends is not None
 
 
 def _page(renderer: Renderer, spec: PageSpec, lang: str, path: str) -> Made:
@@ -115,12 +124,16 @@ def pages(renderer: Renderer, specs: Sequence[PageSpec]) -> list[Output]:
     """Every page in every language; the languages of a page share its dependencies."""
     urls, views = renderer.urls, list(renderer.views.values())
     made = []
+    languages = list(renderer.views)
+    output_path = urls.output_path
     for spec in specs:
         depends = partial(spec.depends, views) if spec.depends is not None else None
-        for lang in renderer.views:
-            path = urls.output_path(spec.route, lang)
+        route = spec.route
+        segment = route.segment
+        for lang in languages:
+            path = output_path(route, lang)
             make = partial(_page, renderer, spec, lang, path)
-            made.append(Output("page", (path,), make, depends, spec.route.segment))
+            made.append(Output("page", (path,), make, depends, segment))
     return made
 
 
@@ -165,13 +178,92 @@ def photos(
     return made
 
 
-def product_files(catalogue: Catalogue, urls: Urls, cache: Path) -> list[Output]:
-    """Every product's QR codes, label sheets, lab documents and linkset."""
-    return [
-        Output("product", paths, make, depends)
-        for product in catalogue.products
-        for paths, make, depends in trace_files.product_outputs(catalogue, urls, product, cache)
-    ]
+#: The folder, in the cache folder, of the product files planned by the last build.
+PRODUCT_FILES = "product-files"
+
+
+def product_files(
+    catalogue: Catalogue, urls: Urls, cache: Path, site_key: str | None = None
+) -> list[Output]:
+    """Every product's QR codes, label sheets, lab documents and linkset.
+
+    With ``site_key`` (see :func:`~ocopsite.output.incremental.site_key`), what each
+    product's files are (their paths and keys) is kept in ``cache`` between builds, as
+    parts of :class:`~ocopsite.keptfiles.KeptParts` under the product's token
+    (:meth:`~ocopsite.load.catalogue.Catalogue.product_token`) and the site key: the
+    files of a product whose record did not change are then not planned again, only
+    taken as planned before, with a ``make`` and ``depends`` that plan them when called.
+    """
+    if site_key is None:
+        return [
+            Output("product", paths, make, depends)
+            for product in catalogue.products
+            for paths, make, depends in trace_files.product_outputs(catalogue, urls, product, cache)
+        ]
+    from ocopsite.output.incremental import Keyer  # here: that module imports this one
+
+    keyer = functools.cache(partial(Keyer, catalogue, site_key))  # only if one is planned
+    environment = keptfiles.environment(catalogue.config.root, site_key)
+    kept = keptfiles.KeptParts(cache / PRODUCT_FILES, environment, ("outputs",))
+    made: list[Output] = []
+    for product in catalogue.products:
+        planned: list[Output] = []
+        describe = partial(_describe, catalogue, urls, product, cache, keyer, planned)
+        (part,) = kept.get(product.slug, catalogue.product_token(product), describe)
+        if planned or not part:
+            made += planned
+            continue
+        for index, text in enumerate(part.decode("utf-8", "surrogatepass").split(_END)):
+            key, *paths = text.split(_SEP)
+            again = (catalogue, urls, product, cache, index, tuple(paths))
+            make, depends = partial(_made_again, *again), partial(_depends_again, *again)
+            made.append(Output("product", tuple(paths), make, depends, key=key))
+    kept.save()
+    return made
+
+
+#: How a product's files are described in its kept part: each file's key and paths
+#: separated by NUL, which no path holds, and the files by two.
+_SEP, _END = "\0", "\0\0"
+
+
+def _describe(
+    catalogue: Catalogue,
+    urls: Urls,
+    product: Product,
+    cache: Path,
+    keyer: Callable[[], Keyer],
+    planned: list[Output],
+) -> list[bytes]:
+    """Plan ``product``'s files into ``planned``, and describe them for the next build."""
+    for paths, make, depends in trace_files.product_outputs(catalogue, urls, product, cache):
+        key = keyer().key(paths, keyer().shown(depends()))
+        planned.append(Output("product", paths, make, depends, key=key))
+    text = _END.join(_SEP.join((output.key or "", *output.paths)) for output in planned)
+    return [text.encode("utf-8", "surrogatepass")]
+
+
+def _planned_again(
+    catalogue: Catalogue,
+    urls: Urls,
+    product: Product,
+    cache: Path,
+    index: int,
+    paths: tuple[str, ...],
+) -> trace_files.ProductOutput:
+    """The ``index``-th file of ``product``, planned again as an earlier build planned it."""
+    found = trace_files.product_outputs(catalogue, urls, product, cache)[index]
+    # the record and the code are those the paths were kept with: so is the plan
+    assert found[0] == paths, (found[0], paths)
+    return found
+
+
+def _made_again(*again: Any) -> Made:
+    return _planned_again(*again)[1]()
+
+
+def _depends_again(*again: Any) -> Iterable[object]:
+    return _planned_again(*again)[2]()
 
 
 def _search(renderer: Renderer, cache: Path | None) -> Made:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 FACETS: tuple[str, ...] = ("category", "province", "stars", "certification", "channel")
@@ -66,9 +67,12 @@ def _segment(text: str) -> str:
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
-@dataclass(frozen=True, order=True)
-class Route:
-    """What a page shows, independent of language: ``Route("product", "mien-dong")``."""
+class Route(NamedTuple):
+    """What a page shows, independent of language: ``Route("product", "mien-dong")``.
+
+    A named tuple: routes are made, hashed and compared by the hundred thousand when a
+    national catalogue is planned, which a tuple does in C.
+    """
 
     kind: str
     key: str = ""
@@ -101,15 +105,32 @@ class Urls:
     def _lang_prefix(self, lang: str) -> str:
         return "" if lang == self.languages[0] else f"{lang}/"
 
+    @cached_property
+    def _paths(self) -> dict[str, dict[Route, str]]:
+        """Every page path worked out so far, by language and route: a page's path is
+        asked for by its own output, its QR codes and label, and every link to it."""
+        return {}
+
+    def __getstate__(self) -> dict[str, object]:
+        # the paths are worked out again where they are needed: not sent to another process
+        return {"base_url": self.base_url, "languages": self.languages}
+
     def path(self, route: Route, lang: str) -> str:
         """The page's path relative to the site root, such as ``en/products/x/``."""
+        paths = self._paths.get(lang)
+        if paths is None:
+            paths = self._paths[lang] = {}
+        found = paths.get(route)
+        if found is not None:
+            return found
         pattern = _PATTERNS[route.kind]
         rel = pattern.format(key=_segment(route.key), value=_segment(route.value))
         if route.page > 1:
             if route.kind not in _PAGINATED:
                 raise ValueError(f"{route.kind} pages are not paginated")
             rel += f"page/{route.page}/"
-        return self._lang_prefix(lang) + rel
+        found = paths[route] = self._lang_prefix(lang) + rel
+        return found
 
     def href(self, route: Route, lang: str) -> str:
         """The root-relative link to a page, for use inside the site."""
@@ -178,7 +199,9 @@ class Urls:
 
         Returns (href, output path); the file lives in the default language's folder.
         """
-        rel = self.path(route, self.languages[0]) + quote(name)
+        rel = self.path(route, self.languages[0]) + (
+            name if _UNRESERVED.fullmatch(name) else quote(name)
+        )
         return self.base_path + rel, unquote(rel) if "%" in rel else rel
 
     def qr_uri(self, route: Route) -> str:

@@ -409,8 +409,9 @@ class Renderer:
         self.assets = assets
         #: Shown when a page shared on social media has no photo of its own.
         self.share_image = urls.asset(assets[SHARE_IMAGE]) if SHARE_IMAGE in assets else None
+        shared: dict[str, dict[Any, Any]] = {}  # what the views of every language share
         self.views = {
-            lang: Views(catalogue, urls, strings[lang], renditions, render_markdown)
+            lang: Views(catalogue, urls, strings[lang], renditions, render_markdown, shared)
             for lang in catalogue.config.languages
         }
         # One environment per language, whose templates hold that language's UI strings
@@ -439,6 +440,19 @@ class Renderer:
             )
             self.envs[lang] = env
             self.fragments[lang] = {}
+        #: What the head of every page in a language shows besides the page's own.
+        self._page_constants = {
+            lang: (
+                v.text(self.catalogue.config.title).text,
+                OG_LOCALES.get(lang, lang),
+                [(code, LANGUAGE_NAMES.get(code, code)) for code in self.views if code != lang],
+            )
+            for lang, v in self.views.items()
+        }
+        #: og:image of the pages without a photo of their own.
+        self._share_image_url = (
+            urls.absolute_from_href(self.share_image) if self.share_image else None
+        )
 
     def load_templates(self, names: Iterable[str]) -> None:
         """Load the templates ``names`` and the fragments' in every language, now.
@@ -485,39 +499,38 @@ class Renderer:
         v = self.views[lang]
         config = self.catalogue.config
         languages = config.languages
-        alternates = [(code, self.urls.absolute(spec.route, code)) for code in languages]
-        image = (spec.image(v) if spec.image else None) or self.share_image
+        urls = self.urls
+        route = spec.route
+        site_title, og_locale, others = self._page_constants[lang]
+        # the page's address in each language: canonical, hreflang and x-default
+        absolute = {code: urls.absolute(route, code) for code in languages}
+        image = spec.image(v) if spec.image else None
         title = spec.title(v)
-        site_title = v.text(config.title).text
         context = {
             "lang": lang,
             "t": v.t,
             "site": self.envs[lang].globals["site"],
             "page": {
-                "route": spec.route,
-                "title": title if spec.route.kind == "home" else f"{title} · {site_title}",
+                "route": route,
+                "title": title if route.kind == "home" else f"{title} · {site_title}",
                 "heading": title,
                 "description": spec.description(v) if spec.description else "",
-                "canonical": self.urls.absolute(spec.route, lang),
-                "alternates": alternates,
-                "x_default": self.urls.absolute(spec.route, languages[0]),
-                "switch": [
-                    (code, LANGUAGE_NAMES.get(code, code), self.urls.href(spec.route, code))
-                    for code in languages
-                    if code != lang
-                ],
+                "canonical": absolute[lang],
+                "alternates": list(absolute.items()),
+                "x_default": absolute[languages[0]],
+                "switch": [(code, name, urls.href(route, code)) for code, name in others],
                 "og_type": spec.og_type,
-                "og_locale": OG_LOCALES.get(lang, lang),
-                "og_image": self.urls.absolute_from_href(image) if image else None,
+                "og_locale": og_locale,
+                "og_image": urls.absolute_from_href(image) if image else self._share_image_url,
                 # Only the default language's address (where a QR code leads) is
                 # switched to the reader's language; an explicit /en/... never is.
                 "autolang": (
                     jsonld.script_json(
                         {
-                            "to": {code: self.urls.href(spec.route, code) for code in languages},
+                            "to": {code: urls.href(route, code) for code in languages},
                             "intl": config.international_language,
                             # the 404 page reads the address it was served for
-                            "path": spec.route.kind == "not_found",
+                            "path": route.kind == "not_found",
                         }
                     )
                     if spec.meta.get("autolang") and lang == languages[0]

@@ -24,6 +24,9 @@ from ocopsite.view.urls import Route
 from ocopsite.view.views import CertificationView, DateView, Localized, Views
 
 GS1_VOC = "https://gs1.org/voc/"
+#: The JSON of a verdict's data and texts (one encoder each, not one a page).
+_DATA_JSON = json.JSONEncoder(separators=(",", ":"))
+_TEXTS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,9 @@ def label_route(product: Product, lot: Lot | None = None) -> Route:
 class _Course:
     """What a verdict is worked out from, the same in every language."""
 
-    #: Each verdict key the page can come to from the build date on, with its first day.
-    keys: tuple[tuple[str, dt.date], ...]
+    #: Each verdict key the page can come to from the build date on, with its first day
+    #: and the rating's state on that day.
+    keys: tuple[tuple[str, dt.date, ratings.RatingState], ...]
     key: str  # the key on the build date
     data: str
     named: dict[int, str | None]  # the authority of each rating event, by id()
@@ -137,9 +141,9 @@ def _course(product: Product, lot: Lot | None, producer: Producer, day: dt.date)
     if best_before:
         data["b"] = best_before.isoformat()
     course = _Course(
-        tuple(first.items()),
+        tuple((key, when, ratings.state_on(rating, when)) for key, when in first.items()),
         ratings.verdict_key(rating, day, recalled, best_before),
-        json.dumps(data, separators=(",", ":")),
+        _DATA_JSON.encode(data),
         named,
     )
     _last_course = (product, lot, producer, day, course)
@@ -148,13 +152,11 @@ def _course(product: Product, lot: Lot | None, producer: Producer, day: dt.date)
 
 def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
     """The verdict on the build date for ``product`` (scanned through ``lot``, if given)."""
-    rating = product.ocop
     producer = v.catalogue.producers[product.producer]
     course = _course(product, lot, producer, v.as_of)
     named = course.named
 
-    def sentence(key: str, day: dt.date) -> str:
-        state = ratings.state_on(rating, day)
+    def sentence(key: str, state: ratings.RatingState) -> str:
         grant = state.grant
         kind = key.split("@")[0]
         if kind == "recalled":
@@ -186,14 +188,14 @@ def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
         return f"{said} {reason}" if reason else said
 
     # a key's sentence is said of the first day it holds on
-    texts = {key: sentence(key, day) for key, day in course.keys}
+    texts = {key: sentence(key, state) for key, _, state in course.keys}
     key = course.key
     return Verdict(
         key=key,
         state=key.split("@")[0],
         text=texts[key],
         data=course.data,
-        texts=json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
+        texts=_TEXTS_JSON.encode(texts),
     )
 
 

@@ -13,20 +13,23 @@ from ocopsite.view.views import Views
 
 _ACTIVE = "https://schema.org/CertificationActive"
 _INACTIVE = "https://schema.org/CertificationInactive"
+#: The encoder of :func:`script_json` (one, not one a call).
+_SCRIPT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def script_json(data: Any) -> Markup:
     """``data`` as JSON that cannot close its ``<script>`` element or open a comment."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = _SCRIPT_JSON.encode(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
 
 def _certification(views: Views, cert: Certification) -> dict[str, Any]:
-    status = views.certification(cert).status
+    view = views.certification(cert)
+    status = view.status
     data: dict[str, Any] = {
         "@type": "Certification",
-        "name": str(views.certification(cert).name),
+        "name": str(view.name),
         "certificationIdentification": cert.number,
         "issuedBy": {"@type": "Organization", "name": views.text(cert.issuer).text},
         "validFrom": cert.issued.isoformat(),

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: JSON as compact as the page's scripts read it (one encoder, not one a call).
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
 _EN_MONTHS = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
@@ -191,6 +194,22 @@ class BodyView:
     untranslated: bool
 
 
+def _once(
+    memo: dict[str, dict[Any, Any]],
+    kind: str,
+    key: Hashable,
+    make: Callable[[], T],
+    keep: tuple[object, ...],
+) -> T:
+    results = memo.get(kind)
+    if results is None:
+        results = memo[kind] = {}
+    found = results.get(key)
+    if found is None:
+        found = results[key] = (keep, make())
+    return found[1]
+
+
 class Views:
     """Builds views for one language. ``render_markdown`` turns Markdown into safe HTML."""
 
@@ -201,6 +220,7 @@ class Views:
         strings: Strings,
         renditions: dict[str, Rendition],
         render_markdown: object,
+        shared: dict[str, dict[Any, Any]] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.config = catalogue.config
@@ -214,6 +234,8 @@ class Views:
         self._in_default = "" if self.lang == default else strings(f"note.in_{default}")
         #: Results that many pages of one language share, computed once (see render._ranked).
         self.memo: dict[str, dict[Any, Any]] = {}
+        #: Results the same in every language, shared by the views of all languages.
+        self.shared: dict[str, dict[Any, Any]] = {} if shared is None else shared
 
     def once(self, kind: str, key: Hashable, make: Callable[[], T], *keep: object) -> T:
         """``make()``, worked out once per ``kind`` and ``key`` for this build and language.
@@ -221,11 +243,12 @@ class Views:
         A key made of ``id()`` s must pass the objects it names as ``keep``: they are held
         beside the result, so that an identity is never reused for another object.
         """
-        memo = self.memo.setdefault(kind, {})
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = (keep, make())
-        return found[1]
+        return _once(self.memo, kind, key, make, keep)
+
+    def once_in_all(self, kind: str, key: Hashable, make: Callable[[], T], *keep: object) -> T:
+        """As :meth:`once`, for a result that is the same in every language: worked out once
+        for the views of all languages that share :attr:`shared`."""
+        return _once(self.shared, kind, key, make, keep)
 
     # --- small pieces -------------------------------------------------------------
 
@@ -384,10 +407,16 @@ class Views:
             note=self.maybe_text(state.cause.reason) if state.cause else None,
             authority=history[rating.events.index(grant)].authority,
             history=history,
-            data=json.dumps(ratings.compact(rating), separators=(",", ":")),
+            data=self.rating_data(rating),
             cause=cause or None,
             meaning=self.t(f"stars.meaning.{grant.stars}") if grant.stars else "",
             about_url=self.about(f"stars-{grant.stars}" if grant.stars else "stars"),
+        )
+
+    def rating_data(self, rating: Rating) -> str:
+        """The rating's history as ``ocop.js`` reads it (see :func:`ratings.compact`), as JSON."""
+        return self.once_in_all(
+            "rating_data", id(rating), lambda: _COMPACT_JSON.encode(ratings.compact(rating)), rating
         )
 
     def certification(self, cert: Certification) -> CertificationView:

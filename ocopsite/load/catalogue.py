@@ -253,15 +253,12 @@ def _load_kind(
         # walk read its parent's entries (a link made since changes the parent's times, and
         # the next build's fingerprint), so a record taken from the cache needs no lstat.
         stamp = walked.get(real_prefix + name) if walked else None
+        real: str | None = None
         if stamp is None:
-            try:
-                real = sitefiles.real_location(bundle, config.root, real_text)
-            except sitefiles.Refused as refused:
-                diagnostics.error(diagnostics.where(bundle), refused.message, refused.hint)
+            located = _located(bundle, config.root, real_text, walked, diagnostics)
+            if located is None:
                 continue
-            except FileNotFoundError:
-                continue
-            stamp = (walked and walked.get(real)) or bundle_stamp(real)
+            real, stamp = located
         stamp_text = stamp_bytes(stamp)
         entry = cache.get(kind, name, stamp, stamp_text)
         if entry is not None:
@@ -272,15 +269,11 @@ def _load_kind(
             record = {**entry.values, "bundle": bundle}
             loaded.append((bundle, _Loaded(bundle, yaml_name, None, record)))
             continue
-        # validated again: its folder is checked as every bundle read is
-        try:
-            real = sitefiles.real_location(bundle, config.root, real_text)
-        except sitefiles.Refused as refused:
-            diagnostics.error(diagnostics.where(bundle), refused.message, refused.hint)
-            continue
-        except FileNotFoundError:
-            continue
-        stamp = (walked and walked.get(real)) or bundle_stamp(real)
+        if real is None:  # validated again: its folder is checked as every bundle read is
+            located = _located(bundle, config.root, real_text, walked, diagnostics)
+            if located is None:
+                continue
+            real, stamp = located
         stamps[bundle] = _stamp_key(stamp)
         todo.append((bundle, Path(real), stamp))
     # Valid records validated in workers for the cache come back as their record and
@@ -309,6 +302,25 @@ def _load_kind(
             loaded.append((bundle, made))
     loaded.sort(key=lambda pair: pair[0])
     return loaded
+
+
+def _located(
+    bundle: Path,
+    root: Path,
+    real_folder: str,
+    walked: Mapping[str, Stamp] | None,
+    diagnostics: Diagnostics,
+) -> tuple[str, Stamp] | None:
+    """The real location and stamp of a bundle whose folder is checked as every bundle read
+    is; None (with an error for a refused one) when it is refused or gone."""
+    try:
+        real = sitefiles.real_location(bundle, root, real_folder)
+    except sitefiles.Refused as refused:
+        diagnostics.error(diagnostics.where(bundle), refused.message, refused.hint)
+        return None
+    except FileNotFoundError:
+        return None
+    return real, (walked and walked.get(real)) or bundle_stamp(real)
 
 
 def _new_bundle(

@@ -306,34 +306,53 @@ def build(
     }
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
                    thumbnails=thumbnails, cache=cache_dir / offline.PACK_CACHE)  # fmt: skip
+
+    def described(emitted: outputs.Emitted) -> incremental.Manifest:
+        files.update((path, "") for path in emitted.made if path not in files)
+        return incremental.Manifest(files, emitted.digests)
+
+    # What describes the output (the manifest, the record of the inputs) must never describe
+    # another output than the live one, even if the build is killed at any point: else a
+    # later build trusts it, and an edit undone meanwhile is never published.
     if previous is not None and result.updated_in_place and resident is not None:
 
         def published(so_far: outputs.Emitted, first: bool) -> None:
-            # The output holds these new files and otherwise the last build's. The manifest on
-            # disk must list every file the output holds, for a later build to delete the
-            # stale ones: it is written when this step made a new file.
-            made = so_far.made
+            # The output holds these new files and otherwise the last build's. On disk the
+            # manifest was dropped (see below): until this build saves it, another process
+            # builds in full, and rewriting it after each step would take a second.
             interim = incremental.Manifest(
-                {**previous.keys, **{path: files[path] for path in made}},
+                {**previous.keys, **{path: files[path] for path in so_far.made}},
                 {**previous.digests, **so_far.digests},
             )
-            on_disk = not made <= previous.keys.keys()
-            resident.remember(cache_dir, out, site_key, interim, on_disk)
+            resident.remember(cache_dir, out, site_key, interim, on_disk=False)
             if first:
                 resident.pages_live(out)
 
         fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
+        incremental.forget(cache_dir)
         viewed = resident.viewed()
         emitted = update_in_steps(run, out, every, todo, previous, pack, viewed, published)
         if viewed & emitted.written:  # an open page that sums up the site (home, browse)
             resident.pages_live(out)
     elif previous is not None and result.updated_in_place:
-        emitted = publish(run, journal.Update(out, previous.digests), every, todo, previous, pack)
+        update = journal.Update(out, previous.digests)
+
+        def kept_with_the_update(emitted: outputs.Emitted) -> None:
+            fingerprint.forget(cache_dir)  # remembered once the update is live
+            manifest = incremental.encoded(out, site_key, described(emitted))
+            update.keep_beside(incremental.manifest_path(cache_dir), manifest)
+
+        emitted = publish(run, update, every, todo, previous, pack, kept_with_the_update)
     else:
-        emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack)
+
+        def dropped_before_the_swap(emitted: outputs.Emitted) -> None:
+            fingerprint.forget(cache_dir)
+            incremental.forget(cache_dir)  # it describes the output the swap replaces
+
+        emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack,
+                          dropped_before_the_swap)  # fmt: skip
         images.prune_cache(cache_dir / "images", renditions.values())
-    files.update((path, "") for path in emitted.made if path not in files)
-    manifest = incremental.Manifest(files, emitted.digests)
+    manifest = described(emitted)
     if resident is not None:
         resident.remember(cache_dir, out, site_key, manifest)
         if not result.updated_in_place:
@@ -343,7 +362,7 @@ def build(
             catalogue, theme, ready.strings, urls, renditions, assets, cache_dir, options
         )
         resident.built(last, seen)
-    else:
+    elif not result.updated_in_place:  # an update's manifest was saved with it
         incremental.save(cache_dir, out, site_key, manifest)
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from ocopsite import files, parallel
 from ocopsite.build import build
 from ocopsite.commands.cli import main
 from ocopsite.files import exchange, write_atomic, write_atomic_all
-from ocopsite.output import journal
+from ocopsite.output import incremental, journal
 from ocopsite.output import plan as outputs
 from ocopsite.output import staging as output
 
@@ -348,6 +349,66 @@ def test_an_update_killed_midway_through_publishing_is_finished_by_the_next_buil
     replayed = _tree(out)
     assert build(site, out, build_date=BUILD_DATE).updated_in_place
     assert _tree(out) == replayed == _clean_build(site, tmp_path)
+
+
+def _undo_the_edit(site: Path) -> None:
+    product = site / "content/products/dao-canh/product.yaml"
+    product.write_text(product.read_text("utf-8").replace("stars: 3", "stars: 4"), "utf-8")
+
+
+def test_an_update_killed_once_live_leaves_what_describes_the_live_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after its files are live but before it is recorded as done: the next build
+    must still know what the output holds, or undoing the edit would never be published."""
+    site, out, before = _edit_and_prepare(tmp_path)
+
+    real_publish = journal._publish
+
+    def publish_then_die(out: Path, record: dict[str, object]) -> None:
+        real_publish(out, record)
+        _die()
+
+    def killed_build() -> None:
+        monkeypatch.setattr(journal, "_publish", publish_then_die)
+        build(site, out, build_date=BUILD_DATE)
+
+    _in_killed_child(killed_build)
+    monkeypatch.undo()
+    assert _tree(out) != before  # the update is live
+    _undo_the_edit(site)
+    assert build(site, out, build_date=BUILD_DATE).updated_in_place
+    assert _tree(out) == before == _clean_build(site, tmp_path)
+
+
+def test_a_full_build_killed_once_swapped_in_leaves_no_stale_description(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, out, before = _edit_and_prepare(tmp_path)
+
+    def killed_build() -> None:
+        monkeypatch.setattr(incremental, "save", lambda *args: _die())
+        build(site, out, build_date=BUILD_DATE, force=True)  # a full build, swapped in
+
+    _in_killed_child(killed_build)
+    monkeypatch.undo()
+    assert _tree(out) != before  # the new output is live
+    _undo_the_edit(site)
+    result = build(site, out, build_date=BUILD_DATE)
+    assert not result.unchanged
+    assert _tree(out) == before == _clean_build(site, tmp_path)
+
+
+def test_a_journal_renames_only_the_pending_files_it_keeps_beside(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("kept")
+    record = {"version": 1, "staging": ".public.update-x", "moves": [], "delete": [],
+              "beside": [[str(victim), str(tmp_path / "elsewhere.txt")]]}  # fmt: skip
+    journal.journal_path(out).write_text(json.dumps(record))
+    assert not journal.replay(out)
+    assert victim.read_text() == "kept" and not journal.journal_path(out).exists()
 
 
 def test_a_truncated_photo_fails_an_update_before_any_page_is_written(tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
     thousand files, whose dictionaries took JSON twice as long to read and write.
     """
     try:
-        record = json.loads((cache_dir / MANIFEST).read_text("utf-8"))
+        record = json.loads(manifest_path(cache_dir).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if (
@@ -227,6 +227,15 @@ def _of_types(column: list[Any], *types: type) -> bool:
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
     """Keep ``manifest`` for the next build into ``out`` (see :func:`load`)."""
+    write_atomic(manifest_path(cache_dir), encoded(out, site_key, manifest))
+
+
+def manifest_path(cache_dir: Path) -> Path:
+    return cache_dir / MANIFEST
+
+
+def encoded(out: Path, site_key: str, manifest: Manifest) -> bytes:
+    """``manifest`` as :func:`save` keeps it."""
     paths = sorted(manifest.keys)
     digests = manifest.digests
     missing = (None, None)
@@ -240,7 +249,7 @@ def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
         "sizes": [digest[0] for digest in found],
         "hashes": [digest[1] for digest in found],
     }
-    write_atomic(cache_dir / MANIFEST, json.dumps(record, separators=(",", ":")))
+    return json.dumps(record, separators=(",", ":")).encode("utf-8")
 
 
 def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:
@@ -265,7 +274,7 @@ def stamps_of_config(root: Path) -> str:
 
 def forget(cache_dir: Path) -> None:
     """Drop the manifest, so that the next build renders everything."""
-    (cache_dir / MANIFEST).unlink(missing_ok=True)
+    manifest_path(cache_dir).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

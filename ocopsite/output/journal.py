@@ -15,6 +15,12 @@ leaves the journal, and the next build replays it before anything else, so the
 output is always, by the time a build starts, entirely old or entirely new.
 A reader requesting files during the burst itself may get some of each; only
 a full build's swap (see :mod:`ocopsite.output.staging`) is a single step for readers.
+
+A file outside the output that describes it (the manifest the next build compares
+with) is part of the same commit (:meth:`Update.keep_beside`): written in full
+before the journal, renamed into place by the burst, after the output's files and
+before the journal is removed. Whenever a build starts, it describes the output
+that is live, never the one before or after.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from ocopsite.output.staging import work_folder
 from ocopsite.render import offline
 
 _FORMAT = 1
+_PENDING = ".pending"
 
 
 def journal_path(out: Path) -> Path:
@@ -53,6 +60,7 @@ class Update:
         self.staged: set[str] = set()
         self.deleted: set[str] = set()
         self.journaled = False  # from then on the staged files belong to the journal
+        self.beside: dict[Path, bytes] = {}
 
     def put(self, rel: str, data: bytes | str) -> bool:
         """Stage ``data`` for ``out/rel`` unless the live file already holds it (as its
@@ -85,18 +93,30 @@ class Update:
     def delete(self, rels: Iterable[str]) -> None:
         self.deleted.update(rels)
 
+    def keep_beside(self, path: Path, data: bytes) -> None:
+        """Write ``path``, a file outside the output, as part of the commit: it holds
+        ``data`` from the moment the output holds the new files, even across a crash."""
+        self.beside[path] = data
+
     def commit(self) -> None:
-        """Publish the staged files and deletions, through the journal."""
+        """Publish the staged files, the deletions and the files kept beside, by the journal."""
         if not self.staged and not self.deleted:
             self.discard()
+            for path, data in sorted(self.beside.items()):  # nothing live changes
+                write_atomic(path, data)
             return
         if self.root.exists():
             flush_file_system(self.root)
+        beside = []
+        for path, data in sorted(self.beside.items()):
+            write_atomic(_pending(path), data)
+            beside.append([str(_pending(path)), str(path)])
         record = {
             "version": _FORMAT,
             "staging": self.root.name,
             "moves": sorted(self.staged, key=_pages_last),
             "delete": sorted(self.deleted - self.staged),
+            "beside": beside,
         }
         write_atomic(journal_path(self.out), json.dumps(record))
         self.journaled = True
@@ -108,12 +128,18 @@ class Update:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _pending(path: Path) -> Path:
+    return path.with_name(path.name + _PENDING)
+
+
 def _publish(out: Path, record: dict[str, object]) -> None:
-    """Carry out a journal's moves and deletions (again, after a crash: it is idempotent)."""
+    """Carry out a journal's moves, deletions and files kept beside (again, after a crash:
+    it is idempotent)."""
     staging = out.parent / str(record["staging"])
     moves = record["moves"]
     deleted = record["delete"]
-    assert isinstance(moves, list) and isinstance(deleted, list)
+    beside = record.get("beside", [])
+    assert isinstance(moves, list) and isinstance(deleted, list) and isinstance(beside, list)
     emptied: set[str] = set()  # the staging folders the moves leave empty
     root = str(staging)
     for rel in moves:
@@ -139,6 +165,9 @@ def _publish(out: Path, record: dict[str, object]) -> None:
         if folder.is_relative_to(out) and folder != out:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only succeeds when empty
+    for source, target in beside:
+        with contextlib.suppress(FileNotFoundError):  # renamed before the crash
+            os.replace(source, target)
     journal_path(out).unlink(missing_ok=True)
     for left in sorted(emptied, key=len, reverse=True):  # the deepest first
         with contextlib.suppress(OSError):
@@ -161,6 +190,7 @@ def replay(out: Path) -> bool:
         or "/" in record["staging"]
         or not isinstance(record.get("moves"), list)
         or not isinstance(record.get("delete"), list)
+        or not _pairs_beside(record.get("beside", []))
     ):
         # Written atomically, a journal is never damaged by a crash; one that is
         # unreadable was not written by ocopsite, so it is ignored.
@@ -168,3 +198,15 @@ def replay(out: Path) -> bool:
         return False
     _publish(out, record)
     return True
+
+
+def _pairs_beside(value: object) -> bool:
+    """Whether ``value`` is a journal's list of renames of files kept beside: each from
+    its pending name to its own, and nothing else."""
+    return isinstance(value, list) and all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(isinstance(name, str) for name in pair)
+        and pair[0] == pair[1] + _PENDING
+        for pair in value
+    )

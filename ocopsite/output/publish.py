@@ -128,6 +128,7 @@ def publish(
     todo: list[int],
     previous: Manifest | None = None,
     finish: Finish | None = None,
+    before_commit: Callable[[outputs.Emitted], None] | None = None,
 ) -> outputs.Emitted:
     """Emit ``todo`` into ``sink`` and publish it; returns what was made.
 
@@ -140,6 +141,8 @@ def publish(
     changed files are moved into it through the journal, and the files of
     ``previous`` that no longer belong to the site are deleted. On
     any failure the sink is discarded and the output stays as it was.
+    ``before_commit`` is called with what was made once everything is ready, just before
+    the output changes (to keep or drop what describes it: see :meth:`journal.Update.keep_beside`).
     """
     result = run.result
     try:
@@ -167,6 +170,8 @@ def publish(
                 result.files += len(sink.staged)
             else:
                 result.files += len(emitted.written) + 2  # and the marker and .nojekyll
+            if before_commit is not None:
+                before_commit(emitted)
             sink.commit()
     except BaseException:
         sink.discard()

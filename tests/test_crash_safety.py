@@ -423,3 +423,28 @@ def test_a_truncated_photo_fails_an_update_before_any_page_is_written(tmp_path: 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "is corrupt or truncated" in result.stderr and "product.yaml:" in result.stderr
     assert _tree(out) == before
+
+
+# --- what a record's cached copy depends on -------------------------------------------------
+
+
+def test_a_photo_in_a_subfolder_of_its_record_is_made_again_when_replaced(
+    tmp_path: Path,
+) -> None:
+    """A record names a file in a subfolder of its own: changing that file (which leaves
+    the record's folder untouched) must reach the output as a change of the record does."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    bundle = site / "content/products/mien-dong"
+    (bundle / "photos").mkdir()
+    (bundle / "mien.jpg").rename(bundle / "photos/mien.jpg")
+    record = bundle / "product.yaml"
+    record.write_text(record.read_text("utf-8").replace("file: mien.jpg", "file: photos/mien.jpg"))
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    before = _tree(out)
+    folder_times = os.stat(bundle).st_mtime_ns
+    Image.new("RGB", (640, 480), "#225588").save(bundle / "photos/mien.jpg", "JPEG", quality=80)
+    assert os.stat(bundle).st_mtime_ns == folder_times  # nothing in the record's folder changed
+    build(site, out, build_date=BUILD_DATE)
+    assert _tree(out) != before
+    assert _tree(out) == _clean_build(site, tmp_path)

@@ -199,17 +199,23 @@ def test_stamps_read_off_the_walk_are_the_record_caches(tmp_path: Path) -> None:
     (bundle / "ghi-chu.md").symlink_to("../../../shared/ghi-chu.md")
     (bundle / "treo.md").symlink_to("nowhere.md")
     (bundle / "chung").symlink_to(site / "shared", target_is_directory=True)
-    (bundle / "photos").mkdir()
     hidden = site / "content/producers/htx-ong"
     (hidden / ".DS_Store").write_bytes(b"x")
     stamps: dict[str, fingerprint.FolderStamp] = {}
     fingerprint.site_fingerprint(site, None, BUILD_DATE, False, tmp_path / "cache", stamps)
     assert stamps[str(bundle)] == bundle_stamp(bundle)
     assert {name for name, _, _ in stamps[str(bundle)]} >= {"ghi-chu.md\0link", "treo.md\0link"}
-    assert stamps[str(site / "content/products")] == bundle_stamp(site / "content/products")
+    assert str(site / "shared") in stamps
     assert str(hidden) not in stamps, "a folder with a hidden file is stamped by the cache"
+    assert str(site / "content/products") not in stamps, "a folder with subfolders, too"
     for real, stamp in stamps.items():
         assert stamp == bundle_stamp(Path(real)), real
+    (bundle / "photos").mkdir()
+    (bundle / "photos/anh.jpg").write_bytes(b"x")
+    stamps.clear()
+    fingerprint.site_fingerprint(site, None, BUILD_DATE, False, tmp_path / "cache", stamps)
+    assert str(bundle) not in stamps
+    assert ("photos/anh.jpg", 1) in {(name, size) for name, size, _ in bundle_stamp(bundle)}
 
 
 def test_a_build_stamps_cached_bundles_from_its_walk(

@@ -154,7 +154,8 @@ def _walk(
     the same one. Anything that cannot be read is left out, as a deleted file would be.
 
     With ``stamps``, each folder's :data:`FolderStamp` is put there by its real path,
-    unless the walk left something of it out (a hidden file, one it could not read).
+    unless the walk left something of it out (a hidden file, one it could not read) or it
+    has subfolders (a bundle's stamp covers those too).
     """
     # Each folder's real path: a folder reached through no link lies at its parent's real
     # path, so only links are resolved (resolving every folder cost most of a no-op build).
@@ -202,7 +203,7 @@ def _walk(
             elif S_ISREG(target.st_mode):
                 add(f"{path}\0{target.st_size}\0{target.st_mtime_ns}")
                 stamp.append((name, target.st_size, target.st_mtime_ns))
-        if stamps is not None and whole:
+        if stamps is not None and whole and not inside:  # else see bundle_stamp
             stamp.sort()
             stamps[real] = tuple(stamp)
         if len(folders) > 1:

@@ -44,21 +44,30 @@ Stamp = tuple[tuple[str, int, int], ...]
 
 
 def bundle_stamp(bundle: Path | str) -> Stamp:
-    """The bundle's files by name, size and mtime; a symbolic link (even a broken or looping
-    one) by its own name and time too, so that a link made or changed is noticed."""
+    """The bundle's files by name, size and mtime, those of its subfolders too (by their
+    path in it: a record may name such a file, and changing one leaves the bundle's own
+    folder as it was); a symbolic link (even a broken or looping one) by its own name and
+    time too, so that a link made or changed is noticed. A link to a folder is not followed."""
     stamp: list[tuple[str, int, int]] = []
-    with os.scandir(bundle) as entries:
+    _stamp_into(stamp, bundle, "")
+    return tuple(sorted(stamp))
+
+
+def _stamp_into(stamp: list[tuple[str, int, int]], folder: Path | str, prefix: str) -> None:
+    with os.scandir(folder) as entries:
         for entry in entries:
+            name = prefix + entry.name
             if entry.is_symlink():
                 link = entry.stat(follow_symlinks=False)
-                stamp.append((entry.name + "\0link", link.st_ino, link.st_mtime_ns))
+                stamp.append((name + "\0link", link.st_ino, link.st_mtime_ns))
             try:
                 if entry.is_file():
                     st = entry.stat()
-                    stamp.append((entry.name, st.st_size, st.st_mtime_ns))
+                    stamp.append((name, st.st_size, st.st_mtime_ns))
+                elif entry.is_dir(follow_symlinks=False):
+                    _stamp_into(stamp, entry.path, name + "/")
             except OSError:
                 continue  # a looping link: listed above, refused when the record is read
-    return tuple(sorted(stamp))
 
 
 @functools.cache

@@ -14,6 +14,7 @@ the files that sum up the whole site.
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import threading
 import time
@@ -97,10 +98,17 @@ class Run:
 def emit(
     run: Run, every: list[outputs.Output], todo: list[int], sink: outputs.Sink
 ) -> outputs.Emitted:
-    """Make the outputs ``todo`` into ``sink``, stage by stage; raise BuildFailed on a problem."""
+    """Make the outputs ``todo`` into ``sink``, stage by stage; raise BuildFailed on a problem.
+
+    On more than one core, pages and other outputs are made together (see
+    :func:`~ocopsite.output.plan.emit_together`): the ``render`` stage then lasts until every
+    page is made, and ``feeds`` is the time the other outputs took after that.
+    """
     result, diagnostics, progress = run.result, run.diagnostics, run.progress
     emitted = outputs.Emitted()
     total = sum(every[index].kind == "page" for index in todo)
+    if run.jobs > 1 and 0 < total < len(todo):
+        return _emit_together(run, every, todo, sink, total)
     for name, kinds in outputs.STAGES:
         chosen = [index for index in todo if every[index].kind in kinds]
         if not chosen:
@@ -118,6 +126,39 @@ def emit(
                     if progress is not None and kind == "page":
                         progress(result.pages, total)
             fail_if(diagnostics, run.strict)
+    return emitted
+
+
+def _emit_together(
+    run: Run, every: list[outputs.Output], todo: list[int], sink: outputs.Sink, total: int
+) -> outputs.Emitted:
+    """:func:`emit` on several cores, of ``todo`` that holds ``total`` pages and other outputs."""
+    result, diagnostics, progress = run.result, run.diagnostics, run.progress
+    emitted = outputs.Emitted()
+    made = 0  # pages
+
+    def take(done: outputs.Emitted) -> None:
+        nonlocal made
+        run.check()
+        emitted.made |= done.made
+        emitted.written |= done.written
+        emitted.digests.update(done.digests)
+        _report(done.problems, diagnostics)
+        result.pages += done.pages
+        made += done.pages
+        if progress is not None and done.pages:
+            progress(result.pages, total)
+
+    with contextlib.closing(outputs.emit_together(every, todo, sink, run.jobs)) as chunks:
+        with stage(result, "render"):
+            for done in chunks:
+                take(done)
+                if made == total:
+                    break
+        with stage(result, "feeds"):
+            for done in chunks:
+                take(done)
+    fail_if(diagnostics, run.strict)
     return emitted
 
 

@@ -65,8 +65,10 @@ def _site_option(function: Command) -> Command:
 
 
 def _print_warnings(warnings: list[Diagnostic]) -> None:
-    for warning in warnings:
-        click.echo(warning.format(), err=True)
+    # one write of every line: a national catalogue can have tens of thousands of them,
+    # which click would otherwise encode, write and flush one by one
+    if warnings:
+        click.echo("\n".join([warning.format() for warning in warnings]), err=True)
 
 
 def _up_to_date(out: Path | None, seconds: float) -> str:

@@ -26,6 +26,7 @@ that is live, never the one before or after.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -36,8 +37,21 @@ from ocopsite.files import flush_file_system, same_bytes, write_atomic
 from ocopsite.output.staging import work_folder
 from ocopsite.render import offline
 
-_FORMAT = 1
+_FORMAT = 2
+#: Journals of these formats are replayed: 1 staged each file at its own path in the work
+#: folder; 2 (see :func:`staged_name`) stages every file in the work folder itself.
+_FORMATS = (1, 2)
 _PENDING = ".pending"
+
+
+def staged_name(rel: str) -> str:
+    """The name ``out/rel``'s new bytes are staged under, in the work folder itself.
+
+    A flat folder of hashed names: staged at their own paths, the thousand pages of an
+    edit took a thousand folders made and, once their files were moved, removed again,
+    which can take more than a second on a busy disk.
+    """
+    return hashlib.sha256(rel.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def journal_path(out: Path) -> Path:
@@ -73,22 +87,14 @@ class Update:
                     return False
             elif same_bytes(self.out / rel, payload):
                 return False
-        target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(payload)
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / staged_name(rel)).write_bytes(payload)
         self.staged.add(rel)
         return True
 
-    def path(self, rel: str) -> Path:
-        """Where to write ``out/rel``'s new bytes directly; it is then staged."""
-        target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.staged.add(rel)
-        return target
-
     def read(self, rel: str) -> bytes:
         """The bytes ``out/rel`` will hold after the commit."""
-        return (self.root / rel if rel in self.staged else self.out / rel).read_bytes()
+        return (self.root / staged_name(rel) if rel in self.staged else self.out / rel).read_bytes()
 
     def delete(self, rels: Iterable[str]) -> None:
         self.deleted.update(rels)
@@ -140,10 +146,12 @@ def _publish(out: Path, record: dict[str, object]) -> None:
     deleted = record["delete"]
     beside = record.get("beside", [])
     assert isinstance(moves, list) and isinstance(deleted, list) and isinstance(beside, list)
+    flat = record["version"] != 1  # see _FORMATS
     emptied: set[str] = set()  # the staging folders the moves leave empty
     root = str(staging)
     for rel in moves:
-        source, target = os.path.join(root, rel), os.path.join(out, rel)
+        source = os.path.join(root, staged_name(rel) if flat else rel)
+        target = os.path.join(out, rel)
         try:  # the live folder is there, but for a new page's
             os.replace(source, target)
         except FileNotFoundError:
@@ -185,7 +193,7 @@ def replay(out: Path) -> bool:
         record = None
     if (
         not isinstance(record, dict)
-        or record.get("version") != _FORMAT
+        or record.get("version") not in _FORMATS
         or not isinstance(record.get("staging"), str)
         or "/" in record["staging"]
         or not isinstance(record.get("moves"), list)

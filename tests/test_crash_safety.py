@@ -411,6 +411,32 @@ def test_a_journal_renames_only_the_pending_files_it_keeps_beside(tmp_path: Path
     assert victim.read_text() == "kept" and not journal.journal_path(out).exists()
 
 
+def test_an_update_stages_flat_and_journals_of_the_former_format_are_still_replayed(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "public"
+    (out / "en/product/a").mkdir(parents=True)
+    update = journal.Update(out)
+    assert update.put("en/product/a/index.html", b"new a")
+    assert update.put("en/product/b/index.html", b"new b")
+    assert update.read("en/product/b/index.html") == b"new b"
+    assert all(p.is_file() for p in update.root.iterdir())  # no folder per page
+    update.commit()
+    assert (out / "en/product/a/index.html").read_bytes() == b"new a"
+    assert (out / "en/product/b/index.html").read_bytes() == b"new b"
+    assert not update.root.exists()
+    # a journal an older ocopsite left, its files staged at their own paths
+    staged = tmp_path / ".public.update-old"
+    (staged / "en/product/c").mkdir(parents=True)
+    (staged / "en/product/c/index.html").write_bytes(b"new c")
+    record = {"version": 1, "staging": staged.name, "moves": ["en/product/c/index.html"],
+              "delete": ["en/product/a/index.html"]}  # fmt: skip
+    journal.journal_path(out).write_text(json.dumps(record))
+    assert journal.replay(out)
+    assert (out / "en/product/c/index.html").read_bytes() == b"new c"
+    assert not (out / "en/product/a").exists() and not staged.exists()
+
+
 def test_a_truncated_photo_fails_an_update_before_any_page_is_written(tmp_path: Path) -> None:
     site = copy_site(SITES / "bilingual", tmp_path / "site")
     out = tmp_path / "public"

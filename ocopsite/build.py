@@ -45,11 +45,12 @@ from ocopsite.output.staging import (
     clean_leftovers,
 )
 from ocopsite.render import offline
-from ocopsite.render.site import Renderer, plan_pages
+from ocopsite.render.site import FRAGMENTS, Renderer, plan_pages
 from ocopsite.trace import lots as trace
 from ocopsite.trace import qr as trace_qr
 from ocopsite.view.i18n import Strings, load_strings
 from ocopsite.view.theme import Theme, find_theme
+from ocopsite.view.themeloader import load_apart
 from ocopsite.view.urls import Urls
 
 CACHE_DIR = paths.CACHE_DIR
@@ -374,9 +375,7 @@ def _load_for_workers(
 ) -> None:
     """Compile ``templates`` (and what they name) and, with ``photos``, import what photos
     and label sheets need, once here: not again in every forked worker."""
-    renderer.load_templates(templates)
-    for env in renderer.envs.values():
-        env.load_referenced()
+    load_apart(list(renderer.envs.values()), {*templates, FRAGMENTS})
     if photos:
         _import_for_workers(label_sheets)
 

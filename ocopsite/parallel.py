@@ -71,7 +71,8 @@ def map_chunks(
     """``function(shared, chunk)`` for consecutive chunks of ``items``, as they finish.
 
     Chunks hold at most ``max_chunk`` items, and are small enough for each job to
-    get several (so that one slow chunk does not leave a core idle). ``function``
+    get several (so that one slow chunk does not leave a core idle); see :func:`chunked`
+    for how they shrink towards the end. ``function``
     must be a module-level function (it is sent to workers by name); ``shared``
     reaches them through fork. Exceptions raised in a worker are raised here. A
     worker that dies (a signal, the kernel's out-of-memory killer, a crash in C
@@ -80,8 +81,7 @@ def map_chunks(
     then stopped. (``multiprocessing.Pool`` would wait for the lost chunk for ever.)
     """
     global _shared
-    chunk_size = max(1, min(max_chunk, -(-len(items) // (jobs * 4))))
-    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    chunks = chunked(items, jobs, max_chunk)
     forking = "fork" in multiprocessing.get_all_start_methods()
     if jobs <= 1 or len(chunks) <= 1 or not forking:
         for chunk in chunks:
@@ -114,6 +114,28 @@ def map_chunks(
         if not finished:  # the caller gave up (an error, a newer change): stop at once
             _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def chunked(items: Sequence[T], jobs: int, max_chunk: int) -> list[Sequence[T]]:
+    """``items`` cut into consecutive chunks for ``jobs`` processes, the largest first.
+
+    A chunk holds at most ``max_chunk`` items and at most a quarter of a job's share; and
+    once little is left, at most a ``2 × jobs``-th of what remains (but not less than an
+    eighth of the first chunks), so that the last chunks are small: the workers then end
+    at about the same time, instead of all but one waiting, with a core idle, while the
+    last finishes a full chunk. Which chunk an item is in changes no output.
+    """
+    size = max(1, min(max_chunk, -(-len(items) // (jobs * 4))))
+    if jobs <= 1:  # run here, one after another: nothing to even out
+        return [items[i : i + size] for i in range(0, len(items), size)]
+    smallest = max(1, size // 8)
+    chunks = []
+    start = 0
+    while start < len(items):
+        take = max(smallest, min(size, -(-(len(items) - start) // (jobs * 2))))
+        chunks.append(items[start : start + take])
+        start += take
+    return chunks
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -25,15 +25,17 @@ from ocopsite.load import schema as s
 from ocopsite.load.config import CONFIG_NAME, SiteConfig
 from ocopsite.load.events import EVENT_FIELDS, Event, check_events
 from ocopsite.load.recordcache import (
+    BATCH,
     Entry,
     Kept,
+    Members,
     RecordCache,
     Stamp,
     bundle_stamp,
     environment,
-    pickle_entry,
+    pack,
     stamp_bytes,
-    unpickle_entry,
+    unpack,
 )
 from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from ocopsite.load.source import MAX_RECORD_BYTES, LineDict, LineList, load_yaml, read_text
@@ -276,30 +278,41 @@ def _load_kind(
             real, stamp = located
         stamps[bundle] = _stamp_key(stamp)
         todo.append((bundle, Path(real), stamp))
-    # Valid records validated in workers for the cache come back as their record and
-    # warnings pickled without their folder (see _validate_one), not as a _Loaded.
+    # Valid records validated in workers for the cache come back in batches of the cache,
+    # with their warnings and without their folders (see _validate_chunk), not as _Loaded.
     pickles = jobs > 1 and cache.path is not None
     work = _KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, pickles)
-    results = [
-        result
-        for chunk in parallel.map_chunks(_validate_chunk, work, todo, jobs, max_chunk=500)
-        for result in chunk
-    ]
-    for bundle, made_stamp, made, problems in sorted(results, key=lambda r: r[0]):
-        if isinstance(made, bytes):  # valid, pickled by the worker without its folder
-            values, problems = unpickle_entry(made)
+    results: list[_Validated] = []
+    packs: list[tuple[bytes, Members]] = []
+    packed: Members = {}
+    for chunk, batches in parallel.map_chunks(_validate_chunk, work, todo, jobs, max_chunk=500):
+        results += chunk
+        for data in batches:  # unpickled as they come, while the workers make the others
+            members = unpack(data)
+            packs.append((data, members))
+            packed.update(members)
+    made_stamps: dict[str, Stamp] = {}
+    for bundle, made_stamp, found, problems in sorted(results, key=lambda r: r[0]):
+        made: _Loaded | None
+        if isinstance(found, str):  # _PACKED: valid, in a batch pickled for the cache
             assert made_stamp is not None
-            cache.put(kind, bundle.name, Entry(made_stamp, values, problems))
+            values, problems = packed[bundle.name]
+            made_stamps[bundle.name] = made_stamp
             made = _Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
-        elif made is not None and not _has_errors(problems):
-            assert made_stamp is not None
-            cache.put(kind, bundle.name, Entry(made_stamp, _cached(made.record), problems))
+        else:
+            made = found
+            if made is not None and not _has_errors(problems):
+                assert made_stamp is not None
+                cache.put(kind, bundle.name, Entry(made_stamp, _cached(made.record), problems))
         diagnostics.extend(problems)
         if made_stamp is None:  # a folder the site may not read: reported
             continue
         stamps[bundle] = _stamp_key(made_stamp)
         if made is not None:
             loaded.append((bundle, made))
+    for data, members in packs:
+        entries = {name: Entry(made_stamps[name], *members[name]) for name in members}
+        cache.put_packed(kind, data, entries)
     loaded.sort(key=lambda pair: pair[0])
     return loaded
 
@@ -355,7 +368,7 @@ class _KindWork:
     config: SiteConfig
     relative_to: Path | None
     real_folder: Path | None  # the real location of the kind's folder
-    pickles: bool = False  # whether valid records are sent back as pickle_entry makes them
+    pickles: bool = False  # whether valid records are sent back in batches (see _validate_chunk)
 
     @cached_property
     def record(self) -> s.Record:
@@ -363,10 +376,12 @@ class _KindWork:
         return s.Record(self.fields, what=self.yaml_name.removesuffix(".yaml"))
 
 
+#: Stands for a valid record that :func:`_validate_chunk` sent back in a batch of the cache.
+_PACKED = "packed"
 #: What :func:`_validate_one` found of a bundle: its folder, stamp (None if the site may not
-#: read it), record (or, with :attr:`_KindWork.pickles`, a valid record and its warnings as
-#: :func:`~ocopsite.load.recordcache.pickle_entry` makes them) and problems.
-_Validated = tuple[Path, Stamp | None, "_Loaded | bytes | None", list[Diagnostic]]
+#: read it), record (or :data:`_PACKED`) and problems (a packed record's warnings are in
+#: its batch).
+_Validated = tuple[Path, Stamp | None, "_Loaded | str | None", list[Diagnostic]]
 
 
 def _has_errors(problems: Sequence[Diagnostic]) -> bool:
@@ -375,19 +390,36 @@ def _has_errors(problems: Sequence[Diagnostic]) -> bool:
 
 def _validate_chunk(
     work: _KindWork, chunk: Sequence[tuple[Path, Path | None, Stamp | None]]
-) -> list[_Validated]:
+) -> tuple[list[_Validated], list[bytes]]:
     """Validate some bundles (in a worker); each with its problems, and without its raw
     YAML, which is parsed again only if a check across records needs its line numbers.
 
     A bundle given without its real path and stamp is checked and stamped here first
     (before anything in it is read, so that an edit made meanwhile is seen next time).
+
+    With :attr:`_KindWork.pickles`, the valid records (those without errors) come back
+    as batches of the record cache (:func:`~ocopsite.load.recordcache.pack`), with their
+    warnings and without their folders, and stand as :data:`_PACKED` in the results:
+    one pickle of many records is smaller and quicker to load than one for each, and
+    the cache saves it as it is.
     """
     results: list[_Validated] = []
+    members: Members = {}
     shown = Diagnostics(relative_to=work.relative_to)
     with sitefiles.read_ahead([real or bundle for bundle, real, _ in chunk]):
         for bundle, known_real, known_stamp in chunk:
-            results.append(_validate_one(work, shown, bundle, known_real, known_stamp))
-    return results
+            found = _validate_one(work, shown, bundle, known_real, known_stamp)
+            bundle, stamp, item, problems = found
+            if work.pickles and isinstance(item, _Loaded) and not _has_errors(problems):
+                members[bundle.name] = (_cached(item.record), problems)
+                found = bundle, stamp, _PACKED, []
+            results.append(found)
+    names = list(members)
+    batches = [
+        pack({name: members[name] for name in names[first : first + BATCH]})
+        for first in range(0, len(names), BATCH)
+    ]
+    return results, batches
 
 
 def _validate_one(
@@ -409,8 +441,6 @@ def _validate_one(
     item = _validate_bundle(bundle, real, work.yaml_name, work.record, work.config, local)
     if item is None:
         return bundle, stamp, None, local.items
-    if work.pickles and not _has_errors(local.items):
-        return bundle, stamp, pickle_entry(_cached(item.record), local.items), []
     item.raw_yaml = None
     return bundle, stamp, item, local.items
 

@@ -152,17 +152,6 @@ class Entry:
     warnings: list[Diagnostic]
 
 
-def pickle_entry(values: dict[str, Any], warnings: list[Diagnostic]) -> bytes:
-    """A record and its warnings as a worker sends them back to be cached."""
-    return pickle.dumps((values, warnings), pickle.HIGHEST_PROTOCOL)
-
-
-def unpickle_entry(data: bytes) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """What :func:`pickle_entry` made."""
-    values, warnings = pickle.loads(data)
-    return values, warnings
-
-
 #: Records kept in memory between builds of one process, by environment and then by
 #: (kind, bundle name): see :class:`RecordCache`.
 Kept = dict[str, dict[tuple[str, str], Entry]]
@@ -174,6 +163,19 @@ BATCH = 128
 LAYOUT = "batches-1"
 #: A batch's records by bundle name, each as (record, warnings).
 Members = dict[str, tuple[dict[str, Any], list[Diagnostic]]]
+
+
+def pack(members: Members) -> bytes:
+    """Records of one kind and their warnings (at most :data:`BATCH`, by bundle name) as one
+    batch of the cache file: how a worker sends back the records it validated, so that the
+    cache writes that batch as it came, instead of pickling every record again."""
+    return pickle.dumps(members, pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(data: bytes) -> Members:
+    """What :func:`pack` made."""
+    members: Members = pickle.loads(data)
+    return members
 
 
 class RecordCache:
@@ -194,6 +196,9 @@ class RecordCache:
         self.batch_of: dict[tuple[str, str], int] = {}
         self.used: set[tuple[str, str]] = set()
         self.new: dict[tuple[str, str], Entry] = {}
+        #: Batches of new entries already pickled (see :meth:`put_packed`): kind, the
+        #: batch's bytes and the names of its records.
+        self.packed: list[tuple[str, bytes, tuple[str, ...]]] = []
         self._db: sqlite3.Connection | None = None
         #: The batches read so far (a load asks for a batch's records one after another).
         self._batches: dict[int, Members] = {}
@@ -269,6 +274,13 @@ class RecordCache:
         self.new[(kind, name)] = entry
         self._keep(kind, name, entry)
 
+    def put_packed(self, kind: str, data: bytes, entries: dict[str, Entry]) -> None:
+        """:meth:`put` for each of ``entries``, which ``data`` holds as :func:`pack` made it:
+        saved as that batch, not pickled again."""
+        for name, entry in entries.items():
+            self.put(kind, name, entry)
+        self.packed.append((kind, data, tuple(entries)))
+
     def save(self) -> None:
         """Write the entries put since loading; forget those no build asked for.
 
@@ -342,13 +354,21 @@ class RecordCache:
             db.executemany(
                 "DELETE FROM stamps WHERE kind = ? AND name = ?", sorted(dropped & saved.keys())
             )
+            for kind, data, names in self.packed:  # batches pickled already, as they came
+                batch = db.execute(
+                    "INSERT INTO batches (kind, data) VALUES (?, ?)", (kind, data)
+                ).lastrowid
+                db.executemany(
+                    "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)",
+                    [(kind, name, rows.pop((kind, name))[0], batch) for name in names],
+                )
             ordered = sorted(rows.items())
             for kind, group in itertools.groupby(ordered, key=lambda row: row[0][0]):
                 records = list(group)
                 for first in range(0, len(records), BATCH):
                     part = records[first : first + BATCH]
                     members = {name: (values, notes) for (_, name), (_, values, notes) in part}
-                    data = pickle.dumps(members, pickle.HIGHEST_PROTOCOL)
+                    data = pack(members)
                     batch = db.execute(
                         "INSERT INTO batches (kind, data) VALUES (?, ?)", (kind, data)
                     ).lastrowid

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Mapping, MutableMapping
+import marshal
+import os
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from types import CodeType
 from typing import Any, ClassVar
@@ -326,3 +328,71 @@ class StringsEnvironment(jinja2.Environment):
         if raw:
             return super().compile(source, name, filename, True, defer_init)
         return super().compile(source, name, filename, False, defer_init)
+
+
+def load_apart(envs: Sequence[StringsEnvironment], names: Iterable[str]) -> None:
+    """Load the templates ``names``, and those they name, in every one of ``envs``, now.
+
+    Each language's environment compiles its templates apart (see :func:`inline_strings`),
+    and compiling is most of the time a build spends before its workers fork, with one
+    core idle. So the later half of ``envs`` compiles in a forked process at the same time
+    as the first half here, and sends back its code (by :mod:`marshal`, through a pipe: no
+    file is involved), which this process's :class:`CompiledTemplates` then holds, with
+    the templates each one names; those environments then load their templates from it,
+    without compiling. The code is the same wherever it was compiled. If the other process
+    fails, this one compiles what it was to compile. A template that cannot be loaded is
+    left for rendering to report.
+    """
+    wanted = sorted(set(names))
+
+    def load(env: StringsEnvironment) -> None:
+        for name in wanted:
+            with contextlib.suppress(jinja2.TemplateError):
+                env.get_template(name)
+        env.load_referenced()
+
+    middle = (len(envs) + 1) // 2
+    here, apart = envs[:middle], envs[middle:]
+    if not apart or not hasattr(os, "fork"):
+        for env in envs:
+            load(env)
+        return
+    known = set(CompiledTemplates._compiled)
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the other process: compile, send the code back, and end at once
+        code = 1
+        try:
+            os.close(readable)
+            for env in apart:
+                load(env)
+            compiled = {
+                key: found for key, found in CompiledTemplates._compiled.items() if key not in known
+            }
+            data = marshal.dumps((compiled, [env.references for env in apart]))
+            with open(writable, "wb") as sink:
+                sink.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writable)
+    try:
+        for env in here:
+            load(env)
+    finally:
+        with open(readable, "rb") as source:
+            data = source.read()
+        _, status = os.waitpid(pid, 0)
+    sent: Any = None
+    if os.waitstatus_to_exitcode(status) == 0:
+        with contextlib.suppress(EOFError, ValueError, TypeError):
+            sent = marshal.loads(data)
+    if sent is not None:
+        compiled, references = sent
+        for key, found in compiled.items():
+            CompiledTemplates._compiled.setdefault(key, found)
+        for env, named in zip(apart, references, strict=True):
+            for name, found in named.items():
+                env.references.setdefault(name, found)
+    for env in apart:
+        load(env)

@@ -1,0 +1,88 @@
+"""Templates compiled before the workers fork: half the languages in another process."""
+
+from __future__ import annotations
+
+import marshal
+import types
+from typing import Any
+
+import jinja2
+import pytest
+
+from ocopsite.view import themeloader
+from ocopsite.view.i18n import Strings
+from ocopsite.view.themeloader import (
+    CompiledTemplates,
+    StringsEnvironment,
+    load_apart,
+    strings_salt,
+)
+
+TEMPLATES = {
+    "base.html": "<main>{% block main %}{% endblock %}</main>",
+    "page.html": '{% extends "base.html" %}{% block main %}{{ t("a") }} {{ x }}{% endblock %}',
+    "broken.html": "{% if %}",
+}
+
+
+def _env(lang: str, text: str, templates: dict[str, str]) -> StringsEnvironment:
+    strings = {"a": text}
+    env = StringsEnvironment(
+        strings,
+        loader=jinja2.DictLoader(templates),
+        bytecode_cache=CompiledTemplates(strings_salt(strings)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals["t"] = Strings(lang, strings)
+    return env
+
+
+def _compiled_in(env: StringsEnvironment, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The templates ``env`` compiles from now on (none if all its code is at hand)."""
+    compiled: list[str] = []
+    compile_source = env.compile
+
+    def counting(source: Any, name: str | None = None, *args: Any, **options: Any) -> Any:
+        if isinstance(source, str):
+            compiled.append(str(name))
+        return compile_source(source, name, *args, **options)
+
+    monkeypatch.setattr(env, "compile", counting)
+    return compiled
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_languages_compiled_apart_render_as_compiled_here(
+    monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    # each run its own sources, so that no code compiled by an earlier test is at hand
+    templates = {name: f"{source}{{# {fails} #}}" for name, source in TEMPLATES.items()}
+    vi, en = _env("vi", "<Sản phẩm>", templates), _env("en", "Products", templates)
+    if fails:  # the other process cannot send its code back: this one compiles it
+        broken = types.SimpleNamespace(dumps=_fail, loads=marshal.loads)
+        monkeypatch.setattr(themeloader, "marshal", broken)
+    here, apart = _compiled_in(vi, monkeypatch), _compiled_in(en, monkeypatch)
+    load_apart([vi, en], ["page.html", "broken.html"])
+    # a template that cannot be compiled is tried again, and left for rendering to report
+    assert here == ["broken.html", "page.html", "base.html"]
+    assert apart == (["broken.html"] if not fails else here)
+    # the template each one names is loaded too, without compiling it again
+    assert en.references["page.html"] == {"base.html"}
+    for env in (vi, en):
+        assert env.cache is not None and {key[1] for key in env.cache} == {
+            "page.html",
+            "base.html",
+        }
+    fresh_vi, fresh_en = _env("vi", "<Sản phẩm>", TEMPLATES), _env("en", "Products", TEMPLATES)
+    for loaded, fresh in ((vi, fresh_vi), (en, fresh_en)):
+        assert loaded.get_template("page.html").render(x="&") == fresh.get_template(
+            "page.html"
+        ).render(x="&")
+    assert en.get_template("page.html").render(x=1) == "<main>Products 1</main>"
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        en.get_template("broken.html")
+
+
+def _fail(value: object) -> bytes:
+    raise ValueError("no marshalling here")

@@ -422,8 +422,8 @@ class Renderer:
         self.fragments: dict[str, dict[tuple[str, Hashable], Markup]] = {}
         for lang, v in self.views.items():
             env = environment(theme, v.t.table)
+            env.plain_globals(t=v.t, asset=self._asset, fragment=partial(self._fragment, lang))
             env.globals.update(
-                t=v.t,
                 lang=lang,
                 site=self._site(v),
                 links={name: v.href(Route(name)) for name in LINKED},
@@ -435,8 +435,6 @@ class Renderer:
                     separators=(",", ":"),
                 ),
                 search={"index": urls.search_file(search.MANIFEST)[0]},
-                asset=self._asset,
-                fragment=partial(self._fragment, lang),
             )
             self.envs[lang] = env
             self.fragments[lang] = {}

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sitekit import SAMPLE_DATE, SITES, copy_site
 
 from ocopsite.build import build
 from ocopsite.render import site as render
+from ocopsite.view import jsonld
 
 BUILD_DATE = dt.date.fromisoformat(SAMPLE_DATE)
 
@@ -163,3 +165,18 @@ def test_templates_write_and_call_macros_as_jinja_does() -> None:
             jinjas.from_string(template).render()
         with pytest.raises(expected.type, match=re.escape(str(expected.value))):
             _strings_env({}, {"w.html": template}).get_template("w.html").render()
+
+
+def test_a_lots_jsonld_is_its_products_with_the_production_date() -> None:
+    product = {
+        "@context": "https://schema.org",
+        "name": 'Trà <b> & "co"',
+        "hasCertification": [{"@type": "Certification", "url": "https://x.org/?a=1&b=2"}],
+        "image": ["https://example.org/media/a.jpg"],
+        "url": 'https://example.org/products/,"url":/',
+        "gtin14": "08930000000012",
+    }
+    lot: Any = SimpleNamespace(produced=dt.date(2025, 10, 15))
+    spliced = jsonld.of_lot(jsonld.script_json(product), lot)
+    assert isinstance(spliced, Markup)
+    assert spliced == jsonld.script_json({**product, "productionDate": "2025-10-15"})

@@ -326,12 +326,21 @@ def _news_item(v: Views, item: NewsItem) -> dict[str, Any]:
 
 
 def product_jsonld(v: Views, product: Product, lot: Lot | None = None) -> Markup:
-    """The schema.org JSON-LD of a product (or of one of its lots) in the language of ``v``."""
+    """The schema.org JSON-LD of a product (or of one of its lots) in the language of ``v``.
+
+    The product's is made once per language, as its page and its GTIN page show it; a
+    lot's is the product's with the lot's production date (see :func:`jsonld.of_lot`).
+    """
+    found = v.once("jsonld", id(product), lambda: _product_jsonld(v, product), product)
+    return found if lot is None else jsonld.of_lot(found, lot)
+
+
+def _product_jsonld(v: Views, product: Product) -> Markup:
     name = v.text(product.name)
     images = [v.urls.absolute_from_href(v.picture(p, name, "").src) for p in product.photos]
     canonical = v.urls.absolute(Route("product", product.slug), v.lang)
     digital_link = v.urls.qr_uri(Route("gtin", product.gtin)) if product.gtin else None
-    return jsonld.product(v, product, canonical, images, digital_link, lot)
+    return jsonld.product(v, product, canonical, images, digital_link)
 
 
 def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
@@ -422,8 +431,8 @@ class Renderer:
         self.fragments: dict[str, dict[tuple[str, Hashable], Markup]] = {}
         for lang, v in self.views.items():
             env = environment(theme, v.t.table)
+            env.plain_globals(t=v.t, asset=self._asset, fragment=partial(self._fragment, lang))
             env.globals.update(
-                t=v.t,
                 lang=lang,
                 site=self._site(v),
                 links={name: v.href(Route(name)) for name in LINKED},
@@ -435,8 +444,6 @@ class Renderer:
                     separators=(",", ":"),
                 ),
                 search={"index": urls.search_file(search.MANIFEST)[0]},
-                asset=self._asset,
-                fragment=partial(self._fragment, lang),
             )
             self.envs[lang] = env
             self.fragments[lang] = {}

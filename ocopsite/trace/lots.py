@@ -21,7 +21,7 @@ from ocopsite.model import Lot, Producer, Product, ratings
 from ocopsite.trace import labels
 from ocopsite.view.pages import PageSpec, showing
 from ocopsite.view.urls import Route
-from ocopsite.view.views import CertificationView, DateView, Localized, Views
+from ocopsite.view.views import CertificationView, DateView, Localized, Views, fast_init
 
 GS1_VOC = "https://gs1.org/voc/"
 #: The JSON of a verdict's data and texts (one encoder each, not one a page).
@@ -29,6 +29,7 @@ _DATA_JSON = json.JSONEncoder(separators=(",", ":"))
 _TEXTS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+@fast_init
 @dataclass(frozen=True)
 class Verdict:
     """The one answer at the top of a scanned page: may this product carry its mark today?
@@ -51,6 +52,7 @@ class Verdict:
         return self.state != "valid"
 
 
+@fast_init
 @dataclass(frozen=True)
 class EventView:
     date: DateView
@@ -60,6 +62,7 @@ class EventView:
     note: Localized | None
 
 
+@fast_init
 @dataclass(frozen=True)
 class LabTestView:
     lab: Localized
@@ -69,6 +72,7 @@ class LabTestView:
     document: str | None  # href
 
 
+@fast_init
 @dataclass(frozen=True)
 class LotLink:
     code: str
@@ -151,7 +155,16 @@ def _course(product: Product, lot: Lot | None, producer: Producer, day: dt.date)
 
 
 def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
-    """The verdict on the build date for ``product`` (scanned through ``lot``, if given)."""
+    """The verdict on the build date for ``product`` (scanned through ``lot``, if given).
+
+    A product's own is made once per language: its page and its GTIN page show it.
+    """
+    if lot is None:
+        return v.once("verdict", id(product), lambda: _verdict(v, product, None), product)
+    return _verdict(v, product, lot)
+
+
+def _verdict(v: Views, product: Product, lot: Lot | None) -> Verdict:
     producer = v.catalogue.producers[product.producer]
     course = _course(product, lot, producer, v.as_of)
     named = course.named

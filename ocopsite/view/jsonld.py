@@ -24,6 +24,23 @@ def script_json(data: Any) -> Markup:
     return Markup(text)
 
 
+def of_lot(product: Markup, lot: Lot) -> Markup:
+    """The JSON-LD of one production lot of a product, from the product's own (made
+    by :func:`product` without ``lot``): the same, with the lot's production date.
+
+    Keys are sorted, and ``productionDate`` is the one that sorts just before ``url``,
+    always there and so always the last; a ``url`` nested further in (a certificate's)
+    comes before it, and one inside a string is escaped, so the last ``,"url":`` of
+    the text is the product's own.
+    """
+    text = str.__str__(product)  # the text: pieces of Markup would escape what is added
+    at = text.rfind(',"url":')
+    if at < 0 or not text.startswith("{"):
+        raise ValueError("not the JSON-LD of a product")
+    date = f',"productionDate":"{lot.produced.isoformat()}"'
+    return Markup(text[:at] + date + text[at:])
+
+
 def _certification(views: Views, cert: Certification) -> dict[str, Any]:
     view = views.certification(cert)
     status = view.status

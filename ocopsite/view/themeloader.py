@@ -211,12 +211,23 @@ class FastMacro(Macro):
 
 class FastContext(Context):
     """Calls a :class:`FastMacro` without asking it, as any callable, whether it wants the
-    context passed (it wants the evaluation context, always)."""
+    context passed (it wants the evaluation context, always); and calls the functions the
+    environment knows want none (see :meth:`StringsEnvironment.plain_globals`) at once."""
 
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         if __obj.__class__ is not FastMacro:
-            return super().call(__obj, *args, **kwargs)
+            if id(__obj) not in __self.environment.plain_calls:  # type: ignore[attr-defined]
+                return super().call(__obj, *args, **kwargs)
+            if kwargs:
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
         if kwargs:
             kwargs.pop("_loop_vars", None)
             kwargs.pop("_block_vars", None)
@@ -261,6 +272,41 @@ class StringsEnvironment(jinja2.Environment):
         self.strings = strings
         #: The templates each template compiled here extends, includes or imports by name.
         self.references: dict[str, set[str]] = {}
+        #: The id() of each global function that takes no context (see plain_globals).
+        self.plain_calls: set[int] = set()
+        #: Every template loaded, by name (see _load_template).
+        self.loaded: dict[str, jinja2.Template] = {}
+
+    @internalcode
+    def _load_template(
+        self, name: str, globals: MutableMapping[str, Any] | None
+    ) -> jinja2.Template:
+        """Jinja's, with the templates loaded kept in a plain dict when they are never
+        reloaded: Jinja looks each one up in its LRU cache, in Python and under a lock,
+        every time a page is rendered, extends a template or imports one, some four times
+        a page."""
+        if globals or self.auto_reload:
+            return super()._load_template(name, globals)
+        found = self.loaded.get(name)
+        if found is None:
+            found = self.loaded[name] = super()._load_template(name, globals)
+        return found
+
+    def plain_globals(self, **functions: Callable[..., Any]) -> None:
+        """Add ``functions`` to the globals, as functions that want no context passed.
+
+        Jinja asks every callable it calls, on every call, whether it wants the
+        template's context, its evaluation context or the environment passed: these
+        are called as they are. (They are globals: kept alive, their ids stay theirs.)
+        """
+        for name, function in functions.items():
+            wants = getattr(function, "jinja_pass_arg", None) or getattr(
+                type(function).__call__, "jinja_pass_arg", None
+            )
+            if wants is not None:
+                raise ValueError(f"{name} wants a context passed: not a plain function")
+            self.globals[name] = function
+            self.plain_calls.add(id(function))
 
     def load_referenced(self) -> None:
         """Load every template that a template loaded so far names, and so on, now.

@@ -189,10 +189,15 @@ class Urls:
         """(href, output path) of the JSON Schema of a record kind."""
         return f"{self.base_path}schemas/{kind}.schema.json", f"schemas/{kind}.schema.json"
 
+    @cached_property
+    def _origin(self) -> str:
+        """The scheme and host of the base URL: ``https://example.org``."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def absolute_from_href(self, href: str) -> str:
         """An absolute URL for a root-relative ``href`` made by this class."""
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}{href}"
+        return self._origin + href
 
     def file_in(self, route: Route, name: str) -> tuple[str, str]:
         """A language-neutral file stored beside a page (its QR code, a lab report).

@@ -510,11 +510,8 @@ def test_an_index_in_parts_finds_the_same() -> None:
     assert index["columns"]["h"] == [
         varints([i for i in range(15) if i % 3 > channel]) for channel in range(2)
     ]
-    # each producer's products, producer by producer, and how many each has
-    assert index["columns"]["m"] == {
-        "p": pack([i for m in range(7) for i in range(m, 15, 7)]),
-        "n": pack([3, 2, 2, 2, 2, 2, 2]),
-    }
+    # no list of each producer's products: their words are posted to their products
+    assert set(index["columns"]) == {"h"}
     assert index["products"]["p"] == pack([i % 7 % 3 for i in range(15)])  # the provinces
     assert [p["start"] for p in parts] == list(range(0, 15, 2))
     assert [n for p in parts for n in p["products"]["n"]] == [f"n{i}" for i in range(15)]
@@ -596,6 +593,28 @@ def test_one_letter_finds_what_its_words_find(page, served: str, lang: str) -> N
     # (a letter may begin only the name of a facet value no product has)
     assert len([q for q, found, _ in same if found]) > 10
     assert [q for q, _, equal in same if not equal] == []
+
+
+def test_words_of_producers_and_channels_are_posted_to_their_products() -> None:
+    """A word found in a producer or a channel (a target that stands for products) is
+    posted to each of its products in the same field; a facet group's stays as it is."""
+    from ocopsite.search.vocabulary import FIELDS, MAKER, NAME, OTHER, PLACE, Indexer
+
+    words = Indexer("vi", ())
+    words.index("Miến dong", 1, NAME)
+    words.index("Hợp tác xã Miến", 4, MAKER)  # a producer of products 0 and 2
+    words.index("Đồng Nai", 5, PLACE)  # a group that stays one
+    words.index("Miến Shop", 6, OTHER)  # a channel of product 3
+    words.expand(lambda target: {4: [0, 2], 6: [3]}.get(target), 3)
+    assert words.folded.postings["mien"] == {
+        1 * FIELDS + NAME,
+        0 * FIELDS + MAKER,
+        2 * FIELDS + MAKER,
+        3 * FIELDS + OTHER,
+    }
+    assert words.own.postings["miến"] == words.folded.postings["mien"]
+    assert words.pairs.postings["mien shop"] == {3 * FIELDS + OTHER}
+    assert words.folded.postings["dong"] == {1 * FIELDS + NAME, 5 * FIELDS + PLACE}
 
 
 def test_varints_and_packed_digits_match_their_definition() -> None:

@@ -297,11 +297,12 @@ def word_index(
     beginnings of words (:meth:`vocabulary.Indexer.shards`), and what each letter
     finds (:meth:`vocabulary.Indexer.letters`).
 
-    Products post their name, tags and certification labels; producers, numbered
-    after the products, their name, commune, former province and district; facet
-    values post to groups of products, numbered after the producers in the order
-    category, province, certification, channel. search.js knows the members of
-    producers and groups from the compact columns of the index's head.
+    Products post their name, tags and certification labels; producers their name,
+    commune, former province and district, and channels their name, each to its
+    products (:meth:`vocabulary.Indexer.expand`); the other facet values post to groups
+    of products, numbered after the products and producers in the order category,
+    province, certification (then channel, whose numbers no posting holds). search.js
+    knows the members of groups from the compact columns of the index's head.
     """
     lang, facets, admin = index["lang"], index["facets"], frozenset(index["admin"])
     columns, producers = index["products"], index["producers"]
@@ -341,10 +342,19 @@ def word_index(
     for i, maker in enumerate(columns["m"]):
         made[maker].append(i)
 
-    @functools.cache
-    def members(target: int) -> list[int]:
+    channels = count + len(producers) + len(groups) - len(facets["channel"])
+
+    def products(target: int) -> list[int] | None:
         if target < count + len(producers):
             return made[target - count]
+        return groups[target - count - len(producers)] if target >= channels else None
+
+    # what was posted to a producer or a channel is posted to its products: a query then
+    # reads no list of the products of each producer or channel, only its words' shards
+    words.expand(products, count)
+
+    @functools.cache
+    def members(target: int) -> list[int]:
         return groups[target - count - len(producers)]
 
     return words.shards(budget or SHARD_POSTINGS), words.letters(count, members)
@@ -423,24 +433,10 @@ def _written(values: Sequence[int], width: int, offset: int = 0) -> str:
     return "".join(map(table.__getitem__, values))
 
 
-def producer_lists(makers: Sequence[int], producers: int) -> dict[str, Any]:
-    """The products of each producer, by position: "p" every product's, producer by
-    producer (in catalogue order within each), and "n" how many each producer has, both
-    :func:`pack`-ed with a fixed width, so that search.js reads only the products of the
-    producers a query finds."""
-    members: list[list[int]] = [[] for _ in range(producers)]
-    for i, maker in enumerate(makers):
-        members[maker].append(i)
-    return {
-        "p": pack([i for products in members for i in products]),
-        "n": pack([len(products) for products in members]),
-    }
-
-
 def channel_lists(lists: Sequence[Sequence[int]], channels: int = 0) -> list[str]:
     """For each channel (``lists`` gives each product's), its products by position, as
     :func:`vocabulary.varints` (as postings): search.js reads only the channels a query
-    looks at, instead of every product's list. ``channels`` is at least how many lists."""
+    filters by, instead of every product's list. ``channels`` is at least how many lists."""
     members: list[list[int]] = [[] for _ in range(channels)]
     for i, values in enumerate(lists):
         for value in dict.fromkeys(values):
@@ -455,9 +451,9 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
 
     The head keeps, for every product, what orders, filters and counts results:
     category "c", stars "k", certifications "x" and its producer's province "p"
-    (:func:`pack`-ed); "columns" holds the products of each producer "m"
-    (:func:`producer_lists`) and of each channel "h" (:func:`channel_lists`), which
-    :func:`index_files` writes as files of their own.
+    (:func:`pack`-ed); "columns" holds the products of each channel "h"
+    (:func:`channel_lists`, for the channel filter and its counts), which
+    :func:`index_files` writes as a file of its own.
     A part holds what result cards show of its products (:data:`PART_COLUMNS`) and
     of their producers (:data:`MAKER_COLUMNS`: name, former province, district), and
     the position of its first product: a card needs one part, so that the first cards
@@ -469,12 +465,9 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
     index.update(count=count, per=per_part, producers=len(producers))
     index["products"] = {key: pack(columns[key]) for key in "ckx"}
     index["products"]["p"] = pack([producers[m][1] for m in columns["m"]])
-    # the largest columns, which a query of one letter does not need, are files of their own
+    # the largest column, which only the channel filter needs, is a file of its own
     channels = len(index["facets"]["channel"]) if "facets" in index else 0
-    index["columns"] = {
-        "m": producer_lists(columns["m"], len(producers)),
-        "h": channel_lists(columns["h"], channels),
-    }
+    index["columns"] = {"h": channel_lists(columns["h"], channels)}
     return [
         {
             "start": start,
@@ -743,7 +736,7 @@ FIRST_FILES = ("words", "letters", "columns")
 def manifest(hrefs: dict[str, str], first: dict[str, dict[str, Any]] | None = None) -> bytes:
     """The manifest: each language's index URL (its head) and, under "first", the
     head's entries :data:`FIRST_FILES` of each language, which name the files a query
-    reads first (its words' shards or letter, the producer and channel columns): the
+    reads first (its words' shards or letter, the channel column): the
     page can ask for them at the same time as the head instead of after it."""
     named: dict[str, Any] = {**hrefs, "first": first or {}}
     return json.dumps(named, sort_keys=True, separators=(",", ":")).encode()

@@ -231,6 +231,32 @@ class Indexer:
         for form in extra:
             self.folded.add(form, base + field)
 
+    def expand(self, targets: Callable[[int], Sequence[int] | None], first: int) -> None:
+        """Posts to products what was posted to a target that stands for them: each posting
+        to a target from ``first`` on for which ``targets`` gives products (a producer, a
+        channel) becomes a posting, in the same field, to each of those products."""
+        low = first * FIELDS
+        bases: dict[int, list[int] | None] = {}  # each target's products, times FIELDS
+        for vocabulary in (self.folded, self.own, self.pairs):
+            for word, postings in vocabulary.postings.items():
+                if max(postings) < low:
+                    continue
+                made = set()
+                for posting in postings:
+                    if posting < low:
+                        made.add(posting)
+                        continue
+                    target, field = divmod(posting, FIELDS)
+                    if target not in bases:
+                        products = targets(target)
+                        bases[target] = None if products is None else [p * FIELDS for p in products]
+                    found = bases[target]
+                    if found is None:
+                        made.add(posting)
+                    else:
+                        made.update([base + field for base in found])
+                vocabulary.postings[word] = made
+
     def shards(self, budget: int) -> dict[str, dict[str, dict[str, Any]]]:
         """The word index cut into shards by :func:`shard_key`, each
         ``{"f": …, "o": …, "q": …}``: by first character, and by the first two for a

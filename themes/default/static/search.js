@@ -33,16 +33,15 @@
 
   /* Calls visit(posting) for each posting of the words of ``vocab`` (made by
      ocopsite.search.vocabulary: sorted words, postings as differences in base 32, see
-     varints there) under ``prefix``: a range of the words, found by binary search. */
+     varints there) under ``prefix``: a range of the words, found by binary search. A
+     word's postings are read once, then kept as numbers for the next query. */
   function scan(vocab, prefix, visit) {
-    var words = vocab.w, lo = 0, hi = words.length;
+    var words = vocab.w, lo = 0, hi = words.length, got = vocab.d || (vocab.d = []);
     while (lo < hi) { var mid = (lo + hi) >> 1; if (words[mid] < prefix) lo = mid + 1; else hi = mid; }
     for (var i = lo; i < words.length && words[i].lastIndexOf(prefix, 0) === 0; i++) {
-      for (var s = vocab.p[i], posting = 0, v = 0, c = 0; c < s.length; c++) {
-        var d = CODE[s.charCodeAt(c)];
-        v = v * 32 + (d & 31);
-        if (d < 32) { visit(posting += v); v = 0; }
-      }
+      var ids = got[i];
+      if (!ids) { ids = got[i] = []; decode(vocab.p[i], function (p) { ids.push(p); }); }
+      for (var k = 0; k < ids.length; k++) visit(ids[k]);
     }
   }
 
@@ -95,7 +94,8 @@
      product; the shards of the word index (by the beginnings of words) and the parts
      (what cards show) are loaded as queries need them (engine.load). A product's id is
      its position in the catalogue (slug order), which also breaks ties between equal
-     scores. Targets of postings are products, then producers, then facet values. */
+     scores. Targets of postings are products, then facet values (numbered after the
+     products and producers). */
   function OcopSearch(ix) {
     var self = this, n = ix.count, C = ix.products, F = ix.facets;
     this.ix = ix;
@@ -119,7 +119,7 @@
   var proto = OcopSearch.prototype;
   /* The products of each value of facet number ``kind`` (category, province or
      certificate), made once, in catalogue order. Postings to a facet value stand for
-     these (to a producer, see maker; to a channel, channel). */
+     these (the build posts a producer's and a channel's words to their products). */
   proto.groupOf = function (kind) {
     var got = this.lists[kind];
     if (got) return got;
@@ -131,19 +131,8 @@
     }
     return got;
   };
-  /* The products of producer ``m``, read from column m (ocopsite.search.index.producer_lists)
-     the first time that producer is looked at */
-  proto.maker = function (m) {
-    var M = this.P.m, got = this.lists.m;
-    if (!got) {
-      var counts = unpack(M.n), starts = new Int32Array(counts.length + 1);
-      for (var i = 0; i < counts.length; i++) starts[i + 1] = starts[i] + counts[i];
-      got = this.lists.m = [starts, []];
-    }
-    return got[1][m] || (got[1][m] = unpack(M.p, got[0][m], got[0][m + 1]));
-  };
   /* The products of channel number ``v`` (ocopsite.search.index.channel_lists), in
-     catalogue order, read from column h the first time they are needed */
+     catalogue order, read from column h the first time a filter or count needs them */
   proto.channel = function (v) {
     var key = "h" + v, str = this.P.h[v] || "", ids = this.lists[key], l = 0;
     if (!ids) {
@@ -159,7 +148,6 @@
     return Promise.all(hrefs.map(function (href) {
       return self.files[href] || (self.files[href] = get(href).then(function (data) {
         var kind = self.hrefs[href];
-        /* (the columns, m and h, are read as a query looks at a producer or channel) */
         if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "letters" ? unpack(data) : data;
         else self.parts[data.start / self.ix.per] = data.products;
         /* a letter's first cards (ocopsite.search.index.letter_cards): each as a part of one */
@@ -180,19 +168,16 @@
   /* The files a query needs that are not loaded yet: the shards of its words */
   proto.missing = function (text, filters) {
     var self = this, ix = this.ix, units = queryWords(text), hrefs = [];
-    /* one letter: what it finds, unless its diacritics count (then the shards); words
-       post to producers and channels, whose products the columns m and h say */
-    function column(key) { if (!self.P[key] && hrefs.indexOf(ix.columns[key]) < 0) hrefs.push(ix.columns[key]); }
+    /* one letter: what it finds, unless its diacritics count (then the shards); a
+       channel filter: the products of each channel (column h) */
     function need(prefix, own) {
       if (prefix.length < 2 && !own) {
         if (!self.letters[prefix] && ix.letters[prefix]) hrefs.push(ix.letters[prefix]);
         return;
       }
-      column("m");
-      column("h");
       self.shardKeys(prefix).forEach(function (key) { if (!self.words[key]) hrefs.push(ix.words[key]); });
     }
-    if (filters.channel) column("h");
+    if (filters.channel && !self.P.h) hrefs.push(ix.columns.h);
     units.forEach(function (unit, u) {
       unit.tokens.forEach(function (t) { need(t.f); need(ix.lang === "en" ? stem(t.f) : t.f); if (t.marked) need(t.f, true); });
       need(unit.joined);
@@ -229,13 +214,12 @@
   /* Calls visit(product, field) for every posting of vocabulary ``kind`` under ``prefix``. */
   /* (the shards are those of ``by``, the folded form of ``prefix``, when it has one) */
   proto.visit = function (kind, prefix, visit, by) {
-    var self = this, n = this.ix.count;
+    var self = this, n = this.ix.count, m = n + this.ix.producers;
     function each(posting) {
-      var target = (posting / FIELDS) | 0, field = posting % FIELDS, m = target - n;
-      if (m < 0) { visit(target, field); return; }
-      var group = m < self.ix.producers ? null : self.groups[m - self.ix.producers];
-      var ids = !group ? self.maker(m) : group[0] === 4 ? self.channel(group[1]) : self.groupOf(group[0])[group[1]];
-      for (var k = 0; k < ids.length; k++) visit(ids[k], field);
+      var target = (posting / FIELDS) | 0, field = posting % FIELDS, group;
+      if (target < n) { visit(target, field); return; }
+      group = self.groups[target - m];
+      for (var ids = self.groupOf(group[0])[group[1]], k = 0; k < ids.length; k++) visit(ids[k], field);
     }
     this.shardKeys(by || prefix).forEach(function (key) {
       var shard = self.words[key];

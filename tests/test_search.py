@@ -617,6 +617,26 @@ def test_words_of_producers_and_channels_are_posted_to_their_products() -> None:
     assert words.folded.postings["dong"] == {1 * FIELDS + NAME, 5 * FIELDS + PLACE}
 
 
+def test_shards_are_cut_by_longer_beginnings_while_they_are_large() -> None:
+    """A shard with more postings than the budget is cut by one more character of its
+    words, up to three; "." stands for the end of a word or a character not a letter or
+    digit, and a key ending with it is not cut again."""
+    from ocopsite.search.vocabulary import NAME, Indexer, shard_key
+
+    words = Indexer("vi", ())
+    for i in range(6):
+        for text in ("Đồng Nai", "dòng", "do", "doanh"):
+            words.index(text, i, NAME)
+    words.index("Miến", 7, NAME)
+    shards = words.shards(budget=8)
+    assert sorted(shards) == ["do.", "doa", "don", "m", "n"]
+    assert shards["don"]["f"]["w"] == ["dong", "dongnai"] and shards["do."]["f"]["w"] == ["do"]
+    assert shards["don"]["o"]["w"] == ["dòng", "đồng"] and shards["don"]["q"]["w"] == ["dong nai"]
+    assert shards["doa"]["f"]["w"] == ["doanh"] and shards["m"]["o"]["w"] == ["miến"]
+    assert shard_key("dong", {"d"}) == "do" and shard_key("d", {"d"}) == "d."
+    assert shard_key("d-x", {"d"}) == "d." and shard_key("dong", {"d", "do"}) == "don"
+
+
 def test_varints_and_packed_digits_match_their_definition() -> None:
     """The tables that write most numbers give what the digit-by-digit definition gives."""
     from ocopsite.search.index import DIGITS, _digits

@@ -150,16 +150,21 @@ def _utf16(word: str) -> bytes:
     return word.encode("utf-16-be")
 
 
+#: The longest beginning of words a shard of the word index is cut by.
+SHARD_DEPTH = 3
+
+
 def shard_key(word: str, split: Collection[str]) -> str:
     """The shard of the word index that holds ``word`` (a folded word or pair of words):
-    its first character, or its first two when that character is in ``split`` (a
-    character then stands for "." when the word has one letter). search.js computes
-    the same key for what it looks up."""
-    first = word[:1]
-    if first not in split:
-        return first
-    second = word[1:2]
-    return first + (second if second.isascii() and second.isalnum() else ".")
+    its first character, or its first two when that character is in ``split``, its
+    first three when those two are, and so on (up to :data:`SHARD_DEPTH`); after the
+    first, a character that is not an ASCII letter or digit, or the end of the word,
+    stands for ".". search.js computes the same key for what it looks up."""
+    key = word[:1]
+    while key in split:
+        ch = word[len(key) : len(key) + 1]
+        key += ch if ch.isascii() and ch.isalnum() else "."
+    return key
 
 
 class Vocabulary:
@@ -259,16 +264,26 @@ class Indexer:
 
     def shards(self, budget: int) -> dict[str, dict[str, dict[str, Any]]]:
         """The word index cut into shards by :func:`shard_key`, each
-        ``{"f": …, "o": …, "q": …}``: by first character, and by the first two for a
-        character whose words have more than ``budget`` postings, so that a query
-        reads only the shards of its words' beginnings."""
+        ``{"f": …, "o": …, "q": …}``: by first character, and by one more for the
+        words of a shard that would have more than ``budget`` postings (up to
+        :data:`SHARD_DEPTH` characters), so that a query reads only the shards of its
+        words' beginnings."""
         vocabularies = {"f": self.folded, "o": self.own, "q": self.pairs}
-        sizes: dict[str, int] = {}
+        counted: dict[str, int] = {}
         for vocabulary in vocabularies.values():
             for word, postings in vocabulary.postings.items():
-                first = vocabulary.key_of(word)[:1]
-                sizes[first] = sizes.get(first, 0) + len(postings)
-        split = {first for first, size in sizes.items() if size > budget}
+                key = vocabulary.key_of(word)[:SHARD_DEPTH]
+                counted[key] = counted.get(key, 0) + len(postings)
+        split: set[str] = set()
+        for depth in range(1, SHARD_DEPTH):
+            sizes: dict[str, int] = {}
+            for beginning, number in counted.items():
+                key = shard_key(beginning, split)
+                sizes[key] = sizes.get(key, 0) + number
+            more = {key for key, size in sizes.items() if size > budget and len(key) == depth}
+            if not more:
+                break
+            split |= {key for key in more if not key.endswith(".")}
         grouped: dict[str, dict[str, list[str]]] = {}
         for name, vocabulary in vocabularies.items():
             for word in vocabulary.postings:

@@ -160,10 +160,9 @@
   };
   /* The shards that hold the words beginning with ``prefix`` (see ocopsite.search.vocabulary.shard_key) */
   proto.shardKeys = function (prefix) {
-    var words = this.ix.words, first = prefix[0];
-    if (prefix.length < 2) return Object.keys(words).filter(function (k) { return k[0] === first; });
-    var key = words[first] ? first : first + (/[0-9a-z]/.test(prefix[1]) ? prefix[1] : ".");
-    return words[key] ? [key] : [];
+    var words = this.ix.words, p = prefix[0] + prefix.slice(1).replace(/[^0-9a-z]/g, "."), k = 0;
+    while (k++ < p.length) if (words[p.slice(0, k)]) return [p.slice(0, k)];
+    return Object.keys(words).filter(function (key) { return !key.lastIndexOf(p, 0); });
   };
   /* The files a query needs that are not loaded yet: the shards of its words */
   proto.missing = function (text, filters) {

@@ -72,7 +72,7 @@ _DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
-PRODUCTS_PER_PART = 200
+PRODUCTS_PER_PART = 100
 #: Postings above which the words beginning with one character are cut by their first
 #: two (see :meth:`vocabulary.Indexer.shards`).
 SHARD_POSTINGS = 20000

@@ -31,7 +31,7 @@
   var PHRASE = [8, 8, 8, 8, 1, 0];
   var TOKEN = /[^\p{L}\p{N}]+/u;
 
-  /* Calls visit(posting) for each posting of the words of ``vocab`` (made by
+  /* Calls visit(postings) for the postings of each word of ``vocab`` (made by
      ocopsite.search.vocabulary: sorted words, postings as differences in base 32, see
      varints there) under ``prefix``: a range of the words, found by binary search. A
      word's postings are read once, then kept as numbers for the next query. */
@@ -41,7 +41,7 @@
     for (var i = lo; i < words.length && words[i].lastIndexOf(prefix, 0) === 0; i++) {
       var ids = got[i];
       if (!ids) { ids = got[i] = []; decode(vocab.p[i], function (p) { ids.push(p); }); }
-      for (var k = 0; k < ids.length; k++) visit(ids[k]);
+      visit(ids);
     }
   }
 
@@ -214,11 +214,12 @@
   /* (the shards are those of ``by``, the folded form of ``prefix``, when it has one) */
   proto.visit = function (kind, prefix, visit, by) {
     var self = this, n = this.ix.count, m = n + this.ix.producers;
-    function each(posting) {
-      var target = (posting / FIELDS) | 0, field = posting % FIELDS, group;
-      if (target < n) { visit(target, field); return; }
-      group = self.groups[target - m];
-      for (var ids = self.groupOf(group[0])[group[1]], k = 0; k < ids.length; k++) visit(ids[k], field);
+    function each(postings) {
+      for (var p = 0; p < postings.length; p++) {
+        var target = (postings[p] / FIELDS) | 0, field = postings[p] - target * FIELDS, group = target < n ? null : self.groups[target - m];
+        if (!group) visit(target, field);
+        else for (var ids = self.groupOf(group[0])[group[1]], k = 0; k < ids.length; k++) visit(ids[k], field);
+      }
     }
     this.shardKeys(by || prefix).forEach(function (key) {
       var shard = self.words[key];

@@ -54,3 +54,20 @@ def test_a_listing_is_ranked_as_by_its_key_in_any_order_and_with_ties(
         mixed = (twin, *products)
         assert site.ranked(mixed, v) == sorted(mixed, key=key)
         assert site.ranked(mixed, v).index(twin) < site.ranked(mixed, v).index(products[0])
+
+
+def test_what_only_a_records_own_pages_show_is_kept_for_recent_records_only(
+    sample_catalogue: Catalogue,
+) -> None:
+    from ocopsite.view import views as view_module
+
+    v = _views(sample_catalogue)[0]
+    product = sample_catalogue.products[0]
+    first = v.channels(product)
+    assert v.channels(product) is first  # asked for again by the same page: made once
+    made: list[int] = []
+    for number in range(view_module.RECENT * 3):
+        v.recent("test", number, lambda number=number: made.append(number) or number)
+    assert made == list(range(view_module.RECENT * 3))
+    assert len(v.memo["test"]) <= view_module.RECENT  # a worker's memory stays bounded
+    assert v.recent("test", made[-1], lambda: -1) == made[-1]

@@ -331,7 +331,7 @@ def product_jsonld(v: Views, product: Product, lot: Lot | None = None) -> Markup
     The product's is made once per language, as its page and its GTIN page show it; a
     lot's is the product's with the lot's production date (see :func:`jsonld.of_lot`).
     """
-    found = v.once("jsonld", id(product), lambda: _product_jsonld(v, product), product)
+    found = v.recent("jsonld", id(product), lambda: _product_jsonld(v, product), product)
     return found if lot is None else jsonld.of_lot(found, lot)
 
 

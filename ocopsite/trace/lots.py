@@ -160,7 +160,7 @@ def verdict(v: Views, product: Product, lot: Lot | None = None) -> Verdict:
     A product's own is made once per language: its page and its GTIN page show it.
     """
     if lot is None:
-        return v.once("verdict", id(product), lambda: _verdict(v, product, None), product)
+        return v.recent("verdict", id(product), lambda: _verdict(v, product, None), product)
     return _verdict(v, product, lot)
 
 

@@ -237,6 +237,10 @@ class BodyView:
     untranslated: bool
 
 
+#: How many results of a kind :meth:`Views.recent` keeps.
+RECENT = 128
+
+
 def _once(
     memo: dict[str, dict[Any, Any]],
     kind: str,
@@ -289,6 +293,21 @@ class Views:
         beside the result, so that an identity is never reused for another object.
         """
         return _once(self.memo, kind, key, make, keep)
+
+    def recent(self, kind: str, key: Hashable, make: Callable[[], T], *keep: object) -> T:
+        """As :meth:`once`, for what only a record's own pages show (its page, its GTIN
+        page, its lots' pages, each showing it more than once): kept for the last
+        :data:`RECENT` keys of ``kind`` only, so that a worker's memory does not grow with
+        every product it renders (at national scale, by some hundred megabytes)."""
+        results = self.memo.get(kind)
+        if results is None:
+            results = self.memo[kind] = {}
+        found = results.get(key)
+        if found is None:
+            if len(results) >= RECENT:
+                results.clear()  # cheaper than ordering them: a record's pages come together
+            found = results[key] = (keep, make())
+        return found[1]
 
     def once_in_all(self, kind: str, key: Hashable, make: Callable[[], T], *keep: object) -> T:
         """As :meth:`once`, for a result that is the same in every language: worked out once
@@ -474,7 +493,7 @@ class Views:
     def certification(self, cert: Certification) -> CertificationView:
         """The view of ``cert``: made once, as its product's pages (and a producer's
         certificates, every one of its products' pages) show it, some twice."""
-        return self.once("certification", id(cert), lambda: self._certification(cert), cert)
+        return self.recent("certification", id(cert), lambda: self._certification(cert), cert)
 
     def _certification(self, cert: Certification) -> CertificationView:
         name: Localized | str = (
@@ -493,7 +512,7 @@ class Views:
     def channels(self, product: Product) -> tuple[ChannelGroup, ...]:
         """Where ``product`` is sold, by kind of shop: made once, as its product page, its
         GTIN page and each of its lots' pages show it."""
-        return self.once("channels", id(product), lambda: self._channels(product), product)
+        return self.recent("channels", id(product), lambda: self._channels(product), product)
 
     def _channels(self, product: Product) -> tuple[ChannelGroup, ...]:
         groups = []

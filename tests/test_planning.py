@@ -71,3 +71,31 @@ def test_what_only_a_records_own_pages_show_is_kept_for_recent_records_only(
     assert made == list(range(view_module.RECENT * 3))
     assert len(v.memo["test"]) <= view_module.RECENT  # a worker's memory stays bounded
     assert v.recent("test", made[-1], lambda: -1) == made[-1]
+
+
+def test_views_made_fast_are_the_dataclasses_they_were() -> None:
+    import pytest
+
+    from ocopsite.view.views import fast_init
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        name: str
+        count: int = 2
+
+    made = fast_init(dataclasses.dataclass(frozen=True)(type("Made", (), {
+        "__annotations__": {"name": "str", "count": "int"}, "count": 2})))  # fmt: skip
+    assert made("a").__dict__ == Plain("a").__dict__ == {"name": "a", "count": 2}
+    assert made("a", 3) == made(name="a", count=3) and hash(made("a")) == hash(made("a"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made("a").name = "b"  # type: ignore[misc]
+
+    @dataclasses.dataclass(frozen=True)
+    class Checked:
+        name: str
+
+        def __post_init__(self) -> None:
+            assert self.name
+
+    with pytest.raises(TypeError, match="__post_init__"):
+        fast_init(Checked)

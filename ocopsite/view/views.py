@@ -59,6 +59,10 @@ def fast_init(cls: type[T]) -> type[T]:
     instance's ``__dict__`` instead: the same instance, made in half the time, and as
     immutable afterwards.
     """
+    if hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__:
+        raise TypeError(
+            f"{cls.__name__}: no __post_init__ or slots (the __init__ made here has neither)"
+        )
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     defaults: dict[str, object] = {}
     params = []

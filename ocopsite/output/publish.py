@@ -104,7 +104,7 @@ def emit(
     :func:`~ocopsite.output.plan.emit_together`): the ``render`` stage then lasts until every
     page is made, and ``feeds`` is the time the other outputs took after that.
     """
-    result, diagnostics, progress = run.result, run.diagnostics, run.progress
+    result, diagnostics = run.result, run.diagnostics
     emitted = outputs.Emitted()
     total = sum(every[index].kind == "page" for index in todo)
     if run.jobs > 1 and 0 < total < len(todo):
@@ -117,37 +117,36 @@ def emit(
             for kind in kinds:  # one kind at a time: each has its own chunk size
                 of_kind = [index for index in chosen if every[index].kind == kind]
                 for done in outputs.emit(every, of_kind, sink, run.jobs):
-                    run.check()
-                    emitted.made |= done.made
-                    emitted.written |= done.written
-                    emitted.digests.update(done.digests)
-                    _report(done.problems, diagnostics)
-                    result.pages += done.pages
-                    if progress is not None and kind == "page":
-                        progress(result.pages, total)
+                    _gather(run, emitted, done, total)
             fail_if(diagnostics, run.strict)
     return emitted
+
+
+def _gather(run: Run, emitted: outputs.Emitted, done: outputs.Emitted, total: int) -> None:
+    """Add what a chunk made to ``emitted``; report its problems, and the progress of the
+    ``total`` pages."""
+    run.check()
+    emitted.made |= done.made
+    emitted.written |= done.written
+    emitted.digests.update(done.digests)
+    _report(done.problems, run.diagnostics)
+    run.result.pages += done.pages
+    if run.progress is not None and done.pages:
+        run.progress(run.result.pages, total)
 
 
 def _emit_together(
     run: Run, every: list[outputs.Output], todo: list[int], sink: outputs.Sink, total: int
 ) -> outputs.Emitted:
     """:func:`emit` on several cores, of ``todo`` that holds ``total`` pages and other outputs."""
-    result, diagnostics, progress = run.result, run.diagnostics, run.progress
+    result = run.result
     emitted = outputs.Emitted()
     made = 0  # pages
 
     def take(done: outputs.Emitted) -> None:
         nonlocal made
-        run.check()
-        emitted.made |= done.made
-        emitted.written |= done.written
-        emitted.digests.update(done.digests)
-        _report(done.problems, diagnostics)
-        result.pages += done.pages
+        _gather(run, emitted, done, total)
         made += done.pages
-        if progress is not None and done.pages:
-            progress(result.pages, total)
 
     with contextlib.closing(outputs.emit_together(every, todo, sink, run.jobs)) as chunks:
         with stage(result, "render"):
@@ -158,7 +157,7 @@ def _emit_together(
         with stage(result, "feeds"):
             for done in chunks:
                 take(done)
-    fail_if(diagnostics, run.strict)
+    fail_if(run.diagnostics, run.strict)
     return emitted
 
 

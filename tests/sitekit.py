@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "tests" / "sites"
@@ -84,3 +85,22 @@ def serve_folder(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def strings_environment(lang: str, strings: dict[str, str], templates: dict[str, str]) -> Any:
+    """A theme environment of ``templates`` with the UI strings ``strings`` of ``lang``, as
+    the renderer makes one (compiled templates cached, autoescape, StrictUndefined)."""
+    import jinja2
+
+    from ocopsite.view.i18n import Strings
+    from ocopsite.view.themeloader import CompiledTemplates, StringsEnvironment, strings_salt
+
+    env = StringsEnvironment(
+        strings,
+        loader=jinja2.DictLoader(templates),
+        bytecode_cache=CompiledTemplates(strings_salt(strings)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals["t"] = Strings(lang, strings)
+    return env

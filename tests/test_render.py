@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from markupsafe import Markup
-from sitekit import SAMPLE_DATE, SITES, copy_site
+from sitekit import SAMPLE_DATE, SITES, copy_site, strings_environment
 
 from ocopsite.build import build
 from ocopsite.render import site as render
@@ -76,20 +76,7 @@ def test_compiled_templates_are_reused_until_their_source_changes(tmp_path: Path
 
 
 def _strings_env(strings: dict[str, str], templates: dict[str, str]) -> Any:
-    import jinja2
-
-    from ocopsite.view.i18n import Strings
-    from ocopsite.view.themeloader import CompiledTemplates, StringsEnvironment, strings_salt
-
-    env = StringsEnvironment(
-        strings,
-        loader=jinja2.DictLoader(templates),
-        bytecode_cache=CompiledTemplates(strings_salt(strings)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.globals.update({"t": Strings("vi", strings)})
-    return env
+    return strings_environment("vi", strings, templates)
 
 
 def test_ui_strings_are_compiled_in_escaped_and_per_language() -> None:

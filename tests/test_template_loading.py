@@ -8,14 +8,12 @@ from typing import Any
 
 import jinja2
 import pytest
+from sitekit import strings_environment
 
 from ocopsite.view import themeloader
-from ocopsite.view.i18n import Strings
 from ocopsite.view.themeloader import (
-    CompiledTemplates,
     StringsEnvironment,
     load_apart,
-    strings_salt,
 )
 
 TEMPLATES = {
@@ -26,15 +24,7 @@ TEMPLATES = {
 
 
 def _env(lang: str, text: str, templates: dict[str, str]) -> StringsEnvironment:
-    strings = {"a": text}
-    env = StringsEnvironment(
-        strings,
-        loader=jinja2.DictLoader(templates),
-        bytecode_cache=CompiledTemplates(strings_salt(strings)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.globals["t"] = Strings(lang, strings)
+    env: StringsEnvironment = strings_environment(lang, {"a": text}, templates)
     return env
 
 

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.load import schema as s
 from ocopsite.load import source
-from ocopsite.load.records import LOT, RATING, product_fields
+from ocopsite.load.lots import LOT
+from ocopsite.load.ratings import RATING
+from ocopsite.load.records import product_fields
 from ocopsite.load.source import InvalidDate, LineDict, LineList, load_yaml, read_text
 
 

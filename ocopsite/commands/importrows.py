@@ -21,11 +21,12 @@ from ocopsite.commands import importcols as cols
 from ocopsite.commands import importlists as lists
 from ocopsite.commands.sheets import Sheet
 from ocopsite.diagnostics import Diagnostics, Where
+from ocopsite.load import checks as c
 from ocopsite.load import schema as s
 from ocopsite.load.catalogue import Catalogue
-from ocopsite.load.records import PRODUCER_FIELDS, RATING_VALIDITY_MONTHS, product_fields
+from ocopsite.load.records import PRODUCER_FIELDS, product_fields
 from ocopsite.load.yamlfile import DELETE, LOADER, dump, update
-from ocopsite.model import Text
+from ocopsite.model import RATING_VALIDITY_MONTHS, Text
 from ocopsite.model.ratings import add_months, period_on
 from ocopsite.model.vietnamese import fold, slugify
 from ocopsite.render.recordschema import modeline
@@ -119,7 +120,7 @@ def _unique(base: str, taken: set[str]) -> str:
 
 def _new_slug(given: str | None, name: str | None, taken: set[str]) -> str:
     """The folder of a new record: the sheet's slug when it is one, else the name's."""
-    if given and s.SLUG_RE.match(given) and given not in taken:
+    if given and c.SLUG_RE.match(given) and given not in taken:
         taken.add(given)
         return given
     return _unique(slugify(name or ""), taken)
@@ -166,7 +167,7 @@ class _Planner:
     def producer_row(self, row: Row) -> str | None:
         name, commune = row.values.get("name_vi"), row.values.get("commune")
         given = row.values.get("slug")
-        if given and (given in self.catalogue.producers or s.SLUG_RE.match(given)):
+        if given and (given in self.catalogue.producers or c.SLUG_RE.match(given)):
             slug = given if given in self.producers else None  # a new one has a planned slug
         else:
             slug = self.by_place.get((fold(name or ""), fold(commune or "")))

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.load.checks import SLUG_RE
 from ocopsite.load.config import CONFIG_NAME, load_config
-from ocopsite.load.schema import SLUG_RE
 from ocopsite.render.recordschema import modeline
 
 #: Placeholder texts per language; a language without its own uses the Vietnamese one.

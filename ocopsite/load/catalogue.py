@@ -21,6 +21,7 @@ from typing import Any
 from ocopsite import parallel, sitefiles
 from ocopsite.assets import images
 from ocopsite.diagnostics import Diagnostic, Diagnostics, Severity
+from ocopsite.load import checks as c
 from ocopsite.load import schema as s
 from ocopsite.load.config import CONFIG_NAME, SiteConfig
 from ocopsite.load.events import EVENT_FIELDS, Event, check_events
@@ -457,7 +458,7 @@ def _validate_bundle(
 
     ``real`` is the bundle's real location, already checked to be inside the site.
     """
-    if yaml_name != "news.yaml" and not s.SLUG_RE.match(bundle.name):
+    if yaml_name != "news.yaml" and not c.SLUG_RE.match(bundle.name):
         diagnostics.error(
             diagnostics.where(bundle),
             f"folder name '{bundle.name}' is not a slug, so it cannot be a web address",

@@ -10,6 +10,7 @@ from typing import Any
 
 from ocopsite.assets.images import ImageLimits
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.load import checks as c
 from ocopsite.load import schema as s
 from ocopsite.load.source import LineDict, load_yaml
 from ocopsite.model import CHANNEL_KINDS, Contact, Text
@@ -74,7 +75,7 @@ class SiteConfig:
 
 
 def _base_url(value: Any, ctx: s.Ctx) -> Any:
-    text = s.url(value, ctx)
+    text = c.url(value, ctx)
     if text is s.INVALID:
         return s.INVALID
     if "?" in text or "#" in text:
@@ -83,7 +84,7 @@ def _base_url(value: Any, ctx: s.Ctx) -> Any:
 
 
 def _languages(value: Any, ctx: s.Ctx) -> Any:
-    codes = s.list_of(s.string, unique=lambda code: code, what="language")(value, ctx)
+    codes = s.list_of(c.string, unique=lambda code: code, what="language")(value, ctx)
     if codes is s.INVALID:
         return s.INVALID
     if not codes:
@@ -101,7 +102,7 @@ def _retailers(value: Any, ctx: s.Ctx) -> Any:
     ok = True
     for key in value:
         sub = ctx.child(str(key), value.key_line(key))
-        if s.slug(key, sub) is s.INVALID:
+        if c.slug(key, sub) is s.INVALID:
             ok = False
             continue
         checked = RETAILER(value[key], ctx.child(str(key), value.value_line(key)))
@@ -114,20 +115,20 @@ def _retailers(value: Any, ctx: s.Ctx) -> Any:
 
 RETAILER = s.Record(
     {
-        "kind": s.Field(s.choice(CHANNEL_KINDS, "channel kind"), required=True),
-        "name": s.Field(s.text, required=True),
-        "url": s.Field(s.url),
-        "address": s.Field(s.text),
+        "kind": s.Field(c.choice(CHANNEL_KINDS, "channel kind"), required=True),
+        "name": s.Field(c.text, required=True),
+        "url": s.Field(c.url),
+        "address": s.Field(c.text),
     },
     what="retailer",
 )
 
 CONTACT = s.Record(
     {
-        "phone": s.Field(s.string),
-        "email": s.Field(s.string),
-        "website": s.Field(s.url),
-        "person": s.Field(s.string),
+        "phone": s.Field(c.string),
+        "email": s.Field(c.string),
+        "website": s.Field(c.url),
+        "person": s.Field(c.string),
     },
     build=Contact,
     what="contact",
@@ -135,8 +136,8 @@ CONTACT = s.Record(
 
 IMAGE_LIMITS = s.Record(
     {
-        "max_bytes": s.Field(s.integer(1024)),
-        "max_pixels": s.Field(s.integer(10_000)),
+        "max_bytes": s.Field(c.integer(1024)),
+        "max_pixels": s.Field(c.integer(10_000)),
     },
     build=ImageLimits,
     what="image limits",
@@ -144,32 +145,32 @@ IMAGE_LIMITS = s.Record(
 
 LICENCE = s.Record(
     {
-        "name": s.Field(s.string, required=True, hint="an SPDX identifier such as CC-BY-4.0"),
-        "title": s.Field(s.string),
-        "url": s.Field(s.url),
+        "name": s.Field(c.string, required=True, hint="an SPDX identifier such as CC-BY-4.0"),
+        "title": s.Field(c.string),
+        "url": s.Field(c.url),
     },
     build=lambda **values: Licence(**{"title": values["name"], "url": "", **values}),
     what="licence",
 )
 
 CONFIG_FIELDS: dict[str, s.Field[Any]] = {
-    "title": s.Field(s.text, required=True),
-    "description": s.Field(s.text),
+    "title": s.Field(c.text, required=True),
+    "description": s.Field(c.text),
     "base_url": s.Field(_base_url, required=True, hint="e.g. https://ocop.example.org/"),
     "languages": s.Field(_languages, default=("vi", "en")),
-    "build_date": s.Field(s.date),
-    "province": s.Field(s.choice(provinces(), "province")),
-    "theme": s.Field(s.slug, default="default"),
-    "demo": s.Field(s.boolean, default=False),
-    "per_page": s.Field(s.integer(1, 500), default=24),
-    "label_sheets": s.Field(s.boolean, default=True),
+    "build_date": s.Field(c.date),
+    "province": s.Field(c.choice(provinces(), "province")),
+    "theme": s.Field(c.slug, default="default"),
+    "demo": s.Field(c.boolean, default=False),
+    "per_page": s.Field(c.integer(1, 500), default=24),
+    "label_sheets": s.Field(c.boolean, default=True),
     "contact": s.Field(CONTACT),
-    "international_language": s.Field(s.string),
+    "international_language": s.Field(c.string),
     "retailers": s.Field(_retailers, default={}),
     "images": s.Field(IMAGE_LIMITS),
     "data_licence": s.Field(LICENCE),
-    "traceability_target": s.Field(s.integer(0, 100), default=95),
-    "expiring_within_days": s.Field(s.integer(1, 3650), default=180),
+    "traceability_target": s.Field(c.integer(0, 100), default=95),
+    "expiring_within_days": s.Field(c.integer(1, 3650), default=180),
 }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ocopsite.diagnostics import Diagnostics
+from ocopsite.load import checks as c
 from ocopsite.load import schema as s
 from ocopsite.load.records import PHOTOS, province
 from ocopsite.model import Body, Coordinates, Photo, Product, Text
@@ -62,10 +63,10 @@ class Event:
 
 VENUE = s.Record(
     {
-        "name": s.Field(s.words, required=True),
+        "name": s.Field(c.words, required=True),
         "province": s.Field(province, required=True),
-        "address": s.Field(s.words),
-        "coordinates": s.Field(s.coordinates),
+        "address": s.Field(c.words),
+        "coordinates": s.Field(c.coordinates),
     },
     build=Venue,
     what="venue",
@@ -74,17 +75,17 @@ VENUE = s.Record(
 
 #: The fields of ``event.yaml`` (every one documented in docs/content.md).
 EVENT_FIELDS: dict[str, s.Field[Any]] = {
-    "title": s.Field(s.words, required=True),
-    "summary": s.Field(s.words),
-    "starts": s.Field(s.date, required=True, hint="the first day, as in the folder's name"),
-    "ends": s.Field(s.date),
+    "title": s.Field(c.words, required=True),
+    "summary": s.Field(c.words),
+    "starts": s.Field(c.date, required=True, hint="the first day, as in the folder's name"),
+    "ends": s.Field(c.date),
     "venue": s.Field(VENUE, required=True),
-    "organiser": s.Field(s.words),
-    "url": s.Field(s.url),
-    "products": s.Field(s.list_of(s.slug, unique=lambda p: p, what="product"), default=()),
-    "producers": s.Field(s.list_of(s.slug, unique=lambda p: p, what="producer"), default=()),
+    "organiser": s.Field(c.words),
+    "url": s.Field(c.url),
+    "products": s.Field(s.list_of(c.slug, unique=lambda p: p, what="product"), default=()),
+    "producers": s.Field(s.list_of(c.slug, unique=lambda p: p, what="producer"), default=()),
     "photos": s.Field(PHOTOS, default=()),
-    "demo": s.Field(s.boolean, default=False),
+    "demo": s.Field(c.boolean, default=False),
 }
 
 

@@ -98,7 +98,7 @@ def check_events(
     """Checks across records (folder name, slugs, participants); the valid events.
 
     ``loaded`` holds each bundle with its loaded record (``.record``, ``.raw``,
-    ``.yaml_path``), as :func:`ocopsite.load.catalogue._load_kind` returns them.
+    ``.yaml_path``), as :func:`ocopsite.load.kinds.load_kind` returns them.
     """
     events: list[Event] = []
     seen: dict[str, Path] = {}

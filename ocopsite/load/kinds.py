@@ -1,0 +1,199 @@
+"""Loading every record of one kind: from the record cache when its folder is unchanged,
+else validated by workers (:mod:`ocopsite.load.bundle`), the valid ones kept in the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ocopsite import parallel, sitefiles
+from ocopsite.diagnostics import Diagnostics
+from ocopsite.load import schema as s
+from ocopsite.load.bundle import (
+    KindWork,
+    Loaded,
+    Validated,
+    checked_folder,
+    has_errors,
+    validate_chunk,
+    without_folder,
+)
+from ocopsite.load.config import SiteConfig
+from ocopsite.load.recordcache import (
+    Entry,
+    Members,
+    RecordCache,
+    Stamp,
+    bundle_stamp,
+    stamp_bytes,
+    unpack,
+)
+
+#: Folders that hold no record (editor and OS litter) are skipped silently.
+IGNORED = re.compile(r"^[._]|~$")
+
+
+def bundles_in(folder: Path) -> list[Path]:
+    """The record folders in ``folder``, symbolic links to folders (or to nothing) included."""
+    try:
+        with os.scandir(folder) as entries:  # no stat per entry, unlike Path.is_dir
+            names = [e.name for e in entries if _may_be_bundle(e) and not IGNORED.search(e.name)]
+    except OSError:  # missing, not a folder, or a looping link: reported by checked_folder
+        return []
+    return [folder / name for name in sorted(names)]
+
+
+def _may_be_bundle(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link that is not to a file (to a folder, to nothing, or a loop)."""
+    try:
+        return entry.is_dir() or (entry.is_symlink() and not entry.is_file())
+    except OSError:  # a looping link: the bundle check reports it
+        return True
+
+
+def stamp_key(stamp: Stamp, text: bytes | None = None) -> str:
+    """A short name for a bundle's stamp, which the outputs showing it depend on; ``text``
+    is its :func:`~ocopsite.load.recordcache.stamp_bytes` if they are at hand."""
+    return hashlib.sha256(text if text is not None else stamp_bytes(stamp)).hexdigest()[:16]
+
+
+def load_kind(
+    folder: Path,
+    bundles: list[Path],
+    yaml_name: str,
+    fields: dict[str, s.Field[Any]],
+    config: SiteConfig,
+    diagnostics: Diagnostics,
+    cache: RecordCache,
+    stamps: dict[Path, str],
+    jobs: int = 1,
+    walked: Mapping[str, Stamp] | None = None,
+    check: Callable[[], None] | None = None,
+) -> list[tuple[Path, Loaded]]:
+    """Validate every bundle of one kind (``bundles``, the :func:`bundles_in` of ``folder``);
+    returns the valid ones with their raw YAML.
+
+    A bundle unchanged since it was last validated comes from ``cache``, with
+    its warnings reported again.
+    """
+    kind = yaml_name.removesuffix(".yaml")
+    loaded: list[tuple[Path, Loaded]] = []
+    todo: list[tuple[Path, Path | None, Stamp | None]] = []
+    real_folder = checked_folder(folder, config.root, diagnostics)
+    # Real locations as text: most bundles only need one to look their stamp up.
+    real_text = str(real_folder) if real_folder is not None else ""
+    real_prefix = os.path.join(real_text, "")
+    for count, bundle in enumerate(bundles if real_folder is not None else ()):
+        if check is not None and count % 512 == 0:
+            check()
+        name = bundle.name
+        if not cache.has(kind, name):  # nothing to compare: validated by a worker
+            todo.append(_new_bundle(bundle, config.root, real_text, walked))
+            continue
+        # A folder the walk stamped at its place in the kind's real folder is no link: the
+        # walk read its parent's entries (a link made since changes the parent's times, and
+        # the next build's fingerprint), so a record taken from the cache needs no lstat.
+        stamp = walked.get(real_prefix + name) if walked else None
+        real: str | None = None
+        if stamp is None:
+            located = _located(bundle, config.root, real_text, walked, diagnostics)
+            if located is None:
+                continue
+            real, stamp = located
+        stamp_text = stamp_bytes(stamp)
+        entry = cache.get(kind, name, stamp, stamp_text)
+        if entry is not None:
+            stamps[bundle] = stamp_key(stamp, stamp_text)
+            if entry.warnings:
+                diagnostics.extend(entry.warnings)
+            # the cache keeps records without their folder (see without_folder): it is this one
+            record = {**entry.values, "bundle": bundle}
+            loaded.append((bundle, Loaded(bundle, yaml_name, None, record)))
+            continue
+        if real is None:  # validated again: its folder is checked as every bundle read is
+            located = _located(bundle, config.root, real_text, walked, diagnostics)
+            if located is None:
+                continue
+            real, stamp = located
+        stamps[bundle] = stamp_key(stamp)
+        todo.append((bundle, Path(real), stamp))
+    # Valid records validated in workers for the cache come back in batches of the cache,
+    # with their warnings and without their folders (see validate_chunk), not as Loaded.
+    pickles = jobs > 1 and cache.path is not None
+    work = KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, pickles)
+    results: list[Validated] = []
+    packs: list[tuple[bytes, Members]] = []
+    packed: Members = {}
+    for chunk, batches in parallel.map_chunks(validate_chunk, work, todo, jobs, max_chunk=500):
+        results += chunk
+        for data in batches:  # unpickled as they come, while the workers make the others
+            members = unpack(data)
+            packs.append((data, members))
+            packed.update(members)
+    made_stamps: dict[str, Stamp] = {}
+    for bundle, made_stamp, found, problems in sorted(results, key=lambda r: r[0]):
+        made: Loaded | None
+        if isinstance(found, str):  # PACKED: valid, in a batch pickled for the cache
+            assert made_stamp is not None
+            values, problems = packed[bundle.name]
+            made_stamps[bundle.name] = made_stamp
+            made = Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
+        else:
+            made = found
+            if made is not None and not has_errors(problems):
+                assert made_stamp is not None
+                cache.put(
+                    kind, bundle.name, Entry(made_stamp, without_folder(made.record), problems)
+                )
+        diagnostics.extend(problems)
+        if made_stamp is None:  # a folder the site may not read: reported
+            continue
+        stamps[bundle] = stamp_key(made_stamp)
+        if made is not None:
+            loaded.append((bundle, made))
+    for data, members in packs:
+        entries = {name: Entry(made_stamps[name], *members[name]) for name in members}
+        cache.put_packed(kind, data, entries)
+    loaded.sort(key=lambda pair: pair[0])
+    return loaded
+
+
+def _located(
+    bundle: Path,
+    root: Path,
+    real_folder: str,
+    walked: Mapping[str, Stamp] | None,
+    diagnostics: Diagnostics,
+) -> tuple[str, Stamp] | None:
+    """The real location and stamp of a bundle whose folder is checked as every bundle read
+    is; None (with an error for a refused one) when it is refused or gone."""
+    try:
+        real = sitefiles.real_location(bundle, root, real_folder)
+    except sitefiles.Refused as refused:
+        diagnostics.error(diagnostics.where(bundle), refused.message, refused.hint)
+        return None
+    except FileNotFoundError:
+        return None
+    return real, (walked and walked.get(real)) or bundle_stamp(real)
+
+
+def _new_bundle(
+    bundle: Path, root: Path, real_folder: str, walked: Mapping[str, Stamp] | None
+) -> tuple[Path, Path | None, Stamp | None]:
+    """A bundle the cache does not hold, for :func:`validate_chunk`: with its real location
+    and stamp when the walk took them (a plain folder: one ``lstat``), else for the worker
+    to check and stamp (which also reports a folder the site may not read)."""
+    if walked:
+        try:
+            real = sitefiles.real_location(bundle, root, real_folder)
+        except (sitefiles.Refused, OSError):
+            return bundle, None, None
+        stamp = walked.get(real)
+        if stamp is not None:
+            return bundle, Path(real), stamp
+    return bundle, None, None

@@ -793,3 +793,24 @@ def test_letters_that_share_a_file_each_read_it(browser, tmp_path: Path) -> None
             found[q] = tab.locator("#search-app .results .card").count()
         context.close()
     assert all(found.values()), found
+
+
+def test_the_first_cards_read_at_once_after_a_render(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The first cards of a render are read at once, with no frame between: their text
+    is in the page's text in the same task (cards further down are laid out only when
+    scrolled to, and until a frame has passed their text is skipped). The whole index
+    coming in renders the results again: a test reading the page just after once found
+    "Filters / 1 product" and no name."""
+    open_search(page, served, "vi", "")
+    for q in ["mien dong", "t", "bac kan", "mat ong"]:
+        names, text = page.evaluate(
+            """(q) => {
+                OcopSearch.show(q);
+                const app = document.getElementById("search-app");
+                const names = Array.from(app.querySelectorAll(".results .card .name"));
+                return [names.slice(0, 8).map((n) => n.textContent), app.innerText];
+            }""",
+            q,
+        )
+        assert names, q
+        assert [n for n in names if n not in text] == [], q

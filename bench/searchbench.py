@@ -117,6 +117,42 @@ new MutationObserver(function (changes, observer) {
 """
 
 
+#: When each step of the first results ended, in ms from opening the page (the Performance
+#: API, read once the first card is on screen): the page's HTML, the stylesheet, search.js,
+#: the first paint, the manifest, the head, the shards or letter of the query's words, the
+#: parts of its cards (the last of each, and when the first part was asked for), the first
+#: card. Under CPU throttling the gaps between them are mostly the page's main thread busy
+#: (style, layout and paint of the page, compiling search.js, the search's own work).
+STEPS = """() => {
+  const end = {}, asked = {}, first = window.__first;
+  const kind = (p) => p === "/style.css" || p === "/search.js" ? p.slice(1) :
+    p.endsWith("/manifest.json") ? "manifest" : /-(words|letter)\\./.test(p) ? "shards" :
+    /-part\\./.test(p) ? "parts" :
+    /^\\/search\\/[a-z]+\\.[0-9a-f]+\\.json$/.test(p) ? "head" : null;
+  for (const e of performance.getEntriesByType("resource")) {
+    const k = kind(new URL(e.name).pathname);
+    if (!k || e.startTime > first) continue;
+    end[k] = Math.max(end[k] || 0, e.responseEnd);
+    asked[k] = Math.min(asked[k] === undefined ? Infinity : asked[k], e.startTime);
+  }
+  const paint = performance.getEntriesByType("paint")[0];
+  const steps = {html: performance.getEntriesByType("navigation")[0].responseEnd,
+    first_paint: paint ? paint.startTime : null};
+  for (const k of ["style.css", "search.js", "manifest", "head", "shards"]) steps[k] = end[k];
+  if (asked.head !== undefined) steps.head_asked = asked.head;
+  if (asked.parts !== undefined) { steps.parts_asked = asked.parts; steps.parts = end.parts; }
+  steps.first_card = first;
+  for (const k in steps) steps[k] = steps[k] == null ? null : Math.round(steps[k]);
+  return steps;
+}"""
+
+
+def median_steps(loads: list[dict[str, float | None]]) -> dict[str, float]:
+    """The median of each step (:data:`STEPS`) over several loads."""
+    keys = [k for k in loads[0] if all(load.get(k) is not None for load in loads)]
+    return {k: round(statistics.median(float(load[k] or 0) for load in loads)) for k in keys}
+
+
 def load_first(tab: Any, url: str, timeout: float = 60.0) -> None:
     """Open ``url`` in ``tab`` (with :data:`FIRST_CARD`) and wait for its first results
     and for the search to be ready, told by the page's console: waiting with Playwright's
@@ -214,10 +250,12 @@ def measure(
             [QUERIES, runs],
         )
         first: dict[str, float] = {}
+        steps: dict[str, dict[str, float]] = {}
         asked: dict[str, list[str]] = {}
         complete: list[float] = []
         for q in FIRST:
             samples = []
+            loaded = []
             for _ in range(loads):
                 context = browser.new_context(viewport={"width": 400, "height": 800})
                 tab = context.new_page()
@@ -226,10 +264,12 @@ def measure(
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
                 load_first(tab, base + "/search/?q=" + q.replace(" ", "+"))
                 samples.append(tab.evaluate("window.__first"))
+                loaded.append(tab.evaluate(STEPS))
                 asked[q] = tab.evaluate("window.__asked")
                 complete.append(tab.evaluate("window.__ready"))
                 context.close()
             first[q] = statistics.median(samples)
+            steps[q] = median_steps(loaded)
         browser.close()
     times.sort()
     return {
@@ -237,6 +277,7 @@ def measure(
         "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
         "first_results_ms": {q: round(t) for q, t in first.items()},
         "first_results_files": asked,
+        "first_results_steps": steps,
         "all_parts_ms": round(statistics.median(complete)),
         "throttle": throttle,
     }

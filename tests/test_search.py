@@ -757,3 +757,60 @@ def test_the_cards_of_every_letter_are_its_first_results(page, served: str, lang
     )
     # (a letter may begin only the name of a facet value no product has: no cards)
     assert differ[0] == [] and len(differ[1]) > 10
+
+
+def test_letters_that_share_a_file_each_read_it(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Files of equal content have one name (their hash): in a small catalogue several
+    letters find the same products, so their letter files are one. Each of those letters
+    reads it: a query of any of them shows its results (the page once asked for the file
+    again and again, for ever, for every letter but the last to name it)."""
+    from conftest import BUILD_DATE
+    from sitekit import SITES, copy_site
+
+    from ocopsite.build import build
+
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    manifest = json.loads((out / "search/manifest.json").read_text("utf-8"))
+    letters = manifest["first"]["vi"]["letters"]
+    shared = sorted(k for k, href in letters.items() if list(letters.values()).count(href) > 1)
+    # ("g", "o" and "w" find the same product; "a", "f", "l" and "u" find none)
+    shared = [
+        k for k in shared if json.loads((out / letters[k][len("/ocop/") :]).read_text())["c"]["p"]
+    ]
+    assert len(shared) >= 3
+    root = tmp_path / "webroot"
+    root.mkdir()
+    (root / "ocop").symlink_to(out)
+    with serve_folder(root) as url:
+        context = browser.new_context(locale="vi-VN")
+        tab = context.new_page()
+        found = {}
+        for q in shared:
+            tab.goto(url + "ocop/search/?q=" + q)
+            tab.wait_for_selector("html[data-search-ready]", state="attached", timeout=10_000)
+            found[q] = tab.locator("#search-app .results .card").count()
+        context.close()
+    assert all(found.values()), found
+
+
+def test_the_first_cards_read_at_once_after_a_render(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    """The first cards of a render are read at once, with no frame between: their text
+    is in the page's text in the same task (cards further down are laid out only when
+    scrolled to, and until a frame has passed their text is skipped). The whole index
+    coming in renders the results again: a test reading the page just after once found
+    "Filters / 1 product" and no name."""
+    open_search(page, served, "vi", "")
+    for q in ["mien dong", "t", "bac kan", "mat ong"]:
+        names, text = page.evaluate(
+            """(q) => {
+                OcopSearch.show(q);
+                const app = document.getElementById("search-app");
+                const names = Array.from(app.querySelectorAll(".results .card .name"));
+                return [names.slice(0, 8).map((n) => n.textContent), app.innerText];
+            }""",
+            q,
+        )
+        assert names, q
+        assert [n for n in names if n not in text] == [], q

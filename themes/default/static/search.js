@@ -104,8 +104,13 @@
     this.former = new Uint8Array(n);
     this.P = { c: unpack(C.c), k: unpack(C.k), x: unpack(C.x) };
     this.province = unpack(C.p);
+    /* what each file holds, as [kind, key]s: files of equal content have one name (their
+       hash), so one file may hold the letters or shards of several keys */
     ["words", "letters", "columns"].forEach(function (kind) {
-      Object.keys(ix[kind]).forEach(function (key) { self.hrefs[ix[kind][key]] = [kind, key]; });
+      Object.keys(ix[kind]).forEach(function (key) {
+        var href = ix[kind][key];
+        (self.hrefs[href] || (self.hrefs[href] = [])).push([kind, key]);
+      });
     });
     /* facet values, as [facet, value] after the producers, in the numbering of the postings */
     this.groups = [];
@@ -147,8 +152,10 @@
     var self = this;
     return Promise.all(hrefs.map(function (href) {
       return self.files[href] || (self.files[href] = get(href).then(function (data) {
-        var kind = self.hrefs[href];
-        if (kind) self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "letters" ? unpack(data) : data;
+        var kinds = self.hrefs[href];
+        if (kinds) kinds.forEach(function (kind) {
+          self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "letters" ? unpack(data) : data;
+        });
         else self.parts[data.start / self.ix.per] = data.products;
         /* a letter's first cards (ocopsite.search.index.letter_cards): each as a part of one */
         if (data.c) data.c.p.forEach(function (id, k) {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -58,7 +59,16 @@ def _end_with_parent(parent: int) -> None:
 
 def _run(task: tuple[Callable[[Any, Sequence[Any]], Any], Sequence[Any]]) -> Any:
     function, chunk = task
-    return function(_shared, chunk)
+    try:
+        return function(_shared, chunk)
+    finally:
+        # What a worker keeps from one chunk to the next (compiled templates, the HTML
+        # of cards and headers, caches of views) lives until it ends: frozen, the
+        # collector's full passes no longer walk it again and again. They did, as it
+        # grew: 13 % of a render worker's time at 16,000 products, for nothing found.
+        # Garbage made within a chunk is still collected; the parent froze what it
+        # had before forking (see build.py).
+        gc.freeze()
 
 
 def map_chunks(

@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import BUILD_DATE
@@ -116,8 +117,11 @@ def test_pages_that_forget_to_declare_dependencies_are_slower_never_stale(
 ) -> None:
     real_plan = build_module.plan_pages
 
-    def forgetful(catalogue: Catalogue, cache: Path | None = None) -> list[PageSpec]:
-        return [dataclasses.replace(spec, depends=None) for spec in real_plan(catalogue, cache)]
+    def forgetful(
+        catalogue: Catalogue, cache: Path | None = None, **options: Any
+    ) -> list[PageSpec]:
+        planned = real_plan(catalogue, cache, **options)
+        return [dataclasses.replace(spec, depends=None) for spec in planned]
 
     monkeypatch.setattr(build_module, "plan_pages", forgetful)
     site = copy_site(SITES / "bilingual", tmp_path / "site")

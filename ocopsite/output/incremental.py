@@ -42,6 +42,11 @@ from ocopsite.view.urls import Urls
 
 MANIFEST = "output-manifest.json"
 FORMAT = 5
+#: A product's outputs as one block: a signature of what decides their paths and keys, the
+#: paths (its pages' first), and how many of them are pages.
+Group = tuple[str, tuple[str, ...], int]
+#: The columns the blocks are kept in, beside the files' (an older manifest has none).
+_GROUP_COLUMNS = ("group_slugs", "group_signatures", "group_paths", "group_pages")
 
 
 def _hash(*parts: str) -> str:
@@ -114,14 +119,16 @@ def keys(
     outputs: Sequence[Output],
     site_key: str,
     check: Callable[[], None] | None = None,
+    keyer: Keyer | None = None,
 ) -> list[str | None]:
     """The key of each output; ``None`` for those that depend on everything.
 
     An output planned from what an earlier build planned for its record brings its key
     (:attr:`~ocopsite.output.plan.Output.key`), worked out then from the same dependencies.
-    ``check`` is called now and then, and may raise to abandon the work.
+    ``check`` is called now and then, and may raise to abandon the work. ``keyer`` is the
+    build's :class:`Keyer` of the same site key, if it has one.
     """
-    keyer = Keyer(catalogue, site_key)
+    keyer = keyer or Keyer(catalogue, site_key)
     # The languages of a page share one ``depends``: its tokens are joined once, as the
     # end of the text every key hashes (the same text as hashing the tokens one by one).
     made: dict[int, str] = {}
@@ -169,6 +176,8 @@ class Manifest:
 
     keys: dict[str, str]
     digests: dict[str, Digest] = field(default_factory=dict)
+    #: Each product's outputs as one block, by slug (see :mod:`ocopsite.output.groups`).
+    groups: dict[str, Group] = field(default_factory=dict)
 
     @property
     def files(self) -> frozenset[str]:
@@ -216,7 +225,28 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         }
     else:  # every file's digest is known: the usual case, worked out in C
         digests = dict(zip(paths, zip(sizes, hashes, strict=True), strict=True))
-    return Manifest(dict(zip(paths, output_keys, strict=True)), digests)
+    return Manifest(dict(zip(paths, output_keys, strict=True)), digests, _groups(record))
+
+
+def _groups(record: dict[str, Any]) -> dict[str, Group]:
+    """The products' blocks of outputs kept in ``record``; none if missing or damaged."""
+    found = [record.get(name) for name in _GROUP_COLUMNS]
+    if not all(isinstance(column, list) for column in found):
+        return {}
+    columns = cast(list[list[Any]], found)
+    slugs, signatures, paths, pages = columns
+    if (
+        len({len(column) for column in columns}) != 1
+        or not _of_types(slugs, str)
+        or not _of_types(signatures, str)
+        or not _of_types(paths, str)
+        or not _of_types(pages, int)
+    ):
+        return {}
+    return {
+        slug: (signature, tuple(joined.split("\0")), count)
+        for slug, signature, joined, count in zip(slugs, signatures, paths, pages, strict=True)
+    }
 
 
 def _of_types(column: list[Any], *types: type) -> bool:
@@ -249,6 +279,20 @@ def encoded(out: Path, site_key: str, manifest: Manifest) -> bytes:
         "sizes": [digest[0] for digest in found],
         "hashes": [digest[1] for digest in found],
     }
+    slugs = sorted(manifest.groups)
+    blocks = [manifest.groups[slug] for slug in slugs]
+    record.update(
+        zip(
+            _GROUP_COLUMNS,
+            (
+                slugs,
+                [block[0] for block in blocks],
+                ["\0".join(block[1]) for block in blocks],
+                [block[2] for block in blocks],
+            ),
+            strict=True,
+        )
+    )
     return json.dumps(record, separators=(",", ":")).encode("utf-8")
 
 

@@ -4,7 +4,6 @@ only the products whose block may have changed, and still equals a clean build."
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from ocopsite import build as build_module
 from ocopsite.build import build
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.output import groups, incremental
+from ocopsite.output.manifestfile import encoded, groups_of
 from ocopsite.view.pages import PageSpec
 
 PRODUCTS = "content/products"
@@ -33,9 +33,10 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), "utf-8")
 
 
-def _recorded_groups(site: Path) -> dict[str, Any]:
-    record = json.loads((site / ".ocopsite-cache/output-manifest.json").read_text("utf-8"))
-    return dict(zip(record["group_slugs"], record["group_paths"], strict=True))
+def _recorded_groups(site: Path) -> dict[str, tuple[str, ...]]:
+    manifest = incremental.read_record(site / ".ocopsite-cache")
+    assert manifest is not None
+    return {slug: paths for slug, (_, paths, _) in groups_of(manifest, manifest["paths"]).items()}
 
 
 def _change(site: Path, change: str) -> None:
@@ -133,21 +134,27 @@ def test_damaged_or_missing_blocks_are_planned_again(tmp_path: Path) -> None:
     site = copy_site(SITES / "bilingual", tmp_path / "site")
     out = tmp_path / "public"
     build(site, out, build_date=BUILD_DATE)
-    manifest = site / ".ocopsite-cache/output-manifest.json"
-    record = json.loads(manifest.read_text("utf-8"))
-    assert incremental._groups(record)
+    cache = site / ".ocopsite-cache"
+    record = incremental.read_record(cache)
+    assert record is not None
+    paths = record["paths"]
+    assert groups_of(record, paths)
+    members = record["group_members"]
     for damaged in (
         {**record, "group_pages": record["group_pages"][1:]},
         {**record, "group_slugs": None},
         {**record, "group_signatures": [1] * len(record["group_slugs"])},
+        {**record, "group_members": members[:-1]},
+        {**record, "group_members": members[:-4]},
+        {**record, "group_order": "middle:4"},
     ):
-        assert incremental._groups(damaged) == {}
-    # a block naming a file the manifest does not list is not taken
-    paths = [joined + "\0products/nowhere/index.html" for joined in record["group_paths"]]
-    manifest.write_text(json.dumps({**record, "group_paths": paths}), "utf-8")
+        assert groups_of(damaged, paths) == {}
+    # a manifest without its blocks: every product is planned, and blocks are kept again
+    del record["group_members"]
+    incremental.manifest_path(cache).write_bytes(encoded(record))
     _edit(site / PRODUCTS / "dao-canh/product.yaml", "stars: 4", "stars: 3")
     assert build(site, out, build_date=BUILD_DATE).updated_in_place
-    assert "products/nowhere/index.html" not in "".join(_recorded_groups(site).values())
-    shutil.rmtree(site / ".ocopsite-cache")
+    assert len(_recorded_groups(site)) == 4
+    shutil.rmtree(cache)
     build(site, tmp_path / "clean", build_date=BUILD_DATE)
     assert _tree(out) == _tree(tmp_path / "clean")

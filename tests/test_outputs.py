@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +33,8 @@ def test_every_file_of_a_build_is_a_declared_output(tmp_path: Path) -> None:
     site = copy_site(SITES / "bilingual", tmp_path / "site")
     out = tmp_path / "public"
     build(site, out, build_date=BUILD_DATE)
-    manifest = json.loads((site / ".ocopsite-cache" / incremental.MANIFEST).read_text())
+    manifest = incremental.read_record(site / ".ocopsite-cache")
+    assert manifest is not None
     written = set(_tree(out)) - {MARKER, ".nojekyll"}
     assert set(manifest["paths"]) == written
     kinds = {rel.rsplit("/", 1)[-1] for rel in written}

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from ocopsite.load.catalogue import Catalogue
-from ocopsite.output.incremental import Group, Keyer, Manifest
+from ocopsite.output.incremental import Keyer, Manifest
+from ocopsite.output.manifestfile import Group
 from ocopsite.output.plan import Output
 from ocopsite.render.site import product_shows
 

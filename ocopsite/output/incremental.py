@@ -20,7 +20,6 @@ pages open in a browser before the others (see :func:`ocopsite.output.publish.up
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,19 +33,16 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.config import CONFIG_NAME
 from ocopsite.load.recordcache import Kept
 from ocopsite.model import NewsItem, Producer, Product
+from ocopsite.output.manifestfile import Group, decoded, group_columns, groups_of, of_types
+from ocopsite.output.manifestfile import encoded as encoded_record
 from ocopsite.output.plan import Output
 from ocopsite.render.offline import Digest
 from ocopsite.view.i18n import Strings
 from ocopsite.view.theme import Theme
 from ocopsite.view.urls import Urls
 
-MANIFEST = "output-manifest.json"
-FORMAT = 5
-#: A product's outputs as one block: a signature of what decides their paths and keys, the
-#: paths (its pages' first), and how many of them are pages.
-Group = tuple[str, tuple[str, ...], int]
-#: The columns the blocks are kept in, beside the files' (an older manifest has none).
-_GROUP_COLUMNS = ("group_slugs", "group_signatures", "group_paths", "group_pages")
+MANIFEST = "output-manifest.bin"
+FORMAT = 6
 
 
 def _hash(*parts: str) -> str:
@@ -185,18 +181,11 @@ class Manifest:
 
 
 def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
-    """The manifest of the last build into ``out``, if it had the same site key.
-
-    It is saved as parallel lists (paths, keys, and the sizes and hashes of the digests,
-    ``null`` for a file without one): a national catalogue has a hundred and fifty
-    thousand files, whose dictionaries took JSON twice as long to read and write.
-    """
-    try:
-        record = json.loads(manifest_path(cache_dir).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    """The manifest of the last build into ``out``, if it had the same site key
+    (see :mod:`~ocopsite.output.manifestfile` for how it is kept)."""
+    record = read_record(cache_dir)
     if (
-        not isinstance(record, dict)
+        record is None
         or record.get("version") != FORMAT
         or record.get("out") != str(out)
         or record.get("site") != site_key
@@ -211,10 +200,10 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
     paths, output_keys, sizes, hashes = columns
     if (
         len({len(column) for column in columns}) != 1
-        or not _of_types(paths, str)
-        or not _of_types(output_keys, str)
-        or not _of_types(sizes, int, type(None))
-        or not _of_types(hashes, str, type(None))
+        or not of_types(paths, str)
+        or not of_types(output_keys, str)
+        or not of_types(sizes, int, type(None))
+        or not of_types(hashes, str, type(None))
     ):
         return None
     if None in sizes or None in hashes:
@@ -225,34 +214,16 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         }
     else:  # every file's digest is known: the usual case, worked out in C
         digests = dict(zip(paths, zip(sizes, hashes, strict=True), strict=True))
-    return Manifest(dict(zip(paths, output_keys, strict=True)), digests, _groups(record))
+    keys = dict(zip(paths, output_keys, strict=True))
+    return Manifest(keys, digests, groups_of(record, paths))
 
 
-def _groups(record: dict[str, Any]) -> dict[str, Group]:
-    """The products' blocks of outputs kept in ``record``; none if missing or damaged."""
-    found = [record.get(name) for name in _GROUP_COLUMNS]
-    if not all(isinstance(column, list) for column in found):
-        return {}
-    columns = cast(list[list[Any]], found)
-    slugs, signatures, paths, pages = columns
-    if (
-        len({len(column) for column in columns}) != 1
-        or not _of_types(slugs, str)
-        or not _of_types(signatures, str)
-        or not _of_types(paths, str)
-        or not _of_types(pages, int)
-    ):
-        return {}
-    return {
-        slug: (signature, tuple(joined.split("\0")), count)
-        for slug, signature, joined, count in zip(slugs, signatures, paths, pages, strict=True)
-    }
-
-
-def _of_types(column: list[Any], *types: type) -> bool:
-    """Whether every value of ``column`` is of one of ``types`` exactly (not a subclass:
-    ``True`` is no size)."""
-    return set(map(type, column)) <= set(types)
+def read_record(cache_dir: Path) -> dict[str, Any] | None:
+    """The manifest kept in ``cache_dir`` as it was saved, if it can be read."""
+    try:
+        return decoded(manifest_path(cache_dir).read_bytes())
+    except OSError:
+        return None
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
@@ -278,22 +249,9 @@ def encoded(out: Path, site_key: str, manifest: Manifest) -> bytes:
         "keys": [manifest.keys[path] for path in paths],
         "sizes": [digest[0] for digest in found],
         "hashes": [digest[1] for digest in found],
+        **group_columns(manifest.groups, paths),
     }
-    slugs = sorted(manifest.groups)
-    blocks = [manifest.groups[slug] for slug in slugs]
-    record.update(
-        zip(
-            _GROUP_COLUMNS,
-            (
-                slugs,
-                [block[0] for block in blocks],
-                ["\0".join(block[1]) for block in blocks],
-                [block[2] for block in blocks],
-            ),
-            strict=True,
-        )
-    )
-    return json.dumps(record, separators=(",", ":")).encode("utf-8")
+    return encoded_record(record)
 
 
 def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:

@@ -24,7 +24,7 @@ from ocopsite.load import fingerprint
 from ocopsite.load.catalogue import Catalogue, load_catalogue
 from ocopsite.load.config import CONFIG_NAME, SiteConfig, load_config
 from ocopsite.load.recordcache import Kept, code_fingerprint, gc_freezable, gc_paused
-from ocopsite.output import incremental, journal
+from ocopsite.output import groups, incremental, journal
 from ocopsite.output import plan as outputs
 from ocopsite.output.publish import (
     BuildResult,
@@ -49,9 +49,10 @@ from ocopsite.render.site import FRAGMENTS, Renderer, plan_pages
 from ocopsite.trace import lots as trace
 from ocopsite.trace import qr as trace_qr
 from ocopsite.view.i18n import Strings, load_strings
+from ocopsite.view.pages import PageSpec
 from ocopsite.view.theme import Theme, find_theme
 from ocopsite.view.themeloader import load_apart
-from ocopsite.view.urls import Urls
+from ocopsite.view.urls import Route, Urls
 
 CACHE_DIR = paths.CACHE_DIR
 
@@ -254,22 +255,43 @@ def build(
         assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
-        specs = plan_pages(catalogue, cache_dir)
-        if check is not None:
-            check()
-        if only:
-            specs = [spec for spec in specs if spec.route.segment in only]
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
         site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
         kept_key = site_key if write and not only else None  # a partial build keeps nothing
-        every = [
-            *outputs.pages(renderer, specs),
+        keyer = incremental.Keyer(catalogue, site_key)
+        previous = None
+        if kept_key is not None and not force and (out / MARKER).is_file():
+            previous = (resident and resident.previous(out, site_key)) or incremental.load(
+                cache_dir, out, site_key
+            )
+        reuse = groups.reusable(catalogue, keyer, site_key, previous) if kept_key else None
+
+        def plan(reuse: groups.Reuse) -> _Planned:
+            skipped = reuse.kept
+            owned: dict[Route, str] = {}
+            specs = plan_pages(catalogue, cache_dir, skip=skipped, owners=owned)
+            if check is not None:
+                check()
+            if only:
+                specs = [spec for spec in specs if spec.route.segment in only]
+            owners = [owned.get(spec.route) for spec in specs for _ in catalogue.config.languages]
+            every = outputs.pages(renderer, specs)
             # a partial build makes neither photos nor product files: not planned (0.3 s at
             # 16,000 products, with a core idle)
-            *(outputs.photos(catalogue, urls, photos, renditions, cache_dir) if not only else ()),
-            *(outputs.product_files(catalogue, urls, cache_dir, kept_key) if not only else ()),
-            *outputs.site_files(renderer, specs, statics, cache_dir),
-        ]
+            if not only:
+                every += outputs.photos(catalogue, urls, photos, renditions, cache_dir)
+                owners += [None] * (len(every) - len(owners))
+                chosen = (
+                    [p for p in catalogue.products if p.slug not in skipped] if skipped else None
+                )
+                every += outputs.product_files(catalogue, urls, cache_dir, kept_key, chosen, owners)
+            listed = partial(plan_pages, catalogue, cache_dir) if skipped else specs
+            every += outputs.site_files(renderer, listed, statics, cache_dir)
+            owners += [None] * (len(every) - len(owners))
+            return _Planned(specs, every, owners, reuse)
+
+        planned = plan(reuse or groups.Reuse())
+        specs, every = planned.specs, planned.every
     gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
     if jobs > 1 and (only or not write):  # a build's own are compiled once it knows its pages
@@ -284,18 +306,19 @@ def build(
         return result
 
     with stage(result, "plan"), gc_paused():
-        keys = incremental.keys(catalogue, every, site_key, check)
-        previous = None
-        if not force and (out / MARKER).is_file():
-            previous = (resident and resident.previous(out, site_key)) or incremental.load(
-                cache_dir, out, site_key
-            )
+        keys = incremental.keys(catalogue, every, site_key, check, keyer)
         todo = incremental.changed(every, keys, previous) if previous is not None else []
-        pages = sum(output.kind == "page" for output in every)
+        pages = sum(output.kind == "page" for output in every) + planned.reuse.pages
         pages_todo = sum(every[index].kind == "page" for index in todo)
-    # every language has its own page outputs: the floor of 50 pages is per language
-    in_place_limit = max(50 * len(catalogue.config.languages), pages // 4)
-    result.updated_in_place = previous is not None and pages_todo <= in_place_limit
+        # every language has its own page outputs: the floor of 50 pages is per language
+        in_place_limit = max(50 * len(catalogue.config.languages), pages // 4)
+        result.updated_in_place = previous is not None and pages_todo <= in_place_limit
+        if planned.reuse.kept and not result.updated_in_place:  # a full build: plan it all
+            planned = plan(groups.Reuse(planned.reuse.signatures))
+            specs, every = planned.specs, planned.every
+            keys = incremental.keys(catalogue, every, site_key, check, keyer)
+        blocks = groups.blocks(catalogue, keyer, planned.reuse, every, planned.owners)
+        kept = planned.reuse.keys
     if jobs > 1:
         templates = {spec.template for spec in specs}
         if result.updated_in_place:  # only the templates of the kinds of pages made again
@@ -304,15 +327,16 @@ def build(
         _load_for_workers(renderer, templates, True, catalogue.config.label_sheets)
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
-    files = {
-        path: key or "" for output, key in zip(every, keys, strict=True) for path in output.paths
-    }
+    files = dict(kept)
+    files.update(
+        (path, key or "") for output, key in zip(every, keys, strict=True) for path in output.paths
+    )
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
                    thumbnails=thumbnails, cache=cache_dir / offline.PACK_CACHE)  # fmt: skip
 
     def described(emitted: outputs.Emitted) -> incremental.Manifest:
         files.update((path, "") for path in emitted.made if path not in files)
-        return incremental.Manifest(files, emitted.digests)
+        return incremental.Manifest(files, emitted.digests, blocks)
 
     # What describes the output (the manifest, the record of the inputs) must never describe
     # another output than the live one, even if the build is killed at any point: else a
@@ -334,7 +358,9 @@ def build(
         fingerprint.forget(cache_dir)  # the output will not match the last build's inputs
         incremental.forget(cache_dir)
         viewed = resident.viewed()
-        emitted = update_in_steps(run, out, every, todo, previous, pack, viewed, published)
+        emitted = update_in_steps(
+            run, out, every, todo, previous, pack, viewed, published, kept.keys()
+        )
         if viewed & emitted.written:  # an open page that sums up the site (home, browse)
             resident.pages_live(out)
     elif previous is not None and result.updated_in_place:
@@ -345,7 +371,9 @@ def build(
             manifest = incremental.encoded(out, site_key, described(emitted))
             update.keep_beside(incremental.manifest_path(cache_dir), manifest)
 
-        emitted = publish(run, update, every, todo, previous, pack, kept_with_the_update)
+        emitted = publish(
+            run, update, every, todo, previous, pack, kept_with_the_update, kept.keys()
+        )
     else:
 
         def dropped_before_the_swap(emitted: outputs.Emitted) -> None:
@@ -370,6 +398,17 @@ def build(
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)
     return result
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """What planning made: the pages planned, every output, the slug of the product each
+    output belongs to (``None`` for others), and what was taken from the last build."""
+
+    specs: list[PageSpec]
+    every: list[outputs.Output]
+    owners: list[str | None]
+    reuse: groups.Reuse
 
 
 def _load_for_workers(

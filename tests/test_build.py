@@ -23,6 +23,7 @@ from ocopsite.commands.cli import main
 from ocopsite.keptfiles import keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import CATEGORIES
+from ocopsite.output import incremental
 from ocopsite.output.staging import MARKER, OutputRefused
 from ocopsite.render import feeds
 from ocopsite.render.opendata import DATA_CACHE
@@ -452,7 +453,8 @@ def _assert_recorded_digests_are_true(site: Path, out: Path) -> None:
     """The digests an update lists saved files by, without reading them, are the files'."""
     from ocopsite.render.offline import digest
 
-    record = json.loads((site / ".ocopsite-cache/output-manifest.json").read_text("utf-8"))
+    record = incremental.read_record(site / ".ocopsite-cache")
+    assert record is not None
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     digests = {
         rel: (size, value)
@@ -608,13 +610,13 @@ def test_kept_open_data_gives_the_same_files(
 
 
 @pytest.mark.parametrize(
-    "content", ["not json", '{"version": 1, "pages": {}}', "[]", '{"version": 2}']
+    "content", ["not json", '{"version": 1, "pages": {}}', "[]", '{"version": 2}', "{\x00"]
 )
 def test_a_damaged_or_old_manifest_means_a_full_build(tmp_path: Path, content: str) -> None:
     site = copy_site(SITES / "minimal", tmp_path / "site")
     out = tmp_path / "public"
     build(site, out, build_date=BUILD_DATE)
-    (site / ".ocopsite-cache/output-manifest.json").write_text(content)
+    incremental.manifest_path(site / ".ocopsite-cache").write_text(content)
     result = build(site, out, build_date=BUILD_DATE, force=True)
     assert not result.updated_in_place and result.pages > 0
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import BUILD_DATE
@@ -33,7 +33,8 @@ def test_every_file_of_a_build_is_a_declared_output(tmp_path: Path) -> None:
     site = copy_site(SITES / "bilingual", tmp_path / "site")
     out = tmp_path / "public"
     build(site, out, build_date=BUILD_DATE)
-    manifest = json.loads((site / ".ocopsite-cache" / incremental.MANIFEST).read_text())
+    manifest = incremental.read_record(site / ".ocopsite-cache")
+    assert manifest is not None
     written = set(_tree(out)) - {MARKER, ".nojekyll"}
     assert set(manifest["paths"]) == written
     kinds = {rel.rsplit("/", 1)[-1] for rel in written}
@@ -116,8 +117,11 @@ def test_pages_that_forget_to_declare_dependencies_are_slower_never_stale(
 ) -> None:
     real_plan = build_module.plan_pages
 
-    def forgetful(catalogue: Catalogue, cache: Path | None = None) -> list[PageSpec]:
-        return [dataclasses.replace(spec, depends=None) for spec in real_plan(catalogue, cache)]
+    def forgetful(
+        catalogue: Catalogue, cache: Path | None = None, **options: Any
+    ) -> list[PageSpec]:
+        planned = real_plan(catalogue, cache, **options)
+        return [dataclasses.replace(spec, depends=None) for spec in planned]
 
     monkeypatch.setattr(build_module, "plan_pages", forgetful)
     site = copy_site(SITES / "bilingual", tmp_path / "site")

@@ -20,7 +20,6 @@ pages open in a browser before the others (see :func:`ocopsite.output.publish.up
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,14 +33,16 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.config import CONFIG_NAME
 from ocopsite.load.recordcache import Kept
 from ocopsite.model import NewsItem, Producer, Product
+from ocopsite.output.manifestfile import Group, decoded, group_columns, groups_of, of_types
+from ocopsite.output.manifestfile import encoded as encoded_record
 from ocopsite.output.plan import Output
 from ocopsite.render.offline import Digest
 from ocopsite.view.i18n import Strings
 from ocopsite.view.theme import Theme
 from ocopsite.view.urls import Urls
 
-MANIFEST = "output-manifest.json"
-FORMAT = 5
+MANIFEST = "output-manifest.bin"
+FORMAT = 6
 
 
 def _hash(*parts: str) -> str:
@@ -114,14 +115,16 @@ def keys(
     outputs: Sequence[Output],
     site_key: str,
     check: Callable[[], None] | None = None,
+    keyer: Keyer | None = None,
 ) -> list[str | None]:
     """The key of each output; ``None`` for those that depend on everything.
 
     An output planned from what an earlier build planned for its record brings its key
     (:attr:`~ocopsite.output.plan.Output.key`), worked out then from the same dependencies.
-    ``check`` is called now and then, and may raise to abandon the work.
+    ``check`` is called now and then, and may raise to abandon the work. ``keyer`` is the
+    build's :class:`Keyer` of the same site key, if it has one.
     """
-    keyer = Keyer(catalogue, site_key)
+    keyer = keyer or Keyer(catalogue, site_key)
     # The languages of a page share one ``depends``: its tokens are joined once, as the
     # end of the text every key hashes (the same text as hashing the tokens one by one).
     made: dict[int, str] = {}
@@ -169,6 +172,8 @@ class Manifest:
 
     keys: dict[str, str]
     digests: dict[str, Digest] = field(default_factory=dict)
+    #: Each product's outputs as one block, by slug (see :mod:`ocopsite.output.groups`).
+    groups: dict[str, Group] = field(default_factory=dict)
 
     @property
     def files(self) -> frozenset[str]:
@@ -176,18 +181,11 @@ class Manifest:
 
 
 def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
-    """The manifest of the last build into ``out``, if it had the same site key.
-
-    It is saved as parallel lists (paths, keys, and the sizes and hashes of the digests,
-    ``null`` for a file without one): a national catalogue has a hundred and fifty
-    thousand files, whose dictionaries took JSON twice as long to read and write.
-    """
-    try:
-        record = json.loads(manifest_path(cache_dir).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    """The manifest of the last build into ``out``, if it had the same site key
+    (see :mod:`~ocopsite.output.manifestfile` for how it is kept)."""
+    record = read_record(cache_dir)
     if (
-        not isinstance(record, dict)
+        record is None
         or record.get("version") != FORMAT
         or record.get("out") != str(out)
         or record.get("site") != site_key
@@ -202,10 +200,10 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
     paths, output_keys, sizes, hashes = columns
     if (
         len({len(column) for column in columns}) != 1
-        or not _of_types(paths, str)
-        or not _of_types(output_keys, str)
-        or not _of_types(sizes, int, type(None))
-        or not _of_types(hashes, str, type(None))
+        or not of_types(paths, str)
+        or not of_types(output_keys, str)
+        or not of_types(sizes, int, type(None))
+        or not of_types(hashes, str, type(None))
     ):
         return None
     if None in sizes or None in hashes:
@@ -216,13 +214,16 @@ def load(cache_dir: Path, out: Path, site_key: str) -> Manifest | None:
         }
     else:  # every file's digest is known: the usual case, worked out in C
         digests = dict(zip(paths, zip(sizes, hashes, strict=True), strict=True))
-    return Manifest(dict(zip(paths, output_keys, strict=True)), digests)
+    keys = dict(zip(paths, output_keys, strict=True))
+    return Manifest(keys, digests, groups_of(record, paths))
 
 
-def _of_types(column: list[Any], *types: type) -> bool:
-    """Whether every value of ``column`` is of one of ``types`` exactly (not a subclass:
-    ``True`` is no size)."""
-    return set(map(type, column)) <= set(types)
+def read_record(cache_dir: Path) -> dict[str, Any] | None:
+    """The manifest kept in ``cache_dir`` as it was saved, if it can be read."""
+    try:
+        return decoded(manifest_path(cache_dir).read_bytes())
+    except OSError:
+        return None
 
 
 def save(cache_dir: Path, out: Path, site_key: str, manifest: Manifest) -> None:
@@ -248,8 +249,9 @@ def encoded(out: Path, site_key: str, manifest: Manifest) -> bytes:
         "keys": [manifest.keys[path] for path in paths],
         "sizes": [digest[0] for digest in found],
         "hashes": [digest[1] for digest in found],
+        **group_columns(manifest.groups, paths),
     }
-    return json.dumps(record, separators=(",", ":")).encode("utf-8")
+    return encoded_record(record)
 
 
 def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:

@@ -183,7 +183,12 @@ PRODUCT_FILES = "product-files"
 
 
 def product_files(
-    catalogue: Catalogue, urls: Urls, cache: Path, site_key: str | None = None
+    catalogue: Catalogue,
+    urls: Urls,
+    cache: Path,
+    site_key: str | None = None,
+    products: Sequence[Product] | None = None,
+    owners: list[str | None] | None = None,
 ) -> list[Output]:
     """Every product's QR codes, label sheets, lab documents and linkset.
 
@@ -193,13 +198,19 @@ def product_files(
     (:meth:`~ocopsite.load.catalogue.Catalogue.product_token`) and the site key: the
     files of a product whose record did not change are then not planned again, only
     taken as planned before, with a ``make`` and ``depends`` that plan them when called.
+
+    With ``products``, only theirs are planned (and none kept). ``owners`` is given the
+    slug of the product of each output returned, in order.
     """
-    if site_key is None:
-        return [
-            Output("product", paths, make, depends)
-            for product in catalogue.products
+    if site_key is None or products is not None:
+        pairs = [
+            (product.slug, Output("product", paths, make, depends))
+            for product in (catalogue.products if products is None else products)
             for paths, make, depends in trace_files.product_outputs(catalogue, urls, product, cache)
         ]
+        if owners is not None:
+            owners += [slug for slug, _ in pairs]
+        return [output for _, output in pairs]
     from ocopsite.output.incremental import Keyer  # here: that module imports this one
 
     keyer = functools.cache(partial(Keyer, catalogue, site_key))  # only if one is planned
@@ -212,12 +223,16 @@ def product_files(
         (part,) = kept.get(product.slug, catalogue.product_token(product), describe)
         if planned or not part:
             made += planned
+            if owners is not None:
+                owners += [product.slug] * len(planned)
             continue
         for index, text in enumerate(part.decode("utf-8", "surrogatepass").split(_END)):
             key, *paths = text.split(_SEP)
             again = (catalogue, urls, product, cache, index, tuple(paths))
             make, depends = partial(_made_again, *again), partial(_depends_again, *again)
             made.append(Output("product", tuple(paths), make, depends, key=key))
+            if owners is not None:
+                owners.append(product.slug)
     kept.save()
     return made
 
@@ -277,9 +292,10 @@ def _search(renderer: Renderer, cache: Path | None) -> Made:
     )
 
 
-def _feeds(renderer: Renderer, specs: Sequence[PageSpec], cache: Path | None) -> Made:
+def _feeds(renderer: Renderer, specs: Specs, cache: Path | None) -> Made:
     catalogue, urls = renderer.catalogue, renderer.urls
-    sitemaps = feeds.sitemaps(specs, urls, cache and cache / feeds.SITEMAP_CACHE)
+    listed = specs() if callable(specs) else specs
+    sitemaps = feeds.sitemaps(listed, urls, cache and cache / feeds.SITEMAP_CACHE)
     made: dict[str, bytes | str] = {**sitemaps, "robots.txt": feeds.robots(urls)}
     for lang, views in renderer.views.items():
         made[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(catalogue, views, urls)
@@ -327,9 +343,13 @@ def hashed_name(name: str, data: bytes) -> str:
     return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{ext}" if dot else name
 
 
+#: Every page of the site, or what plans them all (when a build planned only some).
+Specs = Sequence[PageSpec] | Callable[[], Sequence[PageSpec]]
+
+
 def site_files(
     renderer: Renderer,
-    specs: Sequence[PageSpec],
+    specs: Specs,
     statics: Mapping[str, bytes],
     cache: Path | None = None,
 ) -> list[Output]:

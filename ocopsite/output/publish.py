@@ -19,6 +19,7 @@ import resource
 import threading
 import time
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +170,7 @@ def publish(
     previous: Manifest | None = None,
     finish: Finish | None = None,
     before_commit: Callable[[outputs.Emitted], None] | None = None,
+    kept: AbstractSet[str] = frozenset(),
 ) -> outputs.Emitted:
     """Emit ``todo`` into ``sink`` and publish it; returns what was made.
 
@@ -183,18 +185,20 @@ def publish(
     any failure the sink is discarded and the output stays as it was.
     ``before_commit`` is called with what was made once everything is ready, just before
     the output changes (to keep or drop what describes it: see :meth:`journal.Update.keep_beside`).
+    ``kept`` are the paths of outputs of the site left out of ``every``, as not planned
+    again (see :mod:`~ocopsite.output.groups`): they stay as ``previous`` holds them.
     """
     result = run.result
     try:
         emitted = emit(run, every, todo, sink)
         if isinstance(sink, journal.Update):
             sink.staged |= emitted.written  # workers staged these in their own processes
-        now = {path for output in every for path in output.paths} | emitted.made
+        now = {path for output in every for path in output.paths} | kept | emitted.made
         if previous is not None:  # files not made again hold what they held
             made = emitted.digests
-            for path, kept in previous.digests.items():
+            for path, digest in previous.digests.items():
                 if path in now and path not in made:
-                    made[path] = kept
+                    made[path] = digest
         if finish is not None:
             with stage(result, "offline"):
                 for rel, data in finish(sink.read, emitted.digests).items():
@@ -228,6 +232,7 @@ def update_in_steps(
     finish: Finish,
     viewed: frozenset[str],
     published: Callable[[outputs.Emitted, bool], None],
+    kept: AbstractSet[str] = frozenset(),
 ) -> outputs.Emitted:
     """Publish an update of ``out`` in up to three steps; returns what was made (``made``:
     in every step; ``written``: the files the last step changed).
@@ -244,7 +249,7 @@ def update_in_steps(
     After each of the first two steps, ``published`` is called with what was made
     so far and whether it is the first step. Each step is published through its
     own journal, so a reader never sees half a step; a failure (or a newer change,
-    see :class:`Run`) leaves the steps before it published.
+    see :class:`Run`) leaves the steps before it published. ``kept``: as :func:`publish`'s.
     """
     declared = [index for index in todo if every[index].depends is not None]
     summaries = [index for index in todo if every[index].depends is None]
@@ -262,7 +267,9 @@ def update_in_steps(
         published(so_far, False)
     run.check()
     known = Manifest(previous.keys, {**previous.digests, **so_far.digests})
-    last = publish(run, journal.Update(out, known.digests), every, summaries, known, finish)
+    last = publish(
+        run, journal.Update(out, known.digests), every, summaries, known, finish, kept=kept
+    )
     last.made |= so_far.made
     return last
 

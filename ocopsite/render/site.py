@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Container, Hashable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -97,11 +97,18 @@ def _places(views: Views) -> dict[int, int]:
     return found
 
 
-def plan_pages(catalogue: Catalogue, cache: Path | None = None) -> list[PageSpec]:
+def plan_pages(
+    catalogue: Catalogue,
+    cache: Path | None = None,
+    skip: Container[str] = frozenset(),
+    owners: dict[Route, str] | None = None,
+) -> list[PageSpec]:
     """Every page of the site, in a stable order.
 
     ``cache`` is the build's cache folder, where the open data files, whose sizes a
     page shows, are kept between builds (see :func:`~ocopsite.render.opendata.data_files`).
+    The pages of a product (see :func:`record_pages`) whose slug is in ``skip`` are left
+    out; ``owners`` is given the slug of the product of each of those pages planned, by route.
     """
     per_page = catalogue.config.per_page
     facets = facet_index(catalogue)
@@ -156,9 +163,14 @@ def plan_pages(catalogue: Catalogue, cache: Path | None = None) -> list[PageSpec
         )
     )
     product_listing(Route("products"), catalogue.products, lambda v: v.t("nav.products"))
-    for product in catalogue.products:
-        specs.append(_product_page(catalogue, product))
-    specs.extend(trace.trace_pages(catalogue, product_jsonld))
+    planned = [product for product in catalogue.products if product.slug not in skip]
+    own = [_product_page(catalogue, product) for product in planned]
+    traced = [trace.product_trace_pages(catalogue, product_jsonld, p) for p in planned]
+    specs += own
+    specs.extend(spec for of_product in traced for spec in of_product)
+    if owners is not None:
+        for product, page, of_product in zip(planned, own, traced, strict=True):
+            owners.update((spec.route, product.slug) for spec in (page, *of_product))
     producer_list = list(catalogue.producers.values())
     for page_route, chunk, pagination in paginate(Route("producers"), producer_list, per_page):
         specs.append(_producers_page(catalogue, page_route, chunk, pagination))
@@ -392,12 +404,17 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
         description=description,
         og_type="product",
         image=image,
-        depends=showing(
-            product,
-            *catalogue.related(product),
-            *(event for event in catalogue.events if event.involves(product)),
-        ),
+        depends=showing(*product_shows(catalogue, product)),
     )
+
+
+def product_shows(catalogue: Catalogue, product: Product) -> list[object]:
+    """The records a product's page shows: itself, its related products, its events."""
+    return [
+        product,
+        *catalogue.related(product),
+        *(event for event in catalogue.events if event.involves(product)),
+    ]
 
 
 class Renderer:

@@ -420,8 +420,9 @@ class Views:
     # --- ratings, certificates, shops -------------------------------------------
 
     def rating_validity(self, rating: Rating) -> ratings.RatingState:
-        # Asked for by every listing a product is ranked in, so worked out once per rating.
-        return self.once(
+        # Asked for by every listing a product is ranked in, so worked out once per rating,
+        # for every language (a rating's state does not depend on the language).
+        return self.once_in_all(
             "rating_validity", id(rating), lambda: ratings.state_on(rating, self.as_of), rating
         )
 

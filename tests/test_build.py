@@ -536,6 +536,34 @@ def test_incremental_rebuild_equals_a_clean_build_and_rewrites_only_changes(
         assert "products/mang-kho/index.html" in before
 
 
+@pytest.mark.parametrize("renamed", ["product", "producer", "news"])
+def test_a_renamed_record_folder_is_rebuilt_everywhere_it_shows(
+    tmp_path: Path, renamed: str
+) -> None:
+    """A record's slug is its folder's name: renaming the folder, which keeps every file's
+    name, size and time, changes its address on every page that links to it."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    content = site / "content"
+    if renamed == "product":
+        (content / "products/mang-kho").rename(content / "products/mang-kho-moi")
+    elif renamed == "producer":
+        (content / "producers/ho-van-don").rename(content / "producers/ho-ba-van-don")
+        for product in ("dao-canh", "ruoc-hau"):
+            yaml = content / f"products/{product}/product.yaml"
+            _edit(yaml, "producer: ho-van-don", "producer: ho-ba-van-don")
+    else:
+        (content / "news/2026-02-10-hoi-cho").rename(content / "news/2026-02-10-hoi-cho-ocop")
+    build(site, out, build_date=BUILD_DATE)
+    clean = tmp_path / "clean"
+    build(site, clean, build_date=BUILD_DATE, cache_dir=tmp_path / "clean-cache")
+    after, expected = _tree(out), _tree(clean)
+    assert (
+        sorted(k for k in after.keys() | expected.keys() if after.get(k) != expected.get(k)) == []
+    )
+
+
 def test_kept_word_indexes_give_the_same_search_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -285,7 +285,7 @@ def reload_bundles(catalogue: Catalogue, bundles: Iterable[Path]) -> Catalogue |
         _, stamp, item, problems = validate_one(work, Diagnostics(), bundle, None, None)
         if not isinstance(item, Loaded) or stamp is None or has_errors(problems):
             return None
-        stamps[bundle] = stamp_key(stamp)
+        stamps[bundle] = stamp_key(bundle.name, stamp)
         if isinstance(old, Product):
             product = Product(**item.record)
             if (product.producer, product.gtin) != (old.producer, old.gtin):

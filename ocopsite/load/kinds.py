@@ -56,10 +56,13 @@ def _may_be_bundle(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def stamp_key(stamp: Stamp, text: bytes | None = None) -> str:
-    """A short name for a bundle's stamp, which the outputs showing it depend on; ``text``
-    is its :func:`~ocopsite.load.recordcache.stamp_bytes` if they are at hand."""
-    return hashlib.sha256(text if text is not None else stamp_bytes(stamp)).hexdigest()[:16]
+def stamp_key(name: str, stamp: Stamp, text: bytes | None = None) -> str:
+    """A short name for the bundle ``name``'s stamp, which the outputs showing its record
+    depend on; ``text`` is its :func:`~ocopsite.load.recordcache.stamp_bytes` if they are
+    at hand. The folder's name is the record's slug, which a stamp of its files leaves out:
+    a folder renamed has other addresses, so its key differs though no file changed."""
+    data = text if text is not None else stamp_bytes(stamp)
+    return hashlib.sha256(name.encode() + b"/" + data).hexdigest()[:16]
 
 
 def load_kind(
@@ -108,7 +111,7 @@ def load_kind(
         stamp_text = stamp_bytes(stamp)
         entry = cache.get(kind, name, stamp, stamp_text)
         if entry is not None:
-            stamps[bundle] = stamp_key(stamp, stamp_text)
+            stamps[bundle] = stamp_key(name, stamp, stamp_text)
             if entry.warnings:
                 diagnostics.extend(entry.warnings)
             # the cache keeps records without their folder (see without_folder): it is this one
@@ -120,7 +123,7 @@ def load_kind(
             if located is None:
                 continue
             real, stamp = located
-        stamps[bundle] = stamp_key(stamp)
+        stamps[bundle] = stamp_key(name, stamp)
         todo.append((bundle, Path(real), stamp))
     # Valid records validated in workers for the cache come back in batches of the cache,
     # with their warnings and without their folders (see validate_chunk), not as Loaded.
@@ -153,7 +156,7 @@ def load_kind(
         diagnostics.extend(problems)
         if made_stamp is None:  # a folder the site may not read: reported
             continue
-        stamps[bundle] = stamp_key(made_stamp)
+        stamps[bundle] = stamp_key(bundle.name, made_stamp)
         if made is not None:
             loaded.append((bundle, made))
     for data, members in packs:

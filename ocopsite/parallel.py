@@ -66,10 +66,11 @@ def _run(task: tuple[Callable[[Any, Sequence[Any]], Any], Sequence[Any]]) -> Any
         # of cards and headers, caches of views) lives until it ends: frozen, the
         # collector's full passes no longer walk it again and again. They did, as it
         # grew: 13 % of a render worker's time at 16,000 products, for nothing found.
-        # The young generations are collected first, so that a chunk's own garbage in
-        # reference cycles is not frozen with it; the parent froze what it had before
-        # forking (see build.py).
-        gc.collect(1)
+        # Collected first, so that a chunk's own garbage in reference cycles is not frozen
+        # with it: cheap, as all the collector walks is what this chunk left (what the
+        # parent had before forking was frozen there, see build.py, and earlier chunks'
+        # here).
+        gc.collect()
         gc.freeze()
 
 

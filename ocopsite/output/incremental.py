@@ -277,6 +277,9 @@ def stamps_of_config(root: Path) -> str:
 def forget(cache_dir: Path) -> None:
     """Drop the manifest, so that the next build renders everything."""
     manifest_path(cache_dir).unlink(missing_ok=True)
+    # and that of the earlier format, which an older version going back to work on this
+    # site would trust, though newer builds have changed the output since it was written
+    (cache_dir / "output-manifest.json").unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

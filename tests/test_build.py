@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import re
 import shutil
@@ -29,7 +30,7 @@ from ocopsite.render import feeds
 from ocopsite.render.opendata import DATA_CACHE
 from ocopsite.render.site import plan_pages
 from ocopsite.search.index import CODES_CACHE, WORDS_CACHE
-from ocopsite.view.urls import Urls
+from ocopsite.view.urls import Route, Urls
 
 
 class LinkParser(HTMLParser):
@@ -670,3 +671,34 @@ def test_a_sitemap_over_the_protocol_limit_is_split_under_an_index(
         assert 0 < len(locs) <= 40
         split += locs
     assert split == every
+
+
+def test_a_products_code_pages_are_planned_beside_it_and_listed_after_every_product(
+    sample_catalogue: Catalogue,
+) -> None:
+    traced = {"gtin", "lot", "slug_lot"}
+    owners: dict[Route, str] = {}
+    specs = plan_pages(sample_catalogue, owners=owners)
+    routes = [spec.route for spec in specs]
+    assert traced & {route.kind for route in routes}
+    # rendered right after the product's own page, whose structured data and verdict they show
+    for before, route in itertools.pairwise(routes):
+        if route.kind in traced:
+            assert owners[before] == owners[route]
+    # the sitemap lists every product's page, then every GTIN and lot page, as it always has
+    listed = [spec.route for spec in specs if spec.in_sitemap]
+    first = next(i for i, route in enumerate(listed) if route.kind == "product")
+    expected = [
+        *listed[:first],
+        *(route for route in listed if route.kind == "product"),
+        *(route for route in listed if route.kind in traced),
+        *(route for route in listed[first:] if route.kind not in {"product", *traced}),
+    ]
+    assert feeds._listed(specs) == expected
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = Urls("https://example.org/", sample_catalogue.config.languages)
+    (whole,) = feeds.sitemaps(specs, urls).values()
+    lang = sample_catalogue.config.languages[0]
+    locs = [e.text for e in ET.fromstring(whole).findall("s:url/s:loc", ns)]
+    ours = {urls.absolute(route, lang) for route in listed}
+    assert [loc for loc in locs if loc in ours] == [urls.absolute(r, lang) for r in expected]

@@ -82,7 +82,7 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls, cache: Path | None = None) -
     and taken from there while it is the same, as after an edit that adds no page. A
     missing or damaged entry is made again; only the latest is kept.
     """
-    listed = [spec.route for spec in specs if spec.in_sitemap]
+    listed = _listed(specs)
     entry = None
     if cache is not None:
         digest = hashlib.sha256(code_fingerprint().encode())
@@ -102,6 +102,26 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls, cache: Path | None = None) -
             entry.parent.mkdir(parents=True, exist_ok=True)
             keep(entry, files, "*.zip")
     return files
+
+
+#: The kinds of the pages a product's code leads to (see :func:`~ocopsite.trace.lots.
+#: product_trace_pages`), planned right after the product's own page.
+_TRACE_KINDS = frozenset({"gtin", "lot", "slug_lot"})
+
+
+def _listed(specs: Iterable[PageSpec]) -> list[Route]:
+    """The routes of the listed pages in the sitemap's order: every product's own page,
+    then every product's GTIN and lot pages, whichever way :func:`plan_pages` interleaves
+    them (the order of the sitemap does not follow the order pages are rendered in)."""
+    listed = [spec.route for spec in specs if spec.in_sitemap]
+    traced = [route for route in listed if route.kind in _TRACE_KINDS]
+    if not traced:
+        return listed
+    rest = [route for route in listed if route.kind not in _TRACE_KINDS]
+    last = max((i for i, route in enumerate(rest) if route.kind == "product"), default=None)
+    if last is None:
+        return listed
+    return [*rest[: last + 1], *traced, *rest[last + 1 :]]
 
 
 def _sitemap_names(urls: Urls, count: int) -> set[str]:

@@ -166,8 +166,12 @@ def plan_pages(
     planned = [product for product in catalogue.products if product.slug not in skip]
     own = [_product_page(catalogue, product) for product in planned]
     traced = [trace.product_trace_pages(catalogue, product_jsonld, p) for p in planned]
-    specs += own
-    specs.extend(spec for of_product in traced for spec in of_product)
+    # a product's GTIN, lot and label pages right after its own: they show what its page
+    # shows (structured data, verdict, certificates), which Views.recent keeps for a few
+    # records only. The sitemap still lists them after every product's page (feeds._listed).
+    for page, of_product in zip(own, traced, strict=True):
+        specs.append(page)
+        specs += of_product
     if owners is not None:
         for product, page, of_product in zip(planned, own, traced, strict=True):
             owners.update((spec.route, product.slug) for spec in (page, *of_product))

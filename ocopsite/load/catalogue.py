@@ -31,12 +31,13 @@ from ocopsite.load.bundle import (
 from ocopsite.load.config import CONFIG_NAME, SiteConfig
 from ocopsite.load.crosschecks import check_authorities, check_products, news_slug
 from ocopsite.load.events import EVENT_FIELDS, Event, check_events
-from ocopsite.load.kinds import bundles_in, load_kind, stamp_key
+from ocopsite.load.kinds import bundles_in, load_kind
 from ocopsite.load.recordcache import (
     Kept,
     RecordCache,
     Stamp,
     environment,
+    stamp_key,
 )
 from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from ocopsite.load.source import LineList

@@ -4,7 +4,6 @@ else validated by workers (:mod:`ocopsite.load.bundle`), the valid ones kept in 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -17,6 +16,7 @@ from ocopsite.load import schema as s
 from ocopsite.load.bundle import (
     KindWork,
     Loaded,
+    StampText,
     Validated,
     checked_folder,
     has_errors,
@@ -31,6 +31,7 @@ from ocopsite.load.recordcache import (
     Stamp,
     bundle_stamp,
     stamp_bytes,
+    stamp_key,
     unpack,
 )
 
@@ -56,12 +57,6 @@ def _may_be_bundle(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def stamp_key(stamp: Stamp, text: bytes | None = None) -> str:
-    """A short name for a bundle's stamp, which the outputs showing it depend on; ``text``
-    is its :func:`~ocopsite.load.recordcache.stamp_bytes` if they are at hand."""
-    return hashlib.sha256(text if text is not None else stamp_bytes(stamp)).hexdigest()[:16]
-
-
 def load_kind(
     folder: Path,
     bundles: list[Path],
@@ -83,7 +78,7 @@ def load_kind(
     """
     kind = yaml_name.removesuffix(".yaml")
     loaded: list[tuple[Path, Loaded]] = []
-    todo: list[tuple[Path, Path | None, Stamp | None]] = []
+    todo: list[tuple[Path, str | None, Stamp | None]] = []
     real_folder = checked_folder(folder, config.root, diagnostics)
     # Real locations as text: most bundles only need one to look their stamp up.
     real_text = str(real_folder) if real_folder is not None else ""
@@ -121,43 +116,49 @@ def load_kind(
                 continue
             real, stamp = located
         stamps[bundle] = stamp_key(stamp)
-        todo.append((bundle, Path(real), stamp))
+        todo.append((bundle, real, stamp))
     # Valid records validated in workers for the cache come back in batches of the cache,
     # with their warnings and without their folders (see validate_chunk), not as Loaded.
     pickles = jobs > 1 and cache.path is not None
     work = KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, pickles)
-    results: list[Validated] = []
+    results: list[tuple[Validated, StampText | None]] = []
     packs: list[tuple[bytes, Members]] = []
     packed: Members = {}
-    for chunk, batches in parallel.map_chunks(validate_chunk, work, todo, jobs, max_chunk=500):
-        results += chunk
+    for chunk, texts, batches in parallel.map_chunks(
+        validate_chunk, work, todo, jobs, max_chunk=500
+    ):
+        results += zip(chunk, texts, strict=True)
         for data in batches:  # unpickled as they come, while the workers make the others
             members = unpack(data)
             packs.append((data, members))
             packed.update(members)
-    made_stamps: dict[str, Stamp] = {}
-    for bundle, made_stamp, found, problems in sorted(results, key=lambda r: r[0]):
+    # the stamps' texts and keys were made by the workers (see validate_chunk)
+    made_stamps: dict[str, tuple[Stamp, bytes]] = {}
+    # (one kind's bundles share their folder: their names sort as their paths do)
+    results.sort(key=lambda r: r[0][0].name)
+    for (bundle, made_stamp, found, problems), text in results:
+        if made_stamp is None or text is None:  # a folder the site may not read: reported
+            diagnostics.extend(problems)
+            continue
         made: Loaded | None
         if isinstance(found, str):  # PACKED: valid, in a batch pickled for the cache
-            assert made_stamp is not None
             values, problems = packed[bundle.name]
-            made_stamps[bundle.name] = made_stamp
+            made_stamps[bundle.name] = (made_stamp, text[0])
             made = Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
         else:
             made = found
             if made is not None and not has_errors(problems):
-                assert made_stamp is not None
-                cache.put(
-                    kind, bundle.name, Entry(made_stamp, without_folder(made.record), problems)
-                )
+                entry = Entry(made_stamp, without_folder(made.record), problems, text[0])
+                cache.put(kind, bundle.name, entry)
         diagnostics.extend(problems)
-        if made_stamp is None:  # a folder the site may not read: reported
-            continue
-        stamps[bundle] = stamp_key(made_stamp)
+        stamps[bundle] = text[1]
         if made is not None:
             loaded.append((bundle, made))
     for data, members in packs:
-        entries = {name: Entry(made_stamps[name], *members[name]) for name in members}
+        entries = {
+            name: Entry(made_stamps[name][0], *members[name], made_stamps[name][1])
+            for name in members
+        }
         cache.put_packed(kind, data, entries)
     loaded.sort(key=lambda pair: pair[0])
     return loaded
@@ -184,7 +185,7 @@ def _located(
 
 def _new_bundle(
     bundle: Path, root: Path, real_folder: str, walked: Mapping[str, Stamp] | None
-) -> tuple[Path, Path | None, Stamp | None]:
+) -> tuple[Path, str | None, Stamp | None]:
     """A bundle the cache does not hold, for :func:`validate_chunk`: with its real location
     and stamp when the walk took them (a plain folder: one ``lstat``), else for the worker
     to check and stamp (which also reports a folder the site may not read)."""
@@ -195,5 +196,5 @@ def _new_bundle(
             return bundle, None, None
         stamp = walked.get(real)
         if stamp is not None:
-            return bundle, Path(real), stamp
+            return bundle, real, stamp  # as text: made a Path by the worker
     return bundle, None, None

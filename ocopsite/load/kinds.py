@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from ocopsite import parallel, sitefiles
-from ocopsite.diagnostics import Diagnostics
+from ocopsite.diagnostics import Diagnostic, Diagnostics
 from ocopsite.load import schema as s
 from ocopsite.load.bundle import (
     KindWork,
     Loaded,
-    StampText,
-    Validated,
     checked_folder,
     has_errors,
     validate_chunk,
@@ -26,7 +24,6 @@ from ocopsite.load.bundle import (
 from ocopsite.load.config import SiteConfig
 from ocopsite.load.recordcache import (
     Entry,
-    Members,
     RecordCache,
     Stamp,
     bundle_stamp,
@@ -121,47 +118,55 @@ def load_kind(
     # with their warnings and without their folders (see validate_chunk), not as Loaded.
     pickles = jobs > 1 and cache.path is not None
     work = KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, pickles)
-    results: list[tuple[Validated, StampText | None]] = []
-    packs: list[tuple[bytes, Members]] = []
-    packed: Members = {}
+    # What comes back is made into records as it comes, while the workers make the rest;
+    # what must follow the bundles' order waits until they have all finished.
+    results: list[_Made] = []
+    packs: list[tuple[bytes, dict[str, Entry]]] = []
     for chunk, texts, batches in parallel.map_chunks(
         validate_chunk, work, todo, jobs, max_chunk=500
     ):
-        results += zip(chunk, texts, strict=True)
-        for data in batches:  # unpickled as they come, while the workers make the others
-            members = unpack(data)
-            packs.append((data, members))
-            packed.update(members)
-    # the stamps' texts and keys were made by the workers (see validate_chunk)
-    made_stamps: dict[str, tuple[Stamp, bytes]] = {}
+        unpacked = [(data, unpack(data)) for data in batches]
+        packed = {name: member for _, members in unpacked for name, member in members.items()}
+        packed_entries: dict[str, Entry] = {}
+        for (bundle, made_stamp, found, problems), text in zip(chunk, texts, strict=True):
+            # the stamps' texts and keys were made by the workers (see validate_chunk)
+            if made_stamp is None or text is None:  # a folder the site may not read: reported
+                results.append((bundle, None, problems, None, None))
+                continue
+            made: Loaded | None
+            fresh: Entry | None = None
+            if isinstance(found, str):  # PACKED: valid, in a batch pickled for the cache
+                values, problems = packed[bundle.name]
+                packed_entries[bundle.name] = Entry(made_stamp, values, problems, text[0])
+                made = Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
+            else:
+                made = found
+                if made is not None and not has_errors(problems):
+                    fresh = Entry(made_stamp, without_folder(made.record), problems, text[0])
+            results.append((bundle, made, problems, text[1], fresh))
+        for data, members in unpacked:
+            packs.append((data, {name: packed_entries[name] for name in members}))
     # (one kind's bundles share their folder: their names sort as their paths do)
-    results.sort(key=lambda r: r[0][0].name)
-    for (bundle, made_stamp, found, problems), text in results:
-        if made_stamp is None or text is None:  # a folder the site may not read: reported
-            diagnostics.extend(problems)
-            continue
-        made: Loaded | None
-        if isinstance(found, str):  # PACKED: valid, in a batch pickled for the cache
-            values, problems = packed[bundle.name]
-            made_stamps[bundle.name] = (made_stamp, text[0])
-            made = Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
-        else:
-            made = found
-            if made is not None and not has_errors(problems):
-                entry = Entry(made_stamp, without_folder(made.record), problems, text[0])
-                cache.put(kind, bundle.name, entry)
+    results.sort(key=lambda result: result[0].name)
+    for bundle, made, problems, key, fresh in results:
+        if fresh is not None:
+            cache.put(kind, bundle.name, fresh)
         diagnostics.extend(problems)
-        stamps[bundle] = text[1]
+        if key is None:
+            continue
+        stamps[bundle] = key
         if made is not None:
             loaded.append((bundle, made))
-    for data, members in packs:
-        entries = {
-            name: Entry(made_stamps[name][0], *members[name], made_stamps[name][1])
-            for name in members
-        }
+    for data, entries in packs:
         cache.put_packed(kind, data, entries)
-    loaded.sort(key=lambda pair: pair[0])
+    loaded.sort(key=lambda pair: pair[0].name)
     return loaded
+
+
+#: A bundle validated by a worker, as :func:`load_kind` keeps it until all are: its folder,
+#: record (None if invalid), problems, stamp key (None if the site may not read it) and the
+#: entry to put in the cache (None if the record is invalid or came in a batch).
+_Made = tuple[Path, Loaded | None, list[Diagnostic], str | None, Entry | None]
 
 
 def _located(

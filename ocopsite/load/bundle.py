@@ -43,6 +43,9 @@ class Loaded:
     yaml_name: str
     raw_yaml: LineDict | None  # None when the record came from the cache
     record: Any
+    #: What the record makes (a :class:`~ocopsite.model.Product`...), when the load was
+    #: asked to make it (see :func:`~ocopsite.load.kinds.load_kind`).
+    model: Any = None
 
     @cached_property
     def yaml_path(self) -> Path:

@@ -150,7 +150,7 @@ def load_catalogue(
     known_products = {bundle.name for bundle in product_bundles}
 
     producers = {
-        bundle.name: Producer(**item.record)
+        bundle.name: item.model
         for bundle, item in load_kind(
             content / "producers",
             producer_bundles,
@@ -163,6 +163,7 @@ def load_catalogue(
             jobs,
             walked,
             check,
+            Producer,
         )
     }
     product_items = load_kind(
@@ -177,8 +178,9 @@ def load_catalogue(
         jobs,
         walked,
         check,
+        Product,
     )
-    products = [Product(**item.record) for _, item in product_items]
+    products: list[Product] = [item.model for _, item in product_items]
     check_products(product_items, producer_names, diagnostics)
     check_authorities(product_items, producers, diagnostics)
 

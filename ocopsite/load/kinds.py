@@ -66,12 +66,15 @@ def load_kind(
     jobs: int = 1,
     walked: Mapping[str, Stamp] | None = None,
     check: Callable[[], None] | None = None,
+    make: Callable[..., Any] | None = None,
 ) -> list[tuple[Path, Loaded]]:
     """Validate every bundle of one kind (``bundles``, the :func:`bundles_in` of ``folder``);
     returns the valid ones with their raw YAML.
 
     A bundle unchanged since it was last validated comes from ``cache``, with
-    its warnings reported again.
+    its warnings reported again. With ``make``, each valid record's
+    :attr:`~ocopsite.load.bundle.Loaded.model` is ``make(**record)``, made as the record
+    comes (while the workers make the others).
     """
     kind = yaml_name.removesuffix(".yaml")
     loaded: list[tuple[Path, Loaded]] = []
@@ -105,7 +108,10 @@ def load_kind(
                 diagnostics.extend(entry.warnings)
             # the cache keeps records without their folder (see without_folder): it is this one
             record = {**entry.values, "bundle": bundle}
-            loaded.append((bundle, Loaded(bundle, yaml_name, None, record)))
+            item = Loaded(bundle, yaml_name, None, record)
+            if make is not None:
+                item.model = make(**record)
+            loaded.append((bundle, item))
             continue
         if real is None:  # validated again: its folder is checked as every bundle read is
             located = _located(bundle, config.root, real_text, walked, diagnostics)
@@ -143,6 +149,8 @@ def load_kind(
                 made = found
                 if made is not None and not has_errors(problems):
                     fresh = Entry(made_stamp, without_folder(made.record), problems, text[0])
+            if made is not None and make is not None:
+                made.model = make(**made.record)
             results.append((bundle, made, problems, text[1], fresh))
         for data, members in unpacked:
             packs.append((data, {name: packed_entries[name] for name in members}))

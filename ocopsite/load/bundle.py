@@ -27,6 +27,8 @@ from ocopsite.load.recordcache import (
     Stamp,
     bundle_stamp,
     pack,
+    stamp_bytes,
+    stamp_key,
 )
 from ocopsite.load.source import MAX_RECORD_BYTES, LineDict, load_yaml, read_text
 from ocopsite.model import Body
@@ -41,6 +43,9 @@ class Loaded:
     yaml_name: str
     raw_yaml: LineDict | None  # None when the record came from the cache
     record: Any
+    #: What the record makes (a :class:`~ocopsite.model.Product`...), when the load was
+    #: asked to make it (see :func:`~ocopsite.load.kinds.load_kind`).
+    model: Any = None
 
     @cached_property
     def yaml_path(self) -> Path:
@@ -83,6 +88,11 @@ PACKED = "packed"
 #: read it), record (or :data:`PACKED`) and problems (a packed record's warnings are in
 #: its batch).
 Validated = tuple[Path, Stamp | None, "Loaded | str | None", list[Diagnostic]]
+
+
+#: A stamp's :func:`~ocopsite.load.recordcache.stamp_bytes` and its
+#: :func:`~ocopsite.load.recordcache.stamp_key`, made by the worker that took it.
+StampText = tuple[bytes, str]
 
 
 def has_errors(problems: Sequence[Diagnostic]) -> bool:
@@ -147,8 +157,8 @@ def without_folder(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate_chunk(
-    work: KindWork, chunk: Sequence[tuple[Path, Path | None, Stamp | None]]
-) -> tuple[list[Validated], list[bytes]]:
+    work: KindWork, chunk: Sequence[tuple[Path, str | None, Stamp | None]]
+) -> tuple[list[Validated], list[StampText | None], list[bytes]]:
     """Validate some bundles (in a worker); each with its problems, and without its raw
     YAML, which is parsed again only if a check across records needs its line numbers.
 
@@ -160,24 +170,36 @@ def validate_chunk(
     warnings and without their folders, and stand as :data:`PACKED` in the results:
     one pickle of many records is smaller and quicker to load than one for each, and
     the cache saves it as it is.
+
+    A bundle's real location comes as text (made a :class:`~pathlib.Path` here, not by
+    the loading process); each stamp's text and key are made here too, alongside
+    the results (None for a bundle without a stamp).
     """
     results: list[Validated] = []
+    texts: list[StampText | None] = []
     members: Members = {}
     shown = Diagnostics(relative_to=work.relative_to)
-    with sitefiles.read_ahead([real or bundle for bundle, real, _ in chunk]):
-        for bundle, known_real, known_stamp in chunk:
+    reals = [Path(real) if real is not None else None for _, real, _ in chunk]
+    ahead = [real or bundle for (bundle, _, _), real in zip(chunk, reals, strict=True)]
+    with sitefiles.read_ahead(ahead):
+        for (bundle, _, known_stamp), known_real in zip(chunk, reals, strict=True):
             found = validate_one(work, shown, bundle, known_real, known_stamp)
             bundle, stamp, item, problems = found
             if work.pickles and isinstance(item, Loaded) and not has_errors(problems):
                 members[bundle.name] = (without_folder(item.record), problems)
                 found = bundle, stamp, PACKED, []
             results.append(found)
+            if stamp is None:
+                texts.append(None)
+            else:
+                text = stamp_bytes(stamp)
+                texts.append((text, stamp_key(bundle.name, stamp, text)))
     names = list(members)
     batches = [
         pack({name: members[name] for name in names[first : first + BATCH]})
         for first in range(0, len(names), BATCH)
     ]
-    return results, batches
+    return results, texts, batches
 
 
 def validate_one(

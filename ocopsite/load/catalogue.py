@@ -31,12 +31,13 @@ from ocopsite.load.bundle import (
 from ocopsite.load.config import CONFIG_NAME, SiteConfig
 from ocopsite.load.crosschecks import check_authorities, check_products, news_slug
 from ocopsite.load.events import EVENT_FIELDS, Event, check_events
-from ocopsite.load.kinds import bundles_in, load_kind, stamp_key
+from ocopsite.load.kinds import bundles_in, load_kind
 from ocopsite.load.recordcache import (
     Kept,
     RecordCache,
     Stamp,
     environment,
+    stamp_key,
 )
 from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from ocopsite.load.source import LineList
@@ -149,7 +150,7 @@ def load_catalogue(
     known_products = {bundle.name for bundle in product_bundles}
 
     producers = {
-        bundle.name: Producer(**item.record)
+        bundle.name: item.model
         for bundle, item in load_kind(
             content / "producers",
             producer_bundles,
@@ -162,6 +163,7 @@ def load_catalogue(
             jobs,
             walked,
             check,
+            Producer,
         )
     }
     product_items = load_kind(
@@ -176,8 +178,9 @@ def load_catalogue(
         jobs,
         walked,
         check,
+        Product,
     )
-    products = [Product(**item.record) for _, item in product_items]
+    products: list[Product] = [item.model for _, item in product_items]
     check_products(product_items, producer_names, diagnostics)
     check_authorities(product_items, producers, diagnostics)
 

@@ -4,7 +4,6 @@ else validated by workers (:mod:`ocopsite.load.bundle`), the valid ones kept in 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -12,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from ocopsite import parallel, sitefiles
-from ocopsite.diagnostics import Diagnostics
+from ocopsite.diagnostics import Diagnostic, Diagnostics
 from ocopsite.load import schema as s
 from ocopsite.load.bundle import (
     KindWork,
     Loaded,
-    Validated,
     checked_folder,
     has_errors,
     validate_chunk,
@@ -26,11 +24,11 @@ from ocopsite.load.bundle import (
 from ocopsite.load.config import SiteConfig
 from ocopsite.load.recordcache import (
     Entry,
-    Members,
     RecordCache,
     Stamp,
     bundle_stamp,
     stamp_bytes,
+    stamp_key,
     unpack,
 )
 
@@ -56,15 +54,6 @@ def _may_be_bundle(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def stamp_key(name: str, stamp: Stamp, text: bytes | None = None) -> str:
-    """A short name for the bundle ``name``'s stamp, which the outputs showing its record
-    depend on; ``text`` is its :func:`~ocopsite.load.recordcache.stamp_bytes` if they are
-    at hand. The folder's name is the record's slug, which a stamp of its files leaves out:
-    a folder renamed has other addresses, so its key differs though no file changed."""
-    data = text if text is not None else stamp_bytes(stamp)
-    return hashlib.sha256(name.encode() + b"/" + data).hexdigest()[:16]
-
-
 def load_kind(
     folder: Path,
     bundles: list[Path],
@@ -77,16 +66,19 @@ def load_kind(
     jobs: int = 1,
     walked: Mapping[str, Stamp] | None = None,
     check: Callable[[], None] | None = None,
+    make: Callable[..., Any] | None = None,
 ) -> list[tuple[Path, Loaded]]:
     """Validate every bundle of one kind (``bundles``, the :func:`bundles_in` of ``folder``);
     returns the valid ones with their raw YAML.
 
     A bundle unchanged since it was last validated comes from ``cache``, with
-    its warnings reported again.
+    its warnings reported again. With ``make``, each valid record's
+    :attr:`~ocopsite.load.bundle.Loaded.model` is ``make(**record)``, made as the record
+    comes (while the workers make the others).
     """
     kind = yaml_name.removesuffix(".yaml")
     loaded: list[tuple[Path, Loaded]] = []
-    todo: list[tuple[Path, Path | None, Stamp | None]] = []
+    todo: list[tuple[Path, str | None, Stamp | None]] = []
     real_folder = checked_folder(folder, config.root, diagnostics)
     # Real locations as text: most bundles only need one to look their stamp up.
     real_text = str(real_folder) if real_folder is not None else ""
@@ -116,7 +108,10 @@ def load_kind(
                 diagnostics.extend(entry.warnings)
             # the cache keeps records without their folder (see without_folder): it is this one
             record = {**entry.values, "bundle": bundle}
-            loaded.append((bundle, Loaded(bundle, yaml_name, None, record)))
+            item = Loaded(bundle, yaml_name, None, record)
+            if make is not None:
+                item.model = make(**record)
+            loaded.append((bundle, item))
             continue
         if real is None:  # validated again: its folder is checked as every bundle read is
             located = _located(bundle, config.root, real_text, walked, diagnostics)
@@ -124,46 +119,62 @@ def load_kind(
                 continue
             real, stamp = located
         stamps[bundle] = stamp_key(name, stamp)
-        todo.append((bundle, Path(real), stamp))
+        todo.append((bundle, real, stamp))
     # Valid records validated in workers for the cache come back in batches of the cache,
     # with their warnings and without their folders (see validate_chunk), not as Loaded.
     pickles = jobs > 1 and cache.path is not None
     work = KindWork(yaml_name, fields, config, diagnostics.relative_to, real_folder, pickles)
-    results: list[Validated] = []
-    packs: list[tuple[bytes, Members]] = []
-    packed: Members = {}
-    for chunk, batches in parallel.map_chunks(validate_chunk, work, todo, jobs, max_chunk=500):
-        results += chunk
-        for data in batches:  # unpickled as they come, while the workers make the others
-            members = unpack(data)
-            packs.append((data, members))
-            packed.update(members)
-    made_stamps: dict[str, Stamp] = {}
-    for bundle, made_stamp, found, problems in sorted(results, key=lambda r: r[0]):
-        made: Loaded | None
-        if isinstance(found, str):  # PACKED: valid, in a batch pickled for the cache
-            assert made_stamp is not None
-            values, problems = packed[bundle.name]
-            made_stamps[bundle.name] = made_stamp
-            made = Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
-        else:
-            made = found
-            if made is not None and not has_errors(problems):
-                assert made_stamp is not None
-                cache.put(
-                    kind, bundle.name, Entry(made_stamp, without_folder(made.record), problems)
-                )
+    # What comes back is made into records as it comes, while the workers make the rest;
+    # what must follow the bundles' order waits until they have all finished.
+    results: list[_Made] = []
+    packs: list[tuple[bytes, dict[str, Entry]]] = []
+    for chunk, texts, batches in parallel.map_chunks(
+        validate_chunk, work, todo, jobs, max_chunk=500
+    ):
+        unpacked = [(data, unpack(data)) for data in batches]
+        packed = {name: member for _, members in unpacked for name, member in members.items()}
+        packed_entries: dict[str, Entry] = {}
+        for (bundle, made_stamp, found, problems), text in zip(chunk, texts, strict=True):
+            # the stamps' texts and keys were made by the workers (see validate_chunk)
+            if made_stamp is None or text is None:  # a folder the site may not read: reported
+                results.append((bundle, None, problems, None, None))
+                continue
+            made: Loaded | None
+            fresh: Entry | None = None
+            if isinstance(found, str):  # PACKED: valid, in a batch pickled for the cache
+                values, problems = packed[bundle.name]
+                packed_entries[bundle.name] = Entry(made_stamp, values, problems, text[0])
+                made = Loaded(bundle, yaml_name, None, {**values, "bundle": bundle})
+            else:
+                made = found
+                if made is not None and not has_errors(problems):
+                    fresh = Entry(made_stamp, without_folder(made.record), problems, text[0])
+            if made is not None and make is not None:
+                made.model = make(**made.record)
+            results.append((bundle, made, problems, text[1], fresh))
+        for data, members in unpacked:
+            packs.append((data, {name: packed_entries[name] for name in members}))
+    # (one kind's bundles share their folder: their names sort as their paths do)
+    results.sort(key=lambda result: result[0].name)
+    for bundle, made, problems, key, fresh in results:
+        if fresh is not None:
+            cache.put(kind, bundle.name, fresh)
         diagnostics.extend(problems)
-        if made_stamp is None:  # a folder the site may not read: reported
+        if key is None:
             continue
-        stamps[bundle] = stamp_key(bundle.name, made_stamp)
+        stamps[bundle] = key
         if made is not None:
             loaded.append((bundle, made))
-    for data, members in packs:
-        entries = {name: Entry(made_stamps[name], *members[name]) for name in members}
+    for data, entries in packs:
         cache.put_packed(kind, data, entries)
-    loaded.sort(key=lambda pair: pair[0])
+    loaded.sort(key=lambda pair: pair[0].name)
     return loaded
+
+
+#: A bundle validated by a worker, as :func:`load_kind` keeps it until all are: its folder,
+#: record (None if invalid), problems, stamp key (None if the site may not read it) and the
+#: entry to put in the cache (None if the record is invalid or came in a batch).
+_Made = tuple[Path, Loaded | None, list[Diagnostic], str | None, Entry | None]
 
 
 def _located(
@@ -187,7 +198,7 @@ def _located(
 
 def _new_bundle(
     bundle: Path, root: Path, real_folder: str, walked: Mapping[str, Stamp] | None
-) -> tuple[Path, Path | None, Stamp | None]:
+) -> tuple[Path, str | None, Stamp | None]:
     """A bundle the cache does not hold, for :func:`validate_chunk`: with its real location
     and stamp when the walk took them (a plain folder: one ``lstat``), else for the worker
     to check and stamp (which also reports a folder the site may not read)."""
@@ -198,5 +209,5 @@ def _new_bundle(
             return bundle, None, None
         stamp = walked.get(real)
         if stamp is not None:
-            return bundle, Path(real), stamp
+            return bundle, real, stamp  # as text: made a Path by the worker
     return bundle, None, None

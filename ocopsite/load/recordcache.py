@@ -150,6 +150,8 @@ class Entry:
     stamp: Stamp
     values: dict[str, Any]
     warnings: list[Diagnostic]
+    #: The stamp's :func:`stamp_bytes`, when they were made already (by a worker).
+    text: bytes | None = None
 
 
 #: Records kept in memory between builds of one process, by environment and then by
@@ -348,7 +350,8 @@ class RecordCache:
                     if key in saved and saved[key][1] == batch and key not in leaving:
                         rows[key] = (saved[key][0], values, warnings)
             for key, entry in self.new.items():
-                rows[key] = (stamp_bytes(entry.stamp), entry.values, entry.warnings)
+                text = entry.text if entry.text is not None else stamp_bytes(entry.stamp)
+                rows[key] = (text, entry.values, entry.warnings)
             db.executemany("DELETE FROM batches WHERE id = ?", [(b,) for b in sorted(dirty)])
             dropped = {key for key, (_, batch) in saved.items() if batch in dirty} | gone
             db.executemany(
@@ -401,3 +404,12 @@ def _members(row: tuple[bytes] | None) -> Members:
 def stamp_bytes(stamp: Stamp) -> bytes:
     """A stamp as the cache saves it."""
     return repr(stamp).encode()
+
+
+def stamp_key(name: str, stamp: Stamp, text: bytes | None = None) -> str:
+    """A short name for the bundle ``name``'s stamp, which the outputs showing its record
+    depend on; ``text`` is its :func:`stamp_bytes` if they are at hand. The folder's name
+    is the record's slug, which a stamp of its files leaves out: a folder renamed has other
+    addresses, so its key differs though no file changed."""
+    data = text if text is not None else stamp_bytes(stamp)
+    return hashlib.sha256(name.encode() + b"/" + data).hexdigest()[:16]

@@ -147,6 +147,8 @@ def test_damaged_or_missing_blocks_are_planned_again(tmp_path: Path) -> None:
         {**record, "group_members": members[:-1]},
         {**record, "group_members": members[:-4]},
         {**record, "group_order": "middle:4"},
+        {**record, "group_pages": [-1] * len(record["group_slugs"])},
+        {**record, "group_pages": [n + 1 for n in record["group_sizes"]]},
     ):
         assert groups_of(damaged, paths) == {}
     # a manifest without its blocks: every product is planned, and blocks are kept again

@@ -93,6 +93,7 @@ def groups_of(record: Mapping[str, Any], paths: list[str]) -> dict[str, Group]:
         or not of_types(sizes, int)
         or sum(sizes) != len(places)
         or min(sizes, default=0) < 0
+        or any(not 0 <= count <= size for count, size in zip(pages, sizes, strict=True))
         or (places and max(places) >= len(paths))
     ):
         return {}

@@ -170,10 +170,17 @@ def load_first(tab: Any, url: str, timeout: float = 60.0) -> None:
         tab.wait_for_timeout(20)
 
 
-def early_script() -> str:
-    """The search page's inline script (the theme's ``_search_early.html``), as built."""
+def early_script(manifest: bytes | None = None, lang: str = "vi") -> str:
+    """The search page's inline script (the theme's ``_search_early.html``), as built:
+    with its language's part of ``manifest`` when given, as a build that makes the index
+    makes the page (``ocopsite.output.plan._search``)."""
+    from ocopsite.search.index import page_manifest
+    from ocopsite.view.jsonld import script_json
+
     text = (ROOT / "themes/default/templates/_search_early.html").read_text("utf-8")
     text = re.sub(r"\{#.*?#\}\s*", "", text, flags=re.S).strip()
+    named = script_json(page_manifest(manifest, lang)) if manifest is not None else "0"
+    text = text.replace('{{ search_manifest|default("0") }}', named)
     return text.replace("{{ search.index }}", "/search/manifest.json")
 
 
@@ -403,6 +410,11 @@ def main() -> None:
         "--same-process", action="store_true", help="serve from a thread of this process"
     )
     parser.add_argument(
+        "--no-inline",
+        action="store_true",
+        help="a search page without its copy of the manifest (as a partial build makes it)",
+    )
+    parser.add_argument(
         "--cpu", type=int, default=0, metavar="N", help="also cold CPU, median of N (Node.js)"
     )
     args = parser.parse_args()
@@ -436,7 +448,8 @@ def main() -> None:
         (folder / "search.js").write_bytes(script)
         (folder / "ocop.js").write_bytes(served_script("ocop.js"))
         (folder / "style.css").write_bytes((ROOT / "themes/default/static/style.css").read_bytes())
-        page = PAGE.format(lang=args.lang, early=early_script())
+        manifest_bytes = None if args.no_inline else files["search/manifest.json"]
+        page = PAGE.format(lang=args.lang, early=early_script(manifest_bytes, args.lang))
         (folder / "search/index.html").write_text(page, "utf-8")
         sizes["/search.js"] = gz(script)
         sizes["/ocop.js"] = gz(served_script("ocop.js"))

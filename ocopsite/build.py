@@ -274,8 +274,13 @@ def build(
                 check()
             if only:
                 specs = [spec for spec in specs if spec.route.segment in only]
-            owners = [owned.get(spec.route) for spec in specs for _ in catalogue.config.languages]
-            every = outputs.pages(renderer, specs)
+            # a build that makes the search index makes the search page with it: the page
+            # names the index's files (a partial build's, or a check's, reads the manifest)
+            together = write and not only
+            found = [spec for spec in specs if spec.route.kind == "search"] if together else []
+            paged = [spec for spec in specs if spec.route.kind != "search"] if found else specs
+            owners = [owned.get(spec.route) for spec in paged for _ in catalogue.config.languages]
+            every = outputs.pages(renderer, paged)
             # a partial build makes neither photos nor product files: not planned (0.3 s at
             # 16,000 products, with a core idle)
             if not only:
@@ -286,7 +291,7 @@ def build(
                 )
                 every += outputs.product_files(catalogue, urls, cache_dir, kept_key, chosen, owners)
             listed = partial(plan_pages, catalogue, cache_dir) if skipped else specs
-            every += outputs.site_files(renderer, listed, statics, cache_dir)
+            every += outputs.site_files(renderer, listed, statics, cache_dir, found)
             owners += [None] * (len(every) - len(owners))
             return _Planned(specs, every, owners, reuse)
 

@@ -381,7 +381,8 @@ def test_filter_only_empty_state_prints_no_quotes(page, served: str) -> None:  #
 def test_an_index_that_fails_to_load_says_so(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="vi-VN")
     tab = context.new_page()
-    tab.route("**/search/manifest.json", lambda route: route.fulfill(status=503, body="busy"))
+    # a host error on every file of the index (the search page names its head itself)
+    tab.route("**/search/*.json", lambda route: route.fulfill(status=503, body="busy"))
     tab.goto(served + "search/?q=mien")
     tab.wait_for_selector("html[data-search-failed]")
     assert tab.get_by_role("alert").inner_text().startswith("Hiện không tải được")
@@ -814,3 +815,64 @@ def test_the_first_cards_read_at_once_after_a_render(page, served: str) -> None:
         )
         assert names, q
         assert [n for n in names if n not in text] == [], q
+
+
+def early_manifest(html: str) -> Any:
+    """The part of the manifest a search page carries (the inline script's second argument)."""
+    found = re.search(r'\}\)\("/search/manifest\.json",(.*)\)</script>', html)
+    assert found, "no inline search script"
+    return json.loads(found.group(1))
+
+
+def test_the_search_page_carries_its_part_of_the_manifest(sample_site: BuiltSite) -> None:
+    """The search page names its language's head and first files (as the manifest does),
+    so that it asks for them as it is read; no other page carries them."""
+    manifest = json.loads((sample_site.out / "search/manifest.json").read_text("utf-8"))
+    for lang, rel in [("vi", "search/"), ("en", "en/search/")]:
+        named = early_manifest(sample_site.page(rel))
+        assert named == {lang: manifest[lang], "first": {lang: manifest["first"][lang]}}
+    for rel in ["", "en/", "browse/"]:
+        assert manifest["vi"] not in sample_site.page(rel)
+        assert manifest["en"] not in sample_site.page(rel)
+
+
+def test_a_partial_build_search_page_reads_the_manifest(tmp_path: Path) -> None:
+    """A build without the index (``--only``) makes a search page that reads the manifest."""
+    from conftest import _build
+
+    built = _build(ROOT, tmp_path, only=frozenset({"search"}))
+    assert early_manifest(built.page("search/")) == 0
+
+
+def test_the_search_page_needs_no_manifest(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """Opened with a query, the search page shows its results without reading the manifest."""
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    asked: list[str] = []
+    tab.on("request", lambda request: asked.append(urlsplit(request.url).path))
+    open_search(tab, served, "vi", "mien dong")
+    assert result_slugs(tab)
+    assert "/search/manifest.json" not in asked
+    context.close()
+
+
+def test_a_page_naming_an_index_gone_reads_the_manifest(browser, served, sample_site) -> None:  # type: ignore[no-untyped-def]
+    """A search page kept by a cache may name the head of an earlier index, gone since: the
+    search then reads the manifest, which names the index in place."""
+    manifest = json.loads((sample_site.out / "search/manifest.json").read_text("utf-8"))
+    head = (sample_site.out / manifest["vi"].lstrip("/")).read_bytes()
+    moved = "/search/vi.0123456789.json"
+    context = browser.new_context(locale="vi-VN")
+    tab = context.new_page()
+    tab.route("**" + manifest["vi"], lambda route: route.fulfill(status=404, body="gone"))
+    tab.route("**" + moved, lambda route: route.fulfill(body=head, content_type="application/json"))
+    tab.route(
+        "**/search/manifest.json",
+        lambda route: route.fulfill(
+            body=json.dumps({**manifest, "vi": moved}), content_type="application/json"
+        ),
+    )
+    open_search(tab, served, "vi", "mien dong")
+    assert result_slugs(tab)
+    assert "searchFailed" not in tab.evaluate("document.documentElement.dataset")
+    context.close()

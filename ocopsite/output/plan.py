@@ -23,7 +23,7 @@ import functools
 import hashlib
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -42,6 +42,7 @@ from ocopsite.render.site import Renderer
 from ocopsite.search import index as search
 from ocopsite.trace import files as trace_files
 from ocopsite.view.i18n import MissingString
+from ocopsite.view.jsonld import script_json
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.theme import Theme
 from ocopsite.view.urls import THUMBNAIL, Route, Urls
@@ -107,6 +108,9 @@ class Output:
     #: it, with the paths, from what an earlier build planned for the same record: worked
     #: out then from ``depends``, which is not called again.
     key: str | None = field(default=None, compare=False)
+    #: Pages among the files of an output of another kind than "page" (the search page,
+    #: made with the search index), for the count of pages made.
+    pages: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         assert self.paths or self.depends is None, "an output of unknown paths must redo"
@@ -281,15 +285,33 @@ def _depends_again(*again: Any) -> Iterable[object]:
     return _planned_again(*again)[2]()
 
 
-def _search(renderer: Renderer, cache: Path | None) -> Made:
-    return search.index_files(
-        renderer.catalogue,
-        renderer.views,
-        renderer.urls,
-        cache and cache / search.WORDS_CACHE,
-        cache and cache / search.CODES_CACHE,
-        cache and cache / search.ROWS_CACHE,
+def _search(renderer: Renderer, cache: Path | None, search_pages: Sequence[PageSpec] = ()) -> Made:
+    """The search index's files, and the search pages ``search_pages`` in every language,
+    each carrying its language's part of the manifest (:func:`search.page_manifest`)."""
+    urls = renderer.urls
+    made: dict[str, bytes | str] = {}
+    made.update(
+        search.index_files(
+            renderer.catalogue,
+            renderer.views,
+            urls,
+            cache and cache / search.WORDS_CACHE,
+            cache and cache / search.CODES_CACHE,
+            cache and cache / search.ROWS_CACHE,
+        )
     )
+    manifest = made[urls.search_file(search.MANIFEST)[1]]
+    assert isinstance(manifest, bytes)
+    for spec in search_pages:
+        for lang in renderer.views:
+            named = script_json(search.page_manifest(manifest, lang))
+            page = replace(spec, data=partial(_with_manifest, spec.data, named))
+            made.update(_page(renderer, page, lang, urls.output_path(spec.route, lang)))
+    return made
+
+
+def _with_manifest(data: Callable[[Any], dict[str, Any]], named: str, v: Any) -> dict[str, Any]:
+    return {**data(v), "search_manifest": named}
 
 
 def _feeds(renderer: Renderer, specs: Specs, cache: Path | None) -> Made:
@@ -352,12 +374,15 @@ def site_files(
     specs: Specs,
     statics: Mapping[str, bytes],
     cache: Path | None = None,
+    search_pages: Sequence[PageSpec] = (),
 ) -> list[Output]:
     """The theme's files, and every file that shows the whole site: index, feeds, data.
 
     ``cache`` is the build's cache folder, where the parts of those files that an edit
     seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`,
     :func:`~ocopsite.search.index.code_files` and :func:`~ocopsite.render.opendata.data_files`).
+    ``search_pages`` (the search page's spec, when :func:`pages` was not given it) are
+    made with the index, whose files they name (see :func:`search.page_manifest`).
     """
     catalogue, urls = renderer.catalogue, renderer.urls
     views = list(renderer.views.values())
@@ -368,7 +393,12 @@ def site_files(
         for path in [urls.asset_output(renderer.assets[name])]
     ]
     made += [
-        Output("site", (), partial(_search, renderer, cache)),
+        Output(
+            "site",
+            (),
+            partial(_search, renderer, cache, tuple(search_pages)),
+            pages=len(search_pages) * len(renderer.views),
+        ),
         Output("site", (), partial(_feeds, renderer, specs, cache)),
         Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
         Output("site", (), partial(opendata.data_files, catalogue, urls, data_cache)),
@@ -430,7 +460,7 @@ def emit_chunk(work: tuple[Sequence[Output], Sink], indices: Sequence[int]) -> E
                 done.digests[rel] = offline.digest(payload)
             if sink.put(rel, payload):
                 done.written.add(rel)
-        done.pages += output.kind == "page"
+        done.pages += 1 if output.kind == "page" else output.pages
     return done
 
 

@@ -742,6 +742,16 @@ def manifest(hrefs: dict[str, str], first: dict[str, dict[str, Any]] | None = No
     return json.dumps(named, sort_keys=True, separators=(",", ":")).encode()
 
 
+def page_manifest(manifest_bytes: bytes, lang: str) -> dict[str, Any]:
+    """What the search page of ``lang`` carries of the manifest (:func:`manifest`): its
+    language's head and, under "first", the files a query reads first. With it the page
+    asks for the head and the query's files as it is read, without waiting for the
+    manifest. Only the search page carries it: it changes with every index, and is
+    made with the index (see :func:`ocopsite.output.plan.site_files`)."""
+    named = json.loads(manifest_bytes)
+    return {lang: named[lang], "first": {lang: named["first"][lang]}}
+
+
 def file_name(lang: str, data: bytes) -> str:
     """A content-hashed name, so that hosts may cache the index for ever."""
     return f"{lang}.{hashlib.sha256(data).hexdigest()[:10]}.json"

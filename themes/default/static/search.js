@@ -731,10 +731,19 @@
     document.documentElement.dataset.searchFailed = "";
   }
   /* the manifest (small, revalidated) names this build's index (content-hashed, cached for
-     ever), so that pages need not change when only the index does. The index's head comes
-     first; a query then reads the shards of its words and the parts of the results shown. */
-  get(form.dataset.index, { cache: "no-cache" }).then(function (manifest) {
-    return get(manifest[document.documentElement.lang]);
+     ever), so that pages need not change when only the index does; the search page carries
+     its own copy (an older page, kept by a cache, may name an index gone: then the
+     manifest is read). The index's head comes first; a query then reads the shards of its
+     words and the parts of the results shown. */
+  var own = !!early[form.dataset.index];
+  function head() {
+    return get(form.dataset.index, { cache: "no-cache" }).then(function (manifest) {
+      return get(manifest[document.documentElement.lang]);
+    });
+  }
+  head().catch(function (error) {
+    if (!own) throw error;
+    return head();
   }).then(function (ix) {
     engine = new OcopSearch(ix);
     if (app) mapFormer();

@@ -85,8 +85,8 @@ def search_files(site: Path) -> dict[str, bytes]:
 
 #: The search page as themes/default/templates/search.html loads the search: its inline
 #: script that asks for the query's files first (``early``), the theme's stylesheet (cards
-#: are laid out as on the site), ocop.js deferred and search.js async at the end (which
-#: ocop.js then skips).
+#: are laid out as on the site), ocop.js deferred and search.js async at the end, asked for
+#: with a high priority (which ocop.js then skips).
 PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8">{early}<title>search</title>
 <link rel="stylesheet" href="/style.css">
 <script src="/ocop.js" defer></script>
@@ -95,7 +95,7 @@ PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8">{early}<title
  data-facet-province="Province" data-facet-certification="Certification"
  data-facet-channel="Shop"><input id="q" name="q"><button>Go</button></form>
 <div id="search-app" hidden></div><p class="note" id="search-unavailable" hidden>unavailable</p>
-<script src="/search.js" id="ocop-search" async></script></html>"""
+<script src="/search.js" id="ocop-search" async fetchpriority="high"></script></html>"""
 
 FIRST_CARD = """
 window.__first = null;

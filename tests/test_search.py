@@ -831,6 +831,8 @@ def test_the_search_page_carries_its_part_of_the_manifest(sample_site: BuiltSite
     for lang, rel in [("vi", "search/"), ("en", "en/search/")]:
         named = early_manifest(sample_site.page(rel))
         assert named == {lang: manifest[lang], "first": {lang: manifest["first"][lang]}}
+        # the first results wait for search.js: asked for before the page's other files
+        assert 'id="ocop-search" async fetchpriority="high"' in sample_site.page(rel)
     for rel in ["", "en/", "browse/"]:
         assert manifest["vi"] not in sample_site.page(rel)
         assert manifest["en"] not in sample_site.page(rel)

@@ -40,7 +40,7 @@
     while (lo < hi) { var mid = (lo + hi) >> 1; if (words[mid] < prefix) lo = mid + 1; else hi = mid; }
     for (var i = lo; i < words.length && words[i].lastIndexOf(prefix, 0) === 0; i++) {
       var ids = got[i];
-      if (!ids) { ids = got[i] = []; decode(vocab.p[i], function (p) { ids.push(p); }); }
+      if (!ids) ids = got[i] = decode(vocab.p[i]);
       visit(ids);
     }
   }
@@ -81,14 +81,16 @@
     }
     return values;
   }
-  /* Calls visit(number) for each of the sorted numbers written by
-     ocopsite.search.vocabulary.varints (as postings are) */
-  function decode(str, visit) {
-    for (var at = 0, v = 0, c = 0; c < str.length; c++) {
+  /* The sorted numbers written by ocopsite.search.vocabulary.varints (as postings are):
+     one loop and no call per number, which counts on a page just opened (code not yet
+     compiled) */
+  function decode(str) {
+    for (var out = [], at = 0, v = 0, c = 0; c < str.length; c++) {
       var d = CODE[str.charCodeAt(c)];
       v = v * 32 + (d & 31);
-      if (d < 32) { visit(at += v); v = 0; }
+      if (d < 32) { out.push(at += v); v = 0; }
     }
+    return out;
   }
   /* The engine over one language's index: its head orders, filters and counts every
      product; the shards of the word index (by the beginnings of words) and the parts
@@ -139,13 +141,8 @@
   /* The products of channel number ``v`` (ocopsite.search.index.channel_lists), in
      catalogue order, read from column h the first time a filter or count needs them */
   proto.channel = function (v) {
-    var key = "h" + v, str = this.P.h[v] || "", ids = this.lists[key], l = 0;
-    if (!ids) {
-      ids = new Int32Array(str.length);
-      decode(str, function (p) { ids[l++] = p; });
-      ids = this.lists[key] = ids.subarray(0, l);
-    }
-    return ids;
+    var key = "h" + v, ids = this.lists[key];
+    return ids || (this.lists[key] = Int32Array.from(decode(this.P.h[v] || "")));
   };
   /* Loads the files named by ``hrefs`` (shards, letters, columns, parts), once each. */
   proto.load = function (hrefs) {
@@ -243,9 +240,13 @@
       any = true;
     }
     var letter = this.letters[word.f], n = this.ix.count;
-    if (letter) for (var i = 0; i < n; i++) {
-      if (letter[i]) hit(i, (letter[i] - 1) % 7);
-      if (letter[i] > 7) former[i] = 1;
+    /* (a letter: hit() written out, one product each, no call) */
+    if (letter) {
+      for (var i = 0, code, field; i < n; i++) if ((code = letter[i])) {
+        best[i] = WEIGHTS[field = (code - 1) % 7];
+        if (field === FORMER || code > 7) former[i] = 1;
+        any = true;
+      }
     } else this.visit("f", word.f, hit);
     if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit("f", s, hit); }
     if (word.marked) this.visit("o", word.o, function (id, field) {
@@ -400,8 +401,7 @@
       for (var i = 0; i < words.length; i++) {
         var w = words[i];
         if (Math.abs(w.length - word.length) > 1 || !oneEdit(word, w)) continue;
-        var count = 0;
-        decode(postings[i], function () { count++; });
+        var count = decode(postings[i]).length;
         if (count > most) { most = count; best = w; }
       }
     });

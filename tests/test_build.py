@@ -702,3 +702,26 @@ def test_a_products_code_pages_are_planned_beside_it_and_listed_after_every_prod
     locs = [e.text for e in ET.fromstring(whole).findall("s:url/s:loc", ns)]
     ours = {urls.absolute(route, lang) for route in listed}
     assert [loc for loc in locs if loc in ours] == [urls.absolute(r, lang) for r in expected]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_every_page_once_and_ends_at_the_total(tmp_path: Path, jobs: int) -> None:
+    """The progress shown while building counts the pages made with other outputs (the
+    search pages, made with the index) in the total too: it never passes the total and
+    ends at it, in a clean build and in an update in place."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    calls: list[tuple[int, int]] = []
+    for attempt in ("clean", "update"):
+        calls.clear()
+        result = build(
+            site,
+            tmp_path / "out",
+            build_date=BUILD_DATE,
+            jobs=jobs,
+            progress=lambda done, total: calls.append((done, total)),
+        )
+        assert result.updated_in_place == (attempt == "update")
+        assert calls[-1] == (result.pages, result.pages)
+        assert all(done <= total for done, total in calls)
+        record = site / "content/products/mien-dong/product.yaml"
+        record.write_text(record.read_text("utf-8").replace("Tài Hoan", "Tài Hoàn"), "utf-8")

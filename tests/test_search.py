@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import BuiltSite
 from playwright.sync_api import expect
-from sitekit import ROOT, serve_folder
+from sitekit import ROOT, QuietHandler, serve_folder
 
 from ocopsite.model.provinces import provinces
 from ocopsite.model.vietnamese import fold, slugify
@@ -878,3 +878,57 @@ def test_a_page_naming_an_index_gone_reads_the_manifest(browser, served, sample_
     assert result_slugs(tab)
     assert "searchFailed" not in tab.evaluate("document.documentElement.dataset")
     context.close()
+
+
+class _CachedForAnHour(QuietHandler):
+    """A host that lets browsers keep every file for an hour (as many static hosts do)."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "max-age=3600")
+        super().end_headers()
+
+
+def test_a_page_kept_by_the_browser_cache_finds_the_index_in_place(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A search page the browser kept from a visit before a rebuild names the head of the
+    index of then, which the browser kept too: that head is asked of the host, which no
+    longer has it, and the search reads the manifest and finds what the new build holds."""
+    import functools
+    import http.server
+    import threading
+
+    from sitekit import SITES, copy_site
+
+    from ocopsite.build import build
+
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    build(site, tmp_path / "before", build_date=dt.date(2026, 11, 22), jobs=1)
+    record = site / "content/products/mien-dong/product.yaml"
+    text = record.read_text("utf-8").replace("Miến dong Tài Hoan", "Miến dong Tài Hoan xyzzy")
+    record.write_text(text, "utf-8")
+    build(site, tmp_path / "after", build_date=dt.date(2026, 11, 22), jobs=1)
+    root = tmp_path / "host"
+    root.mkdir()
+    (root / "ocop").symlink_to(tmp_path / "before")
+    handler = functools.partial(_CachedForAnHour, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_address[1]}/ocop/search/?q=xyzzy"
+    context = browser.new_context(locale="vi-VN")
+    try:
+        tab = context.new_page()
+        tab.goto(address)
+        tab.wait_for_selector("html[data-search-ready]")
+        assert result_slugs(tab) == []  # the word is not in the index of then
+        tab.goto("about:blank")
+        (root / "ocop").unlink()
+        (root / "ocop").symlink_to(tmp_path / "after")
+        asked: list[str] = []
+        tab.on("response", lambda response: asked.append(f"{response.status} {response.url}"))
+        tab.goto(address)
+        tab.wait_for_selector("html[data-search-ready]")
+        assert any(line.endswith("/search/manifest.json") for line in asked), asked
+        assert result_slugs(tab) == ["mien-dong"]
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()

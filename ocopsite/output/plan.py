@@ -428,6 +428,9 @@ class Nowhere:
 class Emitted:
     """What :func:`emit` did: every path made, those written, pages, and problems.
 
+    ``pages`` counts every page made, the search pages made with the index included;
+    ``page_outputs`` only the outputs of kind "page".
+
     ``digests`` holds the :func:`~ocopsite.render.offline.digest` of every file made (except
     into :class:`Nowhere`), worked out where its bytes already are, so that nothing is
     read back to list it.
@@ -436,6 +439,7 @@ class Emitted:
     made: set[str] = field(default_factory=set)
     written: set[str] = field(default_factory=set)
     pages: int = 0
+    page_outputs: int = 0
     problems: list[Problem] = field(default_factory=list)
     digests: dict[str, offline.Digest] = field(default_factory=dict)
 
@@ -461,6 +465,7 @@ def emit_chunk(work: tuple[Sequence[Output], Sink], indices: Sequence[int]) -> E
             if sink.put(rel, payload):
                 done.written.add(rel)
         done.pages += 1 if output.kind == "page" else output.pages
+        done.page_outputs += output.kind == "page"
     return done
 
 

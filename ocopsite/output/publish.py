@@ -107,9 +107,10 @@ def emit(
     """
     result, diagnostics = run.result, run.diagnostics
     emitted = outputs.Emitted()
-    total = sum(every[index].kind == "page" for index in todo)
-    if run.jobs > 1 and 0 < total < len(todo):
-        return _emit_together(run, every, todo, sink, total)
+    page_outputs = sum(every[index].kind == "page" for index in todo)
+    total = page_outputs + sum(every[index].pages for index in todo)
+    if run.jobs > 1 and 0 < page_outputs < len(todo):
+        return _emit_together(run, every, todo, sink, total, page_outputs)
     for name, kinds in outputs.STAGES:
         chosen = [index for index in todo if every[index].kind in kinds]
         if not chosen:
@@ -137,23 +138,29 @@ def _gather(run: Run, emitted: outputs.Emitted, done: outputs.Emitted, total: in
 
 
 def _emit_together(
-    run: Run, every: list[outputs.Output], todo: list[int], sink: outputs.Sink, total: int
+    run: Run,
+    every: list[outputs.Output],
+    todo: list[int],
+    sink: outputs.Sink,
+    total: int,
+    page_outputs: int,
 ) -> outputs.Emitted:
-    """:func:`emit` on several cores, of ``todo`` that holds ``total`` pages and other outputs."""
+    """:func:`emit` on several cores, of ``todo`` that holds ``page_outputs`` outputs of kind
+    "page" and other outputs, ``total`` pages in all (some made with other outputs)."""
     result = run.result
     emitted = outputs.Emitted()
-    made = 0  # pages
+    made = 0  # outputs of kind "page"
 
     def take(done: outputs.Emitted) -> None:
         nonlocal made
         _gather(run, emitted, done, total)
-        made += done.pages
+        made += done.page_outputs
 
     with contextlib.closing(outputs.emit_together(every, todo, sink, run.jobs)) as chunks:
         with stage(result, "render"):
             for done in chunks:
                 take(done)
-                if made == total:
+                if made == page_outputs:
                     break
         with stage(result, "feeds"):
             for done in chunks:

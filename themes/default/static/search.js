@@ -735,15 +735,17 @@
      its own copy (an older page, kept by a cache, may name an index gone: then the
      manifest is read). The index's head comes first; a query then reads the shards of its
      words and the parts of the results shown. */
-  var own = !!early[form.dataset.index];
-  function head() {
+  var own = !!window.ocopOwnIndex;
+  function head(again) {
     return get(form.dataset.index, { cache: "no-cache" }).then(function (manifest) {
-      return get(manifest[document.documentElement.lang]);
+      /* a head the page names itself is asked of the host, not of a cache that may have
+         kept it from an index gone since */
+      return get(manifest[document.documentElement.lang], own && !again ? { cache: "no-cache" } : undefined);
     });
   }
   head().catch(function (error) {
     if (!own) throw error;
-    return head();
+    return head(true);
   }).then(function (ix) {
     engine = new OcopSearch(ix);
     if (app) mapFormer();

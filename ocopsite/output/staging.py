@@ -32,6 +32,10 @@ from ocopsite.files import exchange, flush_file_system
 MARKER = ".ocopsite-output"
 _LEFTOVER = re.compile(r"\.(?P<out>.+)\.(?P<kind>staging|update|old)-(?P<pid>\d+)(-\d+)?")
 _counter = itertools.count()
+#: How :meth:`Staging.put` opens a file: created (umask applies) or emptied, to write.
+_CREATE = (
+    os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 class OutputRefused(Exception):
@@ -172,8 +176,7 @@ class Staging:
         self.write_bytes(rel, text.encode("utf-8"))
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        with open(self._file(rel), "wb") as file:
-            file.write(data)
+        self._write(self._file(rel), data)
         self.files += 1
 
     def put(self, rel: str, data: bytes | str) -> bool:
@@ -181,9 +184,26 @@ class Staging:
 
         The sink of :func:`ocopsite.output.plan.emit`.
         """
-        with open(self._file(rel), "wb") as file:
-            file.write(data.encode("utf-8") if isinstance(data, str) else data)
+        self._write(self._file(rel), data.encode("utf-8") if isinstance(data, str) else data)
         return True
+
+    @staticmethod
+    def _write(path: str, data: bytes) -> None:
+        """Create the new file ``path`` holding ``data``, in as few system calls as can be.
+
+        ``open(path, "wb")`` asks the file's size, whether it is a terminal and where it
+        stands: three calls more than the ``openat``, ``write`` and ``close`` this needs;
+        a build writes a file per page, QR code and data file (10,000 at 1,000 products).
+        Nothing else writes into a staging folder while a build fills it: a file is new,
+        ``O_TRUNC`` only in case of a name written twice.
+        """
+        fd = os.open(path, _CREATE, 0o666)
+        try:
+            view = memoryview(data)
+            while view:  # a write may take only part of a large file
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
     def read(self, rel: str) -> bytes:
         """The bytes ``rel`` will hold after the commit."""

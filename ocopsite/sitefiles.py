@@ -218,7 +218,7 @@ def read_ahead(folders: Sequence[Path]) -> Iterator[None]:
     symbolic links (to a folder or a file) are not followed. Where the system has no
     ``posix_fadvise``, this does nothing.
     """
-    if not hasattr(os, "posix_fadvise") or len(folders) < 2:
+    if not hasattr(os, "posix_fadvise") or len(folders) < 2 or _cached(folders):
         yield
         return
     pool = ThreadPoolExecutor(READ_AHEAD_THREADS, thread_name_prefix="read-ahead")
@@ -228,6 +228,43 @@ def read_ahead(folders: Sequence[Path]) -> Iterator[None]:
         yield
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: How many of the folders given to :func:`read_ahead` :func:`_cached` looks into.
+PROBES = 3
+
+
+def _cached(folders: Sequence[Path]) -> bool:
+    """Whether the files of ``folders`` seem to be in the system's cache already: the first
+    file of the first, middle and last folder can each be read without waiting for a disk.
+
+    Then there is nothing to ask for, and the threads would only cost time: each of their
+    calls hands the interpreter's lock back and forth with the loop that parses the
+    files: a quarter of the load's CPU time at 1,000 products. Where the system cannot
+    tell (no ``RWF_NOWAIT``: not Linux), the files count as not cached.
+    """
+    nowait = getattr(os, "RWF_NOWAIT", None)
+    if nowait is None or not hasattr(os, "preadv"):
+        return False
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    byte = [bytearray(1)]
+    picked = {0, len(folders) // 2, len(folders) - 1}
+    for index in sorted(picked)[:PROBES]:
+        try:
+            if os.path.islink(folders[index]):
+                return False
+            with os.scandir(folders[index]) as entries:
+                first = next((e for e in entries if e.is_file(follow_symlinks=False)), None)
+            if first is None:
+                return False
+            descriptor = os.open(first.path, flags)
+            try:
+                os.preadv(descriptor, byte, 0, nowait)
+            finally:
+                os.close(descriptor)
+        except OSError:  # BlockingIOError: not in the cache; any other: ask ahead anyway
+            return False
+    return True
 
 
 def _ask_for_files(folder: Path) -> None:

@@ -153,6 +153,30 @@ def test_read_ahead_asks_only_for_regular_files_and_follows_no_link(
         return real_open(path, flags, *args)
 
     monkeypatch.setattr(os, "open", recording_open)
+    monkeypatch.setattr(sitefiles, "_cached", lambda folders: False)  # as on a cold disk
     with sitefiles.read_ahead([bundle, linked, tmp_path / "missing"]):
         pass
     assert opened == ["product.yaml"]
+
+
+@pytest.mark.skipif(not hasattr(os, "RWF_NOWAIT"), reason="no way to ask the cache here")
+def test_read_ahead_asks_for_nothing_when_the_files_are_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files just written are in the system's cache: the first of the first, middle and
+    last folders are looked at, and no thread asks for any file."""
+    folders = []
+    for number in range(5):
+        folder = tmp_path / f"bundle-{number}"
+        folder.mkdir()
+        (folder / "product.yaml").write_text("name: x\n", encoding="utf-8")
+        folders.append(folder)
+    asked: list[Path] = []
+    monkeypatch.setattr(sitefiles, "_ask_for_files", asked.append)
+    with sitefiles.read_ahead(folders):
+        pass
+    assert asked == []
+    os.mkfifo(folders[2] / "a-pipe")  # not a file: not opened, and the next one is read
+    assert sitefiles._cached(folders)
+    (folders[4] / "product.yaml").unlink()  # a folder without a file: ask ahead
+    assert not sitefiles._cached(folders)

@@ -45,7 +45,7 @@ from ocopsite.output.staging import (
     clean_leftovers,
 )
 from ocopsite.render import offline
-from ocopsite.render.site import FRAGMENTS, Renderer, plan_pages
+from ocopsite.render.site import FRAGMENTS, Renderer, listed_routes, plan_pages
 from ocopsite.trace import lots as trace
 from ocopsite.trace import qr as trace_qr
 from ocopsite.view.i18n import Strings, load_strings
@@ -269,7 +269,8 @@ def build(
         def plan(reuse: groups.Reuse) -> _Planned:
             skipped = reuse.kept
             owned: dict[Route, str] = {}
-            specs = plan_pages(catalogue, cache_dir, skip=skipped, owners=owned)
+            block: list[int] = []
+            specs = plan_pages(catalogue, cache_dir, skip=skipped, owners=owned, block=block)
             if check is not None:
                 check()
             if only:
@@ -290,7 +291,7 @@ def build(
                     [p for p in catalogue.products if p.slug not in skipped] if skipped else None
                 )
                 every += outputs.product_files(catalogue, urls, cache_dir, kept_key, chosen, owners)
-            listed = partial(plan_pages, catalogue, cache_dir) if skipped else specs
+            listed = partial(listed_routes, catalogue, specs, block) if skipped else specs
             every += outputs.site_files(renderer, listed, statics, cache_dir, found)
             owners += [None] * (len(every) - len(owners))
             return _Planned(specs, every, owners, reuse)

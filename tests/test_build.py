@@ -28,8 +28,9 @@ from ocopsite.output import incremental
 from ocopsite.output.staging import MARKER, OutputRefused
 from ocopsite.render import feeds
 from ocopsite.render.opendata import DATA_CACHE
-from ocopsite.render.site import plan_pages
+from ocopsite.render.site import listed_routes, plan_pages
 from ocopsite.search.index import CODES_CACHE, WORDS_CACHE
+from ocopsite.trace import lots as trace
 from ocopsite.view.urls import Route, Urls
 
 
@@ -671,6 +672,31 @@ def test_a_sitemap_over_the_protocol_limit_is_split_under_an_index(
         assert 0 < len(locs) <= 40
         split += locs
     assert split == every
+
+
+@pytest.mark.parametrize("left_out", ["none", "every other", "all"])
+def test_the_sitemap_names_the_pages_of_products_not_planned_as_planning_them_would(
+    sample_catalogue: Catalogue, left_out: str
+) -> None:
+    slugs = [product.slug for product in sample_catalogue.products]
+    skip = {"none": set(), "every other": set(slugs[::2]), "all": set(slugs)}[left_out]
+    every = plan_pages(sample_catalogue)
+    assert {"product", "gtin", "lot"} <= {spec.route.kind for spec in every}
+    # and a product without a GTIN, whose lots' pages are found by its slug
+    for product in sample_catalogue.products:
+        for variant in (product, dataclasses.replace(product, gtin=None)):
+            planned = trace.product_trace_pages(sample_catalogue, None, variant)
+            listed = [spec.route for spec in planned if spec.in_sitemap]
+            assert trace.listed_trace_routes(variant) == listed
+    block: list[int] = []
+    specs = plan_pages(sample_catalogue, skip=skip, block=block)
+    assert len(specs) < len(every) or not skip
+    assert listed_routes(sample_catalogue, specs, block) == [
+        spec.route for spec in every if spec.in_sitemap
+    ]
+    urls = Urls("https://example.org/", sample_catalogue.config.languages)
+    named = feeds.sitemap_files(listed_routes(sample_catalogue, specs, block), urls)
+    assert named == feeds.sitemaps(every, urls)
 
 
 def test_a_products_code_pages_are_planned_beside_it_and_listed_after_every_product(

@@ -316,8 +316,12 @@ def _with_manifest(data: Callable[[Any], dict[str, Any]], named: str, v: Any) ->
 
 def _feeds(renderer: Renderer, specs: Specs, cache: Path | None) -> Made:
     catalogue, urls = renderer.catalogue, renderer.urls
-    listed = specs() if callable(specs) else specs
-    sitemaps = feeds.sitemaps(listed, urls, cache and cache / feeds.SITEMAP_CACHE)
+    kept = cache and cache / feeds.SITEMAP_CACHE
+    sitemaps = (
+        feeds.sitemap_files(specs(), urls, kept)
+        if callable(specs)
+        else feeds.sitemaps(specs, urls, kept)
+    )
     made: dict[str, bytes | str] = {**sitemaps, "robots.txt": feeds.robots(urls)}
     for lang, views in renderer.views.items():
         made[urls.output_path(Route("feed"), lang)] = feeds.atom_feed(catalogue, views, urls)
@@ -365,8 +369,9 @@ def hashed_name(name: str, data: bytes) -> str:
     return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{ext}" if dot else name
 
 
-#: Every page of the site, or what plans them all (when a build planned only some).
-Specs = Sequence[PageSpec] | Callable[[], Sequence[PageSpec]]
+#: Every page of the site, or what names the routes of those the sitemap lists (when a
+#: build planned only some: see :func:`~ocopsite.render.site.listed_routes`).
+Specs = Sequence[PageSpec] | Callable[[], Sequence[Route]]
 
 
 def site_files(

@@ -70,7 +70,17 @@ SITEMAP_CACHE = "sitemap"
 
 
 def sitemaps(specs: Iterable[PageSpec], urls: Urls, cache: Path | None = None) -> dict[str, bytes]:
+    """:func:`sitemap_files` of the pages ``specs`` plans."""
+    return sitemap_files([spec.route for spec in specs if spec.in_sitemap], urls, cache)
+
+
+def sitemap_files(
+    routes: Iterable[Route], urls: Urls, cache: Path | None = None
+) -> dict[str, bytes]:
     """Every listed page in every language, each with its hreflang alternates.
+
+    ``routes`` are those of the pages the sitemap lists, in the order
+    :func:`~ocopsite.render.site.plan_pages` plans them (see :func:`_in_order`).
 
     Returns ``{"sitemap.xml": ...}``; above :data:`MAX_SITEMAP_URLS` URLs,
     ``sitemap.xml`` is a sitemap index of ``sitemap-1.xml``, ``sitemap-2.xml``, ...
@@ -82,7 +92,7 @@ def sitemaps(specs: Iterable[PageSpec], urls: Urls, cache: Path | None = None) -
     and taken from there while it is the same, as after an edit that adds no page. A
     missing or damaged entry is made again; only the latest is kept.
     """
-    listed = _listed(specs)
+    listed = _in_order(routes)
     entry = None
     if cache is not None:
         digest = hashlib.sha256(code_fingerprint().encode())
@@ -110,10 +120,15 @@ _TRACE_KINDS = frozenset({"gtin", "lot", "slug_lot"})
 
 
 def _listed(specs: Iterable[PageSpec]) -> list[Route]:
+    """The routes of the listed pages of ``specs``, in the sitemap's order (:func:`_in_order`)."""
+    return _in_order([spec.route for spec in specs if spec.in_sitemap])
+
+
+def _in_order(routes: Iterable[Route]) -> list[Route]:
     """The routes of the listed pages in the sitemap's order: every product's own page,
     then every product's GTIN and lot pages, whichever way :func:`plan_pages` interleaves
     them (the order of the sitemap does not follow the order pages are rendered in)."""
-    listed = [spec.route for spec in specs if spec.in_sitemap]
+    listed = list(routes)
     traced = [route for route in listed if route.kind in _TRACE_KINDS]
     if not traced:
         return listed

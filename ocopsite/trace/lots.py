@@ -367,6 +367,15 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
     return specs
 
 
+def listed_trace_routes(product: Product) -> list[Route]:
+    """The routes of the pages of :func:`product_trace_pages` that the sitemap lists (its
+    GTIN and lot pages, not its label sheets), in the same order, without planning them."""
+    return [
+        *([Route("gtin", product.gtin)] if product.gtin else []),
+        *(lot_route(product, lot) for lot in product.lots),
+    ]
+
+
 def product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
     """One product's GTIN page, its lots' pages and its label sheets' pages."""
     specs: list[PageSpec] = []

@@ -178,5 +178,7 @@ def test_read_ahead_asks_for_nothing_when_the_files_are_cached(
     assert asked == []
     os.mkfifo(folders[2] / "a-pipe")  # not a file: not opened, and the next one is read
     assert sitefiles._cached(folders)
+    (folders[4] / "product.yaml").write_bytes(b"")  # an empty file tells nothing: ask ahead
+    assert not sitefiles._cached(folders)
     (folders[4] / "product.yaml").unlink()  # a folder without a file: ask ahead
     assert not sitefiles._cached(folders)

@@ -3,9 +3,10 @@
 The subpackages follow the pipeline, and imports flow one way, from each layer to the
 layers before it (``tests/test_layers.py`` checks it):
 
-- the foundations, modules of this package: ``diagnostics``, ``files``, ``keptfiles``
-  (what caches keep between builds), ``paths``, ``parallel`` and ``sitefiles`` (the one
-  gate every file read goes through);
+- the foundations, modules of this package: ``cachekey`` (the user's key that seals what
+  a build reads back from the site's cache folder), ``diagnostics``, ``files``,
+  ``keptfiles`` (what caches keep between builds), ``paths``, ``parallel`` and
+  ``sitefiles`` (the one gate every file read goes through);
 - ``model``: the validated catalogue as frozen dataclasses, and the domain's rules
   (ratings, validity, GTINs, provinces, Vietnamese text);
 - ``assets``: photos and the cache of expensive files;

@@ -7,7 +7,8 @@ flushed to disk, and the temporary file is renamed over the target, which POSIX
 makes atomic. A build killed mid-write leaves at most a stray ``.*.tmp`` file,
 never a truncated cache entry that later builds would ship. Many files at once
 (the records an import writes) go through :func:`write_atomic_all`, with the
-same guarantee for each and one flush to disk for all.
+same guarantee for each and one flush to disk for all. A file that must never replace
+one already there (a key made once) goes through :func:`create_atomic`.
 """
 
 from __future__ import annotations
@@ -24,18 +25,18 @@ _counter = itertools.count()
 TEMPORARY_SUFFIX = ".tmp"
 
 
-def _open_temporary(target: Path) -> tuple[int, Path]:
-    """A new file beside ``target``, created with the usual permissions (umask applies)."""
+def _open_temporary(target: Path, mode: int = 0o666) -> tuple[int, Path]:
+    """A new file beside ``target``, created with ``mode`` (the umask applies)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(2):
         temporary = target.with_name(
             f".{target.name}.{os.getpid()}.{next(_counter)}{TEMPORARY_SUFFIX}"
         )
         try:
-            return os.open(temporary, flags, 0o666), temporary
+            return os.open(temporary, flags, mode), temporary
         except FileExistsError:  # left by a killed process that had the same id
             temporary.unlink(missing_ok=True)
-    return os.open(temporary, flags, 0o666), temporary
+    return os.open(temporary, flags, mode), temporary
 
 
 def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None:
@@ -54,6 +55,21 @@ def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def create_atomic(path: Path, data: bytes, *, mode: int = 0o666) -> bool:
+    """Write ``data`` as ``path`` (durably, with permissions ``mode``) unless ``path``
+    exists: whatever the timing, readers find either no file or the whole of it, and of
+    two processes making the same file at once one wins and the other keeps its bytes.
+    Whether this call made it. The parent folder must exist."""
+    temporary = _write_temporary(path, data, durable=True, mode=mode)
+    try:
+        os.link(temporary, path)  # unlike a rename, never replaces a file already there
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
 
 
 def write_atomic_all(files: Mapping[Path, bytes | str]) -> None:
@@ -100,10 +116,10 @@ def _missing_folders(folder: Path) -> list[Path]:
     return missing[::-1]
 
 
-def _write_temporary(path: Path, data: bytes | str, *, durable: bool) -> Path:
+def _write_temporary(path: Path, data: bytes | str, *, durable: bool, mode: int = 0o666) -> Path:
     """``data`` in a new temporary file beside ``path``, whose folder exists."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, temporary = _open_temporary(path)
+    fd, temporary = _open_temporary(path, mode)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(payload)

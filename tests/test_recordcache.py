@@ -10,6 +10,7 @@ from typing import Any
 
 from sitekit import ROOT
 
+from ocopsite.cachekey import unsealed
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.load.catalogue import load_catalogue
 from ocopsite.load.config import SiteConfig
@@ -27,7 +28,10 @@ from ocopsite.load.recordcache import (
 def _rows(folder: Path) -> dict[tuple[str, str], Any]:
     """Each saved bundle's (record, warnings)."""
     with sqlite3.connect(folder / FILE) as db:
-        batches = {b: pickle.loads(d) for b, d in db.execute("SELECT id, data FROM batches")}
+        (env,) = db.execute("SELECT value FROM meta WHERE key = 'env'").fetchone()
+        purpose = b"records\0" + env.encode()
+        rows = db.execute("SELECT id, data FROM batches")
+        batches = {b: pickle.loads(unsealed(d, purpose) or b"") for b, d in rows}
         found = db.execute("SELECT kind, name, batch FROM stamps")
         return {(k, n): batches[b][n] for k, n, b in found}
 

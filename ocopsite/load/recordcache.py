@@ -16,6 +16,11 @@ changed (an edit of one product writes one batch, where rewriting a single pickl
 national catalogue took seconds). A missing, damaged or stale database just means a
 full load. A record is kept without its folder's path, which the load reading it back
 knows already.
+
+A batch is unpickled only if it is sealed with this user's key and for this environment
+(see :mod:`ocopsite.cachekey`): the cache folder is in the site, and a site may come from
+anyone, whereas reading a pickle can run any code. A batch sealed otherwise counts as
+missing, and its records are validated again.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ocopsite import __version__, sitefiles
+from ocopsite.cachekey import seal, unsealed
 from ocopsite.diagnostics import Diagnostic
 from ocopsite.load.fingerprint import libraries
 from ocopsite.paths import DATA_DIR, PACKAGE_DIR
@@ -162,7 +168,7 @@ Kept = dict[str, dict[tuple[str, str], Entry]]
 #: the names of classes and of fields, and one row is read instead of a hundred.
 BATCH = 128
 #: The layout of the database; a file of another layout is a full load.
-LAYOUT = "batches-1"
+LAYOUT = "batches-2"
 #: A batch's records by bundle name, each as (record, warnings).
 Members = dict[str, tuple[dict[str, Any], list[Diagnostic]]]
 
@@ -191,6 +197,8 @@ class RecordCache:
     def __init__(self, folder: Path | None, env: str, kept: Kept | None = None) -> None:
         self.path = folder / FILE if folder is not None else None
         self.env = env
+        #: What the batches of this environment are sealed for (see :mod:`ocopsite.cachekey`).
+        self.purpose = b"records\0" + env.encode()
         #: The stamp of each saved entry; a record is read only when asked for, so that
         #: the pickles of a whole catalogue are never in memory at once.
         self.old: dict[tuple[str, str], bytes] = {}
@@ -261,7 +269,7 @@ class RecordCache:
             assert self._db is not None
             try:
                 row = self._db.execute("SELECT data FROM batches WHERE id = ?", (batch,))
-                members = _members(row.fetchone())
+                members = _members(row.fetchone(), self.purpose)
             except sqlite3.Error:
                 members = {}
             self._batches[batch] = members
@@ -345,7 +353,7 @@ class RecordCache:
             rows: dict[tuple[str, str], tuple[bytes, dict[str, Any], list[Diagnostic]]] = {}
             for batch in sorted(dirty):
                 found = db.execute("SELECT data FROM batches WHERE id = ?", (batch,))
-                for name, (values, warnings) in _members(found.fetchone()).items():
+                for name, (values, warnings) in _members(found.fetchone(), self.purpose).items():
                     key = (kind_of[batch], name)
                     if key in saved and saved[key][1] == batch and key not in leaving:
                         rows[key] = (saved[key][0], values, warnings)
@@ -358,8 +366,9 @@ class RecordCache:
                 "DELETE FROM stamps WHERE kind = ? AND name = ?", sorted(dropped & saved.keys())
             )
             for kind, data, names in self.packed:  # batches pickled already, as they came
+                sealed = seal(data, self.purpose)
                 batch = db.execute(
-                    "INSERT INTO batches (kind, data) VALUES (?, ?)", (kind, data)
+                    "INSERT INTO batches (kind, data) VALUES (?, ?)", (kind, sealed)
                 ).lastrowid
                 db.executemany(
                     "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)",
@@ -373,7 +382,8 @@ class RecordCache:
                     members = {name: (values, notes) for (_, name), (_, values, notes) in part}
                     data = pack(members)
                     batch = db.execute(
-                        "INSERT INTO batches (kind, data) VALUES (?, ?)", (kind, data)
+                        "INSERT INTO batches (kind, data) VALUES (?, ?)",
+                        (kind, seal(data, self.purpose)),
                     ).lastrowid
                     db.executemany(
                         "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?)",
@@ -390,12 +400,16 @@ def _saved_env(db: sqlite3.Connection) -> str | None:
     return rows.get("env") if rows.get("layout") == LAYOUT else None
 
 
-def _members(row: tuple[bytes] | None) -> Members:
-    """A batch's records from its row (none if it is missing or damaged)."""
-    if row is None:
+def _members(row: tuple[bytes] | None, purpose: bytes) -> Members:
+    """A batch's records from its row (none if it is missing, damaged, or not sealed for
+    ``purpose`` with this user's key)."""
+    if row is None or not isinstance(row[0], bytes):
+        return {}
+    data = unsealed(row[0], purpose)
+    if data is None:
         return {}
     try:
-        members = pickle.loads(row[0])
+        members = pickle.loads(data)
     except Exception:  # a damaged batch: its records are validated again
         return {}
     return members if isinstance(members, dict) else {}

@@ -7,6 +7,10 @@ in the list of paths, packed as unsigned integers: as JSON, the record took a th
 second to write and a tenth to read after every edit, and marshal takes a tenth of that
 to write and half to read. A record that cannot be read, or is not what this module
 writes, counts as none: the next build is a full one.
+
+The record is sealed with this user's key (see :mod:`ocopsite.cachekey`), and unmarshalled
+only if the seal is right: the cache folder is in the site, which may come from anyone,
+and :mod:`marshal` is not meant to be safe against crafted bytes.
 """
 
 from __future__ import annotations
@@ -17,25 +21,32 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from ocopsite.cachekey import seal, unsealed
+
 #: A product's outputs as one block: a signature of what decides their paths and keys, the
 #: paths (its pages' first), and how many of them are pages.
 Group = tuple[str, tuple[str, ...], int]
 #: The record's columns of blocks; ``group_members`` holds the places of their paths.
 GROUP_COLUMNS = ("group_slugs", "group_signatures", "group_pages", "group_sizes")
 _PLACE = "I"  # an unsigned integer of (at least) 32 bits: the place of a path
+#: What the record is sealed for (see :mod:`ocopsite.cachekey`).
+_PURPOSE = b"output-manifest"
 
 
 def decoded(data: bytes) -> dict[str, Any] | None:
-    """The record ``data`` holds, if it is one."""
+    """The record ``data`` holds, if it is one, sealed by :func:`encoded` with this user's key."""
+    unmarshalled = unsealed(data, _PURPOSE)
+    if unmarshalled is None:
+        return None
     try:
-        record = marshal.loads(data)
+        record = marshal.loads(unmarshalled)
     except (EOFError, ValueError, TypeError):
         return None
     return record if isinstance(record, dict) else None
 
 
 def encoded(record: Mapping[str, object]) -> bytes:
-    return marshal.dumps(dict(record))
+    return seal(marshal.dumps(dict(record)), _PURPOSE)
 
 
 def of_types(column: list[Any], *types: type) -> bool:

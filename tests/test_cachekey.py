@@ -1,0 +1,169 @@
+"""The cache folder lives in the site: what is read back from it as Python objects must
+have been written by this user's ocopsite (see :mod:`ocopsite.cachekey`)."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import BUILD_DATE
+from sitekit import SITES, copy_site
+
+from ocopsite import cachekey
+from ocopsite.build import build
+from ocopsite.files import create_atomic
+from ocopsite.load.recordcache import FILE, Entry, RecordCache
+from ocopsite.output import incremental, manifestfile
+
+
+@pytest.fixture
+def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A user whose cache folder is ``tmp_path/home-cache``; their key file's path."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    cachekey.key.cache_clear()
+    yield tmp_path / "home-cache/ocopsite" / cachekey.KEY_FILE
+    cachekey.key.cache_clear()  # the next test's user is the real one again
+
+
+def _mark(path: str) -> None:
+    Path(path).write_text("the pickle ran")
+
+
+class _Hostile:
+    """What a hostile pickle does when it is read: here, it leaves a mark."""
+
+    def __init__(self, mark: Path) -> None:
+        self.mark = mark
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (_mark, (str(self.mark),))
+
+
+def _forged(data: bytes) -> bytes:
+    """``data`` sealed as :func:`cachekey.seal` does, with a key that is not the user's."""
+    import hashlib
+    import hmac
+
+    return hmac.new(os.urandom(32), b"x\0" + data, hashlib.sha256).digest() + data
+
+
+def test_the_key_is_made_once_private_to_the_user_and_kept(own_key: Path) -> None:
+    first = cachekey.key()
+    assert own_key.read_bytes() == first and len(first) == cachekey.KEY_SIZE
+    assert stat.S_IMODE(own_key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(own_key.parent.stat().st_mode) & 0o077 == 0
+    cachekey.key.cache_clear()
+    assert cachekey.key() == first  # another process finds it
+    sealed = cachekey.seal(b"data", b"purpose")
+    assert bytes(cachekey.unsealed(sealed, b"purpose") or b"") == b"data"
+    assert cachekey.unsealed(sealed, b"another purpose") is None
+    assert cachekey.unsealed(sealed[:-1], b"purpose") is None
+    assert cachekey.unsealed(_forged(b"data"), b"purpose") is None
+    assert cachekey.unsealed(b"short", b"purpose") is None
+
+
+@pytest.mark.parametrize("kind", ["readable by others", "a link", "the wrong size"])
+def test_a_key_file_that_is_not_the_users_private_file_is_not_used(
+    own_key: Path, kind: str
+) -> None:
+    """Such a file may be someone else's (who could then forge the cache): the process
+    uses a key of its own, and leaves the file as it found it."""
+    own_key.parent.mkdir(parents=True)
+    planted = os.urandom(cachekey.KEY_SIZE)
+    if kind == "a link":
+        (own_key.parent / "elsewhere").write_bytes(planted)
+        (own_key.parent / "elsewhere").chmod(0o600)
+        own_key.symlink_to(own_key.parent / "elsewhere")
+    else:
+        own_key.write_bytes(planted if kind != "the wrong size" else planted[:-1])
+        own_key.chmod(0o644 if kind == "readable by others" else 0o600)
+    first = cachekey.key()
+    assert first != planted and len(first) == cachekey.KEY_SIZE
+    cachekey.key.cache_clear()
+    assert cachekey.key() != first  # one of this process alone, each time
+    assert os.path.islink(own_key) == (kind == "a link")
+
+
+def test_without_a_folder_for_the_key_a_build_still_works(
+    own_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    cachekey.key.cache_clear()
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    build(site, tmp_path / "out", build_date=BUILD_DATE)
+    assert (tmp_path / "out/index.html").is_file()
+
+
+def test_creating_a_file_never_replaces_one_already_there(tmp_path: Path) -> None:
+    assert create_atomic(tmp_path / "made", b"first", mode=0o600)
+    assert not create_atomic(tmp_path / "made", b"second", mode=0o600)
+    assert (tmp_path / "made").read_bytes() == b"first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["made"]  # no temporary file left
+    assert stat.S_IMODE((tmp_path / "made").stat().st_mode) == 0o600
+
+
+def test_a_record_batch_not_sealed_by_this_user_is_never_unpickled(
+    own_key: Path, tmp_path: Path
+) -> None:
+    cache = RecordCache(tmp_path, "env")
+    cache.put("product", "a", Entry((("a.yaml", 1, 1),), {"slug": "a"}, []))
+    cache.save()
+    mark = tmp_path / "mark"
+    hostile = pickle.dumps({"a": (_Hostile(mark), [])})
+    for data in (hostile, _forged(hostile), cachekey.seal(hostile, b"records\0other env")):
+        with sqlite3.connect(tmp_path / FILE) as db:
+            db.execute("UPDATE batches SET data = ?", (data,))
+        assert RecordCache(tmp_path, "env").get("product", "a", (("a.yaml", 1, 1),)) is None
+        assert not mark.exists()
+    with sqlite3.connect(tmp_path / FILE) as db:  # the test's pickle does run when sealed
+        db.execute("UPDATE batches SET data = ?", (cachekey.seal(hostile, b"records\0env"),))
+    RecordCache(tmp_path, "env").get("product", "a", (("a.yaml", 1, 1),))
+    assert mark.exists()
+
+
+def test_an_output_manifest_not_sealed_by_this_user_is_never_unmarshalled(own_key: Path) -> None:
+    record = {"version": 1, "paths": ["index.html"]}
+    assert manifestfile.decoded(manifestfile.encoded(record)) == record
+    assert manifestfile.decoded(marshal.dumps(record)) is None
+    assert manifestfile.decoded(_forged(marshal.dumps(record))) is None
+
+
+def test_a_build_with_a_planted_cache_runs_nothing_of_it_and_equals_a_clean_one(
+    own_key: Path, tmp_path: Path
+) -> None:
+    """A site handed over with its cache folder, made by someone else: every batch of the
+    record cache is a hostile pickle, and the manifest a crafted record. The build reads
+    neither, and makes what a build without a cache makes."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    clean = tmp_path / "clean"
+    build(site, clean, build_date=BUILD_DATE)
+    out = tmp_path / "out"
+    build(site, out, build_date=BUILD_DATE)
+    cache = site / ".ocopsite-cache"
+    mark = tmp_path / "mark"
+    with sqlite3.connect(cache / FILE) as db:
+        names = [n for (n,) in db.execute("SELECT name FROM stamps")]
+        hostile = pickle.dumps({name: (_Hostile(mark), []) for name in names})
+        db.execute("UPDATE batches SET data = ?", (_forged(hostile),))
+    record = incremental.read_record(cache)
+    assert record is not None
+    record["paths"] = ["../../outside.html"]
+    incremental.manifest_path(cache).write_bytes(_forged(marshal.dumps(record)))
+    assert incremental.read_record(cache) is None
+    for path in (site / "content").rglob("*.yaml"):  # not a build with nothing to do
+        path.touch()
+    assert not build(site, out, build_date=BUILD_DATE).unchanged
+    assert not mark.exists()
+    assert _tree(out) == _tree(clean)
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -15,71 +15,106 @@ The key is made once per user, at random, in the user's own cache folder
 (``$XDG_CACHE_HOME/ocopsite/cache-key``, by default ``~/.cache/ocopsite/cache-key``),
 readable by that user alone. When there is no such folder to write, or the file found
 there is not the user's own, private file, a key is made for the process alone: every
-build then starts without a cache (it is correct, just slower), and a long-lived
-process (``serve``) still keeps its records in memory.
+build then starts without a cache (it is correct, just slower; the build says so), and a
+long-lived process (``serve``) still keeps its records in memory.
 
-The cache's other files (kept search shards, open data files, listings) are bytes and
-JSON, read without running anything (see :mod:`ocopsite.keptfiles`), and are not sealed.
+The cache's other files (encoded photos, QR codes, kept search shards, open data files)
+are bytes copied into the output, read without running anything (see
+:mod:`ocopsite.keptfiles`). So that a site received with someone else's cache folder
+does not ship their bytes, the folder as a whole is claimed (:func:`claim`) before a
+build reads from it: a folder without this user's sealed mark is emptied first. (Someone who
+can write into the folder *after* it was claimed, on a shared drive, can still change
+those bytes, as they could change the site's records and templates; what they can never
+do is run code through the cache, or, through the paths it keeps, touch files outside
+the output folder: see :func:`ocopsite.files.plain_relative`.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import hmac
 import os
+import shutil
 import stat
 from pathlib import Path
 
-from ocopsite.files import create_atomic
+from ocopsite.files import create_atomic, write_atomic
 
 #: The name of the key file in the user's ocopsite cache folder.
 KEY_FILE = "cache-key"
+#: The mark of a site's cache folder that :func:`claim` checks.
+OWNER_FILE = "owner"
 #: How many random bytes the key holds: RFC 2104 asks for at least the hash's output size.
 KEY_SIZE = 32
 #: How long a tag is: an HMAC-SHA256 digest, at the start of what it seals.
 TAG_SIZE = hashlib.sha256().digest_size
 
 
-def key_path() -> Path:
-    """Where the user's key is kept (outside any site)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ocopsite" / KEY_FILE
+def key_path() -> Path | None:
+    """Where the user's key is kept (outside any site); ``None`` when there is no absolute
+    place for it (a relative ``XDG_CACHE_HOME`` is ignored, as the XDG specification asks,
+    and without a home folder a relative path would land in the current folder, which
+    may be a site's)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "ocopsite" / KEY_FILE
+    return path if path.is_absolute() else None
 
 
 @functools.cache
+def _key() -> tuple[bytes, bool]:
+    found = _own_key()
+    return (found, True) if found is not None else (os.urandom(KEY_SIZE), False)
+
+
 def key() -> bytes:
     """The user's key, made on first use; a key of this process alone if it cannot be
     read or made (see the module's description)."""
+    return _key()[0]
+
+
+def kept() -> bool:
+    """Whether :func:`key` is the user's kept key (and not one of this process alone)."""
+    return _key()[1]
+
+
+def forget() -> None:
+    """Forget the key found, so that the next use looks for it again (after the user's
+    cache folder changed: ``XDG_CACHE_HOME`` set anew)."""
+    _key.cache_clear()
+
+
+def _own_key() -> bytes | None:
     path = key_path()
-    with contextlib.suppress(OSError):
-        found = _read_own_key(path)
-        if found is None and not os.path.lexists(path):
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            create_atomic(path, os.urandom(KEY_SIZE), mode=0o600)  # or another process did
-            found = _read_own_key(path)
-        if found is not None:
-            return found
-    return os.urandom(KEY_SIZE)
+    if path is None:
+        return None
+    try:
+        return _read_own_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_atomic(path, os.urandom(KEY_SIZE), mode=0o600)  # or another process did
+        return _read_own_key(path)
+    except OSError:
+        return None
 
 
 def _read_own_key(path: Path) -> bytes | None:
     """The key in ``path`` if it is a regular file (not a link) of this user that no one
-    else may read or write, of the right size; ``None`` otherwise or if it is missing."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        return None
+    else may read or write, of the right size; ``None`` otherwise. Raises
+    FileNotFoundError if there is none. (Windows has no such modes: there the folder's
+    permissions are the user's.)"""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))  # a planted pipe: no wait
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(file.fileno())
-        getuid = getattr(os, "getuid", None)
-        if (
-            not stat.S_ISREG(info.st_mode)
-            or info.st_mode & 0o077
-            or (getuid is not None and info.st_uid != getuid())
-            or info.st_size != KEY_SIZE
-        ):
+        private = os.name == "nt" or (not info.st_mode & 0o077 and info.st_uid == os.getuid())
+        if not stat.S_ISREG(info.st_mode) or not private or info.st_size != KEY_SIZE:
             return None
         found = file.read(KEY_SIZE + 1)
     return found if len(found) == KEY_SIZE else None
@@ -108,3 +143,37 @@ def unsealed(sealed: bytes, purpose: bytes) -> memoryview | None:
     if not hmac.compare_digest(_tag(purpose, data), view[:TAG_SIZE]):
         return None
     return data
+
+
+def claim(cache_dir: Path) -> None:
+    """Make ``cache_dir`` hold only what this user's ocopsite wrote there, for this very
+    folder: unless it holds a mark sealed with this user's key for its path, it is
+    emptied (a cache folder is always safe to delete) and marked. A link in its place is
+    removed, never followed. So a site received with another's cache folder, or copied
+    from elsewhere, starts with an empty cache. Nothing is done where nothing can be
+    written (a read-only site: nothing will be kept either)."""
+    folder = os.path.abspath(cache_dir)
+    purpose = b"cache-folder\0" + os.fsencode(folder)
+    mark = os.path.join(folder, OWNER_FILE)
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(mark, flags | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as file:
+            found = file.read(TAG_SIZE + 1)
+        if not os.path.islink(folder) and unsealed(found, purpose) is not None:
+            return
+    except OSError:
+        pass
+    try:
+        if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
+            os.unlink(folder)
+        elif os.path.isdir(folder):
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+        write_atomic(Path(mark), seal(b"", purpose), durable=False)
+    except OSError:
+        pass

@@ -18,6 +18,7 @@ import ctypes
 import errno
 import itertools
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -58,10 +59,12 @@ def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None
 
 
 def create_atomic(path: Path, data: bytes, *, mode: int = 0o666) -> bool:
-    """Write ``data`` as ``path`` (durably, with permissions ``mode``) unless ``path``
-    exists: whatever the timing, readers find either no file or the whole of it, and of
-    two processes making the same file at once one wins and the other keeps its bytes.
-    Whether this call made it. The parent folder must exist."""
+    """Write ``data`` as ``path`` (with permissions ``mode``) unless ``path`` exists:
+    whatever the timing, readers find either no file or the whole of it, and of two
+    processes making the same file at once one wins and the other keeps its bytes.
+    Whether this call made it. The parent folder must exist. The bytes are flushed to
+    disk before the file gets its name, but the name itself is not: after a power cut
+    the file may be missing, never partly written."""
     temporary = _write_temporary(path, data, durable=True, mode=mode)
     try:
         os.link(temporary, path)  # unlike a rename, never replaces a file already there
@@ -130,6 +133,22 @@ def _write_temporary(path: Path, data: bytes | str, *, durable: bool, mode: int 
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+#: What makes a path not a plain relative path inside a folder: a backslash, a leading
+#: or trailing slash, an empty part, a part "." or "..". Paths may be listed in one text,
+#: separated by NUL (one or more: see :func:`plain_relative`).
+_NOT_PLAIN = re.compile(r"\\|//|(?:^|\x00)/|/(?:\x00|$)|(?:^|[/\x00])\.\.?(?:[/\x00]|$)")
+
+
+def plain_relative(paths: str) -> bool:
+    """Whether ``paths`` (one path, or several separated by NULs) are plain relative paths
+    in POSIX form, each naming something inside whatever folder it is joined to.
+
+    A path read back from a file that someone else may have written (a cache entry, a
+    journal) is checked so before a file is written, moved or deleted by it.
+    """
+    return bool(paths.strip("\x00")) and _NOT_PLAIN.search(paths) is None
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

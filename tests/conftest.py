@@ -14,12 +14,28 @@ from pathlib import Path
 import pytest
 from sitekit import CHROMIUM_ARGS, ROOT, SAMPLE_DATE, SITES, copy_site
 
+from ocopsite import cachekey
 from ocopsite.build import BuildResult, build
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.load.catalogue import Catalogue, load_catalogue
 from ocopsite.load.config import SiteConfig, load_config
 
 BUILD_DATE = dt.date.fromisoformat(SAMPLE_DATE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests' user keeps their cache key (see :mod:`ocopsite.cachekey`) in a folder of
+    the test run, not in the home of whoever runs them; commands run by the tests too."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache-home"))
+    cachekey.forget()
+    yield
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+    cachekey.forget()
 
 
 class BuiltSite:

@@ -26,9 +26,9 @@ from ocopsite.output import incremental, manifestfile
 def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A user whose cache folder is ``tmp_path/home-cache``; their key file's path."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
-    cachekey.key.cache_clear()
+    cachekey.forget()
     yield tmp_path / "home-cache/ocopsite" / cachekey.KEY_FILE
-    cachekey.key.cache_clear()  # the next test's user is the real one again
+    cachekey.forget()  # the next test's user is the session's again
 
 
 def _mark(path: str) -> None:
@@ -58,7 +58,7 @@ def test_the_key_is_made_once_private_to_the_user_and_kept(own_key: Path) -> Non
     assert own_key.read_bytes() == first and len(first) == cachekey.KEY_SIZE
     assert stat.S_IMODE(own_key.stat().st_mode) == 0o600
     assert stat.S_IMODE(own_key.parent.stat().st_mode) & 0o077 == 0
-    cachekey.key.cache_clear()
+    cachekey.forget()
     assert cachekey.key() == first  # another process finds it
     sealed = cachekey.seal(b"data", b"purpose")
     assert bytes(cachekey.unsealed(sealed, b"purpose") or b"") == b"data"
@@ -84,22 +84,10 @@ def test_a_key_file_that_is_not_the_users_private_file_is_not_used(
         own_key.write_bytes(planted if kind != "the wrong size" else planted[:-1])
         own_key.chmod(0o644 if kind == "readable by others" else 0o600)
     first = cachekey.key()
-    assert first != planted and len(first) == cachekey.KEY_SIZE
-    cachekey.key.cache_clear()
+    assert first != planted and len(first) == cachekey.KEY_SIZE and not cachekey.kept()
+    cachekey.forget()
     assert cachekey.key() != first  # one of this process alone, each time
     assert os.path.islink(own_key) == (kind == "a link")
-
-
-def test_without_a_folder_for_the_key_a_build_still_works(
-    own_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    blocked = tmp_path / "not-a-folder"
-    blocked.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    cachekey.key.cache_clear()
-    site = copy_site(SITES / "minimal", tmp_path / "site")
-    build(site, tmp_path / "out", build_date=BUILD_DATE)
-    assert (tmp_path / "out/index.html").is_file()
 
 
 def test_creating_a_file_never_replaces_one_already_there(tmp_path: Path) -> None:
@@ -167,3 +155,136 @@ def test_a_build_with_a_planted_cache_runs_nothing_of_it_and_equals_a_clean_one(
 
 def _tree(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_relative_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the XDG specification asks: relative to the current folder, the key could be
+    one a site brought along."""
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+    monkeypatch.setenv("HOME", "/home/someone")
+    assert cachekey.key_path() == Path("/home/someone/.cache/ocopsite") / cachekey.KEY_FILE
+    monkeypatch.setenv("HOME", "relative-home")
+    assert cachekey.key_path() is None
+
+
+def test_a_cache_folder_made_elsewhere_is_emptied_before_use_and_ones_own_is_kept(
+    own_key: Path, tmp_path: Path
+) -> None:
+    """A site received with its cache folder (or copied from elsewhere) does not ship what
+    that cache holds, such as encoded photos and QR codes: the folder is emptied first."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    build(site, tmp_path / "clean", build_date=BUILD_DATE)
+    cache = site / ".ocopsite-cache"
+    planted = cache / "planted"
+    planted.write_text("kept")
+    build(site, tmp_path / "again", build_date=BUILD_DATE)
+    assert planted.exists()  # one's own cache folder is used as it is
+    received = tmp_path / "received"
+    site.rename(received)  # as if made at another place, by someone else
+    build(received, tmp_path / "out", build_date=BUILD_DATE)
+    assert not (received / ".ocopsite-cache/planted").exists()
+    assert (received / ".ocopsite-cache" / cachekey.OWNER_FILE).is_file()
+    assert _tree(tmp_path / "out") == _tree(tmp_path / "clean")
+
+
+def test_a_link_in_place_of_the_cache_folder_is_removed_not_followed(
+    own_key: Path, tmp_path: Path
+) -> None:
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious").write_text("precious")
+    (site / ".ocopsite-cache").symlink_to(elsewhere)
+    build(site, tmp_path / "out", build_date=BUILD_DATE)
+    assert (elsewhere / "precious").read_text() == "precious"
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["precious"]
+    assert (site / ".ocopsite-cache").is_dir() and not (site / ".ocopsite-cache").is_symlink()
+
+
+def test_a_path_out_of_the_output_kept_in_the_cache_is_never_touched(
+    own_key: Path, tmp_path: Path
+) -> None:
+    """Someone who can write into the cache folder after it was claimed (a shared drive)
+    adds a path out of the output to the files kept for a product. It is never planned,
+    so never deleted when the product's files change."""
+    import array
+    import zipfile
+
+    from ocopsite.output.plan import PRODUCT_FILES
+
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, build_date=BUILD_DATE)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (entry,) = (site / ".ocopsite-cache" / PRODUCT_FILES).glob("*.zip")
+    with zipfile.ZipFile(entry) as archive:
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+    lengths = array.array("Q")
+    lengths.frombytes(files["lengths.bin"])
+    parts, at = [], 0
+    for length in lengths:
+        parts.append(files["outputs"][at : at + length])
+        at += length
+    first, *rest = parts[0].split(b"\0\0")
+    parts[0] = b"\0\0".join([first + b"\0../victim.txt", *rest])
+    files["outputs"] = b"".join(parts)
+    files["lengths.bin"] = array.array("Q", map(len, parts)).tobytes()
+    with zipfile.ZipFile(entry, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in files.items():
+            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+    build(site, out, build_date=BUILD_DATE, force=True)
+    for path in (site / "content").rglob("*.yaml"):  # every product's files change
+        path.write_bytes(path.read_bytes() + b"\n")
+    build(site, out, build_date=BUILD_DATE)
+    assert victim.read_text() == "precious"
+    clean = tmp_path / "clean"
+    build(copy_site(site, tmp_path / "copy"), clean, build_date=BUILD_DATE)
+    assert _tree(out) == _tree(clean)
+
+
+def test_a_journal_left_beside_the_output_moves_and_deletes_only_inside_it(
+    tmp_path: Path,
+) -> None:
+    """A journal is replayed at the start of a build; one planted in a site (beside its
+    ``public/``) that names paths out of the output touches none of them."""
+    import json
+
+    from ocopsite.output import journal
+
+    out = tmp_path / "public"
+    (out / "a").mkdir(parents=True)
+    (out / "a/old.html").write_text("old")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    staging = tmp_path / ".public.update-1-1"
+    staging.mkdir()
+    (staging / journal.staged_name("../moved.txt")).write_text("planted")
+    record = {
+        "version": 2,
+        "staging": staging.name,
+        "moves": ["../moved.txt", "/tmp/x", "a/../../y"],
+        "delete": ["../victim.txt", str(victim), "a/old.html"],
+        "beside": [],
+    }
+    journal.journal_path(out).write_text(json.dumps(record))
+    assert journal.replay(out)
+    assert victim.read_text() == "precious" and not (tmp_path / "moved.txt").exists()
+    assert not (out / "a/old.html").exists()  # what lies inside is done as asked
+    outside = dict(record, staging="../elsewhere", delete=["a"])
+    journal.journal_path(out).write_text(json.dumps(outside))
+    assert not journal.replay(out)
+
+
+def test_a_build_without_a_key_of_its_own_says_so(
+    own_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    cachekey.forget()
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    result = build(site, tmp_path / "out", build_date=BUILD_DATE)
+    assert (tmp_path / "out/index.html").is_file()
+    notes = [note.format() for note in result.notes]
+    assert any("no key of your own can be kept here" in note for note in notes), notes

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ocopsite import sitefiles
+from ocopsite import cachekey, sitefiles
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.load import schema as s
 from ocopsite.load.bundle import (
@@ -114,6 +114,21 @@ class Catalogue:
         return {key: tuple(items) for key, items in grouped.items()}
 
 
+def _claim_cache(cache_dir: Path, diagnostics: Diagnostics) -> None:
+    """Make the cache folder this user's before anything is read from it (see
+    :func:`ocopsite.cachekey.claim`); say so when no key of the user's own can be kept,
+    since every build then starts without a cache."""
+    cachekey.claim(cache_dir)
+    if not cachekey.kept():
+        where = cachekey.key_path() or Path("~/.cache/ocopsite") / cachekey.KEY_FILE
+        diagnostics.note(
+            diagnostics.where(where),
+            "no key of your own can be kept here: the cache is not reused between builds",
+            "let this user write ~/.cache/ocopsite (or set XDG_CACHE_HOME to a folder of"
+            " theirs), with the key file readable by them alone",
+        )
+
+
 def load_catalogue(
     config: SiteConfig,
     diagnostics: Diagnostics,
@@ -140,6 +155,8 @@ def load_catalogue(
     if not content.is_dir():
         diagnostics.error(diagnostics.where(content), "content folder not found")
         return None
+    if cache_dir is not None:
+        _claim_cache(cache_dir, diagnostics)
     cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root), kept)
     stamps: dict[Path, str] = {}
     # Each kind's folders, listed once: the checks across records name them too.

@@ -29,7 +29,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import Any
 
-from ocopsite import __version__
+from ocopsite import __version__, cachekey
 from ocopsite.files import write_atomic
 from ocopsite.paths import BUILTIN_THEME_DIRS, CONFIG_NAME, PACKAGE_DIR
 
@@ -219,12 +219,15 @@ def compute(
 ) -> str:
     """A hash of the files under ``inputs`` (by path, size, mtime) and of ``options``.
 
-    With ``cache_dir``, the folders' lists of entries are kept there between walks.
-    ``stamps`` gets each folder's stamp (see :func:`_walk`), for the record cache.
+    With ``cache_dir``, the folders' lists of entries are kept there between walks (the
+    folder is claimed first: see :func:`ocopsite.cachekey.claim`). ``stamps`` gets each
+    folder's stamp (see :func:`_walk`), for the record cache.
     """
     digest = hashlib.sha256(
         json.dumps({"version": __version__, **options}, sort_keys=True).encode()
     )
+    if cache_dir is not None:
+        cachekey.claim(cache_dir)
     listings = Listings.load(cache_dir / LISTINGS) if cache_dir is not None else Listings()
     for root in inputs:
         if root.is_file():

@@ -20,7 +20,10 @@ knows already.
 A batch is unpickled only if it is sealed with this user's key and for this environment
 (see :mod:`ocopsite.cachekey`): the cache folder is in the site, and a site may come from
 anyone, whereas reading a pickle can run any code. A batch sealed otherwise counts as
-missing, and its records are validated again.
+missing, and its records are validated again. (The seal binds a batch to the
+environment, not to the stamps that point at it: someone able to write into this user's
+cache folder could point a stamp at an older batch of the same site, which is stale data
+sealed by this user, never code.)
 """
 
 from __future__ import annotations

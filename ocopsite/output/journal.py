@@ -33,7 +33,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from ocopsite.files import flush_file_system, same_bytes, write_atomic
+from ocopsite.files import flush_file_system, plain_relative, same_bytes, write_atomic
 from ocopsite.output.staging import work_folder
 from ocopsite.render import offline
 
@@ -146,6 +146,10 @@ def _publish(out: Path, record: dict[str, object]) -> None:
     deleted = record["delete"]
     beside = record.get("beside", [])
     assert isinstance(moves, list) and isinstance(deleted, list) and isinstance(beside, list)
+    # A journal lies beside the output, often in the site (``public/``'s), which may come
+    # from anyone: only paths inside the output are moved to or deleted.
+    moves = [rel for rel in moves if isinstance(rel, str) and plain_relative(rel)]
+    deleted = [rel for rel in deleted if isinstance(rel, str) and plain_relative(rel)]
     flat = record["version"] != 1  # see _FORMATS
     emptied: set[str] = set()  # the staging folders the moves leave empty
     root = str(staging)
@@ -196,6 +200,7 @@ def replay(out: Path) -> bool:
         or record.get("version") not in _FORMATS
         or not isinstance(record.get("staging"), str)
         or "/" in record["staging"]
+        or not record["staging"].startswith(f".{out.name}.")
         or not isinstance(record.get("moves"), list)
         or not isinstance(record.get("delete"), list)
         or not _pairs_beside(record.get("beside", []))

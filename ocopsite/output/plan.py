@@ -33,6 +33,7 @@ from PIL import Image
 
 from ocopsite import keptfiles, parallel, sitefiles
 from ocopsite.assets import images
+from ocopsite.files import plain_relative
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import BundleFile, Product
 from ocopsite.paths import BUILTIN_THEME_DIRS
@@ -220,6 +221,31 @@ def product_files(
     keyer = functools.cache(partial(Keyer, catalogue, site_key))  # only if one is planned
     environment = keptfiles.environment(catalogue.config.root, site_key)
     kept = keptfiles.KeptParts(cache / PRODUCT_FILES, environment, ("outputs",))
+    owned = len(owners) if owners is not None else 0
+    try:
+        made = _plan_or_take(catalogue, urls, cache, keyer, kept, owners)
+    except _NotPlain:  # not what this module wrote: every product's files are planned
+        kept.forget()
+        if owners is not None:
+            del owners[owned:]
+        made = _plan_or_take(catalogue, urls, cache, keyer, kept, owners)
+    kept.save()
+    return made
+
+
+class _NotPlain(Exception):
+    """A kept part names a path that is not a plain relative one."""
+
+
+def _plan_or_take(
+    catalogue: Catalogue,
+    urls: Urls,
+    cache: Path,
+    keyer: Callable[[], Keyer],
+    kept: keptfiles.KeptParts,
+    owners: list[str | None] | None,
+) -> list[Output]:
+    """Each product's files, planned or taken from ``kept`` (see :func:`product_files`)."""
     made: list[Output] = []
     for product in catalogue.products:
         planned: list[Output] = []
@@ -230,14 +256,18 @@ def product_files(
             if owners is not None:
                 owners += [product.slug] * len(planned)
             continue
-        for index, text in enumerate(part.decode("utf-8", "surrogatepass").split(_END)):
+        described = part.decode("utf-8", "surrogatepass")
+        # the cache folder may have been written by someone else: a path kept there is
+        # deleted one day, when its product goes, so it must name nothing outside the output
+        if not plain_relative(described):
+            raise _NotPlain
+        for index, text in enumerate(described.split(_END)):
             key, *paths = text.split(_SEP)
             again = (catalogue, urls, product, cache, index, tuple(paths))
             make, depends = partial(_made_again, *again), partial(_depends_again, *again)
             made.append(Output("product", tuple(paths), make, depends, key=key))
             if owners is not None:
                 owners.append(product.slug)
-    kept.save()
     return made
 
 

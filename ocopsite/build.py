@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from ocopsite import parallel, paths
+from ocopsite import cachekey, parallel, paths
 from ocopsite.assets import images
 from ocopsite.diagnostics import BuildFailed, Diagnostics
 from ocopsite.load import fingerprint
@@ -177,7 +177,8 @@ def build(
 
     Pages and photos are rendered by ``jobs`` processes (default: all cores).
     Encoded photos and drawn label sheets are kept in ``cache_dir`` (default
-    ``site/.ocopsite-cache``), a folder that is always safe to delete. With
+    ``site/.ocopsite-cache``), a folder that is always safe to delete: one without this
+    user's mark is emptied first (see :func:`ocopsite.cachekey.claim`). With
     ``write=False`` everything is validated and rendered in memory only (the
     ``check`` command). When no input has changed since the last build into
     ``out`` (see :mod:`ocopsite.load.fingerprint`), nothing is done and
@@ -211,6 +212,7 @@ def build(
     check = partial(_superseded, resident.stop) if resident is not None else None
     if write:
         check_output_dir(out, site)
+        cachekey.claim(cache_dir)  # before anything touches it (a failure is the load's error)
         journal.replay(out)  # finish an update that a killed build left half-published
         clean_leftovers(out)
     inputs_hash: str | None = None

@@ -145,14 +145,22 @@ def unsealed(sealed: bytes, purpose: bytes) -> memoryview | None:
     return data
 
 
-def claim(cache_dir: Path) -> None:
+def claim(cache_dir: Path) -> bool:
     """Make ``cache_dir`` hold only what this user's ocopsite wrote there, for this very
-    folder: unless it holds a mark sealed with this user's key for its path, it is
-    emptied (a cache folder is always safe to delete) and marked. A link in its place is
-    removed, never followed. So a site received with another's cache folder, or copied
-    from elsewhere, starts with an empty cache. Nothing is done where nothing can be
-    written (a read-only site: nothing will be kept either)."""
-    folder = os.path.abspath(cache_dir)
+    folder; whether it does (False: it holds someone else's files, and they could not be
+    removed).
+
+    Unless the folder holds a mark sealed with this user's key for its path, it is moved
+    aside, made again with the mark, and the old one deleted (a cache folder is always
+    safe to delete); a link in its place is removed, never followed. So a site received
+    with another's cache folder, or copied from elsewhere, starts with an empty cache. A
+    folder that does not exist yet is made, marked, so that what a build keeps there is
+    used by the next. The mark alone does not vouch for the folder's files (someone
+    could send back a cache with this user's mark and other files): each kind of file
+    read back is sealed too.
+    """
+    parent, name = os.path.split(os.path.abspath(cache_dir))
+    folder = os.path.join(os.path.realpath(parent), name)  # the site's path, links resolved
     purpose = b"cache-folder\0" + os.fsencode(folder)
     mark = os.path.join(folder, OWNER_FILE)
     try:
@@ -161,19 +169,18 @@ def claim(cache_dir: Path) -> None:
         with os.fdopen(fd, "rb") as file:
             found = file.read(TAG_SIZE + 1)
         if not os.path.islink(folder) and unsealed(found, purpose) is not None:
-            return
+            return True
     except OSError:
         pass
     try:
         if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
             os.unlink(folder)
         elif os.path.isdir(folder):
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path)
-                    else:
-                        os.unlink(entry.path)
+            aside = f"{folder}.old-{os.getpid()}"
+            os.rename(folder, aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
         write_atomic(Path(mark), seal(b"", purpose), durable=False)
     except OSError:
-        pass
+        return not os.path.lexists(folder)  # nothing of anyone's to read: a read-only site
+    return True

@@ -2,9 +2,11 @@
 
 A cache entry holds only bytes under names (encoded search shards, open data files),
 so it is stored as an uncompressed zip archive of them: reading one back can never run
-code, as reading a pickle can, whoever wrote into the cache folder. An entry whose
-archive is damaged or does not hold what its reader expects counts as missing, and the
-reader makes its files again.
+code, as reading a pickle can, whoever wrote into the cache folder. Those bytes go into
+the output, so an entry is sealed with this user's key under its own name (see
+:mod:`ocopsite.cachekey`): one someone else wrote, or moved from another name, is not
+used. An entry whose archive is damaged, not sealed so, or does not hold what its reader
+expects counts as missing, and the reader makes its files again.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import contextlib
 import hashlib
 import io
 import itertools
+import os
 import sys
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from ocopsite.cachekey import seal, unsealed
 from ocopsite.files import TEMPORARY_SUFFIX, write_atomic
 
 #: Seconds after which a temporary file of an entry is taken as left by a killed writer.
@@ -32,10 +36,19 @@ def kept(entry: Path) -> dict[str, bytes] | None:
     """The files stored as ``entry`` by :func:`keep`, in their order; ``None`` if missing
     or damaged."""
     try:
-        with zipfile.ZipFile(entry) as archive:
+        with open(entry, "rb") as file:
+            data = unsealed(file.read(), _purpose(entry))
+        if data is None:
+            return None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return {info.filename: archive.read(info) for info in archive.infolist()}
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, EOFError):
         return None
+
+
+def _purpose(entry: Path) -> bytes:
+    """What ``entry`` is sealed for: its own name (a hash of what its files depend on)."""
+    return b"kept\0" + os.fsencode(entry.name)
 
 
 def keep(entry: Path, files: Mapping[str, bytes], family: str) -> None:
@@ -46,7 +59,7 @@ def keep(entry: Path, files: Mapping[str, bytes], family: str) -> None:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name, data in files.items():
             archive.writestr(zipfile.ZipInfo(name, _TIME), data)
-    write_atomic(entry, buffer.getvalue(), durable=False)
+    write_atomic(entry, seal(buffer.getvalue(), _purpose(entry)), durable=False)
     folder = entry.parent
     for old in folder.glob(family):
         if old != entry:

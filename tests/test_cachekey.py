@@ -246,8 +246,9 @@ def test_a_path_out_of_the_output_kept_in_the_cache_is_never_touched(
 def test_a_journal_left_beside_the_output_moves_and_deletes_only_inside_it(
     tmp_path: Path,
 ) -> None:
-    """A journal is replayed at the start of a build; one planted in a site (beside its
-    ``public/``) that names paths out of the output touches none of them."""
+    """A journal is replayed at the start of a build. One planted in a site (beside its
+    ``public/``, with a link in it to the user's home) is not replayed at all; one of this
+    user's, replayed after a link was put in the output, touches nothing through it."""
     import json
 
     from ocopsite.output import journal
@@ -255,24 +256,35 @@ def test_a_journal_left_beside_the_output_moves_and_deletes_only_inside_it(
     out = tmp_path / "public"
     (out / "a").mkdir(parents=True)
     (out / "a/old.html").write_text("old")
-    victim = tmp_path / "victim.txt"
-    victim.write_text("precious")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("precious")
+    (home / "precious").write_text("precious")
+    (out / "p").symlink_to(home)
     staging = tmp_path / ".public.update-1-1"
     staging.mkdir()
-    (staging / journal.staged_name("../moved.txt")).write_text("planted")
+    for rel in ("p/.bashrc", "../moved.txt", "a/new.html"):
+        (staging / journal.staged_name(rel)).write_text("planted")
     record = {
         "version": 2,
         "staging": staging.name,
-        "moves": ["../moved.txt", "/tmp/x", "a/../../y"],
-        "delete": ["../victim.txt", str(victim), "a/old.html"],
+        "moves": ["p/.bashrc", "../moved.txt", "/tmp/x", "a/../../y", "a/new.html"],
+        "delete": ["p/precious", "../victim.txt", str(home / "precious"), "a/old.html"],
         "beside": [],
     }
     journal.journal_path(out).write_text(json.dumps(record))
+    assert not journal.replay(out)  # not sealed by this user: ignored, and removed
+    assert not journal.journal_path(out).exists() and (out / "a/old.html").exists()
+    sealed = cachekey.seal(json.dumps(record).encode(), journal._purpose(out))
+    journal.journal_path(out).write_bytes(sealed)
     assert journal.replay(out)
-    assert victim.read_text() == "precious" and not (tmp_path / "moved.txt").exists()
-    assert not (out / "a/old.html").exists()  # what lies inside is done as asked
+    assert (home / ".bashrc").read_text() == (home / "precious").read_text() == "precious"
+    assert not (tmp_path / "moved.txt").exists()
+    assert not (out / "a/old.html").exists() and (out / "a/new.html").read_text() == "planted"
     outside = dict(record, staging="../elsewhere", delete=["a"])
-    journal.journal_path(out).write_text(json.dumps(outside))
+    journal.journal_path(out).write_bytes(
+        cachekey.seal(json.dumps(outside).encode(), journal._purpose(out))
+    )
     assert not journal.replay(out)
 
 
@@ -288,3 +300,48 @@ def test_a_build_without_a_key_of_its_own_says_so(
     assert (tmp_path / "out/index.html").is_file()
     notes = [note.format() for note in result.notes]
     assert any("no key of your own can be kept here" in note for note in notes), notes
+
+
+def test_files_in_ones_own_cache_folder_changed_by_someone_else_are_not_shipped(
+    own_key: Path, tmp_path: Path
+) -> None:
+    """The folder's mark is this user's (a cache sent to a colleague and sent back), but
+    its files were changed: encoded photos, QR codes and kept files are each sealed, and
+    those not sealed so are made again."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    build(site, tmp_path / "clean", build_date=BUILD_DATE)
+    cache = site / ".ocopsite-cache"
+    changed = 0
+    sealed_apart = (cachekey.OWNER_FILE, FILE, "output-manifest.bin")  # tested above
+    for path in cache.rglob("*"):
+        if path.is_file() and path.name not in sealed_apart and path.suffix != ".json":
+            path.write_bytes(path.read_bytes()[cachekey.TAG_SIZE :] + b"PLANTED")
+            changed += 1
+    assert changed > 10
+    out = tmp_path / "out"
+    build(site, out, build_date=BUILD_DATE, force=True)
+    assert not any(b"PLANTED" in data for data in _tree(out).values())
+    assert _tree(out) == _tree(tmp_path / "clean")
+
+
+def test_a_foreign_cache_folder_that_cannot_be_emptied_stops_the_build_with_a_clear_error(
+    own_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ocopsite.commands.cli import main
+
+    site = copy_site(SITES / "minimal", tmp_path / "site")
+    (site / ".ocopsite-cache").mkdir()
+    (site / ".ocopsite-cache/planted").write_text("someone else's")
+
+    def refused(*args: object) -> None:
+        raise PermissionError("not yours")
+
+    monkeypatch.setattr(cachekey.os, "rename", refused)
+    result = CliRunner().invoke(main, ["build", "--site", str(site), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ".ocopsite-cache: error: this cache folder holds files that were not written" in (
+        result.stderr
+    )
+    assert (site / ".ocopsite-cache/planted").exists()

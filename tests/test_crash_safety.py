@@ -19,7 +19,7 @@ from conftest import BUILD_DATE
 from PIL import Image
 from sitekit import SITES, copy_site
 
-from ocopsite import files, parallel
+from ocopsite import cachekey, files, parallel
 from ocopsite.build import build
 from ocopsite.commands.cli import main
 from ocopsite.files import exchange, write_atomic, write_atomic_all
@@ -411,7 +411,7 @@ def test_a_journal_renames_only_the_pending_files_it_keeps_beside(tmp_path: Path
     assert victim.read_text() == "kept" and not journal.journal_path(out).exists()
 
 
-def test_an_update_stages_flat_and_journals_of_the_former_format_are_still_replayed(
+def test_an_update_stages_flat_and_journals_of_the_former_layout_are_still_replayed(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "public"
@@ -425,13 +425,15 @@ def test_an_update_stages_flat_and_journals_of_the_former_format_are_still_repla
     assert (out / "en/product/a/index.html").read_bytes() == b"new a"
     assert (out / "en/product/b/index.html").read_bytes() == b"new b"
     assert not update.root.exists()
-    # a journal an older ocopsite left, its files staged at their own paths
+    # a journal of the former layout, its files staged at their own paths (sealed as every
+    # journal is: an unsealed one may have come with the site, see test_cachekey.py)
     staged = tmp_path / ".public.update-old"
     (staged / "en/product/c").mkdir(parents=True)
     (staged / "en/product/c/index.html").write_bytes(b"new c")
     record = {"version": 1, "staging": staged.name, "moves": ["en/product/c/index.html"],
               "delete": ["en/product/a/index.html"]}  # fmt: skip
-    journal.journal_path(out).write_text(json.dumps(record))
+    sealed = cachekey.seal(json.dumps(record).encode(), journal._purpose(out))
+    journal.journal_path(out).write_bytes(sealed)
     assert journal.replay(out)
     assert (out / "en/product/c/index.html").read_bytes() == b"new c"
     assert not (out / "en/product/a").exists() and not staged.exists()

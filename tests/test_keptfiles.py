@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ocopsite import keptfiles
+from ocopsite.cachekey import TAG_SIZE
 from ocopsite.keptfiles import keep, kept
 
 
@@ -23,7 +24,13 @@ def test_files_kept_come_back_the_same_and_in_order(tmp_path: Path) -> None:
     keep(tmp_path / "vi-1.zip", files, "vi-*.zip")
     assert list(kept(tmp_path / "vi-1.zip").items()) == list(files.items())  # type: ignore[union-attr]
     keep(tmp_path / "other.zip", files, "other*.zip")
-    assert (tmp_path / "vi-1.zip").read_bytes() == (tmp_path / "other.zip").read_bytes()
+    # the same archive, sealed under each entry's own name (see ocopsite.cachekey)
+    first, other = (tmp_path / "vi-1.zip").read_bytes(), (tmp_path / "other.zip").read_bytes()
+    assert first[TAG_SIZE:] == other[TAG_SIZE:] and first[:TAG_SIZE] != other[:TAG_SIZE]
+    (tmp_path / "vi-2.zip").write_bytes(first)  # moved to another name: not that entry's
+    assert kept(tmp_path / "vi-2.zip") is None
+    (tmp_path / "vi-1.zip").write_bytes(first[TAG_SIZE:])  # the archive without the seal
+    assert kept(tmp_path / "vi-1.zip") is None
 
 
 def test_a_planted_pickle_or_damaged_entry_is_missing_and_never_run(

@@ -2,7 +2,9 @@
 
 Entries are named by a hash of everything that determines them (inputs and the
 settings of the code that makes them), so a stale entry can never be used and
-the folder can be deleted at any time.
+the folder can be deleted at any time. Their bytes go into the output (QR codes,
+label sheets), so each is sealed with this user's key under its name (see
+:mod:`ocopsite.cachekey`): one written by someone else is made again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ocopsite import __version__
+from ocopsite.cachekey import seal, unsealed
 from ocopsite.files import write_atomic
 
 
@@ -33,10 +36,13 @@ def cached_bytes(folder: Path | None, name: str, make: Callable[[], bytes]) -> b
     if folder is None:
         return make()
     path = folder / name
+    purpose = b"cached\0" + name.encode()
     try:
-        return path.read_bytes()
+        found = unsealed(path.read_bytes(), purpose)
+        if found is not None:
+            return bytes(found)
     except FileNotFoundError:
         pass
     data = make()
-    write_atomic(path, data, durable=False)  # flushed with the output it goes into
+    write_atomic(path, seal(data, purpose), durable=False)  # flushed with the output
     return data

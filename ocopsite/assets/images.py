@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ocopsite import sitefiles
+from ocopsite.cachekey import seal, unsealed
 from ocopsite.files import write_atomic
 
 if TYPE_CHECKING:
@@ -213,10 +214,13 @@ def encode(file: BundleFile, rendition: Rendition, cache_dir: Path | None) -> di
     img: Image.Image | None = None
     for variant in (*rendition.webp, *rendition.jpeg):
         cached = cache_dir / variant.name if cache_dir is not None else None
+        purpose = b"photo\0" + variant.name.encode()
         if cached is not None:
             try:
-                made[variant.name] = cached.read_bytes()
-                continue
+                found = unsealed(cached.read_bytes(), purpose)
+                if found is not None:  # (bytes someone else wrote: encoded again)
+                    made[variant.name] = bytes(found)
+                    continue
             except FileNotFoundError:
                 pass
         if img is None:
@@ -228,7 +232,7 @@ def encode(file: BundleFile, rendition: Rendition, cache_dir: Path | None) -> di
             scaled, "WEBP" if variant.mime == "image/webp" else "JPEG"
         )
         if cached is not None:
-            write_atomic(cached, data, durable=False)  # flushed with the output it goes into
+            write_atomic(cached, seal(data, purpose), durable=False)  # flushed with the output
     return made
 
 

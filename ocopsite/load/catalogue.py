@@ -114,11 +114,18 @@ class Catalogue:
         return {key: tuple(items) for key, items in grouped.items()}
 
 
-def _claim_cache(cache_dir: Path, diagnostics: Diagnostics) -> None:
+def _claim_cache(cache_dir: Path, diagnostics: Diagnostics) -> bool:
     """Make the cache folder this user's before anything is read from it (see
-    :func:`ocopsite.cachekey.claim`); say so when no key of the user's own can be kept,
-    since every build then starts without a cache."""
-    cachekey.claim(cache_dir)
+    :func:`ocopsite.cachekey.claim`), or stop; say so when no key of the user's own can be
+    kept, since every build then starts without a cache."""
+    if not cachekey.claim(cache_dir):
+        diagnostics.error(
+            diagnostics.where(cache_dir),
+            "this cache folder holds files that were not written by your ocopsite here,"
+            " and they cannot be removed",
+            "delete the folder (it is always safe to delete), or build a copy of the site",
+        )
+        return False
     if not cachekey.kept():
         where = cachekey.key_path() or Path("~/.cache/ocopsite") / cachekey.KEY_FILE
         diagnostics.note(
@@ -127,6 +134,7 @@ def _claim_cache(cache_dir: Path, diagnostics: Diagnostics) -> None:
             "let this user write ~/.cache/ocopsite (or set XDG_CACHE_HOME to a folder of"
             " theirs), with the key file readable by them alone",
         )
+    return True
 
 
 def load_catalogue(
@@ -155,8 +163,8 @@ def load_catalogue(
     if not content.is_dir():
         diagnostics.error(diagnostics.where(content), "content folder not found")
         return None
-    if cache_dir is not None:
-        _claim_cache(cache_dir, diagnostics)
+    if cache_dir is not None and not _claim_cache(cache_dir, diagnostics):
+        return None
     cache = RecordCache(cache_dir, environment(config.root / CONFIG_NAME, config.root), kept)
     stamps: dict[Path, str] = {}
     # Each kind's folders, listed once: the checks across records name them too.

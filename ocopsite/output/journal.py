@@ -21,6 +21,11 @@ with) is part of the same commit (:meth:`Update.keep_beside`): written in full
 before the journal, renamed into place by the burst, after the output's files and
 before the journal is removed. Whenever a build starts, it describes the output
 that is live, never the one before or after.
+
+The journal lies beside the output, often inside the site (``public/``'s), and a site may
+come from anyone: it is sealed with this user's key for this output (see
+:mod:`ocopsite.cachekey`), and one that is not is never replayed. Even then, a path is
+moved to or deleted only if its folder, links followed, lies inside the output.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ocopsite.cachekey import seal, unsealed
 from ocopsite.files import flush_file_system, plain_relative, same_bytes, write_atomic
 from ocopsite.output.staging import work_folder
 from ocopsite.render import offline
@@ -124,7 +130,7 @@ class Update:
             "delete": sorted(self.deleted - self.staged),
             "beside": beside,
         }
-        write_atomic(journal_path(self.out), json.dumps(record))
+        write_atomic(journal_path(self.out), seal(json.dumps(record).encode(), _purpose(self.out)))
         self.journaled = True
         _publish(self.out, record)
 
@@ -132,6 +138,11 @@ class Update:
         """Drop the staged files, unless the journal has them: the next build publishes those."""
         if not self.journaled:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _purpose(out: Path) -> bytes:
+    """What a journal is sealed for (see :mod:`ocopsite.cachekey`): the output it updates."""
+    return b"journal\0" + os.fsencode(os.path.abspath(out))
 
 
 def _pending(path: Path) -> Path:
@@ -146,10 +157,11 @@ def _publish(out: Path, record: dict[str, object]) -> None:
     deleted = record["delete"]
     beside = record.get("beside", [])
     assert isinstance(moves, list) and isinstance(deleted, list) and isinstance(beside, list)
-    # A journal lies beside the output, often in the site (``public/``'s), which may come
-    # from anyone: only paths inside the output are moved to or deleted.
-    moves = [rel for rel in moves if isinstance(rel, str) and plain_relative(rel)]
-    deleted = [rel for rel in deleted if isinstance(rel, str) and plain_relative(rel)]
+    # The output may hold links someone else put there (a site received with its
+    # ``public/``): only paths whose folders really lie inside it are moved to or deleted.
+    inside = _inside(out)
+    moves = [rel for rel in moves if isinstance(rel, str) and inside(rel)]
+    deleted = [rel for rel in deleted if isinstance(rel, str) and inside(rel)]
     flat = record["version"] != 1  # see _FORMATS
     emptied: set[str] = set()  # the staging folders the moves leave empty
     root = str(staging)
@@ -187,10 +199,30 @@ def _publish(out: Path, record: dict[str, object]) -> None:
     shutil.rmtree(staging, ignore_errors=True)  # what is left: nothing, or little
 
 
+def _inside(out: Path) -> Callable[[str], bool]:
+    """Whether a path relative to ``out`` is plain (see :func:`~ocopsite.files.plain_relative`)
+    and its folder, links followed, lies inside ``out``'s (each folder resolved once)."""
+    real_out = os.path.realpath(out)
+    folders: dict[str, bool] = {}
+
+    def inside(rel: str) -> bool:
+        if not plain_relative(rel):
+            return False
+        folder = rel.rpartition("/")[0]
+        found = folders.get(folder)
+        if found is None:
+            real = os.path.realpath(os.path.join(real_out, folder))
+            found = folders[folder] = real == real_out or real.startswith(real_out + os.sep)
+        return found
+
+    return inside
+
+
 def replay(out: Path) -> bool:
     """Finish the update a killed build left half-published; True if there was one."""
     try:
-        record = json.loads(journal_path(out).read_text("utf-8"))
+        sealed = unsealed(journal_path(out).read_bytes(), _purpose(out))
+        record = json.loads(bytes(sealed)) if sealed is not None else None
     except FileNotFoundError:
         return False
     except (OSError, ValueError):
@@ -206,7 +238,8 @@ def replay(out: Path) -> bool:
         or not _pairs_beside(record.get("beside", []))
     ):
         # Written atomically, a journal is never damaged by a crash; one that is
-        # unreadable was not written by ocopsite, so it is ignored.
+        # unreadable, or not sealed for this output with this user's key, was not written
+        # by this user's ocopsite (it may have come with the site), so it is ignored.
         journal_path(out).unlink(missing_ok=True)
         return False
     _publish(out, record)

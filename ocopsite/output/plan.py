@@ -33,7 +33,7 @@ from PIL import Image
 
 from ocopsite import keptfiles, parallel, sitefiles
 from ocopsite.assets import images
-from ocopsite.files import plain_relative
+from ocopsite.files import plain_relative_list
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import BundleFile, Product
 from ocopsite.paths import BUILTIN_THEME_DIRS
@@ -259,7 +259,7 @@ def _plan_or_take(
         described = part.decode("utf-8", "surrogatepass")
         # the cache folder may have been written by someone else: a path kept there is
         # deleted one day, when its product goes, so it must name nothing outside the output
-        if not plain_relative(described):
+        if not plain_relative_list(described):
             raise _NotPlain
         for index, text in enumerate(described.split(_END)):
             key, *paths = text.split(_SEP)

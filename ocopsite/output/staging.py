@@ -27,7 +27,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from ocopsite.files import exchange, flush_file_system
+from ocopsite.files import exchange, flush_file_system, plain_relative
 
 MARKER = ".ocopsite-output"
 _LEFTOVER = re.compile(r"\.(?P<out>.+)\.(?P<kind>staging|update|old)-(?P<pid>\d+)(-\d+)?")
@@ -163,6 +163,8 @@ class Staging:
 
     def _file(self, rel: str) -> str:
         """The staging path of ``rel``, as a string, with its parent folders made."""
+        if not plain_relative(rel):  # (a name read from a cache: see ocopsite.cachekey)
+            raise ValueError(f"not a path inside the output: {rel!r}")
         folder = rel.rpartition("/")[0]
         if folder not in self._folders:
             self._folder(folder)

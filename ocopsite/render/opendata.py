@@ -221,7 +221,9 @@ def table_schema(table: Table) -> dict[str, Any]:
     return schema
 
 
-_memo: dict[int, tuple[Catalogue, dict[str, bytes]]] = {}
+#: The size of each file of :func:`data_files` of the latest catalogue: what the open data
+#: page shows of them (see :func:`data_sizes`).
+_memo: dict[int, tuple[Catalogue, dict[str, int]]] = {}
 
 
 def _environment(catalogue: Catalogue, urls: Urls) -> hashlib._Hash | None:
@@ -260,7 +262,7 @@ def inputs_key(catalogue: Catalogue, urls: Urls) -> str | None:
 def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> dict[str, bytes]:
     """Every file under ``data/`` by output path: each table as CSV and JSON, and the package.
 
-    Worked out once per catalogue (the open data page shows the files' sizes). With
+    The open data page shows the files' sizes (:func:`data_sizes`). With
     ``cache`` (a folder), the files are also kept there under :func:`inputs_key`, and
     taken from there when it is the same: the open data page, rendered by one process,
     and the files, written by another, are then worked out once per build, and not at
@@ -269,9 +271,6 @@ def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     each record whose bundles did not are taken from a folder beside it (its name and
     :data:`ROWS`; see :func:`_data_files`).
     """
-    memo = _memo.get(id(catalogue))
-    if memo is not None and memo[0] is catalogue:
-        return memo[1]
     key = inputs_key(catalogue, urls) if cache is not None else None
     entry = cache / f"{key}.zip" if cache is not None and key is not None else None
     found = kept(entry) if entry is not None else None
@@ -286,9 +285,20 @@ def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     return files
 
 
+def data_sizes(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> dict[str, int]:
+    """The size of each file of :func:`data_files`, by output path: worked out once per
+    catalogue. Only the sizes are remembered, not the files (some 40 megabytes at 16,000
+    products, held for the rest of a build by the process that made them)."""
+    memo = _memo.get(id(catalogue))
+    if memo is not None and memo[0] is catalogue:
+        return memo[1]
+    data_files(catalogue, urls, cache)
+    return _memo[id(catalogue)][1]
+
+
 def _remember(catalogue: Catalogue, files: dict[str, bytes]) -> None:
     _memo.clear()
-    _memo[id(catalogue)] = (catalogue, files)
+    _memo[id(catalogue)] = (catalogue, {rel: len(data) for rel, data in files.items()})
 
 
 #: What the name of the data cache's folder is followed by, for the folder beside it
@@ -388,6 +398,7 @@ def _data_files(
                 return _whole_files(catalogue, urls, every)
     joined = kept_rows.joined()
     kept_rows.save(joined)
+    del kept_rows  # each record's parts: joined, they are no longer needed
     files: dict[str, bytes] = {}
     for index, table in enumerate(every):
         header = _Lines()
@@ -395,6 +406,7 @@ def _data_files(
         head = "".join(header).encode("utf-8")
         files[urls.data_file(f"{table.name}.csv")[1]] = head + joined[2 * index]
         records = joined[2 * index + 1]  # each record's ends with ",\n"
+        joined[2 * index] = joined[2 * index + 1] = b""  # each column held once at a time
         body = b"[\n" + records[:-2] + b"\n]" if records else b"[]"
         files[urls.data_file(f"{table.name}.json")[1]] = body + b"\n"
     files[urls.data_file(PACKAGE)[1]] = _package(config, every)
@@ -460,20 +472,20 @@ def page(catalogue: Catalogue, cache: Path | None = None) -> PageSpec:
     ``cache`` is where :func:`data_files` keeps the files between builds."""
 
     def data(v: Any) -> dict[str, Any]:
-        files = data_files(catalogue, v.urls, cache)
+        sizes = data_sizes(catalogue, v.urls, cache)
         licence = catalogue.config.data_licence
         listed = []
         for table in tables(catalogue, v.urls):
             links = []
             for fmt in FORMATS:
                 href, rel = v.urls.data_file(f"{table.name}.{fmt}")
-                links.append((fmt.upper(), href, _size(len(files[rel]), v.lang)))
+                links.append((fmt.upper(), href, _size(sizes[rel], v.lang)))
             columns = [(c.name, c.type, c.vi if v.lang == "vi" else c.en) for c in table.columns]
             listed.append((table.name, table.vi if v.lang == "vi" else table.en, links, columns))
         package_href, package_rel = v.urls.data_file(PACKAGE)
         return {
             "tables": listed,
-            "package": (package_href, _size(len(files[package_rel]), v.lang)),
+            "package": (package_href, _size(sizes[package_rel], v.lang)),
             "licence": licence,
             "schemas": [(kind, v.urls.schema_file(kind)[0]) for kind in KINDS],
         }

@@ -149,8 +149,15 @@ def _sitemaps(listed: list[Route], urls: Urls) -> dict[str, bytes]:
     # here: xml.sax.saxutils imports urllib.request, and a partial build writes no sitemap
     from xml.sax.saxutils import escape, quoteattr
 
-    entries: list[str] = []
     languages = urls.languages
+    head = f'{_DECLARATION}<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n'.encode()
+    tail = b"</urlset>\n"
+    # each file is joined once its entries are all there, and they are dropped: the
+    # entries of every file at once, with their copies, took a hundred megabytes at
+    # 16,000 products
+    whole = len(listed) * len(languages) <= MAX_SITEMAP_URLS
+    bodies: list[bytes] = []
+    entries: list[bytes] = []
     for route in listed:
         # each language's URL is worked out once, for its entry and every entry's alternates
         absolute = [urls.absolute(route, code) for code in languages]
@@ -160,18 +167,19 @@ def _sitemaps(listed: list[Route], urls: Urls) -> dict[str, bytes]:
             for other, href in (*zip(languages, quoted, strict=True), ("x-default", quoted[0]))
         )
         for url in absolute:
-            entries.append(f"<url><loc>{escape(url)}</loc>{alternates}</url>\n")
-    head = f'{_DECLARATION}<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n'
-    chunks = [
-        entries[i : i + MAX_SITEMAP_URLS] for i in range(0, len(entries), MAX_SITEMAP_URLS)
-    ] or [[]]
-    if len(chunks) == 1:
-        return {urls.sitemap_file()[1]: (head + "".join(chunks[0]) + "</urlset>\n").encode()}
+            if len(entries) == MAX_SITEMAP_URLS:
+                bodies.append(b"".join([head, *entries, tail]))
+                entries = []
+            entries.append(f"<url><loc>{escape(url)}</loc>{alternates}</url>\n".encode())
+    bodies.append(b"".join([head, *entries, tail]))
+    del entries
+    if whole:
+        return {urls.sitemap_file()[1]: bodies[0]}
     files: dict[str, bytes] = {}
     index = ""
-    for number, chunk in enumerate(chunks, start=1):
+    for number, body in enumerate(bodies, start=1):
         url, path = urls.sitemap_file(number)
-        files[path] = (head + "".join(chunk) + "</urlset>\n").encode()
+        files[path] = body
         index += f"<sitemap><loc>{escape(url)}</loc></sitemap>\n"
     files[urls.sitemap_file()[1]] = (
         f'{_DECLARATION}<sitemapindex xmlns="{SITEMAP}">\n{index}</sitemapindex>\n'

@@ -392,7 +392,7 @@ def build(
             incremental.forget(cache_dir)  # it describes the output the swap replaces
 
         emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack,
-                          dropped_before_the_swap)  # fmt: skip
+                          dropped_before_the_swap, release=True)  # fmt: skip
         images.prune_cache(cache_dir / "images", renditions.values())
     manifest = described(emitted)
     if resident is not None:

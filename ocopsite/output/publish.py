@@ -178,6 +178,7 @@ def publish(
     finish: Finish | None = None,
     before_commit: Callable[[outputs.Emitted], None] | None = None,
     kept: AbstractSet[str] = frozenset(),
+    release: bool = False,
 ) -> outputs.Emitted:
     """Emit ``todo`` into ``sink`` and publish it; returns what was made.
 
@@ -194,6 +195,9 @@ def publish(
     the output changes (to keep or drop what describes it: see :meth:`journal.Update.keep_beside`).
     ``kept`` are the paths of outputs of the site left out of ``every``, as not planned
     again (see :mod:`~ocopsite.output.groups`): they stay as ``previous`` holds them.
+    With ``release``, ``every`` is emptied once made and its paths listed, before the
+    offline pack is made: the caller needs it no more, and a full build's outputs hold
+    some 40 MB at 16,000 products, which the pack then uses instead of more.
     """
     result = run.result
     try:
@@ -201,6 +205,8 @@ def publish(
         if isinstance(sink, journal.Update):
             sink.staged |= emitted.written  # workers staged these in their own processes
         now = {path for output in every for path in output.paths} | kept | emitted.made
+        if release:
+            every.clear()
         if previous is not None:  # files not made again hold what they held
             made = emitted.digests
             for path, digest in previous.digests.items():

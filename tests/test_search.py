@@ -315,7 +315,16 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
     assert index["count"] == 15 and len(index["parts"]) == 1
     # the manifest repeats what names the files a query reads first, so that the search
     # page asks for them with the head
+    quick = first["vi"].pop("quick")
     assert first["vi"] == {key: index[key] for key in ("words", "letters", "columns")}
+    # and what it needs to show a letter's first cards before search.js has run
+    strings = index["strings"]
+    assert quick == {
+        "asof": index["asof"],
+        "results": strings["results"],
+        "one": strings["one_result"],
+        "filters": strings["filters"],
+    }
     part = (sample_site.out / index["parts"][0].lstrip("/")).read_text("utf-8")
     assert "Miến dong Tài Hoan" in part and json.loads(part)["start"] == 0
     assert {"m", "t", "h", "d", "2"} <= set(index["words"])
@@ -930,3 +939,62 @@ def test_a_page_kept_by_the_browser_cache_finds_the_index_in_place(browser, tmp_
         context.close()
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_letters_quick_cards_are_as_search_js_shows_them(page, served: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """A letter file's "q" (the cards the page shows before search.js has run) holds its
+    first cards exactly as search.js shows them, and how many products the letter finds."""
+    open_search(page, served, lang, "")
+    differ = page.evaluate(
+        """async (lang) => {
+            const manifest = await (await fetch("/search/manifest.json")).json();
+            const differ = [];
+            let cards = 0;
+            for (const [q, href] of Object.entries(manifest.first[lang].letters)) {
+                const quick = (await (await fetch(href)).json()).q;
+                OcopSearch.show(q);
+                if (!quick) continue;  // (a letter may find no product: nothing to show)
+                const shown = Array.from(document.querySelectorAll("#search-app .results .card"));
+                const made = document.createElement("ul");
+                made.innerHTML = quick.h;
+                const want = shown.slice(0, 8).map((c) => c.outerHTML).join("");
+                const summary = document.querySelector("#search-app > p.meta").textContent;
+                if (made.innerHTML !== want || !summary.startsWith(quick.n + " ")) differ.push(q);
+                cards += made.children.length;
+            }
+            return [differ, cards];
+        }""",
+        lang,
+    )
+    assert differ[0] == [] and differ[1] > 40
+
+
+def test_a_letter_shows_its_first_results_before_search_js(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """A query of one letter shows its first cards as soon as its letter file is in, from
+    the search page's own script; then search.js shows the same cards, and more."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 400, "height": 800})
+    tab = context.new_page()
+    held: list[Any] = []
+    tab.route("**/search.*.js", lambda route: held.append(route))
+    tab.goto(served + "search/?q=T", wait_until="commit")
+    tab.wait_for_selector("#search-app .results .card")
+    cards = "#search-app .results .card"
+    first = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.outerHTML)")
+    summary = tab.text_content("#search-app > p.meta")
+    assert len(first) == 8 and held and re.match(r"^\d+ ", summary or "")
+    assert tab.text_content("#search-app summary") == "Bộ lọc"
+    for route in held:
+        route.continue_()
+    tab.wait_for_selector("html[data-search-ready]")
+    shown = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.outerHTML)")
+    assert len(shown) > 8 and shown[:8] == first
+    assert tab.text_content("#search-app > p.meta") == summary
+    # with diacritics, a filter or several words: no cards before search.js
+    tab.unroute("**/search.*.js")
+    tab.route("**/search.*.js", lambda route: route.abort())
+    for q in ("?q=%C3%AA", "?q=t&stars=5", "?q=t+b"):
+        tab.goto(served + "search/" + q)
+        tab.wait_for_timeout(300)
+        assert tab.locator(cards).count() == 0, q
+    context.close()

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -668,8 +669,9 @@ def index_files(
         index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}
         columns, producers = index["products"], index["producers"]
         parts = split(index)
+        shown = quick_cards(index, columns, producers, [p.slug for p in catalogue.products])
         index["letters"] = {
-            key: add(f"{lang}-letter", with_cards(data, columns, producers, stars))
+            key: add(f"{lang}-letter", with_cards(data, columns, producers, stars, shown))
             for key, data in letters.items()
         }
         index["parts"] = [add(f"{lang}-part", encode(part)) for part in parts]
@@ -678,6 +680,7 @@ def index_files(
         }
         hrefs[lang] = add(lang, encode(index))
         first[lang] = {key: index[key] for key in FIRST_FILES}
+        first[lang]["quick"] = quick_strings(index)
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs, first)
     return files
 
@@ -687,18 +690,109 @@ def with_cards(
     columns: dict[str, list[Any]],
     producers: list[list[Any]],
     stars: bytes | None = None,
+    shown: Callable[[dict[str, list[Any]], Sequence[int]], dict[str, Any]] | None = None,
 ) -> bytes:
     """A letter file (:func:`word_files`) with the cards of its first results, "c"
     (:func:`letter_cards`). ``stars`` is each product's stars in force, a byte each
-    (:func:`stars_in_force`), when already made."""
+    (:func:`stars_in_force`), when already made. With ``shown`` (:func:`quick_cards`),
+    also "q": those cards as the search page shows them, for the page to show before
+    search.js has run."""
     packed = json.loads(letter)
     found = cards.codes(packed)
     if stars is None:
         stars = stars_in_force(columns)
     first = cards.first(found, stars, _RANKS, LETTER_CARDS) if found and stars else None
     if first is None:
-        return encode({**packed, "c": letter_cards(unpack(packed), columns, producers)})
-    return encode({**packed, "c": _cards(first, columns, producers)})
+        made = {**packed, "c": letter_cards(unpack(packed), columns, producers)}
+    else:
+        made = {**packed, "c": _cards(first, columns, producers)}
+    if shown is not None:
+        quick = shown(made["c"], found if found is not None else unpack(packed))
+        if quick["n"]:
+            made["q"] = quick
+    return encode(made)
+
+
+def quick_strings(index: dict[str, Any]) -> dict[str, str]:
+    """What the search page needs, besides a letter file's "q" (:func:`quick_cards`), to
+    show a letter's first results before search.js has run: the build date and the
+    strings of the results' summary and of the folded filters."""
+    strings = index["strings"]
+    return {
+        "asof": index["asof"],
+        "results": strings["results"],
+        "one": strings["one_result"],
+        "filters": strings["filters"],
+    }
+
+
+#: Days after the build from which a card's state is not known (no change after the build).
+_NEVER = 1 << 30
+
+
+def quick_cards(
+    index: dict[str, Any],
+    columns: dict[str, list[Any]],
+    producers: list[list[Any]],
+    slugs: Sequence[str],
+) -> Callable[[dict[str, list[Any]], Sequence[int]], dict[str, Any]]:
+    """What makes the "q" of a letter file: from its cards "c" (:func:`_cards`) and what
+    it finds of each product (``codes``, :meth:`vocabulary.Indexer.letters`), the HTML of
+    those cards exactly as search.js makes them (``card``), how many products it finds "n",
+    and "t", the day after the build from which one of the cards' states changes (the page
+    then leaves the cards to search.js). ``index`` is made by :func:`build_index`, with its
+    products' ``columns`` and ``producers``; ``slugs`` are the products' slugs, in
+    catalogue order."""
+    lang, urls, strings = index["lang"], index["urls"], index["strings"]
+    provinces_ = index["facets"]["province"]
+    states = strings["states"]
+
+    def made(shown: dict[str, list[Any]], codes: Sequence[int]) -> dict[str, Any]:
+        html: list[str] = []
+        until = _NEVER
+        for k, i in enumerate(shown["p"]):
+            slug = slugs[i]
+            province = provinces_[producers[columns["m"][i]][1]]
+            state = shown["e"][k]
+            changes = shown["u"][k]
+            for c in range(0, len(changes), 2):
+                if changes[c] <= 0:
+                    state = changes[c + 1]
+                else:
+                    until = min(until, changes[c])
+            stars = abs(columns["k"][i])
+            parts = ['<li class="card"><a href="', _escape(urls["product"].replace(_SLOT, slug))]
+            parts.append('">')
+            if shown["i"][k]:
+                thumb = _escape(urls["thumb"].replace(_SLOT, slug))
+                parts.append(f'<img src="{thumb}" alt="" loading="lazy" width="320" height="240">')
+            label = _escape(strings["stars"].replace("{n}", str(stars)))
+            parts += [
+                f'<span class="name">{_escape(shown["n"][k])}</span></a><span class="rate">',
+                f'<span class="stars" role="img" aria-label="{label}">',
+                "★" * stars + "☆" * (5 - stars) + "</span>",
+            ]
+            if state:
+                key, text = states[state]
+                parts.append(f' <span class="st st-{_escape(key)}">{_escape(text)}</span>')
+            meta = f"{shown['a'][k]} · {province[1]}"
+            parts.append(f'</span><span class="meta">{_escape(meta)}</span>')
+            code = codes[i]
+            if code > 7 or (code - 1) % 7 == FORMER:
+                former = shown["f"][k]
+                name = "" if former < 0 else province[2][former][1 if lang == "vi" else 2]
+                place = ", ".join(filter(None, [shown["d"][k], name]))
+                if place:
+                    why = strings["formerly"].replace("{place}", place)
+                    parts.append(f'<span class="meta why">{_escape(why)}</span>')
+            html.append("".join(parts) + "</li>")
+        return {"h": "".join(html), "n": sum(1 for code in codes if code), "t": until}
+
+    return made
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
 
 
 #: The order of :func:`letter_cards`, for :func:`cards.first`.

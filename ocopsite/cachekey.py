@@ -120,7 +120,9 @@ def _read_own_key(path: Path) -> bytes | None:
     return found if len(found) == KEY_SIZE else None
 
 
-def _tag(purpose: bytes, data: bytes | memoryview) -> bytes:
+def tag(data: bytes | memoryview, purpose: bytes) -> bytes:
+    """The seal of ``data`` for ``purpose`` (see :func:`seal`), for a writer that puts it
+    in front of ``data`` itself, without a copy of ``data``."""
     mac = hmac.new(key(), purpose + b"\0", hashlib.sha256)
     mac.update(data)
     return mac.digest()
@@ -130,7 +132,7 @@ def seal(data: bytes, purpose: bytes) -> bytes:
     """``data`` with a tag in front that :func:`unsealed` checks. ``purpose`` names what
     ``data`` is for (and what it is bound to, such as the environment of a cache): bytes
     sealed for one purpose are refused for another."""
-    return _tag(purpose, data) + data
+    return tag(data, purpose) + data
 
 
 def unsealed(sealed: bytes, purpose: bytes) -> memoryview | None:
@@ -140,7 +142,7 @@ def unsealed(sealed: bytes, purpose: bytes) -> memoryview | None:
     if len(view) < TAG_SIZE:
         return None
     data = view[TAG_SIZE:]
-    if not hmac.compare_digest(_tag(purpose, data), view[:TAG_SIZE]):
+    if not hmac.compare_digest(tag(data, purpose), view[:TAG_SIZE]):
         return None
     return data
 

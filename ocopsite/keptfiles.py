@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from ocopsite.cachekey import seal, unsealed
+from ocopsite.cachekey import TAG_SIZE, tag, unsealed
 from ocopsite.files import TEMPORARY_SUFFIX, write_atomic
 
 #: Seconds after which a temporary file of an entry is taken as left by a killed writer.
@@ -37,10 +37,12 @@ def kept(entry: Path) -> dict[str, bytes] | None:
     or damaged."""
     try:
         with open(entry, "rb") as file:
-            data = unsealed(file.read(), _purpose(entry))
-        if data is None:
+            sealed = file.read()
+        if unsealed(sealed, _purpose(entry)) is None:
             return None
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # the archive after its seal, read in place (as one with data before it): a
+        # BytesIO of bytes shares them, where one of the unsealed view would copy them
+        with zipfile.ZipFile(io.BytesIO(sealed)) as archive:
             return {info.filename: archive.read(info) for info in archive.infolist()}
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, EOFError):
         return None
@@ -56,10 +58,13 @@ def keep(entry: Path, files: Mapping[str, bytes], family: str) -> None:
     match the pattern ``family`` (the older entries of the same thing), and what writes
     of such entries that were cut short left behind."""
     buffer = io.BytesIO()
+    buffer.write(bytes(TAG_SIZE))  # room for the seal (see kept), filled in once made
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for name, data in files.items():
             archive.writestr(zipfile.ZipInfo(name, _TIME), data)
-    write_atomic(entry, seal(buffer.getvalue(), _purpose(entry)), durable=False)
+    with buffer.getbuffer() as view:
+        view[:TAG_SIZE] = tag(view[TAG_SIZE:], _purpose(entry))
+    write_atomic(entry, buffer.getvalue(), durable=False)
     folder = entry.parent
     for old in folder.glob(family):
         if old != entry:

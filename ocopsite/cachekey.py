@@ -1,15 +1,26 @@
-"""Signing what a build reads back from the site's cache folder as Python objects.
+"""Sealing what a build reads back from the site's cache folder, and the folder itself.
 
 The cache folder (``SITE/.ocopsite-cache``) lives inside the site, and a site may come
 from anyone: an archive sent by another office, a shared drive, a repository that
-committed its cache by mistake. Two of the cache's formats are read back as Python
-objects: the record cache's batches are pickles (:mod:`ocopsite.load.recordcache`), and
-reading a pickle can run any code; the output manifest is a :mod:`marshal` record
-(:mod:`ocopsite.output.manifestfile`), which is not meant to be safe against crafted
-bytes. Both are therefore *sealed*: written with an HMAC-SHA256 tag made with a key that
-never lives in a site, and read back only when the tag is right. Anything else (written
-by another user, another machine, a hand, or damaged) counts as missing: the build makes
-it again, as after deleting the cache.
+committed its cache by mistake. What a build reads back from there either runs (the
+record cache's batches are pickles, :mod:`ocopsite.load.recordcache`; the output
+manifest is a :mod:`marshal` record, not meant to be safe against crafted bytes,
+:mod:`ocopsite.output.manifestfile`) or goes into the output as it is (kept search
+shards and open data files, :mod:`ocopsite.keptfiles`; encoded photos; QR codes and label
+sheets, :mod:`ocopsite.assets.cache`). All of it is therefore *sealed*: written with an
+HMAC-SHA256 tag, made with a key that never lives in a site, for a purpose that names
+what it is (and, for a kept file, its own name), and read back only when the tag is
+right. Anything else (written by another user, another machine, a hand, moved from
+another name, or damaged) counts as missing: the build makes it again. The journal of an
+update, beside the output, is sealed the same way (:mod:`ocopsite.output.journal`). Only
+the fingerprint's JSON records are not: a forged one can at most make a build think
+nothing changed, never put anything in the output.
+
+The folder as a whole is claimed (:func:`claim`) before a build reads from it: one
+without this user's mark for its path is moved aside and deleted, so that a received
+site starts with an empty cache. Paths read back (a product's kept outputs, a journal's
+moves) are used only if they name something inside the output
+(:func:`ocopsite.files.plain_relative`).
 
 The key is made once per user, at random, in the user's own cache folder
 (``$XDG_CACHE_HOME/ocopsite/cache-key``, by default ``~/.cache/ocopsite/cache-key``),
@@ -17,16 +28,6 @@ readable by that user alone. When there is no such folder to write, or the file 
 there is not the user's own, private file, a key is made for the process alone: every
 build then starts without a cache (it is correct, just slower; the build says so), and a
 long-lived process (``serve``) still keeps its records in memory.
-
-The cache's other files (encoded photos, QR codes, kept search shards, open data files)
-are bytes copied into the output, read without running anything (see
-:mod:`ocopsite.keptfiles`). So that a site received with someone else's cache folder
-does not ship their bytes, the folder as a whole is claimed (:func:`claim`) before a
-build reads from it: a folder without this user's sealed mark is emptied first. (Someone who
-can write into the folder *after* it was claimed, on a shared drive, can still change
-those bytes, as they could change the site's records and templates; what they can never
-do is run code through the cache, or, through the paths it keeps, touch files outside
-the output folder: see :func:`ocopsite.files.plain_relative`.)
 """
 
 from __future__ import annotations

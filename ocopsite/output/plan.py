@@ -340,6 +340,19 @@ def _search(renderer: Renderer, cache: Path | None, search_pages: Sequence[PageS
     return made
 
 
+def _open_data(renderer: Renderer, cache: Path | None, data_pages: Sequence[PageSpec]) -> Made:
+    """The open data files, and the open data pages ``data_pages`` in every language: made
+    here, they take the files' sizes from the files just made (see
+    :func:`~ocopsite.render.opendata.data_sizes`)."""
+    urls = renderer.urls
+    made: dict[str, bytes | str] = {}
+    made.update(opendata.data_files(renderer.catalogue, urls, cache))
+    for spec in data_pages:
+        for lang in renderer.views:
+            made.update(_page(renderer, spec, lang, urls.output_path(spec.route, lang)))
+    return made
+
+
 def _with_manifest(data: Callable[[Any], dict[str, Any]], named: str, v: Any) -> dict[str, Any]:
     return {**data(v), "search_manifest": named}
 
@@ -409,19 +422,25 @@ def site_files(
     specs: Specs,
     statics: Mapping[str, bytes],
     cache: Path | None = None,
-    search_pages: Sequence[PageSpec] = (),
+    with_files: Sequence[PageSpec] = (),
 ) -> list[Output]:
     """The theme's files, and every file that shows the whole site: index, feeds, data.
 
     ``cache`` is the build's cache folder, where the parts of those files that an edit
     seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`,
     :func:`~ocopsite.search.index.code_files` and :func:`~ocopsite.render.opendata.data_files`).
-    ``search_pages`` (the search page's spec, when :func:`pages` was not given it) are
-    made with the index, whose files they name (see :func:`search.page_manifest`).
+    ``with_files`` are the specs of pages made with the files they show, when :func:`pages`
+    was not given them: the search page with the index, whose files it names (see
+    :func:`search.page_manifest`), and the open data page with the data files, whose sizes
+    it shows (worked out once, by the process that makes the files, rather than again by
+    the one that renders the page).
     """
     catalogue, urls = renderer.catalogue, renderer.urls
     views = list(renderer.views.values())
     data_cache = cache and cache / opendata.DATA_CACHE
+    search_pages = [spec for spec in with_files if spec.route.kind == "search"]
+    data_pages = [spec for spec in with_files if spec.route.kind == "opendata"]
+    assert len(search_pages) + len(data_pages) == len(with_files)
     made = [
         Output("asset", (path,), partial(dict, [(path, data)]), partial(tuple, [path]))
         for name, data in statics.items()
@@ -436,7 +455,12 @@ def site_files(
         ),
         Output("site", (), partial(_feeds, renderer, specs, cache)),
         Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
-        Output("site", (), partial(opendata.data_files, catalogue, urls, data_cache)),
+        Output(
+            "site",
+            (),
+            partial(_open_data, renderer, data_cache, tuple(data_pages)),
+            pages=len(data_pages) * len(renderer.views),
+        ),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
         Output("site", (), partial(schedule.files, catalogue, views, urls)),
     ]

@@ -202,35 +202,31 @@ def write(
     them: each file's entry is encoded once, for every pack it is in.
     """
     manifest = web_manifest(urls, title, icon)
-    # by href: the encoded entry and the size of each file, None for one the site lacks
-    entries: dict[str, tuple[str, int] | None] = {}
+    # by href: the encoded entry and the size of each file, "" and 0 for one the site lacks
+    entries: dict[str, str] = {}
+    sizes: dict[str, int] = {}
 
-    def entry(href: str, found: Digest) -> tuple[str, int]:
-        return f"[{_string(href)},{found[0]},{_string(found[1])}]", found[0]
+    def add(href: str) -> None:
+        rel = urls.output_of_href(href)
+        found = digest(manifest) if rel == WEB_MANIFEST else known.get(rel)
+        if found is None:
+            try:
+                found = digest(read(rel))
+            except OSError:
+                entries[href], sizes[href] = "", 0  # a kind of page this site does not have
+                return
+        entries[href] = f"[{_string(href)},{found[0]},{_string(found[1])}]"
+        sizes[href] = found[0]
 
-    entries[urls.href_of_output(WEB_MANIFEST)] = entry(
-        urls.href_of_output(WEB_MANIFEST), digest(manifest)
-    )
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
     for pack in site_packs:
-        texts = []
-        size = 0
-        for href in pack.hrefs:  # by href: most are in two packs
-            if href in entries:
-                shown = entries[href]
-            else:
-                rel = urls.output_of_href(href)
-                found = known.get(rel)
-                if found is None:
-                    try:
-                        found = digest(read(rel))
-                    except OSError:
-                        found = None  # a kind of page this site does not have
-                shown = entries[href] = entry(href, found) if found is not None else None
-            if shown is not None:
-                texts.append(shown[0])
-                size += shown[1]
+        # each file's entry made once, for every pack it is in (most are in two); a pack's
+        # hrefs are then looked up without a loop of Python's
+        for href in set(pack.hrefs).difference(entries):
+            add(href)
+        texts = list(filter(None, map(entries.__getitem__, pack.hrefs)))
+        size = sum(map(sizes.__getitem__, pack.hrefs))
         texts += [f'[{_string(href)},0,"",{_string(page)}]' for href, page in pack.aliases]
         data = f"[{','.join(texts)}]".encode()
         name = f"{FOLDER}/{pack.lang}-{pack.key}.{hashlib.sha256(data).hexdigest()[:10]}.json"

@@ -282,8 +282,8 @@ def build(
                 specs = [spec for spec in specs if spec.route.segment in only]
             # a build that makes the search index makes the search page with it: the page
             # names the index's files (a partial build's, or a check's, reads the manifest);
-            # and the open data page with the data files, whose sizes it shows
-            kinds = _WITH_FILES if write and not only else ()
+            # and the open data and schedule pages with the files they show
+            kinds = outputs.WITH_FILES if write and not only else ()
             found = [spec for spec in specs if spec.route.kind in kinds]
             paged = [spec for spec in specs if spec.route.kind not in kinds] if found else specs
             owners = [owned.get(spec.route) for spec in paged for _ in catalogue.config.languages]
@@ -410,10 +410,6 @@ def build(
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)
     return result
-
-
-#: The kinds of page that a full or incremental build makes with the files they show.
-_WITH_FILES = ("search", "opendata")
 
 
 @dataclass(frozen=True)

@@ -340,14 +340,15 @@ def _search(renderer: Renderer, cache: Path | None, search_pages: Sequence[PageS
     return made
 
 
-def _open_data(renderer: Renderer, cache: Path | None, data_pages: Sequence[PageSpec]) -> Made:
-    """The open data files, and the open data pages ``data_pages`` in every language: made
-    here, they take the files' sizes from the files just made (see
-    :func:`~ocopsite.render.opendata.data_sizes`)."""
+def _with_pages(renderer: Renderer, make: Callable[[], Made], specs: Sequence[PageSpec]) -> Made:
+    """The files ``make`` makes, and the pages ``specs`` in every language, which show what
+    those files hold: made here, they take it from what the same process worked out for
+    the files (the sizes of the open data files, :func:`~ocopsite.render.opendata.data_sizes`;
+    what the schedule lists, :func:`~ocopsite.render.schedule.due`)."""
     urls = renderer.urls
     made: dict[str, bytes | str] = {}
-    made.update(opendata.data_files(renderer.catalogue, urls, cache))
-    for spec in data_pages:
+    made.update(make())
+    for spec in specs:
         for lang in renderer.views:
             made.update(_page(renderer, spec, lang, urls.output_path(spec.route, lang)))
     return made
@@ -412,6 +413,11 @@ def hashed_name(name: str, data: bytes) -> str:
     return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{ext}" if dot else name
 
 
+#: The kinds of page that :func:`site_files` can make with the files they show (in the
+#: order it takes them): the search page, the open data page and the schedule page.
+WITH_FILES = ("search", "opendata", "expiring")
+
+
 #: Every page of the site, or what names the routes of those the sitemap lists (when a
 #: build planned only some: see :func:`~ocopsite.render.site.listed_routes`).
 Specs = Sequence[PageSpec] | Callable[[], Sequence[Route]]
@@ -429,18 +435,21 @@ def site_files(
     ``cache`` is the build's cache folder, where the parts of those files that an edit
     seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`,
     :func:`~ocopsite.search.index.code_files` and :func:`~ocopsite.render.opendata.data_files`).
-    ``with_files`` are the specs of pages made with the files they show, when :func:`pages`
-    was not given them: the search page with the index, whose files it names (see
-    :func:`search.page_manifest`), and the open data page with the data files, whose sizes
-    it shows (worked out once, by the process that makes the files, rather than again by
-    the one that renders the page).
+    ``with_files`` are the specs of pages made with the files they show (see
+    :data:`WITH_FILES`), when :func:`pages` was not given them: the search page with the
+    index, whose files it names (see :func:`search.page_manifest`), the open data page with
+    the data files, whose sizes it shows, and the schedule page with the schedule's files,
+    which list the same (each worked out once, by the process that makes the files, rather
+    than again by the one that renders the page).
     """
     catalogue, urls = renderer.catalogue, renderer.urls
     views = list(renderer.views.values())
     data_cache = cache and cache / opendata.DATA_CACHE
-    search_pages = [spec for spec in with_files if spec.route.kind == "search"]
-    data_pages = [spec for spec in with_files if spec.route.kind == "opendata"]
-    assert len(search_pages) + len(data_pages) == len(with_files)
+    search_pages, data_pages, due_pages = (
+        tuple(spec for spec in with_files if spec.route.kind == kind) for kind in WITH_FILES
+    )
+    assert len(search_pages) + len(data_pages) + len(due_pages) == len(with_files)
+    languages = len(renderer.views)
     made = [
         Output("asset", (path,), partial(dict, [(path, data)]), partial(tuple, [path]))
         for name, data in statics.items()
@@ -450,19 +459,31 @@ def site_files(
         Output(
             "site",
             (),
-            partial(_search, renderer, cache, tuple(search_pages)),
-            pages=len(search_pages) * len(renderer.views),
+            partial(_search, renderer, cache, search_pages),
+            pages=len(search_pages) * languages,
         ),
         Output("site", (), partial(_feeds, renderer, specs, cache)),
         Output("site", (), partial(eventpages.calendar_files, catalogue, views)),
         Output(
             "site",
             (),
-            partial(_open_data, renderer, data_cache, tuple(data_pages)),
-            pages=len(data_pages) * len(renderer.views),
+            partial(
+                _with_pages,
+                renderer,
+                partial(opendata.data_files, catalogue, urls, data_cache),
+                data_pages,
+            ),
+            pages=len(data_pages) * languages,
         ),
         Output("site", (), partial(recordschema.schema_files, catalogue.config, urls)),
-        Output("site", (), partial(schedule.files, catalogue, views, urls)),
+        Output(
+            "site",
+            (),
+            partial(
+                _with_pages, renderer, partial(schedule.files, catalogue, views, urls), due_pages
+            ),
+            pages=len(due_pages) * languages,
+        ),
     ]
     return made
 

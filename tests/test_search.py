@@ -1083,3 +1083,17 @@ def test_quick_cards_read_the_slugs_of_the_index() -> None:
         "/p/che-tan-cuong/",
     ]
     assert made["n"] == 2
+
+
+def test_the_benchmarks_timeline_marks_each_step_once() -> None:
+    """bench/searchbench.py --timeline marks a copy of search.js and of the page's early
+    script where each step ends: each place it marks is found there, once."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import searchbench
+
+    script = (ROOT / "themes/default/static/search.js").read_text("utf-8")
+    assert all(script.count(plain) == 1 for plain, _ in searchbench.TIMELINE_MARKS)
+    early = (ROOT / "themes/default/templates/_search_early.html").read_text("utf-8")
+    assert early.count("<script>(function(m,n)") == 1

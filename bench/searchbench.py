@@ -1,6 +1,6 @@
 """Search figures for the benchmark: file sizes, query times and time to first results.
 
-    python bench/searchbench.py SITE [--throttle 4] [--runs 300]
+    python bench/searchbench.py SITE [--throttle 4] [--runs 300] [--timeline]
 
 SITE is a site folder (a catalogue made by bench/gen_catalog.py). The search's files
 are made exactly as a build makes them (``search.index_files``) and served with a
@@ -21,7 +21,11 @@ page shaped like the search page, so the real search.js runs in headless Chromiu
   the median of a few loads, each in a fresh browser context (nothing cached);
   the first results need the index's head, the shards of the query's words and the
   parts of the cards shown; ``all_parts_ms`` says when the rest of the index was in
-  (the search is then ready for any query without a request).
+  (the search is then ready for any query without a request);
+- timeline (``--timeline``): where the time of each first query's first results goes, in
+  order (the early script, each file asked for and in, its JSON read, search.js run, the
+  head in, the engine made, the query run, the cards drawn, the paints), medians of
+  ``--loads`` loads of marked copies of the page and of search.js.
 
 The files are served by a static server in a process of its own (``--same-process``
 serves them from a thread of this one, as this script did before: under load its
@@ -344,6 +348,91 @@ def cold_cpu(folder: Path, samples: int, lang: str = "vi") -> dict[str, dict[str
     }
 
 
+#: Where search.js marks the steps of its first results for ``--timeline`` (a copy of the
+#: script is marked, the site's is not): when it starts to run, when the index's head is in,
+#: when its engine is made, the query run, and the first cards drawn.
+TIMELINE_MARKS = [
+    ('"use strict";', '"use strict"; __mark("search.js runs");'),
+    (
+        "engine = new OcopSearch(ix);",
+        '__mark("head in"); engine = new OcopSearch(ix); __mark("engine made");',
+    ),
+    (
+        "if (key !== last[0]) last = [key, engine.run(current.q, current.filters)];",
+        'if (key !== last[0]) { __mark("query <");'
+        " last = [key, engine.run(current.q, current.filters)];"
+        ' __mark("query >"); }',
+    ),
+    ("    fill(0, limit);\n", '    __mark("cards <"); fill(0, limit); __mark("cards >");\n'),
+]
+
+#: The page's side of ``--timeline``: marks (and when each file's JSON was asked for and
+#: read), then every file fetched before the first card, the HTML, and the paints.
+TIMELINE_INIT = """
+window.__t = [];
+window.__mark = function (n) { __t.push([n, performance.now()]); };
+var json = Response.prototype.json;
+Response.prototype.json = function () {
+  var u = new URL(this.url).pathname.replace(/\\.[0-9a-f]{10}\\.json$/, "");
+  __mark("json < " + u);
+  return json.call(this).then(function (v) { __mark("json > " + u); return v; });
+};
+"""
+TIMELINE_READ = """() => {
+  const out = window.__t.slice(), first = window.__first;
+  for (const e of performance.getEntriesByType("resource")) {
+    const p = new URL(e.name).pathname.replace(/\\.[0-9a-f]{10}\\.json$/, "");
+    if (e.startTime > first) continue;
+    out.push(["fetch < " + p, e.startTime], ["fetch > " + p, e.responseEnd]);
+  }
+  out.push(["html", performance.getEntriesByType("navigation")[0].responseEnd]);
+  for (const p of performance.getEntriesByType("paint")) out.push([p.name, p.startTime]);
+  out.push(["first card", first]);
+  return out.filter((x) => x[1] <= first);
+}"""
+
+
+def timeline(folder: Path, throttle: float, loads: int) -> dict[str, dict[str, float]]:
+    """For each first query, the median time (ms from opening the page) of each step of
+    its first results (see :data:`TIMELINE_MARKS`, :data:`TIMELINE_INIT`), in order; for
+    the early script, when it starts to run ("early"). With a marked copy of search.js and
+    of the early script, served beside the page that :func:`measure` times."""
+    from playwright.sync_api import sync_playwright
+
+    script = (ROOT / "themes/default/static/search.js").read_text("utf-8")
+    for plain, marked in TIMELINE_MARKS:
+        assert plain in script, plain
+        script = script.replace(plain, marked, 1)
+    (folder / "search-marked.js").write_bytes(served("search.js", script.encode()))
+    page = (folder / "search/index.html").read_text("utf-8")
+    page = page.replace('src="/search.js"', 'src="/search-marked.js"')
+    assert "<script>(function(m,n)" in page
+    page = page.replace("<script>(function(m,n)", "<script>__mark('early');(function(m,n)", 1)
+    (folder / "search/marked").mkdir(exist_ok=True)
+    (folder / "search/marked/index.html").write_text(page, "utf-8")
+    found: dict[str, dict[str, float]] = {}
+    with serve(folder) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        for q in FIRST:
+            runs = []
+            for _ in range(loads):
+                context = browser.new_context(viewport={"width": 400, "height": 800})
+                tab = context.new_page()
+                tab.add_init_script(TIMELINE_INIT + FIRST_CARD)
+                cdp = context.new_cdp_session(tab)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+                load_first(tab, base + "/search/marked/?q=" + q.replace(" ", "+"))
+                runs.append(dict(tab.evaluate(TIMELINE_READ)))
+                context.close()
+            steps = [k for k in runs[0] if all(k in run for run in runs)]
+            medians = {k: round(statistics.median(run[k] for run in runs)) for k in steps}
+            found[q] = dict(sorted(medians.items(), key=lambda item: item[1]))
+        browser.close()
+    return found
+
+
 def served_script(name: str) -> bytes:
     """A theme script as a built site serves it (minified, see ocopsite.output.plan.served)."""
     return served(name, (ROOT / "themes/default/static" / name).read_bytes())
@@ -417,6 +506,11 @@ def main() -> None:
     parser.add_argument(
         "--cpu", type=int, default=0, metavar="N", help="also cold CPU, median of N (Node.js)"
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also each first query's steps, medians of --loads loads (marked copies)",
+    )
     args = parser.parse_args()
     files = search_files(args.site)
     script = served_script("search.js")
@@ -455,6 +549,8 @@ def main() -> None:
         sizes["/ocop.js"] = gz(served_script("ocop.js"))
         if args.cpu:
             print(json.dumps({"cold_cpu_ms": cold_cpu(folder, args.cpu, args.lang)}))
+        if args.timeline:
+            print(json.dumps({"timeline_ms": timeline(folder, args.throttle, args.loads)}))
         figures = measure(folder, args.throttle, args.runs, args.loads, args.same_process)
         figures["first_results_gz"] = {
             q: sum(sizes.get(path, 0) for path in set(paths))

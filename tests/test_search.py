@@ -1017,3 +1017,83 @@ def test_a_letter_shows_its_first_results_before_search_js(browser, served: str)
         # and without search.js the page says search is unavailable
         assert tab.locator("#search-unavailable").is_visible(), when
     context.close()
+
+
+def test_a_first_card_keeps_the_focus_when_search_js_draws_it_again(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """A keyboard user on one of the first cards the page drew before search.js ran is
+    still on that card once search.js has drawn the results again."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 400, "height": 800})
+    tab = context.new_page()
+    tab.clock.set_fixed_time(DAY_AFTER_BUILD)
+    held: list[Any] = []
+    tab.route("**/search.*.js", lambda route: held.append(route))
+    tab.goto(served + "search/?q=T", wait_until="commit")
+    tab.wait_for_selector("#search-app .results .card")
+    link = "#search-app .results .card:nth-child(3) a"
+    href = tab.get_attribute(link, "href")
+    tab.focus(link)
+    tab.eval_on_selector(link, "a => { a.dataset.early = '1'; }")
+    assert held
+    for route in held:
+        route.continue_()
+    tab.wait_for_selector("html[data-search-ready]")
+    on = tab.evaluate(
+        """() => { const a = document.activeElement;
+            return [a.closest("#search-app .results") !== null, a.getAttribute("href"),
+                    "early" in a.dataset]; }"""
+    )
+    assert tab.locator("#search-app .results a[data-early]").count() == 0  # drawn again
+    assert on == [True, href, False]
+    context.close()
+
+
+def test_quick_cards_read_the_slugs_of_the_index() -> None:
+    """The first cards of a letter link to the slug the index holds for each card (its
+    slug column, or the slug of its name when that is empty), as search.js does."""
+    from ocopsite.search.index import quick_cards
+
+    index = {
+        "lang": "vi",
+        "urls": {"product": "/p/0slug0/", "thumb": "/p/0slug0/t.jpg"},
+        "strings": {
+            "stars": "{n} sao",
+            "states": [["valid", "Còn hiệu lực"]],
+            "formerly": "{place}",
+        },
+        "facets": {"province": [["ha-noi", "Hà Nội", [], []]]},
+    }
+    columns = {"m": [0, 0], "k": [4, 3]}
+    producers = [["HTX Mật ong", 0, "", -1, ""]]
+    shown = {
+        "p": [0, 1],
+        "n": ["Mật ong rừng", "Chè Tân Cương"],
+        "s": ["mat-ong-rung-hoa-nhan", ""],
+        "i": [1, 0],
+        "e": [0, 0],
+        "u": [[], []],
+        "a": ["HTX Mật ong", "HTX Mật ong"],
+        "f": [-1, -1],
+        "d": ["", ""],
+    }
+    made = quick_cards(index, columns, producers)(shown, [1, 1])
+    hrefs = re.findall(r'(?:href|src)="([^"]+)"', made["h"])
+    assert hrefs == [
+        "/p/mat-ong-rung-hoa-nhan/",
+        "/p/mat-ong-rung-hoa-nhan/t.jpg",
+        "/p/che-tan-cuong/",
+    ]
+    assert made["n"] == 2
+
+
+def test_the_benchmarks_timeline_marks_each_step_once() -> None:
+    """bench/searchbench.py --timeline marks a copy of search.js and of the page's early
+    script where each step ends: each place it marks is found there, once."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import searchbench
+
+    script = (ROOT / "themes/default/static/search.js").read_text("utf-8")
+    assert all(script.count(plain) == 1 for plain, _ in searchbench.TIMELINE_MARKS)
+    early = (ROOT / "themes/default/templates/_search_early.html").read_text("utf-8")
+    assert early.count("<script>(function(m,n)") == 1

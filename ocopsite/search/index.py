@@ -32,7 +32,7 @@ from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, gtin
 from ocopsite.model.provinces import provinces
 from ocopsite.model.status import STATES
-from ocopsite.model.vietnamese import NON_WORD, fold
+from ocopsite.model.vietnamese import NON_WORD, fold, slugify
 from ocopsite.search import cards, rows
 from ocopsite.search.rows import ROWS_CACHE as ROWS_CACHE
 from ocopsite.search.vocabulary import (
@@ -669,7 +669,7 @@ def index_files(
         index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}
         columns, producers = index["products"], index["producers"]
         parts = split(index)
-        shown = quick_cards(index, columns, producers, [p.slug for p in catalogue.products])
+        shown = quick_cards(index, columns, producers)
         index["letters"] = {
             key: add(f"{lang}-letter", with_cards(data, columns, producers, stars, shown))
             for key, data in letters.items()
@@ -734,15 +734,14 @@ def quick_cards(
     index: dict[str, Any],
     columns: dict[str, list[Any]],
     producers: list[list[Any]],
-    slugs: Sequence[str],
 ) -> Callable[[dict[str, list[Any]], Sequence[int]], dict[str, Any]]:
     """What makes the "q" of a letter file: from its cards "c" (:func:`_cards`) and what
     it finds of each product (``codes``, :meth:`vocabulary.Indexer.letters`), the HTML of
     those cards exactly as search.js makes them (``card``), how many products it finds "n",
     and "t", the day after the build from which one of the cards' states changes (the page
     then leaves the cards to search.js). ``index`` is made by :func:`build_index`, with its
-    products' ``columns`` and ``producers``; ``slugs`` are the products' slugs, in
-    catalogue order."""
+    products' ``columns`` and ``producers``. A card's slug is read from the index as
+    search.js reads it: its slug column "s", or :func:`slugify` of its name when empty."""
     lang, urls, strings = index["lang"], index["urls"], index["strings"]
     provinces_ = index["facets"]["province"]
     states = strings["states"]
@@ -751,7 +750,7 @@ def quick_cards(
         html: list[str] = []
         until = _NEVER
         for k, i in enumerate(shown["p"]):
-            slug = slugs[i]
+            slug = shown["s"][k] or slugify(shown["n"][k])
             province = provinces_[producers[columns["m"][i]][1]]
             state = shown["e"][k]
             changes = shown["u"][k]

@@ -605,6 +605,9 @@
         else start();
       });
     }
+    /* a result a keyboard user is on (the page's first cards, drawn before this script
+       ran, or cards drawn before their parts were in) keeps the focus when drawn again */
+    var keep = Array.from(target.querySelectorAll(".cards a")).indexOf(document.activeElement);
     target.textContent = "";
     if (target.hidden = !active && !full) return;
     var summary = hits.length === 1 ? S.one_result : say(S.results, { n: hits.length, q: current.q });
@@ -643,6 +646,7 @@
     }
     fill(0, limit);
     target.append(list);
+    if ((keep = list.querySelectorAll("a")[keep])) keep.focus();
     if (full && !partial && hits.length > limit) {
       /* every result can be seen: a page at a time */
       var more = button(say(S.more, { n: Math.min(PAGE, hits.length - limit) }), "more", null, function () {

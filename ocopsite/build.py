@@ -170,7 +170,7 @@ def build(
     progress: Progress | None = None,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
-    stamps: Mapping[str, fingerprint.FolderStamp] | None = None,
+    stamps: dict[str, fingerprint.FolderStamp] | None = None,
     resident: incremental.Resident | None = None,
 ) -> BuildResult:
     """Build the site in ``site`` into ``out`` (default ``site/public``).
@@ -194,7 +194,8 @@ def build(
     with the same options) when the caller has just taken it; it must have been taken before
     anything was read, so that an edit made meanwhile is seen by the next build. ``stamps``
     are the folders' stamps that walk read, by real path: the record cache takes a bundle's
-    stamp from them instead of reading the bundle's folder again.
+    stamp from them instead of reading the bundle's folder again. The dict is handed over:
+    the build empties it once the load has read it.
 
     ``resident`` is what a long-lived process keeps from one of its builds to the
     next (see :class:`~ocopsite.output.incremental.Resident`); it is told when the pages are live.
@@ -249,7 +250,10 @@ def build(
         check=check,
     )
     # the folders' stamps served the load: not held through the build (some 13 MB at
-    # 16,000 products, in this process and in every worker forked from it)
+    # 16,000 products, in this process and in every worker forked from it), neither here
+    # nor by the caller, who handed its dict over (the command line's lives until it ends)
+    if stamps is not None:
+        stamps.clear()
     walked, stamps = {}, None
     result.warnings = diagnostics.warnings
     result.notes = diagnostics.notes

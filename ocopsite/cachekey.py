@@ -124,9 +124,16 @@ def _read_own_key(path: Path) -> bytes | None:
 def tag(data: bytes | memoryview, purpose: bytes) -> bytes:
     """The seal of ``data`` for ``purpose`` (see :func:`seal`), for a writer that puts it
     in front of ``data`` itself, without a copy of ``data``."""
-    mac = hmac.new(key(), purpose + b"\0", hashlib.sha256)
+    mac = tagger(purpose)
     mac.update(data)
     return mac.digest()
+
+
+def tagger(purpose: bytes) -> hmac.HMAC:
+    """:func:`tag` of data given piece by piece: ``update`` it with each piece, in order,
+    then its ``digest`` is the tag. For data that is never held whole (a file written or
+    read in pieces)."""
+    return hmac.new(key(), purpose + b"\0", hashlib.sha256)
 
 
 def seal(data: bytes, purpose: bytes) -> bytes:

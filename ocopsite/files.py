@@ -26,7 +26,7 @@ _counter = itertools.count()
 TEMPORARY_SUFFIX = ".tmp"
 
 
-def _open_temporary(target: Path, mode: int = 0o666) -> tuple[int, Path]:
+def open_temporary(target: Path, mode: int = 0o666) -> tuple[int, Path]:
     """A new file beside ``target``, created with ``mode`` (the umask applies)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(2):
@@ -122,7 +122,7 @@ def _missing_folders(folder: Path) -> list[Path]:
 def _write_temporary(path: Path, data: bytes | str, *, durable: bool, mode: int = 0o666) -> Path:
     """``data`` in a new temporary file beside ``path``, whose folder exists."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, temporary = _open_temporary(path, mode)
+    fd, temporary = open_temporary(path, mode)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(payload)

@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -104,13 +104,14 @@ def run_build(
     force: bool = False,
     only: frozenset[str] | None = None,
     inputs: str | None = None,
-    stamps: Mapping[str, FolderStamp] | None = None,
+    stamps: dict[str, FolderStamp] | None = None,
     resident: Resident | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input.
 
     ``inputs`` is the fingerprint of the inputs if the caller has just taken it, and
-    ``stamps`` the folders' stamps its walk read (see :func:`~ocopsite.build.build`);
+    ``stamps`` the folders' stamps its walk read, handed over: the build empties the dict
+    once it has read it (see :func:`~ocopsite.build.build`);
     ``resident`` what a long-lived process keeps between builds (the preview server).
     """
     from ocopsite.build import build

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ocopsite.keptfiles import KeptParts, environment, keep, kept
+from ocopsite.keptfiles import KeptParts, environment, keep, kept, sizes
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import Text
@@ -292,6 +292,13 @@ def data_sizes(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     memo = _memo.get(id(catalogue))
     if memo is not None and memo[0] is catalogue:
         return memo[1]
+    # the files kept by the process that made them: their sizes are read, not the files
+    key = inputs_key(catalogue, urls) if cache is not None else None
+    found = sizes(cache / f"{key}.zip") if cache is not None and key is not None else None
+    if found is not None:
+        _memo.clear()
+        _memo[id(catalogue)] = (catalogue, found)
+        return found
     data_files(catalogue, urls, cache)
     return _memo[id(catalogue)][1]
 

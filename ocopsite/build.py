@@ -340,6 +340,8 @@ def build(
         if result.updated_in_place:  # only the templates of the kinds of pages made again
             segments = {every[index].segment for index in todo if every[index].kind == "page"}
             templates = {spec.template for spec in specs if spec.route.segment in segments}
+            # and those of the pages made with their files, which every build makes again
+            templates |= {spec.template for spec in specs if spec.route.kind in outputs.WITH_FILES}
         _load_for_workers(renderer, templates, True, catalogue.config.label_sheets)
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}

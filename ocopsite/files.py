@@ -26,9 +26,11 @@ _counter = itertools.count()
 TEMPORARY_SUFFIX = ".tmp"
 
 
-def open_temporary(target: Path, mode: int = 0o666) -> tuple[int, Path]:
-    """A new file beside ``target``, created with ``mode`` (the umask applies)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+def open_temporary(target: Path, mode: int = 0o666, *, readable: bool = False) -> tuple[int, Path]:
+    """A new file beside ``target``, created with ``mode`` (the umask applies), open for
+    writing, and for reading too if ``readable``."""
+    access = os.O_RDWR if readable else os.O_WRONLY
+    flags = access | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(2):
         temporary = target.with_name(
             f".{target.name}.{os.getpid()}.{next(_counter)}{TEMPORARY_SUFFIX}"

@@ -89,21 +89,22 @@ def keep(entry: Path, files: Mapping[str, bytes], family: str) -> None:
 
     The archive is written straight to a temporary file, then read back piece by piece
     for its seal: never held whole in memory beside ``files`` (an open data entry holds
-    some 40 MB at 16,000 products)."""
+    some 40 MB at 16,000 products). It is read back through the descriptor it was written
+    with, and no one else may write to it, so what is sealed is what was written, even in
+    a cache folder that others can write to (a file put in its place is not read)."""
     entry.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = open_temporary(entry)
+    fd, temporary = open_temporary(entry, 0o600, readable=True)
     try:
-        with os.fdopen(fd, "wb") as file:
+        with os.fdopen(fd, "w+b") as file:
             file.write(bytes(TAG_SIZE))  # room for the seal (see kept), filled in once made
             with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
                 for name, data in files.items():
                     archive.writestr(zipfile.ZipInfo(name, _TIME), data)
             file.flush()
             mac = tagger(_purpose(entry))
-            with open(temporary, "rb") as written:
-                written.seek(TAG_SIZE)
-                while piece := written.read(_PIECE):
-                    mac.update(piece)
+            file.seek(TAG_SIZE)
+            while piece := file.read(_PIECE):
+                mac.update(piece)
             file.seek(0)
             file.write(mac.digest())
         os.replace(temporary, entry)

@@ -45,6 +45,32 @@ def test_a_planted_pickle_or_damaged_entry_is_missing_and_never_run(
     assert kept(tmp_path / "missing.zip") is None
 
 
+def test_a_file_put_in_place_of_an_entry_being_written_is_not_sealed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone who can write to the cache folder swaps the entry being written for their
+    own archive while it is sealed, then copies the seal into theirs: it is refused."""
+    entry = tmp_path / "vi-1.zip"
+    aside = tmp_path / "aside"
+    planted = {"data/products.csv": b"<script>planted</script>"}
+    keep(tmp_path / "theirs.zip", planted, "theirs.zip")
+    theirs = (tmp_path / "theirs.zip").read_bytes()
+    sealing = keptfiles.tagger
+
+    def swap_then_seal(purpose: bytes):  # type: ignore[no-untyped-def]
+        (temporary,) = tmp_path.glob(f".vi-1.zip.*{keptfiles.TEMPORARY_SUFFIX}")
+        temporary.rename(aside)
+        temporary.write_bytes(bytes(TAG_SIZE) + theirs[TAG_SIZE:])
+        return sealing(purpose)
+
+    monkeypatch.setattr(keptfiles, "tagger", swap_then_seal)
+    keep(entry, {"data/products.csv": b"ours"}, "vi-*.zip")
+    with entry.open("r+b") as file:  # the seal made for our archive, copied into theirs
+        file.write(aside.read_bytes()[:TAG_SIZE])
+    assert kept(entry) is None
+    assert oct(aside.stat().st_mode & 0o777) == oct(0o600)  # and no one else writes to it
+
+
 def test_keeping_drops_older_entries_and_left_over_writes_only(tmp_path: Path) -> None:
     keep(tmp_path / "vi-1.zip", {"a": b"1"}, "vi-*.zip")
     keep(tmp_path / "en-1.zip", {"a": b"1"}, "en-*.zip")

@@ -221,10 +221,12 @@ def write(
     index: dict[str, list[dict[str, object]]] = {}
     written: dict[str, bytes] = {}
     for pack in site_packs:
-        # each file's entry made once, for every pack it is in (most are in two); a pack's
+        # each file's entry made once, for every pack it is in (most are in two), in the
+        # pack's order (so that which unreadable file is told first never varies); a pack's
         # hrefs are then looked up without a loop of Python's
-        for href in set(pack.hrefs).difference(entries):
-            add(href)
+        for href in dict.fromkeys(pack.hrefs):
+            if href not in entries:
+                add(href)
         texts = list(filter(None, map(entries.__getitem__, pack.hrefs)))
         size = sum(map(sizes.__getitem__, pack.hrefs))
         texts += [f'[{_string(href)},0,"",{_string(page)}]' for href, page in pack.aliases]

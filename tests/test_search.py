@@ -979,16 +979,23 @@ def test_a_letters_quick_cards_are_as_search_js_shows_them(browser, served: str,
     assert differ[0] == [] and differ[1] > 40
 
 
-def test_a_letter_shows_its_first_results_before_search_js(browser, served: str) -> None:  # type: ignore[no-untyped-def]
-    """A query of one letter shows its first cards as soon as its letter file is in, from
-    the search page's own script; then search.js shows the same cards, and more."""
+def _first_cards_before_search_js(browser, url: str) -> tuple[Any, Any, list[Any]]:  # type: ignore[no-untyped-def]
+    """A phone's tab on ``url``, the day after the build, once the page has drawn its first
+    cards; search.js is held back, its requests in the list returned (to be continued)."""
     context = browser.new_context(locale="vi-VN", viewport={"width": 400, "height": 800})
     tab = context.new_page()
     tab.clock.set_fixed_time(DAY_AFTER_BUILD)
     held: list[Any] = []
     tab.route("**/search.*.js", lambda route: held.append(route))
-    tab.goto(served + "search/?q=T", wait_until="commit")
+    tab.goto(url, wait_until="commit")
     tab.wait_for_selector("#search-app .results .card")
+    return context, tab, held
+
+
+def test_a_letter_shows_its_first_results_before_search_js(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """A query of one letter shows its first cards as soon as its letter file is in, from
+    the search page's own script; then search.js shows the same cards, and more."""
+    context, tab, held = _first_cards_before_search_js(browser, served + "search/?q=T")
     cards = "#search-app .results .card"
     first = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.outerHTML)")
     summary = tab.text_content("#search-app > p.meta")
@@ -1022,13 +1029,7 @@ def test_a_letter_shows_its_first_results_before_search_js(browser, served: str)
 def test_a_first_card_keeps_the_focus_when_search_js_draws_it_again(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     """A keyboard user on one of the first cards the page drew before search.js ran is
     still on that card once search.js has drawn the results again."""
-    context = browser.new_context(locale="vi-VN", viewport={"width": 400, "height": 800})
-    tab = context.new_page()
-    tab.clock.set_fixed_time(DAY_AFTER_BUILD)
-    held: list[Any] = []
-    tab.route("**/search.*.js", lambda route: held.append(route))
-    tab.goto(served + "search/?q=T", wait_until="commit")
-    tab.wait_for_selector("#search-app .results .card")
+    context, tab, held = _first_cards_before_search_js(browser, served + "search/?q=T")
     link = "#search-app .results .card:nth-child(3) a"
     href = tab.get_attribute(link, "href")
     tab.focus(link)

@@ -346,8 +346,7 @@ def _with_pages(renderer: Renderer, make: Callable[[], Made], specs: Sequence[Pa
     the files (the sizes of the open data files, :func:`~ocopsite.render.opendata.data_sizes`;
     what the schedule lists, :func:`~ocopsite.render.schedule.due`)."""
     urls = renderer.urls
-    made: dict[str, bytes | str] = {}
-    made.update(make())
+    made: dict[str, bytes | str] = dict(make())
     for spec in specs:
         for lang in renderer.views:
             made.update(_page(renderer, spec, lang, urls.output_path(spec.route, lang)))

@@ -271,17 +271,25 @@ def data_files(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     each record whose bundles did not are taken from a folder beside it (its name and
     :data:`ROWS`; see :func:`_data_files`).
     """
+    return _data_files_kept(catalogue, urls, cache, _entry(catalogue, urls, cache))
+
+
+def _entry(catalogue: Catalogue, urls: Urls, cache: Path | None) -> Path | None:
+    """Where :func:`data_files` keeps its files in ``cache``, ``None`` if nowhere."""
     key = inputs_key(catalogue, urls) if cache is not None else None
-    entry = cache / f"{key}.zip" if cache is not None and key is not None else None
-    found = kept(entry) if entry is not None else None
-    if found is not None:
-        _remember(catalogue, found)
-        return found
-    rows = cache.with_name(cache.name + ROWS) if cache is not None else None
-    files = _data_files(catalogue, urls, rows)
-    if entry is not None:
-        keep(entry, files, "*.zip")
-    _remember(catalogue, files)
+    return cache / f"{key}.zip" if cache is not None and key is not None else None
+
+
+def _data_files_kept(
+    catalogue: Catalogue, urls: Urls, cache: Path | None, entry: Path | None
+) -> dict[str, bytes]:
+    files = kept(entry) if entry is not None else None
+    if files is None:
+        rows = cache.with_name(cache.name + ROWS) if cache is not None else None
+        files = _data_files(catalogue, urls, rows)
+        if entry is not None:
+            keep(entry, files, "*.zip")
+    _remember(catalogue, {rel: len(data) for rel, data in files.items()})
     return files
 
 
@@ -293,19 +301,18 @@ def data_sizes(catalogue: Catalogue, urls: Urls, cache: Path | None = None) -> d
     if memo is not None and memo[0] is catalogue:
         return memo[1]
     # the files kept by the process that made them: their sizes are read, not the files
-    key = inputs_key(catalogue, urls) if cache is not None else None
-    found = sizes(cache / f"{key}.zip") if cache is not None and key is not None else None
+    entry = _entry(catalogue, urls, cache)
+    found = sizes(entry) if entry is not None else None
     if found is not None:
-        _memo.clear()
-        _memo[id(catalogue)] = (catalogue, found)
+        _remember(catalogue, found)
         return found
-    data_files(catalogue, urls, cache)
+    _data_files_kept(catalogue, urls, cache, entry)
     return _memo[id(catalogue)][1]
 
 
-def _remember(catalogue: Catalogue, files: dict[str, bytes]) -> None:
+def _remember(catalogue: Catalogue, size_by_path: dict[str, int]) -> None:
     _memo.clear()
-    _memo[id(catalogue)] = (catalogue, {rel: len(data) for rel, data in files.items()})
+    _memo[id(catalogue)] = (catalogue, size_by_path)
 
 
 #: What the name of the data cache's folder is followed by, for the folder beside it

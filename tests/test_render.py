@@ -16,7 +16,7 @@ from sitekit import SAMPLE_DATE, SITES, copy_site, strings_environment
 
 from ocopsite.build import build
 from ocopsite.render import site as render
-from ocopsite.view import jsonld
+from ocopsite.view import jsonld, views
 
 BUILD_DATE = dt.date.fromisoformat(SAMPLE_DATE)
 
@@ -52,6 +52,38 @@ def test_fragments_render_once_per_key_and_language_with_unchanged_output(
     monkeypatch.setattr(render.Renderer, "_fragment", afresh)
     build(site, tmp_path / "fresh", build_date=BUILD_DATE, jobs=1, cache_dir=tmp_path / "c2")
     assert _tree(tmp_path / "cached") == _tree(tmp_path / "fresh")
+
+
+def test_a_product_cards_view_is_made_only_for_its_html_and_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Listings pass cards by address (CardOf): a card's view is made when its HTML is
+    # rendered, once per language, and not kept beyond the few of the pages being rendered.
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    made_cards: Counter[tuple[str, str]] = Counter()
+    made_views: Counter[tuple[str, str]] = Counter()
+    cached, product_card = render.Renderer._fragment, views.Views._product_card
+    kept = [0]  # the most card views kept at once
+
+    def counting(self: render.Renderer, lang: str, macro: str, key: Hashable, *args: Any) -> Markup:
+        if macro == "card" and (macro, key) not in self.fragments[lang]:
+            made_cards[(lang, str(key))] += 1
+        kept[0] = max(
+            [kept[0], *(len(v.memo.get("product_card", ())) for v in self.views.values())]
+        )
+        return cached(self, lang, macro, key, *args)
+
+    def viewing(self: views.Views, product: Any) -> views.ProductCard:
+        made_views[(self.lang, self.href(render.Route("product", product.slug)))] += 1
+        return product_card(self, product)
+
+    monkeypatch.setattr(render.Renderer, "_fragment", counting)
+    monkeypatch.setattr(views.Views, "_product_card", viewing)
+    monkeypatch.setattr(views, "RECENT", 2)
+    build(site, tmp_path / "out", build_date=BUILD_DATE, jobs=1, cache_dir=tmp_path / "c")
+    assert made_views == made_cards
+    assert len({key for _, key in made_cards}) > 2  # more cards than the views kept
+    assert 0 < kept[0] <= 2
 
 
 def test_compiled_templates_are_reused_until_their_source_changes(tmp_path: Path) -> None:

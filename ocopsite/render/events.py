@@ -224,7 +224,7 @@ def _event_data(catalogue: Catalogue, event: Event) -> Any:
             "pictures": [
                 v.picture(p, title, "(min-width: 48rem) 44rem, 100vw") for p in event.photos
             ],
-            "cards": [v.product_card(catalogue.product_by_slug[slug]) for slug in event.products],
+            "cards": [v.card_of(catalogue.product_by_slug[slug]) for slug in event.products],
             "producers": [v.producer_card(catalogue.producers[slug]) for slug in event.producers],
             "ics_url": v.href(Route("event_ics", event.slug)),
             "calendar_url": v.href(Route("calendar")),

@@ -36,7 +36,7 @@ from ocopsite.view.markup import render_markdown
 from ocopsite.view.pages import PageSpec, Pagination, paginate, showing
 from ocopsite.view.theme import Theme, environment
 from ocopsite.view.urls import FACETS, Route, Urls
-from ocopsite.view.views import Views
+from ocopsite.view.views import CardOf, Views
 
 #: The template whose macros :meth:`Renderer._fragment` renders once.
 FRAGMENTS = "_macros.html"
@@ -132,7 +132,7 @@ def plan_pages(
                 shown = ranked(items, v)[(number - 1) * per_page : number * per_page]
                 return {
                     "heading": heading(v),
-                    "cards": [v.product_card(p) for p in shown],
+                    "cards": [v.card_of(p) for p in shown],
                     "count": len(items),
                     "pagination": pagination(v),
                 }
@@ -156,9 +156,7 @@ def plan_pages(
             Route("home"),
             "home.html",
             lambda v: {
-                "featured": [
-                    v.product_card(p) for p in ranked(catalogue.products, v)[:HOME_FEATURED]
-                ],
+                "featured": [v.card_of(p) for p in ranked(catalogue.products, v)[:HOME_FEATURED]],
                 "news": [_news_item(v, n) for n in catalogue.news[:HOME_NEWS]],
                 "categories": _facet_links(v, facets, "category"),
                 "count": len(catalogue.products),
@@ -259,7 +257,7 @@ def listed_routes(
 
 def _product_cards(v: Views, items: Sequence[Product]) -> list[Any]:
     """The cards of ``items``, best first (see :func:`ranked`)."""
-    return [v.product_card(p) for p in ranked(items, v)]
+    return [v.card_of(p) for p in ranked(items, v)]
 
 
 def _producers_page(
@@ -428,7 +426,7 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
             "tags": product.tags,
             "jsonld": product_jsonld(v, product),
             "verdict": trace.verdict(v, product),
-            "related": [v.product_card(p) for p in catalogue.related(product)],
+            "related": [v.card_of(p) for p in catalogue.related(product)],
             "events": links_for_product(v, product),
             **trace.product_trace(v, product),
         }
@@ -554,7 +552,8 @@ class Renderer:
             module = self.envs[lang].get_template(FRAGMENTS).module
             if not hasattr(module, macro):
                 raise jinja2.TemplateRuntimeError(f"{FRAGMENTS} has no macro '{macro}'")
-            found = store[(macro, key)] = getattr(module, macro)(*args)
+            made = (arg.view() if isinstance(arg, CardOf) else arg for arg in args)
+            found = store[(macro, key)] = getattr(module, macro)(*made)
         return found
 
     def _site(self, v: Views) -> dict[str, Any]:

@@ -233,6 +233,29 @@ class ProductCard:
     province: str
 
 
+class CardOf:
+    """A product's card as lists of products pass it: its address, and its view on demand.
+
+    A card's HTML is rendered once per language and process, and shared by every page
+    that lists the product (``fragment('card', c.url, c)``, which asks for :meth:`view`
+    only then). Its view is therefore not kept: some 50 MB in each worker at national
+    scale. Other attributes are the view's, for templates that show a card themselves.
+    """
+
+    __slots__ = ("_product", "_views", "url")
+
+    def __init__(self, url: str, product: Product, views: Views) -> None:
+        self.url = url
+        self._product = product
+        self._views = views
+
+    def view(self) -> ProductCard:
+        return self._views.product_card(self._product)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.view(), name)
+
+
 @fast_init
 @dataclass(frozen=True)
 class BodyView:
@@ -439,10 +462,11 @@ class Views:
     def rating(self, rating: Rating, producer: Producer | None = None) -> RatingView:
         """The rating on the build date; with ``producer``, its issuing organisations too.
 
-        Made once per rating and producer: a product's page, its cards, its structured
-        data and each of its lots' pages all show it.
+        Made once per rating and producer while a product's pages are rendered: its
+        page, its structured data and each of its lots' pages all show it (and its card,
+        whose HTML is kept instead, see :class:`CardOf`).
         """
-        return self.once(
+        return self.recent(
             "rating",
             (id(rating), id(producer)),
             lambda: self._rating(rating, producer),
@@ -565,8 +589,13 @@ class Views:
         )
 
     def product_card(self, product: Product) -> ProductCard:
-        """The card of ``product``: made once, as it is shown on many pages."""
-        return self.once("product_card", product.slug, lambda: self._product_card(product))
+        """The card of ``product``, for the page being rendered (listings pass
+        :meth:`card_of`, whose view is made only when its HTML is)."""
+        return self.recent("product_card", product.slug, lambda: self._product_card(product))
+
+    def card_of(self, product: Product) -> CardOf:
+        """The card of ``product`` as a list of products passes it to a template."""
+        return CardOf(self.href(Route("product", product.slug)), product, self)
 
     def _product_card(self, product: Product) -> ProductCard:
         producer = self.catalogue.producers[product.producer]
@@ -579,8 +608,9 @@ class Views:
                 if product.photos
                 else None
             ),
-            # the product page's own view: a card shows none of what the producer changes
-            rating=self.rating(product.ocop, producer),
+            # made with the card, whose HTML is kept instead (see CardOf); without the
+            # issuing organisations, which only the product's own pages show
+            rating=self._rating(product.ocop, None),
             producer=self.text(producer.name),
             province=self.province_name(producer.province),
         )

@@ -10,7 +10,9 @@ by position; :func:`index_files` writes it as a head (:func:`split`: what orders
 filters and counts every product, packed by :func:`pack`), the word index made
 here (:func:`word_index`, :mod:`ocopsite.search.vocabulary`) in shards by the beginnings
 of words with what each letter finds, and parts with what result cards show, so
-that a query reads only a few small files. A product's URL and thumbnail are made
+that a query reads only a few small files; each shard also carries the cards of the
+products that come first for its words (:func:`shard_cards`), so that the first cards of
+most queries need no part. A product's URL and thumbnail are made
 from its slug by the browser, filling in the addresses :mod:`ocopsite.view.urls` gives
 in the index; the slug is stored only when it differs from :func:`slugify` of its name.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import html
 import json
 import re
@@ -666,8 +669,11 @@ def index_files(
         codes = [add(f"{lang}-codes", table) for table in code_tables]
         index = build_index(catalogue, lang_views, codes, list(views.values()), products[lang])
         shards, letters = word_files(index, cache)
-        index["words"] = {key: add(f"{lang}-words", data) for key, data in shards.items()}
         columns, producers = index["products"], index["producers"]
+        index["words"] = {
+            key: add(f"{lang}-words", shard_cards(data, columns, producers, stars))
+            for key, data in shards.items()
+        }
         parts = split(index)
         shown = quick_cards(index, columns, producers)
         index["letters"] = {
@@ -711,6 +717,71 @@ def with_cards(
         if quick["n"]:
             made["q"] = quick
     return encode(made)
+
+
+#: How many products' cards a shard of the word index carries for each of its words and
+#: pairs of words (see :func:`shard_cards`): the first page's cards, as a letter's.
+SHARD_CARDS = LETTER_CARDS
+#: The bonus of two query words side by side in each field, in search.js (PHRASE).
+_PHRASE = (8, 8, 8, 8, 1, 0)
+
+
+def shard_cards(
+    shard: bytes,
+    columns: dict[str, list[Any]],
+    producers: list[list[Any]],
+    stars: Sequence[int] | None = None,
+) -> bytes:
+    """A shard of the word index (:func:`word_files`) with "c", the cards
+    (:func:`_cards`) of the products that come first for each of its words alone and for
+    each of its pairs of words, by the score of the field they are found in, then stars in
+    force, then position (products found through a group are not counted): a query of
+    those words then shows its first cards without asking for their parts (search.js
+    takes a file's "c" as a letter file's). A guess, not the ranking: the part of a first
+    result it does not hold is asked for as before. ``stars`` as in :func:`with_cards`."""
+    packed = json.loads(shard)
+    count = len(columns["k"])
+    if stars is None:
+        stars = [max(k, 0) for k in columns["k"]]
+    chosen: set[int] = set()
+    found: dict[str, dict[int, float]] = {}  # each word's products, with their best weight
+    for kind in ("f", "q"):
+        vocab = packed.get(kind, {})
+        for word, postings in zip(vocab.get("w", ()), vocab.get("p", ()), strict=True):
+            fields: dict[int, int] = {}  # each product's best field (the lowest)
+            for posting in read_varints(postings):
+                target, field = divmod(posting, FIELDS)
+                if target < count and field < fields.get(target, FIELDS):
+                    fields[target] = field
+            if kind == "f":
+                best = found[word] = {i: _WEIGHTS[field] for i, field in fields.items()}
+            else:
+                # both words, the first perhaps in a better field than the pair, and the pair
+                first = found.get(word.partition(" ")[0], {})
+                best = {
+                    i: _PHRASE[field] + _WEIGHTS[field] + max(_WEIGHTS[field], first.get(i, 0))
+                    for i, field in fields.items()
+                }
+            chosen.update(
+                heapq.nsmallest(SHARD_CARDS, best, key=lambda i: (-best[i], -stars[i], i))
+            )
+    if not chosen:
+        return shard
+    return encode({**packed, "c": _cards(sorted(chosen), columns, producers)})
+
+
+def read_varints(text: str) -> list[int]:
+    """The postings written by :func:`vocabulary.varints`."""
+    out: list[int] = []
+    at = value = 0
+    for ch in text:
+        digit = _DIGIT[ch]
+        value = value * 32 + (digit & 31)
+        if digit < 32:
+            at += value
+            out.append(at)
+            value = 0
+    return out
 
 
 def quick_strings(index: dict[str, Any]) -> dict[str, str]:

@@ -154,7 +154,8 @@
           self[kind[0] === "columns" ? "P" : kind[0]][kind[1]] = kind[0] === "letters" ? unpack(data) : data;
         });
         else self.parts[data.start / self.ix.per] = data.products;
-        /* a letter's first cards (ocopsite.search.index.letter_cards): each as a part of one */
+        /* the first cards a letter or a shard carries (ocopsite.search.index.letter_cards,
+           shard_cards): each as a part of one */
         if (data.c) data.c.p.forEach(function (id, k) {
           var one = self.cards[id] = {};
           for (var key in data.c) one[key] = [data.c[key][k]];

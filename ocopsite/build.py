@@ -402,6 +402,9 @@ def build(
                           dropped_before_the_swap, release=True)  # fmt: skip
         images.prune_cache(cache_dir / "images", renditions.values())
     manifest = described(emitted)
+    # the sets of paths made and written, some 20 MB at 16,000 products: not held while the
+    # manifest is encoded, this process's largest moment
+    del emitted
     if resident is not None:
         resident.remember(cache_dir, out, site_key, manifest)
         if not result.updated_in_place:

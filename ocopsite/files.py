@@ -42,8 +42,13 @@ def open_temporary(target: Path, mode: int = 0o666, *, readable: bool = False) -
     return os.open(temporary, flags, mode), temporary
 
 
-def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None:
-    """Replace ``path`` with ``data`` (text is written as UTF-8) in one rename.
+#: What a file is written with: bytes, text (written as UTF-8), or bytes in parts, written
+#: one after the other (a tag and the large record it seals, without joining them first).
+Content = bytes | str | tuple[bytes, ...]
+
+
+def write_atomic(path: Path, data: Content, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` (see :data:`Content`) in one rename.
 
     The parent folder is created if missing. With ``durable`` the bytes are
     flushed to disk before the rename, so that even a power cut cannot leave an
@@ -121,13 +126,14 @@ def _missing_folders(folder: Path) -> list[Path]:
     return missing[::-1]
 
 
-def _write_temporary(path: Path, data: bytes | str, *, durable: bool, mode: int = 0o666) -> Path:
+def _write_temporary(path: Path, data: Content, *, durable: bool, mode: int = 0o666) -> Path:
     """``data`` in a new temporary file beside ``path``, whose folder exists."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    parts = (data.encode("utf-8"),) if isinstance(data, str) else data
     fd, temporary = open_temporary(path, mode)
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(payload)
+            for part in (parts,) if isinstance(parts, bytes) else parts:
+                file.write(part)
             if durable:
                 file.flush()
                 os.fsync(file.fileno())

@@ -120,6 +120,7 @@ def test_a_record_batch_not_sealed_by_this_user_is_never_unpickled(
 def test_an_output_manifest_not_sealed_by_this_user_is_never_unmarshalled(own_key: Path) -> None:
     record = {"version": 1, "paths": ["index.html"]}
     assert manifestfile.decoded(manifestfile.encoded(record)) == record
+    assert b"".join(manifestfile.encoded_parts(record)) == manifestfile.encoded(record)
     assert manifestfile.decoded(marshal.dumps(record)) is None
     assert manifestfile.decoded(_forged(marshal.dumps(record))) is None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -9,9 +10,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sitekit import SITES, copy_site, free_port
 
+from ocopsite.commands import cli
 from ocopsite.commands.cli import main
 
 
@@ -25,6 +28,20 @@ def test_build_prints_one_line_summary(tmp_path: Path) -> None:
     assert summary.startswith("Built 98 pages from 9 records, 2 warnings, 3 notes, in ")
     assert (site / "public/index.html").is_file()
     assert ": note: no label sheets: the OCOP rating is expired on 2026-03-01" in result.stderr
+
+
+def test_warnings_written_a_few_at_a_time_are_every_one_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    args = ["build", "--site", str(site), "--date", "2026-03-01", "--out"]
+    whole = CliRunner().invoke(main, [*args, str(tmp_path / "a")])
+    monkeypatch.setattr(cli, "WARNINGS_AT_ONCE", 2)  # 2 warnings and 3 notes: three writes
+    written = CliRunner().invoke(main, [*args, str(tmp_path / "b")])
+    assert whole.exit_code == written.exit_code == 0, written.output
+    told = [line for line in whole.stderr.splitlines() if re.search(": (warning|note): ", line)]
+    assert len(told) == 5
+    assert [line for line in written.stderr.splitlines() if line in told] == told
 
 
 def test_strict_build_does_not_fail_on_the_day_a_rating_runs_out(tmp_path: Path) -> None:

@@ -154,6 +154,8 @@ def test_a_write_killed_midway_leaves_the_old_bytes(
     assert target.read_bytes() == b"old bytes"
     write_atomic(target, "new text")
     assert target.read_bytes() == b"new text"
+    write_atomic(target, (b"in ", b"parts"))  # a seal and the record it seals
+    assert target.read_bytes() == b"in parts"
 
 
 def test_many_writes_killed_before_the_renames_leave_every_old_file(

@@ -34,7 +34,7 @@ from ocopsite.load.config import CONFIG_NAME
 from ocopsite.load.recordcache import Kept
 from ocopsite.model import NewsItem, Producer, Product
 from ocopsite.output.manifestfile import Group, decoded, group_columns, groups_of, of_types
-from ocopsite.output.manifestfile import encoded as encoded_record
+from ocopsite.output.manifestfile import encoded_parts as encoded_record
 from ocopsite.output.plan import Output
 from ocopsite.render.offline import Digest
 from ocopsite.view.i18n import Strings
@@ -235,8 +235,8 @@ def manifest_path(cache_dir: Path) -> Path:
     return cache_dir / MANIFEST
 
 
-def encoded(out: Path, site_key: str, manifest: Manifest) -> bytes:
-    """``manifest`` as :func:`save` keeps it."""
+def encoded(out: Path, site_key: str, manifest: Manifest) -> tuple[bytes, bytes]:
+    """``manifest`` as :func:`save` keeps it, in parts to write one after the other."""
     paths = sorted(manifest.keys)
     digests = manifest.digests
     missing = (None, None)

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ocopsite.cachekey import seal, unsealed
-from ocopsite.files import flush_file_system, plain_relative, same_bytes, write_atomic
+from ocopsite.files import Content, flush_file_system, plain_relative, same_bytes, write_atomic
 from ocopsite.output.staging import work_folder
 from ocopsite.render import offline
 
@@ -80,7 +80,7 @@ class Update:
         self.staged: set[str] = set()
         self.deleted: set[str] = set()
         self.journaled = False  # from then on the staged files belong to the journal
-        self.beside: dict[Path, bytes] = {}
+        self.beside: dict[Path, Content] = {}
 
     def put(self, rel: str, data: bytes | str) -> bool:
         """Stage ``data`` for ``out/rel`` unless the live file already holds it (as its
@@ -105,7 +105,7 @@ class Update:
     def delete(self, rels: Iterable[str]) -> None:
         self.deleted.update(rels)
 
-    def keep_beside(self, path: Path, data: bytes) -> None:
+    def keep_beside(self, path: Path, data: Content) -> None:
         """Write ``path``, a file outside the output, as part of the commit: it holds
         ``data`` from the moment the output holds the new files, even across a crash."""
         self.beside[path] = data

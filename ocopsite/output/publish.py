@@ -204,7 +204,12 @@ def publish(
         emitted = emit(run, every, todo, sink)
         if isinstance(sink, journal.Update):
             sink.staged |= emitted.written  # workers staged these in their own processes
-        now = {path for output in every for path in output.paths} | kept | emitted.made
+        # the site's files now, which an update keeps or deletes by (a full build: none kept)
+        now: AbstractSet[str] = (
+            {path for output in every for path in output.paths} | kept | emitted.made
+            if previous is not None
+            else frozenset()
+        )
         if release:
             every.clear()
         if previous is not None:  # files not made again hold what they held

@@ -665,6 +665,42 @@ def test_shards_carry_the_cards_of_the_first_results_of_their_words(monkeypatch)
     assert {key: made[key] for key in shard} == json.loads(index.encode(shard))
 
 
+def test_only_words_that_many_products_have_bring_their_cards(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A word, or pair of words, brings the cards of its first results into its shard
+    only if one product in SHARD_CARDS_SHARE has it: a rarer word's products come from
+    their parts, as they would without cards (the shards of a national catalogue stay
+    light); in a small catalogue, every word does."""
+    from ocopsite.search import index
+    from ocopsite.search.vocabulary import NAME, Indexer
+
+    names = ["Miến dong", "Miến Bắc Kạn", "Mật ong", "Chè"]
+    words = Indexer("vi", ())
+    for i, name in enumerate(names):
+        words.index(name, i, NAME)
+    columns = {
+        "n": names,
+        "s": [""] * 4,
+        "i": [0] * 4,
+        "e": [0] * 4,
+        "u": [[]] * 4,
+        "m": [0] * 4,
+        "k": [4, 3, 5, 3],
+    }
+    producers = [["HTX An", 0, "", -1, ""]]
+    shard = index.encode(words.shards(budget=1000)["m"])
+
+    def carded() -> list[int]:
+        return list(
+            json.loads(index.shard_cards(shard, columns, producers)).get("c", {}).get("p", [])
+        )
+
+    assert carded() == [0, 1, 2]  # 4 products: fewer than SHARD_CARDS_SHARE, every word
+    monkeypatch.setattr(index, "SHARD_CARDS_SHARE", 2)  # two products in four: "miến" only
+    assert carded() == [0, 1]
+    monkeypatch.setattr(index, "SHARD_CARDS_SHARE", 1)  # four: none
+    assert carded() == []
+
+
 def test_shards_are_cut_by_longer_beginnings_while_they_are_large() -> None:
     """A shard with more postings than the budget is cut by one more character of its
     words, up to three; "." stands for the end of a word or a character not a letter or

@@ -132,7 +132,7 @@ def _write_temporary(path: Path, data: Content, *, durable: bool, mode: int = 0o
     fd, temporary = open_temporary(path, mode)
     try:
         with os.fdopen(fd, "wb") as file:
-            for part in (parts,) if isinstance(parts, bytes) else parts:
+            for part in parts if isinstance(parts, tuple) else (parts,):
                 file.write(part)
             if durable:
                 file.flush()

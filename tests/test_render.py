@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Hashable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from markupsafe import Markup
@@ -84,6 +85,22 @@ def test_a_product_cards_view_is_made_only_for_its_html_and_is_not_kept(
     assert made_views == made_cards
     assert len({key for _, key in made_cards}) > 2  # more cards than the views kept
     assert 0 < kept[0] <= 2
+
+
+def test_a_product_card_asked_for_a_hidden_name_makes_no_view() -> None:
+    # copy, pickle and checks such as hasattr(card, "__html__") ask a CardOf for names it
+    # has not: they must not make (or, before __init__, recurse into) the card's view
+    made: list[object] = []
+
+    class Asked:
+        def product_card(self, product: object) -> object:
+            made.append(product)
+            return SimpleNamespace(name="Miến dong")
+
+    card = views.CardOf("/products/mien-dong/", cast(Any, "mien-dong"), cast(Any, Asked()))
+    assert not hasattr(card, "__html__") and not made
+    assert copy.copy(card).url == "/products/mien-dong/" and not made
+    assert card.name == "Miến dong" and made == ["mien-dong"]
 
 
 def test_compiled_templates_are_reused_until_their_source_changes(tmp_path: Path) -> None:

@@ -195,9 +195,9 @@ def publish(
     the output changes (to keep or drop what describes it: see :meth:`journal.Update.keep_beside`).
     ``kept`` are the paths of outputs of the site left out of ``every``, as not planned
     again (see :mod:`~ocopsite.output.groups`): they stay as ``previous`` holds them.
-    With ``release``, ``every`` is emptied once made and its paths listed, before the
-    offline pack is made: the caller needs it no more, and a full build's outputs hold
-    some 40 MB at 16,000 products, which the pack then uses instead of more.
+    With ``release``, ``every`` is emptied once made (and, for an update, its paths
+    listed), before the offline pack is made: the caller needs it no more, and a full
+    build's outputs hold some 40 MB at 16,000 products, which the pack then uses instead.
     """
     result = run.result
     try:

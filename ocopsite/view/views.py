@@ -253,6 +253,8 @@ class CardOf:
         return self._views.product_card(self._product)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy, pickle and the like ask before __init__ has run
+            raise AttributeError(name)
         return getattr(self.view(), name)
 
 
@@ -322,10 +324,12 @@ class Views:
         return _once(self.memo, kind, key, make, keep)
 
     def recent(self, kind: str, key: Hashable, make: Callable[[], T], *keep: object) -> T:
-        """As :meth:`once`, for what only a record's own pages show (its page, its GTIN
-        page, its lots' pages, each showing it more than once): kept for the last
-        :data:`RECENT` keys of ``kind`` only, so that a worker's memory does not grow with
-        every product it renders (at national scale, by some hundred megabytes)."""
+        """As :meth:`once`, for what pages ask for as they come and seldom again later: a
+        record's own pages (its page, its GTIN page, its lots' pages, each showing it more
+        than once), and a product's card, whose HTML is kept instead (see
+        :class:`CardOf`). Kept for the last :data:`RECENT` keys of ``kind`` only, so that a
+        worker's memory does not grow with every product it renders (at national scale,
+        by some hundred megabytes)."""
         results = self.memo.get(kind)
         if results is None:
             results = self.memo[kind] = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -187,3 +189,31 @@ def test_a_sites_own_theme_scripts_are_served_as_written(tmp_path: Path) -> None
     files = outputs.theme_files(Theme("mine", folder, (folder / "templates",), (tmp_path,)))
     assert files["nested.js"] == nested
     assert files["legacy.js"] == legacy
+
+
+class _Kept:
+    """A sink that writes every file but ``b.webp``, whose bytes it already holds."""
+
+    def put(self, rel: str, data: bytes | str) -> bool:
+        return rel != "b.webp"
+
+
+def test_what_a_worker_made_comes_back_under_the_planning_processs_own_paths() -> None:
+    files = {"a.webp": b"1", "b.webp": b"22"}
+    declared = outputs.Output("photo", tuple(files), lambda: files, lambda: [])
+    unknown = outputs.Output("site", (), lambda: {"feed.xml": "x"})
+    every = [declared, unknown]
+    for sink in (_Kept(), outputs.Nowhere()):
+        made = outputs.emit_chunk((every, sink), [0, 1])
+        expected = pickle.loads(pickle.dumps(made))
+        placed = outputs._by_place(every, [0, 1], made)
+        # the paths of an output that declares them go as places; what only making tells,
+        # as paths
+        assert placed.made == {"feed.xml"} and set(placed.digests) <= {"feed.xml"}
+        assert [entry[:2] for entry in placed.placed] == [(0, 0), (0, 1)]
+        sent = pickle.loads(pickle.dumps(placed))  # as a worker's result comes back
+        back = outputs._by_path(every, sent)
+        assert back == expected and back.placed == []
+        own = {id(path) for path in declared.paths}
+        assert {id(path) for path in back.made if path != "feed.xml"} == own
+

@@ -217,3 +217,27 @@ def test_what_a_worker_made_comes_back_under_the_planning_processs_own_paths() -
         own = {id(path) for path in declared.paths}
         assert {id(path) for path in back.made if path != "feed.xml"} == own
 
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_work_meanwhile_is_done_once_while_the_outputs_are_still_there(
+    tmp_path: Path, jobs: int
+) -> None:
+    from ocopsite.diagnostics import Diagnostics
+    from ocopsite.output.publish import BuildResult, Run, publish
+    from ocopsite.output.staging import Staging
+
+    for count in (0, 1, 40):  # no chunk, one, several
+        names = [f"{n}.txt" for n in range(count)]
+        every = [
+            outputs.Output("site", (name,), functools.partial(dict, [(name, b"x")]))
+            for name in names
+        ]
+        seen: list[int] = []
+        run = Run(jobs, BuildResult(), Diagnostics(relative_to=tmp_path), False, None)
+        out = tmp_path / f"out-{jobs}-{count}"
+        emitted = publish(
+            run, Staging(out), every, list(range(count)), release=True,
+            meanwhile=lambda every=every, seen=seen: seen.append(len(every)),
+        )  # fmt: skip
+        assert seen == [count] and every == []  # once, before the outputs were let go
+        assert emitted.made == set(names) and set(names) <= {p.name for p in out.iterdir()}

@@ -241,3 +241,32 @@ def test_work_meanwhile_is_done_once_while_the_outputs_are_still_there(
         )  # fmt: skip
         assert seen == [count] and every == []  # once, before the outputs were let go
         assert emitted.made == set(names) and set(names) <= {p.name for p in out.iterdir()}
+
+
+def test_a_pages_outputs_make_it_in_each_language_and_share_what_it_shows() -> None:
+    from ocopsite.assets import images
+    from ocopsite.build import BuildResult, prepare
+    from ocopsite.diagnostics import Diagnostics
+    from ocopsite.render.site import Renderer, plan_pages
+
+    site = SITES / "bilingual"
+    ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)
+    photos = {photo.file.path.as_posix(): photo.file for photo in ready.catalogue.photos()}
+    renditions = {key: images.plan(file) for key, file in photos.items()}
+    statics = outputs.theme_files(ready.theme)
+    assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
+    renderer = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, renditions, assets)
+    specs = [spec for spec in plan_pages(ready.catalogue) if spec.depends is not None][:3]
+    langs = list(renderer.views)
+    made = outputs.pages(renderer, specs)
+    assert len(made) == len(specs) * len(langs) and len(langs) == 2
+    views = list(renderer.views.values())
+    for number, spec in enumerate(specs):
+        both = made[number * len(langs) : (number + 1) * len(langs)]
+        assert both[0].depends is both[1].depends  # keyed once for every language
+        shown = both[0].depends
+        assert shown is not None and list(shown()) == list(spec.depends(views))
+        for lang, output in zip(langs, both, strict=True):
+            path = ready.urls.output_path(spec.route, lang)
+            assert output.paths == (path,) and output.segment == spec.route.segment
+            assert output.make() == {path: renderer.render(spec, lang)}

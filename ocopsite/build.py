@@ -26,6 +26,7 @@ from ocopsite.load.config import CONFIG_NAME, SiteConfig, load_config
 from ocopsite.load.recordcache import Kept, code_fingerprint, gc_freezable, gc_paused
 from ocopsite.output import groups, incremental, journal
 from ocopsite.output import plan as outputs
+from ocopsite.output.manifestfile import Group
 from ocopsite.output.publish import (
     BuildResult,
     Progress,
@@ -322,8 +323,12 @@ def build(
         return result
 
     with stage(result, "plan"), gc_paused():
-        keys = incremental.keys(catalogue, every, site_key, check, keyer)
-        todo = incremental.changed(every, keys, previous) if previous is not None else []
+        # without a last build, nothing tells what to make: the outputs are keyed once the
+        # workers are forked (see described_outputs), not by every worker's copy of this one
+        keys, todo = None, []
+        if previous is not None:
+            keys = incremental.keys(catalogue, every, site_key, check, keyer)
+            todo = incremental.changed(every, keys, previous)
         pages = sum(output.kind == "page" for output in every) + planned.reuse.pages
         pages_todo = sum(every[index].kind == "page" for index in todo)
         # every language has its own page outputs: the floor of 50 pages is per language
@@ -333,7 +338,6 @@ def build(
             planned = plan(groups.Reuse(planned.reuse.signatures))
             specs, every = planned.specs, planned.every
             keys = incremental.keys(catalogue, every, site_key, check, keyer)
-        blocks = groups.blocks(catalogue, keyer, planned.reuse, every, planned.owners)
         kept = planned.reuse.keys
     if jobs > 1:
         templates = {spec.template for spec in specs}
@@ -345,14 +349,36 @@ def build(
         _load_for_workers(renderer, templates, True, catalogue.config.label_sheets)
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
-    files = dict(kept)
-    files.update(
-        (path, key or "") for output, key in zip(every, keys, strict=True) for path in output.paths
-    )
+    # each file's output key, and the products' blocks: what the manifest describes
+    files: dict[str, str] = {}
+    blocks: dict[str, Group] = {}
+    outputs_described: list[bool] = []
+
+    def described_outputs() -> None:
+        """Fill ``files`` and ``blocks`` from ``every`` (keyed now if it was not), once:
+        before ``every`` is emptied."""
+        if outputs_described:
+            return
+        outputs_described.append(True)
+        with gc_paused():
+            output_keys = keys
+            if output_keys is None:
+                output_keys = incremental.keys(catalogue, every, site_key, check, keyer)
+            blocks.update(groups.blocks(catalogue, keyer, planned.reuse, every, planned.owners))
+            files.update(kept)
+            files.update(
+                (path, key or "")
+                for output, key in zip(every, output_keys, strict=True)
+                for path in output.paths
+            )
+
+    if keys is not None:  # an update: what it makes is known, and told as it is published
+        described_outputs()
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
                    thumbnails=thumbnails, cache=cache_dir / offline.PACK_CACHE)  # fmt: skip
 
     def described(emitted: outputs.Emitted) -> incremental.Manifest:
+        described_outputs()
         files.update((path, "") for path in emitted.made if path not in files)
         return incremental.Manifest(files, emitted.digests, blocks)
 
@@ -399,7 +425,8 @@ def build(
             incremental.forget(cache_dir)  # it describes the output the swap replaces
 
         emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack,
-                          dropped_before_the_swap, release=True)  # fmt: skip
+                          dropped_before_the_swap, release=True,
+                          meanwhile=described_outputs)  # fmt: skip
         images.prune_cache(cache_dir / "images", renditions.values())
     manifest = described(emitted)
     # the sets of paths made and written, some 20 MB at 16,000 products: not held while the

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ocopsite.cachekey import TAG_SIZE, tagger, unsealed
@@ -82,7 +82,7 @@ def sizes(entry: Path) -> dict[str, int] | None:
 _PIECE = 1 << 20
 
 
-def keep(entry: Path, files: Mapping[str, bytes], family: str) -> None:
+def keep(entry: Path, files: Mapping[str, bytes | memoryview], family: str) -> None:
     """Store ``files`` as ``entry`` and delete the other entries of its folder whose names
     match the pattern ``family`` (the older entries of the same thing), and what writes
     of such entries that were cut short left behind.
@@ -156,26 +156,46 @@ class KeptParts:
     A record's parts are one ``bytes`` per column (a file, a table's format...), empty
     where it has none. Each record is asked for once, in the order the files list them,
     by :meth:`get` (which gives its parts) or :meth:`add`: its kept parts are taken while
-    its token is the same, and made otherwise. :meth:`joined` gives each column's parts
-    of every record asked for, one after another, and :meth:`save` keeps them when any
-    had to be made (or records came, went or moved), as one entry of :func:`keep`:
+    its token is the same, and made otherwise. :meth:`save` keeps them when any had to be
+    made (or records came, went or moved), as one entry of :func:`keep`:
     ``<environment>.zip`` in ``folder``, where ``environment`` hashes what every part
     depends on besides its record (see :func:`environment`). Only the latest entry is
     kept; a missing, damaged or foreign one counts as empty. Without ``folder`` or
-    ``environment`` nothing is kept, and every part is made.
+    ``environment`` nothing is kept, and every part is made. :meth:`joined` gives each
+    column: its head (``heads``, none by default), then the parts of every record asked
+    for, one after another; it is the last thing asked of the instance.
 
-    The kept parts of records listed in the same order as last time are taken as one
-    slice of each column: after an edit, a column is joined from a few pieces.
+    Each column is written as its records are asked for, and a made part is not kept on
+    its own: the columns of every record are held once, not as parts and then joined
+    (twice some 40 MB for the open data of 16,000 products). The kept parts of records
+    listed in the same order as last time are taken as one slice of each column, when
+    the next record is not one of them: after an edit, a column is written from a few
+    pieces, and with no edit, not at all unless joined.
     """
 
-    def __init__(self, folder: Path | None, environment: str | None, columns: Sequence[str]):
+    def __init__(
+        self,
+        folder: Path | None,
+        environment: str | None,
+        columns: Sequence[str],
+        heads: Sequence[bytes] = (),
+    ):
         self.columns = tuple(columns)
         assert not {_PARTS_KEYS, _PARTS_LENGTHS} & set(self.columns)
+        self._heads = tuple(heads) or (b"",) * len(self.columns)
+        assert len(self._heads) == len(self.columns)
         self.entry = folder / f"{environment}.zip" if folder and environment else None
         self.made = 0  # how many records' parts had to be made
         #: Each record asked for: key, token (``None``: not kept), and its index among the
-        #: kept records or its parts as made.
-        self._asked: list[tuple[str, str | None, int | tuple[bytes, ...]]] = []
+        #: kept records, or ``~n`` for the ``n``-th record made.
+        self._asked: list[tuple[str, str | None, int]] = []
+        #: The length of each made record's part in each column, record after record.
+        self._made_lengths = array.array(_LENGTH)
+        #: Each column so far (made when first written), and the kept records
+        #: ``[start, end)`` asked for after what the columns hold (``end`` < 0: none).
+        self._written: list[io.BytesIO] | None = None
+        self._run = (-1, -1)
+        self._given = False
         self._saved: dict[str, tuple[str, int]] = {}
         self._blobs: list[bytes] = []
         self._offsets: list[list[int]] = []
@@ -217,6 +237,8 @@ class KeptParts:
         """Take nothing kept from now on, and forget what was asked for: the caller found
         kept parts that are not what it wrote, and asks for every record again."""
         self._asked, self.made = [], 0
+        self._made_lengths = array.array(_LENGTH)
+        self._written, self._run = None, (-1, -1)
         self._saved, self._blobs, self._offsets = {}, [], []
         self._lengths = array.array(_LENGTH)
 
@@ -235,57 +257,92 @@ class KeptParts:
     def add(self, key: str, token: str | None, make: Callable[[], Sequence[bytes]]) -> None:
         """Ask for the parts of the record ``key`` whose token is ``token`` (``None``: not
         known, always made), kept or made by ``make``, one per column."""
+        self._add(key, token, make)
+
+    def _add(
+        self, key: str, token: str | None, make: Callable[[], Sequence[bytes]]
+    ) -> tuple[bytes, ...] | None:
+        """:meth:`add`; the parts if they were made, ``None`` if kept."""
+        assert not self._given, "asked for after joined()"
         found = self._saved.get(key) if token is not None else None
         if token is not None and not (_plain_line(key) and _plain_line(token)):
             token = None
         if found is not None and found[0] == token:
-            self._asked.append((key, token, found[1]))
-            return
+            place = found[1]
+            self._asked.append((key, token, place))
+            start, end = self._run
+            if place != end:  # not the next kept record: a run of its own
+                self._write_run()
+                start = place
+            self._run = (start, place + 1)
+            return None
         parts = tuple(make())
         assert len(parts) == len(self.columns)
+        self._write_run()
+        for column, part in zip(self._columns(), parts, strict=True):
+            if part:
+                column.write(part)
+        self._made_lengths.extend([len(part) for part in parts])
+        self._asked.append((key, token, ~self.made))
         self.made += 1
-        self._asked.append((key, token, parts))
+        return parts
 
     def get(
         self, key: str, token: str | None, make: Callable[[], Sequence[bytes]]
     ) -> tuple[bytes, ...]:
         """:meth:`add` the record ``key``, and give its parts."""
-        self.add(key, token, make)
-        place = self._asked[-1][2]
-        return self._kept_parts(place) if isinstance(place, int) else place
+        parts = self._add(key, token, make)
+        return parts if parts is not None else self._kept_parts(self._asked[-1][2])
 
-    def _runs(self) -> Iterator[tuple[bytes, ...] | range]:
-        """The records asked for as made parts, and runs of kept ones (their indexes)."""
-        start = end = -1
-        for _key, _token, place in self._asked:
-            if start >= 0 and isinstance(place, int) and place == end:
-                end += 1
-                continue
-            if start >= 0:
-                yield range(start, end)
-                start = -1
-            if isinstance(place, int):
-                start, end = place, place + 1
-            else:
-                yield place
-        if start >= 0:
-            yield range(start, end)
+    def _columns(self) -> list[io.BytesIO]:
+        if self._written is None:
+            self._written = [io.BytesIO(head) for head in self._heads]
+            for column in self._written:
+                column.seek(0, io.SEEK_END)
+        return self._written
 
-    def joined(self) -> list[bytes]:
-        """Each column's parts of every record asked for, in the order asked."""
-        pieces: list[list[bytes]] = [[] for _ in self.columns]
-        for run in self._runs():
-            if isinstance(run, range):
-                for column, (blob, at) in enumerate(zip(self._blobs, self._offsets, strict=True)):
-                    pieces[column].append(blob[at[run.start] : at[run.stop]])
-            else:
-                for column, part in enumerate(run):
-                    pieces[column].append(part)
-        return [b"".join(column) for column in pieces]
+    def _write_run(self) -> None:
+        """Write the run of kept records asked for last into the columns."""
+        start, end = self._run
+        if end < 0:
+            return
+        self._run = (-1, -1)
+        for column, blob, at in zip(self._columns(), self._blobs, self._offsets, strict=True):
+            if at[start] != at[end]:
+                with memoryview(blob) as view:
+                    column.write(view[at[start] : at[end]])
 
-    def save(self, joined: list[bytes] | None = None) -> None:
+    def _record_lengths(self, place: int) -> array.array[int]:
+        """The lengths of the parts, column by column, of the record asked for at ``place``."""
+        width = len(self.columns)
+        lengths, index = (self._lengths, place) if place >= 0 else (self._made_lengths, ~place)
+        return lengths[index * width : (index + 1) * width]
+
+    def joined(self, ends: Sequence[tuple[int, bytes]] = ()) -> list[bytes]:
+        """Each column: its head, then the parts of every record asked for, in the order
+        asked. With ``ends``, one ``(cut, tail)`` per column: the last ``cut`` bytes of a
+        column that has parts are replaced by ``tail`` (its head is never cut).
+
+        The columns are given, not copied: nothing can be asked of the instance after
+        this, so :meth:`save` comes first."""
+        assert not self._given, "joined() twice"
+        self._write_run()
+        columns = self._columns()
+        self._given, self._written = True, None
+        for column, head, (cut, tail) in zip(columns, self._heads, ends, strict=False):
+            end = column.tell()
+            if end > len(head):
+                assert end - len(head) >= cut
+                column.seek(end - cut)
+                column.write(tail)
+                column.truncate()
+        # a BytesIO's value is its buffer, handed over without a copy when it is not shared
+        return [columns.pop(0).getvalue() for _ in range(len(columns))]
+
+    def save(self) -> None:
         """Keep the parts of every record asked for with a token (see the class's
-        description); ``joined`` is what :meth:`joined` gave, if the caller has it."""
+        description)."""
+        assert not self._given, "saved after joined()"
         if self.entry is None:
             return
         order = [(key, place) for key, token, place in self._asked if token is not None]
@@ -295,39 +352,49 @@ class KeptParts:
             and all(place == index for index, (_key, place) in enumerate(order))
         ):
             return  # kept as it is
-        width = len(self.columns)
+        self._write_run()
         lengths = array.array(_LENGTH)
-        pieces: list[list[bytes]] = [[] for _ in self.columns]
+        for _key, _token, place in self._asked:
+            lengths.extend(self._record_lengths(place))
         everything = len(order) == len(self._asked)
-        for _key, token, place in self._asked:
-            if token is None:
-                continue
-            if isinstance(place, int):
-                lengths.extend(self._lengths[place * width : (place + 1) * width])
-                if not everything:
-                    for column, (blob, at) in enumerate(
-                        zip(self._blobs, self._offsets, strict=True)
-                    ):
-                        pieces[column].append(blob[at[place] : at[place + 1]])
-            else:
-                lengths.extend(len(part) for part in place)
-                if not everything:
-                    for column, part in enumerate(place):
-                        pieces[column].append(part)
-        if everything:
-            blobs = joined if joined is not None else self.joined()
-        else:
-            blobs = [b"".join(column) for column in pieces]
-        if sys.byteorder == "big":
-            lengths.byteswap()
-        files = dict(zip(self.columns, blobs, strict=True))
-        files[_PARTS_KEYS] = "\n".join(
-            f"{key}\t{token}" for key, token, _ in self._asked if token is not None
-        ).encode("utf-8")
-        files[_PARTS_LENGTHS] = lengths.tobytes()
-        with contextlib.suppress(OSError):  # a read-only cache: made again next time
-            self.entry.parent.mkdir(parents=True, exist_ok=True)
-            keep(self.entry, files, "*.zip")
+        with contextlib.ExitStack() as views:
+            # each column's parts, read where they are written (after its head)
+            written = [
+                views.enter_context(column.getbuffer())[len(head) :]
+                for column, head in zip(self._columns(), self._heads, strict=True)
+            ]
+            blobs: list[bytes | memoryview] = list(written)
+            pieces: list[list[memoryview]] = [[] for _ in self.columns]
+            if not everything:  # only the records with a token: theirs cut out and joined
+                width = len(self.columns)
+                at = [0] * width
+                for index, (_key, token, _place) in enumerate(self._asked):
+                    for column in range(width):
+                        size = lengths[index * width + column]
+                        if token is not None:
+                            pieces[column].append(written[column][at[column] : at[column] + size])
+                        at[column] += size
+                blobs = [b"".join(column) for column in pieces]
+                lengths = array.array(
+                    _LENGTH,
+                    (
+                        length
+                        for index, (_key, token, _place) in enumerate(self._asked)
+                        if token is not None
+                        for length in lengths[index * width : (index + 1) * width]
+                    ),
+                )
+            if sys.byteorder == "big":
+                lengths.byteswap()
+            files: dict[str, bytes | memoryview] = dict(zip(self.columns, blobs, strict=True))
+            files[_PARTS_KEYS] = "\n".join(
+                f"{key}\t{token}" for key, token, _ in self._asked if token is not None
+            ).encode("utf-8")
+            files[_PARTS_LENGTHS] = lengths.tobytes()
+            with contextlib.suppress(OSError):  # a read-only cache: made again next time
+                self.entry.parent.mkdir(parents=True, exist_ok=True)
+                keep(self.entry, files, "*.zip")
+            del written, blobs, files, pieces  # the views of the columns: released first
 
 
 def _plain_line(text: str) -> bool:

@@ -15,7 +15,7 @@ import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -80,7 +80,7 @@ def map_chunks(
     items: Sequence[T],
     jobs: int,
     max_chunk: int = 200,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``function(shared, chunk)`` for consecutive chunks of ``items``, as they finish.
 
     Chunks hold at most ``max_chunk`` items, and are small enough for each job to

@@ -346,3 +346,20 @@ def test_a_foreign_cache_folder_that_cannot_be_emptied_stops_the_build_with_a_cl
         result.stderr
     )
     assert (site / ".ocopsite-cache/planted").exists()
+
+
+def test_an_output_manifest_is_written_without_references_and_read_in_any_format(
+    own_key: Path,
+) -> None:
+    shared = "vi/san-pham/a/index.html"
+    key = "k" * 20
+    record = {"version": 6, "paths": [shared, "b.webp"], "keys": [key, key], "by": {shared: 1}}
+    seal, data = manifestfile.encoded_parts(record)
+    # marshal's references (a table of every object met twice, some 40 MB at 16,000
+    # products) are not used: each object is written out where it is met
+    assert data == marshal.dumps(record, 2)
+    assert data != marshal.dumps(record)  # which the default format would share
+    assert manifestfile.decoded(seal + data) == record
+    # a record an earlier ocopsite wrote, in marshal's default format, still reads back
+    earlier = marshal.dumps(record)
+    assert manifestfile.decoded(cachekey.tag(earlier, b"output-manifest") + earlier) == record

@@ -96,9 +96,8 @@ def _parts(folder: Path, records: list[tuple[str, str | None, bytes]], made: lis
         parts.get(key, token, lambda k=key, c=content: make(k, c))
         for key, token, content in records
     ]
-    joined = parts.joined()
-    parts.save(joined)
-    return got, joined
+    parts.save()
+    return got, parts.joined()
 
 
 def test_kept_parts_come_back_until_their_token_changes(tmp_path: Path) -> None:
@@ -145,3 +144,32 @@ def test_damaged_or_foreign_kept_parts_are_made_again(tmp_path: Path) -> None:
     parts = keptfiles.KeptParts(tmp_path, "other", ["a", "b"])
     parts.add("x", "1", lambda: other.append("x") or [b"1", b"2"])  # type: ignore[func-returns-value]
     assert other == ["x"]
+
+
+def test_kept_parts_are_joined_column_by_column_under_their_heads_with_their_ends(
+    tmp_path: Path,
+) -> None:
+    records = [("x", "1", b"one,"), ("y", None, b"two,"), ("z", "1", b""), ("w", "1", b"four,")]
+    made: list[str] = []
+    for _ in range(2):  # made, then taken as kept but for y, which has no token
+        parts = keptfiles.KeptParts(tmp_path, "env", ["a", "b"], [b"[", b"<"])
+        for key, token, content in records:
+            parts.add(key, token, lambda k=key, c=content: made.append(k) or [c, c.upper()])  # type: ignore[func-returns-value]
+        parts.save()
+        # the columns as the files show them: a head, the parts, the last bytes replaced
+        assert parts.joined([(1, b"]"), (0, b"")]) == [b"[one,two,four]", b"<ONE,TWO,FOUR,"]
+    assert made == ["x", "y", "z", "w", "y"]
+    # what was saved: the records with a token, without the heads or the ends
+    again = keptfiles.KeptParts(tmp_path, "env", ["a", "b"])
+    assert again.kept() == {
+        "x": ("1", (b"one,", b"ONE,")),
+        "z": ("1", (b"", b"")),
+        "w": ("1", (b"four,", b"FOUR,")),
+    }
+    assert again.get("w", "1", list) == (b"four,", b"FOUR,")
+    assert again.get("v", "1", lambda: [b"v", b"V"]) == (b"v", b"V")
+    assert again.joined() == [b"four,v", b"FOUR,V"]
+    # a column with no parts keeps its head whole: nothing of it is cut
+    empty = keptfiles.KeptParts(None, None, ["a"], [b"[\n"])
+    empty.add("x", None, lambda: [b""])
+    assert empty.joined([(2, b"\n]\n")]) == [b"[\n"]

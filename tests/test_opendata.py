@@ -168,3 +168,45 @@ def test_json_tables_are_laid_out_as_the_json_module_does_with_indent_zero(count
     records = [dict(zip(names, row, strict=True)) for row in rows]
     expected = json.dumps(records, ensure_ascii=False, indent=0) + "\n"
     assert _json(table, rows) == expected.encode("utf-8")
+
+
+def test_open_data_joined_record_by_record_is_the_whole_tables_made_kept_or_edited(
+    sample_catalogue: Any, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from ocopsite.render import opendata
+    from ocopsite.view.urls import Urls
+
+    urls = Urls("https://example.org/", sample_catalogue.config.languages)
+
+    def whole(catalogue: Any) -> dict[str, bytes]:
+        return opendata._whole_files(catalogue, urls, opendata.tables(catalogue, urls))
+
+    expected = whole(sample_catalogue)
+    rows = tmp_path / "rows"
+    for cache in (None, rows, rows):  # nothing kept, then made and kept, then taken
+        files = opendata._data_files(sample_catalogue, urls, cache)
+        assert list(files.items()) == list(expected.items())
+    # a table without rows: a header alone, and an empty array
+    bare = dataclasses.replace(
+        sample_catalogue,
+        products=[
+            dataclasses.replace(p, retail=type(p.retail)()) for p in sample_catalogue.products
+        ],
+    )
+    expected = whole(bare)
+    assert b"[]\n" in expected.values()
+    assert list(opendata._data_files(bare, urls).items()) == list(expected.items())
+    # a product edited (its token changes with its stamp): made again between kept runs
+    product = sample_catalogue.products[1]
+    stamps = {**sample_catalogue.stamps, product.bundle: "edited"}
+    edited = dataclasses.replace(
+        sample_catalogue,
+        products=[
+            dataclasses.replace(p, price=(p.price or 0) + 1) if p is product else p
+            for p in sample_catalogue.products
+        ],
+        stamps=stamps,
+    )
+    assert list(opendata._data_files(edited, urls, rows).items()) == list(whole(edited).items())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -187,3 +189,84 @@ def test_a_sites_own_theme_scripts_are_served_as_written(tmp_path: Path) -> None
     files = outputs.theme_files(Theme("mine", folder, (folder / "templates",), (tmp_path,)))
     assert files["nested.js"] == nested
     assert files["legacy.js"] == legacy
+
+
+class _Kept:
+    """A sink that writes every file but ``b.webp``, whose bytes it already holds."""
+
+    def put(self, rel: str, data: bytes | str) -> bool:
+        return rel != "b.webp"
+
+
+def test_what_a_worker_made_comes_back_under_the_planning_processs_own_paths() -> None:
+    files = {"a.webp": b"1", "b.webp": b"22"}
+    declared = outputs.Output("photo", tuple(files), lambda: files, lambda: [])
+    unknown = outputs.Output("site", (), lambda: {"feed.xml": "x"})
+    every = [declared, unknown]
+    for sink in (_Kept(), outputs.Nowhere()):
+        made = outputs.emit_chunk((every, sink), [0, 1])
+        expected = pickle.loads(pickle.dumps(made))
+        placed = outputs._by_place(every, [0, 1], made)
+        # the paths of an output that declares them go as places; what only making tells,
+        # as paths
+        assert placed.made == {"feed.xml"} and set(placed.digests) <= {"feed.xml"}
+        assert [entry[:2] for entry in placed.placed] == [(0, 0), (0, 1)]
+        sent = pickle.loads(pickle.dumps(placed))  # as a worker's result comes back
+        back = outputs._by_path(every, sent)
+        assert back == expected and back.placed == []
+        own = {id(path) for path in declared.paths}
+        assert {id(path) for path in back.made if path != "feed.xml"} == own
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_work_meanwhile_is_done_once_while_the_outputs_are_still_there(
+    tmp_path: Path, jobs: int
+) -> None:
+    from ocopsite.diagnostics import Diagnostics
+    from ocopsite.output.publish import BuildResult, Run, publish
+    from ocopsite.output.staging import Staging
+
+    for count in (0, 1, 40):  # no chunk, one, several
+        names = [f"{n}.txt" for n in range(count)]
+        every = [
+            outputs.Output("site", (name,), functools.partial(dict, [(name, b"x")]))
+            for name in names
+        ]
+        seen: list[int] = []
+        run = Run(jobs, BuildResult(), Diagnostics(relative_to=tmp_path), False, None)
+        out = tmp_path / f"out-{jobs}-{count}"
+        emitted = publish(
+            run, Staging(out), every, list(range(count)), release=True,
+            meanwhile=lambda every=every, seen=seen: seen.append(len(every)),
+        )  # fmt: skip
+        assert seen == [count] and every == []  # once, before the outputs were let go
+        assert emitted.made == set(names) and set(names) <= {p.name for p in out.iterdir()}
+
+
+def test_a_pages_outputs_make_it_in_each_language_and_share_what_it_shows() -> None:
+    from ocopsite.assets import images
+    from ocopsite.build import BuildResult, prepare
+    from ocopsite.diagnostics import Diagnostics
+    from ocopsite.render.site import Renderer, plan_pages
+
+    site = SITES / "bilingual"
+    ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)
+    photos = {photo.file.path.as_posix(): photo.file for photo in ready.catalogue.photos()}
+    renditions = {key: images.plan(file) for key, file in photos.items()}
+    statics = outputs.theme_files(ready.theme)
+    assets = {name: outputs.hashed_name(name, data) for name, data in statics.items()}
+    renderer = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, renditions, assets)
+    specs = [spec for spec in plan_pages(ready.catalogue) if spec.depends is not None][:3]
+    langs = list(renderer.views)
+    made = outputs.pages(renderer, specs)
+    assert len(made) == len(specs) * len(langs) and len(langs) == 2
+    views = list(renderer.views.values())
+    for number, spec in enumerate(specs):
+        both = made[number * len(langs) : (number + 1) * len(langs)]
+        assert both[0].depends is both[1].depends  # keyed once for every language
+        shown = both[0].depends
+        assert shown is not None and list(shown()) == list(spec.depends(views))
+        for lang, output in zip(langs, both, strict=True):
+            path = ready.urls.output_path(spec.route, lang)
+            assert output.paths == (path,) and output.segment == spec.route.segment
+            assert output.make() == {path: renderer.render(spec, lang)}

@@ -207,6 +207,9 @@ def run() -> None:
     the build command is done and its output flushed, the process ends without that
     teardown; every file it wrote has been closed and renamed into place by then.
     """
+    from ocopsite.memory import give_back_large_blocks
+
+    give_back_large_blocks()  # a build's largest moments: see ocopsite.memory
     try:
         main()
     except SystemExit as done:

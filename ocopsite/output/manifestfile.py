@@ -31,6 +31,12 @@ GROUP_COLUMNS = ("group_slugs", "group_signatures", "group_pages", "group_sizes"
 _PLACE = "I"  # an unsigned integer of (at least) 32 bits: the place of a path
 #: What the record is sealed for (see :mod:`ocopsite.cachekey`).
 _PURPOSE = b"output-manifest"
+#: The marshal format the record is written in: 2, the last without references. From 3
+#: on, marshal notes every object met more than once in a table of its own (each path,
+#: key and hash of the record is also held elsewhere): some 40 MB beside the record at
+#: 16,000 products, the build's largest moment, against a record 1.5 MB larger and
+#: written in half the time. Any version is read back the same.
+_VERSION = 2
 
 
 def decoded(data: bytes) -> dict[str, Any] | None:
@@ -52,7 +58,7 @@ def encoded(record: Mapping[str, object]) -> bytes:
 def encoded_parts(record: Mapping[str, object]) -> tuple[bytes, bytes]:
     """:func:`encoded` as its seal and the record, to be written one after the other: not
     joined, which would copy the record (some 14 MB at 16,000 products)."""
-    data = marshal.dumps(dict(record))
+    data = marshal.dumps(dict(record), _VERSION)
     return tag(data, _PURPOSE), data
 
 

@@ -96,10 +96,26 @@ class Run:
             raise Superseded
 
 
+def _once(function: Callable[[], None]) -> Callable[[], None]:
+    """``function``, run by the first call only."""
+    calls: list[Callable[[], None]] = [function]
+
+    def run() -> None:
+        if calls:
+            calls.pop()()
+
+    return run
+
+
 def emit(
-    run: Run, every: list[outputs.Output], todo: list[int], sink: outputs.Sink
+    run: Run,
+    every: list[outputs.Output],
+    todo: list[int],
+    sink: outputs.Sink,
+    meanwhile: Callable[[], None] | None = None,
 ) -> outputs.Emitted:
     """Make the outputs ``todo`` into ``sink``, stage by stage; raise BuildFailed on a problem.
+    ``meanwhile`` is called after each chunk made (the workers are forked by then).
 
     On more than one core, pages and other outputs are made together (see
     :func:`~ocopsite.output.plan.emit_together`): the ``render`` stage then lasts until every
@@ -110,7 +126,7 @@ def emit(
     page_outputs = sum(every[index].kind == "page" for index in todo)
     total = page_outputs + sum(every[index].pages for index in todo)
     if run.jobs > 1 and 0 < page_outputs < len(todo):
-        return _emit_together(run, every, todo, sink, total, page_outputs)
+        return _emit_together(run, every, todo, sink, total, page_outputs, meanwhile)
     for name, kinds in outputs.STAGES:
         chosen = [index for index in todo if every[index].kind in kinds]
         if not chosen:
@@ -120,6 +136,8 @@ def emit(
                 of_kind = [index for index in chosen if every[index].kind == kind]
                 for done in outputs.emit(every, of_kind, sink, run.jobs):
                     _gather(run, emitted, done, total)
+                    if meanwhile is not None:
+                        meanwhile()
             fail_if(diagnostics, run.strict)
     return emitted
 
@@ -144,9 +162,11 @@ def _emit_together(
     sink: outputs.Sink,
     total: int,
     page_outputs: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> outputs.Emitted:
     """:func:`emit` on several cores, of ``todo`` that holds ``page_outputs`` outputs of kind
-    "page" and other outputs, ``total`` pages in all (some made with other outputs)."""
+    "page" and other outputs, ``total`` pages in all (some made with other outputs);
+    ``meanwhile`` as :func:`emit`'s."""
     result = run.result
     emitted = outputs.Emitted()
     made = 0  # outputs of kind "page"
@@ -155,6 +175,8 @@ def _emit_together(
         nonlocal made
         _gather(run, emitted, done, total)
         made += done.page_outputs
+        if meanwhile is not None:
+            meanwhile()
 
     with contextlib.closing(outputs.emit_together(every, todo, sink, run.jobs)) as chunks:
         with stage(result, "render"):
@@ -179,6 +201,7 @@ def publish(
     before_commit: Callable[[outputs.Emitted], None] | None = None,
     kept: AbstractSet[str] = frozenset(),
     release: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> outputs.Emitted:
     """Emit ``todo`` into ``sink`` and publish it; returns what was made.
 
@@ -198,10 +221,17 @@ def publish(
     With ``release``, ``every`` is emptied once made (and, for an update, its paths
     listed), before the offline pack is made: the caller needs it no more, and a full
     build's outputs hold some 40 MB at 16,000 products, which the pack then uses instead.
+    ``meanwhile`` is called once, as soon as the workers are forked (or a first chunk is
+    made in this process), and at the latest before ``every`` is emptied: for work on
+    ``every`` whose results the workers need not inherit (the parent's own use of a
+    core while the workers wait on theirs).
     """
     result = run.result
     try:
-        emitted = emit(run, every, todo, sink)
+        once = _once(meanwhile) if meanwhile is not None else None
+        emitted = emit(run, every, todo, sink, once)
+        if once is not None:
+            once()  # if no chunk was made: called all the same
         if isinstance(sink, journal.Update):
             sink.staged |= emitted.written  # workers staged these in their own processes
         # the site's files now, which an update keeps or deletes by (a full build: none kept)

@@ -384,7 +384,13 @@ def _data_files(
     columns = [f"{t.name}.{fmt}" for t in every for fmt in FORMATS]
     digest = _environment(catalogue, urls) if rows_cache is not None else None
     rows_environment = digest.hexdigest()[:24] if digest is not None else None
-    kept_rows = KeptParts(rows_cache, rows_environment, columns)
+    # each file is its column as joined, header and all: no file is copied once made
+    heads: list[bytes] = []
+    for table in every:
+        header = _Lines()
+        csv.writer(header, lineterminator="\r\n").writerow(c.name for c in table.columns)
+        heads += ["".join(header).encode("utf-8"), b"[\n"]
+    kept_rows = KeptParts(rows_cache, rows_environment, columns, heads)
     tokens = _tokens(catalogue)
     lines = _Lines()
     for kind in RECORD_KINDS:
@@ -410,19 +416,15 @@ def _data_files(
                 kept_rows.add(key, tokens.get(key), partial(make, record))
             except _Whole:  # not laid out record by record: the whole, as it was
                 return _whole_files(catalogue, urls, every)
-    joined = kept_rows.joined()
-    kept_rows.save(joined)
-    del kept_rows  # each record's parts: joined, they are no longer needed
+    kept_rows.save()
+    # a JSON table's records each end with ",\n": the last one's ends the array instead
+    joined = kept_rows.joined([(0, b""), (2, b"\n]\n")] * len(every))
+    del kept_rows  # and the kept parts it read
     files: dict[str, bytes] = {}
     for index, table in enumerate(every):
-        header = _Lines()
-        csv.writer(header, lineterminator="\r\n").writerow(c.name for c in table.columns)
-        head = "".join(header).encode("utf-8")
-        files[urls.data_file(f"{table.name}.csv")[1]] = head + joined[2 * index]
-        records = joined[2 * index + 1]  # each record's ends with ",\n"
-        joined[2 * index] = joined[2 * index + 1] = b""  # each column held once at a time
-        body = b"[\n" + records[:-2] + b"\n]" if records else b"[]"
-        files[urls.data_file(f"{table.name}.json")[1]] = body + b"\n"
+        files[urls.data_file(f"{table.name}.csv")[1]] = joined[2 * index]
+        records = joined[2 * index + 1]
+        files[urls.data_file(f"{table.name}.json")[1]] = records if records != b"[\n" else b"[]\n"
     files[urls.data_file(PACKAGE)[1]] = _package(config, every)
     return _in_order(files, urls, every)
 

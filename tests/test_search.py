@@ -724,7 +724,7 @@ def test_shards_are_cut_by_longer_beginnings_while_they_are_large() -> None:
 def test_varints_and_packed_digits_match_their_definition() -> None:
     """The tables that write most numbers give what the digit-by-digit definition gives."""
     from ocopsite.search.index import DIGITS, _digits
-    from ocopsite.search.vocabulary import VARINT_DIGITS, varints
+    from ocopsite.search.vocabulary import VARINT_DIGITS, count_varints, read_varints, varints
 
     def by_definition(value: int) -> str:  # base 32, most significant digit first
         digits = []
@@ -738,6 +738,9 @@ def test_varints_and_packed_digits_match_their_definition() -> None:
     postings = [0, 1, 31, 32, 33, 1023, 1024, 1025, 40_000, 1_000_000]
     gaps = [b - a for a, b in zip([0, *postings[:-1]], postings, strict=True)]
     assert varints(postings) == "".join(by_definition(g) for g in gaps)
+    # and read back (as search.js's decode reads them), or counted without reading
+    assert read_varints(varints(postings)) == postings
+    assert count_varints(varints(postings)) == len(postings) and count_varints("") == 0
     for width in (1, 2, 3):
         for value in (0, 1, 63, 64, 4095, 4096, 200_000):
             if value < len(DIGITS) ** width:

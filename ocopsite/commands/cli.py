@@ -19,6 +19,7 @@ import click
 from ocopsite import paths
 from ocopsite.load import fingerprint
 from ocopsite.load.fingerprint import FolderStamp
+from ocopsite.memory import give_back_large_blocks
 from ocopsite.output.staging import MARKER
 from ocopsite.view.urls import SEGMENTS
 
@@ -207,8 +208,6 @@ def run() -> None:
     the build command is done and its output flushed, the process ends without that
     teardown; every file it wrote has been closed and renamed into place by then.
     """
-    from ocopsite.memory import give_back_large_blocks
-
     give_back_large_blocks()  # a build's largest moments: see ocopsite.memory
     try:
         main()

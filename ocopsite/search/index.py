@@ -47,6 +47,8 @@ from ocopsite.search.vocabulary import (
     PLACE,
     VARINT_DIGITS,
     Indexer,
+    count_varints,
+    read_varints,
     varints,
 )
 from ocopsite.trace.lots import lot_route, product_route
@@ -732,9 +734,6 @@ SHARD_CARDS = LETTER_CARDS
 #: that 50 products have, 1.6 times (1.90 MB), and the first cards of 39 of 46 common
 #: queries still need no part (40 with every word's).
 SHARD_CARDS_SHARE = 320
-#: Deletes the digits that carry a number on (see :func:`read_varints`): what is left
-#: counts the postings.
-_CARRIES = str.maketrans("", "", DIGITS[32:])
 #: The bonus of two query words side by side in each field, in search.js (PHRASE).
 _PHRASE = (8, 8, 8, 8, 1, 0)
 
@@ -765,7 +764,7 @@ def shard_cards(
         for word, postings in zip(vocab.get("w", ()), vocab.get("p", ()), strict=True):
             # a product has one posting at least: a word with fewer is not read (and the
             # pairs it begins have no more products than it)
-            if least and len(postings.translate(_CARRIES)) < least:
+            if least and count_varints(postings) < least:
                 continue
             fields: dict[int, int] = {}  # each product's best field (the lowest)
             for posting in read_varints(postings):
@@ -789,20 +788,6 @@ def shard_cards(
     if not chosen:
         return shard
     return encode({**packed, "c": _cards(sorted(chosen), columns, producers)})
-
-
-def read_varints(text: str) -> list[int]:
-    """The postings written by :func:`vocabulary.varints`."""
-    out: list[int] = []
-    at = value = 0
-    for ch in text:
-        digit = _DIGIT[ch]
-        value = value * 32 + (digit & 31)
-        if digit < 32:
-            at += value
-            out.append(at)
-            value = 0
-    return out
 
 
 def quick_strings(index: dict[str, Any]) -> dict[str, str]:

@@ -149,6 +149,31 @@ def varints(postings: Sequence[int]) -> str:
     return "".join(out)
 
 
+#: The value of each digit of :func:`varints`.
+_VARINT_VALUE = {digit: value for value, digit in enumerate(VARINT_DIGITS)}
+#: Deletes the digits that carry a number on: what is left ends one number each.
+_CARRIES = str.maketrans("", "", VARINT_DIGITS[32:])
+
+
+def read_varints(text: str) -> list[int]:
+    """The postings :func:`varints` wrote as ``text``."""
+    out: list[int] = []
+    at = value = 0
+    for ch in text:
+        digit = _VARINT_VALUE[ch]
+        value = value * 32 + (digit & 31)
+        if digit < 32:
+            at += value
+            out.append(at)
+            value = 0
+    return out
+
+
+def count_varints(text: str) -> int:
+    """How many postings :func:`varints` wrote as ``text``, without reading them."""
+    return len(text.translate(_CARRIES))
+
+
 def _utf16(word: str) -> bytes:
     return word.encode("utf-16-be")
 

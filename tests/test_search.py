@@ -289,6 +289,7 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
     assert sorted({re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files}) == [
         "en-codes.#.json",
         "en-column.#.json",
+        "en-common.#.json",
         "en-letter.#.json",
         "en-part.#.json",
         "en-words.#.json",
@@ -296,6 +297,7 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
         "manifest.json",
         "vi-codes.#.json",
         "vi-column.#.json",
+        "vi-common.#.json",
         "vi-letter.#.json",
         "vi-part.#.json",
         "vi-words.#.json",
@@ -316,7 +318,12 @@ def test_index_file_is_content_hashed_and_compact(sample_site: BuiltSite) -> Non
     # the manifest repeats what names the files a query reads first, so that the search
     # page asks for them with the head
     quick = first["vi"].pop("quick")
+    common = first["vi"].pop("common")
     assert first["vi"] == {key: index[key] for key in ("words", "letters", "columns")}
+    # and the files of the first results of common queries, by shard key (never in the
+    # head: search.js does not read them)
+    assert set(common) <= set(index["words"]) and "m" in common
+    assert set(common.values()) == {"/search/" + f.name for f in files_of(sample_site, "vi-common")}
     # and what it needs to show a letter's first cards before search.js has run
     strings = index["strings"]
     assert quick == {
@@ -633,14 +640,37 @@ def test_words_of_producers_and_channels_are_posted_to_their_products() -> None:
     assert list(words.folded.postings["dong"]) == sorted({1 * FIELDS + NAME, 5 * FIELDS + PLACE})
 
 
+def _carded(
+    words: Any, columns: dict[str, list[Any]], producers: list[list[Any]], least: int = 0
+) -> dict[str, Any]:
+    """Shard "m" of ``words`` (an Indexer) with the cards of its common queries' first
+    results, ranked as search.js ranks them."""
+    from ocopsite.search import index, quick
+
+    shards = {key: index.encode(shard) for key, shard in words.shards(budget=1000).items()}
+    ranking = quick.Ranking(
+        {key: json.loads(data) for key, data in shards.items()},
+        len(columns["n"]),
+        len(producers),
+        lambda target: [],
+        "vi",
+        (),
+    )
+    found = quick.answers(ranking, least)
+    stars = [max(k, 0) for k in columns["k"]]
+    shown = {query: quick.first_results(answer, stars) for query, answer in found.items()}
+    return dict(json.loads(index.shard_cards(shards, shown, columns, producers)["m"]))
+
+
 def test_shards_carry_the_cards_of_the_first_results_of_their_words(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A shard of the word index carries the cards of the products that come first for
-    each of its words and pairs of words alone (by field, then stars in force, then
-    position), so that the first cards of such a query need no part."""
-    from ocopsite.search import index
+    each of its common words and pairs of words (by score, then stars in force, then
+    position, as search.js ranks them), so that the first cards of such a query need
+    no part."""
+    from ocopsite.search import index, quick
     from ocopsite.search.vocabulary import MAKER, NAME, Indexer
 
-    monkeypatch.setattr(index, "SHARD_CARDS", 1)
+    monkeypatch.setattr(quick, "QUICK_CARDS", 1)
     names = ["Miến dong Tài Hoan", "Bánh miến", "Miến dong Bắc Kạn", "Chè"]
     words = Indexer("vi", ())
     for i, name in enumerate(names):
@@ -657,20 +687,20 @@ def test_shards_carry_the_cards_of_the_first_results_of_their_words(monkeypatch)
         "k": [3, 5, 4, -5],
     }
     producers = [["HTX An", 0, "", -1, ""], ["Hộ Miến Dong", 0, "", -1, ""]]
-    shard = words.shards(budget=1000)["m"]
-    made = json.loads(index.shard_cards(index.encode(shard), columns, producers))
+    made = _carded(words, columns, producers)
     # "mien": names before the producer's, then stars; "mien dong": the name's pair first
     assert made["c"]["p"] == [1, 2]
     assert made["c"]["n"] == ["Bánh miến", "Miến dong Bắc Kạn"] and made["c"]["a"] == ["HTX An"] * 2
+    shard = words.shards(budget=1000)["m"]
     assert {key: made[key] for key in shard} == json.loads(index.encode(shard))
 
 
-def test_only_words_that_many_products_have_bring_their_cards(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A word, or pair of words, brings the cards of its first results into its shard
-    only if one product in SHARD_CARDS_SHARE has it: a rarer word's products come from
+def test_only_words_that_many_products_have_bring_their_cards() -> None:
+    """A word, or pair of words, is a common query (its answer made, its first cards in
+    its shard) only if ``least`` postings have it: a rarer word's products come from
     their parts, as they would without cards (the shards of a national catalogue stay
-    light); in a small catalogue, every word does."""
-    from ocopsite.search import index
+    light); in a small catalogue (fewer than SHARD_CARDS_SHARE products), every word."""
+    from ocopsite.search.index import SHARD_CARDS_SHARE
     from ocopsite.search.vocabulary import NAME, Indexer
 
     names = ["Miến dong", "Miến Bắc Kạn", "Mật ong", "Chè"]
@@ -687,18 +717,13 @@ def test_only_words_that_many_products_have_bring_their_cards(monkeypatch) -> No
         "k": [4, 3, 5, 3],
     }
     producers = [["HTX An", 0, "", -1, ""]]
-    shard = index.encode(words.shards(budget=1000)["m"])
 
-    def carded() -> list[int]:
-        return list(
-            json.loads(index.shard_cards(shard, columns, producers)).get("c", {}).get("p", [])
-        )
+    def carded(least: int) -> list[int]:
+        return list(_carded(words, columns, producers, least).get("c", {}).get("p", []))
 
-    assert carded() == [0, 1, 2]  # 4 products: fewer than SHARD_CARDS_SHARE, every word
-    monkeypatch.setattr(index, "SHARD_CARDS_SHARE", 2)  # two products in four: "miến" only
-    assert carded() == [0, 1]
-    monkeypatch.setattr(index, "SHARD_CARDS_SHARE", 1)  # four: none
-    assert carded() == []
+    assert carded(len(names) // SHARD_CARDS_SHARE) == [0, 1, 2]  # every word
+    assert carded(2) == [0, 1]  # two products in four: "miến" only
+    assert carded(4) == []  # none
 
 
 def test_shards_are_cut_by_longer_beginnings_while_they_are_large() -> None:
@@ -767,7 +792,8 @@ EARLY = [
 
 def test_the_search_page_asks_for_its_query_files_as_it_is_read(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     """The search page's inline script asks for the manifest, the head and exactly the files
-    search.js would ask for first (OcopSearch.prototype.missing), before search.js comes."""
+    search.js would ask for first (OcopSearch.prototype.missing), before search.js comes
+    (and at most one common file, see test_a_common_query_shows_cards_before_search_js)."""
     context = browser.new_context(locale="vi-VN")
     tab = context.new_page()
     open_search(tab, served, "vi", "")
@@ -788,7 +814,11 @@ def test_the_search_page_asks_for_its_query_files_as_it_is_read(browser, served:
         tab.goto(search_url(served, lang, q, filters))
         tab.wait_for_function("window.ocopEarly && Object.keys(window.ocopEarly).length > 1")
         early = set(tab.evaluate("Object.keys(window.ocopEarly)"))
-        assert early == {"/search/manifest.json", manifest[lang], *files}, (q, files)
+        # and, for a query of whole words without diacritics, the common file of its first
+        # results (which search.js never reads)
+        common = early & set(manifest["first"][lang]["common"].values())
+        assert early - common == {"/search/manifest.json", manifest[lang], *files}, (q, files)
+        assert len(common) <= 1
     context.close()
 
 
@@ -1058,6 +1088,75 @@ def test_a_letters_quick_cards_are_as_search_js_shows_them(browser, served: str,
     assert differ[0] == [] and differ[1] > 40
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_common_quick_cards_are_as_search_js_shows_them(browser, served: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Every quick answer of a common file (the first cards of a query of one or two whole
+    words, shown before search.js has run) is exactly what search.js shows for its
+    query: the same first cards, in the same order, each saying why it was found when
+    search.js says so, and the same count. In a catalogue this small every word and
+    every pair of words has one."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.clock.set_fixed_time(DAY_AFTER_BUILD)
+    open_search(page, served, lang, "")
+    differ = page.evaluate(
+        """async (lang) => {
+            const manifest = await (await fetch("/search/manifest.json")).json();
+            const differ = [];
+            let queries = 0, pairs = 0, why = 0;
+            for (const href of Object.values(manifest.first[lang].common)) {
+                const file = await (await fetch(href)).json();
+                for (const [q, [n, , ids]] of Object.entries(file.r)) {
+                    await OcopSearch.show(q);
+                    const shown = document.querySelectorAll("#search-app .results .card");
+                    const want = Array.from(shown).slice(0, 8).map((c) => c.outerHTML).join("");
+                    const made = document.createElement("ul");
+                    made.innerHTML = ids.map((i) => {
+                        const [card, because] = file.h[i < 0 ? ~i : i];
+                        return card + (i < 0 ? because : "") + "</li>";
+                    }).join("");
+                    const summary = document.querySelector("#search-app > p.meta").textContent;
+                    if (made.innerHTML !== want || !summary.startsWith(n + " ")) differ.push(q);
+                    queries += 1;
+                    pairs += q.includes(" ") ? 1 : 0;
+                    why += ids.filter((i) => i < 0).length;
+                }
+            }
+            return [differ, queries, pairs, why];
+        }""",
+        lang,
+    )
+    context.close()
+    mismatched, queries, pairs, why = differ
+    assert mismatched == [] and queries > 100 and pairs > 50 and why > 0
+
+
+def test_a_common_query_shows_cards_before_search_js(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """A query of two whole words without diacritics shows its first cards as soon as its
+    common file is in, from the search page's own script; then search.js shows the same
+    cards and count. With diacritics, a filter, a word of one letter or a word joined by
+    punctuation it waits for search.js."""
+    context, tab, held = _first_cards_before_search_js(browser, served + "search/?q=mien+dong")
+    cards = "#search-app .results .card"
+    first = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.outerHTML)")
+    summary = tab.text_content("#search-app > p.meta")
+    assert first and held and re.match(r"^\d+ ", summary or "")
+    assert "Miến dong" in first[0]
+    for route in held:
+        route.continue_()
+    tab.wait_for_selector("html[data-search-ready]")
+    shown = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.outerHTML)")
+    assert shown[: len(first)] == first
+    assert tab.text_content("#search-app > p.meta") == summary
+    tab.unroute("**/search.*.js")
+    tab.route("**/search.*.js", lambda route: route.abort())
+    for q in ("?q=mi%E1%BA%BFn+dong", "?q=mien+dong&stars=4", "?q=mien+d", "?q=mien-dong"):
+        tab.goto(served + "search/" + q)
+        tab.wait_for_timeout(300)
+        assert tab.locator(cards).count() == 0, q
+    context.close()
+
+
 def _first_cards_before_search_js(browser, url: str) -> tuple[Any, Any, list[Any]]:  # type: ignore[no-untyped-def]
     """A phone's tab on ``url``, the day after the build, once the page has drawn its first
     cards; search.js is held back, its requests in the list returned (to be continued)."""
@@ -1130,7 +1229,7 @@ def test_a_first_card_keeps_the_focus_when_search_js_draws_it_again(browser, ser
 def test_quick_cards_read_the_slugs_of_the_index() -> None:
     """The first cards of a letter link to the slug the index holds for each card (its
     slug column, or the slug of its name when that is empty), as search.js does."""
-    from ocopsite.search.index import quick_cards
+    from ocopsite.search.quick import quick_cards
 
     index = {
         "lang": "vi",
@@ -1142,20 +1241,17 @@ def test_quick_cards_read_the_slugs_of_the_index() -> None:
         },
         "facets": {"province": [["ha-noi", "Hà Nội", [], []]]},
     }
-    columns = {"m": [0, 0], "k": [4, 3]}
-    producers = [["HTX Mật ong", 0, "", -1, ""]]
-    shown = {
-        "p": [0, 1],
+    columns = {
+        "m": [0, 0],
+        "k": [4, 3],
         "n": ["Mật ong rừng", "Chè Tân Cương"],
         "s": ["mat-ong-rung-hoa-nhan", ""],
         "i": [1, 0],
         "e": [0, 0],
         "u": [[], []],
-        "a": ["HTX Mật ong", "HTX Mật ong"],
-        "f": [-1, -1],
-        "d": ["", ""],
     }
-    made = quick_cards(index, columns, producers)(shown, [1, 1])
+    producers = [["HTX Mật ong", 0, "", -1, ""]]
+    made = quick_cards(index, columns, producers)({"p": [0, 1]}, [1, 1])
     hrefs = re.findall(r'(?:href|src)="([^"]+)"', made["h"])
     assert hrefs == [
         "/p/mat-ong-rung-hoa-nhan/",

@@ -11,8 +11,10 @@ filters and counts every product, packed by :func:`pack`), the word index made
 here (:func:`word_index`, :mod:`ocopsite.search.vocabulary`) in shards by the beginnings
 of words with what each letter finds, and parts with what result cards show, so
 that a query reads only a few small files; each shard also carries the cards of the
-products that come first for its words (:func:`shard_cards`), so that the first cards of
-most queries need no part. A product's URL and thumbnail are made
+products that come first for its common words (:func:`shard_cards`), so that the first
+cards of most queries need no part, and the first results of those words are in small
+files of their own that the search page shows before search.js has run
+(:mod:`ocopsite.search.quick`). A product's URL and thumbnail are made
 from its slug by the browser, filling in the addresses :mod:`ocopsite.view.urls` gives
 in the index; the slug is stored only when it differs from :func:`slugify` of its name.
 """
@@ -21,8 +23,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import heapq
-import html
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -35,8 +35,22 @@ from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, gtin
 from ocopsite.model.provinces import provinces
 from ocopsite.model.status import STATES
-from ocopsite.model.vietnamese import NON_WORD, fold, slugify
+from ocopsite.model.vietnamese import NON_WORD, fold
 from ocopsite.search import cards, rows
+from ocopsite.search.quick import (
+    QUICK_CARDS,
+    SLOT,
+    WEIGHTS,
+    Answer,
+    CardMaker,
+    Ranking,
+    answers,
+    common_files,
+    file_key,
+    first_results,
+    quick_cards,
+    quick_strings,
+)
 from ocopsite.search.rows import ROWS_CACHE as ROWS_CACHE
 from ocopsite.search.vocabulary import (
     FIELDS,
@@ -47,8 +61,6 @@ from ocopsite.search.vocabulary import (
     PLACE,
     VARINT_DIGITS,
     Indexer,
-    count_varints,
-    read_varints,
     varints,
 )
 from ocopsite.trace.lots import lot_route, product_route
@@ -185,8 +197,8 @@ def build_index(
         "admin": list(ADMIN_WORDS),
         "codes": codes or [],
         "urls": {
-            "product": views.href(Route("product", _SLOT)),
-            "thumb": views.urls.file_in(Route("product", _SLOT), THUMBNAIL)[0],
+            "product": views.href(Route("product", SLOT)),
+            "thumb": views.urls.file_in(Route("product", SLOT), THUMBNAIL)[0],
         },
         "strings": {
             **{
@@ -214,11 +226,6 @@ def build_index(
             "states": [[state, views.t(f"status.{state}")] for state in STATES],
         },
     }
-
-
-#: Stands for a product's slug in the product URL template of the index (search.js
-#: substitutes it): the URL itself is made by urls.py, like every other.
-_SLOT = "0slug0"
 
 
 @functools.lru_cache(maxsize=1 << 16)  # each producer's, in every language
@@ -315,9 +322,8 @@ def word_index(
     count = len(columns["n"])
     words = Indexer(lang, admin)
     target = count + len(producers)
-    groups: list[list[int]] = []
-    for kind in ("category", "province", "certification", "channel"):
-        groups += _members(kind, len(facets[kind]), count, columns, producers)
+    groups = group_members(index)
+    for kind in GROUP_FACETS:
         for value in facets[kind]:
             if kind == "province":
                 for name in (value[1], *value[3]):
@@ -364,6 +370,21 @@ def word_index(
         return groups[target - count - len(producers)]
 
     return words.shards(budget or SHARD_POSTINGS), words.letters(count, members)
+
+
+#: The facets whose values post to groups of products, in the order of their numbers.
+GROUP_FACETS = ("category", "province", "certification", "channel")
+
+
+def group_members(index: dict[str, Any]) -> list[list[int]]:
+    """The products of each group of :func:`word_index` (the values of
+    :data:`GROUP_FACETS` in order): group ``g`` is the target ``count + producers + g``."""
+    facets, columns, producers = index["facets"], index["products"], index["producers"]
+    count = len(columns["n"])
+    groups: list[list[int]] = []
+    for kind in GROUP_FACETS:
+        groups += _members(kind, len(facets[kind]), count, columns, producers)
+    return groups
 
 
 def _members(
@@ -491,9 +512,7 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
 
 #: How many result cards of a one-letter query its letter file carries (see
 #: :func:`letter_cards`): the first cards shown before the rest of the page.
-LETTER_CARDS = 8
-#: The weight of each field in search.js (WEIGHTS), by field number of the vocabulary.
-_WEIGHTS = (8, 4, 2, 2, 1, 0.01)
+LETTER_CARDS = QUICK_CARDS
 
 
 def unpack(column: dict[str, Any]) -> list[int]:
@@ -522,7 +541,7 @@ def letter_cards(
     products quicker)."""
     found = [i for i, code in enumerate(codes) if code]
     rank = {
-        i: -round(_WEIGHTS[(codes[i] - 1) % 7] * 100) * 8 - max(columns["k"][i], 0) for i in found
+        i: -round(WEIGHTS[(codes[i] - 1) % 7] * 100) * 8 - max(columns["k"][i], 0) for i in found
     }
     return _cards(sorted(found, key=lambda i: (rank[i], i))[:LETTER_CARDS], columns, producers)
 
@@ -602,16 +621,23 @@ WORD_INPUTS = ("n", "v", "g", "o", "m", "c", "x", "h")
 WORDS_CACHE = "search-words"
 
 
+#: The name, in a kept word index, of the answers of its common queries.
+ANSWERS = "answers"
+
+
 def word_files(
     index: dict[str, Any], cache: Path | None = None
-) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """The word index of ``index`` (:func:`word_index`) as encoded shards and letters.
+) -> tuple[dict[str, bytes], dict[str, bytes], dict[str, Answer]]:
+    """The word index of ``index`` (:func:`word_index`) as encoded shards and letters, and
+    the answers of its common queries (:func:`quick.answers`: those of the words and pairs
+    that one product in :data:`SHARD_CARDS_SHARE` has), by query.
 
     With ``cache`` (a folder), the result is kept there under a hash of everything
     :func:`word_index` reads and of ocopsite's code, and taken from there when that
     hash is the same: an edit that changes no searched text (a rating, a photo, a
-    certificate's dates) does not index every word of the catalogue again. Only the
-    latest entry of each language is kept.
+    certificate's dates) does not index every word of the catalogue again, nor rank its
+    common queries (the stars that order their first results are not part of it). Only
+    the latest entry of each language is kept.
     """
     lang = index["lang"]
     columns = index["products"]
@@ -622,21 +648,26 @@ def word_files(
         "producers": index["producers"],
         "columns": {key: columns[key] for key in WORD_INPUTS},
         "budget": SHARD_POSTINGS,
+        "share": SHARD_CARDS_SHARE,
     }
     entry = _entry(cache, lang, read) if cache is not None else None
     found = kept(entry) if entry is not None else None
-    if found is not None:
+    if found is not None and ANSWERS in found:
         shards = {name[2:]: data for name, data in found.items() if name.startswith("s/")}
         letters = {name[2:]: data for name, data in found.items() if name.startswith("l/")}
-        if len(shards) + len(letters) == len(found):
-            return shards, letters
+        if len(shards) + len(letters) + 1 == len(found):
+            answered = json.loads(found[ANSWERS])
+            return shards, letters, {q: Answer(*answer) for q, answer in answered.items()}
     words, first = word_index(index)
+    count = len(columns["n"])
+    answered = answers(_ranking(index, words), count // SHARD_CARDS_SHARE)
     shards = {name: encode(shard) for name, shard in words.items()}
     letters = {name: encode(pack(codes)) for name, codes in first.items()}
     if entry is not None:
         stored = {f"s/{name}": data for name, data in shards.items()}
-        _keep(entry, stored | {f"l/{name}": data for name, data in letters.items()})
-    return shards, letters
+        stored |= {f"l/{name}": data for name, data in letters.items()}
+        _keep(entry, stored | {ANSWERS: encode(answered)})
+    return shards, letters, answered
 
 
 def index_files(
@@ -670,11 +701,17 @@ def index_files(
         code_tables = code_files(catalogue, lang_views, codes_cache, code_read)
         codes = [add(f"{lang}-codes", table) for table in code_tables]
         index = build_index(catalogue, lang_views, codes, list(views.values()), products[lang])
-        shards, letters = word_files(index, cache)
+        shards, letters, answered = word_files(index, cache)
         columns, producers = index["products"], index["producers"]
+        in_force = stars if stars is not None else [max(k, 0) for k in columns["k"]]
+        shown_first = {query: first_results(answer, in_force) for query, answer in answered.items()}
         index["words"] = {
-            key: add(f"{lang}-words", shard_cards(data, columns, producers, stars))
-            for key, data in shards.items()
+            key: add(f"{lang}-words", data)
+            for key, data in shard_cards(shards, shown_first, columns, producers).items()
+        }
+        common = common_files(answered, shown_first, CardMaker(index, columns, producers), shards)
+        first_files = {
+            key: add(f"{lang}-common", encode(entry)) for key, entry in sorted(common.items())
         }
         parts = split(index)
         shown = quick_cards(index, columns, producers)
@@ -689,8 +726,24 @@ def index_files(
         hrefs[lang] = add(lang, encode(index))
         first[lang] = {key: index[key] for key in FIRST_FILES}
         first[lang]["quick"] = quick_strings(index)
+        first[lang]["common"] = first_files
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs, first)
     return files
+
+
+def _ranking(index: dict[str, Any], shards: dict[str, dict[str, Any]]) -> Ranking:
+    """The :class:`quick.Ranking` of ``index``'s word index, in ``shards``."""
+    columns, producers = index["products"], index["producers"]
+    count = len(columns["n"])
+    groups = group_members(index)
+    return Ranking(
+        shards,
+        count,
+        len(producers),
+        lambda target: groups[target - count - len(producers)],
+        index["lang"],
+        index["admin"],
+    )
 
 
 def with_cards(
@@ -721,158 +774,43 @@ def with_cards(
     return encode(made)
 
 
-#: How many products' cards a shard of the word index carries for each of its words and
-#: pairs of words (see :func:`shard_cards`): the first page's cards, as a letter's.
-SHARD_CARDS = LETTER_CARDS
-#: Only a word (or pair of words) that one product in this many has brings its first
-#: cards into its shard: 50 products at 16,000, every word of a catalogue under 320. The
-#: first cards of a rarer word are nearly all of its products' cards, as large as the
-#: parts they spare, and most words are rare: with the cards of every word, the word
-#: shards of a 16,000-product catalogue were 2.5 times as large as without (2.88 MB
-#: gzipped against 1.17, both languages), and every visitor fetches them all once the
-#: first results are in (and every offline pack holds them); with those of the words
-#: that 50 products have, 1.6 times (1.90 MB), and the first cards of 39 of 46 common
-#: queries still need no part (40 with every word's).
+#: Only a word (or pair of words) that one product in this many has gets an answer
+#: (:func:`word_files`): its first cards in its shard and its common file. 50 products at
+#: 16,000, every word of a catalogue under 320. The first cards of a rarer word are nearly
+#: all of its products' cards, as large as the parts they spare, and most words are rare:
+#: with the cards of every word, the word shards of a 16,000-product catalogue were 2.5
+#: times as large as without (2.88 MB gzipped against 1.17, both languages), and every
+#: visitor fetches them all once the first results are in (and every offline pack holds
+#: them); with those of the words that 50 products have, 1.6 times (1.90 MB).
 SHARD_CARDS_SHARE = 320
-#: The bonus of two query words side by side in each field, in search.js (PHRASE).
-_PHRASE = (8, 8, 8, 8, 1, 0)
 
 
 def shard_cards(
-    shard: bytes,
+    shards: dict[str, bytes],
+    shown: dict[str, list[int]],
     columns: dict[str, list[Any]],
     producers: list[list[Any]],
-    stars: Sequence[int] | None = None,
-) -> bytes:
-    """A shard of the word index (:func:`word_files`) with "c", the cards
-    (:func:`_cards`) of the products that come first for each of its words alone and for
-    each of its pairs of words, by the score of the field they are found in, then stars in
-    force, then position (products found through a group are not counted): a query of
-    those words then shows its first cards without asking for their parts (search.js
-    takes a file's "c" as a letter file's). A guess, not the ranking: the part of a first
-    result it does not hold is asked for as before. Only words and pairs that one product
-    in :data:`SHARD_CARDS_SHARE` has count. ``stars`` as in :func:`with_cards`."""
-    packed = json.loads(shard)
-    count = len(columns["k"])
-    least = count // SHARD_CARDS_SHARE  # products a word must have
-    if stars is None:
-        stars = [max(k, 0) for k in columns["k"]]
-    chosen: set[int] = set()
-    found: dict[str, dict[int, float]] = {}  # each word's products, with their best weight
-    for kind in ("f", "q"):
-        vocab = packed.get(kind, {})
-        for word, postings in zip(vocab.get("w", ()), vocab.get("p", ()), strict=True):
-            # a product has one posting at least: a word with fewer is not read (and the
-            # pairs it begins have no more products than it)
-            if least and count_varints(postings) < least:
-                continue
-            fields: dict[int, int] = {}  # each product's best field (the lowest)
-            for posting in read_varints(postings):
-                target, field = divmod(posting, FIELDS)
-                if target < count and field < fields.get(target, FIELDS):
-                    fields[target] = field
-            if kind == "f":
-                best = found[word] = {i: _WEIGHTS[field] for i, field in fields.items()}
-            else:
-                # both words, the first perhaps in a better field than the pair, and the pair
-                first = found.get(word.partition(" ")[0], {})
-                best = {
-                    i: _PHRASE[field] + _WEIGHTS[field] + max(_WEIGHTS[field], first.get(i, 0))
-                    for i, field in fields.items()
-                }
-            if len(best) < least:
-                continue
-            chosen.update(
-                heapq.nsmallest(SHARD_CARDS, best, key=lambda i: (-best[i], -stars[i], i))
-            )
-    if not chosen:
-        return shard
-    return encode({**packed, "c": _cards(sorted(chosen), columns, producers)})
-
-
-def quick_strings(index: dict[str, Any]) -> dict[str, str]:
-    """What the search page needs, besides a letter file's "q" (:func:`quick_cards`), to
-    show a letter's first results before search.js has run: the build date and the
-    strings of the results' summary and of the folded filters."""
-    strings = index["strings"]
+) -> dict[str, bytes]:
+    """The shards of the word index (:func:`word_files`), each with "c", the cards
+    (:func:`_cards`) of the first results ``shown`` (:func:`quick.first_results`) of the common
+    queries it holds (:func:`quick.file_key`): search.js shows them without asking for
+    their parts (it takes a file's "c" as a letter file's). A shard without a common
+    query is as it was."""
+    chosen: dict[str, set[int]] = {}
+    for query, ids in shown.items():
+        key = file_key(query, shards)
+        if key is not None:
+            chosen.setdefault(key, set()).update(ids)
     return {
-        "asof": index["asof"],
-        "results": strings["results"],
-        "one": strings["one_result"],
-        "filters": strings["filters"],
+        key: encode({**json.loads(data), "c": _cards(sorted(chosen[key]), columns, producers)})
+        if key in chosen
+        else data
+        for key, data in shards.items()
     }
 
 
-#: Days after the build from which a card's state is not known (no change after the build).
-_NEVER = 1 << 30
-
-
-def quick_cards(
-    index: dict[str, Any],
-    columns: dict[str, list[Any]],
-    producers: list[list[Any]],
-) -> Callable[[dict[str, list[Any]], Sequence[int]], dict[str, Any]]:
-    """What makes the "q" of a letter file: from its cards "c" (:func:`_cards`) and what
-    it finds of each product (``codes``, :meth:`vocabulary.Indexer.letters`), the HTML of
-    those cards exactly as search.js makes them (``card``), how many products it finds "n",
-    and "t", the day after the build from which one of the cards' states changes (the page
-    then leaves the cards to search.js). ``index`` is made by :func:`build_index`, with its
-    products' ``columns`` and ``producers``. A card's slug is read from the index as
-    search.js reads it: its slug column "s", or :func:`slugify` of its name when empty."""
-    lang, urls, strings = index["lang"], index["urls"], index["strings"]
-    provinces_ = index["facets"]["province"]
-    states = strings["states"]
-
-    def made(shown: dict[str, list[Any]], codes: Sequence[int]) -> dict[str, Any]:
-        html: list[str] = []
-        until = _NEVER
-        for k, i in enumerate(shown["p"]):
-            slug = shown["s"][k] or slugify(shown["n"][k])
-            province = provinces_[producers[columns["m"][i]][1]]
-            state = shown["e"][k]
-            changes = shown["u"][k]
-            for c in range(0, len(changes), 2):
-                if changes[c] <= 0:
-                    state = changes[c + 1]
-                else:
-                    until = min(until, changes[c])
-            stars = abs(columns["k"][i])
-            parts = ['<li class="card"><a href="', _escape(urls["product"].replace(_SLOT, slug))]
-            parts.append('">')
-            if shown["i"][k]:
-                thumb = _escape(urls["thumb"].replace(_SLOT, slug))
-                parts.append(f'<img src="{thumb}" alt="" loading="lazy" width="320" height="240">')
-            label = _escape(strings["stars"].replace("{n}", str(stars)))
-            parts += [
-                f'<span class="name">{_escape(shown["n"][k])}</span></a><span class="rate">',
-                f'<span class="stars" role="img" aria-label="{label}">',
-                "★" * stars + "☆" * (5 - stars) + "</span>",
-            ]
-            if state:
-                key, text = states[state]
-                parts.append(f' <span class="st st-{_escape(key)}">{_escape(text)}</span>')
-            meta = f"{shown['a'][k]} · {province[1]}"
-            parts.append(f'</span><span class="meta">{_escape(meta)}</span>')
-            code = codes[i]
-            if code > 7 or (code - 1) % 7 == FORMER:
-                former = shown["f"][k]
-                name = "" if former < 0 else province[2][former][1 if lang == "vi" else 2]
-                place = ", ".join(filter(None, [shown["d"][k], name]))
-                if place:
-                    why = strings["formerly"].replace("{place}", place)
-                    parts.append(f'<span class="meta why">{_escape(why)}</span>')
-            html.append("".join(parts) + "</li>")
-        return {"h": "".join(html), "n": sum(1 for code in codes if code), "t": until}
-
-    return made
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
 #: The order of :func:`letter_cards`, for :func:`cards.first`.
-_RANKS = cards.ranks(_WEIGHTS, FIELDS)
+_RANKS = cards.ranks(WEIGHTS, FIELDS)
 
 
 def stars_in_force(columns: dict[str, list[Any]]) -> bytes | None:

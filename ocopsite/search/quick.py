@@ -1,0 +1,383 @@
+"""First results shown before search.js has run: the search page's own early script
+draws them as soon as one small file is in.
+
+A query of one letter takes its first cards from its letter file ("q", made by
+:func:`quick_cards`). A common query of one or two words, as people type them from the
+home page (no diacritics, no filter), takes them from a *common* file
+(:func:`common_files`): for each shard of the word index, the first results of the words
+and pairs of words in it that many products have, ranked here exactly as search.js ranks
+them (:class:`Ranking`), with the HTML of their cards exactly as search.js makes it. The
+page then shows results after one request of a few kilobytes, not after search.js, the
+index's head and the query's shards have come and the engine has run; search.js then
+shows the same cards, and the rest. A browser test compares both for every entry.
+"""
+
+from __future__ import annotations
+
+import html
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from ocopsite.model.vietnamese import slugify
+from ocopsite.search.vocabulary import FIELDS, FORMER, count_varints, read_varints, stem
+
+#: The weight of each field in search.js (WEIGHTS), by field number of the vocabulary.
+WEIGHTS = (8, 4, 2, 2, 1, 0.01)
+#: The bonus of two query words side by side in each field, in search.js (PHRASE).
+PHRASE = (8, 8, 8, 8, 1, 0)
+#: How many cards a quick answer shows: the first cards, before search.js shows its page.
+QUICK_CARDS = 8
+#: Stands for a product's slug in the product URL template of the index (search.js
+#: substitutes it): the URL itself is made by urls.py, like every other.
+SLOT = "0slug0"
+#: A card whose state never changes.
+_NEVER = 1 << 30
+#: Hundredths of WEIGHTS and PHRASE: search.js adds them in single precision and orders
+#: by the sum rounded to hundredths, which whole hundredths give exactly.
+_WEIGHT_100 = tuple(round(w * 100) for w in WEIGHTS)
+_PHRASE_100 = tuple(round(w * 100) for w in PHRASE)
+#: The early script's filters (any one of them in the address: no quick answer).
+FILTERS = ("stars", "category", "province", "certification", "channel")
+
+
+def quick_strings(index: dict[str, Any]) -> dict[str, str]:
+    """What the search page needs, besides a quick answer's cards and count, to show it
+    before search.js has run: the build date and the strings of the results' summary and
+    of the folded filters."""
+    strings = index["strings"]
+    return {
+        "asof": index["asof"],
+        "results": strings["results"],
+        "one": strings["one_result"],
+        "filters": strings["filters"],
+    }
+
+
+class CardMaker:
+    """Result cards' HTML exactly as search.js makes them (``card``), from an index made
+    by :func:`ocopsite.search.index.build_index` and its products' ``columns`` and
+    ``producers``. A card's slug is read from the index as search.js reads it: its slug
+    column "s", or :func:`slugify` of its name when empty."""
+
+    def __init__(
+        self, index: dict[str, Any], columns: dict[str, list[Any]], producers: list[list[Any]]
+    ) -> None:
+        self.lang, self.urls, self.strings = index["lang"], index["urls"], index["strings"]
+        self.provinces = index["facets"]["province"]
+        self.columns, self.producers = columns, producers
+
+    def card(self, i: int) -> tuple[str, str, int]:
+        """Product ``i``'s card up to its end ``</li>``, the line that says why it was found
+        when found by its producer's former place (empty if it has none), and the day
+        after the build from which its state changes (:data:`_NEVER` if it does not)."""
+        columns, strings = self.columns, self.strings
+        name, slug = columns["n"][i], columns["s"][i] or slugify(columns["n"][i])
+        maker = self.producers[columns["m"][i]]
+        province = self.provinces[maker[1]]
+        state, changes, until = columns["e"][i], columns["u"][i], _NEVER
+        for c in range(0, len(changes), 2):
+            if changes[c] <= 0:
+                state = changes[c + 1]
+            else:
+                until = min(until, changes[c])
+        stars = abs(columns["k"][i])
+        parts = ['<li class="card"><a href="', _escape(self.urls["product"].replace(SLOT, slug))]
+        parts.append('">')
+        if columns["i"][i]:
+            thumb = _escape(self.urls["thumb"].replace(SLOT, slug))
+            parts.append(f'<img src="{thumb}" alt="" loading="lazy" width="320" height="240">')
+        label = _escape(strings["stars"].replace("{n}", str(stars)))
+        parts += [
+            f'<span class="name">{_escape(name)}</span></a><span class="rate">',
+            f'<span class="stars" role="img" aria-label="{label}">',
+            "★" * stars + "☆" * (5 - stars) + "</span>",
+        ]
+        if state:
+            key, text = strings["states"][state]
+            parts.append(f' <span class="st st-{_escape(key)}">{_escape(text)}</span>')
+        meta = f"{maker[0]} · {province[1]}"
+        parts.append(f'</span><span class="meta">{_escape(meta)}</span>')
+        former = maker[3]
+        former_name = "" if former < 0 else province[2][former][1 if self.lang == "vi" else 2]
+        place = ", ".join(filter(None, [maker[4], former_name]))
+        why = ""
+        if place:
+            why = _escape(strings["formerly"].replace("{place}", place))
+            why = f'<span class="meta why">{why}</span>'
+        return "".join(parts), why, until
+
+
+def quick_cards(
+    index: dict[str, Any], columns: dict[str, list[Any]], producers: list[list[Any]]
+) -> Callable[[dict[str, list[Any]], Sequence[int]], dict[str, Any]]:
+    """What makes the "q" of a letter file: from its cards "c" (whose "p" are the products'
+    positions, see :func:`ocopsite.search.index.letter_cards`) and what it finds of each
+    product (``codes``, :meth:`vocabulary.Indexer.letters`), the HTML of those cards
+    exactly as search.js makes them (:class:`CardMaker`), how many products it finds "n",
+    and "t", the day after the build from which one of the cards' states changes (the page
+    then leaves the cards to search.js)."""
+    maker = CardMaker(index, columns, producers)
+
+    def made(shown: dict[str, list[Any]], codes: Sequence[int]) -> dict[str, Any]:
+        html_: list[str] = []
+        until = _NEVER
+        for i in shown["p"]:
+            card, why, changes = maker.card(i)
+            until = min(until, changes)
+            formerly = codes[i] > 7 or (codes[i] - 1) % 7 == FORMER
+            html_.append(card + (why if formerly else "") + "</li>")
+        return {"h": "".join(html_), "n": sum(1 for code in codes if code), "t": until}
+
+    return made
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+class _Found(NamedTuple):
+    """What a word (or the words under a beginning) finds: each product's score, and the
+    products found by their producer's former place."""
+
+    best: dict[int, int]
+    former: frozenset[int]
+
+    def merged(self, other: _Found) -> _Found:
+        best = dict(self.best)
+        for i, weight in other.best.items():
+            if weight > best.get(i, 0):
+                best[i] = weight
+        return _Found(best, self.former | other.former)
+
+
+class Answer(NamedTuple):
+    """What a query finds, as much as its first results need whatever the stars: how many
+    products (``total``); the best scores that hold :data:`QUICK_CARDS` products at least,
+    best first, each with its products in catalogue order (``levels``: the first
+    results are among these, ordered by stars in force within a score, see :func:`first_results`);
+    and those of them found by their producer's former place (``former``)."""
+
+    total: int
+    levels: list[list[Any]]
+    former: list[int]
+
+
+def first_results(answer: Answer, stars: Sequence[int]) -> list[int]:
+    """The first :data:`QUICK_CARDS` products of ``answer``: by score, then by ``stars`` in
+    force (each product's, 0 for none), then catalogue order, as search.js orders them."""
+    chosen: list[int] = []
+    for _, ids in answer.levels:
+        wanted = QUICK_CARDS - len(chosen)
+        if wanted <= 0:
+            break
+        if len(ids) <= wanted:
+            chosen += sorted(ids, key=lambda i: -stars[i])  # (stable: catalogue order kept)
+            continue
+        for level in range(5, -1, -1):
+            chosen += [i for i in ids if stars[i] == level][: QUICK_CARDS - len(chosen)]
+            if len(chosen) == QUICK_CARDS:
+                break
+    return chosen
+
+
+class Ranking:
+    """The results of a query of one or two whole words without filters, ranked as
+    search.js ranks them (``OcopSearch.run``): each word scores a product by the weight of
+    the best field of a word it begins (for English, of its stem too), a product must
+    have both words, two words side by side in one field add their phrase bonus, an
+    administrative word beside a place name weighs a hundredth for every product; then
+    stars in force, then catalogue order.
+
+    ``shards`` are the word index's shards, decoded (:meth:`vocabulary.Indexer.shards`);
+    ``count`` products, then ``producers`` producers, then groups whose products
+    ``members`` gives are the targets of their postings; ``admin`` the folded
+    administrative words and pairs of the index. Stars come in only with :func:`first_results`:
+    what is ranked here is kept between builds with the word index."""
+
+    def __init__(
+        self,
+        shards: Mapping[str, dict[str, Any]],
+        count: int,
+        producers: int,
+        members: Callable[[int], Sequence[int]],
+        lang: str,
+        admin: Sequence[str],
+    ) -> None:
+        self.count, self.groups_from, self.members = count, count + producers, members
+        self.lang, self.admin = lang, frozenset(admin)
+        self.vocab: dict[str, tuple[list[str], list[str]]] = {}
+        for kind in ("f", "q"):
+            pairs = sorted(
+                (word, postings)
+                for shard in shards.values()
+                for word, postings in zip(
+                    shard.get(kind, {}).get("w", ()), shard.get(kind, {}).get("p", ()), strict=True
+                )
+            )
+            self.vocab[kind] = ([word for word, _ in pairs], [postings for _, postings in pairs])
+        self._best: dict[tuple[str, int], _Found] = {}
+        self._words: dict[str, _Found | None] = {}
+
+    def _of(self, kind: str, at: int) -> _Found:
+        """What word number ``at`` of vocabulary ``kind`` finds: each product's best weight
+        (hundredths: :data:`_WEIGHT_100` for "f", :data:`_PHRASE_100` for "q"), groups read
+        as their products, and the products it finds by their producer's former place. A
+        posting to a producer matches (as in search.js) but scores no product."""
+        found = self._best.get((kind, at))
+        if found is not None:
+            return found
+        weights = _WEIGHT_100 if kind == "f" else _PHRASE_100
+        fields: dict[int, int] = {}  # each product's best field (the lowest)
+        former: set[int] = set()
+        for posting in read_varints(self.vocab[kind][1][at]):
+            target, field = divmod(posting, FIELDS)
+            targets: Sequence[int] = (
+                (target,)
+                if target < self.count
+                else self.members(target)
+                if target >= self.groups_from
+                else ()
+            )
+            for i in targets:
+                if field < fields.get(i, FIELDS):
+                    fields[i] = field
+                if field == FORMER:
+                    former.add(i)
+        found = self._best[kind, at] = _Found(
+            {i: weights[field] for i, field in fields.items()}, frozenset(former)
+        )
+        return found
+
+    def _under(self, kind: str, prefix: str) -> _Found | None:
+        """What the words of ``kind`` under ``prefix`` find together (their best weight for
+        each product); ``None`` if there are none."""
+        words = self.vocab[kind][0]
+        at = bisect_left(words, prefix)
+        found: _Found | None = None
+        while at < len(words) and words[at].startswith(prefix):
+            found = self._of(kind, at) if found is None else found.merged(self._of(kind, at))
+            at += 1
+        return found
+
+    def word(self, word: str) -> _Found | None:
+        """Each product's score for one folded word (hundredths), and the products it
+        found by their producer's former place; ``None`` if it matches nothing."""
+        if word in self._words:
+            return self._words[word]
+        found = self._under("f", word)
+        if self.lang == "en" and stem(word) != word:
+            stemmed = self._under("f", stem(word))
+            if stemmed is not None:
+                found = stemmed if found is None else found.merged(stemmed)
+        self._words[word] = found
+        return found
+
+    def run(self, words: Sequence[str]) -> Answer | None:
+        """The answer to a query of one or two folded words; ``None`` if it finds nothing."""
+        admin = self._admin(words)
+        scores: dict[int, int] | None = None
+        former: frozenset[int] = frozenset()
+        for w, word in enumerate(words):
+            found = self.word(word)
+            best = found.best if found else None
+            if found:
+                former |= found.former
+            if admin[w]:
+                weights = best or {}
+                best = {i: weights.get(i) or _WEIGHT_100[-1] for i in range(self.count)}
+            if best is None:
+                return None
+            if scores is not None:  # a product must have both words: their sum
+                small, large = (scores, best) if len(scores) <= len(best) else (best, scores)
+                best = {i: s + large[i] for i, s in small.items() if i in large}
+            scores = best
+        if not scores:
+            return None
+        if len(words) == 2:
+            bonus = self._under("q", f"{words[0]} {words[1]}")
+            if bonus is not None:  # (scores is a new mapping here: two words were summed)
+                for i, extra in bonus.best.items():
+                    if i in scores:
+                        scores[i] += extra
+        counted = Counter(scores.values())
+        enough, least = 0, 0
+        for level in sorted(counted, reverse=True):
+            enough, least = enough + counted[level], level
+            if enough >= QUICK_CARDS:
+                break
+        levels: dict[int, list[int]] = {}
+        for i, score in scores.items():
+            if score >= least:
+                levels.setdefault(score, []).append(i)
+        return Answer(
+            len(scores),
+            [[score, sorted(levels[score])] for score in sorted(levels, reverse=True)],
+            sorted(i for ids in levels.values() for i in ids if i in former),
+        )
+
+    def _admin(self, words: Sequence[str]) -> list[bool]:
+        """Which words name a kind of administrative unit while another names the place
+        (search.js's ``adminUnits``)."""
+        if len(words) == 2 and f"{words[0]} {words[1]}" in self.admin:
+            return [False, False]
+        marks = [word in self.admin for word in words]
+        return marks if not all(marks) else [False] * len(words)
+
+
+def answers(ranking: Ranking, least: int) -> dict[str, Answer]:
+    """The answers of the common queries: every word of two characters or more, and every
+    pair of such words, that ``least`` postings of the index have at least."""
+    made: dict[str, Answer] = {}
+    for kind in ("f", "q"):
+        words, postings = ranking.vocab[kind]
+        for word, posted in zip(words, postings, strict=True):
+            if min(map(len, word.split(" "))) > 1 and count_varints(posted) >= least:
+                answer = ranking.run(word.split(" "))
+                if answer is not None:
+                    made[word] = answer
+    return made
+
+
+def file_key(query: str, keys: Mapping[str, object]) -> str | None:
+    """The key among ``keys`` (the word index's shard keys) of the common file that holds
+    ``query``'s answer, as the early script finds it: the key that begins the query with
+    every character after the first that is not an ASCII letter or digit, and its end,
+    written "." (see :func:`vocabulary.shard_key`)."""
+    dotted = query[0] + "".join(ch if ch.isascii() and ch.isalnum() else "." for ch in query[1:])
+    dotted += "."
+    for end in range(1, len(dotted) + 1):
+        if dotted[:end] in keys:
+            return dotted[:end]
+    return None
+
+
+def common_files(
+    found: Mapping[str, Answer],
+    shown: Mapping[str, list[int]],
+    cards: CardMaker,
+    keys: Mapping[str, object],
+) -> dict[str, dict[str, Any]]:
+    """The quick answers of the common queries (:func:`answers`), by the shard key
+    (:func:`file_key`) of the file that holds them, each file
+    ``{"r": {query: [count, day, ids]}, "h": {id: [card, why]}}``: ``day`` the day after
+    the build from which one of its cards' states changes, ``ids`` its first cards'
+    products (``shown``, made by :func:`first_results`), ``~id`` for one found by its producer's
+    former place (the card then ends with its ``why``); ``card`` is a card's HTML up to
+    its ``</li>`` (:meth:`CardMaker.card`)."""
+    files: dict[str, dict[str, Any]] = {}
+    made: dict[int, tuple[str, str, int]] = {}
+    for query, answer in found.items():
+        key = file_key(query, keys)
+        if key is None:
+            continue
+        entry = files.setdefault(key, {"r": {}, "h": {}})
+        until = _NEVER
+        former = set(answer.former)
+        for i in shown[query]:
+            card = made.get(i) or made.setdefault(i, cards.card(i))
+            entry["h"][str(i)] = [card[0], card[1]]
+            until = min(until, card[2])
+        entry["r"][query] = [answer.total, until, [~i if i in former else i for i in shown[query]]]
+    return files

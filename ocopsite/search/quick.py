@@ -21,7 +21,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ocopsite.model.vietnamese import slugify
-from ocopsite.search.vocabulary import FIELDS, FORMER, count_varints, read_varints, stem
+from ocopsite.search.vocabulary import (
+    ADMIN,
+    FIELDS,
+    FORMER,
+    count_varints,
+    folded_word,
+    read_varints,
+    stem,
+)
 
 #: The weight of each field in search.js (WEIGHTS), by field number of the vocabulary.
 WEIGHTS = (8, 4, 2, 2, 1, 0.01)
@@ -38,6 +46,10 @@ _NEVER = 1 << 30
 #: by the sum rounded to hundredths, which whole hundredths give exactly.
 _WEIGHT_100 = tuple(round(w * 100) for w in WEIGHTS)
 _PHRASE_100 = tuple(round(w * 100) for w in PHRASE)
+#: Hundredths of a word found as written, diacritics and all (search.js: half again its
+#: field's weight); none for the administrative words' field, whose 0.015 search.js rounds
+#: in single precision (a query that finds a word as written there gets no quick answer).
+_OWN_100 = (*(round(w * 150) for w in WEIGHTS[:ADMIN]), 0)
 #: The early script's filters (any one of them in the address: no quick answer).
 FILTERS = ("stars", "category", "province", "certification", "channel")
 
@@ -208,7 +220,7 @@ class Ranking:
         self.count, self.groups_from, self.members = count, count + producers, members
         self.lang, self.admin = lang, frozenset(admin)
         self.vocab: dict[str, tuple[list[str], list[str]]] = {}
-        for kind in ("f", "q"):
+        for kind in ("f", "q", "o"):
             pairs = sorted(
                 (word, postings)
                 for shard in shards.values()
@@ -228,7 +240,7 @@ class Ranking:
         found = self._best.get((kind, at))
         if found is not None:
             return found
-        weights = _WEIGHT_100 if kind == "f" else _PHRASE_100
+        weights = {"f": _WEIGHT_100, "q": _PHRASE_100, "o": _OWN_100}[kind]
         fields: dict[int, int] = {}  # each product's best field (the lowest)
         former: set[int] = set()
         for posting in read_varints(self.vocab[kind][1][at]):
@@ -274,8 +286,11 @@ class Ranking:
         self._words[word] = found
         return found
 
-    def run(self, words: Sequence[str]) -> Answer | None:
-        """The answer to a query of one or two folded words; ``None`` if it finds nothing."""
+    def run(self, words: Sequence[str], own: str | None = None) -> Answer | None:
+        """The answer to a query of one or two folded words; ``None`` if it finds nothing.
+        ``own`` is the one word as typed, with its diacritics, when it has any: a product
+        found by a word written so scores half again that word's field (search.js's
+        ``word``)."""
         admin = self._admin(words)
         scores: dict[int, int] | None = None
         former: frozenset[int] = frozenset()
@@ -284,6 +299,11 @@ class Ranking:
             best = found.best if found else None
             if found:
                 former |= found.former
+            if found and own is not None:
+                best = dict(found.best)
+                for i, weight in (self._under("o", own) or _Found({}, frozenset())).best.items():
+                    if best.get(i) and weight > best[i]:
+                        best[i] = weight
             if admin[w]:
                 weights = best or {}
                 best = {i: weights.get(i) or _WEIGHT_100[-1] for i in range(self.count)}
@@ -317,6 +337,17 @@ class Ranking:
             sorted(i for ids in levels.values() for i in ids if i in former),
         )
 
+    def exact_own(self, own: str) -> bool:
+        """Whether no word written as ``own`` begins (with its diacritics) is in the field
+        of administrative words, where search.js's score of it is not whole hundredths."""
+        words, postings = self.vocab["o"]
+        at = bisect_left(words, own)
+        while at < len(words) and words[at].startswith(own):
+            if any(posting % FIELDS == ADMIN for posting in read_varints(postings[at])):
+                return False
+            at += 1
+        return True
+
     def _admin(self, words: Sequence[str]) -> list[bool]:
         """Which words name a kind of administrative unit while another names the place
         (search.js's ``adminUnits``)."""
@@ -327,16 +358,23 @@ class Ranking:
 
 
 def answers(ranking: Ranking, least: int) -> dict[str, Answer]:
-    """The answers of the common queries: every word of two characters or more, and every
-    pair of such words, that ``least`` postings of the index have at least."""
+    """The answers of the common queries: every word of two characters or more, every
+    pair of such words, and every such word as written with diacritics, that ``least``
+    postings of the index have at least."""
     made: dict[str, Answer] = {}
-    for kind in ("f", "q"):
+    for kind in ("f", "q", "o"):
         words, postings = ranking.vocab[kind]
         for word, posted in zip(words, postings, strict=True):
-            if min(map(len, word.split(" "))) > 1 and count_varints(posted) >= least:
+            if min(map(len, word.split(" "))) < 2 or count_varints(posted) < least:
+                continue
+            if kind != "o":
                 answer = ranking.run(word.split(" "))
-                if answer is not None:
-                    made[word] = answer
+            elif ranking.exact_own(word):
+                answer = ranking.run([folded_word(word)], own=word)
+            else:
+                continue
+            if answer is not None:
+                made[word] = answer
     return made
 
 
@@ -345,6 +383,8 @@ def file_key(query: str, keys: Mapping[str, object]) -> str | None:
     ``query``'s answer, as the early script finds it: the key that begins the query with
     every character after the first that is not an ASCII letter or digit, and its end,
     written "." (see :func:`vocabulary.shard_key`)."""
+    if not query.isascii():  # a word as written, with diacritics: by its folded form
+        query = folded_word(query)
     dotted = query[0] + "".join(ch if ch.isascii() and ch.isalnum() else "." for ch in query[1:])
     dotted += "."
     for end in range(1, len(dotted) + 1):

@@ -630,7 +630,7 @@ def word_files(
 ) -> tuple[dict[str, bytes], dict[str, bytes], dict[str, Answer]]:
     """The word index of ``index`` (:func:`word_index`) as encoded shards and letters, and
     the answers of its common queries (:func:`quick.answers`: those of the words and pairs
-    that one product in :data:`SHARD_CARDS_SHARE` has), by query.
+    with a posting for one product in :data:`SHARD_CARDS_SHARE` at least), by query.
 
     With ``cache`` (a folder), the result is kept there under a hash of everything
     :func:`word_index` reads and of ocopsite's code, and taken from there when that
@@ -774,8 +774,8 @@ def with_cards(
     return encode(made)
 
 
-#: Only a word (or pair of words) that one product in this many has gets an answer
-#: (:func:`word_files`): its first cards in its shard and its common file. 50 products at
+#: Only a word (or pair of words) with a posting for one product in this many gets an answer
+#: (:func:`word_files`): its first cards in its shard and its common file. 50 postings at
 #: 16,000, every word of a catalogue under 320. The first cards of a rarer word are nearly
 #: all of its products' cards, as large as the parts they spare, and most words are rare:
 #: with the cards of every word, the word shards of a 16,000-product catalogue were 2.5

@@ -50,8 +50,6 @@ _PHRASE_100 = tuple(round(w * 100) for w in PHRASE)
 #: field's weight); none for the administrative words' field, whose 0.015 search.js rounds
 #: in single precision (a query that finds a word as written there gets no quick answer).
 _OWN_100 = (*(round(w * 150) for w in WEIGHTS[:ADMIN]), 0)
-#: The early script's filters (any one of them in the address: no quick answer).
-FILTERS = ("stars", "category", "province", "certification", "channel")
 
 
 def quick_strings(index: dict[str, Any]) -> dict[str, str]:
@@ -234,9 +232,11 @@ class Ranking:
 
     def _of(self, kind: str, at: int) -> _Found:
         """What word number ``at`` of vocabulary ``kind`` finds: each product's best weight
-        (hundredths: :data:`_WEIGHT_100` for "f", :data:`_PHRASE_100` for "q"), groups read
-        as their products, and the products it finds by their producer's former place. A
-        posting to a producer matches (as in search.js) but scores no product."""
+        (hundredths: :data:`_WEIGHT_100` for "f", :data:`_PHRASE_100` for "q",
+        :data:`_OWN_100` for "o"), groups read as their products, and the products it finds
+        by their producer's former place. The index posts a producer's words to its
+        products (:meth:`vocabulary.Indexer.expand`); a posting to a producer itself, were
+        there one, would match but score no product, as in search.js."""
         found = self._best.get((kind, at))
         if found is not None:
             return found
@@ -267,11 +267,18 @@ class Ranking:
         each product); ``None`` if there are none."""
         words = self.vocab[kind][0]
         at = bisect_left(words, prefix)
-        found: _Found | None = None
+        under = []
         while at < len(words) and words[at].startswith(prefix):
-            found = self._of(kind, at) if found is None else found.merged(self._of(kind, at))
+            under.append(self._of(kind, at))
             at += 1
-        return found
+        if len(under) < 2:
+            return under[0] if under else None
+        best = dict(under[0].best)  # one mapping for all of them, the first's kept as it is
+        for found in under[1:]:
+            for i, weight in found.best.items():
+                if weight > best.get(i, 0):
+                    best[i] = weight
+        return _Found(best, frozenset().union(*(found.former for found in under)))
 
     def word(self, word: str) -> _Found | None:
         """Each product's score for one folded word (hundredths), and the products it
@@ -297,9 +304,9 @@ class Ranking:
         for w, word in enumerate(words):
             found = self.word(word)
             best = found.best if found else None
-            if found:
+            if found is not None:
                 former |= found.former
-            if found and own is not None:
+            if found is not None and own is not None:
                 best = dict(found.best)
                 for i, weight in (self._under("o", own) or _Found({}, frozenset())).best.items():
                     if best.get(i) and weight > best[i]:

@@ -46,6 +46,8 @@ from ocopsite.search.quick import (
     Ranking,
     answers,
     common_files,
+    decode_answers,
+    encode_answers,
     file_key,
     first_results,
     quick_cards,
@@ -656,8 +658,7 @@ def word_files(
         shards = {name[2:]: data for name, data in found.items() if name.startswith("s/")}
         letters = {name[2:]: data for name, data in found.items() if name.startswith("l/")}
         if len(shards) + len(letters) + 1 == len(found):
-            answered = json.loads(found[ANSWERS])
-            return shards, letters, {q: Answer(*answer) for q, answer in answered.items()}
+            return shards, letters, decode_answers(found[ANSWERS])
     words, first = word_index(index)
     count = len(columns["n"])
     answered = answers(_ranking(index, words), count // SHARD_CARDS_SHARE)
@@ -666,7 +667,7 @@ def word_files(
     if entry is not None:
         stored = {f"s/{name}": data for name, data in shards.items()}
         stored |= {f"l/{name}": data for name, data in letters.items()}
-        _keep(entry, stored | {ANSWERS: encode(answered)})
+        _keep(entry, stored | {ANSWERS: encode_answers(answered)})
     return shards, letters, answered
 
 
@@ -727,6 +728,8 @@ def index_files(
         first[lang] = {key: index[key] for key in FIRST_FILES}
         first[lang]["quick"] = quick_strings(index)
         first[lang]["common"] = first_files
+        # not held while the next language's word index is made: a worker's largest moment
+        del answered, shown_first, common, shards, letters, parts, index
     files[urls.search_file(MANIFEST)[1]] = manifest(hrefs, first)
     return files
 

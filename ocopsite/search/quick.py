@@ -15,6 +15,8 @@ shows the same cards, and the rest. A browser test compares both for every entry
 from __future__ import annotations
 
 import html
+import json
+from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -148,30 +150,68 @@ def _escape(text: str) -> str:
 
 
 class _Found(NamedTuple):
-    """What a word (or the words under a beginning) finds: each product's score, and the
-    products found by their producer's former place."""
+    """What a word (or the words under a beginning) finds: the products and each one's
+    score, in two arrays (a mapping would take some twenty times the memory, for every
+    word of a national catalogue), and the products found by their producer's former
+    place."""
 
-    best: dict[int, int]
+    products: array[int]
+    weights: array[int]
     former: frozenset[int]
 
-    def merged(self, other: _Found) -> _Found:
-        best = dict(self.best)
-        for i, weight in other.best.items():
-            if weight > best.get(i, 0):
-                best[i] = weight
-        return _Found(best, self.former | other.former)
+    def scores(self) -> dict[int, int]:
+        """Each product's score."""
+        return dict(zip(self.products, self.weights, strict=True))
+
+    @staticmethod
+    def of(scores: dict[int, int], former: frozenset[int]) -> _Found:
+        return _Found(array("I", scores), array("H", scores.values()), former)
+
+    @staticmethod
+    def best_of(found: Sequence[_Found]) -> _Found:
+        """The best score of each product in any of ``found`` (not empty)."""
+        if len(found) == 1:
+            return found[0]
+        best = found[0].scores()
+        for other in found[1:]:
+            for i, weight in zip(other.products, other.weights, strict=True):
+                if weight > best.get(i, 0):
+                    best[i] = weight
+        return _Found.of(best, frozenset().union(*(one.former for one in found)))
 
 
 class Answer(NamedTuple):
     """What a query finds, as much as its first results need whatever the stars: how many
     products (``total``); the best scores that hold :data:`QUICK_CARDS` products at least,
-    best first, each with its products in catalogue order (``levels``: the first
-    results are among these, ordered by stars in force within a score, see :func:`first_results`);
-    and those of them found by their producer's former place (``former``)."""
+    best first, each with its products in catalogue order (``levels``: the first results
+    are among these, ordered by stars in force within a score, see
+    :func:`first_results`); and those of them found by their producer's former place
+    (``former``)."""
 
     total: int
-    levels: list[list[Any]]
+    levels: list[tuple[int, array[int]]]
     former: list[int]
+
+
+def encode_answers(found: Mapping[str, Answer]) -> bytes:
+    """``found`` as compact, deterministic JSON (see :func:`decode_answers`)."""
+    plain = {
+        query: [
+            answer.total,
+            [[score, ids.tolist()] for score, ids in answer.levels],
+            answer.former,
+        ]
+        for query, answer in found.items()
+    }
+    return json.dumps(plain, separators=(",", ":"), sort_keys=True).encode()
+
+
+def decode_answers(data: bytes) -> dict[str, Answer]:
+    """The answers :func:`encode_answers` wrote."""
+    return {
+        query: Answer(total, [(score, array("I", ids)) for score, ids in levels], former)
+        for query, (total, levels, former) in json.loads(data).items()
+    }
 
 
 def first_results(answer: Answer, stars: Sequence[int]) -> list[int]:
@@ -257,9 +297,11 @@ class Ranking:
                     fields[i] = field
                 if field == FORMER:
                     former.add(i)
-        found = self._best[kind, at] = _Found(
-            {i: weights[field] for i, field in fields.items()}, frozenset(former)
+        found = _Found(
+            array("I", fields), array("H", [weights[f] for f in fields.values()]), frozenset(former)
         )
+        if kind == "f":  # (the words under many beginnings; a pair is read for one query)
+            self._best[kind, at] = found
         return found
 
     def _under(self, kind: str, prefix: str) -> _Found | None:
@@ -271,14 +313,7 @@ class Ranking:
         while at < len(words) and words[at].startswith(prefix):
             under.append(self._of(kind, at))
             at += 1
-        if len(under) < 2:
-            return under[0] if under else None
-        best = dict(under[0].best)  # one mapping for all of them, the first's kept as it is
-        for found in under[1:]:
-            for i, weight in found.best.items():
-                if weight > best.get(i, 0):
-                    best[i] = weight
-        return _Found(best, frozenset().union(*(found.former for found in under)))
+        return _Found.best_of(under) if under else None
 
     def word(self, word: str) -> _Found | None:
         """Each product's score for one folded word (hundredths), and the products it
@@ -289,7 +324,7 @@ class Ranking:
         if self.lang == "en" and stem(word) != word:
             stemmed = self._under("f", stem(word))
             if stemmed is not None:
-                found = stemmed if found is None else found.merged(stemmed)
+                found = stemmed if found is None else _Found.best_of([found, stemmed])
         self._words[word] = found
         return found
 
@@ -303,12 +338,12 @@ class Ranking:
         former: frozenset[int] = frozenset()
         for w, word in enumerate(words):
             found = self.word(word)
-            best = found.best if found else None
+            best = found.scores() if found is not None else None
             if found is not None:
                 former |= found.former
-            if found is not None and own is not None:
-                best = dict(found.best)
-                for i, weight in (self._under("o", own) or _Found({}, frozenset())).best.items():
+            boost = self._under("o", own) if best is not None and own is not None else None
+            if best is not None and boost is not None:
+                for i, weight in zip(boost.products, boost.weights, strict=True):
                     if best.get(i) and weight > best[i]:
                         best[i] = weight
             if admin[w]:
@@ -324,8 +359,8 @@ class Ranking:
             return None
         if len(words) == 2:
             bonus = self._under("q", f"{words[0]} {words[1]}")
-            if bonus is not None:  # (scores is a new mapping here: two words were summed)
-                for i, extra in bonus.best.items():
+            if bonus is not None:
+                for i, extra in zip(bonus.products, bonus.weights, strict=True):
                     if i in scores:
                         scores[i] += extra
         counted = Counter(scores.values())
@@ -340,7 +375,7 @@ class Ranking:
                 levels.setdefault(score, []).append(i)
         return Answer(
             len(scores),
-            [[score, sorted(levels[score])] for score in sorted(levels, reverse=True)],
+            [(score, array("I", sorted(levels[score]))) for score in sorted(levels, reverse=True)],
             sorted(i for ids in levels.values() for i in ids if i in former),
         )
 

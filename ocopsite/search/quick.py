@@ -19,7 +19,7 @@ import json
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence, Set
 from typing import Any, NamedTuple
 
 from ocopsite.model.vietnamese import slugify
@@ -281,24 +281,32 @@ class Ranking:
         if found is not None:
             return found
         weights = {"f": _WEIGHT_100, "q": _PHRASE_100, "o": _OWN_100}[kind]
-        fields: dict[int, int] = {}  # each product's best field (the lowest)
-        former: set[int] = set()
-        for posting in read_varints(self.vocab[kind][1][at]):
+        postings = read_varints(self.vocab[kind][1][at])
+        # postings are sorted, a product's (target × FIELDS + field) before a group's, and
+        # a product's best field first among its own: a mapping made from the last to the
+        # first keeps it
+        direct = postings[: bisect_left(postings, self.count * FIELDS)]
+        targets = [posting // FIELDS for posting in direct]
+        fields_of = [posting % FIELDS for posting in direct]
+        fields = dict(zip(reversed(targets), reversed(fields_of), strict=True))
+        former = (
+            {t for t, field in zip(targets, fields_of, strict=True) if field == FORMER}
+            if FORMER in fields_of
+            else set()
+        )
+        for posting in postings[len(direct) :]:
             target, field = divmod(posting, FIELDS)
-            targets: Sequence[int] = (
-                (target,)
-                if target < self.count
-                else self.members(target)
-                if target >= self.groups_from
-                else ()
-            )
-            for i in targets:
+            if target < self.groups_from:
+                continue  # (a producer's: see above)
+            for i in self.members(target):
                 if field < fields.get(i, FIELDS):
                     fields[i] = field
                 if field == FORMER:
                     former.add(i)
         found = _Found(
-            array("I", fields), array("H", [weights[f] for f in fields.values()]), frozenset(former)
+            array("I", fields),
+            array("H", map(weights.__getitem__, fields.values())),
+            frozenset(former),
         )
         if kind == "f":  # (the words under many beginnings; a pair is read for one query)
             self._best[kind, at] = found
@@ -334,6 +342,11 @@ class Ranking:
         found by a word written so scores half again that word's field (search.js's
         ``word``)."""
         admin = self._admin(words)
+        if len(words) == 1 and own is None:  # its scores as they are: no mapping to make
+            found = self.word(words[0])
+            if found is None or not found.products:
+                return None
+            return _answer(found.products, found.weights, found.former)
         scores: dict[int, int] | None = None
         former: frozenset[int] = frozenset()
         for w, word in enumerate(words):
@@ -363,21 +376,7 @@ class Ranking:
                 for i, extra in zip(bonus.products, bonus.weights, strict=True):
                     if i in scores:
                         scores[i] += extra
-        counted = Counter(scores.values())
-        enough, least = 0, 0
-        for level in sorted(counted, reverse=True):
-            enough, least = enough + counted[level], level
-            if enough >= QUICK_CARDS:
-                break
-        levels: dict[int, list[int]] = {}
-        for i, score in scores.items():
-            if score >= least:
-                levels.setdefault(score, []).append(i)
-        return Answer(
-            len(scores),
-            [(score, array("I", sorted(levels[score]))) for score in sorted(levels, reverse=True)],
-            sorted(i for ids in levels.values() for i in ids if i in former),
-        )
+        return _answer(scores.keys(), scores.values(), former)
 
     def exact_own(self, own: str) -> bool:
         """Whether no word written as ``own`` begins (with its diacritics) is in the field
@@ -397,6 +396,25 @@ class Ranking:
             return [False, False]
         marks = [word in self.admin for word in words]
         return marks if not all(marks) else [False] * len(words)
+
+
+def _answer(products: Iterable[int], scores: Collection[int], former: Set[int]) -> Answer:
+    """The :class:`Answer` of a query that finds ``products`` with ``scores`` (in the same
+    order), ``former`` among them by their producer's former place."""
+    counted = Counter(scores)
+    enough, least = 0, 0
+    for level in sorted(counted, reverse=True):
+        enough, least = enough + counted[level], level
+        if enough >= QUICK_CARDS:
+            break
+    levels: dict[int, list[int]] = {}
+    for score, i in [(s, i) for i, s in zip(products, scores, strict=True) if s >= least]:
+        levels.setdefault(score, []).append(i)
+    return Answer(
+        len(scores),
+        [(score, array("I", sorted(levels[score]))) for score in sorted(levels, reverse=True)],
+        sorted(i for ids in levels.values() for i in ids if i in former),
+    )
 
 
 def answers(ranking: Ranking, least: int) -> dict[str, Answer]:

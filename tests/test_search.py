@@ -1055,14 +1055,21 @@ def test_a_page_kept_by_the_browser_cache_finds_the_index_in_place(browser, tmp_
 DAY_AFTER_BUILD = dt.datetime(2026, 11, 23, 9, 0)
 
 
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_a_letters_quick_cards_are_as_search_js_shows_them(browser, served: str, lang: str) -> None:  # type: ignore[no-untyped-def]
-    """A letter file's "q" (the cards the page shows before search.js has run) holds its
-    first cards exactly as search.js shows them, and how many products the letter finds."""
+def _search_page_the_day_after_build(browser, served: str, lang: str) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """A desktop tab on the search page of ``lang``, its clock the day after the build,
+    with its context (to be closed)."""
     context = browser.new_context(locale="vi-VN", viewport={"width": 1000, "height": 900})
     page = context.new_page()
     page.clock.set_fixed_time(DAY_AFTER_BUILD)
     open_search(page, served, lang, "")
+    return context, page
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_letters_quick_cards_are_as_search_js_shows_them(browser, served: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """A letter file's "q" (the cards the page shows before search.js has run) holds its
+    first cards exactly as search.js shows them, and how many products the letter finds."""
+    context, page = _search_page_the_day_after_build(browser, served, lang)
     differ = page.evaluate(
         """async (lang) => {
             const manifest = await (await fetch("/search/manifest.json")).json();
@@ -1095,10 +1102,7 @@ def test_common_quick_cards_are_as_search_js_shows_them(browser, served: str, la
     what search.js shows for its query: the same first cards, in the same order, each
     saying why it was found when search.js says so, and the same count. In a catalogue
     this small every word and every pair of words has one."""
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1000, "height": 900})
-    page = context.new_page()
-    page.clock.set_fixed_time(DAY_AFTER_BUILD)
-    open_search(page, served, lang, "")
+    context, page = _search_page_the_day_after_build(browser, served, lang)
     differ = page.evaluate(
         """async (lang) => {
             const manifest = await (await fetch("/search/manifest.json")).json();

@@ -2,11 +2,12 @@
 draws them as soon as one small file is in.
 
 A query of one letter takes its first cards from its letter file ("q", made by
-:func:`quick_cards`). A common query of one or two words, as people type them from the
-home page (no diacritics, no filter), takes them from a *common* file
-(:func:`common_files`): for each shard of the word index, the first results of the words
-and pairs of words in it that many products have, ranked here exactly as search.js ranks
-them (:class:`Ranking`), with the HTML of their cards exactly as search.js makes it. The
+:func:`quick_cards`). A common query, as people type them from the home page (one or two
+whole words without diacritics, or one word with them, and no filter), takes them from a
+*common* file (:func:`common_files`): for each shard of the word index, the first results
+of the words, pairs of words and words as written in it with postings for many products,
+ranked here exactly as search.js ranks them (:class:`Ranking`), with the HTML of their
+cards exactly as search.js makes it. The
 page then shows results after one request of a few kilobytes, not after search.js, the
 index's head and the query's shards have come and the engine has run; search.js then
 shows the same cards, and the rest. A browser test compares both for every entry.

@@ -68,7 +68,7 @@ QUERIES = [
     "global gap", "viet gap", "tp hcm", "ha noi", "dac san", "ba ria vung tau", "huyen",
 ]  # fmt: skip
 #: Queries a visitor may open the search page with (first results).
-FIRST = ["mien dong", "t", "bac kan"]
+FIRST = ["mien dong", "t", "bac kan", "mật ong"]
 
 
 def gz(data: bytes) -> int:

@@ -3,11 +3,11 @@ draws them as soon as one small file is in.
 
 A query of one letter takes its first cards from its letter file ("q", made by
 :func:`quick_cards`). A common query, as people type them from the home page (one or two
-whole words without diacritics, or one word with them, and no filter), takes them from a
-*common* file (:func:`common_files`): for each shard of the word index, the first results
-of the words, pairs of words and words as written in it with postings for many products,
-ranked here exactly as search.js ranks them (:class:`Ranking`), with the HTML of their
-cards exactly as search.js makes it. The
+whole words, with diacritics or without, and no filter), takes them from a *common* file
+(:func:`common_files`): for each shard of the word index, the first results of the
+words, pairs of words, words as written and pairs as written in it with postings for
+many products, ranked here exactly as search.js ranks them (:class:`Ranking`), with the
+HTML of their cards exactly as search.js makes it. The
 page then shows results after one request of a few kilobytes, not after search.js, the
 index's head and the query's shards have come and the engine has run; search.js then
 shows the same cards, and the rest. A browser test compares both for every entry.
@@ -15,8 +15,10 @@ shows the same cards, and the rest. A browser test compares both for every entry
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import sys
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -195,12 +197,14 @@ class Answer(NamedTuple):
 
 
 def encode_answers(found: Mapping[str, Answer]) -> bytes:
-    """``found`` as compact, deterministic JSON (see :func:`decode_answers`)."""
+    """``found`` as compact, deterministic JSON (see :func:`decode_answers`): each list of
+    products as base64 of its little-endian 32-bit numbers, not as a list of numbers
+    (which, made at once for a million products, would take 50 MB)."""
     plain = {
         query: [
             answer.total,
-            [[score, ids.tolist()] for score, ids in answer.levels],
-            answer.former,
+            [[score, _packed(ids)] for score, ids in answer.levels],
+            _packed(array("I", answer.former)),
         ]
         for query, answer in found.items()
     }
@@ -210,9 +214,25 @@ def encode_answers(found: Mapping[str, Answer]) -> bytes:
 def decode_answers(data: bytes) -> dict[str, Answer]:
     """The answers :func:`encode_answers` wrote."""
     return {
-        query: Answer(total, [(score, array("I", ids)) for score, ids in levels], former)
+        query: Answer(
+            total, [(score, _unpacked(ids)) for score, ids in levels], _unpacked(former).tolist()
+        )
         for query, (total, levels, former) in json.loads(data).items()
     }
+
+
+def _packed(numbers: array[int]) -> str:
+    if sys.byteorder == "big":
+        numbers = array("I", numbers)
+        numbers.byteswap()
+    return base64.b64encode(numbers.tobytes()).decode("ascii")
+
+
+def _unpacked(text: str) -> array[int]:
+    numbers = array("I", base64.b64decode(text))
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return numbers
 
 
 def first_results(answer: Answer, stars: Sequence[int]) -> list[int]:
@@ -270,6 +290,8 @@ class Ranking:
             self.vocab[kind] = ([word for word, _ in pairs], [postings for _, postings in pairs])
         self._best: dict[tuple[str, int], _Found] = {}
         self._words: dict[str, _Found | None] = {}
+        self._written: dict[str, list[str]] | None = None
+        self._raised: dict[str, _Found] = {}
 
     def _of(self, kind: str, at: int) -> _Found:
         """What word number ``at`` of vocabulary ``kind`` finds: each product's best weight
@@ -337,17 +359,25 @@ class Ranking:
         self._words[word] = found
         return found
 
-    def run(self, words: Sequence[str], own: str | None = None) -> Answer | None:
+    def run(self, words: Sequence[str], owns: Sequence[str | None] = ()) -> Answer | None:
         """The answer to a query of one or two folded words; ``None`` if it finds nothing.
-        ``own`` is the one word as typed, with its diacritics, when it has any: a product
-        found by a word written so scores half again that word's field (search.js's
-        ``word``)."""
-        admin = self._admin(words)
-        if len(words) == 1 and own is None:  # its scores as they are: no mapping to make
+        ``owns`` are the words as typed, with their diacritics, ``None`` for one without:
+        a product found by a word written so scores half again that word's field
+        (search.js's ``word``)."""
+        if len(words) == 1 and not any(owns):  # its scores as they are: no mapping to make
             found = self.word(words[0])
             if found is None or not found.products:
                 return None
             return _answer(found.products, found.weights, found.former)
+        scored = self.scores(words, owns)
+        return None if scored is None else _answer(scored[0], scored[0].values(), scored[1])
+
+    def scores(
+        self, words: Sequence[str], owns: Sequence[str | None] = ()
+    ) -> tuple[dict[int, int], frozenset[int]] | None:
+        """Every product's score for the query of :meth:`run`, and the products found by
+        their producer's former place; ``None`` if it finds nothing."""
+        admin = self._admin(words)
         scores: dict[int, int] | None = None
         former: frozenset[int] = frozenset()
         for w, word in enumerate(words):
@@ -355,6 +385,7 @@ class Ranking:
             best = found.scores() if found is not None else None
             if found is not None:
                 former |= found.former
+            own = owns[w] if w < len(owns) else None
             boost = self._under("o", own) if best is not None and own is not None else None
             if best is not None and boost is not None:
                 for i, weight in zip(boost.products, boost.weights, strict=True):
@@ -377,7 +408,39 @@ class Ranking:
                 for i, extra in zip(bonus.products, bonus.weights, strict=True):
                     if i in scores:
                         scores[i] += extra
-        return _answer(scores.keys(), scores.values(), former)
+        return scores, former
+
+    def raised(self, own: str) -> _Found:
+        """How much more each product scores for a query word typed as ``own``, with its
+        diacritics, than for the word without them (see :meth:`run`): the products raised
+        and by how much, as ``weights`` (kept as arrays: every own word of a pair
+        is asked for again by the next pair of that word)."""
+        found = self._raised.get(own)
+        if found is None:
+            plain = self.word(folded_word(own))
+            best = plain.scores() if plain is not None else {}
+            boost = self._under("o", own)
+            more = (
+                {
+                    i: weight - best[i]
+                    for i, weight in zip(boost.products, boost.weights, strict=True)
+                    if best.get(i) and weight > best[i]
+                }
+                if boost is not None
+                else {}
+            )
+            found = self._raised[own] = _Found.of(more, frozenset())
+        return found
+
+    def written(self, word: str, least: int) -> list[str]:
+        """The ways the folded ``word`` is written with diacritics in the index, each one
+        that ``least`` postings have at least and that :meth:`exact_own` allows."""
+        if self._written is None:  # (once: the same least for every word)
+            self._written = {}
+            for own, postings in zip(*self.vocab["o"], strict=True):
+                if count_varints(postings) >= least and self.exact_own(own):
+                    self._written.setdefault(folded_word(own), []).append(own)
+        return self._written.get(word, [])
 
     def exact_own(self, own: str) -> bool:
         """Whether no word written as ``own`` begins (with its diacritics) is in the field
@@ -399,9 +462,12 @@ class Ranking:
         return marks if not all(marks) else [False] * len(words)
 
 
-def _answer(products: Iterable[int], scores: Collection[int], former: Set[int]) -> Answer:
+def _answer(
+    products: Iterable[int], scores: Collection[int], former: Set[int], total: int | None = None
+) -> Answer:
     """The :class:`Answer` of a query that finds ``products`` with ``scores`` (in the same
-    order), ``former`` among them by their producer's former place."""
+    order), ``former`` among them by their producer's former place; ``total`` products
+    in all if ``products`` are only those that may come first."""
     counted = Counter(scores)
     enough, least = 0, 0
     for level in sorted(counted, reverse=True):
@@ -412,7 +478,7 @@ def _answer(products: Iterable[int], scores: Collection[int], former: Set[int]) 
     for score, i in [(s, i) for i, s in zip(products, scores, strict=True) if s >= least]:
         levels.setdefault(score, []).append(i)
     return Answer(
-        len(scores),
+        len(scores) if total is None else total,
         [(score, array("I", sorted(levels[score]))) for score in sorted(levels, reverse=True)],
         sorted(i for ids in levels.values() for i in ids if i in former),
     )
@@ -421,21 +487,64 @@ def _answer(products: Iterable[int], scores: Collection[int], former: Set[int]) 
 def answers(ranking: Ranking, least: int) -> dict[str, Answer]:
     """The answers of the common queries: every word of two characters or more, every
     pair of such words, and every such word as written with diacritics, that ``least``
-    postings of the index have at least."""
+    postings of the index have at least; and every such pair with one word or both as
+    written with diacritics (:meth:`Ranking.written`), keyed as typed ("miến dong")."""
     made: dict[str, Answer] = {}
     for kind in ("f", "q", "o"):
         words, postings = ranking.vocab[kind]
         for word, posted in zip(words, postings, strict=True):
             if min(map(len, word.split(" "))) < 2 or count_varints(posted) < least:
                 continue
-            if kind != "o":
-                answer = ranking.run(word.split(" "))
+            if kind == "q":
+                made.update(_pair_answers(ranking, word.split(" "), least))
+                continue
+            if kind == "f":
+                answer = ranking.run([word])
             elif ranking.exact_own(word):
-                answer = ranking.run([folded_word(word)], own=word)
+                answer = ranking.run([folded_word(word)], [word])
             else:
                 continue
             if answer is not None:
                 made[word] = answer
+    return made
+
+
+def _pair_answers(ranking: Ranking, pair: Sequence[str], least: int) -> dict[str, Answer]:
+    """The answers of the common pair of folded words ``pair``: as it is, and typed with
+    diacritics, one word or both, as the index writes them (:meth:`Ranking.written`).
+
+    Diacritics only raise the scores of some products the pair finds (:meth:`Ranking.raised`),
+    so the first results typed so are among the pair's first results and the products
+    raised: the pair's scores are worked out once."""
+    scored = ranking.scores(pair)
+    if not scored:
+        return {}
+    scores, former = scored
+    plain = _answer(scores, scores.values(), former)
+    made = {" ".join(pair): plain}
+    first = {i: scores[i] for _, ids in plain.levels for i in ids}
+    spelt = [ranking.written(word, least) for word in pair]
+    found: dict[str, list[tuple[int, int]]] = {}  # by own: the products the pair finds
+    for own in spelt[0] + spelt[1]:
+        more = ranking.raised(own)
+        found[own] = [
+            (i, extra) for i, extra in zip(more.products, more.weights, strict=True) if i in scores
+        ]
+    # the first results typed so score at least the pair's lowest first score: a product
+    # raised less than that, even by both words, cannot be among them
+    lowest = plain.levels[-1][0]
+    most = [max((e for own in owns for _, e in found[own]), default=0) for owns in spelt]
+    for w, owns in enumerate(spelt):
+        for own in owns:
+            other = most[1 - w]
+            found[own] = [(i, e) for i, e in found[own] if scores[i] + e + other >= lowest]
+    for typed_as in ((a, b) for a in [None, *spelt[0]] for b in [None, *spelt[1]] if a or b):
+        raised = dict(first)
+        for own in filter(None, typed_as):
+            for i, extra in found[own]:
+                raised[i] = raised.get(i, scores[i]) + extra
+        typed = " ".join(own or word for own, word in zip(typed_as, pair, strict=True))
+        made[typed] = _answer(raised, raised.values(), former, len(scores))
     return made
 
 
@@ -444,8 +553,8 @@ def file_key(query: str, keys: Mapping[str, object]) -> str | None:
     ``query``'s answer, as the early script finds it: the key that begins the query with
     every character after the first that is not an ASCII letter or digit, and its end,
     written "." (see :func:`vocabulary.shard_key`)."""
-    if not query.isascii():  # a word as written, with diacritics: by its folded form
-        query = folded_word(query)
+    if not query.isascii():  # words as written, with diacritics: by their folded form
+        query = " ".join(map(folded_word, query.split(" ")))
     dotted = query[0] + "".join(ch if ch.isascii() and ch.isalnum() else "." for ch in query[1:])
     dotted += "."
     for end in range(1, len(dotted) + 1):
@@ -466,7 +575,8 @@ def common_files(
     the build from which one of its cards' states changes, ``ids`` its first cards'
     products (``shown``, made by :func:`first_results`), ``~id`` for one found by its producer's
     former place (the card then ends with its ``why``); ``card`` is a card's HTML up to
-    its ``</li>`` (:meth:`CardMaker.card`)."""
+    its ``</li>`` (:meth:`CardMaker.card`). A pair typed with diacritics that finds what
+    it finds without them is the pair without them: ``{"r": {"miến dong": "mien dong"}}``."""
     files: dict[str, dict[str, Any]] = {}
     made: dict[int, tuple[str, str, int]] = {}
     for query, answer in found.items():
@@ -474,6 +584,11 @@ def common_files(
         if key is None:
             continue
         entry = files.setdefault(key, {"r": {}, "h": {}})
+        if " " in query and not query.isascii():
+            plain = " ".join(map(folded_word, query.split(" ")))
+            if found.get(plain) == answer:
+                entry["r"][query] = plain
+                continue
         until = _NEVER
         former = set(answer.former)
         for i in shown[query]:

@@ -290,7 +290,7 @@ class Ranking:
             self.vocab[kind] = ([word for word, _ in pairs], [postings for _, postings in pairs])
         self._best: dict[tuple[str, int], _Found] = {}
         self._words: dict[str, _Found | None] = {}
-        self._written: dict[str, list[str]] | None = None
+        self._written: dict[int, dict[str, list[str]]] = {}
         self._raised: dict[str, _Found] = {}
 
     def _of(self, kind: str, at: int) -> _Found:
@@ -435,12 +435,13 @@ class Ranking:
     def written(self, word: str, least: int) -> list[str]:
         """The ways the folded ``word`` is written with diacritics in the index, each one
         that ``least`` postings have at least and that :meth:`exact_own` allows."""
-        if self._written is None:  # (once: the same least for every word)
-            self._written = {}
+        written = self._written.get(least)
+        if written is None:  # (once for every word: answers asks with one least)
+            written = self._written[least] = {}
             for own, postings in zip(*self.vocab["o"], strict=True):
                 if count_varints(postings) >= least and self.exact_own(own):
-                    self._written.setdefault(folded_word(own), []).append(own)
-        return self._written.get(word, [])
+                    written.setdefault(folded_word(own), []).append(own)
+        return written.get(word, [])
 
     def exact_own(self, own: str) -> bool:
         """Whether no word written as ``own`` begins (with its diacritics) is in the field

@@ -259,6 +259,9 @@ def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
 
 
 def test_leftovers_of_killed_builds_are_deleted_by_the_next_build(tmp_path: Path) -> None:
+    """Work folders of processes that no longer run are deleted; those of a process that
+    runs are not: another build's staging folder, or an old output that a deleting
+    process is unlinking already (one more would walk the same tree at the same time)."""
     site = copy_site(SITES / "minimal", tmp_path / "site")
     out = tmp_path / "public"
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -267,17 +270,19 @@ def test_leftovers_of_killed_builds_are_deleted_by_the_next_build(tmp_path: Path
     left = [
         tmp_path / f".public.staging-{dead}-0",
         tmp_path / f".public.update-{dead}-3",
-        tmp_path / ".public.old-1-0",
+        tmp_path / f".public.old-{dead}-0",
     ]
     running = tmp_path / f".public.staging-{os.getppid()}-0"  # another build, still running
-    for folder in (*left, running):
+    deleting = tmp_path / f".public.old-{os.getppid()}-1"  # a running process deletes it
+    for folder in (*left, running, deleting):
         (folder / "products").mkdir(parents=True)
         (folder / "products/index.html").write_text("stale")
     build(site, out, build_date=BUILD_DATE)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(".old-" in p.name for p in tmp_path.iterdir()):
-        time.sleep(0.05)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["site", "public", running.name])
+    kept = sorted(["site", "public", running.name, deleting.name])
+    while time.monotonic() < deadline and sorted(p.name for p in tmp_path.iterdir()) != kept:
+        time.sleep(0.05)  # (a deleting process renames a folder before it deletes it)
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept
 
 
 # --- in-place updates: staged, journaled, published in one burst -----------------------------

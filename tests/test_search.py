@@ -1205,6 +1205,25 @@ def test_a_common_query_shows_cards_before_search_js(browser, served: str) -> No
     context.close()
 
 
+def test_a_stalled_common_file_does_not_hold_the_search(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """If the common file of a query never comes (a request stalled on a poor
+    connection), search.js gets the head and the shards all the same, after a short
+    wait, and shows the results."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 400, "height": 800})
+    tab = context.new_page()
+    tab.clock.set_fixed_time(DAY_AFTER_BUILD)
+    stalled: list[Any] = []
+    tab.route("**/search/vi-common.*.json", lambda route: stalled.append(route))
+    tab.goto(served + "search/?q=mien+dong", wait_until="commit")
+    tab.wait_for_selector("html[data-search-ready]", timeout=15_000)
+    assert stalled, "the page did not ask for the common file"
+    first = tab.text_content("#search-app .results .card")
+    assert first is not None and "Miến dong" in first
+    for route in stalled:
+        route.abort()
+    context.close()
+
+
 def _first_cards_before_search_js(browser, url: str) -> tuple[Any, Any, list[Any]]:  # type: ignore[no-untyped-def]
     """A phone's tab on ``url``, the day after the build, once the page has drawn its first
     cards; search.js is held back, its requests in the list returned (to be continued)."""

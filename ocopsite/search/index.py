@@ -62,6 +62,7 @@ from ocopsite.search.vocabulary import (
     OTHER,
     PLACE,
     VARINT_DIGITS,
+    VARINT_VALUES,
     Indexer,
     varints,
 )
@@ -523,11 +524,8 @@ def unpack(column: dict[str, Any]) -> list[int]:
     values = [0] * (len(text) // width)
     for n in range(len(values)):
         for ch in text[n * width : (n + 1) * width]:
-            values[n] = values[n] * len(DIGITS) + _DIGIT[ch]
+            values[n] = values[n] * len(DIGITS) + VARINT_VALUES[ch]
     return [v + column["o"] for v in values]
-
-
-_DIGIT = {ch: n for n, ch in enumerate(DIGITS)}
 
 
 def letter_cards(

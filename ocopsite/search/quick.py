@@ -518,7 +518,7 @@ def _pair_answers(ranking: Ranking, pair: Sequence[str], least: int) -> dict[str
     so the first results typed so are among the pair's first results and the products
     raised: the pair's scores are worked out once."""
     scored = ranking.scores(pair)
-    if not scored:
+    if scored is None:
         return {}
     scores, former = scored
     plain = _answer(scores, scores.values(), former)

@@ -149,8 +149,9 @@ def varints(postings: Sequence[int]) -> str:
     return "".join(out)
 
 
-#: The value of each digit of :func:`varints`.
-_VARINT_VALUE = {digit: value for value, digit in enumerate(VARINT_DIGITS)}
+#: The value of each of :data:`VARINT_DIGITS` (also the digits of the search index's
+#: packed columns, see :func:`ocopsite.search.index.pack`).
+VARINT_VALUES = {digit: value for value, digit in enumerate(VARINT_DIGITS)}
 #: Deletes the digits that carry a number on: what is left ends one number each.
 _CARRIES = str.maketrans("", "", VARINT_DIGITS[32:])
 
@@ -160,7 +161,7 @@ def read_varints(text: str) -> list[int]:
     out: list[int] = []
     at = value = 0
     for ch in text:
-        digit = _VARINT_VALUE[ch]
+        digit = VARINT_VALUES[ch]
         value = value * 32 + (digit & 31)
         if digit < 32:
             at += value

@@ -144,6 +144,13 @@ def _producer(province: str, former: str | None) -> Producer:
         ("province", "2025-01-01", "hue", None, "UBND thành phố Huế"),
         ("province", "2025-03-18", "dong-nai",
          "Phường Tân Phú, thành phố Đồng Xoài, tỉnh Bình Phước", "UBND tỉnh Bình Phước"),
+        # the former province written with any dash, spaced or not (the list writes "–")
+        ("province", "2024-09-10", "ho-chi-minh", "Xã Suối Nghệ, huyện Châu Đức, tỉnh Bà Rịa - Vũng Tàu",
+         "UBND tỉnh Bà Rịa–Vũng Tàu"),
+        ("province", "2024-09-10", "ho-chi-minh", "Xã Suối Nghệ, huyện Châu Đức, Bà Rịa-Vũng Tàu",
+         "UBND tỉnh Bà Rịa–Vũng Tàu"),
+        ("province", "2024-09-10", "ho-chi-minh", "huyện Châu Đức, tỉnh Bà Rịa – Vũng Tàu",
+         "UBND tỉnh Bà Rịa–Vũng Tàu"),
         ("province", "2025-08-01", "ho-chi-minh", None, "UBND Thành phố Hồ Chí Minh"),
         ("district", "2023-11-02", "quang-ngai", "Xã Nghĩa Kỳ, huyện Tư Nghĩa, tỉnh Quảng Ngãi",
          "UBND huyện Tư Nghĩa"),

@@ -18,7 +18,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -29,6 +28,7 @@ import yaml
 from ocopsite.model import Producer, Rating, RatingEvent
 from ocopsite.model.provinces import provinces
 from ocopsite.model.status import Validity
+from ocopsite.model.vietnamese import fold
 
 #: The day the two-level local government began: no districts, merged provinces.
 TWO_LEVEL_GOVERNMENT = dt.date(2025, 7, 1)
@@ -258,15 +258,8 @@ def verdict_days(
 # --- who issued a decision ---------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return (
-        "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower().replace("đ", "d")
-    )
-
-
-#: :func:`_fold` of a province's name: a few dozen names, asked for by every rating's decisions.
-_folded_name = cache(_fold)
+#: :func:`fold` of a province's name: a few dozen names, asked for by every rating's decisions.
+_folded_name = cache(fold)
 
 
 def province_on(producer: Producer, day: dt.date) -> tuple[str, str]:
@@ -284,7 +277,7 @@ def province_on(producer: Producer, day: dt.date) -> tuple[str, str]:
     if renamed is not None and day <= renamed[0]:
         return renamed[2], renamed[1]
     if now.former and producer.former_address:
-        address = _fold(producer.former_address)
+        address = fold(producer.former_address)
         for former in now.former:
             if _folded_name(former.vi) in address:
                 return "province", former.vi

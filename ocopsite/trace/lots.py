@@ -81,6 +81,14 @@ class LotLink:
     recalled: bool
 
 
+@dataclass(frozen=True)
+class Recall:
+    """A recalled lot, as the top of its product's pages warns of it."""
+
+    text: str
+    url: str
+
+
 def product_route(product: Product) -> Route:
     """The page a product's own QR code leads to."""
     return Route("gtin", product.gtin) if product.gtin else Route("product", product.slug)
@@ -255,6 +263,16 @@ def product_trace(v: Views, product: Product) -> dict[str, Any]:
                 lot.recalled is not None,
             )
             for lot in product.lots
+        ],
+        # a recalled lot named at the top of the product's pages, not only in the list
+        # of lots further down: a shopper checks the product, not always the lot
+        "recalls": [
+            Recall(
+                v.t("verdict.recalled", code=lot.code, date=v.date(lot.recalled.date).text),
+                v.href(lot_route(product, lot)),
+            )
+            for lot in product.lots
+            if lot.recalled is not None
         ],
         "qr": _qr_links(v, product_route(product), label_route(product), product),
         "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,

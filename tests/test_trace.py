@@ -254,18 +254,19 @@ def test_expired_rating_lot_says_so(bilingual_site: BuiltSite) -> None:
 @pytest.mark.parametrize(
     ("path", "text"),
     [
-        ("products/mat-ong-bac-ha/", "Lô DV2604 đã bị thu hồi từ ngày 12/05/2026."),
-        ("01/09520000001056/", "Lô DV2604 đã bị thu hồi từ ngày 12/05/2026."),
-        ("en/01/09520000001056/", "Lot DV2604 has been recalled since 12 May 2026."),
+        ("products/mat-ong-bac-ha/", "Lô DV2604 đã bị thu hồi (12/05/2026)"),
+        ("01/09520000001056/", "Lô DV2604 đã bị thu hồi (12/05/2026)"),
+        ("en/01/09520000001056/", "Lot DV2604 recalled (12 May 2026)"),
     ],
 )
 def test_a_recalled_lot_is_named_at_the_top_of_its_products_pages(
     sample_site: BuiltSite, path: str, text: str
 ) -> None:
     """A shopper who checks the product (its page, or the barcode's check page), not the
-    lot, is warned of the recall before anything else, with a link to the lot's page."""
+    lot, is warned of the recall right under the verdict, in one line linking to the lot's
+    page, which says what to do."""
     html = sample_site.page(path)
-    alert = html.index('<p class="verdict verdict-recalled" role="alert">')
+    alert = html.index('<p class="recall" role="alert">')
     assert html.index('class="verdict verdict-valid"') < alert < html.index("<h2")
     lot_link = "/01/09520000001056/10/DV2604/"
     assert f'<a href="{"/en" if path.startswith("en/") else ""}{lot_link}">{text}' in html

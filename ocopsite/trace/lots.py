@@ -268,11 +268,11 @@ def product_trace(v: Views, product: Product) -> dict[str, Any]:
         # of lots further down: a shopper checks the product, not always the lot
         "recalls": [
             Recall(
-                v.t("verdict.recalled", code=lot.code, date=v.date(lot.recalled.date).text),
+                v.t("lot.recall_alert", code=lot.code, date=v.date(lot.recalled.date).text),
                 v.href(lot_route(product, lot)),
             )
             for lot in product.lots
-            if lot.recalled is not None
+            if lot.recalled is not None and lot.recalled.date <= v.catalogue.config.build_date
         ],
         "qr": _qr_links(v, product_route(product), label_route(product), product),
         "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,

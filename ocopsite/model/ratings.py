@@ -325,12 +325,17 @@ def authorities(rating: Rating, producer: Producer) -> list[tuple[RatingEvent, s
     """Each event with its issuing organisation.
 
     A suspension, reinstatement, revocation or forwarded potential without its own
-    ``granted_by`` is taken by the body that granted the rating in force.
+    ``granted_by`` is taken by the body that granted the rating in force; from 1 July
+    2025, by the province for a district's grant, as districts were abolished that day
+    and their part passed to the province (Decision 1489).
     """
     result = []
     level = "province"
     for event in rating.events:
         if event.is_grant and event.granted_by:
             level = event.granted_by
-        result.append((event, authority(event, event.granted_by or level, producer)))
+        taken_by = event.granted_by or level
+        if taken_by == "district" and event.date >= TWO_LEVEL_GOVERNMENT:
+            taken_by = "province"
+        result.append((event, authority(event, taken_by, producer)))
     return result

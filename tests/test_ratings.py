@@ -145,7 +145,7 @@ def _producer(province: str, former: str | None) -> Producer:
         ("province", "2025-03-18", "dong-nai",
          "Phường Tân Phú, thành phố Đồng Xoài, tỉnh Bình Phước", "UBND tỉnh Bình Phước"),
         # the former province written with any dash, spaced or not (the list writes "–")
-        ("province", "2024-09-10", "ho-chi-minh", "Xã Suối Nghệ, huyện Châu Đức, tỉnh Bà Rịa - Vũng Tàu",
+        ("province", "2024-09-10", "ho-chi-minh", "huyện Châu Đức, tỉnh Bà Rịa - Vũng Tàu",
          "UBND tỉnh Bà Rịa–Vũng Tàu"),
         ("province", "2024-09-10", "ho-chi-minh", "Xã Suối Nghệ, huyện Châu Đức, Bà Rịa-Vũng Tàu",
          "UBND tỉnh Bà Rịa–Vũng Tàu"),
@@ -178,6 +178,10 @@ def test_sample_history_and_jsonld(sample_site: BuiltSite) -> None:
     assert history.index("5-star potential") < history.index("Upgraded to 5 stars")
     assert "UBND tỉnh Bắc Kạn" in history  # the 2021 grant, before Bắc Kạn joined Thái Nguyên
     revoked = sample_site.page("products/mang-kho-ba-be/")
+    history = revoked[revoked.index('<ol class="timeline history">') :]
+    # granted by the district in 2023; revoked in 2026, when districts were no more
+    granted, _, later = history.partition("Thu hồi")
+    assert "UBND huyện Ba Bể" in granted and "UBND tỉnh Thái Nguyên" in later
     data = json.loads(re.search(r'application/ld\+json">(.*?)</script>', revoked).group(1))  # type: ignore[union-attr]
     assert "award" not in data
     assert data["hasCertification"][0]["certificationStatus"].endswith("CertificationInactive")

@@ -168,6 +168,25 @@ def test_issuing_authority(
     assert ratings.authority(named, level, _producer(province, former)) == "UBND huyện Ba Bể"
 
 
+@pytest.mark.parametrize(
+    ("name", "english"),
+    [
+        ("UBND tỉnh Bắc Kạn", "Bac Kan Provincial People's Committee"),
+        ("UBND tỉnh Bà Rịa–Vũng Tàu", "Ba Ria–Vung Tau Provincial People's Committee"),
+        ("UBND tỉnh Thừa Thiên Huế", "Thua Thien Hue Provincial People's Committee"),
+        ("UBND thành phố Huế", "Hue City People's Committee"),
+        ("UBND Thành phố Hồ Chí Minh", "Ho Chi Minh City People's Committee"),
+        ("UBND huyện Na Rì", "Na Rì District People's Committee"),
+        ("UBND thị xã Sơn Tây", "Sơn Tây Town People's Committee"),
+        ("Bộ Nông nghiệp và Môi trường", "Ministry of Agriculture and Environment"),
+        ("Sở Nông nghiệp tỉnh X", None),  # written freely in a record: shown as written
+        ("UBND tỉnh Atlantis", None),
+    ],
+)
+def test_bodies_named_in_english(name: str, english: str | None) -> None:
+    assert ratings.body_in_english(name) == english
+
+
 def test_sample_history_and_jsonld(sample_site: BuiltSite) -> None:
     html = sample_site.page("en/products/mien-dong-tai-hoan/")
     data = json.loads(re.search(r'application/ld\+json">(.*?)</script>', html).group(1))  # type: ignore[union-attr]
@@ -176,7 +195,10 @@ def test_sample_history_and_jsonld(sample_site: BuiltSite) -> None:
     history = html[html.index('<ol class="timeline history">') :]
     assert history.index("Rated 4 stars") < history.index("5-star potential")
     assert history.index("5-star potential") < history.index("Upgraded to 5 stars")
-    assert "UBND tỉnh Bắc Kạn" in history  # the 2021 grant, before Bắc Kạn joined Thái Nguyên
+    # the 2021 grant, before Bắc Kạn joined Thái Nguyên, named in English on English pages
+    assert "Bac Kan Provincial People&#39;s Committee" in history
+    assert "Ministry of Agriculture and Rural Development (National level)" in html
+    assert "UBND tỉnh Bắc Kạn" in sample_site.page("products/mien-dong-tai-hoan/")
     revoked = sample_site.page("products/mang-kho-ba-be/")
     history = revoked[revoked.index('<ol class="timeline history">') :]
     # granted by the district in 2023; revoked in 2026, when districts were no more

@@ -63,6 +63,8 @@ class Rules:
     validity_months: int
     national: tuple[tuple[dt.date | None, dt.date | None, str], ...]
     renamed: dict[str, tuple[dt.date, str, str]]  # province slug -> (last day, vi name, kind)
+    #: The English names of the bodies and places above, by Vietnamese name.
+    english: dict[str, str]
 
 
 def _day(day: dt.date) -> str:
@@ -88,6 +90,12 @@ def rules() -> Rules:
         validity_months=raw["validity_months"],
         national=tuple((n.get("from"), n.get("until"), n["name"]) for n in raw["national"]),
         renamed={r["province"]: (r["until"], r["vi"], r["kind"]) for r in raw["renamed"]},
+        english={
+            row[key]: row["en"]
+            for key in ("name", "vi")
+            for row in raw["national"] + raw["renamed"]
+            if key in row
+        },
     )
 
 
@@ -319,6 +327,54 @@ def authority(event: RatingEvent, level: str, producer: Producer) -> str | None:
         district = district_of(producer.former_address)
         return f"UBND {district}" if district else None
     return _province_body(*province_on(producer, event.date))
+
+
+#: How :func:`authority` names a People's Committee: "UBND tỉnh Bắc Kạn", "UBND huyện Na Rì",
+#: "UBND Thành phố Hồ Chí Minh" (a city whose name says it is one).
+_COMMITTEE = re.compile(r"UBND (?:(tỉnh|thành phố|huyện|thị xã|quận) )?(.+)", re.IGNORECASE)
+#: The English of the kinds of district that a pre-2025 address names.
+_DISTRICT_KINDS = {"huyện": "District", "thị xã": "Town", "quận": "Urban District"}
+
+
+def body_in_english(name: str) -> str | None:
+    """The English name of a body that decides on OCOP ratings, named as :func:`authority`
+    names it (or as a record writes it in the same form); ``None`` if it is not known.
+
+    "UBND tỉnh Bắc Kạn" is "Bac Kan Provincial People's Committee", "UBND Thành phố Hồ Chí
+    Minh" "Ho Chi Minh City People's Committee", "UBND huyện Na Rì" "Na Rì District People's
+    Committee" (a district's name is kept as written: there is no list of them).
+    """
+    english = rules().english.get(name)
+    if english is not None:
+        return english
+    match = _COMMITTEE.fullmatch(name)
+    if match is None:
+        return None
+    kind, place = match.groups()
+    if kind is not None and kind.lower() in _DISTRICT_KINDS:
+        return f"{place} {_DISTRICT_KINDS[kind.lower()]} People's Committee"
+    known = _places_in_english()
+    found = known.get(place) or (known.get(f"{kind} {place}") if kind else None)
+    if found is None:
+        return None
+    place_en, city = found
+    if not city:
+        return f"{place_en} Provincial People's Committee"
+    return f"{place_en}{'' if place_en.endswith(' City') else ' City'} People's Committee"
+
+
+@cache
+def _places_in_english() -> dict[str, tuple[str, bool]]:
+    """Every province's Vietnamese name, former and current, with its English name and
+    whether it is a centrally run city."""
+    found: dict[str, tuple[str, bool]] = {}
+    for province in provinces().values():
+        found[province.vi] = (province.en, province.kind == "city")
+        for former in province.former:
+            found.setdefault(former.vi, (former.en, False))
+    for _, vi, kind in rules().renamed.values():
+        found.setdefault(vi, (rules().english[vi], kind == "city"))
+    return found
 
 
 def authorities(rating: Rating, producer: Producer) -> list[tuple[RatingEvent, str | None]]:

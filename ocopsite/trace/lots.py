@@ -197,10 +197,11 @@ def _verdict(v: Views, product: Product, lot: Lot | None) -> Verdict:
         cause = state.cause
         if cause is None:
             return said
+        issuer = v.issuer(named.get(id(cause)))
         parts = [
             cause.decision and v.t("product.decision_no", number=cause.decision),
             v.date(cause.date).text if cause.dated else None,
-            named.get(id(cause)),
+            issuer.text if issuer else None,
         ]
         detail = ", ".join(p for p in parts if p)
         reason = v.text(cause.reason).text if cause.reason else ""

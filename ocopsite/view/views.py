@@ -152,7 +152,8 @@ class RatingEventView:
     text: str  # "Re-rated 4★", "Suspended"
     date: DateView | None  # None when the record gives no date
     decision: str | None
-    authority: str | None
+    authority: str | None  # as the decision names it (structured data, open data)
+    issuer: Localized | None  # the same, as the page's language names it (see Views.issuer)
     reason: Localized | None
 
 
@@ -168,6 +169,7 @@ class RatingView:
     status: StatusView
     note: Localized | None  # why it is suspended or revoked (the reason of that decision)
     authority: str | None  # the organisation that granted the rating in force
+    issuer: Localized | None  # the same, as the page's language names it (see Views.issuer)
     history: tuple[RatingEventView, ...]
     #: The history as ``ocop.js`` reads it (see ratings.compact), for the re-check.
     data: str
@@ -460,8 +462,20 @@ class Views:
             date=self.date(event.date) if event.dated else None,
             decision=event.decision,
             authority=authority,
+            issuer=self.issuer(authority),
             reason=self.maybe_text(event.reason),
         )
+
+    def issuer(self, name: str | None) -> Localized | None:
+        """The body that decided on a rating, named in the page's language where its name is
+        known in English (:func:`ratings.body_in_english`), else as written, marked."""
+        if name is None:
+            return None
+        if self.lang == "en":
+            english = ratings.body_in_english(name)
+            if english is not None:
+                return Localized(english, self.lang, False)
+        return self.name(name)
 
     def rating(self, rating: Rating, producer: Producer | None = None) -> RatingView:
         """The rating on the build date; with ``producer``, its issuing organisations too.
@@ -496,7 +510,7 @@ class Views:
                 for part in (
                     line.decision and self.t("product.decision_no", number=line.decision),
                     line.date and line.date.text,
-                    line.authority,
+                    line.issuer and line.issuer.text,
                 )
                 if part
             )
@@ -510,6 +524,7 @@ class Views:
             status=self.status(state),
             note=self.maybe_text(state.cause.reason) if state.cause else None,
             authority=history[rating.events.index(grant)].authority,
+            issuer=history[rating.events.index(grant)].issuer,
             history=history,
             data=self.rating_data(rating),
             cause=cause or None,

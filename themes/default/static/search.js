@@ -617,10 +617,11 @@
     if (/\d/.test(current.q)) offerCode(target, current.q, opening);
     opening = false;
     if (hits.length) target.append(el("p", "meta", summary));
-    if (!hits.length) {
+    else {
       var empty = el("div", "note");
       empty.setAttribute("role", "note");
-      empty.append(el("p", null, words ? say(S.none, { q: current.q.trim() }) : S.none_filters));
+      /* words that found products the filters then left out: the filters are blamed */
+      empty.append(el("p", null, !words || engine.run(current.q, 0, 1).hits.length ? S.none_filters : say(S.none, { q: current.q.trim() })));
       if (result.unmatched.length) empty.append(el("p", null, say(S.unmatched, { words: result.unmatched.join(", ") })));
       if (result.suggestion) {
         var guess = el("p", "suggest", S.did_you_mean + " "), link = el("a", null, result.suggestion);
@@ -634,10 +635,9 @@
         guess.append(link, "?");
         empty.append(guess);
       }
-      empty.append(el("p", null, S.none_hint));
       var browse = el("a", null, S.browse);
       browse.href = form.dataset.browse;
-      empty.append(browse);
+      empty.append(el("p", null, S.none_hint), browse);
       target.append(empty);
       return;
     }

@@ -75,6 +75,17 @@ def test_revoked_status_is_said_in_words_without_javascript(browser, served: str
     context.close()
 
 
+def test_the_code_box_is_offered_only_with_javascript(browser, served: str) -> None:  # type: ignore[no-untyped-def]
+    """A code is looked up by search.js: without JavaScript the box would lead to a page
+    that says so, a dead end for a shopper holding a pack, so it is not shown."""
+    for enabled in (False, True):
+        context = browser.new_context(java_script_enabled=enabled)
+        page = context.new_page()
+        page.goto(served)
+        assert page.locator("form.codebox").is_visible() is enabled
+        context.close()
+
+
 def test_browse_pages_and_404_work(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
     problems = _watch_console(page)

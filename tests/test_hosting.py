@@ -161,6 +161,18 @@ def test_unknown_lot_of_a_known_product(browser, nginx: str) -> None:  # type: i
     context.close()
 
 
+@pytest.mark.parametrize("printed", [GTIN[1:], GTIN[1:] + "/10/T2410"])
+def test_a_gtin_13_opens_the_page_of_its_gtin_14(browser, nginx: str, printed: str) -> None:  # type: ignore[no-untyped-def]
+    """The 13 digits printed under a barcode, typed into an address: the 404 page sends
+    the reader on to the product's (or lot's) page, whose address has the GTIN-14."""
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.goto(nginx + "01/" + printed)
+    page.wait_for_url(nginx + f"01/{GTIN}/" + ("10/T2410/" if "/10/" in printed else ""))
+    assert page.locator("h1").inner_text() == "Trà Yên Tử"
+    context.close()
+
+
 def test_unknown_product(browser, nginx: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="vi-VN")
     page = context.new_page()

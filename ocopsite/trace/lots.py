@@ -469,7 +469,7 @@ def unknown_code(v: Views) -> dict[str, Any]:
     whom = " · ".join(x for x in (contact.email, contact.phone) if x) or v.t("unknown.nocontact")
     texts = {
         key: v.t(f"unknown.{key}", lot="{lot}", gtin="{gtin}", contact=whom)
-        for key in ("lot", "product", "see", "what")
+        for key in ("lot", "product", "see", "what", "what_product")
     }
     return {
         "unknown": {

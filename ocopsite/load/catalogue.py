@@ -42,7 +42,7 @@ from ocopsite.load.recordcache import (
 from ocopsite.load.records import NEWS_FIELDS, PRODUCER_FIELDS, product_fields
 from ocopsite.load.source import LineList
 from ocopsite.model import NewsItem, Photo, Producer, Product
-from ocopsite.model.ratings import authorities, state_on
+from ocopsite.model.ratings import authorities
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,7 @@ class Catalogue:
 
     def related(self, product: Product, limit: int = 4) -> tuple[Product, ...]:
         """Products to suggest beside ``product``: its producer's others, then those of
-        the same group from producers in the same province; by slug within each. Only
-        products whose rating is in force on the build date are suggested."""
+        the same group from producers in the same province; by slug within each."""
         same_producer = (p for p in self.products_of(product.producer) if p is not product)
         province = self.producers[product.producer].province
         # A group can hold thousands of products in a national catalogue: stop at the limit.
@@ -104,15 +103,7 @@ class Catalogue:
             for p in self._by_group_and_province.get((product.category, province), ())
             if p.producer != product.producer
         )
-        in_force = self._in_force
-        shown = (p for p in itertools.chain(same_producer, nearby) if p.slug in in_force)
-        return tuple(itertools.islice(shown, limit))
-
-    @cached_property
-    def _in_force(self) -> frozenset[str]:
-        """The slugs of the products whose rating is in force on the build date."""
-        day = self.config.build_date
-        return frozenset(p.slug for p in self.products if state_on(p.ocop, day).in_force)
+        return tuple(itertools.islice(itertools.chain(same_producer, nearby), limit))
 
     @cached_property
     def _by_group_and_province(self) -> dict[tuple[str, str], tuple[Product, ...]]:

@@ -9,6 +9,7 @@ schemas are made.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -93,7 +94,10 @@ def date(value: Any, ctx: s.Ctx) -> Any:
             value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             if isinstance(value, InvalidDate) or re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", value):
-                return ctx.error(f"{value} is not a real date ({exc})")
+                return ctx.error(
+                    f"{value} is not a real date ({exc})",
+                    "dates are written year-month-day: check the day and the month",
+                )
     if isinstance(value, dt.date):
         if value.year not in YEARS:
             return ctx.error(
@@ -101,7 +105,24 @@ def date(value: Any, ctx: s.Ctx) -> Any:
                 "check the year for a typo; leave out a date that does not apply",
             )
         return value
-    return ctx.error(f"expected a date written YYYY-MM-DD, got {s.describe(value)}")
+    return ctx.error(
+        f"expected a date written YYYY-MM-DD, got {s.describe(value)}", _date_hint(value)
+    )
+
+
+#: A date as Vietnamese write it by hand: day, month, year ("12/06/2024", "12-6-2024").
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+
+
+def _date_hint(value: Any) -> str:
+    """How to write ``value`` as a date: itself year-month-day, when it reads as a date
+    written day/month/year."""
+    found = _DAY_MONTH_YEAR.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is not None:
+        day, month, year = (int(part) for part in found.groups())
+        with contextlib.suppress(ValueError):
+            return f"write it year-month-day: {dt.date(year, month, day).isoformat()}"
+    return "write dates year-month-day, like 2024-06-12"
 
 
 def url(value: Any, ctx: s.Ctx) -> Any:

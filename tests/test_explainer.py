@@ -42,3 +42,10 @@ def test_footer_contact_items_are_apart_and_demo_note_is_in_the_header(
     assert '<li><a href="tel:02083850000">0208 3850 000</a></li>' in footer
     header = html.split("<header", 1)[1].split("</header>", 1)[0]
     assert 'class="demo"' in header
+
+
+def test_explainer_promises_only_the_states_a_shopper_is_shown(bilingual_site: BuiltSite) -> None:
+    """A rating near its end reads "valid until" (ocopsite.model.status): the explainer does
+    not promise an "expiring soon" warning that no page gives."""
+    assert "sắp hết hạn" not in bilingual_site.page("ocop/")
+    assert "expiring soon" not in bilingual_site.page("en/ocop/")

@@ -68,6 +68,17 @@ def test_saved_pack_reads_offline_and_follows_a_rebuild(browser, tmp_path: Path)
         page.goto(base + "search/?q=mien")
         page.wait_for_selector("#search-app .card", timeout=20_000)
         assert "Miến dong Tài Hoan" in page.locator("#search-app").inner_text()
+        # a page of another province, not saved: the saved "Save for offline" page, which
+        # says so, not the browser's own error
+        page.goto(base + "products/dao-canh/")
+        assert page.locator("#not-saved").is_visible()
+        assert "trang này chưa được lưu" in page.locator("#not-saved").inner_text()
+        assert page.locator("#offline-app").get_attribute("data-lang") == "vi"
+        # an English page: the English one is not saved with a Vietnamese pack, this one is
+        page.goto(base + "en/products/dao-canh/")
+        assert page.locator("#not-saved").is_visible()
+        page.goto(base + "offline/")
+        assert not page.locator("#not-saved").is_visible()  # the page itself, saved
 
         # a rebuild with a new price: the next visit with a signal updates the pack
         product = site / "content/products/mien-dong/product.yaml"

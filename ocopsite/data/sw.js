@@ -3,6 +3,7 @@
  * the saved copy first. A page asks to save a pack with postMessage({save: list});
  * a new version re-saves the packs kept, fetching only files whose hash changed. */
 var ROOT = "__ROOT__", INDEX = "__INDEX__", FILES = "ocop-files", META = ROOT + "offline/saved";
+var OFFLINE = __OFFLINE__; /* each language's offline page, by where its addresses start */
 function json(r) { return r ? r.json() : null; }
 function meta(c) {
   return c.match(META).then(json).then(function (m) { m = m || { packs: {}, files: {} }; m.alias = m.alias || {}; return m; });
@@ -89,7 +90,15 @@ self.addEventListener("fetch", function (e) {
     e.respondWith(fetch(req.url, { cache: "no-cache", credentials: "same-origin" }).then(function (r) {
       return r.redirected ? Response.redirect(r.url, 302) : r;
     }, function () {
-      return saved(req).then(function (r) { return r || Response.error(); });
+      /* a page not saved: a saved offline page, which says so (its language's first) */
+      var path = new URL(req.url).pathname, starts = Object.keys(OFFLINE);
+      var pages = starts.filter(function (s) { return !path.indexOf(s); }).concat(starts).map(function (s) { return OFFLINE[s]; });
+      return saved(req).then(function (r) {
+        return r || caches.open(FILES).then(function first(c) {
+          var page = pages.shift();
+          return page && c.match(page).then(function (hit) { return hit || first(c); });
+        });
+      }).then(function (r) { return r || Response.error(); });
     }));
   } else {
     e.respondWith(saved(req).then(function (r) { return r || fetch(req); }));

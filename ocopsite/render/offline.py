@@ -247,10 +247,20 @@ def write(
     packs_data = json.dumps(index, ensure_ascii=False, sort_keys=True).encode()
     written[INDEX] = packs_data
     version = hashlib.sha256(packs_data).hexdigest()[:12]
+    # each language's "Save for offline" page (saved in every pack), by the start of that
+    # language's addresses, longest first: what a page not saved opens without a signal
+    starts = sorted(
+        (
+            (urls.href(Route("home"), lang), urls.href(Route("offline"), lang))
+            for lang in urls.languages
+        ),
+        key=lambda pair: -len(pair[0]),
+    )
     written[SCRIPT] = (
         script.replace(b"__VERSION__", version.encode())
         .replace(b"__ROOT__", urls.base_path.encode())
         .replace(b"__INDEX__", urls.root_file(INDEX)[0].encode())
+        .replace(b"__OFFLINE__", json.dumps(dict(starts), separators=(",", ":")).encode())
     )
     written[WEB_MANIFEST] = manifest
     return written
@@ -340,6 +350,7 @@ def page() -> PageSpec:
             "index": v.urls.root_file(INDEX)[0],
             "script": v.urls.root_file(SCRIPT)[0],
             "scope": v.urls.href(Route("home"), v.urls.languages[0]),
+            "own": v.href(Route("offline")),
         }
 
     return PageSpec(

@@ -1,6 +1,9 @@
 /* ocopsite: the "Save for offline" page. Lists the packs of the page's language with
  * their size, and asks the service worker (sw.js) to save the one chosen. */
 (function () {
+  /* shown without a signal in place of a page that was not saved (see sw.js) */
+  var note = document.getElementById("not-saved");
+  if (note && location.pathname !== note.dataset.own) note.hidden = false;
   var app = document.getElementById("offline-app");
   if (!app || !("serviceWorker" in navigator) || !window.caches) return;
   var d = app.dataset, list = app.querySelector(".packs"), status = app.querySelector("[role=status]");

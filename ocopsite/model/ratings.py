@@ -336,6 +336,7 @@ _COMMITTEE = re.compile(r"UBND (?:(tỉnh|thành phố|huyện|thị xã|quận)
 _DISTRICT_KINDS = {"huyện": "District", "thị xã": "Town", "quận": "Urban District"}
 
 
+@cache  # a few hundred bodies, named on every English page of a product
 def body_in_english(name: str) -> str | None:
     """The English name of a body that decides on OCOP ratings, named as :func:`authority`
     names it (or as a record writes it in the same form); ``None`` if it is not known.

@@ -140,3 +140,9 @@ def test_schedule_page_csv_and_feed_in_both_languages(
         assert len(feed.findall(f"{ATOM}entry")) == len(entries)
         ids = [e.findtext(f"{ATOM}id") for e in feed.findall(f"{ATOM}entry")]
         assert len(set(ids)) == len(ids)
+        # a certificate's issuer in the page's language, where the record has it
+        issuer = (
+            "Certification body (sample data)" if prefix else "Tổ chức chứng nhận (dữ liệu mẫu)"
+        )
+        assert f"ISO22000-DEMO-2024-0999 ({issuer})" in html
+        assert any(issuer in r for r in rows[1:])

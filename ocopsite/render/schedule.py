@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocopsite.load.catalogue import Catalogue
+from ocopsite.model import Text
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.urls import Route, Urls
 from ocopsite.view.views import Views
@@ -39,6 +40,8 @@ class Due:
     authority: str  # the granting level, or the certificate's issuer
     expires: dt.date
     days_left: int
+    #: The certificate's issuer in every language it is written in (None for a rating).
+    issuer: Text | None = None
 
 
 #: The last :func:`due` worked out, by catalogue, window and day: the page, the CSV and
@@ -77,7 +80,7 @@ def _due(catalogue: Catalogue, days: int, today: dt.date) -> list[Due]:
             left = (thing.expires - today).days
             found.append(
                 Due(province, producer, kind, holder, item, stars, decision, authority,
-                    thing.expires, left)
+                    thing.expires, left, None if item == "rating" else thing.issuer)
             )  # fmt: skip
 
     for product in catalogue.products:
@@ -120,7 +123,8 @@ def rows(entries: Iterable[Due], v: Views) -> list[dict[str, Any]]:
             "producer": v.text(v.catalogue.producers[entry.producer].name).text,
             "expires": v.date(entry.expires),
             "authority": (
-                v.t(f"granted.{entry.authority}") if entry.item == "rating" else entry.authority
+                v.t(f"granted.{entry.authority}") if entry.issuer is None
+                else v.text(entry.issuer).text
             ),
         })  # fmt: skip
     return shown
@@ -222,7 +226,7 @@ def atom(
         ET.SubElement(item, f"{{{ATOM}}}updated").text = updated
         ET.SubElement(
             item, f"{{{ATOM}}}summary"
-        ).text = f"{row['province']} · {row['producer']} · {entry.decision} ({entry.authority})"
+        ).text = f"{row['province']} · {row['producer']} · {entry.decision} ({row['authority']})"
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, "unicode") + "\n"
 

@@ -114,7 +114,8 @@ def prepare(
 
 
 def _note_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> None:
-    """Say which label sheets are not made: a rating not in force, a recalled lot.
+    """Say which label sheets are not made: a rating not in force, a recalled lot, a lot
+    past its best-before date.
 
     Notes, not warnings: nothing in the records is wrong, and a rating that runs out
     must not make a ``--strict`` build fail on that day.
@@ -132,6 +133,14 @@ def _note_withheld_labels(catalogue: Catalogue, diagnostics: Diagnostics) -> Non
                     where,
                     f"no label sheet for lot {lot.code}: it has been recalled",
                     "a recalled lot gets no labels; its label page says why",
+                )
+            elif withheld[0] == "label.lot_expired":
+                assert lot is not None and lot.expires is not None
+                diagnostics.note(
+                    where,
+                    f"no label sheet for lot {lot.code}: past its best-before date"
+                    f" ({lot.expires.isoformat()})",
+                    "old stock is not relabelled for sale; its label page says why",
                 )
             else:
                 diagnostics.note(

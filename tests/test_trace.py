@@ -187,11 +187,11 @@ def test_least_bits_are_those_of_the_best_split_into_segments() -> None:
 
 def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> None:
     sheets = sorted(bilingual_site.out.rglob("label.png"))
-    # only ratings in force get sheets: mien-dong (and its lot TH2510A, not the recalled
-    # TH2512B) and dao-canh; not ruoc-hau (expired) nor mang-kho (revoked)
+    # only ratings in force get sheets: mien-dong (not its lots: TH2510A is past its
+    # best-before date, TH2512B recalled) and dao-canh; not ruoc-hau (expired) nor
+    # mang-kho (revoked)
     assert sorted(s.parent.parent.relative_to(bilingual_site.out).as_posix() for s in sheets) == [
         "01/09520000001018",
-        "01/09520000001018/10/TH2510A",
         "products/dao-canh",
     ]
     for sheet in sheets:
@@ -203,12 +203,20 @@ def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> Non
         assert decoded == [expected] * (labels.COLUMNS * labels.ROWS), sheet
 
 
-def test_label_html_sheet_is_printable(bilingual_site: BuiltSite) -> None:
-    html = bilingual_site.page("01/09520000001018/10/TH2510A/label/")
+def test_label_html_sheet_is_printable(sample_site: BuiltSite) -> None:
+    html = sample_site.page("01/09520000001018/10/TH2603B/label/")
     assert "@page{size:A4;margin:0}" in html
     assert html.count('<div class="label">') == 21
-    assert "Lô/Lot: TH2510A" in html and "Quét để kiểm tra<br>Scan to verify" in html
+    assert "Lô/Lot: TH2603B" in html and "Quét để kiểm tra<br>Scan to verify" in html
     assert '<meta name="robots" content="noindex">' in html
+
+
+def test_a_lot_past_its_best_before_date_gets_no_labels(bilingual_site: BuiltSite) -> None:
+    """Old stock is not relabelled for sale: the lot's label page says why."""
+    html = bilingual_site.page("01/09520000001018/10/TH2510A/label/")
+    assert '<div class="label">' not in html
+    assert "lô TH2510A đã quá hạn sử dụng." in html
+    assert not (bilingual_site.out / "01/09520000001018/10/TH2510A/label/label.png").exists()
 
 
 def test_lot_page_contents(bilingual_site: BuiltSite) -> None:

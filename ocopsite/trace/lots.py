@@ -350,10 +350,13 @@ def _gtin_data(v: Views, catalogue: Catalogue, product: Product) -> dict[str, An
 def label_withheld(product: Product, lot: Lot | None, day: dt.date) -> tuple[str, str] | None:
     """Why no label sheet may be printed on ``day``, as (UI string, rating state), or None.
 
-    Only a rating in force may carry the OCOP mark, and a recalled lot gets no labels.
+    Only a rating in force may carry the OCOP mark, and a recalled lot, or one past its
+    best-before date (old stock, which must not be relabelled for sale), gets no labels.
     """
     if lot is not None and lot.recalled is not None and lot.recalled.date <= day:
         return "label.recalled", ""
+    if lot is not None and lot.expires is not None and lot.expires < day:
+        return "label.lot_expired", ""
     state = ratings.state_on(product.ocop, day)
     if not state.in_force:
         return "label.not_in_force", state.state

@@ -63,8 +63,8 @@ class Rules:
     validity_months: int
     national: tuple[tuple[dt.date | None, dt.date | None, str], ...]
     renamed: dict[str, tuple[dt.date, str, str]]  # province slug -> (last day, vi name, kind)
-    #: The English names of the bodies and places above, by Vietnamese name.
-    english: dict[str, str]
+    #: The English names of the central bodies above, by Vietnamese name.
+    national_en: dict[str, str]
 
 
 def _day(day: dt.date) -> str:
@@ -90,12 +90,7 @@ def rules() -> Rules:
         validity_months=raw["validity_months"],
         national=tuple((n.get("from"), n.get("until"), n["name"]) for n in raw["national"]),
         renamed={r["province"]: (r["until"], r["vi"], r["kind"]) for r in raw["renamed"]},
-        english={
-            row[key]: row["en"]
-            for key in ("name", "vi")
-            for row in raw["national"] + raw["renamed"]
-            if key in row
-        },
+        national_en={n["name"]: n["en"] for n in raw["national"]},
     )
 
 
@@ -345,9 +340,9 @@ def body_in_english(name: str) -> str | None:
     Minh" "Ho Chi Minh City People's Committee", "UBND huyện Na Rì" "Na Rì District People's
     Committee" (a district's name is kept as written: there is no list of them).
     """
-    english = rules().english.get(name)
-    if english is not None:
-        return english
+    national = rules().national_en.get(name)
+    if national is not None:
+        return national
     match = _COMMITTEE.fullmatch(name)
     if match is None:
         return None
@@ -366,15 +361,13 @@ def body_in_english(name: str) -> str | None:
 
 @cache
 def _places_in_english() -> dict[str, tuple[str, bool]]:
-    """Every province's Vietnamese name, former and current, with its English name and
-    whether it is a centrally run city."""
+    """Every province's Vietnamese name, former (merged or renamed) and current, with its
+    English name and whether it is a centrally run city (no former province was one)."""
     found: dict[str, tuple[str, bool]] = {}
     for province in provinces().values():
         found[province.vi] = (province.en, province.kind == "city")
         for former in province.former:
             found.setdefault(former.vi, (former.en, False))
-    for _, vi, kind in rules().renamed.values():
-        found.setdefault(vi, (rules().english[vi], kind == "city"))
     return found
 
 

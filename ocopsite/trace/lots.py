@@ -355,7 +355,7 @@ def label_withheld(product: Product, lot: Lot | None, day: dt.date) -> tuple[str
     """
     if lot is not None and lot.recalled is not None and lot.recalled.date <= day:
         return "label.recalled", ""
-    if lot is not None and lot.expires is not None and lot.expires < day:
+    if lot is not None and lot.expires < day:
         return "label.lot_expired", ""
     state = ratings.state_on(product.ocop, day)
     if not state.in_force:

@@ -620,7 +620,8 @@
     else {
       var empty = el("div", "note");
       empty.setAttribute("role", "note");
-      /* words that found products the filters then left out: the filters are blamed */
+      /* words that found products the filters then left out (the same words run with no
+         filters, 0, find some): the filters are blamed, not the words */
       empty.append(el("p", null, !words || engine.run(current.q, 0, 1).hits.length ? S.none_filters : say(S.none, { q: current.q.trim() })));
       if (result.unmatched.length) empty.append(el("p", null, say(S.unmatched, { words: result.unmatched.join(", ") })));
       if (result.suggestion) {

@@ -27,7 +27,6 @@ from typing import Any, NamedTuple
 
 from ocopsite.model.vietnamese import slugify
 from ocopsite.search.vocabulary import (
-    ADMIN,
     FIELDS,
     FORMER,
     count_varints,
@@ -37,7 +36,11 @@ from ocopsite.search.vocabulary import (
 )
 
 #: The weight of each field in search.js (WEIGHTS), by field number of the vocabulary.
-WEIGHTS = (8, 4, 2, 2, 1, 0.01)
+WEIGHTS = (8, 4, 2, 2, 1, 0.04)
+#: The share of a field's weight that a word scores when a query word of two letters or
+#: more only begins it (search.js's ``scan``): a whole word ranks above a longer word it
+#: begins.
+PART = 0.75
 #: The bonus of two query words side by side in each field, in search.js (PHRASE).
 PHRASE = (8, 8, 8, 8, 1, 0)
 #: How many cards a quick answer shows: the first cards, before search.js shows its page.
@@ -48,13 +51,13 @@ SLOT = "0slug0"
 #: A card whose state never changes.
 _NEVER = 1 << 30
 #: Hundredths of WEIGHTS and PHRASE: search.js adds them in single precision and orders
-#: by the sum rounded to hundredths, which whole hundredths give exactly.
+#: by the sum rounded to hundredths, which whole hundredths give exactly (so every
+#: weight, its PART and its half again are whole hundredths).
 _WEIGHT_100 = tuple(round(w * 100) for w in WEIGHTS)
 _PHRASE_100 = tuple(round(w * 100) for w in PHRASE)
 #: Hundredths of a word found as written, diacritics and all (search.js: half again its
-#: field's weight); none for the administrative words' field, whose 0.015 search.js rounds
-#: in single precision (a query that finds a word as written there gets no quick answer).
-_OWN_100 = (*(round(w * 150) for w in WEIGHTS[:ADMIN]), 0)
+#: field's weight).
+_OWN_100 = tuple(round(w * 150) for w in WEIGHTS)
 
 
 def quick_strings(index: dict[str, Any]) -> dict[str, str]:
@@ -171,16 +174,18 @@ class _Found(NamedTuple):
         return _Found(array("I", scores), array("H", scores.values()), former)
 
     @staticmethod
-    def best_of(found: Sequence[_Found]) -> _Found:
-        """The best score of each product in any of ``found`` (not empty)."""
-        if len(found) == 1:
+    def best_of(found: Sequence[_Found], parts: Sequence[_Found] = ()) -> _Found:
+        """The best score of each product in any of ``found``, or in any of ``parts`` at
+        :data:`PART` of its score there (``found`` and ``parts`` not both empty)."""
+        if len(found) == 1 and not parts:
             return found[0]
-        best = found[0].scores()
-        for other in found[1:]:
+        best = found[0].scores() if found else {}
+        for other, share in [*((one, 1.0) for one in found[1:]), *((one, PART) for one in parts)]:
             for i, weight in zip(other.products, other.weights, strict=True):
+                weight = round(weight * share)  # (whole hundredths: see _WEIGHT_100)
                 if weight > best.get(i, 0):
                     best[i] = weight
-        return _Found.of(best, frozenset().union(*(one.former for one in found)))
+        return _Found.of(best, frozenset().union(*(one.former for one in (*found, *parts))))
 
 
 class Answer(NamedTuple):
@@ -256,7 +261,8 @@ def first_results(answer: Answer, stars: Sequence[int]) -> list[int]:
 class Ranking:
     """The results of a query of one or two whole words without filters, ranked as
     search.js ranks them (``OcopSearch.run``): each word scores a product by the weight of
-    the best field of a word it begins (for English, of its stem too), a product must
+    the best field of a word it is or begins (:data:`PART` of it for a word it only
+    begins; for English, of its stem too), a product must
     have both words, two words side by side in one field add their phrase bonus, an
     administrative word beside a place name weighs a hundredth for every product; then
     stars in force, then catalogue order.
@@ -337,14 +343,17 @@ class Ranking:
 
     def _under(self, kind: str, prefix: str) -> _Found | None:
         """What the words of ``kind`` under ``prefix`` find together (their best weight for
-        each product); ``None`` if there are none."""
+        each product; for "f", :data:`PART` of it for a word longer than a ``prefix`` of two
+        letters or more, as search.js's ``scan`` shares it); ``None`` if there are none."""
         words = self.vocab[kind][0]
         at = bisect_left(words, prefix)
-        under = []
+        whole: list[_Found] = []
+        parts: list[_Found] = []
         while at < len(words) and words[at].startswith(prefix):
-            under.append(self._of(kind, at))
+            longer = kind == "f" and len(prefix) > 1 and words[at] != prefix
+            (parts if longer else whole).append(self._of(kind, at))
             at += 1
-        return _Found.best_of(under) if under else None
+        return _Found.best_of(whole, parts) if whole or parts else None
 
     def word(self, word: str) -> _Found | None:
         """Each product's score for one folded word (hundredths), and the products it
@@ -434,25 +443,14 @@ class Ranking:
 
     def written(self, word: str, least: int) -> list[str]:
         """The ways the folded ``word`` is written with diacritics in the index, each one
-        that ``least`` postings have at least and that :meth:`exact_own` allows."""
+        that ``least`` postings have at least."""
         written = self._written.get(least)
         if written is None:  # (once for every word: answers asks with one least)
             written = self._written[least] = {}
             for own, postings in zip(*self.vocab["o"], strict=True):
-                if count_varints(postings) >= least and self.exact_own(own):
+                if count_varints(postings) >= least:
                     written.setdefault(folded_word(own), []).append(own)
         return written.get(word, [])
-
-    def exact_own(self, own: str) -> bool:
-        """Whether no word written as ``own`` begins (with its diacritics) is in the field
-        of administrative words, where search.js's score of it is not whole hundredths."""
-        words, postings = self.vocab["o"]
-        at = bisect_left(words, own)
-        while at < len(words) and words[at].startswith(own):
-            if any(posting % FIELDS == ADMIN for posting in read_varints(postings[at])):
-                return False
-            at += 1
-        return True
 
     def _admin(self, words: Sequence[str]) -> list[bool]:
         """Which words name a kind of administrative unit while another names the place
@@ -501,10 +499,8 @@ def answers(ranking: Ranking, least: int) -> dict[str, Answer]:
                 continue
             if kind == "f":
                 answer = ranking.run([word])
-            elif ranking.exact_own(word):
-                answer = ranking.run([folded_word(word)], [word])
             else:
-                continue
+                answer = ranking.run([folded_word(word)], [word])
             if answer is not None:
                 made[word] = answer
     return made

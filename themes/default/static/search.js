@@ -22,26 +22,32 @@
   }
 
   /* Fields, best first: name 0, producer 1, place 2, the producer's own former province or
-     district 3 (said on the card: "formerly Bắc Kạn"), everything else 4, administrative words 5 */
+     district 3 (said on the card: "formerly Bắc Kạn"), everything else 4, administrative words 5
+     (each weight, its three quarters and its half again are whole hundredths: see
+     ocopsite.search.quick) */
   var FORMER = 3, ADMIN = 5;
-  var WEIGHTS = [8, 4, 2, 2, 1, 0.01], FIELDS = WEIGHTS.length, RANKS = 1 << 20;
+  var WEIGHTS = [8, 4, 2, 2, 1, 0.04], FIELDS = WEIGHTS.length, RANKS = 1 << 20;
   /* the bonus of two query words found side by side in a field: as much as a name for a
      name, producer or place, so that "bac kan" ranks the producers whose old address
      says Bắc Kạn above a product that merely has "Bắc" in its name */
   var PHRASE = [8, 8, 8, 8, 1, 0];
   var TOKEN = /[^\p{L}\p{N}]+/u;
 
-  /* Calls visit(postings) for the postings of each word of ``vocab`` (made by
+  /* Calls visit(postings, share) for the postings of each word of ``vocab`` (made by
      ocopsite.search.vocabulary: sorted words, postings as differences in base 32, see
      varints there) under ``prefix``: a range of the words, found by binary search. A
-     word's postings are read once, then kept as numbers for the next query. */
+     word's postings are read once, then kept as numbers for the next query. ``share`` is
+     1 for the word ``prefix`` itself and three quarters for a longer word it begins, so
+     that "tra" ranks "Trà hoa vàng" above "Tinh dầu trầu" (ocopsite.search.quick mirrors
+     this, PART); 1 for every word under a single letter, which begins words rather than
+     names one (as its letter file counts them). */
   function scan(vocab, prefix, visit) {
     var words = vocab.w, lo = 0, hi = words.length, got = vocab.d || (vocab.d = []);
     while (lo < hi) { var mid = (lo + hi) >> 1; if (words[mid] < prefix) lo = mid + 1; else hi = mid; }
     for (var i = lo; i < words.length && words[i].lastIndexOf(prefix, 0) === 0; i++) {
       var ids = got[i];
       if (!ids) ids = got[i] = decode(vocab.p[i]);
-      visit(ids);
+      visit(ids, words[i] > prefix && prefix[1] ? .75 : 1);
     }
   }
 
@@ -215,15 +221,16 @@
       province: this.ix.facets.province[this.province[i]], stars: this.P.k[i], state: state, photo: P.i[j]
     };
   };
-  /* Calls visit(product, field) for every posting of vocabulary ``kind`` under ``prefix``. */
+  /* Calls visit(product, field, share) for every posting of vocabulary ``kind`` under
+     ``prefix`` (``share``: see scan). */
   /* (the shards are those of ``by``, the folded form of ``prefix``, when it has one) */
   proto.visit = function (kind, prefix, visit, by) {
     var self = this, n = this.ix.count, m = n + this.ix.producers;
-    function each(postings) {
+    function each(postings, v) {
       for (var p = 0; p < postings.length; p++) {
         var target = (postings[p] / FIELDS) | 0, field = postings[p] - target * FIELDS, group = target < n ? null : self.groups[target - m];
-        if (!group) visit(target, field);
-        else for (var ids = self.groupOf(group[0])[group[1]], k = 0; k < ids.length; k++) visit(ids[k], field);
+        if (!group) visit(target, field, v);
+        else for (var ids = self.groupOf(group[0])[group[1]], k = 0; k < ids.length; k++) visit(ids[k], field, v);
       }
     }
     this.shardKeys(by || prefix).forEach(function (key) {
@@ -231,12 +238,14 @@
       if (shard && shard[kind]) scan(shard[kind], prefix, each);
     });
   };
-  /* Scores of all products for one folded query word: the best field's weight, half again
-     for a match with the same diacritics when the word has any; null if it matches nothing. */
+  /* Scores of all products for one folded query word: the best field's weight (its share
+     of it: see scan), half again for a match with the same diacritics when the word has
+     any; null if it matches nothing. */
   proto.word = function (word) {
     var best = new Float32Array(this.ix.count), any = false, former = this.former;
-    function hit(id, field) {
-      if (WEIGHTS[field] > best[id]) best[id] = WEIGHTS[field];
+    function hit(id, field, v) {
+      var w = WEIGHTS[field] * v;
+      if (w > best[id]) best[id] = w;
       if (field === FORMER) former[id] = 1;
       any = true;
     }
@@ -251,8 +260,8 @@
     } else this.visit("f", word.f, hit);
     if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit("f", s, hit); }
     if (word.marked) this.visit("o", word.o, function (id, field) {
-      var weight = WEIGHTS[field] * 1.5;
-      if (best[id] && weight > best[id]) best[id] = weight;
+      var w = WEIGHTS[field] * 1.5;
+      if (best[id] && w > best[id]) best[id] = w;
     }, word.f);
     return any ? best : null;
   };
@@ -270,7 +279,7 @@
     return units;
   }
   proto.unit = function (unit) {
-    var self = this, scores = null;
+    var scores = null;
     for (var t = 0; t < unit.tokens.length; t++) {
       var best = this.word(unit.tokens[t]);
       if (!best) { scores = null; break; }
@@ -278,7 +287,7 @@
       else for (var i = 0; i < scores.length; i++) scores[i] = scores[i] && best[i] ? scores[i] + best[i] : 0;
     }
     if (unit.tokens.length > 1) {
-      var joined = self.word({ f: unit.joined, o: unit.joined, marked: false });
+      var joined = this.word({ f: unit.joined });
       if (joined && !scores) scores = joined;
       else if (joined) for (var j = 0; j < scores.length; j++) scores[j] = Math.max(scores[j], joined[j]);
     }
@@ -424,8 +433,7 @@
     var key = codeKey(text), hrefs = this.ix.codes, shards = this.files;
     if (!hrefs.length || key.length < 3 || !/\d/.test(key)) { callback([]); return; }
     var href = hrefs[codeShard(key, hrefs.length)];
-    if (!shards[href]) shards[href] = fetch(href).then(json);
-    shards[href].then(function (table) { callback(table[key] || []); }, function () { callback([]); });
+    (shards[href] = shards[href] || get(href)).then(function (table) { callback(table[key] || []); }, function () { callback([]); });
   };
   window.OcopSearch = OcopSearch;
   OcopSearch.fold = fold;
@@ -518,7 +526,7 @@
     return li;
   }
 
-  var filtersOpen = window.matchMedia("(min-width: 48rem)").matches;
+  var filtersOpen = matchMedia("(min-width: 48rem)").matches;
   function toggle(f, key, on) {
     if (on) delete current.filters[f]; else current.filters[f] = key;
     history.pushState(null, "", address(current));
@@ -651,7 +659,7 @@
     if ((keep = list.querySelectorAll("a")[keep])) keep.focus();
     if (full && !partial && hits.length > limit) {
       /* every result can be seen: a page at a time */
-      var more = button(say(S.more, { n: Math.min(PAGE, hits.length - limit) }), "more", null, function () {
+      var more = button(say(S.more, { n: Math.min(PAGE, hits.length - shown) }), "more", null, function () {
         var from = shown;
         shown += PAGE;
         engine.load(engine.partsFor(hits.slice(from, shown))).then(function () { next(from); }, failed);

@@ -448,7 +448,8 @@ def load_yaml(
         problem = exc.problem or exc.context or "malformed YAML"
         where = diagnostics.where(path)
         at = where.at(mark.line + 1, mark.column + 1) if mark else where
-        diagnostics.error(at, f"invalid YAML: {problem}", _yaml_hint(problem))
+        found = _character_at(text, mark.line, mark.column) if mark else ""
+        diagnostics.error(at, f"invalid YAML: {problem}", _yaml_hint(problem, found))
         return None
     except yaml.YAMLError as exc:
         diagnostics.error(diagnostics.where(path), f"invalid YAML: {exc}")
@@ -460,11 +461,19 @@ def load_yaml(
         loader.dispose()
 
 
-def _yaml_hint(problem: str) -> str | None:
+def _character_at(text: str, line: int, column: int) -> str:
+    """The character at 0-based ``line`` and ``column`` of ``text``; empty past its end."""
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
+
+
+def _yaml_hint(problem: str, found: str = "") -> str | None:
+    """What to do about a YAML error, from the parser's ``problem`` and the character
+    ``found`` where it stopped (libyaml does not name a tab that indents a line)."""
+    if found == "\t" or "found character '\\t'" in problem:
+        return "YAML indents with spaces, not tabs: replace the tab with spaces"
     if "mapping values are not allowed" in problem:
         return "a value containing ': ' must be quoted, and nested keys need consistent indenting"
-    if "found character '\\t'" in problem:
-        return "YAML indents with spaces, not tabs"
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
         return "check the indentation of this line against the line above"
     if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:

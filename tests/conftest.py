@@ -56,7 +56,7 @@ class BuiltSite:
 def _build(source: Path, tmp: Path, **options: object) -> BuiltSite:
     site = copy_site(source, tmp / "site")
     out = tmp / "public"
-    result = build(site, out, build_date=BUILD_DATE, **options)  # type: ignore[arg-type]
+    result = build(site, out, **{"build_date": BUILD_DATE, **options})  # type: ignore[arg-type]
     return BuiltSite(site, out, result)
 
 

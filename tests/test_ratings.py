@@ -303,3 +303,16 @@ def test_label_sheet_withheld_says_why(history_site: BuiltSite) -> None:
     assert "OCOP rating is not in force (Revoked)" in revoked
     assert (history_site.out / TEA / "label" / "label.png").is_file()
     assert any("T2411: it has been recalled" in n.message for n in history_site.result.notes)
+
+
+@pytest.mark.parametrize(("day", "said"), [("2026-05-31", False), ("2026-06-01", True)])
+def test_a_recall_is_said_from_its_date(tmp_path: Path, day: str, said: bool) -> None:
+    """A recall entered ahead of its date (T2411's is 2026-06-01) is not yet said on the
+    product's pages, neither at the top nor in the list of lots; from its date it is said
+    in both, as the lot's own verdict and label say it."""
+    built = _build(SITES / "history", tmp_path, build_date=dt.date.fromisoformat(day))
+    for path in ("products/tra-yen-tu/", TEA, "en/products/tra-yen-tu/"):
+        html = built.page(path)
+        assert ('<p class="recall" role="alert">' in html) is said, path
+    lots = built.page("products/tra-yen-tu/")
+    assert ("T2411</a>" in lots) and ("Đã thu hồi" in lots) is said

@@ -254,15 +254,17 @@ def head(
 
 
 def product_trace(v: Views, product: Product) -> dict[str, Any]:
-    """The traceability parts of a product page: its lots and QR downloads."""
+    """The traceability parts of a product page: its lots and QR downloads. A lot counts
+    as recalled from its recall's date (a recall entered ahead of its date is not yet
+    said, as the label of such a lot still carries the mark)."""
+    today = v.catalogue.config.build_date
+
+    def recalled(lot: Lot) -> bool:
+        return lot.recalled is not None and lot.recalled.date <= today
+
     return {
         "lots": [
-            LotLink(
-                lot.code,
-                v.href(lot_route(product, lot)),
-                v.date(lot.produced),
-                lot.recalled is not None,
-            )
+            LotLink(lot.code, v.href(lot_route(product, lot)), v.date(lot.produced), recalled(lot))
             for lot in product.lots
         ],
         # a recalled lot named at the top of the product's pages, not only in the list
@@ -273,7 +275,7 @@ def product_trace(v: Views, product: Product) -> dict[str, Any]:
                 v.href(lot_route(product, lot)),
             )
             for lot in product.lots
-            if lot.recalled is not None and lot.recalled.date <= v.catalogue.config.build_date
+            if lot.recalled is not None and recalled(lot)
         ],
         "qr": _qr_links(v, product_route(product), label_route(product), product),
         "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,

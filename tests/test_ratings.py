@@ -316,3 +316,20 @@ def test_a_recall_is_said_from_its_date(tmp_path: Path, day: str, said: bool) ->
         assert ('<p class="recall" role="alert">' in html) is said, path
     lots = built.page("products/tra-yen-tu/")
     assert ("T2411</a>" in lots) and ("Đã thu hồi" in lots) is said
+
+
+@pytest.mark.parametrize(
+    ("district", "english"),
+    [
+        ("huyện Na Rì", "Na Rì District"),
+        ("Huyện Chương Mỹ", "Chương Mỹ District"),
+        ("thị xã Quảng Yên", "Quảng Yên Town"),
+        ("thành phố Đồng Xoài", "Đồng Xoài City"),
+        ("TP. Móng Cái", "Móng Cái City"),
+        ("quận 1", "District 1"),
+        ("quận Ba Đình", "Ba Đình Urban District"),
+        ("Na Rì", "Na Rì"),
+    ],
+)
+def test_former_districts_in_english(district: str, english: str) -> None:
+    assert ratings.district_in_english(district) == english

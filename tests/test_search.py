@@ -515,7 +515,7 @@ def test_an_index_in_parts_finds_the_same() -> None:
     columns["m"] = [i % 7 for i in range(15)]
     columns["h"] = [list(range(i % 3)) for i in range(15)]
     columns["u"] = [[3, 1] if i == 4 else [] for i in range(15)]
-    makers = [[f"maker {m}", m % 3, f"commune {m}", -1, ""] for m in range(7)]
+    makers = [[f"maker {m}", m % 3, f"commune {m}", -1, "", ""] for m in range(7)]
     index: dict[str, Any] = {"products": columns, "producers": makers}
     parts = split(index, 2)
     assert (index["count"], index["per"], index["producers"], len(parts)) == (15, 2, 7, 8)
@@ -686,7 +686,7 @@ def test_shards_carry_the_cards_of_the_first_results_of_their_words(monkeypatch)
         "m": [0, 0, 0, 1],
         "k": [3, 5, 4, -5],
     }
-    producers = [["HTX An", 0, "", -1, ""], ["Hộ Miến Dong", 0, "", -1, ""]]
+    producers = [["HTX An", 0, "", -1, "", ""], ["Hộ Miến Dong", 0, "", -1, "", ""]]
     made = _carded(words, columns, producers)
     # "mien": names before the producer's, then stars; "mien dong": the name's pair first
     assert made["c"]["p"] == [1, 2]
@@ -749,7 +749,7 @@ def test_only_words_that_many_products_have_bring_their_cards() -> None:
         "m": [0] * 4,
         "k": [4, 3, 5, 3],
     }
-    producers = [["HTX An", 0, "", -1, ""]]
+    producers = [["HTX An", 0, "", -1, "", ""]]
 
     def carded(least: int) -> list[int]:
         return list(_carded(words, columns, producers, least).get("c", {}).get("p", []))
@@ -1317,7 +1317,7 @@ def test_quick_cards_read_the_slugs_of_the_index() -> None:
         "e": [0, 0],
         "u": [[], []],
     }
-    producers = [["HTX Mật ong", 0, "", -1, ""]]
+    producers = [["HTX Mật ong", 0, "", -1, "", ""]]
     made = quick_cards(index, columns, producers)({"p": [0, 1]}, [1, 1])
     hrefs = re.findall(r'(?:href|src)="([^"]+)"', made["h"])
     assert hrefs == [

@@ -328,7 +328,28 @@ def authority(event: RatingEvent, level: str, producer: Producer) -> str | None:
 #: "UBND Thành phố Hồ Chí Minh" (a city whose name says it is one).
 _COMMITTEE = re.compile(r"UBND (?:(tỉnh|thành phố|huyện|thị xã|quận) )?(.+)", re.IGNORECASE)
 #: The English of the kinds of district that a pre-2025 address names.
-_DISTRICT_KINDS = {"huyện": "District", "thị xã": "Town", "quận": "Urban District"}
+_DISTRICT_KINDS = {
+    "huyện": "District",
+    "thị xã": "Town",
+    "quận": "Urban District",
+    "thành phố": "City",
+    "tp": "City",
+}
+
+
+def district_in_english(district: str) -> str:
+    """A former district as written with its kind ("huyện Na Rì", "thành phố Đồng Xoài")
+    in English ("Na Rì District", "Đồng Xoài City"); its name is kept as written (there is
+    no list of districts' English names), and a text that starts with no known kind is
+    returned as it is."""
+    kind, _, name = district.partition(" ")
+    if kind.lower() in ("thị", "thành"):
+        more, _, name = name.partition(" ")
+        kind = f"{kind} {more}"
+    english = _DISTRICT_KINDS.get(kind.lower().rstrip("."))
+    if not english or not name:
+        return district
+    return f"District {name}" if name.isdigit() else f"{name} {english}"  # "quận 1": District 1
 
 
 @cache  # a few hundred bodies, named on every English page of a product
@@ -347,8 +368,8 @@ def body_in_english(name: str) -> str | None:
     if match is None:
         return None
     kind, place = match.groups()
-    if kind is not None and kind.lower() in _DISTRICT_KINDS:
-        return f"{place} {_DISTRICT_KINDS[kind.lower()]} People's Committee"
+    if kind is not None and kind.lower() in ("huyện", "thị xã", "quận"):
+        return f"{district_in_english(f'{kind} {place}')} People's Committee"
     known = _places_in_english()
     found = known.get(place) or (known.get(f"{kind} {place}") if kind else None)
     if found is None:

@@ -34,6 +34,7 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, gtin
 from ocopsite.model.provinces import provinces
+from ocopsite.model.ratings import district_in_english
 from ocopsite.model.status import STATES
 from ocopsite.model.vietnamese import NON_WORD, fold
 from ocopsite.search import cards, rows
@@ -142,8 +143,9 @@ def build_index(
     certification bitmask, the labels of its "other" certifications as the page
     prints them, channel indexes, tags, photo flag. A producer is [name, province,
     commune, the former province its old address names or -1, the former district
-    it names or ""]. Place and certification names carry their other-language
-    forms and common short forms, so "ha noi", "Hanoi" and "TP HCM" all find.
+    it names or "", and that district as cards show it in this language]. Place and
+    certification names carry their other-language forms and common short forms, so
+    "ha noi", "Hanoi" and "TP HCM" all find.
     ``codes`` are the hrefs of the code shards (:func:`code_shards`); ``alternates``
     the views of the site's other languages, whose certification names are indexed too;
     ``products`` the products' columns in this language if already made
@@ -170,6 +172,7 @@ def build_index(
                 p.commune,
                 _former_province(p.province, p.former_address),
                 former_district(p.former_address),
+                _district_shown(former_district(p.former_address), lang),
             ]
             for p in catalogue.producers.values()
         ],
@@ -265,6 +268,11 @@ def former_district(former_address: str | None) -> str:
     return ""
 
 
+def _district_shown(district: str, lang: str) -> str:
+    """A former district as a result card names it: in English on English pages."""
+    return district_in_english(district) if lang == "en" and district else district
+
+
 @functools.cache
 def _province_names() -> frozenset[str]:
     """The folded names of provinces and former provinces, without "thành phố"."""
@@ -344,7 +352,7 @@ def word_index(
             words.index(tag, i, OTHER)
         for label in filter(None, columns["o"][i].split("|")):
             words.index(label, i, OTHER)
-    for maker, (name, province, commune, former, district) in enumerate(producers):
+    for maker, (name, province, commune, former, district, shown) in enumerate(producers):
         words.index(name, count + maker, MAKER)
         words.index(commune, count + maker, PLACE, place=True)
         # the producer's own old address ranks above the mere fact that its province
@@ -353,6 +361,8 @@ def word_index(
             for text in facets["province"][province][2][former][1:]:
                 words.index(text, count + maker, FORMER, place=True)
         words.index(district, count + maker, FORMER, place=True)
+        if shown != district:  # as the card says it too: "Na Rì District"
+            words.index(shown, count + maker, FORMER, place=True)
     made: list[list[int]] = [[] for _ in producers]
     for i, maker in enumerate(columns["m"]):
         made[maker].append(i)
@@ -417,8 +427,8 @@ HEAD_COLUMNS = ("m", "c", "k", "x", "h")
 #: on the reader's date, only on cards).
 PART_COLUMNS = ("n", "s", "i", "e", "u")
 #: What cards show of a product's producer, in the parts (key, position in a producer
-#: of :func:`build_index`): its name, former province and former district.
-MAKER_COLUMNS = (("a", 0), ("f", 3), ("d", 4))
+#: of :func:`build_index`): its name, former province and former district (as shown).
+MAKER_COLUMNS = (("a", 0), ("f", 3), ("d", 5))
 #: The digits of :func:`pack`, in the order of their values (search.js has the same).
 DIGITS = VARINT_DIGITS
 

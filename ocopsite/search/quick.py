@@ -119,7 +119,7 @@ class CardMaker:
         parts.append(f'</span><span class="meta">{_escape(meta)}</span>')
         former = maker[3]
         former_name = "" if former < 0 else province[2][former][1 if self.lang == "vi" else 2]
-        place = ", ".join(filter(None, [maker[4], former_name]))
+        place = ", ".join(filter(None, [maker[5], former_name]))
         why = ""
         if place:
             why = _escape(strings["formerly"].replace("{place}", place))

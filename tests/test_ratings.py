@@ -16,7 +16,7 @@ import yaml
 from conftest import BuiltSite, _build
 from sitekit import ROOT, SITES, serve_folder
 
-from ocopsite.model import Producer, Rating, RatingEvent, ratings
+from ocopsite.model import Producer, Rating, RatingEvent, districts, ratings
 
 CASES = yaml.safe_load((ROOT / "tests" / "rating_cases.yaml").read_text("utf-8"))
 _KINDS = {"s": "suspended", "r": "reinstated", "x": "revoked"}
@@ -332,4 +332,23 @@ def test_a_recall_is_said_from_its_date(tmp_path: Path, day: str, said: bool) ->
     ],
 )
 def test_former_districts_in_english(district: str, english: str) -> None:
-    assert ratings.district_in_english(district) == english
+    assert districts.district_in_english(district) == english
+
+
+@pytest.mark.parametrize(
+    ("address", "body"),
+    [
+        ("Thôn Nà Pài, xã Côn Minh, Huyện Na Rì, tỉnh Bắc Kạn", "huyện Na Rì"),
+        ("Phường 2, TP. Móng Cái, tỉnh Quảng Ninh", "thành phố Móng Cái"),
+        ("Phường 2, TP.Móng Cái, tỉnh Quảng Ninh", "thành phố Móng Cái"),
+        ("Phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh", "quận 1"),
+        # a city that was a province is no district, whatever comes first
+        ("Xã Phú Nghĩa, Thành phố Hà Nội", None),
+        ("Phường Bến Nghé, TP. Hồ Chí Minh", None),
+        (None, None),
+    ],
+)
+def test_the_district_a_former_address_names(address: str | None, body: str | None) -> None:
+    """A district's grant is the district's People's Committee's, named from the producer's
+    former address; the search index reads districts from addresses the same way."""
+    assert ratings.district_of(address) == body

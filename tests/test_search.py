@@ -481,8 +481,9 @@ def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path, monkeypatc
 
 
 def test_dashes_and_former_districts_in_python() -> None:
+    from ocopsite.model.districts import former_district
     from ocopsite.model.provinces import former_provinces
-    from ocopsite.search.index import _former_province, former_district
+    from ocopsite.search.index import _former_province
 
     for written in DASHED[:7]:
         assert _former_province("ho-chi-minh", f"Xã Suối Nghệ, tỉnh {written}") == 1
@@ -490,6 +491,8 @@ def test_dashes_and_former_districts_in_python() -> None:
     old = "Phường 5, thành phố Đồng Xoài, tỉnh Bình Phước"
     assert former_district(old) == "thành phố Đồng Xoài"
     assert former_district("Phường Bến Nghé, Thành phố Hồ Chí Minh") == ""
+    assert former_district("Phường Bến Nghé, TP. Hồ Chí Minh") == ""
+    assert former_district("Xã Tân Xã, TP.Móng Cái, tỉnh Quảng Ninh") == "TP.Móng Cái"
     assert former_district(None) == ""
     hue = former_provinces()["thua-thien-hue"]
     assert (hue.vi, str(hue.until)) == ("Thừa Thiên Huế", "2025-01-01")

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from ocopsite.model import Producer, Rating, RatingEvent
+from ocopsite.model.districts import district_body, district_in_english, former_district
 from ocopsite.model.provinces import provinces
 from ocopsite.model.status import Validity
 from ocopsite.model.vietnamese import fold
@@ -41,7 +42,6 @@ _CODES = {
     "reinstated": "r",
     "revoked": "x",
 }
-_DISTRICT_RE = re.compile(r"\b(huyện|thị xã|thành phố|quận)\s+([^,]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,13 +288,10 @@ def province_on(producer: Producer, day: dt.date) -> tuple[str, str]:
 
 
 def district_of(former_address: str | None) -> str | None:
-    """The district ("huyện Na Rì") a pre-2025 address names, if any."""
-    if not former_address:
-        return None
-    match = _DISTRICT_RE.search(former_address)
-    if match is None:
-        return None
-    return f"{match.group(1).lower()} {match.group(2).strip()}"
+    """The district a pre-2025 address names, as a body's name writes it ("huyện Na Rì"),
+    if any."""
+    district = former_district(former_address)
+    return district_body(district) if district else None
 
 
 def _province_body(kind: str, name: str) -> str:
@@ -327,29 +324,6 @@ def authority(event: RatingEvent, level: str, producer: Producer) -> str | None:
 #: How :func:`authority` names a People's Committee: "UBND tỉnh Bắc Kạn", "UBND huyện Na Rì",
 #: "UBND Thành phố Hồ Chí Minh" (a city whose name says it is one).
 _COMMITTEE = re.compile(r"UBND (?:(tỉnh|thành phố|huyện|thị xã|quận) )?(.+)", re.IGNORECASE)
-#: The English of the kinds of district that a pre-2025 address names.
-_DISTRICT_KINDS = {
-    "huyện": "District",
-    "thị xã": "Town",
-    "quận": "Urban District",
-    "thành phố": "City",
-    "tp": "City",
-}
-
-
-def district_in_english(district: str) -> str:
-    """A former district as written with its kind ("huyện Na Rì", "thành phố Đồng Xoài")
-    in English ("Na Rì District", "Đồng Xoài City"); its name is kept as written (there is
-    no list of districts' English names), and a text that starts with no known kind is
-    returned as it is."""
-    kind, _, name = district.partition(" ")
-    if kind.lower() in ("thị", "thành"):
-        more, _, name = name.partition(" ")
-        kind = f"{kind} {more}"
-    english = _DISTRICT_KINDS.get(kind.lower().rstrip("."))
-    if not english or not name:
-        return district
-    return f"District {name}" if name.isdigit() else f"{name} {english}"  # "quận 1": District 1
 
 
 @cache  # a few hundred bodies, named on every English page of a product

@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,8 +32,8 @@ from ocopsite.keptfiles import keep, kept
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, gtin
+from ocopsite.model.districts import district_in_english, former_district
 from ocopsite.model.provinces import provinces
-from ocopsite.model.ratings import district_in_english
 from ocopsite.model.status import STATES
 from ocopsite.model.vietnamese import NON_WORD, fold
 from ocopsite.search import cards, rows
@@ -89,8 +88,6 @@ ADMIN_WORDS: tuple[str, ...] = (
     "tinh",
     "tp",
 )
-#: A district's kind at the start of a part of a pre-2025 address.
-_DISTRICT = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
@@ -254,30 +251,9 @@ def _folded_former(province: str) -> tuple[str, ...]:
     return tuple(fold(former.vi) for former in provinces()[province].former)
 
 
-@functools.lru_cache(maxsize=1 << 16)  # each producer's, in every language
-def former_district(former_address: str | None) -> str:
-    """The district a pre-2025 address names, with its kind ("huyện Na Rì"), or "".
-
-    Districts were abolished on 1 July 2025, but labels printed before carry them.
-    """
-    for part in (former_address or "").split(","):
-        part = part.strip()
-        kind = _DISTRICT.match(fold(part))
-        if kind and fold(part)[kind.end() :].strip() not in _province_names():
-            return part
-    return ""
-
-
 def _district_shown(district: str, lang: str) -> str:
     """A former district as a result card names it: in English on English pages."""
     return district_in_english(district) if lang == "en" and district else district
-
-
-@functools.cache
-def _province_names() -> frozenset[str]:
-    """The folded names of provinces and former provinces, without "thành phố"."""
-    names = [n for p in provinces().values() for n in (p.vi, *(f.vi for f in p.former))]
-    return frozenset(fold(n).removeprefix("thanh pho ") for n in names)
 
 
 def code_shards(catalogue: Catalogue, views: Views) -> list[bytes]:

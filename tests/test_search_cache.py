@@ -117,7 +117,7 @@ def test_another_build_date_is_another_entry(tmp_path: Path) -> None:
 
 def test_the_first_cards_of_a_letter_are_those_ranked_first() -> None:
     chosen = random.Random(7)
-    producers = [["a", 0, "c", -1, "d"], ["b", 1, "e", 0, ""]]
+    producers = [["a", 0, "c", -1, "d", "d"], ["b", 1, "e", 0, "", ""]]
     found = [0, 0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]  # 7 + the best field, or 1 + it
     for _ in range(300):
         count = chosen.randint(0, 80)

@@ -199,7 +199,8 @@ def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> Non
             assert img.size == (2480, 3508) and round(img.info["dpi"][0]) == 300
         decoded = decode(sheet)
         page = sheet.parent.parent.relative_to(bilingual_site.out).as_posix()
-        expected = BASE + page if page.startswith("01/") else BASE + page + "/"
+        # a product without a GTIN: its scan page, which opens in the reader's language
+        expected = BASE + page if page.startswith("01/") else BASE + page + "/scan/"
         assert decoded == [expected] * (labels.COLUMNS * labels.ROWS), sheet
 
 
@@ -298,8 +299,24 @@ def test_product_page_links_to_qr_downloads(bilingual_site: BuiltSite) -> None:
     ):
         assert f'href="/ocop/{href}"' in html, href
     no_gtin = bilingual_site.page("products/mang-kho/")
-    assert 'href="/ocop/products/mang-kho/qr.svg"' in no_gtin
-    assert (bilingual_site.out / "products/mang-kho/qr.png").is_file()
+    assert 'href="/ocop/products/mang-kho/scan/qr.svg"' in no_gtin
+    assert 'href="/ocop/products/mang-kho/scan/"' in no_gtin  # the page its code opens
+    assert (bilingual_site.out / "products/mang-kho/scan/qr.png").is_file()
+
+
+def test_a_product_without_a_gtin_is_scanned_into_the_readers_language(
+    bilingual_site: BuiltSite,
+) -> None:
+    """A product without a GTIN has a scan page, as the others have their GTIN's: what its
+    QR code opens, with the verdict first, switched to the reader's language (an address
+    people type or crawlers follow, the product's own page, never is)."""
+    scan = bilingual_site.page("products/dao-canh/scan/")
+    assert '<p class="verdict verdict-' in scan and "location.replace" in scan
+    assert '"/ocop/en/products/dao-canh/scan/"' in scan
+    assert "location.replace" not in bilingual_site.page("en/products/dao-canh/scan/")
+    assert "location.replace" not in bilingual_site.page("products/dao-canh/")
+    sitemap = (bilingual_site.out / "sitemap.xml").read_text("utf-8")
+    assert f"<loc>{BASE}products/dao-canh/scan/</loc>" in sitemap
 
 
 def test_linkset_and_resolver_description(bilingual_site: BuiltSite) -> None:

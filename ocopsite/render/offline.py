@@ -85,9 +85,8 @@ def _page_hrefs(urls: Urls, product: Product, lang: str) -> tuple[bytes, bytes]:
     saved as another (``href\tpage href`` a line), as kept between builds."""
     hrefs = [urls.href(route, lang) for route in _product_routes(product)]
     aliases = []
-    checked = product_route(product)
-    if checked.kind != "product":  # the page its QR code opens says the same
-        aliases.append(f"{urls.href(checked, lang)}\t{hrefs[0]}")
+    # the page its QR code opens says the same
+    aliases.append(f"{urls.href(product_route(product), lang)}\t{hrefs[0]}")
     return "\n".join(hrefs).encode("utf-8"), "\n".join(aliases).encode("utf-8")
 
 

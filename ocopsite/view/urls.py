@@ -38,7 +38,9 @@ _PATTERNS: dict[str, str] = {
     # GS1 Digital Link paths (key: GTIN-14, value: lot code); the QR codes point here.
     "gtin": "01/{key}/",
     "lot": "01/{key}/10/{value}/",
-    # Lots of products without a GTIN (key: product slug).
+    # Products without a GTIN (key: product slug): the page their QR code opens (as the
+    # GTIN page is for the others), and their lots.
+    "slug_scan": "products/{key}/scan/",
     "slug_lot": "products/{key}/lots/{value}/",
     # Printable A4 label sheets.
     "gtin_label": "01/{key}/label/",

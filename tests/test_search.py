@@ -477,6 +477,15 @@ def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path, monkeypatc
         # (the text, not innerText: cards off screen are not laid out, see style.css)
         names = tab.locator("#search-app .results .card .name").all_text_contents()
         assert len(names) == 130 and "" not in names and len(set(names)) == len(names)
+        # the history entry keeps how many are shown: made again (a reload, or Back to a
+        # page the browser did not keep), the page shows as many; a new visit, one page
+        tab.reload()
+        tab.wait_for_function(
+            "document.querySelectorAll('#search-app .results .card').length === 130"
+        )
+        tab.goto(url)
+        open_search(tab, url, "vi", "")
+        assert tab.locator("#search-app .results .card").count() == 48
         context.close()
 
 

@@ -445,7 +445,9 @@
   var form = document.querySelector("form.search"), input = form && form.querySelector("input[name=q]");
   if (!form || !input) return;
   var app = document.getElementById("search-app"), engine = null, timer = 0, panel = null, everything = null, last = [];
-  var PAGE = 48, shown = PAGE, opening = !!app;
+  /* how many results are shown: kept in the history entry, so that Back to the search
+     page shows as many as were shown (when the browser made the page again) */
+  var PAGE = 48, shown = history.state || PAGE, opening = !!app;
   var status = el("p", "vh");
   status.setAttribute("aria-live", "polite");
   document.body.append(status);
@@ -473,8 +475,9 @@
     return { q: params.get("q") || "", filters: filters };
   }
   var current = state();
-  function address(s) {
-    var params = new URLSearchParams();
+  /* the address of the search as it is now */
+  function address() {
+    var params = new URLSearchParams(), s = current;
     if (s.q) params.set("q", s.q);
     FACETS.forEach(function (f) { if (s.filters[f]) params.set(f, s.filters[f]); });
     var text = String(params);
@@ -487,7 +490,7 @@
     engine.ix.facets.province.forEach(function (p) {
       if (p[2].some(function (f) { return f[0] === slug; })) current.filters.province = p[0];
     });
-    if (current.filters.province !== slug) history.replaceState(null, "", address(current));
+    if (current.filters.province !== slug) history.replaceState(null, "", address());
   }
   function known(f, value) {
     return (f === "stars" ? ["3", "4", "5"] : engine.keys[f]).indexOf(value) >= 0;
@@ -529,9 +532,13 @@
   var filtersOpen = matchMedia("(min-width: 48rem)").matches;
   function toggle(f, key, on) {
     if (on) delete current.filters[f]; else current.filters[f] = key;
-    history.pushState(null, "", address(current));
+    history.pushState(null, "", address());
+    anew();
+  }
+  /* the results of a new search, from the first page */
+  function anew() {
     shown = PAGE;
-    render(true);
+    render(!!app);
   }
   function facetBox(result) {
     /* folded away on phones, so that results come first; the choice is kept while typing.
@@ -638,8 +645,8 @@
         if (full) link.addEventListener("click", function (event) {
           event.preventDefault();
           input.value = current.q = result.suggestion;
-          history.pushState(null, "", address(current));
-          render(true);
+          history.pushState(null, "", address());
+          anew();
         });
         guess.append(link, "?");
         empty.append(guess);
@@ -661,14 +668,14 @@
       /* every result can be seen: a page at a time */
       var more = button(say(S.more, { n: Math.min(PAGE, hits.length - shown) }), "more", null, function () {
         var from = shown;
-        shown += PAGE;
+        history.replaceState(shown += PAGE, "");
         engine.load(engine.partsFor(hits.slice(from, shown))).then(function () { next(from); }, failed);
       });
       function next(from) {
         fill(from, shown);
         if (shown >= hits.length) more.remove();
         else more.textContent = say(S.more, { n: Math.min(PAGE, hits.length - shown) });
-        var link = list.children[from] && list.children[from].querySelector("a");
+        var link = list.querySelectorAll("a")[from];  /* (a card has one link) */
         if (link) link.focus();
       }
       target.append(more);
@@ -703,9 +710,8 @@
     clearTimeout(timer);
     timer = setTimeout(function () {
       current.q = input.value;
-      shown = PAGE;
-      if (app) history.replaceState(null, "", address(current));
-      render(!!app);
+      if (app) history.replaceState(null, "", address());
+      anew();
     }, 60);
   });
   if (app) {
@@ -721,8 +727,7 @@
       current = state();
       if (engine) mapFormer();
       input.value = current.q;
-      shown = PAGE;
-      render(true);
+      anew();
     });
   } else {
     panel = el("div", "search-panel");
@@ -734,8 +739,7 @@
   /* shows the results of ``q`` as if it had been typed (bench/searchbench.py times this) */
   OcopSearch.show = function (q) {
     input.value = current.q = q;
-    shown = PAGE;
-    render(!!app);
+    anew();
   };
 
   function failed() {

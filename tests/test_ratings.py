@@ -178,6 +178,9 @@ def test_issuing_authority(
         ("UBND Thành phố Hồ Chí Minh", "Ho Chi Minh City People's Committee"),
         ("UBND huyện Na Rì", "Na Rì District People's Committee"),
         ("UBND thị xã Sơn Tây", "Sơn Tây Town People's Committee"),
+        # a city under a province: its own committee, not the province's
+        ("UBND thành phố Bắc Kạn", "Bắc Kạn City People's Committee"),
+        ("UBND thành phố Móng Cái", "Móng Cái City People's Committee"),
         ("Bộ Nông nghiệp và Môi trường", "Ministry of Agriculture and Environment"),
         ("Sở Nông nghiệp tỉnh X", None),  # written freely in a record: shown as written
         ("UBND tỉnh Atlantis", None),
@@ -342,9 +345,19 @@ def test_former_districts_in_english(district: str, english: str) -> None:
         ("Phường 2, TP. Móng Cái, tỉnh Quảng Ninh", "thành phố Móng Cái"),
         ("Phường 2, TP.Móng Cái, tỉnh Quảng Ninh", "thành phố Móng Cái"),
         ("Phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh", "quận 1"),
-        # a city that was a province is no district, whatever comes first
+        ("Phường Đức Xuân, Thành phố Bắc Kạn, tỉnh Bắc Kạn", "thành phố Bắc Kạn"),
+        ("Phường Phú Hội, thành phố Huế, tỉnh Thừa Thiên Huế", "thành phố Huế"),
+        ("Xã Côn Minh - Huyện Na Rì - Tỉnh Bắc Kạn", "huyện Na Rì"),
+        ("Xã Thịnh; Thị xã Quảng Yên; Quảng Ninh", "thị xã Quảng Yên"),
+        # a centrally run city is no district, whatever comes first
         ("Xã Phú Nghĩa, Thành phố Hà Nội", None),
         ("Phường Bến Nghé, TP. Hồ Chí Minh", None),
+        ("Xã A, TP HCM", None),
+        ("Xã A, TP.HCM", None),
+        # communes whose names read like a district's kind without their diacritics
+        ("Thôn 3, Quân Chu, Đại Từ, Thái Nguyên", None),
+        ("Xóm 2, Huyền Hội, Càng Long, Trà Vinh", None),
+        ("Số 5, Quán Toan, Hải Phòng", None),
         (None, None),
     ],
 )

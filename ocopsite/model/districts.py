@@ -14,10 +14,11 @@ from functools import cache, lru_cache
 from ocopsite.model.provinces import provinces
 from ocopsite.model.vietnamese import fold
 
-#: A district's kind at the start of a part of an address, folded.
-_KIND_FOLDED = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp)\b")
-#: A district's kind as written, with what follows it.
-_KIND = re.compile(r"(huyện|quận|thị xã|thành phố|tp\.?)\s*(.+)", re.IGNORECASE)
+#: A district's kind as written (with its diacritics: "Quân Chu" and "Huyền Hội" are
+#: communes), with what follows it.
+_KIND = re.compile(r"(huyện|quận|thị xã|thành phố|tp\b\.?)\s*(.+)", re.IGNORECASE)
+#: Where an address is cut into its parts: commas, semicolons and spaced dashes.
+_PARTS = re.compile(r"\s*[,;]\s*|\s+[-\u2010-\u2015\u2212]\s+")
 #: Each kind, as a body's name writes it, and in English.
 _KINDS = {
     "huyện": ("huyện", "District"),
@@ -32,13 +33,19 @@ _KINDS = {
 @lru_cache(maxsize=1 << 16)  # each producer's, for every language's index
 def former_district(former_address: str | None) -> str:
     """The district a pre-2025 address names, as written with its kind ("huyện Na Rì",
-    "TP. Móng Cái"), or "". A city that was a province ("Thành phố Hà Nội") is none."""
-    for part in (former_address or "").split(","):
-        part = part.strip()
-        folded = fold(part)
-        kind = _KIND_FOLDED.match(folded)
-        if kind and folded[kind.end() :].strip(" .") not in _province_names():
-            return part
+    "TP. Móng Cái", "thành phố Bắc Kạn"), or "". A centrally run city ("Thành phố Hà
+    Nội", "TP.HCM") is none, unless a province follows it (Huế, in Thừa Thiên Huế until
+    2025)."""
+    parts = [part.strip() for part in _PARTS.split(former_address or "")]
+    for at, part in enumerate(parts):
+        match = _KIND.match(part)
+        if match is None or not match.group(2).strip(" ."):
+            continue
+        if fold(match.group(2)).strip(" .") in _central_cities() and not any(
+            fold(later).startswith("tinh ") for later in parts[at + 1 :]
+        ):
+            continue
+        return part
     return ""
 
 
@@ -69,7 +76,10 @@ def district_in_english(district: str) -> str:
 
 
 @cache
-def _province_names() -> frozenset[str]:
-    """The folded names of provinces and former provinces, without "thành phố"."""
-    names = [n for p in provinces().values() for n in (p.vi, *(f.vi for f in p.former))]
-    return frozenset(fold(n).removeprefix("thanh pho ") for n in names)
+def _central_cities() -> frozenset[str]:
+    """The folded names and short forms of the centrally run cities, without their kind
+    ("ho chi minh", "hcm", "ha noi"): a "thành phố" or "TP" before them is no district."""
+    names = [n for p in provinces().values() if p.kind == "city" for n in (p.vi, *p.aliases)]
+    return frozenset(
+        re.sub(r"^(thanh pho|tp)\b[ .]*", "", fold(name)).strip(" .") for name in names
+    )

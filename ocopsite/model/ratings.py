@@ -333,7 +333,8 @@ def body_in_english(name: str) -> str | None:
 
     "UBND tỉnh Bắc Kạn" is "Bac Kan Provincial People's Committee", "UBND Thành phố Hồ Chí
     Minh" "Ho Chi Minh City People's Committee", "UBND huyện Na Rì" "Na Rì District People's
-    Committee" (a district's name is kept as written: there is no list of them).
+    Committee" and "UBND thành phố Bắc Kạn" (the city, not the province) "Bắc Kạn City
+    People's Committee" (a district's name is kept as written: there is no list of them).
     """
     national = rules().national_en.get(name)
     if national is not None:
@@ -341,17 +342,19 @@ def body_in_english(name: str) -> str | None:
     match = _COMMITTEE.fullmatch(name)
     if match is None:
         return None
-    kind, place = match.groups()
-    if kind is not None and kind.lower() in ("huyện", "thị xã", "quận"):
-        return f"{district_in_english(f'{kind} {place}')} People's Committee"
+    written, place = match.groups()
+    kind = written.lower() if written else None
+    district = f"{district_in_english(f'{kind} {place}')} People's Committee"
+    if kind in ("huyện", "thị xã", "quận"):
+        return district
     known = _places_in_english()
-    found = known.get(place) or (known.get(f"{kind} {place}") if kind else None)
-    if found is None:
-        return None
-    place_en, city = found
-    if not city:
-        return f"{place_en} Provincial People's Committee"
-    return f"{place_en}{'' if place_en.endswith(' City') else ' City'} People's Committee"
+    found = known.get(place) or (known.get(f"{written} {place}") if written else None)
+    if found is not None and found[1]:
+        place_en = found[0]
+        return f"{place_en}{'' if place_en.endswith(' City') else ' City'} People's Committee"
+    if kind == "thành phố":  # a city under a province ("thành phố Bắc Kạn"): a district's
+        return district
+    return f"{found[0]} Provincial People's Committee" if found is not None else None
 
 
 @cache

@@ -740,6 +740,25 @@ def test_pairs_typed_with_diacritics_are_ranked_as_typed(monkeypatch) -> None:  
     assert quick.first_results(found["miến đồng"], stars)[0] == 3
 
 
+def test_a_whole_word_ranks_above_a_longer_word_it_begins() -> None:
+    """ "tra" is "trà", not the beginning of "tràm" or "trầu": a word the query word only
+    begins scores three quarters of its field's weight, and typed with diacritics a
+    quarter again rather than half again (whole hundredths, as search.js adds them)."""
+    from ocopsite.search import index, quick
+    from ocopsite.search.vocabulary import NAME, Indexer
+
+    names = ["Tinh dầu tràm", "Tinh dầu trầu", "Trà hoa vàng"]
+    words = Indexer("vi", ())
+    for i, name in enumerate(names):
+        words.index(name, i, NAME)
+    shards = {key: json.loads(index.encode(s)) for key, s in words.shards(budget=1000).items()}
+    ranking = quick.Ranking(shards, len(names), 0, lambda target: [], "vi", ())
+    assert ranking.scores(["tra"]) == ({0: 600, 1: 600, 2: 800}, frozenset())
+    assert ranking.scores(["tra"], ["trà"]) == ({0: 1000, 1: 600, 2: 1200}, frozenset())
+    # a single letter begins words rather than naming one: every word counts whole
+    assert ranking.scores(["t"]) == ({0: 800, 1: 800, 2: 800}, frozenset())
+
+
 def test_only_words_that_many_products_have_bring_their_cards() -> None:
     """A word, or pair of words, is a common query (its answer made, its first cards in
     its shard) only if ``least`` postings have it: a rarer word's products come from

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from conftest import BuiltSite
+from conftest import BUILD_DATE, BuiltSite
 from PIL import Image
-from sitekit import serve_folder
+from sitekit import SITES, copy_site, serve_folder
 
+from ocopsite.build import build
 from ocopsite.trace import labels, qr
 
 BASE = "https://example.org/ocop/"
@@ -199,8 +200,10 @@ def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> Non
             assert img.size == (2480, 3508) and round(img.info["dpi"][0]) == 300
         decoded = decode(sheet)
         page = sheet.parent.parent.relative_to(bilingual_site.out).as_posix()
-        # a product without a GTIN: its scan page, which opens in the reader's language
-        expected = BASE + page if page.startswith("01/") else BASE + page + "/scan/"
+        # GS1 Digital Link paths without their slash; a product without a GTIN, its scan
+        # page (which opens in the reader's language), and its lots their own pages
+        tail = "" if page.startswith("01/") else "/" if "/lots/" in page else "/scan/"
+        expected = BASE + page + tail
         assert decoded == [expected] * (labels.COLUMNS * labels.ROWS), sheet
 
 
@@ -347,3 +350,22 @@ def test_label_sheets_can_be_turned_off(tmp_path: Path) -> None:
     assert len(list(out.rglob("qr.png"))) == 7
     html = (out / "products/mien-dong/index.html").read_text()
     assert "qr.svg" in html and "/label/" not in html
+
+
+def test_the_lots_of_a_product_without_a_gtin(tmp_path: Path) -> None:
+    """A product without a GTIN has its lots' pages, QR codes and label sheets under its
+    product page; a lot's code leads to its own page, as its scan page lists it."""
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    record = site / "content/products/dao-canh/product.yaml"
+    lot = "lots:\n  - {code: DC2601, produced: 2026-01-05, expires: 2027-01-05}\n"
+    record.write_text(record.read_text("utf-8") + lot, "utf-8")
+    out = tmp_path / "public"
+    build(site, out, base_url=BASE, build_date=BUILD_DATE)
+    page = "products/dao-canh/lots/DC2601/"
+    for lang in ("", "en/"):
+        html = (out / lang / page / "index.html").read_text("utf-8")
+        assert '<p class="verdict verdict-valid"' in html and "DC2601" in html
+    assert decode(out / page / "qr.png") == [BASE + page]
+    assert decode(out / page / "label/label.png") == [BASE + page] * (labels.COLUMNS * labels.ROWS)
+    scan = (out / "products/dao-canh/scan/index.html").read_text("utf-8")
+    assert f'href="/ocop/{page}"' in scan

@@ -61,7 +61,8 @@ class Pack:
     lang: str
     name: str
     hrefs: tuple[str, ...]
-    #: Pages saved as another page: a product's check page (/01/<GTIN>/) as its page.
+    #: Pages saved as another page: a product's scan page (/01/<GTIN>/, or
+    #: /products/<slug>/scan/ without a GTIN) as its page.
     aliases: tuple[tuple[str, str], ...]
     products: int
 

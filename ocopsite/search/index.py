@@ -88,6 +88,9 @@ ADMIN_WORDS: tuple[str, ...] = (
     "tinh",
     "tp",
 )
+#: The same words in English, as English pages name former districts ("Na Rì District",
+#: "Móng Cái City": see :func:`~ocopsite.model.districts.district_in_english`).
+ADMIN_WORDS_EN: tuple[str, ...] = ("urban district", "district", "town", "city")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
@@ -197,7 +200,7 @@ def build_index(
                 for key, retailer in catalogue.config.retailers.items()
             ],
         },
-        "admin": list(ADMIN_WORDS),
+        "admin": [*ADMIN_WORDS, *(ADMIN_WORDS_EN if lang == "en" else ())],
         "codes": codes or [],
         "urls": {
             "product": views.href(Route("product", SLOT)),
@@ -328,7 +331,7 @@ def word_index(
             words.index(tag, i, OTHER)
         for label in filter(None, columns["o"][i].split("|")):
             words.index(label, i, OTHER)
-    for maker, (name, province, commune, former, district, shown) in enumerate(producers):
+    for maker, (name, province, commune, former, district, _) in enumerate(producers):
         words.index(name, count + maker, MAKER)
         words.index(commune, count + maker, PLACE, place=True)
         # the producer's own old address ranks above the mere fact that its province
@@ -336,9 +339,9 @@ def word_index(
         if former >= 0:
             for text in facets["province"][province][2][former][1:]:
                 words.index(text, count + maker, FORMER, place=True)
+        # (as written only: the English kind a card adds, "Na Rì District", is an
+        # administrative word, which a query may have and need not find)
         words.index(district, count + maker, FORMER, place=True)
-        if shown != district:  # as the card says it too: "Na Rì District"
-            words.index(shown, count + maker, FORMER, place=True)
     made: list[list[int]] = [[] for _ in producers]
     for i, maker in enumerate(columns["m"]):
         made[maker].append(i)

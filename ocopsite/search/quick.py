@@ -39,7 +39,8 @@ from ocopsite.search.vocabulary import (
 WEIGHTS = (8, 4, 2, 2, 1, 0.04)
 #: The share of a field's weight that a word scores when a query word of two letters or
 #: more only begins it (search.js's ``scan``): a whole word ranks above a longer word it
-#: begins.
+#: begins. Found as written, diacritics and all, a word scores its share and a half of
+#: the weight: half again for the whole word, a quarter again for a longer one.
 PART = 0.75
 #: The bonus of two query words side by side in each field, in search.js (PHRASE).
 PHRASE = (8, 8, 8, 8, 1, 0)
@@ -52,7 +53,7 @@ SLOT = "0slug0"
 _NEVER = 1 << 30
 #: Hundredths of WEIGHTS and PHRASE: search.js adds them in single precision and orders
 #: by the sum rounded to hundredths, which whole hundredths give exactly (so every
-#: weight, its PART and its half again are whole hundredths).
+#: weight times PART, 1, PART + 0.5 and 1.5 is whole hundredths).
 _WEIGHT_100 = tuple(round(w * 100) for w in WEIGHTS)
 _PHRASE_100 = tuple(round(w * 100) for w in PHRASE)
 #: Hundredths of a word found as written, diacritics and all (search.js: half again its
@@ -174,15 +175,17 @@ class _Found(NamedTuple):
         return _Found(array("I", scores), array("H", scores.values()), former)
 
     @staticmethod
-    def best_of(found: Sequence[_Found], parts: Sequence[_Found] = ()) -> _Found:
+    def best_of(
+        found: Sequence[_Found], parts: Sequence[_Found] = (), share: float = PART
+    ) -> _Found:
         """The best score of each product in any of ``found``, or in any of ``parts`` at
-        :data:`PART` of its score there (``found`` and ``parts`` not both empty)."""
+        ``share`` of its score there (``found`` and ``parts`` not both empty)."""
         if len(found) == 1 and not parts:
             return found[0]
         best = found[0].scores() if found else {}
-        for other, share in [*((one, 1.0) for one in found[1:]), *((one, PART) for one in parts)]:
+        for other, scale in [*((one, 1.0) for one in found[1:]), *((one, share) for one in parts)]:
             for i, weight in zip(other.products, other.weights, strict=True):
-                weight = round(weight * share)  # (whole hundredths: see _WEIGHT_100)
+                weight = round(weight * scale)  # (whole hundredths: see _WEIGHT_100)
                 if weight > best.get(i, 0):
                     best[i] = weight
         return _Found.of(best, frozenset().union(*(one.former for one in (*found, *parts))))
@@ -262,10 +265,10 @@ class Ranking:
     """The results of a query of one or two whole words without filters, ranked as
     search.js ranks them (``OcopSearch.run``): each word scores a product by the weight of
     the best field of a word it is or begins (:data:`PART` of it for a word it only
-    begins; for English, of its stem too), a product must
-    have both words, two words side by side in one field add their phrase bonus, an
-    administrative word beside a place name weighs a hundredth for every product; then
-    stars in force, then catalogue order.
+    begins; for English, of its stem too), a product must have both words, two words side
+    by side in one field add their phrase bonus, an administrative word beside a place
+    name weighs the last of :data:`WEIGHTS` for every product; then stars in force, then
+    catalogue order.
 
     ``shards`` are the word index's shards, decoded (:meth:`vocabulary.Indexer.shards`);
     ``count`` products, then ``producers`` producers, then groups whose products
@@ -343,17 +346,19 @@ class Ranking:
 
     def _under(self, kind: str, prefix: str) -> _Found | None:
         """What the words of ``kind`` under ``prefix`` find together (their best weight for
-        each product; for "f", :data:`PART` of it for a word longer than a ``prefix`` of two
-        letters or more, as search.js's ``scan`` shares it); ``None`` if there are none."""
+        each product; less for a word longer than a ``prefix`` of two letters or more, as
+        search.js's ``scan`` shares it: :data:`PART` of it for "f", and ``PART + 0.5``
+        against 1.5 of the field's weight for "o"); ``None`` if there are none."""
         words = self.vocab[kind][0]
         at = bisect_left(words, prefix)
         whole: list[_Found] = []
         parts: list[_Found] = []
         while at < len(words) and words[at].startswith(prefix):
-            longer = kind == "f" and len(prefix) > 1 and words[at] != prefix
+            longer = kind != "q" and len(prefix) > 1 and words[at] != prefix
             (parts if longer else whole).append(self._of(kind, at))
             at += 1
-        return _Found.best_of(whole, parts) if whole or parts else None
+        share = PART if kind == "f" else (PART + 0.5) / 1.5
+        return _Found.best_of(whole, parts, share) if whole or parts else None
 
     def word(self, word: str) -> _Found | None:
         """Each product's score for one folded word (hundredths), and the products it

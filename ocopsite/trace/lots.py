@@ -2,7 +2,8 @@
 
 A product with a GTIN gets a page at its GS1 Digital Link path ``/01/<GTIN-14>/``
 and each of its lots one at ``/01/<GTIN-14>/10/<lot>/``; a product without one
-gets lot pages under its product page. Every product and lot has an SVG and a
+gets the same pages under its product page, ``/products/<slug>/scan/`` and
+``/products/<slug>/lots/<lot>/``. Every product and lot has an SVG and a
 PNG QR code, a printable A4 label sheet (HTML, and a 300 dpi PNG), and every
 GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types:
 those files are made by :mod:`ocopsite.trace.files`.

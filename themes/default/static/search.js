@@ -239,8 +239,9 @@
     });
   };
   /* Scores of all products for one folded query word: the best field's weight (its share
-     of it: see scan), half again for a match with the same diacritics when the word has
-     any; null if it matches nothing. */
+     of it: see scan), and for a match with the same diacritics when the word has any, half
+     again (a quarter again for a longer word: its share and a half); null if it matches
+     nothing. */
   proto.word = function (word) {
     var best = new Float32Array(this.ix.count), any = false, former = this.former;
     function hit(id, field, v) {
@@ -259,8 +260,8 @@
       }
     } else this.visit("f", word.f, hit);
     if (this.ix.lang === "en") { var s = stem(word.f); if (s !== word.f) this.visit("f", s, hit); }
-    if (word.marked) this.visit("o", word.o, function (id, field) {
-      var w = WEIGHTS[field] * 1.5;
+    if (word.marked) this.visit("o", word.o, function (id, field, v) {
+      var w = WEIGHTS[field] * (v + .5);
       if (best[id] && w > best[id]) best[id] = w;
     }, word.f);
     return any ? best : null;

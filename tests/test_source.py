@@ -123,6 +123,22 @@ def test_values_yaml_would_mistype_are_errors_with_their_line(
     assert [(d.where.line, d.message) for d in diagnostics.errors] == [(text.count("\n"), message)]
 
 
+def test_codes_with_a_leading_zero_and_times_are_kept_as_written(tmp_path: Path) -> None:
+    """YAML 1.1 reads 012345 in octal (5349), 012389 as text and 7:30 in base 60 (450):
+    a lot code, phone number, GTIN-8 or time written plainly stays what the label says."""
+    text = "lot: 012345\nother: 012389\nphone: 0243123456\ngtin: 01234565\nopen: 7:30\nn: 42\n"
+    data, diagnostics = _load(tmp_path, text)
+    assert not diagnostics.items
+    assert data == {
+        "lot": "012345",
+        "other": "012389",
+        "phone": "0243123456",
+        "gtin": "01234565",
+        "open": "7:30",
+        "n": 42,
+    }
+
+
 def test_explicit_tags_that_fit_their_value_are_accepted(tmp_path: Path) -> None:
     data, diagnostics = _load(tmp_path, "a: !!str 0123\nb: !!int '42'\nc: !!seq [1]\n")
     assert not diagnostics.items

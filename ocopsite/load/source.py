@@ -78,6 +78,11 @@ MAX_DEPTH = 100
 _SHALLOW_ENOUGH = 2_000
 #: Whole numbers have at most this many digits: prices, quantities and GTINs need fewer.
 MAX_DIGITS = 18
+#: Plain scalars that YAML 1.1 reads as whole numbers but people write as text: digits
+#: with a leading zero (a lot code "012345", a phone number "0243123456", a GTIN-8 "01234565",
+#: which YAML would read in octal, or not, by whether an 8 or 9 is in them) and digits
+#: with colons (a time "7:30", which YAML reads in base 60). They are kept as written.
+_WRITTEN_AS_TEXT = re.compile(r"[-+]?0[0-9_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+")
 #: Characters no text may contain: C0 controls except tab and line breaks, DEL, C1 controls.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -171,6 +176,8 @@ class _Builder:
         if name is None:
             raise self._unsupported_tag(node, "value")
         value = node.value
+        if tag == _TAG + "int" and not node.style and _WRITTEN_AS_TEXT.fullmatch(value):
+            return value
         if tag == _TAG + "int" and len(value.lstrip("+-").replace("_", "")) > MAX_DIGITS:
             raise _Refused(
                 _line(node),

@@ -109,6 +109,51 @@ def test_sample_content_meets_the_brief(sample_catalogue) -> None:  # type: igno
     assert any(lot.recalled for lot in lots)
 
 
+class NestingParser(HTMLParser):
+    """Finds elements closed that were never opened, or closed by another's end tag
+    (those whose end tag HTML lets a page omit, such as ``li`` and ``p``, aside)."""
+
+    # fmt: off
+    VOID = frozenset({
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    })
+    OPTIONAL_END = frozenset({
+        "li", "p", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody",
+        "tfoot", "colgroup", "rt", "rp", "html", "head", "body",
+    })
+    # fmt: on
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.open:
+            self.problems.append(f"line {self.getpos()[0]}: </{tag}> closes nothing")
+            return
+        while (last := self.open.pop()) != tag:
+            if last not in self.OPTIONAL_END:
+                self.problems.append(f"line {self.getpos()[0]}: <{last}> closed by </{tag}>")
+
+    def unclosed(self) -> list[str]:
+        return [tag for tag in self.open if tag not in self.OPTIONAL_END]
+
+
+def test_every_page_closes_what_it_opens(sample_site: BuiltSite, bilingual_site: BuiltSite) -> None:
+    for site in (sample_site, bilingual_site):
+        for page in sorted(site.out.rglob("*.html")):
+            parser = NestingParser()
+            parser.feed(page.read_text("utf-8"))
+            parser.close()
+            assert (parser.problems, parser.unclosed()) == ([], []), page
+
+
 def test_every_page_exists_in_every_language(bilingual_site: BuiltSite) -> None:
     out = bilingual_site.out
     vi_pages = {p.relative_to(out) for p in html_pages(out) if p.relative_to(out).parts[0] != "en"}

@@ -161,10 +161,21 @@ def test_unknown_lot_of_a_known_product(browser, nginx: str) -> None:  # type: i
     context.close()
 
 
-@pytest.mark.parametrize("printed", [GTIN[1:], GTIN[1:] + "/10/T2410"])
+@pytest.mark.parametrize(
+    "printed",
+    [
+        GTIN[1:],
+        GTIN[1:] + "/10/T2410",
+        # a serial number or a variant, which the catalogue has no pages for
+        GTIN + "/10/T2410/21/12345",
+        GTIN + "/21/A7",
+        GTIN[1:] + "/22/V1/10/T2410/21/9",
+    ],
+)
 def test_a_gtin_13_opens_the_page_of_its_gtin_14(browser, nginx: str, printed: str) -> None:  # type: ignore[no-untyped-def]
     """The 13 digits printed under a barcode, typed into an address: the 404 page sends
-    the reader on to the product's (or lot's) page, whose address has the GTIN-14."""
+    the reader on to the product's (or lot's) page, whose address has the GTIN-14; so is
+    a Digital Link that also names a serial number (/21/) or a variant (/22/)."""
     context = browser.new_context(locale="vi-VN")
     page = context.new_page()
     page.goto(nginx + "01/" + printed)

@@ -94,16 +94,28 @@ def test_report_expiring_looks_as_far_ahead_as_asked(sample_catalogue: Any) -> N
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     entries = json.loads(result.output)
-    assert entries and all(0 <= e["days_left"] <= 90 for e in entries)
+    assert entries and all(e["days_left"] <= 90 for e in entries)
     expected = due(sample_catalogue, 90)
     assert [(e["holder"], e["item"]) for e in entries] == [(d.holder, d.item) for d in expected]
     wider = due(sample_catalogue, 180)
     assert len(wider) > len(expected)
     later = due(sample_catalogue, 90, sample_catalogue.config.build_date + dt.timedelta(days=400))
-    assert all(d.expires > sample_catalogue.config.build_date for d in later)
+    assert {d.holder for d in expected} <= {d.holder for d in later}  # expired by then: overdue
+    # the date may be given after "expiring" too
+    after = CliRunner().invoke(
+        main,
+        ["report", "--site", str(ROOT), "expiring", "--date", SAMPLE_DATE, "--days", "90",
+         "--format", "json"],
+    )  # fmt: skip
+    assert after.exit_code == 0 and json.loads(after.output) == entries
 
 
-def test_due_leaves_out_suspended_revoked_and_expired(sample_catalogue: Any) -> None:
+def test_due_lists_what_expired_unrenewed_and_leaves_out_suspended_and_revoked(
+    sample_catalogue: Any,
+) -> None:
+    """What expired and was not renewed is overdue: listed first, days_left below zero;
+    a certificate renewed by another of its scheme is not; suspended and revoked ratings
+    have nothing to renew."""
     product = sample_catalogue.products[0]
     soon = sample_catalogue.config.build_date + dt.timedelta(days=10)
 
@@ -117,9 +129,24 @@ def test_due_leaves_out_suspended_revoked_and_expired(sample_catalogue: Any) -> 
         catalogue = replace(sample_catalogue, products=(changed,))
         assert sum(1 for d in due(catalogue, 30) if d.item == "rating") == expected
     past = replace(product, ocop=rating(soon - dt.timedelta(days=20)))
-    assert not [
+    overdue = [
         d for d in due(replace(sample_catalogue, products=(past,)), 30) if d.item == "rating"
     ]
+    assert [d.days_left for d in overdue] == [-10]
+    for status in ("revoked", "suspended"):
+        gone = replace(product, ocop=rating(soon - dt.timedelta(days=20), status))
+        catalogue = replace(sample_catalogue, products=(gone,))
+        assert not [d for d in due(catalogue, 30) if d.item == "rating"]
+    # a certificate that expired is overdue until another of its scheme replaces it
+    build = sample_catalogue.config.build_date
+    cert = next(c for p in sample_catalogue.products for c in p.certifications)
+    old = replace(cert, expires=build - dt.timedelta(days=5))
+    new = replace(cert, number="NEW-1", expires=build + dt.timedelta(days=700))
+    for held, listed in (((old,), ["overdue"]), ((old, new), [])):
+        changed = replace(product, certifications=held)
+        catalogue = replace(sample_catalogue, products=(changed,))
+        found = [d for d in due(catalogue, 30) if d.item == cert.scheme]
+        assert ["overdue" for d in found if d.days_left < 0] == listed
 
 
 def test_schedule_page_csv_and_feed_in_both_languages(
@@ -131,8 +158,12 @@ def test_schedule_page_csv_and_feed_in_both_languages(
     for prefix, heading in (("", "Tỉnh, thành phố"), ("en/", "Province")):
         html = sample_site.page(f"{prefix}expiring/")
         assert '<meta name="robots" content="noindex">' in html
+        # Đường phên's rating expired twenty days before the build: overdue, said in words
+        assert ("<strong>quá hạn 20 ngày</strong>" if not prefix else "overdue by 20 days") in html
         assert html.count("<tr>") == len(entries) + len({(d.province, d.producer) for d in entries})
-        table = (sample_site.out / prefix / "expiring" / "expiring.csv").read_text("utf-8")
+        data = (sample_site.out / prefix / "expiring" / "expiring.csv").read_bytes()
+        assert data.startswith("\ufeff".encode())  # so that Excel reads it as UTF-8
+        table = data.decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(table)))
         assert rows[0][0] == heading and len(rows) == len(entries) + 1
         assert [r[6] for r in rows[1:]] == [d.expires.isoformat() for d in entries]

@@ -107,6 +107,33 @@ def test_first_screen_of_the_pages_a_visitor_lands_on(
     context.close()
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_page_is_wider_than_a_phone(  # type: ignore[no-untyped-def]
+    browser, site_url: str, sample_site: BuiltSite, lang: str
+) -> None:
+    """Every kind of page (but the printable A4 label sheet) fits a phone's width: nothing
+    scrolls sideways; the sample's long certificate numbers and issuers wrap."""
+    context = browser.new_context(viewport=PHONE, locale="vi-VN" if lang == "vi" else "en-GB")
+    page = context.new_page()
+    prefix = "" if lang == "vi" else "en/"
+    wide = {}
+
+    def check(url: str) -> None:
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[url] = width
+
+    for kind, path in PAGE_KINDS.items():
+        if kind != "label":
+            check(site_url + prefix + path)
+    with serve_folder(sample_site.out) as sample:
+        for path in ("expiring/", "statistics/", "data/", "products/nuoc-mam-phu-quoc/"):
+            check(sample + prefix + path)
+    assert wide == {}
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def axe_url(web_root: tuple[Path, str]) -> str:
     """axe-core served beside the site (not in it), so that Chromium compiles it once."""

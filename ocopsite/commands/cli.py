@@ -391,14 +391,19 @@ def report_command(ctx: click.Context, site: Path, build_date: dt.date | None, f
     type=click.IntRange(min=0),
     help="Look this many days ahead [default: expiring_within_days of site_config, 180].",
 )
+@click.option("--date", "on", callback=_date, help="Count as of YYYY-MM-DD.")
 @_FORMAT
 @click.pass_context
-def report_expiring_command(ctx: click.Context, days: int | None, fmt: str) -> None:
-    """Print the ratings and certificates that expire soon, by province and producer."""
+def report_expiring_command(
+    ctx: click.Context, days: int | None, on: dt.date | None, fmt: str
+) -> None:
+    """Print the ratings and certificates that expire soon, or expired and were not
+    renewed, by province and producer."""
     from ocopsite.commands.report import format_due
     from ocopsite.render.schedule import due
 
     site, build_date = ctx.obj
+    build_date = on or build_date  # (given either before "expiring" or after it)
     catalogue = _load_for_report(site, build_date)
     window = catalogue.config.expiring_within_days if days is None else days
     entries = due(catalogue, window)

@@ -111,7 +111,11 @@ def format_due(entries: Sequence[Due], fmt: str, days: int, as_of: dt.date) -> s
     if fmt == "json":
         plain = [{**asdict(e), "expires": e.expires.isoformat()} for e in entries]
         return json.dumps(plain, ensure_ascii=False, indent=2) + "\n"
-    lines = [f"{len(entries)} rating(s) and certificate(s) expire within {days} days of {as_of}"]
+    overdue = sum(1 for entry in entries if entry.days_left < 0)
+    lines = [
+        f"{len(entries) - overdue} rating(s) and certificate(s) expire within {days} days of "
+        f"{as_of}; {overdue} expired and not renewed"
+    ]
     province = producer = None
     for entry in entries:
         if entry.province != province:
@@ -122,7 +126,7 @@ def format_due(entries: Sequence[Due], fmt: str, days: int, as_of: dt.date) -> s
             lines.append(f"  {producer}")
         what = f"rating {entry.stars}★" if entry.item == "rating" else entry.item
         lines.append(
-            f"    {entry.expires}  ({entry.days_left:>3} d)  {entry.holder}: {what}, "
+            f"    {entry.expires}  ({entry.days_left:>4} d)  {entry.holder}: {what}, "
             f"{entry.decision} ({entry.authority})"
         )
     return "\n".join(lines) + "\n"

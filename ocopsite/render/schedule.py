@@ -1,7 +1,8 @@
 """The re-rating schedule: OCOP ratings and certificates that expire soon, for officials.
 
 :func:`due` lists what expires within the site's ``expiring_within_days`` of the
-build date (or any other number of days, for ``ocopsite report expiring``), by
+build date (or any other number of days, for ``ocopsite report expiring``), and what
+has expired without being renewed (overdue: what officials most need to act on), by
 province and producer, with the decision or certificate to renew. The site
 publishes it as a page that search engines are asked not to index, a CSV and an
 Atom feed, in each language.
@@ -28,7 +29,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 @dataclass(frozen=True)
 class Due:
-    """A rating or certificate that expires within the window."""
+    """A rating or certificate that expires within the window, or has expired unrenewed
+    (``days_left`` below zero)."""
 
     province: str  # slug
     producer: str  # slug
@@ -50,11 +52,14 @@ _memo: dict[tuple[int, int, dt.date], tuple[Catalogue, tuple[Due, ...]]] = {}
 
 
 def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> tuple[Due, ...]:
-    """What expires from ``as_of`` (default: the build date) to ``days`` later, inclusive.
+    """What expires from ``as_of`` (default: the build date) to ``days`` later, inclusive,
+    and what expired before ``as_of`` and has not been renewed (a product's rating is its
+    latest; a certificate is renewed by another of the same scheme on the same holder
+    that has not expired).
 
     Suspended and revoked ratings and certificates are left out: there is
-    nothing to renew. Sorted by province, producer, expiry date and holder.
-    The callers with the same arguments share one tuple.
+    nothing to renew. Sorted by province, producer, expiry date (what is overdue first)
+    and holder. The callers with the same arguments share one tuple.
     """
     today = as_of or catalogue.config.build_date
     key = (id(catalogue), days, today)
@@ -73,23 +78,37 @@ def _due(catalogue: Catalogue, days: int, today: dt.date) -> list[Due]:
     found: list[Due] = []
 
     def add(producer: str, kind: str, holder: str, item: str, stars: int, thing: Any) -> None:
-        if thing.status == "active" and thing.expires and today <= thing.expires <= last:
-            authority = thing.granted_by if item == "rating" else thing.issuer.first()
-            decision = thing.decision if item == "rating" else thing.number
-            province = producers[producer].province
-            left = (thing.expires - today).days
-            found.append(
-                Due(province, producer, kind, holder, item, stars, decision, authority,
-                    thing.expires, left, None if item == "rating" else thing.issuer)
-            )  # fmt: skip
+        province = producers[producer].province
+        left = (thing.expires - today).days
+        if item == "rating":
+            authority, decision, issuer = thing.granted_by, thing.decision, None
+        else:
+            authority, decision, issuer = thing.issuer.first(), thing.number, thing.issuer
+        found.append(
+            Due(province, producer, kind, holder, item, stars, decision, authority,
+                thing.expires, left, issuer)
+        )  # fmt: skip
+
+    def certificates(producer: str, kind: str, holder: str, held: Sequence[Any]) -> None:
+        for cert in held:
+            if cert.status != "active" or not cert.expires or cert.expires > last:
+                continue
+            renewed = cert.expires < today and any(
+                other.scheme == cert.scheme
+                and other.status == "active"
+                and (not other.expires or other.expires >= today)
+                for other in held
+            )
+            if not renewed:
+                add(producer, kind, holder, cert.scheme, 0, cert)
 
     for product in catalogue.products:
-        add(product.producer, "product", product.slug, "rating", product.ocop.stars, product.ocop)
-        for cert in product.certifications:
-            add(product.producer, "product", product.slug, cert.scheme, 0, cert)
+        rating = product.ocop
+        if rating.status == "active" and rating.expires and rating.expires <= last:
+            add(product.producer, "product", product.slug, "rating", rating.stars, rating)
+        certificates(product.producer, "product", product.slug, product.certifications)
     for producer in producers.values():
-        for cert in producer.certifications:
-            add(producer.slug, "producer", producer.slug, cert.scheme, 0, cert)
+        certificates(producer.slug, "producer", producer.slug, producer.certifications)
     found.sort(key=lambda d: (d.province, d.producer, d.expires, d.holder, d.item))
     return found
 
@@ -218,7 +237,8 @@ def atom(
     for row in shown:
         entry: Due = row["entry"]
         item = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        title = v.t("expiring.entry", what=row["what"], name=row["name"], date=row["expires"].text)
+        said = "expiring.entry" if entry.days_left >= 0 else "expiring.entry_overdue"
+        title = v.t(said, what=row["what"], name=row["name"], date=row["expires"].text)
         ET.SubElement(item, f"{{{ATOM}}}title").text = title
         key = f"{entry.holder_kind}/{entry.holder}/{entry.item}/{entry.decision}/{entry.expires}"
         ET.SubElement(item, f"{{{ATOM}}}id").text = f"{page_url}#{key}"
@@ -232,13 +252,17 @@ def atom(
 
 
 def files(catalogue: Catalogue, views: Iterable[Views], urls: Urls) -> dict[str, bytes]:
-    """The schedule's CSV and Atom feed in each language, by output path."""
+    """The schedule's CSV (UTF-8 with a byte order mark, for Excel) and Atom feed in each
+    language, by output path."""
     days = catalogue.config.expiring_within_days
     entries = due(catalogue, days)
     made: dict[str, bytes] = {}
     for v in views:
         shown = rows(entries, v)  # the CSV and the feed list the same, named the same
-        made[urls.output_path(Route("expiring_csv"), v.lang)] = to_csv(entries, v, shown).encode()
+        # with a byte order mark: the officials who download it open it in Excel, which
+        # reads a CSV without one in the system's code page and garbles the Vietnamese
+        table = "\ufeff" + to_csv(entries, v, shown)
+        made[urls.output_path(Route("expiring_csv"), v.lang)] = table.encode()
         made[urls.output_path(Route("expiring_feed"), v.lang)] = atom(
             catalogue, v, urls, shown
         ).encode()

@@ -49,7 +49,7 @@ def test_saved_pack_reads_offline_and_follows_a_rebuild(browser, tmp_path: Path)
         page = context.new_page()
         page.goto(base + "offline/")
         button = page.locator("#offline-app button[data-pack=thai-nguyen]")
-        assert re.search(r"Thái Nguyên · \d+\.\d MB", button.inner_text())
+        assert re.search(r"Thái Nguyên · \d+,\d MB", button.inner_text())  # Vietnamese decimals
         button.click()
         _wait_saved(page)
 

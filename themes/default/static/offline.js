@@ -7,7 +7,11 @@
   var app = document.getElementById("offline-app");
   if (!app || !("serviceWorker" in navigator) || !window.caches) return;
   var d = app.dataset, list = app.querySelector(".packs"), status = app.querySelector("[role=status]");
-  function size(bytes) { return d.mb.replace("{n}", (bytes / 1048576).toFixed(1)); }
+  /* in the page's language: "0,7 MB" on Vietnamese pages, as the data page writes sizes */
+  function size(bytes) {
+    var mb = (bytes / 1048576).toLocaleString(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    return d.mb.replace("{n}", mb);
+  }
   function say(text) { status.textContent = text; }
   navigator.serviceWorker.addEventListener("message", function (e) {
     var m = e.data || {};

@@ -374,6 +374,36 @@ def test_lots_round_trip_and_keep_what_the_sheet_has_no_column_for(
     _then_nothing_changes_and_the_site_builds(sample, sheet)
 
 
+def test_a_lot_renamed_in_the_sheet_keeps_its_steps_and_a_lot_left_out_is_named(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A lot code corrected in the sheet is the same lot: its traceability steps and lab
+    tests (which no column holds) stay. A lot the sheet no longer has is removed, and the
+    import says what goes with it."""
+    sheet, book, rows, header = _exported(sample, tmp_path, "lots")
+    code = header.index("code")
+    lot = next(r for r in rows.iter_rows(min_row=2) if r[code].value == "DV2604")
+    lot[code].value = "DV2604A"
+    book.save(sheet)
+    path = sample / "content/products/mat-ong-bac-ha/product.yaml"
+    original = yaml.safe_load(path.read_text("utf-8"))
+    _imports_one_change(sample, sheet, str(path.relative_to(sample)), "lots")
+    after = yaml.safe_load(path.read_text("utf-8"))
+    renamed = next(lot for lot in original["lots"] if lot["code"] == "DV2604")
+    assert after["lots"] == [
+        lot if lot is not renamed else {**renamed, "code": "DV2604A"} for lot in original["lots"]
+    ]
+    assert renamed["events"] and renamed["lab_tests"]
+    _then_nothing_changes_and_the_site_builds(sample, sheet)
+    # left out of the sheet: removed, and said
+    rows.delete_rows(lot[code].row)
+    book.save(sheet)
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "lot DV2604A is not in the sheet any more: it is removed with its" in result.output
+    assert [lot["code"] for lot in yaml.safe_load(path.read_text("utf-8"))["lots"]] == ["DV2511"]
+
+
 def test_lot_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None:
     before = _snapshot(sample)
     sheet = tmp_path / "lots.csv"

@@ -128,8 +128,7 @@ def _items(
     defaults = dict(kind.defaults)
     raw_items = raw if isinstance(raw, list) and len(raw) == len(current) else []
     written = []
-    for values in rows:
-        index = next((i for i, item in enumerate(current) if _same(kind, item, values)), None)
+    for values, index in zip(rows, matches(kind, rows, current), strict=True):
         old = current[index] if index is not None else None
         kept = raw_items[index] if index is not None and index < len(raw_items) else {}
         kept = kept if isinstance(kept, dict) else {}
@@ -155,6 +154,32 @@ def _items(
                 item[key] = value
         written.append(item)
     return written
+
+
+def matches(kind: ItemList, rows: list[dict[str, Any]], current: Any) -> list[int | None]:
+    """For each row, the position of the record's item it updates, or None for a new item.
+
+    A row is the item with its lot code (or certificate scheme and number). A lot row with
+    a new code, in the place of a lot whose code no row has, is that lot renamed: it keeps
+    its traceability steps and lab tests (a code corrected in the sheet loses nothing)."""
+    found = [next((i for i, it in enumerate(current) if _same(kind, it, v)), None) for v in rows]
+    if kind is LOTS:
+        codes = {values["code"] for values in rows}
+        for position, index in enumerate(found):
+            if (
+                index is None
+                and position < len(current)
+                and current[position].code not in codes
+                and position not in found
+            ):
+                found[position] = position
+    return found
+
+
+def dropped(kind: ItemList, rows: list[dict[str, Any]], current: Any) -> list[Any]:
+    """The record's items that no row updates: the import removes them."""
+    kept = set(matches(kind, rows, current))
+    return [item for i, item in enumerate(current) if i not in kept]
 
 
 def _same(kind: ItemList, item: Any, values: dict[str, Any]) -> bool:

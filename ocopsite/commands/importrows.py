@@ -445,6 +445,8 @@ def plan_rows(
                     written = lists.certificates_yaml if key != "lots" else lists.lots_yaml
                     current = getattr(record, key) if record is not None else ()
                     tops[key] = written(items[kind_of_list], current, raw.get(key), languages)
+                    if kind_of_list is lists.LOTS:
+                        _warn_of_dropped_lots(diagnostics, row, items[kind_of_list], current)
                     continue
                 top, *sub = paths[key]
                 value = _yaml_value(key, values[key])
@@ -476,3 +478,18 @@ def plan_rows(
                     diagnostics.error(row.at(), problem.message, problem.hint)
             plans.append(RowPlan(path, text, record is None, changed))
     return plans
+
+
+def _warn_of_dropped_lots(
+    diagnostics: Diagnostics, row: Row, rows: list[dict[str, Any]], current: Any
+) -> None:
+    """A lot the sheet no longer lists is removed with its record's traceability steps and
+    lab tests, which no sheet column holds: say so, lot by lot."""
+    for lot in lists.dropped(lists.LOTS, rows, current):
+        if lot.events or lot.lab_tests:
+            diagnostics.warning(
+                row.at(),
+                f"lot {lot.code} is not in the sheet any more: it is removed with its "
+                f"{len(lot.events)} traceability step(s) and {len(lot.lab_tests)} lab test(s)",
+                "to keep it, add its row back; to rename it, change its code in its own row",
+            )

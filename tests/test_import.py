@@ -227,6 +227,30 @@ def test_csv_with_bom_and_import_map(tmp_path: Path) -> None:
     assert text.startswith(f"# yaml-language-server: $schema={config.base_url}schemas/")
 
 
+def test_a_district_grant_needs_a_district_to_name(tmp_path: Path) -> None:
+    """3 stars granted in 2024 were a district's (Decision 148/QĐ-TTg): the import names
+    the body from the producer's former address, and refuses the row, at its cell, when
+    that names no district, rather than write a record the next build rejects."""
+    site = _empty_site(tmp_path)
+    head = "Tên sản phẩm,Chủ thể,Loại hình,Xã,Tỉnh,Phân nhóm,Số sao,Số QĐ,Ngày công nhận"
+    row = "Bánh gai,HTX Gai,Hợp tác xã,Xã Côn Minh,Thái Nguyên,Thực phẩm,3,7/QĐ,01/05/2024"
+    sheet = tmp_path / "list.csv"
+    sheet.write_text(f"{head}\n{row}\n", "utf-8")
+    result = _run("import", "--site", str(site), str(sheet))
+    assert result.exit_code == 1
+    assert (
+        "list.csv:list!G2: error: a district granted these 3 stars on 2024-05-01, but the "
+        "producer's former address names no district"
+    ) in result.stderr
+    assert not (site / "content").exists()
+    # with the body named: imported, and the site builds
+    sheet.write_text(f"{head},Cơ quan công nhận\n{row},UBND huyện Na Rì\n", "utf-8")
+    result = _run("import", "--site", str(site), str(sheet))
+    assert result.exit_code == 0, result.output
+    built = _run("build", "--site", str(site), "--quiet", "--date", "2026-11-22")
+    assert built.exit_code == 0, built.output
+
+
 def test_legacy_encoding_is_refused_with_a_hint(tmp_path: Path) -> None:
     site = _empty_site(tmp_path)
     sheet = tmp_path / "cu.csv"

@@ -27,7 +27,7 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.records import PRODUCER_FIELDS, product_fields
 from ocopsite.load.yamlfile import DELETE, LOADER, dump, update
 from ocopsite.model import RATING_VALIDITY_MONTHS, Text
-from ocopsite.model.ratings import add_months, period_on
+from ocopsite.model.ratings import add_months, district_of, period_on
 from ocopsite.model.vietnamese import fold, slugify
 from ocopsite.render.recordschema import modeline
 
@@ -268,6 +268,34 @@ class _Planner:
             )
         self.products[slug] = (existing, values, row)
 
+    def check_district_grants(self) -> None:
+        """A district's grant names its People's Committee from the producer's former
+        address (see :func:`ocopsite.model.ratings.authority`): a row that makes one for a
+        producer whose former address names no district, and gives no authority, would
+        import and then fail to build; it is an error here, at its cell."""
+        for existing, values, row in self.products.values():
+            if values.get("granted_by") != "district" or values.get("authority"):
+                continue
+            if existing is not None and existing.ocop.grant.authority:
+                continue
+            maker = self.producers.get(values.get("producer") or existing.producer)
+            if maker is not None and "former_address" in maker[1]:
+                former = maker[1]["former_address"]
+            else:
+                known = self.catalogue.producers.get(values.get("producer") or existing.producer)
+                former = known.former_address if known is not None else None
+            if district_of(former) is None:
+                issued = values.get("issued")
+                when = f" on {issued.isoformat()}" if isinstance(issued, dt.date) else ""
+                self.diagnostics.error(
+                    row.at("granted_by" if "granted_by" in row.values else "stars"),
+                    f"a district granted these {values.get('stars')} stars{when}, but the "
+                    "producer's former address names no district",
+                    "add a column 'Cơ quan công nhận' (authority: UBND huyện …), or give the "
+                    "producer its former address with its district (column 'Địa chỉ cũ' of "
+                    "the producers' sheet)",
+                )
+
     def item_row(self, row: Row, kind_of_list: lists.ItemList) -> None:
         """A certificate or a lot of the record the row names by its folder."""
         owners = ("product", "producer") if kind_of_list is lists.CERTIFICATES else ("product",)
@@ -388,6 +416,7 @@ def plan_rows(
     for kind_of_list in (lists.CERTIFICATES, lists.LOTS):
         for item in _rows(tables.get(kind_of_list.key, []), shown, vocabulary, diagnostics):
             planner.item_row(item, kind_of_list)
+    planner.check_district_grants()
     if diagnostics.has_errors():
         return []
     config = catalogue.config

@@ -17,10 +17,18 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 #: Shown with every refusal, so that an official knows what to do.
 HINT = "copy the file or folder into the site instead of linking to it"
+
+
+class Unusable(NamedTuple):
+    """Why a file inside the site cannot be used as what a record says it is (a photo
+    too large, or no image at all), and what to do about it."""
+
+    message: str
+    hint: str
 
 
 class Refused(Exception):

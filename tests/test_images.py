@@ -10,6 +10,7 @@ from PIL import Image
 from ocopsite.assets import images
 from ocopsite.assets.images import ImageLimits
 from ocopsite.model import BundleFile
+from ocopsite.sitefiles import Unusable
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -68,7 +69,7 @@ def test_decompression_bomb_is_refused(tmp_path: Path) -> None:
     Image.new("1", (12000, 12000)).save(bomb, optimize=True)  # a tiny file of 144 Mpx
     assert bomb.stat().st_size < 1_000_000
     problem = images.probe(bomb, ImageLimits(max_pixels=40_000_000))
-    assert isinstance(problem, str) and "decompression bomb" in problem
+    assert isinstance(problem, Unusable) and "decompression bomb" in problem.message
 
 
 def test_truncated_and_oversized_files_are_refused(tmp_path: Path) -> None:
@@ -77,9 +78,17 @@ def test_truncated_and_oversized_files_are_refused(tmp_path: Path) -> None:
     truncated = tmp_path / "cut.png"
     truncated.write_bytes(good.getvalue()[: len(good.getvalue()) // 2])
     assert "corrupt or truncated" in str(images.probe(truncated, ImageLimits()))
+    not_a_photo = tmp_path / "photo.jpg"
+    not_a_photo.write_text("a note saved as a photo", "utf-8")
+    assert images.probe(not_a_photo, ImageLimits()) == Unusable(
+        "is not a photo: its content is not a JPEG, PNG or WebP image",
+        "export the photo again from a photo editor as JPEG (renaming a file does not convert it)",
+    )
     big = tmp_path / "big.png"
     big.write_bytes(good.getvalue())
-    assert "more than the 1,024 allowed" in str(images.probe(big, ImageLimits(max_bytes=1024)))
+    too_big = images.probe(big, ImageLimits(max_bytes=1024))
+    assert isinstance(too_big, Unusable) and "more than the 1 KB allowed" in too_big.message
+    assert images.probe(big, ImageLimits(max_bytes=1024 * 1024 * 15)) == (600, 400)
 
 
 def test_cache_is_reused(tmp_path: Path) -> None:

@@ -445,3 +445,18 @@ def test_lot_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None
         "lots.csv:lots!D4: error: no expiry date for this lot",
     ]
     assert _snapshot(sample) == before
+
+
+@pytest.mark.parametrize("shown", ["9.52E+12", "9,52E+12", "9.52e12"])
+def test_a_gtin_a_spreadsheet_shortened_is_named_so(shown: str) -> None:
+    """A GTIN column left as a number is saved by Excel as "9.52E+12": its digits are gone,
+    which the clerk must be told in those words, not that a GTIN has only digits."""
+    from ocopsite.commands.importcols import CellError, gtin
+
+    with pytest.raises(CellError) as raised:
+        gtin(shown, None)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        f"GTIN '{shown}' was shortened by a spreadsheet to scientific notation: its last "
+        "digits are lost"
+    )
+    assert raised.value.hint == "format the column as Text, type the GTINs again, and save"

@@ -23,6 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ocopsite import sitefiles
 from ocopsite.cachekey import seal, unsealed
 from ocopsite.files import write_atomic
+from ocopsite.sitefiles import Unusable
 
 if TYPE_CHECKING:
     from ocopsite.model import BundleFile
@@ -77,7 +78,18 @@ class Rendition:
         return next((v for v in self.jpeg if v.width >= css_width), self.largest)
 
 
-def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
+#: What to do with a photo of too many pixels.
+_SCALE_DOWN = "scale it down to 3000 pixels wide or so in a photo editor, and save it again"
+
+
+def _megabytes(size: int) -> str:
+    """A file's size as people read it: "850 KB", "3.4 MB", "63 MB"."""
+    if size < 1048576:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size / 1048576:.1f} MB" if size < 10 * 1048576 else f"{size / 1048576:,.0f} MB"
+
+
+def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | Unusable:
     """The upright (width, height) of the image at ``path``, or why it cannot be used.
 
     Checks the pixel count in the header first, refusing files and pixel counts
@@ -87,16 +99,20 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
     """
     size = path.stat().st_size
     if size > limits.max_bytes:
-        return f"is {size:,} bytes, more than the {limits.max_bytes:,} allowed"
+        return Unusable(
+            f"is {_megabytes(size)}, more than the {_megabytes(limits.max_bytes)} allowed",
+            "export it again smaller (a photo 3000 pixels wide is plenty for every page)",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with _source(path) as file, Image.open(file) as img:
                 width, height = img.size
                 if width * height > limits.max_pixels:
-                    return (
+                    return Unusable(
                         f"is {width}×{height} pixels, more than the {limits.max_pixels:,} "
-                        "allowed (a decompression bomb, or a photo to scale down first)"
+                        "allowed (a decompression bomb, or a photo to scale down first)",
+                        _SCALE_DOWN,
                     )
                 img.verify()
             # verify() leaves the image unusable, so EXIF is read from a fresh open. verify()
@@ -108,13 +124,20 @@ def probe(path: Path, limits: ImageLimits) -> tuple[int, int] | str:
                 img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return f"is refused as a decompression bomb ({exc})"
+        return Unusable(f"is refused as a decompression bomb ({exc})", _SCALE_DOWN)
     except UnidentifiedImageError:
-        return "is not an image format Pillow can read (use JPEG, PNG or WebP)"
+        return Unusable(
+            "is not a photo: its content is not a JPEG, PNG or WebP image",
+            "export the photo again from a photo editor as JPEG (renaming a file does not "
+            "convert it)",
+        )
     except sitefiles.Refused as refused:
-        return refused.message
+        return Unusable(refused.message, refused.hint)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        return f"is corrupt or truncated ({exc})"
+        return Unusable(
+            f"is corrupt or truncated ({exc})",
+            "open it in an image editor and save it again as JPEG",
+        )
     return (height, width) if orientation in _SWAPS_AXES else (width, height)
 
 

@@ -108,6 +108,12 @@ def date(value: Any, vocabulary: Vocabulary) -> dt.date:
 
 def gtin(value: Any, vocabulary: Vocabulary) -> str:
     code = _plain(value).replace(" ", "")
+    if re.fullmatch(r"\d([.,]\d+)?E\+?\d+", code, re.IGNORECASE):
+        raise CellError(
+            f"GTIN '{code}' was shortened by a spreadsheet to scientific notation: "
+            "its last digits are lost",
+            "format the column as Text, type the GTINs again, and save",
+        )
     problem = gtins.problem(code)
     if problem:
         raise CellError(

@@ -23,6 +23,7 @@ from ocopsite.load import schema as s
 from ocopsite.load.source import InvalidDate
 from ocopsite.model import ANY_LANGUAGE, BundleFile, Coordinates, Text
 from ocopsite.model.vietnamese import looks_vietnamese
+from ocopsite.sitefiles import Unusable
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -93,9 +94,21 @@ def date(value: Any, ctx: s.Ctx) -> Any:
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
-            if isinstance(value, InvalidDate) or re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", value):
+            problem = str(exc)
+            shape = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())
+            if shape is not None:
+                try:  # "2024-6-12": a real date, written short
+                    real = dt.date(*(int(part) for part in shape.groups()))
+                except ValueError as impossible:
+                    problem = str(impossible)
+                else:
+                    return ctx.error(
+                        f"{value} needs two digits for its month and its day",
+                        f"write {real.isoformat()}",
+                    )
+            if isinstance(value, InvalidDate) or shape is not None:
                 return ctx.error(
-                    f"{value} is not a real date ({exc})",
+                    f"{value} is not a real date ({problem})",
                     "dates are written year-month-day: check the day and the month",
                 )
     if isinstance(value, dt.date):
@@ -337,11 +350,8 @@ def bundle_file(kind: str) -> s.Check:
             )
         if kind == "image" and ctx.probe_image is not None:
             probed = ctx.probe_image(candidate)
-            if isinstance(probed, str):
-                return ctx.error(
-                    f"image '{name}' {probed}",
-                    "open it in an image editor and save it again as JPEG",
-                )
+            if isinstance(probed, Unusable):
+                return ctx.error(f"image '{name}' {probed.message}", probed.hint)
             return BundleFile(name, candidate, probed[0], probed[1])
         return BundleFile(name, candidate)
 

@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from ocopsite.diagnostics import Diagnostics, Where
 from ocopsite.load.source import LineDict, LineList
+from ocopsite.sitefiles import Unusable
 
 
 class _Invalid:
@@ -61,7 +62,7 @@ class Ctx:
     diagnostics: Diagnostics
     languages: tuple[str, ...]
     bundle: Path | None
-    probe_image: Callable[[Path], tuple[int, int] | str] | None
+    probe_image: Callable[[Path], tuple[int, int] | Unusable] | None
     _where: Where | None
     _field: str | None
     _parent: Ctx | None
@@ -75,7 +76,7 @@ class Ctx:
         field: str,
         languages: tuple[str, ...],
         bundle: Path | None = None,
-        probe_image: Callable[[Path], tuple[int, int] | str] | None = None,
+        probe_image: Callable[[Path], tuple[int, int] | Unusable] | None = None,
     ) -> None:
         self.diagnostics = diagnostics
         self.languages = languages

@@ -483,6 +483,13 @@ def _yaml_hint(problem: str, found: str = "") -> str | None:
         return "a value containing ': ' must be quoted, and nested keys need consistent indenting"
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
         return "check the indentation of this line against the line above"
+    if "did not find expected key" in problem:
+        return (
+            "a key lines up with the other keys of its block, and a list item ('- ') with "
+            "the other items of its list: check this line's indentation"
+        )
+    if "did not find expected '-' indicator" in problem:
+        return "the items of a list ('- ') line up with each other: check this line's indentation"
     if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
         return "a '{' or '[' opened above is not closed, or a text with ',' or ':' needs quotes"
     if "found undefined alias" in problem:

@@ -460,3 +460,48 @@ def test_a_gtin_a_spreadsheet_shortened_is_named_so(shown: str) -> None:
         "digits are lost"
     )
     assert raised.value.hint == "format the column as Text, type the GTINs again, and save"
+
+
+def _product_row(rows: Any, header: list[Any], slug: str) -> Any:
+    return next(r for r in rows.iter_rows(min_row=2) if r[header.index("slug")].value == slug)
+
+
+def test_a_new_decision_in_the_sheet_is_a_new_event_of_the_rating(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A product re-rated through the sheet keeps the grant before: a record of one grant
+    becomes a history, and a history gets one more event; the latest grant's number
+    mistyped is corrected where it was written; a history's status is not a column's."""
+    sheet, book, rows, header = _exported(sample, tmp_path, "products")
+    sugar = _product_row(rows, header, "duong-phen")  # 3 stars from a district, 2023
+    sugar[header.index("stars")].value = 4
+    sugar[header.index("granted_by")].value = "province"
+    sugar[header.index("decision")].value = "88/QĐ-UBND"
+    sugar[header.index("issued")].value = dt.datetime(2026, 11, 2)
+    sugar[header.index("expires")].value = None
+    noodles = _product_row(rows, header, "mien-dong-tai-hoan")  # a history of three events
+    noodles[header.index("decision")].value = "1188/QĐ-BNN-VPĐP"
+    book.save(sheet)
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    sugar_yaml = yaml.safe_load((sample / "content/products/duong-phen/product.yaml").read_text())
+    assert sugar_yaml["ocop"] == [
+        {"event": "granted", "date": dt.date(2023, 11, 2), "stars": 3,
+         "granted_by": "district", "decision": "4410/QĐ-UBND (mẫu)"},
+        {"event": "upgraded", "date": dt.date(2026, 11, 2), "stars": 4,
+         "granted_by": "province", "decision": "88/QĐ-UBND"},
+    ]  # fmt: skip
+    path = sample / "content/products/mien-dong-tai-hoan/product.yaml"
+    events = yaml.safe_load(path.read_text("utf-8"))["ocop"]
+    assert [e["event"] for e in events] == ["granted", "potential", "upgraded"]
+    assert events[-1]["decision"] == "1188/QĐ-BNN-VPĐP"  # corrected in place
+    _then_nothing_changes_and_the_site_builds(sample, sheet)
+    # a history's status: by a dated event in the record, never by the column
+    noodles[header.index("rating_status")].value = "suspended"
+    book.save(sheet)
+    lines, _ = _refused(sample, sheet)
+    assert lines[0].startswith("catalogue.xlsx:products!")
+    assert lines[0].endswith(
+        "error: this product's rating is a history of dated events: a status column cannot "
+        "suspend, reinstate or revoke it"
+    )

@@ -26,7 +26,7 @@ from ocopsite.load import schema as s
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.load.records import PRODUCER_FIELDS, product_fields
 from ocopsite.load.yamlfile import DELETE, LOADER, dump, update
-from ocopsite.model import RATING_VALIDITY_MONTHS, Text
+from ocopsite.model import GRANT_EVENTS, RATING_VALIDITY_MONTHS, Text
 from ocopsite.model.ratings import add_months, district_of, period_on
 from ocopsite.model.vietnamese import fold, slugify
 from ocopsite.render.recordschema import modeline
@@ -468,7 +468,15 @@ def plan_rows(
             old = path.read_text("utf-8") if record is not None else ""
             raw = (yaml.load(old, Loader=LOADER) if old else None) or {}
             tops: dict[str, Any] = {}
+            rated = [key for key in changed if key in RATING_COLUMNS]
+            by_history = kind == "products" and record is not None and bool(rated)
+            if by_history:
+                ocop = rating_yaml(record.ocop, raw.get("ocop"), values, rated, row, diagnostics)
+                if ocop is not None:
+                    tops["ocop"] = ocop
             for key in changed:
+                if by_history and key in RATING_COLUMNS:
+                    continue
                 if key in (lists.CERTIFICATES.key, lists.LOTS.key):
                     kind_of_list = lists.LOTS if key == lists.LOTS.key else lists.CERTIFICATES
                     written = lists.certificates_yaml if key != "lots" else lists.lots_yaml
@@ -507,6 +515,128 @@ def plan_rows(
                     diagnostics.error(row.at(), problem.message, problem.hint)
             plans.append(RowPlan(path, text, record is None, changed))
     return plans
+
+
+#: The columns of a product's rating: those of its latest grant, and its status.
+RATING_COLUMNS = (
+    "stars",
+    "granted_by",
+    "decision",
+    "authority",
+    "issued",
+    "expires",
+    "rating_status",
+)
+#: A grant's keys in an event of a rating history, by the column that holds each.
+_EVENT_KEYS = {
+    "stars": "stars",
+    "granted_by": "granted_by",
+    "decision": "decision",
+    "authority": "authority",
+    "issued": "date",
+    "expires": "expires",
+}
+
+
+def rating_yaml(
+    rating: Any,
+    raw: Any,
+    values: dict[str, Any],
+    changed: list[str],
+    row: Row,
+    diagnostics: Diagnostics,
+) -> Any:
+    """The ``ocop`` of a product whose rating columns ``changed``: ``None`` after an error.
+
+    Another decision than the latest grant's, dated after it, is a new event of the
+    rating's history (a record of one grant becomes a history of two), so that the earlier
+    grant is kept: "upgraded" to more stars, "granted" again after a revocation, else
+    "rerated". Otherwise the latest grant is corrected, where the record wrote it (a
+    decision's number mistyped, its date). A history's status changes only by dated
+    events, which a sheet's status column cannot give."""
+    decision, issued = values.get("decision"), values.get("issued")
+    if (
+        decision is not None
+        and decision != rating.decision
+        and isinstance(issued, dt.date)
+        and issued > rating.issued
+    ):
+        return _new_grant(rating, raw, values, row, diagnostics)
+    if not isinstance(raw, list):
+        merged = dict(raw) if isinstance(raw, dict) else {}
+        for key in changed:
+            path = PRODUCT_PATHS[key][1]
+            value = values.get(key)
+            if value is None:
+                merged.pop(path, None)
+            else:
+                merged[path] = value
+        return merged
+    if "rating_status" in changed:
+        diagnostics.error(
+            row.at("rating_status"),
+            "this product's rating is a history of dated events: a status column cannot "
+            "suspend, reinstate or revoke it",
+            "add the event (suspended, reinstated or revoked, with its date and decision) to "
+            "the product's product.yaml",
+        )
+        return None
+    events = [dict(event) if isinstance(event, dict) else event for event in raw]
+    latest = max(
+        i for i, e in enumerate(events) if isinstance(e, dict) and e.get("event") in GRANT_EVENTS
+    )
+    for key in changed:
+        value = values.get(key)
+        if value is None:
+            events[latest].pop(_EVENT_KEYS[key], None)
+        else:
+            events[latest][_EVENT_KEYS[key]] = value
+    return events
+
+
+def _new_grant(
+    rating: Any, raw: Any, values: dict[str, Any], row: Row, diagnostics: Diagnostics
+) -> Any:
+    """The rating's history with the sheet's decision after its latest event."""
+    issued = values["issued"]
+    last = rating.events[-1].date
+    if issued < last:
+        diagnostics.error(
+            row.at("issued"),
+            f"a new decision ({values['decision']}) dated {issued.isoformat()}, before the "
+            f"rating's latest event ({last.isoformat()})",
+            "check the date of the decision (Ngày công nhận)",
+        )
+        return None
+    if isinstance(raw, list):
+        events = list(raw)
+    else:
+        first = dict(raw) if isinstance(raw, dict) else {}
+        if first.get("status", "active") != "active":
+            diagnostics.error(
+                row.at("decision"),
+                f"the rating is {first['status']}, with no date for it: a new decision cannot "
+                "follow it here",
+                "write the product's rating as a history of dated events in its product.yaml",
+            )
+            return None
+        first.pop("status", None)
+        first.pop("status_note", None)
+        events = [{"event": "granted", "date": first.pop("issued", rating.issued), **first}]
+    stars = values.get("stars") or rating.stars
+    status = rating.status
+    kind = (
+        "granted" if status == "revoked"
+        else "upgraded" if stars > rating.stars and status == "active"
+        else "rerated"
+    )  # fmt: skip
+    event = {"event": kind, "date": issued, "stars": stars}
+    event["granted_by"] = values.get("granted_by") or _granting_level(stars, issued)
+    event["decision"] = values["decision"]
+    for key in ("authority", "expires"):
+        if values.get(key) is not None:
+            event[key] = values[key]
+    return [*events, event]
 
 
 def _warn_of_dropped_lots(

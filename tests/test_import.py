@@ -505,3 +505,29 @@ def test_a_new_decision_in_the_sheet_is_a_new_event_of_the_rating(
         "error: this product's rating is a history of dated events: a status column cannot "
         "suspend, reinstate or revoke it"
     )
+
+
+def test_a_new_product_on_two_rows_is_refused_not_made_twice(tmp_path: Path) -> None:
+    """A provincial list may give a product once per decision (2022, then 2025): two new
+    rows of one name and producer are one product, not 'san-pham-a' and 'san-pham-a-2'."""
+    site = _empty_site(tmp_path)
+    head = "Tên sản phẩm,Chủ thể,Loại hình,Xã,Tỉnh,Phân nhóm,Số sao,Số QĐ,Ngày công nhận"
+    first = "Sản phẩm A,HTX A,Hợp tác xã,Xã Côn Minh,Thái Nguyên,Thực phẩm,3,1/QĐ,01/09/2025"
+    later = "Sản phẩm A,HTX A,Hợp tác xã,Xã Côn Minh,Thái Nguyên,Thực phẩm,4,2/QĐ,01/10/2026"
+    sheet = tmp_path / "list.csv"
+    sheet.write_text(f"{head}\n{first}\n{later}\n", "utf-8")
+    lines, printed = _refused(site, sheet)
+    assert lines == [
+        "list.csv:list!A3: error: a second row for the new product 'san-pham-a' of the same "
+        "producer",
+        "import failed: 1 error(s); nothing was written",
+    ]
+    assert "see list.csv:list!A2" in printed
+    # the first row, then the later one: one product, re-rated
+    sheet.write_text(f"{head}\n{first}\n", "utf-8")
+    assert _run("import", "--site", str(site), str(sheet)).exit_code == 0
+    sheet.write_text(f"{head}\n{later}\n", "utf-8")
+    assert _run("import", "--site", str(site), str(sheet)).exit_code == 0
+    record = yaml.safe_load((site / "content/products/san-pham-a/product.yaml").read_text())
+    assert [(e["event"], e["stars"]) for e in record["ocop"]] == [("granted", 3), ("upgraded", 4)]
+    assert not (site / "content/products/san-pham-a-2").exists()

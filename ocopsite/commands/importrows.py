@@ -140,6 +140,8 @@ class _Planner:
         self.products: dict[str, tuple[Any, dict[str, Any], Row]] = {}
         self.product_slugs = {p.slug for p in catalogue.products}
         self.by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
+        #: The new products of the sheet by (folded name, producer): the slug each got.
+        self.new_products: dict[tuple[str, str | None], str] = {}
         #: list key ("lots") → (kind, slug) → the items the sheet lists for that record.
         self.items: dict[str, dict[tuple[str, str], list[tuple[dict[str, Any], Row]]]] = {}
 
@@ -246,7 +248,20 @@ class _Planner:
             )
             return
         given = row.values.get("slug")
+        same = (fold(name or ""), producer)  # a new product: by its name and producer
+        if existing is None and not given and same in self.new_products:
+            first = self.new_products[same]
+            self.diagnostics.error(
+                row.at(),
+                f"a second row for the new product '{first}' of the same producer",
+                f"see {self.products[first][2].at()}; keep one row per product, with its "
+                "latest decision (a re-rating is an event of its rating's history: import "
+                "the first row, then the later one)",
+            )
+            return
         slug = existing.slug if existing else _new_slug(given, name, self.product_slugs)
+        if existing is None:
+            self.new_products.setdefault(same, slug)
         if slug in self.products:
             self.diagnostics.error(
                 row.at(),

@@ -437,6 +437,9 @@ def test_code_box_opens_the_page_of_a_code(browser, served: str) -> None:  # typ
     link = tab.locator("#search-app .codes a")
     link.wait_for()
     assert link.get_attribute("href") == "/01/09520000001100/10/CD2601/"
+    # found as a code, it is not also said to be found nowhere
+    note = tab.locator("#search-app .note")
+    assert note.count() == 1 and not note.is_visible()
     tab.press("#q", "Enter")
     tab.wait_for_url(served.rstrip("/") + "/01/09520000001100/10/CD2601/")
     context.close()

@@ -431,6 +431,17 @@ def test_code_box_opens_the_page_of_a_code(browser, served: str) -> None:  # typ
         tab.get_by_label("Kiểm tra mã trên nhãn").fill(code)
         tab.get_by_role("button", name="Kiểm tra").click()
         tab.wait_for_url(served.rstrip("/") + path)
+    # a barcode's digits with a wrong last digit: said at once, nothing opened
+    tab.goto(served)
+    tab.get_by_label("Kiểm tra mã trên nhãn").fill("9520000001019")
+    tab.get_by_role("button", name="Kiểm tra").click()
+    wrong = tab.locator(".codebox .wrong")
+    expect(wrong).to_be_visible()
+    assert "Chữ số cuối không khớp" in wrong.inner_text() and tab.url == served
+    # a barcode the catalogue does not list: its GS1 page, whose 404 page says so
+    tab.get_by_label("Kiểm tra mã trên nhãn").fill("893 1234 567897")
+    tab.get_by_role("button", name="Kiểm tra").click()
+    tab.wait_for_url(served.rstrip("/") + "/01/08931234567897/")
     # typed in the search box, a code is offered as a link to its page
     open_search(tab, served, "vi", "")
     tab.fill("#q", "CD 2601")

@@ -499,6 +499,8 @@ class Renderer:
                 lang=lang,
                 site=self._site(v),
                 links={name: v.href(Route(name)) for name in LINKED},
+                # a GTIN's page, its GTIN-14 zeros (the code box's script puts one in)
+                gtin_href=v.href(Route("gtin", "0" * 14)),
                 feed_url=v.href(Route("feed")),
                 web_manifest=urls.root_file(offline.WEB_MANIFEST)[0],
                 state_labels=json.dumps(

@@ -4,7 +4,8 @@
  *    pass tests/rating_cases.yaml).
  * 2. A language link clicked is remembered (the switch of scanned pages happens
  *    before paint, in a script in their head).
- * 3. Load the search script and index when the search box is first focused. */
+ * 3. Load the search script and index when the search box is first focused.
+ * 4. The code box: the digits under a barcode open their GS1 page. */
 (function () {
   var R = window.OcopRating = {
     /* The state on day (YYYY-MM-DD) of a history [[code, date(, expires)], ...]:
@@ -77,6 +78,19 @@
     if (document.getElementById("search-app")) loadSearch();
     else box.addEventListener("focus", loadSearch, { once: true });
   }
+  /* 12 to 14 digits are a barcode's (8 are as often a lot's date): they open the GTIN's
+     page, whose 404 page says when the catalogue does not list it, or a wrong last digit
+     is said at once. Anything else (a lot code) is looked up by the search page. */
+  var codebox = document.querySelector("form.codebox");
+  if (codebox) codebox.addEventListener("submit", function (event) {
+    var digits = codebox.q.value.replace(/[\s.-]/g, ""), n = digits.length, sum = 0;
+    if (!/^\d{12,14}$/.test(digits)) return;
+    for (var i = 1; i < n; i++) sum += digits[n - 1 - i] * (i % 2 ? 3 : 1);
+    event.preventDefault();
+    if ((10 - sum % 10) % 10 == digits[n - 1]) {
+      location.href = codebox.dataset.gtin.replace(/0{14}/, ("00" + digits).slice(-14));
+    } else codebox.querySelector(".wrong").hidden = false;
+  });
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[hreflang]");
     if (link) try { localStorage.setItem(KEY, link.hreflang); } catch (e) {}

@@ -161,6 +161,23 @@ def test_unknown_lot_of_a_known_product(browser, nginx: str) -> None:  # type: i
     context.close()
 
 
+@pytest.mark.parametrize("lot", ["21", "22"])
+def test_an_unknown_lot_coded_like_a_qualifier_is_said_unknown(  # type: ignore[no-untyped-def]
+    browser, nginx: str, lot: str
+) -> None:
+    """A lot whose code is 21 or 22 (the keys of a serial and a variant) is a lot: the 404
+    page says it is not listed, and does not send the reader round in a loop."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    response = page.goto(nginx + f"01/{GTIN}/10/{lot}/")
+    assert response is not None and response.status == 404
+    text = page.locator(".unknown").inner_text()
+    assert f"Lot {lot} of the product with barcode number {GTIN} is not in this" in text
+    page.wait_for_timeout(500)  # (a page sending the reader round would have moved on)
+    assert page.url.endswith(f"01/{GTIN}/10/{lot}/")
+    context.close()
+
+
 @pytest.mark.parametrize(
     "printed",
     [

@@ -531,3 +531,22 @@ def test_a_new_product_on_two_rows_is_refused_not_made_twice(tmp_path: Path) -> 
     record = yaml.safe_load((site / "content/products/san-pham-a/product.yaml").read_text())
     assert [(e["event"], e["stars"]) for e in record["ocop"]] == [("granted", 3), ("upgraded", 4)]
     assert not (site / "content/products/san-pham-a-2").exists()
+
+
+def test_the_import_reads_a_code_with_a_leading_zero_as_the_build_does(
+    sample: Path, tmp_path: Path
+) -> None:
+    """A lot coded 012345, written plainly, is the text 012345 to the build: an import that
+    rewrites the list it is in keeps it so (YAML 1.1 would read it in octal, 5349)."""
+    path = sample / "content/products/mat-ong-bac-ha/product.yaml"
+    path.write_text(path.read_text("utf-8").replace("code: DV2511", "code: 012345"), "utf-8")
+    sheet, book, rows, header = _exported(sample, tmp_path, "lots")
+    code = header.index("code")
+    assert "012345" in [r[code].value for r in rows.iter_rows(min_row=2)]
+    other = next(r for r in rows.iter_rows(min_row=2) if r[code].value == "DV2604")
+    other[header.index("expires")].value = dt.datetime(2027, 6, 1)
+    book.save(sheet)
+    _imports_one_change(sample, sheet, str(path.relative_to(sample)), "lots")
+    codes = [lot["code"] for lot in yaml.safe_load(path.read_text("utf-8"))["lots"]]
+    assert codes == ["012345", "DV2604"]
+    _then_nothing_changes_and_the_site_builds(sample, sheet)

@@ -236,3 +236,16 @@ def test_plain_text_is_built_and_counted_as_the_full_way_does() -> None:
             raise AssertionError(f"built past a limit of {limit}")
         finally:
             loader.dispose()
+
+
+def test_a_number_written_with_a_leading_zero_is_told_to_drop_it() -> None:
+    """Read as text (as a code is), "stars: 04" says what to write."""
+    from ocopsite.diagnostics import Where
+    from ocopsite.load import checks
+    from ocopsite.load import schema as s
+
+    diagnostics = Diagnostics()
+    checks.integer()("04", s.Ctx(diagnostics, Where("product.yaml"), "stars", ("vi",)))
+    assert [(d.message, d.hint) for d in diagnostics.errors] == [
+        ("stars: expected a whole number, got text '04'", "write it without the leading zero: 4")
+    ]

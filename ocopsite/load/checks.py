@@ -59,9 +59,12 @@ def slug(value: Any, ctx: s.Ctx) -> Any:
 def integer(minimum: int | None = None, maximum: int | None = None) -> s.Check:
     def check(value: Any, ctx: s.Ctx) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
+            leading = isinstance(value, str) and re.fullmatch(r"0+([0-9]+)", value.strip())
             return ctx.error(
                 f"expected a whole number, got {s.describe(value)}",
-                "write digits only, without units or thousands separators, like 85000",
+                f"write it without the leading zero: {int(leading.group(1))}"
+                if leading  # read as text, as codes and phone numbers with one are
+                else "write digits only, without units or thousands separators, like 85000",
             )
         if minimum is not None and value < minimum:
             return ctx.error(f"must be at least {minimum}, got {value}")

@@ -25,7 +25,29 @@ MAX_RECORD_BYTES = 256 * 1024
 #: How many values a YAML document may expand to once aliases are followed.
 MAX_EXPANDED_NODES = 50_000
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT = "tag:yaml.org,2002:int"
+
+
+class RecordLoader(_SafeLoader):
+    """PyYAML's safe loader (libyaml's parser where there is one) reading whole numbers as
+    people write them in records. YAML 1.1 reads digits with a leading zero in octal, or
+    not, by whether an 8 or 9 is in them (a lot code 012345 is 5349, a phone number
+    0243123456 is 42772270), and digits with colons in base 60 (7:30 is 450): those are
+    text here. Every reader of records, the build's and the import's, uses this one.
+    An explicit ``!!int`` is read as YAML reads it."""
+
+
+RecordLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _INT]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+RecordLoader.add_implicit_resolver(
+    _INT,
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?(?:0|[1-9][0-9_]*))$"),
+    list("-+0123456789"),
+)
+_BaseLoader: type = RecordLoader
 
 
 class LineDict(dict[str, Any]):
@@ -78,11 +100,6 @@ MAX_DEPTH = 100
 _SHALLOW_ENOUGH = 2_000
 #: Whole numbers have at most this many digits: prices, quantities and GTINs need fewer.
 MAX_DIGITS = 18
-#: Plain scalars that YAML 1.1 reads as whole numbers but people write as text: digits
-#: with a leading zero (a lot code "012345", a phone number "0243123456", a GTIN-8 "01234565",
-#: which YAML would read in octal, or not, by whether an 8 or 9 is in them) and digits
-#: with colons (a time "7:30", which YAML reads in base 60). They are kept as written.
-_WRITTEN_AS_TEXT = re.compile(r"[-+]?0[0-9_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+")
 #: Characters no text may contain: C0 controls except tab and line breaks, DEL, C1 controls.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -176,8 +193,6 @@ class _Builder:
         if name is None:
             raise self._unsupported_tag(node, "value")
         value = node.value
-        if tag == _TAG + "int" and not node.style and _WRITTEN_AS_TEXT.fullmatch(value):
-            return value
         if tag == _TAG + "int" and len(value.lstrip("+-").replace("_", "")) > MAX_DIGITS:
             raise _Refused(
                 _line(node),

@@ -419,13 +419,24 @@ def test_a_lot_renamed_in_the_sheet_keeps_its_steps_and_a_lot_left_out_is_named(
     ]
     assert renamed["events"] and renamed["lab_tests"]
     _then_nothing_changes_and_the_site_builds(sample, sheet)
+    # a new season's lot in an old lot's row (another production day) takes nothing of it
+    other = next(r for r in rows.iter_rows(min_row=2) if r[code].value == "DV2511")
+    other[code].value = "DV2612"
+    other[header.index("produced")].value = dt.datetime(2026, 12, 1)
+    other[header.index("expires")].value = dt.datetime(2028, 12, 1)
+    book.save(sheet)
+    result = _run("import", "--site", str(sample), str(sheet))
+    assert result.exit_code == 0, result.output
+    assert "lot DV2511 is not in the sheet any more: it is removed with its" in result.output
+    fresh = yaml.safe_load(path.read_text("utf-8"))["lots"][0]
+    assert fresh["code"] == "DV2612" and "events" not in fresh and "lab_tests" not in fresh
     # left out of the sheet: removed, and said
     rows.delete_rows(lot[code].row)
     book.save(sheet)
     result = _run("import", "--site", str(sample), str(sheet))
     assert result.exit_code == 0, result.output
     assert "lot DV2604A is not in the sheet any more: it is removed with its" in result.output
-    assert [lot["code"] for lot in yaml.safe_load(path.read_text("utf-8"))["lots"]] == ["DV2511"]
+    assert [lot["code"] for lot in yaml.safe_load(path.read_text("utf-8"))["lots"]] == ["DV2612"]
 
 
 def test_lot_problems_are_reported_by_cell(sample: Path, tmp_path: Path) -> None:
@@ -481,6 +492,17 @@ def test_a_new_decision_in_the_sheet_is_a_new_event_of_the_rating(
     sugar[header.index("expires")].value = None
     noodles = _product_row(rows, header, "mien-dong-tai-hoan")  # a history of three events
     noodles[header.index("decision")].value = "1188/QĐ-BNN-VPĐP"
+    # re-rated with only the decision and its date typed: the exported expiry and body
+    # were the earlier grant's, and are not this one's
+    tea = _product_row(rows, header, "che-tan-cuong")
+    tea[header.index("decision")].value = "9/QĐ-UBND"
+    tea[header.index("issued")].value = dt.datetime(2026, 10, 1)
+    book.save(sheet)
+    lines, _ = _refused(sample, sheet)
+    assert lines[0].endswith(
+        "error: the expiry 2027-01-20 is the previous grant's, not that of decision 9/QĐ-UBND"
+    )
+    tea[header.index("expires")].value = None
     book.save(sheet)
     result = _run("import", "--site", str(sample), str(sheet))
     assert result.exit_code == 0, result.output
@@ -491,11 +513,29 @@ def test_a_new_decision_in_the_sheet_is_a_new_event_of_the_rating(
         {"event": "upgraded", "date": dt.date(2026, 11, 2), "stars": 4,
          "granted_by": "province", "decision": "88/QĐ-UBND"},
     ]  # fmt: skip
+    tea_events = yaml.safe_load(
+        (sample / "content/products/che-tan-cuong/product.yaml").read_text()
+    )
+    assert tea_events["ocop"][-1] == {
+        "event": "rerated", "date": dt.date(2026, 10, 1), "stars": 4,
+        "granted_by": "province", "decision": "9/QĐ-UBND",
+    }  # fmt: skip
     path = sample / "content/products/mien-dong-tai-hoan/product.yaml"
     events = yaml.safe_load(path.read_text("utf-8"))["ocop"]
     assert [e["event"] for e in events] == ["granted", "potential", "upgraded"]
     assert events[-1]["decision"] == "1188/QĐ-BNN-VPĐP"  # corrected in place
     _then_nothing_changes_and_the_site_builds(sample, sheet)
+    # an older list than the record: refused, the latest grant stays
+    tea[header.index("decision")].value = "1/QĐ"
+    tea[header.index("issued")].value = dt.datetime(2022, 1, 5)
+    book.save(sheet)
+    lines, _ = _refused(sample, sheet)
+    assert lines[0].endswith(
+        "error: decision 1/QĐ of 2022-01-05 is older than the product's latest grant "
+        "(9/QĐ-UBND of 2026-10-01)"
+    )
+    tea[header.index("decision")].value = "9/QĐ-UBND"
+    tea[header.index("issued")].value = dt.datetime(2026, 10, 1)
     # a history's status: by a dated event in the record, never by the column
     noodles[header.index("rating_status")].value = "suspended"
     book.save(sheet)

@@ -17,7 +17,7 @@ from conftest import BuiltSite
 from sitekit import ROOT, SAMPLE_DATE
 
 from ocopsite.commands.cli import main
-from ocopsite.model import Rating, RatingEvent
+from ocopsite.model import Rating, RatingEvent, Text
 from ocopsite.model.status import validity
 from ocopsite.render.schedule import due
 from ocopsite.render.stats import figures
@@ -101,10 +101,10 @@ def test_report_expiring_looks_as_far_ahead_as_asked(sample_catalogue: Any) -> N
     assert len(wider) > len(expected)
     later = due(sample_catalogue, 90, sample_catalogue.config.build_date + dt.timedelta(days=400))
     assert {d.holder for d in expected} <= {d.holder for d in later}  # expired by then: overdue
-    # the date may be given after "expiring" too
+    # the site and the date may be given after "expiring" too
     after = CliRunner().invoke(
         main,
-        ["report", "--site", str(ROOT), "expiring", "--date", SAMPLE_DATE, "--days", "90",
+        ["report", "expiring", "--site", str(ROOT), "--date", SAMPLE_DATE, "--days", "90",
          "--format", "json"],
     )  # fmt: skip
     assert after.exit_code == 0 and json.loads(after.output) == entries
@@ -147,6 +147,18 @@ def test_due_lists_what_expired_unrenewed_and_leaves_out_suspended_and_revoked(
         catalogue = replace(sample_catalogue, products=(changed,))
         found = [d for d in due(catalogue, 30) if d.item == cert.scheme]
         assert ["overdue" for d in found if d.days_left < 0] == listed
+    # one about to expire is not due once its successor is recorded
+    soon_cert = replace(cert, expires=build + dt.timedelta(days=10))
+    for held, count in (((soon_cert,), 1), ((soon_cert, new), 0)):
+        catalogue = replace(sample_catalogue, products=(replace(product, certifications=held),))
+        assert sum(1 for d in due(catalogue, 30) if d.item == cert.scheme) == count
+    # an "other" certificate is renewed only by one of its own label
+    halal = replace(old, scheme="other", label=Text({"vi": "Halal"}))
+    organic = replace(new, scheme="other", label=Text({"vi": "EU organic"}))
+    catalogue = replace(
+        sample_catalogue, products=(replace(product, certifications=(halal, organic)),)
+    )
+    assert [d.days_left < 0 for d in due(catalogue, 30) if d.item == "other"] == [True]
 
 
 def test_schedule_page_csv_and_feed_in_both_languages(

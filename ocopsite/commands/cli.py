@@ -392,10 +392,16 @@ def report_command(ctx: click.Context, site: Path, build_date: dt.date | None, f
     help="Look this many days ahead [default: expiring_within_days of site_config, 180].",
 )
 @click.option("--date", "on", callback=_date, help="Count as of YYYY-MM-DD.")
+@click.option(
+    "--site",
+    "here",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The site's folder [default: the one given to report, or the current folder].",
+)
 @_FORMAT
 @click.pass_context
 def report_expiring_command(
-    ctx: click.Context, days: int | None, on: dt.date | None, fmt: str
+    ctx: click.Context, days: int | None, on: dt.date | None, here: Path | None, fmt: str
 ) -> None:
     """Print the ratings and certificates that expire soon, or expired and were not
     renewed, by province and producer."""
@@ -403,7 +409,7 @@ def report_expiring_command(
     from ocopsite.render.schedule import due
 
     site, build_date = ctx.obj
-    build_date = on or build_date  # (given either before "expiring" or after it)
+    site, build_date = here or site, on or build_date  # (given before "expiring" or after)
     catalogue = _load_for_report(site, build_date)
     window = catalogue.config.expiring_within_days if days is None else days
     entries = due(catalogue, window)

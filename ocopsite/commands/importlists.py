@@ -160,8 +160,9 @@ def matches(kind: ItemList, rows: list[dict[str, Any]], current: Any) -> list[in
     """For each row, the position of the record's item it updates, or None for a new item.
 
     A row is the item with its lot code (or certificate scheme and number). A lot row with
-    a new code, in the place of a lot whose code no row has, is that lot renamed: it keeps
-    its traceability steps and lab tests (a code corrected in the sheet loses nothing)."""
+    a new code, in the place of a lot whose code no row has and produced the same day, is
+    that lot renamed: it keeps its traceability steps and lab tests (a code corrected in
+    the sheet loses nothing; a new season's lot in an old one's row takes nothing)."""
     found = [next((i for i, it in enumerate(current) if _same(kind, it, v)), None) for v in rows]
     if kind is LOTS:
         codes = {values["code"] for values in rows}
@@ -170,10 +171,20 @@ def matches(kind: ItemList, rows: list[dict[str, Any]], current: Any) -> list[in
                 index is None
                 and position < len(current)
                 and current[position].code not in codes
+                and current[position].produced == rows[position].get("produced")
                 and position not in found
             ):
                 found[position] = position
     return found
+
+
+def renamed(rows: list[dict[str, Any]], current: Any) -> list[tuple[str, str]]:
+    """The lots whose code a row changes (see :func:`matches`): (old code, new code)."""
+    return [
+        (current[index].code, values["code"])
+        for values, index in zip(rows, matches(LOTS, rows, current), strict=True)
+        if index is not None and current[index].code != values["code"]
+    ]
 
 
 def dropped(kind: ItemList, rows: list[dict[str, Any]], current: Any) -> list[Any]:

@@ -141,7 +141,7 @@ class _Planner:
         self.product_slugs = {p.slug for p in catalogue.products}
         self.by_gtin = {p.gtin: p for p in catalogue.products if p.gtin}
         #: The new products of the sheet by (folded name, producer): the slug each got.
-        self.new_products: dict[tuple[str, str | None], str] = {}
+        self.new_products: dict[tuple[str, str | None, str | None], str] = {}
         #: list key ("lots") → (kind, slug) → the items the sheet lists for that record.
         self.items: dict[str, dict[tuple[str, str], list[tuple[dict[str, Any], Row]]]] = {}
 
@@ -248,7 +248,7 @@ class _Planner:
             )
             return
         given = row.values.get("slug")
-        same = (fold(name or ""), producer)  # a new product: by its name and producer
+        same = (fold(name or ""), producer, code)  # a new product: name, producer, GTIN
         if existing is None and not given and same in self.new_products:
             first = self.new_products[same]
             self.diagnostics.error(
@@ -289,9 +289,16 @@ class _Planner:
         producer whose former address names no district, and gives no authority, would
         import and then fail to build; it is an error here, at its cell."""
         for existing, values, row in self.products.values():
-            if values.get("granted_by") != "district" or values.get("authority"):
+            new = existing is None or new_decision(existing.ocop, values)
+            level, authority = values.get("granted_by"), values.get("authority")
+            if existing is not None and new:  # the event _new_grant writes
+                stars = values.get("stars") or existing.ocop.stars
+                level = level or _granting_level(stars, values.get("issued"))
+                if authority == existing.ocop.grant.authority:
+                    authority = None
+            if level != "district" or authority:
                 continue
-            if existing is not None and existing.ocop.grant.authority:
+            if existing is not None and not new and existing.ocop.grant.authority:
                 continue
             maker = self.producers.get(values.get("producer") or existing.producer)
             if maker is not None and "former_address" in maker[1]:
@@ -406,6 +413,10 @@ def _effective(values: dict[str, Any], record: Any, key: str) -> Any:
         return add_months(issued, RATING_VALIDITY_MONTHS) if issued else None
     if key == "rating_status" and value is None:
         return "active"
+    if key == "granted_by" and value is None:  # the level the rules give, as on import
+        stars = values.get("stars") or (record.ocop.stars if record else None)
+        issued = values.get("issued") or (record.ocop.issued if record else None)
+        return _granting_level(stars, issued) if stars else None
     return value
 
 
@@ -553,6 +564,18 @@ _EVENT_KEYS = {
 }
 
 
+def new_decision(rating: Any, values: dict[str, Any]) -> bool:
+    """Whether a sheet's rating columns give another decision than ``rating``'s latest
+    grant, dated after it: a re-rating, added to the history (see :func:`rating_yaml`)."""
+    decision, issued = values.get("decision"), values.get("issued")
+    return (
+        decision is not None
+        and decision != rating.decision
+        and isinstance(issued, dt.date)
+        and issued > rating.issued
+    )
+
+
 def rating_yaml(
     rating: Any,
     raw: Any,
@@ -570,13 +593,20 @@ def rating_yaml(
     decision's number mistyped, its date). A history's status changes only by dated
     events, which a sheet's status column cannot give."""
     decision, issued = values.get("decision"), values.get("issued")
-    if (
-        decision is not None
-        and decision != rating.decision
-        and isinstance(issued, dt.date)
-        and issued > rating.issued
-    ):
+    if new_decision(rating, values):
         return _new_grant(rating, raw, values, row, diagnostics)
+    if (
+        decision not in (None, rating.decision)
+        and isinstance(issued, dt.date)
+        and issued < rating.issued
+    ):  # an older list than the record: its grant stays
+        diagnostics.error(
+            row.at("decision"),
+            f"decision {decision} of {issued.isoformat()} is older than the product's "
+            f"latest grant ({rating.decision} of {rating.issued.isoformat()})",
+            "import the latest list, or leave this product's row out",
+        )
+        return None
     if not isinstance(raw, list):
         merged = dict(raw) if isinstance(raw, dict) else {}
         for key in changed:
@@ -638,6 +668,14 @@ def _new_grant(
         first.pop("status", None)
         first.pop("status_note", None)
         events = [{"event": "granted", "date": first.pop("issued", rating.issued), **first}]
+    if values.get("rating_status") not in (None, "active"):
+        diagnostics.error(
+            row.at("rating_status"),
+            f"a new decision ({values['decision']}) that is {values['rating_status']} at once",
+            "import the decision as active, then add the suspension or revocation, with its "
+            "date and decision, to the product's product.yaml",
+        )
+        return None
     stars = values.get("stars") or rating.stars
     status = rating.status
     kind = (
@@ -648,6 +686,31 @@ def _new_grant(
     event = {"event": kind, "date": issued, "stars": stars}
     event["granted_by"] = values.get("granted_by") or _granting_level(stars, issued)
     event["decision"] = values["decision"]
+    # an exported sheet carries the previous grant's expiry and body, not this one's
+    stale = values.get("expires") is not None and values["expires"] == rating.grant.expires
+    if stale:
+        diagnostics.error(
+            row.at("expires"),
+            f"the expiry {values['expires'].isoformat()} is the previous grant's, not that of "
+            f"decision {values['decision']}",
+            "empty the cell (a rating is valid 36 months from its decision) or give this "
+            "decision's expiry",
+        )
+    body = values.get("authority")
+    if (
+        body is not None
+        and body == rating.grant.authority
+        and event["granted_by"] != (rating.granted_by)
+    ):
+        diagnostics.error(
+            row.at("authority"),
+            f"{body} is the body of the previous grant ({rating.granted_by} level), not of "
+            f"this {event['granted_by']}-level decision",
+            "empty the cell, or name the body that took this decision",
+        )
+        return None
+    if stale:
+        return None
     for key in ("authority", "expires"):
         if values.get(key) is not None:
             event[key] = values[key]
@@ -658,7 +721,10 @@ def _warn_of_dropped_lots(
     diagnostics: Diagnostics, row: Row, rows: list[dict[str, Any]], current: Any
 ) -> None:
     """A lot the sheet no longer lists is removed with its record's traceability steps and
-    lab tests, which no sheet column holds: say so, lot by lot."""
+    lab tests, which no sheet column holds: say so, lot by lot; and say which lots a row
+    renamed (they keep theirs)."""
+    for old, new in lists.renamed(rows, current):
+        diagnostics.note(row.at(), f"lot {old} is renamed {new}: its steps and lab tests stay")
     for lot in lists.dropped(lists.LOTS, rows, current):
         if lot.events or lot.lab_tests:
             diagnostics.warning(

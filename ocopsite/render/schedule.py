@@ -54,8 +54,8 @@ _memo: dict[tuple[int, int, dt.date], tuple[Catalogue, tuple[Due, ...]]] = {}
 def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> tuple[Due, ...]:
     """What expires from ``as_of`` (default: the build date) to ``days`` later, inclusive,
     and what expired before ``as_of`` and has not been renewed (a product's rating is its
-    latest; a certificate is renewed by another of the same scheme on the same holder
-    that has not expired).
+    latest; a certificate is renewed by another of the same scheme, or "other" one of the
+    same label, on the same holder, that expires later).
 
     Suspended and revoked ratings and certificates are left out: there is
     nothing to renew. Sorted by province, producer, expiry date (what is overdue first)
@@ -93,10 +93,12 @@ def _due(catalogue: Catalogue, days: int, today: dt.date) -> list[Due]:
         for cert in held:
             if cert.status != "active" or not cert.expires or cert.expires > last:
                 continue
-            renewed = cert.expires < today and any(
+            # renewed: the holder has a later one of its kind ("other" ones by their label)
+            renewed = any(
                 other.scheme == cert.scheme
+                and (cert.scheme != "other" or other.label == cert.label)
                 and other.status == "active"
-                and (not other.expires or other.expires >= today)
+                and (not other.expires or other.expires > cert.expires)
                 for other in held
             )
             if not renewed:

@@ -78,18 +78,23 @@
     if (document.getElementById("search-app")) loadSearch();
     else box.addEventListener("focus", loadSearch, { once: true });
   }
-  /* 12 to 14 digits are a barcode's (8 are as often a lot's date): they open the GTIN's
-     page, whose 404 page says when the catalogue does not list it, or a wrong last digit
-     is said at once. Anything else (a lot code) is looked up by the search page. */
+  /* 12 to 14 digits (spaces aside, as printed under a barcode; 8 are as often a lot's
+     date) are a barcode's: they open the GTIN's page, whose 404 page says when the
+     catalogue does not list it, or a wrong last digit is said at once, with a link to
+     look the number up as a lot code. Anything else is looked up by the search page. */
   var codebox = document.querySelector("form.codebox");
   if (codebox) codebox.addEventListener("submit", function (event) {
-    var digits = codebox.q.value.replace(/[\s.-]/g, ""), n = digits.length, sum = 0;
+    var typed = codebox.q.value, digits = typed.replace(/\s/g, ""), n = digits.length, sum = 0;
     if (!/^\d{12,14}$/.test(digits)) return;
     for (var i = 1; i < n; i++) sum += digits[n - 1 - i] * (i % 2 ? 3 : 1);
     event.preventDefault();
     if ((10 - sum % 10) % 10 == digits[n - 1]) {
       location.href = codebox.dataset.gtin.replace(/0{14}/, ("00" + digits).slice(-14));
-    } else codebox.querySelector(".wrong").hidden = false;
+      return;
+    }
+    var wrong = codebox.querySelector(".wrong");
+    wrong.querySelector("a").href = codebox.action + "?" + new URLSearchParams({ q: typed });
+    wrong.hidden = false;
   });
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[hreflang]");

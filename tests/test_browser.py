@@ -158,6 +158,28 @@ def test_english_preferring_browser_gets_english(browser, scanned_lot_uri: str) 
     context.close()
 
 
+def test_a_product_without_a_gtin_is_scanned_into_the_readers_language(  # type: ignore[no-untyped-def]
+    browser, served: str, bilingual_site: BuiltSite
+) -> None:
+    """The QR code of a product without a GTIN opens its page with ?scan: switched to the
+    reader's language as a GTIN's page is; the same page reached any other way (a link,
+    a crawler) is the one asked for."""
+    from test_trace import decode
+
+    code = decode(bilingual_site.out / "products/dao-canh/qr.png")
+    assert code == ["https://example.org/ocop/products/dao-canh/?scan"]
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(served + "products/dao-canh/?scan")
+    page.wait_for_url(served + "en/products/dao-canh/?scan")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(served + "products/dao-canh/")
+    page.wait_for_load_state("load")
+    assert page.url == served + "products/dao-canh/"
+    assert page.locator("html").get_attribute("lang") == "vi"
+    context.close()
+
+
 def test_scanned_lot_works_without_javascript(browser, scanned_lot_uri: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, locale="en-US", java_script_enabled=False

@@ -747,7 +747,7 @@ def test_the_sitemap_names_the_pages_of_products_not_planned_as_planning_them_wo
 def test_a_products_code_pages_are_planned_beside_it_and_listed_after_every_product(
     sample_catalogue: Catalogue,
 ) -> None:
-    traced = {"gtin", "slug_scan", "lot", "slug_lot"}
+    traced = {"gtin", "lot", "slug_lot"}
     owners: dict[Route, str] = {}
     specs = plan_pages(sample_catalogue, owners=owners)
     routes = [spec.route for spec in specs]

@@ -25,7 +25,7 @@ def test_build_prints_one_line_summary(tmp_path: Path) -> None:
     summary = result.stdout.strip().splitlines()[-1]
     # a name and a text in Vietnamese only; notes: no label sheets for an expired and a
     # revoked rating, and for a recalled lot
-    assert summary.startswith("Built 102 pages from 9 records, 2 warnings, 3 notes, in ")
+    assert summary.startswith("Built 98 pages from 9 records, 2 warnings, 3 notes, in ")
     assert (site / "public/index.html").is_file()
     assert ": note: no label sheets: the OCOP rating is expired on 2026-03-01" in result.stderr
 

@@ -63,13 +63,15 @@ def test_every_qr_code_decodes_to_its_page(bilingual_site: BuiltSite, served_roo
     for png in codes:
         folder = png.parent.relative_to(out).as_posix() + "/"
         (uri,) = decode(png)
-        expected = BASE + (folder.rstrip("/") if folder.startswith("01/") else folder)
+        # a product without a GTIN: its page, which ?scan switches to the reader's language
+        scan = "?scan" if folder.startswith("products/") and "/lots/" not in folder else ""
+        expected = BASE + (folder.rstrip("/") if folder.startswith("01/") else folder) + scan
         assert uri == expected, png
         # "python -m http.server" redirects /01/x to /01/x/, as most static hosts do
-        local = served_root + uri.removeprefix("https://example.org/")
-        with urllib.request.urlopen(local, timeout=10) as response:
+        local = served_root + uri.removeprefix("https://example.org/").removesuffix(scan)
+        with urllib.request.urlopen(local + scan, timeout=10) as response:
             assert response.status == 200
-            assert response.url == local + ("/" if not local.endswith("/") else "")
+            assert response.url == local + ("/" if not local.endswith("/") else "") + scan
             html = response.read().decode()
         assert f'<link rel="canonical" href="{BASE}{folder}">' in html
         assert f'<img src="/ocop/{folder}qr.svg"' in html
@@ -200,9 +202,9 @@ def test_label_sheets_scan_at_print_resolution(bilingual_site: BuiltSite) -> Non
             assert img.size == (2480, 3508) and round(img.info["dpi"][0]) == 300
         decoded = decode(sheet)
         page = sheet.parent.parent.relative_to(bilingual_site.out).as_posix()
-        # GS1 Digital Link paths without their slash; a product without a GTIN, its scan
-        # page (which opens in the reader's language), and its lots their own pages
-        tail = "" if page.startswith("01/") else "/" if "/lots/" in page else "/scan/"
+        # GS1 Digital Link paths without their slash; a product without a GTIN, its page
+        # (asked to open in the reader's language), and its lots their own pages
+        tail = "" if page.startswith("01/") else "/" if "/lots/" in page else "/?scan"
         expected = BASE + page + tail
         assert decoded == [expected] * (labels.COLUMNS * labels.ROWS), sheet
 
@@ -302,24 +304,8 @@ def test_product_page_links_to_qr_downloads(bilingual_site: BuiltSite) -> None:
     ):
         assert f'href="/ocop/{href}"' in html, href
     no_gtin = bilingual_site.page("products/mang-kho/")
-    assert 'href="/ocop/products/mang-kho/scan/qr.svg"' in no_gtin
-    assert 'href="/ocop/products/mang-kho/scan/"' in no_gtin  # the page its code opens
-    assert (bilingual_site.out / "products/mang-kho/scan/qr.png").is_file()
-
-
-def test_a_product_without_a_gtin_is_scanned_into_the_readers_language(
-    bilingual_site: BuiltSite,
-) -> None:
-    """A product without a GTIN has a scan page, as the others have their GTIN's: what its
-    QR code opens, with the verdict first, switched to the reader's language (an address
-    people type or crawlers follow, the product's own page, never is)."""
-    scan = bilingual_site.page("products/dao-canh/scan/")
-    assert '<p class="verdict verdict-' in scan and "location.replace" in scan
-    assert '"/ocop/en/products/dao-canh/scan/"' in scan
-    assert "location.replace" not in bilingual_site.page("en/products/dao-canh/scan/")
-    assert "location.replace" not in bilingual_site.page("products/dao-canh/")
-    sitemap = (bilingual_site.out / "sitemap.xml").read_text("utf-8")
-    assert f"<loc>{BASE}products/dao-canh/scan/</loc>" in sitemap
+    assert 'href="/ocop/products/mang-kho/qr.svg"' in no_gtin
+    assert (bilingual_site.out / "products/mang-kho/qr.png").is_file()
 
 
 def test_linkset_and_resolver_description(bilingual_site: BuiltSite) -> None:
@@ -354,7 +340,7 @@ def test_label_sheets_can_be_turned_off(tmp_path: Path) -> None:
 
 def test_the_lots_of_a_product_without_a_gtin(tmp_path: Path) -> None:
     """A product without a GTIN has its lots' pages, QR codes and label sheets under its
-    product page; a lot's code leads to its own page, as its scan page lists it."""
+    product page; a lot's code leads to its own page, which the product's page lists."""
     site = copy_site(SITES / "bilingual", tmp_path / "site")
     record = site / "content/products/dao-canh/product.yaml"
     lot = "lots:\n  - {code: DC2601, produced: 2026-01-05, expires: 2027-01-05}\n"
@@ -367,5 +353,5 @@ def test_the_lots_of_a_product_without_a_gtin(tmp_path: Path) -> None:
         assert '<p class="verdict verdict-valid"' in html and "DC2601" in html
     assert decode(out / page / "qr.png") == [BASE + page]
     assert decode(out / page / "label/label.png") == [BASE + page] * (labels.COLUMNS * labels.ROWS)
-    scan = (out / "products/dao-canh/scan/index.html").read_text("utf-8")
-    assert f'href="/ocop/{page}"' in scan
+    product_page = (out / "products/dao-canh/index.html").read_text("utf-8")
+    assert f'href="/ocop/{page}"' in product_page

@@ -116,7 +116,7 @@ def sitemap_files(
 
 #: The kinds of the pages a product's code leads to (see :func:`~ocopsite.trace.lots.
 #: product_trace_pages`), planned right after the product's own page.
-_TRACE_KINDS = frozenset({"gtin", "slug_scan", "lot", "slug_lot"})
+_TRACE_KINDS = frozenset({"gtin", "lot", "slug_lot"})
 
 
 def _listed(specs: Iterable[PageSpec]) -> list[Route]:

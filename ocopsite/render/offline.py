@@ -61,8 +61,7 @@ class Pack:
     lang: str
     name: str
     hrefs: tuple[str, ...]
-    #: Pages saved as another page: a product's scan page (/01/<GTIN>/, or
-    #: /products/<slug>/scan/ without a GTIN) as its page.
+    #: Pages saved as another page: a product's check page (/01/<GTIN>/) as its page.
     aliases: tuple[tuple[str, str], ...]
     products: int
 
@@ -86,8 +85,9 @@ def _page_hrefs(urls: Urls, product: Product, lang: str) -> tuple[bytes, bytes]:
     saved as another (``href\tpage href`` a line), as kept between builds."""
     hrefs = [urls.href(route, lang) for route in _product_routes(product)]
     aliases = []
-    # the page its QR code opens says the same
-    aliases.append(f"{urls.href(product_route(product), lang)}\t{hrefs[0]}")
+    checked = product_route(product)
+    if checked.kind != "product":  # the page its QR code opens says the same
+        aliases.append(f"{urls.href(checked, lang)}\t{hrefs[0]}")
     return "\n".join(hrefs).encode("utf-8"), "\n".join(aliases).encode("utf-8")
 
 

@@ -35,7 +35,7 @@ from ocopsite.view.i18n import Strings
 from ocopsite.view.markup import render_markdown
 from ocopsite.view.pages import PageSpec, Pagination, paginate, showing
 from ocopsite.view.theme import Theme, environment
-from ocopsite.view.urls import FACETS, Route, Urls
+from ocopsite.view.urls import FACETS, SCANNED, Route, Urls
 from ocopsite.view.views import CardOf, Views
 
 #: The template whose macros :meth:`Renderer._fragment` renders once.
@@ -450,6 +450,9 @@ def _product_page(catalogue: Catalogue, product: Product) -> PageSpec:
         description=description,
         og_type="product",
         image=image,
+        # a product without a GTIN: its QR code opens this page, asking (?scan) for the
+        # reader's language as a GTIN's page does; an address without it never is switched
+        meta={} if product.gtin else {"autolang": SCANNED},
         depends=showing(*product_shows(catalogue, product)),
     )
 
@@ -604,6 +607,8 @@ class Renderer:
                             "intl": config.international_language,
                             # the 404 page reads the address it was served for
                             "path": route.kind == "not_found",
+                            # switched only when its address asks (see SCANNED)
+                            **({"q": SCANNED} if spec.meta["autolang"] == SCANNED else {}),
                         }
                     )
                     if spec.meta.get("autolang") and lang == languages[0]

@@ -2,8 +2,9 @@
 
 A product with a GTIN gets a page at its GS1 Digital Link path ``/01/<GTIN-14>/``
 and each of its lots one at ``/01/<GTIN-14>/10/<lot>/``; a product without one
-gets the same pages under its product page, ``/products/<slug>/scan/`` and
-``/products/<slug>/lots/<lot>/``. Every product and lot has an SVG and a
+has its lots' pages under its product page (``/products/<slug>/lots/<lot>/``), and its
+QR code opens its product page with ``?scan``, which switches that page to the
+reader's language as a GTIN page is. Every product and lot has an SVG and a
 PNG QR code, a printable A4 label sheet (HTML, and a 300 dpi PNG), and every
 GTIN a linkset (RFC 9264) naming its pages with GS1 Web Vocabulary link types:
 those files are made by :mod:`ocopsite.trace.files`.
@@ -91,9 +92,8 @@ class Recall:
 
 
 def product_route(product: Product) -> Route:
-    """The page a product's own QR code leads to: its GTIN's (GS1 Digital Link) or, for a
-    product without one, its scan page. Either opens in the reader's language."""
-    return Route("gtin", product.gtin) if product.gtin else Route("slug_scan", product.slug)
+    """The page a product's own QR code leads to."""
+    return Route("gtin", product.gtin) if product.gtin else Route("product", product.slug)
 
 
 def lot_route(product: Product, lot: Lot) -> Route:
@@ -280,7 +280,7 @@ def product_trace(v: Views, product: Product) -> dict[str, Any]:
             if lot.recalled is not None and recalled(lot)
         ],
         "qr": _qr_links(v, product_route(product), label_route(product), product),
-        "verify_url": v.href(product_route(product)),
+        "verify_url": v.href(Route("gtin", product.gtin)) if product.gtin else None,
     }
 
 
@@ -396,30 +396,33 @@ def trace_pages(catalogue: Catalogue, jsonld: Any) -> list[PageSpec]:
 def listed_trace_routes(product: Product) -> list[Route]:
     """The routes of the pages of :func:`product_trace_pages` that the sitemap lists (its
     GTIN and lot pages, not its label sheets), in the same order, without planning them."""
-    return [product_route(product), *(lot_route(product, lot) for lot in product.lots)]
+    return [
+        *([Route("gtin", product.gtin)] if product.gtin else []),
+        *(lot_route(product, lot) for lot in product.lots),
+    ]
 
 
 def product_trace_pages(catalogue: Catalogue, jsonld: Any, product: Product) -> list[PageSpec]:
-    """One product's GTIN page (its scan page, without a GTIN), its lots' pages and its
-    label sheets' pages."""
+    """One product's GTIN page, its lots' pages and its label sheets' pages."""
     specs: list[PageSpec] = []
 
     def name(v: Views) -> str:
         return v.text(product.name).text
 
-    specs.append(
-        PageSpec(
-            product_route(product),
-            "gtin.html",
-            lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
-            name,
-            description=lambda v: f"{v.text(product.name).text} · {v.t('trace.description')}",
-            og_type="product",
-            image=partial(_photo, product=product),
-            meta={"autolang": True},
-            depends=showing(product),
+    if product.gtin:
+        specs.append(
+            PageSpec(
+                Route("gtin", product.gtin),
+                "gtin.html",
+                lambda v: {**_gtin_data(v, catalogue, product), "jsonld": jsonld(v, product)},
+                name,
+                description=lambda v: f"{v.text(product.name).text} · {v.t('trace.description')}",
+                og_type="product",
+                image=partial(_photo, product=product),
+                meta={"autolang": True},
+                depends=showing(product),
+            )
         )
-    )
     specs.extend(_lot_page(catalogue, jsonld, product, lot) for lot in product.lots)
     for labelled in (None, *product.lots) if catalogue.config.label_sheets else ():
         page_route = product_route(product) if labelled is None else lot_route(product, labelled)

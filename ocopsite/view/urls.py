@@ -38,9 +38,7 @@ _PATTERNS: dict[str, str] = {
     # GS1 Digital Link paths (key: GTIN-14, value: lot code); the QR codes point here.
     "gtin": "01/{key}/",
     "lot": "01/{key}/10/{value}/",
-    # Products without a GTIN (key: product slug): the page their QR code opens (as the
-    # GTIN page is for the others), and their lots.
-    "slug_scan": "products/{key}/scan/",
+    # Lots of products without a GTIN (key: product slug).
     "slug_lot": "products/{key}/lots/{value}/",
     # Printable A4 label sheets.
     "gtin_label": "01/{key}/label/",
@@ -57,6 +55,10 @@ _PATTERNS: dict[str, str] = {
     "expiring_csv": "expiring/expiring.csv",
 }
 _PAGINATED = {"products", "producers", "facet", "news_index"}
+#: What the QR code of a product without a GTIN adds to its page's address (``?scan``):
+#: that page is switched to the reader's language only then (as a GTIN's page always
+#: is), so that crawlers and links see the page they asked for.
+SCANNED = "scan"
 #: A product's thumbnail (for search results), stored beside its page: see :meth:`Urls.file_in`.
 THUMBNAIL = "thumb.jpg"
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -215,10 +217,14 @@ class Urls:
         """What a label's QR code encodes: the GS1 Digital Link URI, without language.
 
         GTIN and lot pages get ``<base>/01/<GTIN-14>[/10/<lot>]`` with no trailing
-        slash (the host redirects to the folder); other pages their absolute URL.
+        slash (the host redirects to the folder); a product's page (a product without a
+        GTIN) its absolute URL and ``?scan``, which asks it to open in the reader's
+        language (:data:`SCANNED`); other pages their absolute URL.
         """
         if route.kind in ("gtin", "lot"):
             return self.base_url + self.path(route, self.languages[0]).rstrip("/")
+        if route.kind == "product":
+            return f"{self.absolute(route, self.languages[0])}?{SCANNED}"
         return self.absolute(route, self.languages[0])
 
     def sitemap(self) -> str:

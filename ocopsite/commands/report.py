@@ -114,7 +114,7 @@ def format_due(entries: Sequence[Due], fmt: str, days: int, as_of: dt.date) -> s
     overdue = sum(1 for entry in entries if entry.days_left < 0)
     lines = [
         f"{len(entries) - overdue} rating(s) and certificate(s) expire within {days} days of "
-        f"{as_of}; {overdue} expired and not renewed"
+        f"{as_of}; {overdue} expired in the {days} days before it and were not renewed"
     ]
     province = producer = None
     for entry in entries:

@@ -2,8 +2,8 @@
 
 :func:`due` lists what expires within the site's ``expiring_within_days`` of the
 build date (or any other number of days, for ``ocopsite report expiring``), and what
-has expired without being renewed (overdue: what officials most need to act on), by
-province and producer, with the decision or certificate to renew. The site
+expired in as many days before it without being renewed (overdue: what officials most
+need to act on), by province and producer, with the decision or certificate to renew. The site
 publishes it as a page that search engines are asked not to index, a CSV and an
 Atom feed, in each language.
 """
@@ -53,9 +53,11 @@ _memo: dict[tuple[int, int, dt.date], tuple[Catalogue, tuple[Due, ...]]] = {}
 
 def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> tuple[Due, ...]:
     """What expires from ``as_of`` (default: the build date) to ``days`` later, inclusive,
-    and what expired before ``as_of`` and has not been renewed (a product's rating is its
-    latest; a certificate is renewed by another of the same scheme, or "other" one of the
-    same label, on the same holder, that expires later).
+    and what expired in the ``days`` before ``as_of`` and has not been renewed (a product's
+    rating is its latest; a certificate is renewed by another of the same scheme, or
+    "other" one of the same label, on the same holder, that expires later). What lapsed
+    longer ago is left out: at national scale it runs to thousands, which product pages
+    and the statistics show as expired.
 
     Suspended and revoked ratings and certificates are left out: there is
     nothing to renew. Sorted by province, producer, expiry date (what is overdue first)
@@ -73,7 +75,7 @@ def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> tuple[
 
 
 def _due(catalogue: Catalogue, days: int, today: dt.date) -> list[Due]:
-    last = today + dt.timedelta(days=days)
+    first, last = today - dt.timedelta(days=days), today + dt.timedelta(days=days)
     producers = catalogue.producers
     found: list[Due] = []
 
@@ -91,7 +93,7 @@ def _due(catalogue: Catalogue, days: int, today: dt.date) -> list[Due]:
 
     def certificates(producer: str, kind: str, holder: str, held: Sequence[Any]) -> None:
         for cert in held:
-            if cert.status != "active" or not cert.expires or cert.expires > last:
+            if cert.status != "active" or not cert.expires or not first <= cert.expires <= last:
                 continue
             # renewed: the holder has a later one of its kind ("other" ones by their label)
             renewed = any(
@@ -106,7 +108,7 @@ def _due(catalogue: Catalogue, days: int, today: dt.date) -> list[Due]:
 
     for product in catalogue.products:
         rating = product.ocop
-        if rating.status == "active" and rating.expires and rating.expires <= last:
+        if rating.status == "active" and rating.expires and first <= rating.expires <= last:
             add(product.producer, "product", product.slug, "rating", rating.stars, rating)
         certificates(product.producer, "product", product.slug, product.certifications)
     for producer in producers.values():

@@ -477,6 +477,12 @@ def _product_row(rows: Any, header: list[Any], slug: str) -> Any:
     return next(r for r in rows.iter_rows(min_row=2) if r[header.index("slug")].value == slug)
 
 
+def _set(row: Any, header: list[Any], **cells: Any) -> None:
+    """Write ``cells`` (by column name) into a sheet's ``row``."""
+    for key, value in cells.items():
+        row[header.index(key)].value = value
+
+
 def test_a_new_decision_in_the_sheet_is_a_new_event_of_the_rating(
     sample: Path, tmp_path: Path
 ) -> None:
@@ -485,18 +491,14 @@ def test_a_new_decision_in_the_sheet_is_a_new_event_of_the_rating(
     mistyped is corrected where it was written; a history's status is not a column's."""
     sheet, book, rows, header = _exported(sample, tmp_path, "products")
     sugar = _product_row(rows, header, "duong-phen")  # 3 stars from a district, 2023
-    sugar[header.index("stars")].value = 4
-    sugar[header.index("granted_by")].value = "province"
-    sugar[header.index("decision")].value = "88/QĐ-UBND"
-    sugar[header.index("issued")].value = dt.datetime(2026, 11, 2)
-    sugar[header.index("expires")].value = None
+    _set(sugar, header, stars=4, granted_by="province", decision="88/QĐ-UBND",
+         issued=dt.datetime(2026, 11, 2), expires=None)  # fmt: skip
     noodles = _product_row(rows, header, "mien-dong-tai-hoan")  # a history of three events
     noodles[header.index("decision")].value = "1188/QĐ-BNN-VPĐP"
     # re-rated with only the decision and its date typed: the exported expiry and body
     # were the earlier grant's, and are not this one's
     tea = _product_row(rows, header, "che-tan-cuong")
-    tea[header.index("decision")].value = "9/QĐ-UBND"
-    tea[header.index("issued")].value = dt.datetime(2026, 10, 1)
+    _set(tea, header, decision="9/QĐ-UBND", issued=dt.datetime(2026, 10, 1))
     book.save(sheet)
     lines, _ = _refused(sample, sheet)
     assert lines[0].endswith(
@@ -526,16 +528,14 @@ def test_a_new_decision_in_the_sheet_is_a_new_event_of_the_rating(
     assert events[-1]["decision"] == "1188/QĐ-BNN-VPĐP"  # corrected in place
     _then_nothing_changes_and_the_site_builds(sample, sheet)
     # an older list than the record: refused, the latest grant stays
-    tea[header.index("decision")].value = "1/QĐ"
-    tea[header.index("issued")].value = dt.datetime(2022, 1, 5)
+    _set(tea, header, decision="1/QĐ", issued=dt.datetime(2022, 1, 5))
     book.save(sheet)
     lines, _ = _refused(sample, sheet)
     assert lines[0].endswith(
         "error: decision 1/QĐ of 2022-01-05 is older than the product's latest grant "
         "(9/QĐ-UBND of 2026-10-01)"
     )
-    tea[header.index("decision")].value = "9/QĐ-UBND"
-    tea[header.index("issued")].value = dt.datetime(2026, 10, 1)
+    _set(tea, header, decision="9/QĐ-UBND", issued=dt.datetime(2026, 10, 1))
     # a history's status: by a dated event in the record, never by the column
     noodles[header.index("rating_status")].value = "suspended"
     book.save(sheet)

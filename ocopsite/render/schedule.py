@@ -57,7 +57,7 @@ def due(catalogue: Catalogue, days: int, as_of: dt.date | None = None) -> tuple[
     rating is its latest; a certificate is renewed by another of the same scheme, or
     "other" one of the same label, on the same holder, that expires later). What lapsed
     longer ago is left out: at national scale it runs to thousands, which product pages
-    and the statistics show as expired.
+    and search results show as expired.
 
     Suspended and revoked ratings and certificates are left out: there is
     nothing to renew. Sorted by province, producer, expiry date (what is overdue first)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import BuiltSite
+from playwright.sync_api import expect
 from sitekit import serve_folder
 
 pytestmark = pytest.mark.browser
@@ -177,6 +178,24 @@ def test_a_product_without_a_gtin_is_scanned_into_the_readers_language(  # type:
     page.wait_for_load_state("load")
     assert page.url == served + "products/dao-canh/"
     assert page.locator("html").get_attribute("lang") == "vi"
+    context.close()
+
+
+def test_an_unlisted_lot_of_a_product_without_a_gtin_is_said_so(  # type: ignore[no-untyped-def]
+    browser, sample_site: BuiltSite
+) -> None:
+    """The theme's 404 page (the address after its #, as the language switch passes it)
+    names the product of an unlisted lot of a product without a GTIN, from the product's
+    page, and whom to tell."""
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    with serve_folder(sample_site.out) as url:
+        page.goto(url + "404.html#/products/dao-canh-nhat-tan/lots/X1/")
+        box = page.locator(".unknown")
+        expect(box.get_by_role("link")).to_have_text("Đào thế Nhật Tân")
+        assert box.get_by_role("link").get_attribute("href") == "/products/dao-canh-nhat-tan/"
+        assert "Lô X1 của sản phẩm này không có trong danh mục." in box.inner_text()
+        assert "hàng giả" in box.inner_text()
     context.close()
 
 

@@ -39,7 +39,6 @@ from ocopsite.model.vietnamese import NON_WORD, fold
 from ocopsite.search import cards, rows
 from ocopsite.search.quick import (
     QUICK_CARDS,
-    SLOT,
     WEIGHTS,
     Answer,
     CardMaker,
@@ -67,7 +66,7 @@ from ocopsite.search.vocabulary import (
     varints,
 )
 from ocopsite.trace.lots import lot_route, product_route
-from ocopsite.view.urls import THUMBNAIL, Route, Urls
+from ocopsite.view.urls import SLOT, THUMBNAIL, Route, Urls
 from ocopsite.view.views import Views
 
 FORMAT_VERSION = 3

@@ -34,6 +34,7 @@ from ocopsite.search.vocabulary import (
     read_varints,
     stem,
 )
+from ocopsite.view.urls import SLOT
 
 #: The weight of each field in search.js (WEIGHTS), by field number of the vocabulary.
 WEIGHTS = (8, 4, 2, 2, 1, 0.04)
@@ -46,9 +47,6 @@ PART = 0.75
 PHRASE = (8, 8, 8, 8, 1, 0)
 #: How many cards a quick answer shows: the first cards, before search.js shows its page.
 QUICK_CARDS = 8
-#: Stands for a product's slug in the product URL template of the index (search.js
-#: substitutes it): the URL itself is made by urls.py, like every other.
-SLOT = "0slug0"
 #: A card whose state never changes.
 _NEVER = 1 << 30
 #: Hundredths of WEIGHTS and PHRASE: search.js adds them in single precision and orders

@@ -22,7 +22,7 @@ from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import Lot, Producer, Product, ratings
 from ocopsite.trace import labels
 from ocopsite.view.pages import PageSpec, showing
-from ocopsite.view.urls import Route
+from ocopsite.view.urls import SLOT, Route
 from ocopsite.view.views import CertificationView, DateView, Localized, Views, fast_init
 
 GS1_VOC = "https://gs1.org/voc/"
@@ -476,11 +476,12 @@ def unknown_code(v: Views) -> dict[str, Any]:
     whom = " · ".join(x for x in (contact.email, contact.phone) if x) or v.t("unknown.nocontact")
     texts = {
         key: v.t(f"unknown.{key}", lot="{lot}", gtin="{gtin}", contact=whom)
-        for key in ("lot", "product", "see", "what", "what_product")
+        for key in ("lot", "slug_lot", "product", "see", "what", "what_product")
     }
     return {
         "unknown": {
             "gtin": v.href(Route("gtin", zero)),
+            "product": v.href(Route("product", SLOT)),
             "linkset": v.urls.file_in(Route("gtin", zero), "linkset.json")[0],
             "texts": json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
         }

@@ -55,6 +55,9 @@ _PATTERNS: dict[str, str] = {
     "expiring_csv": "expiring/expiring.csv",
 }
 _PAGINATED = {"products", "producers", "facet", "news_index"}
+#: Stands for a product's slug in a product URL given to a script as a pattern (the search
+#: index's, the 404 page's): the script puts the slug in; the URL itself is made here.
+SLOT = "0slug0"
 #: What the QR code of a product without a GTIN adds to its page's address (``?scan``):
 #: that page is switched to the reader's language only then (as a GTIN's page always
 #: is), so that crawlers and links see the page they asked for.

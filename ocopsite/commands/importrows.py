@@ -291,11 +291,9 @@ class _Planner:
         for existing, values, row in self.products.values():
             new = existing is None or new_decision(existing.ocop, values)
             level, authority = values.get("granted_by"), values.get("authority")
-            if existing is not None and new:  # the event _new_grant writes
+            if existing is not None and new:  # the level of the event _new_grant writes
                 stars = values.get("stars") or existing.ocop.stars
                 level = level or _granting_level(stars, values.get("issued"))
-                if authority == existing.ocop.grant.authority:
-                    authority = None
             if level != "district" or authority:
                 continue
             if existing is not None and not new and existing.ocop.grant.authority:
@@ -687,28 +685,25 @@ def _new_grant(
     event["granted_by"] = values.get("granted_by") or _granting_level(stars, issued)
     event["decision"] = values["decision"]
     # an exported sheet carries the previous grant's expiry and body, not this one's
-    stale = values.get("expires") is not None and values["expires"] == rating.grant.expires
-    if stale:
+    expires, body = values.get("expires"), values.get("authority")
+    stale = expires is not None and expires == rating.grant.expires
+    if expires is not None and stale:
         diagnostics.error(
             row.at("expires"),
-            f"the expiry {values['expires'].isoformat()} is the previous grant's, not that of "
+            f"the expiry {expires.isoformat()} is the previous grant's, not that of "
             f"decision {values['decision']}",
             "empty the cell (a rating is valid 36 months from its decision) or give this "
             "decision's expiry",
         )
-    body = values.get("authority")
-    if (
-        body is not None
-        and body == rating.grant.authority
-        and event["granted_by"] != (rating.granted_by)
-    ):
+    other_level = event["granted_by"] != rating.granted_by
+    if body is not None and body == rating.grant.authority and other_level:
+        stale = True
         diagnostics.error(
             row.at("authority"),
             f"{body} is the body of the previous grant ({rating.granted_by} level), not of "
             f"this {event['granted_by']}-level decision",
             "empty the cell, or name the body that took this decision",
         )
-        return None
     if stale:
         return None
     for key in ("authority", "expires"):

@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sitekit import CHROMIUM_ARGS  # noqa: E402  (the same browser flags as the tests)
 
-from ocopsite.output.plan import served  # noqa: E402
+from ocopsite.output.scripts import served  # noqa: E402
 
 #: What people type: with and without diacritics, prefixes, one letter, places, codes.
 QUERIES = [
@@ -434,7 +434,7 @@ def timeline(folder: Path, throttle: float, loads: int) -> dict[str, dict[str, f
 
 
 def served_script(name: str) -> bytes:
-    """A theme script as a built site serves it (minified, see ocopsite.output.plan.served)."""
+    """A theme script as a built site serves it (minified, see ocopsite.output.scripts.served)."""
     return served(name, (ROOT / "themes/default/static" / name).read_bytes())
 
 

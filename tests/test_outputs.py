@@ -177,6 +177,38 @@ def test_bundled_scripts_are_served_minified_and_still_parse(tmp_path: Path) -> 
         assert checked.returncode == 0, (name, checked.stderr)
 
 
+def test_minified_scripts_keep_their_api_and_are_kept_for_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ocopsite import cachekey
+    from ocopsite.output import scripts
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cachekey.forget()
+    source = (
+        b"(function () {\n  /* why */\n"
+        b"  function fold(text) { var folded = text; return folded; }\n"
+        b"  window.OcopSearch = { fold: fold };\n})();\n"
+    )
+    made = scripts.served("search.js", source)
+    assert b"why" not in made and b"folded" not in made  # comments gone, local names short
+    assert b"window.OcopSearch" in made and b"fold:" in made  # what pages call keeps its name
+    folder = scripts.kept_folder()
+    assert folder is not None and folder.parent == tmp_path / "ocopsite"
+    (entry,) = folder.iterdir()
+    assert scripts.served("search.js", source) == made == scripts.minified(source)
+    # a kept script that is not this user's own (not sealed with their key) is not used
+    entry.write_bytes(entry.read_bytes().replace(b"OcopSearch", b"EvilScript"))
+    assert scripts.served("search.js", source) == made
+    # a changed script is printed again, and its old entry dropped
+    scripts.served("search.js", source.replace(b"fold(text)", b"fold(words)"))
+    assert [path.name for path in folder.iterdir()] != [entry.name]
+    assert len(list(folder.iterdir())) == 1
+    assert scripts.served("style.css", b"/* kept */ a{}") == b"/* kept */ a{}"
+    monkeypatch.undo()
+    cachekey.forget()
+
+
 def test_a_sites_own_theme_scripts_are_served_as_written(tmp_path: Path) -> None:
     from ocopsite.view.theme import Theme
 

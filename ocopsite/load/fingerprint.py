@@ -45,7 +45,7 @@ OUTPUT_LIBRARIES = (
     "PIL",
     "zxingcpp",
     "icalendar",
-    "rjsmin",
+    "calmjs.parse",
 )
 #: Where the last successful build's fingerprint is kept, inside the cache folder.
 RECORD = "last-build.json"

@@ -37,6 +37,7 @@ from ocopsite.assets import images
 from ocopsite.files import plain_relative_list
 from ocopsite.load.catalogue import Catalogue
 from ocopsite.model import BundleFile, Product
+from ocopsite.output.scripts import served
 from ocopsite.paths import BUILTIN_THEME_DIRS
 from ocopsite.render import events as eventpages
 from ocopsite.render import feeds, offline, opendata, recordschema, schedule
@@ -407,7 +408,8 @@ def _feeds(renderer: Renderer, specs: Specs, cache: Path | None) -> Made:
 
 
 def theme_files(theme: Theme) -> dict[str, bytes]:
-    """The theme's static files as served (see :func:`served`), by file name."""
+    """The theme's static files as served (see :func:`~ocopsite.output.scripts.served`),
+    by file name."""
     bundled = any(theme.folder.parent == folder for folder in BUILTIN_THEME_DIRS)
     return (
         {
@@ -420,24 +422,6 @@ def theme_files(theme: Theme) -> dict[str, bytes]:
         if theme.static_dir.is_dir()
         else {}
     )
-
-
-def served(name: str, data: bytes, bundled: bool = True) -> bytes:
-    """A theme file as the site serves it: a bundled theme's scripts without comments and
-    spacing, by rJSmin; everything else as it is.
-
-    The bundled scripts are written to be read (their comments say why), and a phone on a
-    slow connection should not download that: ``search.js`` shrinks by about a third
-    gzipped. rJSmin only removes comments and whitespace (names stay), so what the tests
-    call in the browser is what the theme defines, and a test checks that every bundled
-    script still parses. A site's own theme is served as written: rJSmin mangles some
-    nested template literals, which only a JavaScript parser could catch.
-    """
-    if not (bundled and name.endswith(".js")):
-        return data
-    import rjsmin  # here, so that a build with nothing to do never loads it
-
-    return str(rjsmin.jsmin(data.decode("utf-8"), keep_bang_comments=True)).encode("utf-8")
 
 
 def hashed_name(name: str, data: bytes) -> str:

@@ -90,6 +90,11 @@ ADMIN_WORDS: tuple[str, ...] = (
 #: The same words in English, as English pages name former districts ("Na Rì District",
 #: "Móng Cái City": see :func:`~ocopsite.model.districts.district_in_english`).
 ADMIN_WORDS_EN: tuple[str, ...] = ("urban district", "district", "town", "city")
+#: Words that every product of the catalogue may be said to have ("sản phẩm OCOP 4 sao",
+#: "OCOP honey"): beside other words, a query need not find them, as an administrative
+#: word beside a place name; alone, they are searched for as any word is.
+CATALOGUE_WORDS: tuple[str, ...] = ("san pham", "ocop")
+CATALOGUE_WORDS_EN: tuple[str, ...] = ("products", "product")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
 CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
@@ -199,7 +204,11 @@ def build_index(
                 for key, retailer in catalogue.config.retailers.items()
             ],
         },
-        "admin": [*ADMIN_WORDS, *(ADMIN_WORDS_EN if lang == "en" else ())],
+        "admin": [
+            *ADMIN_WORDS,
+            *CATALOGUE_WORDS,
+            *(ADMIN_WORDS_EN + CATALOGUE_WORDS_EN if lang == "en" else ()),
+        ],
         "codes": codes or [],
         "urls": {
             "product": views.href(Route("product", SLOT)),

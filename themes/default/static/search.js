@@ -294,9 +294,11 @@
     }
     return scores;
   };
-  /* Which query words name a kind of administrative unit, when other words name the place */
-  proto.adminUnits = function (units) {
-    var set = new Set(this.ix.admin), marks = [], plain = 0;
+  /* Which query words name a kind of administrative unit, when other words name the
+     place, or what any product is ("sản phẩm", "OCOP"), when other words or a star
+     level (``plain``) say which */
+  proto.adminUnits = function (units, plain) {
+    var set = new Set(this.ix.admin), marks = [];
     function word(u) { return units[u].tokens.length === 1 ? units[u].joined : ""; }
     for (var u = 0; u < units.length; u++) {
       if (u + 1 < units.length && set.has(word(u) + " " + word(u + 1))) { marks[u] = marks[u + 1] = true; u++; }
@@ -315,10 +317,14 @@
   /* The hits of a query (product ids, best first), whether each matched by its producer's
      former place, the counts of each facet's values, the words that matched nothing */
   proto.run = function (text, filters, guessing) {
+    /* "5 sao", "4 stars", "3-star": a star level, which filters (unless one is chosen) */
+    var stars = 0;
+    text = String(text).replace(/(^|\s)([345])[\s-]*(sao|stars?)\b/gi, function (m, s, k) { stars = k; return s; });
+    if (stars && !filters.stars) filters = Object.assign({}, filters, { stars: stars });
     var units = queryWords(text), n = this.ix.count, P = this.P, H = P.h, keys = this.keys;
     var self = this, scores = null, unmatched = [], counts = null;
     this.former.fill(0);
-    var admin = this.adminUnits(units);
+    var admin = this.adminUnits(units, stars);
     units.forEach(function (unit, u) {
       var best = self.unit(unit);
       if (admin[u]) {
@@ -638,7 +644,7 @@
       empty.setAttribute("role", "note");
       /* words that found products the filters then left out (the same words run with no
          filters, 0, find some): the filters are blamed, not the words */
-      empty.append(el("p", null, !words || engine.run(current.q, 0, 1).hits.length ? S.none_filters : say(S.none, { q: current.q.trim() })));
+      empty.append(el("p", null, !words || engine.run(current.q, {}, 1).hits.length ? S.none_filters : say(S.none, { q: current.q.trim() })));
       if (result.unmatched.length) empty.append(el("p", null, say(S.unmatched, { words: result.unmatched.join(", ") })));
       if (result.suggestion) {
         var guess = el("p", "suggest", S.did_you_mean + " "), link = el("a", null, result.suggestion);

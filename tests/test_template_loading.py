@@ -76,3 +76,48 @@ def test_languages_compiled_apart_render_as_compiled_here(
 
 def _fail(value: object) -> bytes:
     raise ValueError("no marshalling here")
+
+
+def test_compiled_templates_are_kept_for_the_next_process_sealed_by_the_user(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from ocopsite import cachekey
+    from ocopsite.view.themeloader import CompiledTemplates
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cachekey.forget()
+    for state in ("_compiled", "_named", "_added", "_used", "_read"):
+        monkeypatch.setattr(CompiledTemplates, state, type(getattr(CompiledTemplates, state))())
+
+    def next_process() -> None:  # what a new process holds: nothing read yet
+        for state in ("_compiled", "_named", "_added", "_used", "_read"):
+            getattr(CompiledTemplates, state).clear()
+
+    templates = {name: f"{source}{{# kept #}}" for name, source in TEMPLATES.items()}
+    vi = _env("vi", "<Sản phẩm>", templates)
+    first = _compiled_in(vi, monkeypatch)
+    load_apart([vi], ["page.html"])
+    assert first == ["page.html", "base.html"]
+    (kept,) = (tmp_path / "ocopsite").glob("templates.*")
+
+    next_process()
+    again = _env("vi", "<Sản phẩm>", templates)
+    compiled = _compiled_in(again, monkeypatch)
+    load_apart([again], ["page.html"])
+    assert compiled == []  # read back, with the template it names
+    assert again.references["page.html"] == {"base.html"}
+    assert {key[1] for key in again.cache or {}} == {"page.html", "base.html"}
+    assert again.get_template("page.html").render(x="&") == "<main>&lt;Sản phẩm&gt; &amp;</main>"
+    # an edited template is compiled again; the others are still read back
+    edited = _env("vi", "<Sản phẩm>", {**templates, "page.html": templates["page.html"] + "!"})
+    recompiled = _compiled_in(edited, monkeypatch)
+    load_apart([edited], ["page.html"])
+    assert recompiled == ["page.html"]
+
+    # a file not sealed with this user's key is not read: everything is compiled again
+    next_process()
+    kept.write_bytes(bytes(len(kept.read_bytes())))
+    planted = _env("vi", "<Sản phẩm>", templates)
+    compiled = _compiled_in(planted, monkeypatch)
+    load_apart([planted], ["page.html"])
+    assert compiled == ["page.html", "base.html"]

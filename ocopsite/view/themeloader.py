@@ -25,7 +25,7 @@ from jinja2.utils import internalcode, pass_eval_context
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
-from ocopsite import sitefiles
+from ocopsite import cachekey, keptfiles, sitefiles
 
 
 class TemplateRefused(jinja2.TemplateError):
@@ -57,35 +57,125 @@ class ContainedLoader(jinja2.BaseLoader):
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process, by name and source checksum.
+    """Compiled templates kept by name and source checksum: for the life of the process,
+    and from one build to the next in the user's ocopsite cache folder.
 
     Compiling the theme costs more than rendering a small catalogue, and the preview
     server (and a test run) builds many times in one process. Jinja's buckets carry a
-    checksum of the source, so an edited template is compiled again. Only code compiled
-    in this process is reused: code is never loaded from disk, where a hostile site
-    folder could plant it. Every environment of :func:`ocopsite.view.theme.environment` has
-    the same options, which is what makes the compiled code of one valid for another.
+    checksum of the source, so an edited template is compiled again. Every environment
+    of :func:`ocopsite.view.theme.environment` has the same options, which is what makes
+    the compiled code of one valid for another.
+
+    Between processes, the code is kept in one file beside the user's cache key (see
+    :mod:`ocopsite.cachekey`), never in a site, where a hostile site could plant code: it
+    is sealed with the user's key for the Python, libraries and ocopsite that compiled it
+    (:func:`~ocopsite.load.recordcache.code_fingerprint`), and read back only if the seal
+    is right. :meth:`save` writes it when this process compiled anything. With each
+    template's code, the templates it names are kept (see
+    :meth:`StringsEnvironment.load_referenced`).
     """
 
     _compiled: ClassVar[dict[str, tuple[str, CodeType]]] = {}
+    #: The templates each template names, by cache key, for those compiled or kept.
+    _named: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: The keys of the code compiled by this process and not saved yet.
+    _added: ClassVar[set[str]] = set()
+    #: The keys of the code this process used: all that is saved when the file is full.
+    _used: ClassVar[set[str]] = set()
+    #: Whether the kept file was read (once per process).
+    _read: ClassVar[list[bool]] = []
 
     def __init__(self, salt: str = "") -> None:
         #: What the compiled code depends on besides the source: the UI string keys.
         self.salt = salt
+        #: The template name of each cache key asked for.
+        self.names: dict[str, str] = {}
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        return hashlib.sha1(
+        key = hashlib.sha1(
             f"{self.salt}\0{super().get_cache_key(name, filename)}".encode()
         ).hexdigest()
+        self.names[key] = name
+        return key
+
+    @classmethod
+    def read(cls) -> None:
+        """Read the kept code, once per process."""
+        if not cls._read:
+            cls._read.append(True)
+            _read_kept(cls._compiled, cls._named)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.read()
         found = self._compiled.get(bucket.key)
-        if found is not None and found[0] == bucket.checksum:
-            bucket.code = found[1]
+        if found is None or found[0] != bucket.checksum:
+            return
+        bucket.code = found[1]
+        self._used.add(bucket.key)
+        env, name = bucket.environment, self.names.get(bucket.key)
+        named = self._named.get(bucket.key)
+        if isinstance(env, StringsEnvironment) and name is not None and named is not None:
+            env.references.setdefault(name, set(named))
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.code is not None:
-            self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+        if bucket.code is None:
+            return
+        self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+        self._added.add(bucket.key)
+        self._used.add(bucket.key)
+        env, name = bucket.environment, self.names.get(bucket.key)
+        if isinstance(env, StringsEnvironment) and name in env.references:
+            self._named[bucket.key] = tuple(sorted(env.references[name]))
+
+    @classmethod
+    def save(cls) -> None:
+        """Keep the code compiled so far for the next process, if any was compiled since
+        the last save; when the file holds too many templates, only those this process used
+        (other sites' and other versions of their UI strings are compiled again)."""
+        if not cls._added:
+            return
+        keys = set(cls._compiled) if len(cls._compiled) <= KEPT_TEMPLATES else cls._used
+        store = {key: (*cls._compiled[key], cls._named.get(key, ())) for key in sorted(keys)}
+        entry = _kept_entry()
+        if entry is not None:
+            with contextlib.suppress(OSError, ValueError):
+                keptfiles.keep(entry, {"code": marshal.dumps(store)}, f"{_KEPT_FAMILY}*")
+        cls._added.clear()
+
+
+#: How many compiled templates the kept file holds at most (a theme has some 30 a language).
+KEPT_TEMPLATES = 400
+_KEPT_FAMILY = "templates."
+
+
+def _kept_entry() -> Path | None:
+    """The file that keeps compiled templates for this Python, its libraries and ocopsite;
+    ``None`` without a kept cache key."""
+    from ocopsite.load.recordcache import code_fingerprint
+
+    path = cachekey.key_path()
+    if path is None or not cachekey.kept():
+        return None
+    digest = hashlib.sha256(code_fingerprint().encode()).hexdigest()[:24]
+    return path.parent / f"{_KEPT_FAMILY}{digest}"
+
+
+def _read_kept(
+    compiled: dict[str, tuple[str, CodeType]], named: dict[str, tuple[str, ...]]
+) -> None:
+    """Add the code kept by :meth:`CompiledTemplates.save` to ``compiled`` and ``named``."""
+    entry = _kept_entry()
+    found = keptfiles.kept(entry) if entry is not None else None
+    if not found or "code" not in found:
+        return
+    try:
+        store = marshal.loads(found["code"])
+        for key, (checksum, code, names) in store.items():
+            if isinstance(code, CodeType):
+                compiled.setdefault(key, (checksum, code))
+                named.setdefault(key, tuple(names))
+    except (EOFError, ValueError, TypeError, AttributeError):
+        return
 
 
 #: The name under which templates call for a UI string: ``t('key')`` or ``t('key', n=3)``.
@@ -399,11 +489,12 @@ def load_apart(envs: Sequence[StringsEnvironment], names: Iterable[str]) -> None
 
     middle = (len(envs) + 1) // 2
     here, apart = envs[:middle], envs[middle:]
+    CompiledTemplates.read()  # before the fork: what is kept is read once
     if not apart or not hasattr(os, "fork"):
         for env in envs:
             load(env)
+        CompiledTemplates.save()
         return
-    known = set(CompiledTemplates._compiled)
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # the other process: compile, send the code back, and end at once
@@ -412,10 +503,10 @@ def load_apart(envs: Sequence[StringsEnvironment], names: Iterable[str]) -> None
             os.close(readable)
             for env in apart:
                 load(env)
-            compiled = {
-                key: found for key, found in CompiledTemplates._compiled.items() if key not in known
-            }
-            data = marshal.dumps((compiled, [env.references for env in apart]))
+            added = CompiledTemplates._added
+            compiled = {key: CompiledTemplates._compiled[key] for key in added}
+            names_of = {key: CompiledTemplates._named.get(key, ()) for key in added}
+            data = marshal.dumps((compiled, names_of, [env.references for env in apart]))
             with open(writable, "wb") as sink:
                 sink.write(data)
             code = 0
@@ -434,11 +525,16 @@ def load_apart(envs: Sequence[StringsEnvironment], names: Iterable[str]) -> None
         with contextlib.suppress(EOFError, ValueError, TypeError):
             sent = marshal.loads(data)
     if sent is not None:
-        compiled, references = sent
+        compiled, names_of, references = sent
         for key, found in compiled.items():
-            CompiledTemplates._compiled.setdefault(key, found)
+            if key not in CompiledTemplates._compiled:
+                CompiledTemplates._compiled[key] = found
+                CompiledTemplates._named[key] = tuple(names_of[key])
+                CompiledTemplates._added.add(key)
+            CompiledTemplates._used.add(key)
         for env, named in zip(apart, references, strict=True):
             for name, found in named.items():
                 env.references.setdefault(name, found)
     for env in apart:
         load(env)
+    CompiledTemplates.save()

@@ -52,7 +52,7 @@ from ocopsite.trace import qr as trace_qr
 from ocopsite.view.i18n import Strings, load_strings
 from ocopsite.view.pages import PageSpec
 from ocopsite.view.theme import Theme, find_theme
-from ocopsite.view.themeloader import load_apart
+from ocopsite.view.themeloader import CompiledTemplates, load_apart
 from ocopsite.view.urls import Route, Urls
 
 CACHE_DIR = paths.CACHE_DIR
@@ -326,9 +326,11 @@ def build(
         )
     if not write:  # check: render the pages in memory, keep nothing
         publish_emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
+        CompiledTemplates.save()
         return result
     if only:  # a partial build: the pages asked for and the theme's files; keep no record
         publish(run, Staging(out), every, _kinds(every, ("page", "asset")))
+        CompiledTemplates.save()
         return result
 
     with stage(result, "plan"), gc_paused():
@@ -454,6 +456,7 @@ def build(
         incremental.save(cache_dir, out, site_key, manifest)
     if inputs_hash is not None:
         fingerprint.remember(cache_dir, out, inputs_hash)
+    CompiledTemplates.save()  # what this process compiled while rendering (one job)
     return result
 
 

@@ -114,6 +114,20 @@ def test_compiled_templates_are_kept_for_the_next_process_sealed_by_the_user(
     load_apart([edited], ["page.html"])
     assert recompiled == ["page.html"]
 
+    # edited since kept, with a language compiled apart: its new code is taken from the
+    # other process, not compiled again here
+    next_process()
+    load_apart(
+        [_env("vi", "<Sản phẩm>", templates), _env("en", "Products", templates)], ["page.html"]
+    )
+    next_process()
+    changed = {**templates, "page.html": templates["page.html"].replace("{{ x }}", "{{ x }}?")}
+    vi, en = _env("vi", "<Sản phẩm>", changed), _env("en", "Products", changed)
+    here, apart = _compiled_in(vi, monkeypatch), _compiled_in(en, monkeypatch)
+    load_apart([vi, en], ["page.html"])
+    assert here == ["page.html"] and apart == []
+    assert en.get_template("page.html").render(x="") == "<main>Products ?</main>"
+
     # a file not sealed with this user's key is not read: everything is compiled again
     next_process()
     kept.write_bytes(bytes(len(kept.read_bytes())))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import marshal
 import os
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
@@ -146,6 +147,9 @@ class CompiledTemplates(jinja2.BytecodeCache):
 #: How many compiled templates the kept file holds at most (a theme has some 30 a language).
 KEPT_TEMPLATES = 400
 _KEPT_FAMILY = "templates."
+#: Python's bytecode and marshal formats: the code fingerprint covers Python's version,
+#: and these, said outright, cost nothing.
+_FORMATS = importlib.util.MAGIC_NUMBER + marshal.version.to_bytes(4, "big")
 
 
 def _kept_entry() -> Path | None:
@@ -156,8 +160,9 @@ def _kept_entry() -> Path | None:
     path = cachekey.key_path()
     if path is None or not cachekey.kept():
         return None
-    digest = hashlib.sha256(code_fingerprint().encode()).hexdigest()[:24]
-    return path.parent / f"{_KEPT_FAMILY}{digest}"
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(_FORMATS)
+    return path.parent / f"{_KEPT_FAMILY}{digest.hexdigest()[:24]}"
 
 
 def _read_kept(
@@ -403,9 +408,10 @@ class StringsEnvironment(jinja2.Environment):
 
         Jinja loads a template's parent and its includes when the template is first
         rendered: forked workers would each compile them again. A template that cannot be
-        loaded is left for rendering to report. Templates whose code came from the
-        process's :class:`CompiledTemplates` were not compiled here, and name none: what
-        they name was compiled in this process too, and loads without compiling.
+        loaded is left for rendering to report. Templates whose code came from
+        :class:`CompiledTemplates` name what they named when compiled (kept with their
+        code), or nothing if compiled by another environment of this process: what they
+        name was compiled in this process too, and loads without compiling.
         """
         seen: set[str] = set()
         todo = [name for names in self.references.values() for name in names]
@@ -527,7 +533,9 @@ def load_apart(envs: Sequence[StringsEnvironment], names: Iterable[str]) -> None
     if sent is not None:
         compiled, names_of, references = sent
         for key, found in compiled.items():
-            if key not in CompiledTemplates._compiled:
+            # new code, or code of a template edited since the kept code was compiled
+            have = CompiledTemplates._compiled.get(key)
+            if have is None or have[0] != found[0]:
                 CompiledTemplates._compiled[key] = found
                 CompiledTemplates._named[key] = tuple(names_of[key])
                 CompiledTemplates._added.add(key)

@@ -251,6 +251,26 @@ def test_url_state_back_button_counts_and_announcements(page, served: str) -> No
     assert page.evaluate("document.activeElement.closest('.results') !== null")
 
 
+def test_a_star_level_typed_shows_as_the_stars_filter(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    """ "5 sao" typed filters as the 5★ button does: the button shows pressed, the filters
+    count it, and a click on a star replaces the typed level (or clears it)."""
+    open_search(page, served, "vi", "5 sao")
+    assert set(result_slugs(page)) == {"mien-dong-tai-hoan", "nuoc-mam-phu-quoc"}
+    five = page.get_by_role("button", name=re.compile(r"^5★"))
+    assert five.get_attribute("aria-pressed") == "true"
+    assert page.text_content("#search-app summary") == "Bộ lọc (1)"
+    page.get_by_role("button", name=re.compile(r"^4★")).click()
+    page.wait_for_function("location.search.includes('stars=4')")
+    assert page.input_value("#q") == "" and "q=" not in page.url
+    assert "mat-ong-bac-ha" in result_slugs(page)
+    show_search(page, served, "vi", "mật ong 4 sao")
+    assert result_slugs(page) == ["mat-ong-bac-ha"]
+    page.get_by_role("button", name=re.compile(r"^4★")).click()  # pressed: cleared
+    page.wait_for_function("new URLSearchParams(location.search).get('q') === 'mật ong'")
+    assert page.input_value("#q") == "mật ong" and "stars" not in page.url
+    assert result_slugs(page) == ["mat-ong-bac-ha"]
+
+
 def test_filters_fold_away_on_a_phone(browser, served: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
     tab = context.new_page()
@@ -755,6 +775,24 @@ def test_pairs_typed_with_diacritics_are_ranked_as_typed(monkeypatch) -> None:  
     assert quick.first_results(found["miến dong"], stars)[0] == 1
     assert quick.first_results(found["miên đông"], stars)[0] == 2
     assert quick.first_results(found["miến đồng"], stars)[0] == 3
+
+
+def test_a_star_level_written_as_one_word_has_no_quick_answer() -> None:
+    """search.js takes "5sao" or "4-stars" as the stars filter: first results worked out
+    for them as words would show other products than search.js then does."""
+    from ocopsite.search import index, quick
+    from ocopsite.search.vocabulary import NAME, Indexer
+
+    names = ["Mật ong 5 sao", "Trà 5-sao", "Gạo 4 stars", "Sao mai", "Nước 35sao"]
+    words = Indexer("vi", ())
+    for i, name in enumerate(names):
+        words.index(name, i, NAME)
+    shards = {key: json.loads(index.encode(s)) for key, s in words.shards(budget=1000).items()}
+    found = quick.answers(quick.Ranking(shards, len(names), 0, lambda target: [], "vi", ()), 0)
+    indexed = {word for shard in shards.values() for word in shard["f"]["w"]}
+    assert {"5sao", "4stars"} <= indexed  # the joined forms of "5 sao" and "4 stars"
+    assert "5sao" not in found and "4stars" not in found
+    assert {"sao", "stars", "35sao", "mat ong", "sao mai"} <= set(found)  # words like any other
 
 
 def test_a_whole_word_ranks_above_a_longer_word_it_begins() -> None:

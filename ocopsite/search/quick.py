@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import sys
 from array import array
 from bisect import bisect_left
@@ -45,6 +46,9 @@ WEIGHTS = (8, 4, 2, 2, 1, 0.04)
 PART = 0.75
 #: The bonus of two query words side by side in each field, in search.js (PHRASE).
 PHRASE = (8, 8, 8, 8, 1, 0)
+#: A star level typed as one word ("5sao", "4stars"), which search.js takes as the stars
+#: filter (``STARS``), not as a word to find.
+STAR_LEVEL = re.compile(r"[345](sao|stars?)")
 #: How many cards a quick answer shows: the first cards, before search.js shows its page.
 QUICK_CARDS = 8
 #: A card whose state never changes.
@@ -490,13 +494,16 @@ def answers(ranking: Ranking, least: int) -> dict[str, Answer]:
     """The answers of the common queries: every word of two characters or more, every
     pair of such words, and every such word as written with diacritics, that ``least``
     postings of the index have at least; and every such pair with one word or both as
-    written with diacritics (:meth:`Ranking.written`), keyed as typed ("miến dong")."""
+    written with diacritics (:meth:`Ranking.written`), keyed as typed ("miến dong"). A
+    star level typed as one word (:data:`STAR_LEVEL`) gets none: it is a filter."""
     made: dict[str, Answer] = {}
     for kind in ("f", "q", "o"):
         words, postings = ranking.vocab[kind]
         for word, posted in zip(words, postings, strict=True):
             if min(map(len, word.split(" "))) < 2 or count_varints(posted) < least:
                 continue
+            if any(STAR_LEVEL.fullmatch(part) for part in word.split(" ")):
+                continue  # "5sao" is a star level to search.js, a filter: no quick answer
             if kind == "q":
                 made.update(_pair_answers(ranking, word.split(" "), least))
                 continue

@@ -1,6 +1,8 @@
 /* ocopsite search. Loaded when the search box is first focused (or on the search page).
- * Every query word must match the start of a word of a product; nothing is dropped
- * silently. fold() must equal ocopsite.model.vietnamese.fold in Python (a browser test checks). */
+ * Every query word must match the start of a word of a product, but a star level ("5 sao",
+ * which filters) and, beside other words or a filter, words any address or product may
+ * have ("xã", "tỉnh", "OCOP": see adminUnits); nothing else is dropped. fold() must equal
+ * ocopsite.model.vietnamese.fold in Python (a browser test checks). */
 (function () {
   "use strict";
   var MARKS = /\p{Mn}/gu, NON_WORD = /[^0-9a-z]+/, FACETS = ["stars", "category", "province", "certification", "channel"];
@@ -266,6 +268,15 @@
     }, word.f);
     return any ? best : null;
   };
+  /* "5 sao", "4 stars", "3-star": a star level typed, which filters as the stars filter
+     does (unless that chooses one): [the text without it, the level (0: none), the words
+     that said it] */
+  var STARS = /(^|\s)([345])[\s\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]*(sao|stars?)\b/gi;
+  function starless(text) {
+    var level = 0, said = "";
+    text = String(text).replace(STARS, function (m, s, k) { level = k; said = m.trim(); return s; });
+    return [text, level, said];
+  }
   /* The words of a query: each chunk between spaces; a chunk with punctuation inside
      ("TP.HCM", "G.A.P", "iso-22000") is also tried joined. Punctuation alone is no word. */
   function queryWords(text) {
@@ -295,8 +306,8 @@
     return scores;
   };
   /* Which query words name a kind of administrative unit, when other words name the
-     place, or what any product is ("sản phẩm", "OCOP"), when other words or a star
-     level (``plain``) say which */
+     place, or what any product is ("sản phẩm", "OCOP"), when other words or a filter
+     (``plain``) say which */
   proto.adminUnits = function (units, plain) {
     var set = new Set(this.ix.admin), marks = [];
     function word(u) { return units[u].tokens.length === 1 ? units[u].joined : ""; }
@@ -317,14 +328,13 @@
   /* The hits of a query (product ids, best first), whether each matched by its producer's
      former place, the counts of each facet's values, the words that matched nothing */
   proto.run = function (text, filters, guessing) {
-    /* "5 sao", "4 stars", "3-star": a star level, which filters (unless one is chosen) */
-    var stars = 0;
-    text = String(text).replace(/(^|\s)([345])[\s-]*(sao|stars?)\b/gi, function (m, s, k) { stars = k; return s; });
+    var typed = starless(text), stars = typed[1];
+    text = typed[0];
     if (stars && !filters.stars) filters = Object.assign({}, filters, { stars: stars });
     var units = queryWords(text), n = this.ix.count, P = this.P, H = P.h, keys = this.keys;
     var self = this, scores = null, unmatched = [], counts = null;
     this.former.fill(0);
-    var admin = this.adminUnits(units, stars);
+    var admin = this.adminUnits(units, FACETS.some(function (f) { return filters[f]; }));
     units.forEach(function (unit, u) {
       var best = self.unit(unit);
       if (admin[u]) {
@@ -369,7 +379,7 @@
          when a word matched nothing */
       get counts() { return counts || (counts = self.tally(unmatched.length ? [] : scores, want, H)); } };
     /* (typos are looked for once every shard is in) */
-    if (unmatched.length && !guessing && Object.keys(this.words).length === Object.keys(this.ix.words).length) result.suggestion = this.suggest(units, filters);
+    if (unmatched.length && !guessing && Object.keys(this.words).length === Object.keys(this.ix.words).length) result.suggestion = this.suggest(units, filters, typed[2]);
     return result;
   };
   /* The counts of each facet's values among the products with a score in ``scores`` (all
@@ -400,7 +410,7 @@
   };
   /* Only when a query finds nothing: the same query with each unknown word of five or
      more letters replaced by a known word one edit away, if that finds something. */
-  proto.suggest = function (units, filters) {
+  proto.suggest = function (units, filters, stars) {
     var self = this, changed = false;
     var words = units.map(function (unit) {
       var near = unit.tokens.length === 1 && !self.unit(unit) && unit.joined.length > 4 && self.near(unit.joined);
@@ -408,7 +418,7 @@
       return near || unit.text;
     });
     if (!changed) return null;
-    var text = words.join(" ");
+    var text = words.concat(stars || []).join(" ");
     return this.run(text, filters, true).hits.length ? text : null;
   };
   proto.near = function (word) {
@@ -539,6 +549,8 @@
   var filtersOpen = matchMedia("(min-width: 48rem)").matches;
   function toggle(f, key, on) {
     if (on) delete current.filters[f]; else current.filters[f] = key;
+    /* a star level typed goes with the stars filter: a click on a star says what is wanted */
+    if (f === "stars") input.value = current.q = starless(current.q)[0].replace(/\s+/g, " ").trim();
     history.pushState(null, "", address());
     anew();
   }
@@ -551,7 +563,8 @@
     /* folded away on phones, so that results come first; the choice is kept while typing.
        Folded, its buttons are made when it is first opened, not before the first cards */
     var S = engine.ix.strings, details = el("details", "filters"), box = el("div", "facet-box");
-    var active = Object.keys(current.filters).length, summary = el("summary", null, S.filters + (active ? " (" + active + ")" : ""));
+    var typed = !current.filters.stars && starless(current.q)[1];
+    var active = Object.keys(current.filters).length + !!typed, summary = el("summary", null, S.filters + (active ? " (" + active + ")" : ""));
     /* a value from an old or mistyped link is shown at once, so that a click removes it */
     details.open = filtersOpen || FACETS.some(function (f) { return current.filters[f] && !known(f, current.filters[f]); });
     details.addEventListener("toggle", function () { filtersOpen = details.open; });
@@ -564,7 +577,7 @@
       var group = el("fieldset", "facet");
       group.append(el("legend", null, legend));
       values.forEach(function (v) {
-        var key = v[0], n = counts[key] || 0, on = current.filters[f] === key;
+        var key = v[0], n = counts[key] || 0, on = current.filters[f] === key || f === "stars" && typed === key;
         if (!n && !on) return;
         var label = f === "stars" ? key + "★" : v[1];
         group.append(button(label + " (" + n + ")", null, on, function () { toggle(f, key, on); }));

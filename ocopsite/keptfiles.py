@@ -1,12 +1,13 @@
 """Files kept between builds in the cache folder, each set as one entry: a zip archive.
 
-A cache entry holds only bytes under names (encoded search shards, open data files),
-so it is stored as an uncompressed zip archive of them: reading one back can never run
-code, as reading a pickle can, whoever wrote into the cache folder. Those bytes go into
-the output, so an entry is sealed with this user's key under its own name (see
-:mod:`ocopsite.cachekey`): one someone else wrote, or moved from another name, is not
-used. An entry whose archive is damaged, not sealed so, or does not hold what its reader
-expects counts as missing, and the reader makes its files again.
+A cache entry holds only bytes under names (encoded search shards, open data files,
+minified scripts, compiled templates), so it is stored as an uncompressed zip archive of
+them: reading one back runs no code, as reading a pickle does. But those bytes go into the
+output, and a compiled template's are code that runs, so an entry is sealed with this
+user's key under its own name (see :mod:`ocopsite.cachekey`): one someone else wrote, or
+moved from another name, is not used. An entry whose archive is damaged, not sealed so,
+or does not hold what its reader expects counts as missing, and the reader makes its
+files again.
 """
 
 from __future__ import annotations

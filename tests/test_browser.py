@@ -237,3 +237,24 @@ def test_verdict_turns_expired_when_the_readers_date_has_passed(browser, served:
     assert "sắp hết hạn" not in page.content()
     assert "kiểm tra lại" not in page.locator(".asof").first.inner_text()
     context.close()
+
+
+def test_an_unlisted_gtin_is_offered_as_a_lot_number(browser, sample_site: BuiltSite) -> None:  # type: ignore[no-untyped-def]
+    """Digits typed into a code box whose check digit happens to be right open their GTIN's
+    page: unlisted, the 404 page says so, and offers to look the number up as a lot number
+    before it speaks of counterfeits. A lot's own address is not offered that."""
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    with serve_folder(sample_site.out) as url:
+        page.goto(url + "404.html#/01/09520000009997/")
+        box = page.locator(".unknown")
+        link = box.get_by_role("link", name="tra số lô")
+        expect(link).to_have_attribute("href", "/search/?q=09520000009997")
+        texts = box.locator("p").all_inner_texts()
+        assert texts[0] == "Sản phẩm có mã vạch 09520000009997 không có trong danh mục."
+        assert texts[1].startswith("Nếu số này in cạnh chữ “Lô”") and "hàng giả" in texts[2]
+        page.goto("about:blank")  # (a new hash alone would not load the page again)
+        page.goto(url + "404.html#/01/09520000009997/10/L1/")
+        expect(box).to_contain_text("Lô L1 của sản phẩm có mã vạch")
+        assert box.get_by_role("link", name="tra số lô").count() == 0
+    context.close()

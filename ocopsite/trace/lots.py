@@ -463,12 +463,27 @@ def _photo(v: Views, product: Product) -> str | None:
     return v.picture(product.photos[0], v.text(product.name), "").src if product.photos else None
 
 
+#: The UI strings (``unknown.*``) of the 404 page's script.
+UNKNOWN_TEXTS = (
+    "lot",
+    "slug_lot",
+    "product",
+    "see",
+    "what",
+    "what_product",
+    "lot_number",
+    "look_up",
+)
+
+
 def unknown_code(v: Views) -> dict[str, Any]:
     """What the 404 page needs to explain a scanned code that has no page.
 
     The page's script reads the address it was served for: ``/01/<GTIN>/10/<lot>``
     of a lot not in the catalogue names the product if its GTIN is known (from the
-    GTIN's linkset), links to its page, and says whom to tell. URLs are patterns
+    GTIN's linkset), links to its page, and says whom to tell; a bare ``/01/<digits>/``
+    not listed also offers to look the number up as a lot number (typed into a code box,
+    a numeric lot code passes for a GTIN one time in ten). URLs are patterns
     with a GTIN of zeros for the script to fill in.
     """
     zero = "0" * 14
@@ -476,13 +491,14 @@ def unknown_code(v: Views) -> dict[str, Any]:
     whom = " · ".join(x for x in (contact.email, contact.phone) if x) or v.t("unknown.nocontact")
     texts = {
         key: v.t(f"unknown.{key}", lot="{lot}", gtin="{gtin}", contact=whom)
-        for key in ("lot", "slug_lot", "product", "see", "what", "what_product")
+        for key in UNKNOWN_TEXTS
     }
     return {
         "unknown": {
             "gtin": v.href(Route("gtin", zero)),
             "product": v.href(Route("product", SLOT)),
             "linkset": v.urls.file_in(Route("gtin", zero), "linkset.json")[0],
+            "search": v.href(Route("search")),
             "texts": json.dumps(texts, ensure_ascii=False, separators=(",", ":")),
         }
     }

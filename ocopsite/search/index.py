@@ -91,8 +91,8 @@ ADMIN_WORDS: tuple[str, ...] = (
 #: "Móng Cái City": see :func:`~ocopsite.model.districts.district_in_english`).
 ADMIN_WORDS_EN: tuple[str, ...] = ("urban district", "district", "town", "city")
 #: Words that every product of the catalogue may be said to have ("sản phẩm OCOP 4 sao",
-#: "OCOP honey"): beside other words, a query need not find them, as an administrative
-#: word beside a place name; alone, they are searched for as any word is.
+#: "OCOP honey"): a query need not find them, as an administrative word beside a place
+#: name; alone, they find every product, those that have them first.
 CATALOGUE_WORDS: tuple[str, ...] = ("san pham", "ocop")
 CATALOGUE_WORDS_EN: tuple[str, ...] = ("products", "product")
 #: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
@@ -209,6 +209,7 @@ def build_index(
             *CATALOGUE_WORDS,
             *(ADMIN_WORDS_EN + CATALOGUE_WORDS_EN if lang == "en" else ()),
         ],
+        "catalogue": [*CATALOGUE_WORDS, *(CATALOGUE_WORDS_EN if lang == "en" else ())],
         "codes": codes or [],
         "urls": {
             "product": views.href(Route("product", SLOT)),
@@ -642,6 +643,7 @@ def word_files(
         "lang": lang,
         "facets": index["facets"],
         "admin": index["admin"],
+        "catalogue": index["catalogue"],
         "producers": index["producers"],
         "columns": {key: columns[key] for key in WORD_INPUTS},
         "budget": SHARD_POSTINGS,
@@ -741,6 +743,7 @@ def _ranking(index: dict[str, Any], shards: dict[str, dict[str, Any]]) -> Rankin
         lambda target: groups[target - count - len(producers)],
         index["lang"],
         index["admin"],
+        index["catalogue"],
     )
 
 

@@ -275,8 +275,10 @@ class Ranking:
     ``shards`` are the word index's shards, decoded (:meth:`vocabulary.Indexer.shards`);
     ``count`` products, then ``producers`` producers, then groups whose products
     ``members`` gives are the targets of their postings; ``admin`` the folded
-    administrative words and pairs of the index. Stars come in only with :func:`first_results`:
-    what is ranked here is kept between builds with the word index."""
+    administrative words and pairs of the index, ``catalogue`` those of them that every
+    product may be said to have ("ocop", which alone finds them all). Stars come in only
+    with :func:`first_results`: what is ranked here is kept between builds with the word
+    index."""
 
     def __init__(
         self,
@@ -286,9 +288,10 @@ class Ranking:
         members: Callable[[int], Sequence[int]],
         lang: str,
         admin: Sequence[str],
+        catalogue: Sequence[str] = (),
     ) -> None:
         self.count, self.groups_from, self.members = count, count + producers, members
-        self.lang, self.admin = lang, frozenset(admin)
+        self.lang, self.admin, self.catalogue = lang, frozenset(admin), frozenset(catalogue)
         self.vocab: dict[str, tuple[list[str], list[str]]] = {}
         for kind in ("f", "q", "o"):
             pairs = sorted(
@@ -380,7 +383,8 @@ class Ranking:
         ``owns`` are the words as typed, with their diacritics, ``None`` for one without:
         a product found by a word written so scores half again that word's field
         (search.js's ``word``)."""
-        if len(words) == 1 and not any(owns):  # its scores as they are: no mapping to make
+        if len(words) == 1 and not any(owns) and not self._admin(words)[0]:
+            # its scores as they are: no mapping to make
             found = self.word(words[0])
             if found is None or not found.products:
                 return None
@@ -460,12 +464,20 @@ class Ranking:
         return written.get(word, [])
 
     def _admin(self, words: Sequence[str]) -> list[bool]:
-        """Which words name a kind of administrative unit while another names the place
-        (search.js's ``adminUnits``)."""
-        if len(words) == 2 and f"{words[0]} {words[1]}" in self.admin:
-            return [False, False]
-        marks = [word in self.admin for word in words]
-        return marks if not all(marks) else [False] * len(words)
+        """Which words name a kind of administrative unit while another names the place,
+        or what every product is (search.js's ``adminUnits``, with no filter)."""
+        marks, plain, k = [False] * len(words), 0, 0
+        while k < len(words):
+            pair = f"{words[k]} {words[k + 1]}" if k + 1 < len(words) else None
+            if pair is not None and pair in self.admin:
+                marks[k] = marks[k + 1] = True
+                plain += pair in self.catalogue
+                k += 2
+                continue
+            marks[k] = words[k] in self.admin
+            plain += not marks[k] or words[k] in self.catalogue
+            k += 1
+        return marks if plain else [False] * len(words)
 
 
 def _answer(

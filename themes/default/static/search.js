@@ -305,15 +305,16 @@
     }
     return scores;
   };
-  /* Which query words name a kind of administrative unit, when other words name the
-     place, or what any product is ("sản phẩm", "OCOP"), when other words or a filter
-     (``plain``) say which */
+  /* Which query words name a kind of administrative unit, when other words or a filter
+     (``plain``) say which place, or what every product is ("sản phẩm", "OCOP": these
+     alone find every product, those that have them first) */
   proto.adminUnits = function (units, plain) {
-    var set = new Set(this.ix.admin), marks = [];
+    var set = new Set(this.ix.admin), own = this.ix.catalogue, marks = [], pair;
     function word(u) { return units[u].tokens.length === 1 ? units[u].joined : ""; }
     for (var u = 0; u < units.length; u++) {
-      if (u + 1 < units.length && set.has(word(u) + " " + word(u + 1))) { marks[u] = marks[u + 1] = true; u++; }
-      else if (set.has(word(u))) marks[u] = true;
+      pair = u + 1 < units.length && word(u) + " " + word(u + 1);
+      if (pair && set.has(pair)) { marks[u] = marks[++u] = true; plain += own.indexOf(pair) >= 0; }
+      else if (set.has(word(u))) { marks[u] = true; plain += own.indexOf(word(u)) >= 0; }
       else plain++;
     }
     return plain ? marks : [];

@@ -6,8 +6,9 @@
 (function () {
   "use strict";
   var MARKS = /\p{Mn}/gu, NON_WORD = /[^0-9a-z]+/, FACETS = ["stars", "category", "province", "certification", "channel"];
-  /* the dash class of ocopsite.model.vietnamese._DASH: every dash, with its spaces, is one hyphen */
-  var DASH = /\s*[\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]\s*/g;
+  /* the dash class of ocopsite.model.vietnamese._DASH (STARS uses it too): every dash, with
+     its spaces, is one hyphen */
+  var DASHES = "[\\-\\u2010-\\u2015\\u2212\\ufe58\\ufe63\\uff0d]", DASH = RegExp("\\s*" + DASHES + "\\s*", "g");
   function fold(s) {
     return String(s).normalize("NFD").replace(MARKS, "").toLowerCase().replace(/đ/g, "d").replace(/\s+/g, " ").trim().replace(DASH, "-");
   }
@@ -271,7 +272,7 @@
   /* "5 sao", "4 stars", "3-star": a star level typed, which filters as the stars filter
      does (unless that chooses one): [the text without it, the level (0: none), the words
      that said it] */
-  var STARS = /(^|\s)([345])[\s\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]*(sao|stars?)\b/gi;
+  var STARS = RegExp("(^|\\s)([345])(?:\\s|" + DASHES + ")*(sao|stars?)\\b", "gi");
   function starless(text) {
     var level = 0, said = "";
     text = String(text).replace(STARS, function (m, s, k) { level = k; said = m.trim(); return s; });

@@ -81,6 +81,14 @@ def kept() -> bool:
     return _key()[1]
 
 
+def user_folder() -> Path | None:
+    """The user's ocopsite cache folder, where the key is kept, for what is the same for
+    every site (minified scripts, compiled templates) and is sealed with the key; ``None``
+    when the key is one of this process alone (nothing kept would be read back)."""
+    path = key_path()
+    return path.parent if path is not None and kept() else None
+
+
 def forget() -> None:
     """Forget the key found, so that the next use looks for it again (after the user's
     cache folder changed: ``XDG_CACHE_HOME`` set anew)."""

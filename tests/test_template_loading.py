@@ -86,12 +86,14 @@ def test_compiled_templates_are_kept_for_the_next_process_sealed_by_the_user(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     cachekey.forget()
-    for state in ("_compiled", "_named", "_added", "_used", "_read"):
+    for state in ("_compiled", "_named", "_added", "_used"):
         monkeypatch.setattr(CompiledTemplates, state, type(getattr(CompiledTemplates, state))())
+    monkeypatch.setattr(CompiledTemplates, "_read", False)
 
     def next_process() -> None:  # what a new process holds: nothing read yet
-        for state in ("_compiled", "_named", "_added", "_used", "_read"):
+        for state in ("_compiled", "_named", "_added", "_used"):
             getattr(CompiledTemplates, state).clear()
+        CompiledTemplates._read = False
 
     templates = {name: f"{source}{{# kept #}}" for name, source in TEMPLATES.items()}
     vi = _env("vi", "<Sản phẩm>", templates)

@@ -57,9 +57,9 @@ def served(name: str, data: bytes, bundled: bool = True) -> bytes:
 
 
 def kept_folder() -> Path | None:
-    """Where minified scripts are kept: beside the user's kept cache key, if there is one."""
-    path = cachekey.key_path()
-    return path.parent / FOLDER if path is not None and cachekey.kept() else None
+    """Where minified scripts are kept: in the user's cache folder, if there is one."""
+    folder = cachekey.user_folder()
+    return folder / FOLDER if folder is not None else None
 
 
 @functools.cache

@@ -84,7 +84,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
     #: The keys of the code this process used: all that is saved when the file is full.
     _used: ClassVar[set[str]] = set()
     #: Whether the kept file was read (once per process).
-    _read: ClassVar[list[bool]] = []
+    _read: ClassVar[bool] = False
 
     def __init__(self, salt: str = "") -> None:
         #: What the compiled code depends on besides the source: the UI string keys.
@@ -103,7 +103,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def read(cls) -> None:
         """Read the kept code, once per process."""
         if not cls._read:
-            cls._read.append(True)
+            cls._read = True
             _read_kept(cls._compiled, cls._named)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
@@ -157,12 +157,12 @@ def _kept_entry() -> Path | None:
     ``None`` without a kept cache key."""
     from ocopsite.load.recordcache import code_fingerprint
 
-    path = cachekey.key_path()
-    if path is None or not cachekey.kept():
+    folder = cachekey.user_folder()
+    if folder is None:
         return None
     digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(_FORMATS)
-    return path.parent / f"{_KEPT_FAMILY}{digest.hexdigest()[:24]}"
+    return folder / f"{_KEPT_FAMILY}{digest.hexdigest()[:24]}"
 
 
 def _read_kept(

@@ -122,6 +122,7 @@ def delete_later(folders: Iterable[Path]) -> subprocess.Popen[bytes] | None:
         return None
     code = (
         "import os,shutil,sys\n"
+        "if hasattr(os,'nice'):os.nice(19)\n"
         "for n,p in enumerate(sys.argv[1:]):\n"
         " d,b=os.path.split(p)\n"
         " c=os.path.join(d,'%s.old-%d-%d'%(b[:b.rindex('.old-')],os.getpid(),n))\n"

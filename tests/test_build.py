@@ -29,7 +29,8 @@ from ocopsite.output.staging import MARKER, OutputRefused
 from ocopsite.render import feeds
 from ocopsite.render.opendata import DATA_CACHE
 from ocopsite.render.site import listed_routes, plan_pages
-from ocopsite.search.index import CODES_CACHE, WORDS_CACHE
+from ocopsite.search.codes import CODES_CACHE
+from ocopsite.search.index import WORDS_CACHE
 from ocopsite.trace import lots as trace
 from ocopsite.view.urls import Route, Urls
 
@@ -617,6 +618,7 @@ def test_kept_word_indexes_give_the_same_search_files(
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
     from ocopsite.render.site import Renderer
+    from ocopsite.search import codes as code_tables
     from ocopsite.search import index as search
 
     site = SITES / "bilingual"
@@ -635,7 +637,7 @@ def test_kept_word_indexes_give_the_same_search_files(
 
     with monkeypatch.context() as patched:  # the kept entries are used as they are
         patched.setattr(search, "word_index", indexed_again)
-        patched.setattr(search, "code_shards", indexed_again)
+        patched.setattr(code_tables, "code_shards", indexed_again)
         assert search.index_files(ready.catalogue, views, ready.urls, cache, codes) == fresh
     entries[0].write_bytes(b"damaged")  # a damaged entry is made again, and replaced
     wrong = {"not-a-shard": b"x"}  # an archive, but not of code shards: made again

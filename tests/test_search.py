@@ -21,7 +21,7 @@ from sitekit import ROOT, QuietHandler, serve_folder
 
 from ocopsite.model.provinces import provinces
 from ocopsite.model.vietnamese import fold, slugify
-from ocopsite.search.index import code_key, code_shard
+from ocopsite.search.codes import code_key, code_shard
 
 pytestmark = pytest.mark.browser
 CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests/search_cases.yaml").read_text("utf-8"))
@@ -552,7 +552,8 @@ def files_of(site: BuiltSite, kind: str) -> list[Path]:
 def test_an_index_in_parts_finds_the_same() -> None:
     """Split into parts of two products, the index still has every product once, with
     its producer, and its head every product's numbers, packed."""
-    from ocopsite.search.index import DIGITS, HEAD_COLUMNS, PART_COLUMNS, channel_lists, pack, split
+    from ocopsite.search.encoding import DIGITS, channel_lists, pack
+    from ocopsite.search.index import HEAD_COLUMNS, PART_COLUMNS, split
     from ocopsite.search.vocabulary import varints
 
     columns: dict[str, list[Any]] = {key: [] for key in (*HEAD_COLUMNS, *PART_COLUMNS)}
@@ -694,9 +695,9 @@ def _carded(
 ) -> dict[str, Any]:
     """Shard "m" of ``words`` (an Indexer) with the cards of its common queries' first
     results, ranked as search.js ranks them."""
-    from ocopsite.search import index, quick
+    from ocopsite.search import encoding, index, quick
 
-    shards = {key: index.encode(shard) for key, shard in words.shards(budget=1000).items()}
+    shards = {key: encoding.encode(shard) for key, shard in words.shards(budget=1000).items()}
     ranking = quick.Ranking(
         {key: json.loads(data) for key, data in shards.items()},
         len(columns["n"]),
@@ -716,7 +717,7 @@ def test_shards_carry_the_cards_of_the_first_results_of_their_words(monkeypatch)
     each of its common words and pairs of words (by score, then stars in force, then
     position, as search.js ranks them), so that the first cards of such a query need
     no part."""
-    from ocopsite.search import index, quick
+    from ocopsite.search import encoding, quick
     from ocopsite.search.vocabulary import MAKER, NAME, Indexer
 
     monkeypatch.setattr(quick, "QUICK_CARDS", 1)
@@ -741,7 +742,7 @@ def test_shards_carry_the_cards_of_the_first_results_of_their_words(monkeypatch)
     assert made["c"]["p"] == [1, 2]
     assert made["c"]["n"] == ["Bánh miến", "Miến dong Bắc Kạn"] and made["c"]["a"] == ["HTX An"] * 2
     shard = words.shards(budget=1000)["m"]
-    assert {key: made[key] for key in shard} == json.loads(index.encode(shard))
+    assert {key: made[key] for key in shard} == json.loads(encoding.encode(shard))
 
 
 def test_pairs_typed_with_diacritics_are_ranked_as_typed(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -749,7 +750,7 @@ def test_pairs_typed_with_diacritics_are_ranked_as_typed(monkeypatch) -> None:  
     a common query of its own: a product whose words are written so scores half again
     their field, as in search.js. Each answer, worked out from the pair's scores and the
     products the diacritics raise, is the answer of the query run afresh."""
-    from ocopsite.search import index, quick
+    from ocopsite.search import encoding, quick
     from ocopsite.search.vocabulary import NAME, PLACE, Indexer
 
     monkeypatch.setattr(quick, "QUICK_CARDS", 2)
@@ -759,7 +760,7 @@ def test_pairs_typed_with_diacritics_are_ranked_as_typed(monkeypatch) -> None:  
     for i, (name, place) in enumerate(zip(names, places, strict=True)):
         words.index(name, i, NAME)
         words.index(place, i, PLACE)
-    shards = {key: json.loads(index.encode(s)) for key, s in words.shards(budget=1000).items()}
+    shards = {key: json.loads(encoding.encode(s)) for key, s in words.shards(budget=1000).items()}
     ranking = quick.Ranking(shards, len(names), 0, lambda target: [], "vi", ())
     found = quick.answers(ranking, 0)
     typed = {q for q in found if " " in q and not q.isascii()}
@@ -780,14 +781,14 @@ def test_pairs_typed_with_diacritics_are_ranked_as_typed(monkeypatch) -> None:  
 def test_a_star_level_written_as_one_word_has_no_quick_answer() -> None:
     """search.js takes "5sao" or "4-stars" as the stars filter: first results worked out
     for them as words would show other products than search.js then does."""
-    from ocopsite.search import index, quick
+    from ocopsite.search import encoding, quick
     from ocopsite.search.vocabulary import NAME, Indexer
 
     names = ["Mật ong 5 sao", "Trà 5-sao", "Gạo 4 stars", "Sao mai", "Nước 35sao"]
     words = Indexer("vi", ())
     for i, name in enumerate(names):
         words.index(name, i, NAME)
-    shards = {key: json.loads(index.encode(s)) for key, s in words.shards(budget=1000).items()}
+    shards = {key: json.loads(encoding.encode(s)) for key, s in words.shards(budget=1000).items()}
     found = quick.answers(quick.Ranking(shards, len(names), 0, lambda target: [], "vi", ()), 0)
     indexed = {word for shard in shards.values() for word in shard["f"]["w"]}
     assert {"5sao", "4stars"} <= indexed  # the joined forms of "5 sao" and "4 stars"
@@ -799,14 +800,14 @@ def test_a_whole_word_ranks_above_a_longer_word_it_begins() -> None:
     """ "tra" is "trà", not the beginning of "tràm" or "trầu": a word the query word only
     begins scores three quarters of its field's weight, and typed with diacritics a
     quarter again rather than half again (whole hundredths, as search.js adds them)."""
-    from ocopsite.search import index, quick
+    from ocopsite.search import encoding, quick
     from ocopsite.search.vocabulary import NAME, Indexer
 
     names = ["Tinh dầu tràm", "Tinh dầu trầu", "Trà hoa vàng"]
     words = Indexer("vi", ())
     for i, name in enumerate(names):
         words.index(name, i, NAME)
-    shards = {key: json.loads(index.encode(s)) for key, s in words.shards(budget=1000).items()}
+    shards = {key: json.loads(encoding.encode(s)) for key, s in words.shards(budget=1000).items()}
     ranking = quick.Ranking(shards, len(names), 0, lambda target: [], "vi", ())
     assert ranking.scores(["tra"]) == ({0: 600, 1: 600, 2: 800}, frozenset())
     assert ranking.scores(["tra"], ["trà"]) == ({0: 1000, 1: 600, 2: 1200}, frozenset())
@@ -867,7 +868,7 @@ def test_shards_are_cut_by_longer_beginnings_while_they_are_large() -> None:
 
 def test_varints_and_packed_digits_match_their_definition() -> None:
     """The tables that write most numbers give what the digit-by-digit definition gives."""
-    from ocopsite.search.index import DIGITS, _digits
+    from ocopsite.search.encoding import DIGITS, _digits
     from ocopsite.search.vocabulary import VARINT_DIGITS, count_varints, read_varints, varints
 
     def by_definition(value: int) -> str:  # base 32, most significant digit first

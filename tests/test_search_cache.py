@@ -13,8 +13,8 @@ from conftest import BUILD_DATE
 from sitekit import SITES, copy_site
 
 from ocopsite.keptfiles import KeptParts
+from ocopsite.search import encoding, rows
 from ocopsite.search import index as search
-from ocopsite.search import rows
 
 
 def _ready(site: Path) -> tuple[Any, dict[str, Any]]:
@@ -127,9 +127,9 @@ def test_the_first_cards_of_a_letter_are_those_ranked_first() -> None:
         }
         columns["k"] = [chosen.choice([-5, -3, 1, 2, 3, 4, 5]) for _ in range(count)]
         columns["m"] = [chosen.randint(0, 1) for _ in range(count)]
-        letter = search.encode(search.pack(codes))
+        letter = encoding.encode(encoding.pack(codes))
         ranked = search.letter_cards(codes, columns, producers)
-        expected = search.encode({**json.loads(letter), "c": ranked})
+        expected = encoding.encode({**json.loads(letter), "c": ranked})
         assert search.with_cards(letter, columns, producers) == expected
 
 

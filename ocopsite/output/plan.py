@@ -42,6 +42,7 @@ from ocopsite.paths import BUILTIN_THEME_DIRS
 from ocopsite.render import events as eventpages
 from ocopsite.render import feeds, offline, opendata, recordschema, schedule
 from ocopsite.render.site import Renderer
+from ocopsite.search import codes
 from ocopsite.search import index as search
 from ocopsite.trace import files as trace_files
 from ocopsite.view.i18n import MissingString
@@ -361,7 +362,7 @@ def _search(renderer: Renderer, cache: Path | None, search_pages: Sequence[PageS
             renderer.views,
             urls,
             cache and cache / search.WORDS_CACHE,
-            cache and cache / search.CODES_CACHE,
+            cache and cache / codes.CODES_CACHE,
             cache and cache / search.ROWS_CACHE,
         )
     )
@@ -451,7 +452,7 @@ def site_files(
 
     ``cache`` is the build's cache folder, where the parts of those files that an edit
     seldom changes are kept between builds (see :func:`~ocopsite.search.index.word_files`,
-    :func:`~ocopsite.search.index.code_files` and :func:`~ocopsite.render.opendata.data_files`).
+    :func:`~ocopsite.search.codes.code_files` and :func:`~ocopsite.render.opendata.data_files`).
     ``with_files`` are the specs of pages made with the files they show (see
     :data:`WITH_FILES`), when :func:`pages` was not given them: the search page with the
     index, whose files it names (see :func:`search.page_manifest`), the open data page with

@@ -40,7 +40,7 @@ def ranks(weights: Sequence[float], fields: int) -> tuple[bytes, list[int]]:
 
 def codes(column: dict[str, Any]) -> bytes | None:
     """The numbers of a column packed one digit each (see
-    :func:`~ocopsite.search.index.pack`), a byte each; ``None`` if not so packed."""
+    :func:`~ocopsite.search.encoding.pack`), a byte each; ``None`` if not so packed."""
     offset = column["o"]
     if column["w"] != 1 or type(offset) is not int or not 0 <= offset <= 256 - len(VARINT_DIGITS):
         return None

@@ -7,10 +7,11 @@ test checks every Vietnamese letter with every tone).
 
 :func:`build_index` gathers what search needs, as columns and tables referenced
 by position; :func:`index_files` writes it as a head (:func:`split`: what orders,
-filters and counts every product, packed by :func:`pack`), the word index made
-here (:func:`word_index`, :mod:`ocopsite.search.vocabulary`) in shards by the beginnings
-of words with what each letter finds, and parts with what result cards show, so
-that a query reads only a few small files; each shard also carries the cards of the
+filters and counts every product, packed by :func:`~ocopsite.search.encoding.pack`),
+the word index made here (:func:`word_index`, :mod:`ocopsite.search.vocabulary`) in
+shards by the beginnings of words with what each letter finds, the code tables
+(:mod:`ocopsite.search.codes`), and parts with what result cards show, so that a
+query reads only a few small files; each shard also carries the cards of the
 products that come first for its common words (:func:`shard_cards`), so that the first
 cards of most queries need no part, and the first results of those words are in small
 files of their own that the search page shows before search.js has run
@@ -28,15 +29,16 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ocopsite.keptfiles import keep, kept
+from ocopsite.keptfiles import kept
 from ocopsite.load.catalogue import Catalogue
-from ocopsite.load.recordcache import code_fingerprint
-from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, gtin
+from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES
 from ocopsite.model.districts import district_in_english, former_district
 from ocopsite.model.provinces import provinces
 from ocopsite.model.status import STATES
-from ocopsite.model.vietnamese import NON_WORD, fold
+from ocopsite.model.vietnamese import fold
 from ocopsite.search import cards, rows
+from ocopsite.search.codes import code_files, code_inputs
+from ocopsite.search.encoding import cache_entry, channel_lists, encode, keep_entry, pack, unpack
 from ocopsite.search.quick import (
     QUICK_CARDS,
     WEIGHTS,
@@ -60,12 +62,8 @@ from ocopsite.search.vocabulary import (
     NAME,
     OTHER,
     PLACE,
-    VARINT_DIGITS,
-    VARINT_VALUES,
     Indexer,
-    varints,
 )
-from ocopsite.trace.lots import lot_route, product_route
 from ocopsite.view.urls import SLOT, THUMBNAIL, Route, Urls
 from ocopsite.view.views import Views
 
@@ -95,30 +93,11 @@ ADMIN_WORDS_EN: tuple[str, ...] = ("urban district", "district", "town", "city")
 #: name; alone, they find every product, those that have them first.
 CATALOGUE_WORDS: tuple[str, ...] = ("san pham", "ocop")
 CATALOGUE_WORDS_EN: tuple[str, ...] = ("products", "product")
-#: Products per shard of the code tables (GTINs and lot codes), so that no file is large.
-CODES_PER_SHARD = 4000
 #: Products per part of an index (see :func:`split`): a page of results reads a few.
 PRODUCTS_PER_PART = 100
 #: Postings above which the words beginning with one character are cut by their first
 #: two (see :meth:`vocabulary.Indexer.shards`).
 SHARD_POSTINGS = 20000
-
-
-def code_key(code: str) -> str:
-    """How a GTIN or lot code is looked up: folded, without spaces or punctuation.
-
-    Eight or more digits become the 14-digit form of a GTIN, so the digits under a
-    barcode find it with or without leading zeros. search.js computes the same key.
-    """
-    key = NON_WORD.sub("", fold(code))
-    if key.isdigit() and len(key) >= 8 and len(key.lstrip("0")) <= 14:
-        return key.lstrip("0").zfill(14)
-    return key
-
-
-def code_shard(key: str, shards: int) -> int:
-    """The shard of the code tables that holds ``key`` (search.js computes the same)."""
-    return sum(ord(ch) for ch in key) % shards
 
 
 def _text(value: Any, lang: str) -> str:
@@ -150,10 +129,10 @@ def build_index(
     it names or "", and that district as cards show it in this language]. Place and
     certification names carry their other-language forms and common short forms, so
     "ha noi", "Hanoi" and "TP HCM" all find.
-    ``codes`` are the hrefs of the code shards (:func:`code_shards`); ``alternates``
-    the views of the site's other languages, whose certification names are indexed too;
-    ``products`` the products' columns in this language if already made
-    (:func:`rows.columns`).
+    ``codes`` are the hrefs of the code shards
+    (:func:`~ocopsite.search.codes.code_shards`); ``alternates`` the views of the
+    site's other languages, whose certification names are indexed too; ``products``
+    the products' columns in this language if already made (:func:`rows.columns`).
     """
     lang = views.lang
     other = _other_language(lang)
@@ -266,40 +245,6 @@ def _folded_former(province: str) -> tuple[str, ...]:
 def _district_shown(district: str, lang: str) -> str:
     """A former district as a result card names it: in English on English pages."""
     return district_in_english(district) if lang == "en" and district else district
-
-
-def code_shards(catalogue: Catalogue, views: Views) -> list[bytes]:
-    """The code tables of one language, split into shards by :func:`code_shard`.
-
-    Each maps a :func:`code_key` to its matches, [product position, href, code as
-    printed]: a GTIN to its product's scan page, a lot code to its lot's page
-    (a lot code may be shared by lots of several products).
-    """
-    entries: list[tuple[str, int, str, str]] = []
-    for position, product in enumerate(catalogue.products):
-        if product.gtin:
-            entries.append(
-                (
-                    code_key(product.gtin),
-                    position,
-                    views.href(product_route(product)),
-                    gtin.display(product.gtin),
-                )
-            )
-        for lot in product.lots:
-            entries.append(
-                (code_key(lot.code), position, views.href(lot_route(product, lot)), lot.code)
-            )
-    shards = max(1, -(-len(catalogue.products) // CODES_PER_SHARD))
-    tables: list[dict[str, list[Any]]] = [{} for _ in range(shards)]
-    for key, position, href, code in entries:
-        tables[code_shard(key, shards)].setdefault(key, []).append([position, href, code])
-    return [encode(table) for table in tables]
-
-
-def encode(index: dict[str, Any]) -> bytes:
-    """Compact, deterministic JSON bytes of an index."""
-    return json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
 def word_index(
@@ -417,60 +362,6 @@ PART_COLUMNS = ("n", "s", "i", "e", "u")
 #: What cards show of a product's producer, in the parts (key, position in a producer
 #: of :func:`build_index`): its name, former province and former district (as shown).
 MAKER_COLUMNS = (("a", 0), ("f", 3), ("d", 5))
-#: The digits of :func:`pack`, in the order of their values (search.js has the same).
-DIGITS = VARINT_DIGITS
-
-
-def _width(largest: int) -> int:
-    width = 1
-    while len(DIGITS) ** width <= largest:
-        width += 1
-    return width
-
-
-def _digits(value: int, width: int) -> str:
-    if width <= 2 and value < len(_TWO_DIGITS):  # most values: worked out once
-        return _TWO_DIGITS[value][2 - width :]
-    return "".join(DIGITS[value // len(DIGITS) ** k % len(DIGITS)] for k in reversed(range(width)))
-
-
-#: Every value of two :data:`DIGITS`, written with both.
-_TWO_DIGITS = tuple(a + b for a in DIGITS for b in DIGITS)
-assert len(_TWO_DIGITS) == 1 << 12  # as _written takes it
-
-
-def pack(values: Sequence[int]) -> dict[str, Any]:
-    """Small whole numbers as one string, ``width`` :data:`DIGITS` each, after
-    subtracting ``offset`` (the smallest): a string is much quicker for a browser to
-    read than a JSON array of thousands of numbers, and smaller."""
-    offset = min(values, default=0)
-    width = _width(max(values, default=0) - offset)
-    return {"w": width, "o": offset, "s": _written(values, width, offset)}
-
-
-def _written(values: Sequence[int], width: int, offset: int = 0) -> str:
-    """``values`` less ``offset`` (none below it), ``width`` :data:`DIGITS` each."""
-    if width > 2:
-        if width > 4:
-            return "".join([_digits(v - offset, width) for v in values])
-        high, low = _TWO_DIGITS if width == 4 else DIGITS, _TWO_DIGITS
-        return "".join([high[(v - offset) >> 12] + low[(v - offset) & 4095] for v in values])
-    table = _TWO_DIGITS if width == 2 else DIGITS
-    if offset:
-        return "".join([table[v - offset] for v in values])
-    return "".join(map(table.__getitem__, values))
-
-
-def channel_lists(lists: Sequence[Sequence[int]], channels: int = 0) -> list[str]:
-    """For each channel (``lists`` gives each product's), its products by position, as
-    :func:`vocabulary.varints` (as postings): search.js reads only the channels a query
-    filters by, instead of every product's list. ``channels`` is at least how many lists."""
-    members: list[list[int]] = [[] for _ in range(channels)]
-    for i, values in enumerate(lists):
-        for value in dict.fromkeys(values):
-            members += [[] for _ in range(value + 1 - len(members))]
-            members[value].append(i)
-    return [varints(products) for products in members]
 
 
 def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, Any]]:
@@ -479,8 +370,8 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
 
     The head keeps, for every product, what orders, filters and counts results:
     category "c", stars "k", certifications "x" and its producer's province "p"
-    (:func:`pack`-ed); "columns" holds the products of each channel "h"
-    (:func:`channel_lists`, for the channel filter and its counts), which
+    (:func:`~ocopsite.search.encoding.pack`-ed); "columns" holds the products of each channel "h"
+    (:func:`~ocopsite.search.encoding.channel_lists`, for the channel filter and its counts), which
     :func:`index_files` writes as a file of its own.
     A part holds what result cards show of its products (:data:`PART_COLUMNS`) and
     of their producers (:data:`MAKER_COLUMNS`: name, former province, district), and
@@ -516,16 +407,6 @@ def split(index: dict[str, Any], per_part: int | None = None) -> list[dict[str, 
 LETTER_CARDS = QUICK_CARDS
 
 
-def unpack(column: dict[str, Any]) -> list[int]:
-    """The numbers of a column made by :func:`pack`."""
-    width, text = column["w"], column["s"]
-    values = [0] * (len(text) // width)
-    for n in range(len(values)):
-        for ch in text[n * width : (n + 1) * width]:
-            values[n] = values[n] * len(DIGITS) + VARINT_VALUES[ch]
-    return [v + column["o"] for v in values]
-
-
 def letter_cards(
     codes: Sequence[int], columns: dict[str, list[Any]], producers: list[list[Any]]
 ) -> dict[str, list[Any]]:
@@ -552,64 +433,6 @@ def _cards(
         **{key: [columns[key][i] for i in first] for key in PART_COLUMNS},
         **{key: [producers[columns["m"][i]][field] for i in first] for key, field in MAKER_COLUMNS},
     }
-
-
-#: The folder, in the build's cache, of the code shards kept between builds.
-CODES_CACHE = "search-codes"
-
-
-def code_files(
-    catalogue: Catalogue, views: Views, cache: Path | None = None, read: str | None = None
-) -> list[bytes]:
-    """:func:`code_shards`, kept in ``cache`` (a folder) between builds.
-
-    They are kept under a hash of everything :func:`code_shards` reads (the language, the
-    addresses, each product's slug, GTIN and lot codes in order) and of ocopsite's code,
-    and taken from there when that hash is the same: an edit that changes no code (a
-    rating, a name, a photo) does not make every code's link again. A missing or damaged
-    entry is made again; only the latest entry of each language is kept.
-    """
-    if cache is None:
-        return code_shards(catalogue, views)
-    entry = _entry(
-        cache,
-        views.lang,
-        {
-            "lang": views.lang,
-            "urls": repr(views.urls),
-            "per_shard": CODES_PER_SHARD,
-            "products": read if read is not None else code_inputs(catalogue),
-        },
-    )
-    found = kept(entry)
-    if found is not None and list(found) == [str(n) for n in range(len(found))]:
-        return list(found.values())
-    shards = code_shards(catalogue, views)
-    _keep(entry, {str(number): shard for number, shard in enumerate(shards)})
-    return shards
-
-
-def code_inputs(catalogue: Catalogue) -> str:
-    """What :func:`code_shards` reads of the products, in every language: each one's slug,
-    GTIN and lot codes in order, as the ``repr`` of a list (see :func:`_entry`)."""
-    return repr([(p.slug, p.gtin or "", [lot.code for lot in p.lots]) for p in catalogue.products])
-
-
-def _entry(cache: Path, lang: str, read: object) -> Path:
-    """The file in ``cache`` of what is made from ``read`` in ``lang`` by this code.
-
-    ``read`` holds only strings, whole numbers, lists and mappings built in a fixed order,
-    whose ``repr`` tells any two apart and is the same from one build to the next; it is
-    hashed as that, which is more than twice as quick as JSON at 16,000 products.
-    """
-    digest = hashlib.sha256(code_fingerprint().encode())
-    digest.update(repr(read).encode("utf-8", "surrogatepass"))
-    return cache / f"{lang}-{digest.hexdigest()[:24]}.zip"
-
-
-def _keep(entry: Path, files: dict[str, bytes]) -> None:
-    """Store ``files`` as ``entry``, dropping the other entries of its language."""
-    keep(entry, files, f"{entry.name.partition('-')[0]}-*.zip")
 
 
 #: What :func:`word_index` reads of an index made by :func:`build_index`: its language,
@@ -649,7 +472,7 @@ def word_files(
         "budget": SHARD_POSTINGS,
         "share": SHARD_CARDS_SHARE,
     }
-    entry = _entry(cache, lang, read) if cache is not None else None
+    entry = cache_entry(cache, lang, read) if cache is not None else None
     found = kept(entry) if entry is not None else None
     if found is not None and ANSWERS in found:
         shards = {name[2:]: data for name, data in found.items() if name.startswith("s/")}
@@ -664,7 +487,7 @@ def word_files(
     if entry is not None:
         stored = {f"s/{name}": data for name, data in shards.items()}
         stored |= {f"l/{name}": data for name, data in letters.items()}
-        _keep(entry, stored | {ANSWERS: encode_answers(answered)})
+        keep_entry(entry, stored | {ANSWERS: encode_answers(answered)})
     return shards, letters, answered
 
 
@@ -681,8 +504,8 @@ def index_files(
 
     ``cache`` is a folder where word indexes are kept between builds (see
     :func:`word_files`), ``codes_cache`` one where code shards are (see
-    :func:`code_files`), ``rows_cache`` one where each product's values are (see
-    :func:`rows.columns`); the files are the same with or without them."""
+    :func:`~ocopsite.search.codes.code_files`), ``rows_cache`` one where each product's
+    values are (see :func:`rows.columns`); the files are the same with or without them."""
     files: dict[str, bytes] = {}
     hrefs: dict[str, str] = {}
     first: dict[str, dict[str, Any]] = {}

@@ -150,7 +150,7 @@ def varints(postings: Sequence[int]) -> str:
 
 
 #: The value of each of :data:`VARINT_DIGITS` (also the digits of the search index's
-#: packed columns, see :func:`ocopsite.search.index.pack`).
+#: packed columns, see :func:`ocopsite.search.encoding.pack`).
 VARINT_VALUES = {digit: value for value, digit in enumerate(VARINT_DIGITS)}
 #: Deletes the digits that carry a number on: what is left ends one number each.
 _CARRIES = str.maketrans("", "", VARINT_DIGITS[32:])

@@ -13,7 +13,7 @@
     return String(s).normalize("NFD").replace(MARKS, "").toLowerCase().replace(/đ/g, "d").replace(/\s+/g, " ").trim().replace(DASH, "-");
   }
   function slugify(s) { return fold(s).split(NON_WORD).filter(Boolean).join("-"); }
-  /* the lookup key of a GTIN or lot code, as ocopsite.search.index.code_key */
+  /* the lookup key of a GTIN or lot code, as ocopsite.search.codes.code_key */
   function codeKey(s) {
     var key = fold(s).replace(/[^0-9a-z]+/g, ""), digits = key.replace(/^0+/, "");
     return /^\d{8,}$/.test(key) && digits.length <= 14 ? digits.padStart(14, "0") : key;
@@ -80,7 +80,7 @@
 
   var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", CODE = new Uint8Array(128);
   for (var d = 0; d < 64; d++) CODE[DIGITS.charCodeAt(d)] = d;
-  /* the numbers of a column packed by ocopsite.search.index.pack (from ``from`` to ``to``) */
+  /* the numbers of a column packed by ocopsite.search.encoding.pack (from ``from`` to ``to``) */
   function unpack(col, from, to) {
     var str = col.s, w = col.w, c = (from = from || 0) * w;
     var values = new Int32Array((to == null ? str.length / w | 0 : to) - from);

@@ -76,7 +76,7 @@ def test_what_only_a_records_own_pages_show_is_kept_for_recent_records_only(
 def test_views_made_fast_are_the_dataclasses_they_were() -> None:
     import pytest
 
-    from ocopsite.view.views import fast_init
+    from ocopsite.view.viewtypes import fast_init
 
     @dataclasses.dataclass(frozen=True)
     class Plain:

@@ -17,7 +17,7 @@ from sitekit import SAMPLE_DATE, SITES, copy_site, strings_environment
 
 from ocopsite.build import build
 from ocopsite.render import site as render
-from ocopsite.view import jsonld, views
+from ocopsite.view import jsonld, views, viewtypes
 
 BUILD_DATE = dt.date.fromisoformat(SAMPLE_DATE)
 
@@ -74,7 +74,7 @@ def test_a_product_cards_view_is_made_only_for_its_html_and_is_not_kept(
         )
         return cached(self, lang, macro, key, *args)
 
-    def viewing(self: views.Views, product: Any) -> views.ProductCard:
+    def viewing(self: views.Views, product: Any) -> viewtypes.ProductCard:
         made_views[(self.lang, self.href(render.Route("product", product.slug)))] += 1
         return product_card(self, product)
 
@@ -97,7 +97,7 @@ def test_a_product_card_asked_for_a_hidden_name_makes_no_view() -> None:
             made.append(product)
             return SimpleNamespace(name="Miến dong")
 
-    card = views.CardOf("/products/mien-dong/", cast(Any, "mien-dong"), cast(Any, Asked()))
+    card = viewtypes.CardOf("/products/mien-dong/", cast(Any, "mien-dong"), cast(Any, Asked()))
     assert not hasattr(card, "__html__") and not made
     assert copy.copy(card).url == "/products/mien-dong/" and not made
     assert card.name == "Miến dong" and made == ["mien-dong"]

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from ocopsite.load.catalogue import Catalogue
     from ocopsite.view.urls import Urls
-    from ocopsite.view.views import Localized, Views
+    from ocopsite.view.views import Views
+    from ocopsite.view.viewtypes import Localized
 
 PRODID = "-//ocopsite//OCOP catalogue//EN"
 

@@ -36,7 +36,8 @@ from ocopsite.view.markup import render_markdown
 from ocopsite.view.pages import PageSpec, Pagination, paginate, showing
 from ocopsite.view.theme import Theme, environment
 from ocopsite.view.urls import FACETS, SCANNED, Route, Urls
-from ocopsite.view.views import CardOf, Views
+from ocopsite.view.views import Views
+from ocopsite.view.viewtypes import CardOf
 
 #: The template whose macros :meth:`Renderer._fragment` renders once.
 FRAGMENTS = "_macros.html"

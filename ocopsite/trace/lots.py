@@ -23,7 +23,8 @@ from ocopsite.model import Lot, Producer, Product, ratings
 from ocopsite.trace import labels
 from ocopsite.view.pages import PageSpec, showing
 from ocopsite.view.urls import SLOT, Route
-from ocopsite.view.views import CertificationView, DateView, Localized, Views, fast_init
+from ocopsite.view.views import Views
+from ocopsite.view.viewtypes import CertificationView, DateView, Localized, fast_init
 
 GS1_VOC = "https://gs1.org/voc/"
 #: The JSON of a verdict's data and texts (one encoder each, not one a page).

@@ -20,7 +20,8 @@ from ocopsite import build
 from ocopsite.assets import images
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.output import plan as outputs
-from ocopsite.render.site import Renderer, plan_pages
+from ocopsite.render.renderer import Renderer
+from ocopsite.render.site import plan_pages
 
 
 def main() -> None:

@@ -79,7 +79,7 @@ def search_files(site: Path) -> dict[str, bytes]:
     """The search's output files (path → bytes) for the site in ``site``, base URL "/"."""
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
-    from ocopsite.render.site import Renderer
+    from ocopsite.render.renderer import Renderer
     from ocopsite.search import index as search
 
     ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), base_url="http://x/")

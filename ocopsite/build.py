@@ -46,7 +46,8 @@ from ocopsite.output.staging import (
     clean_leftovers,
 )
 from ocopsite.render import offline
-from ocopsite.render.site import FRAGMENTS, Renderer, listed_routes, plan_pages
+from ocopsite.render.renderer import FRAGMENTS, Renderer
+from ocopsite.render.site import listed_routes, plan_pages
 from ocopsite.trace import lots as trace
 from ocopsite.trace import qr as trace_qr
 from ocopsite.view.i18n import Strings, load_strings

@@ -617,7 +617,7 @@ def test_kept_word_indexes_give_the_same_search_files(
 ) -> None:
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
-    from ocopsite.render.site import Renderer
+    from ocopsite.render.renderer import Renderer
     from ocopsite.search import codes as code_tables
     from ocopsite.search import index as search
 

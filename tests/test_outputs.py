@@ -279,7 +279,8 @@ def test_a_pages_outputs_make_it_in_each_language_and_share_what_it_shows() -> N
     from ocopsite.assets import images
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
-    from ocopsite.render.site import Renderer, plan_pages
+    from ocopsite.render.renderer import Renderer
+    from ocopsite.render.site import plan_pages
 
     site = SITES / "bilingual"
     ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)

@@ -16,8 +16,9 @@ from markupsafe import Markup
 from sitekit import SAMPLE_DATE, SITES, copy_site, strings_environment
 
 from ocopsite.build import build
-from ocopsite.render import site as render
+from ocopsite.render import renderer as render
 from ocopsite.view import jsonld, views, viewtypes
+from ocopsite.view.urls import Route
 
 BUILD_DATE = dt.date.fromisoformat(SAMPLE_DATE)
 
@@ -75,7 +76,7 @@ def test_a_product_cards_view_is_made_only_for_its_html_and_is_not_kept(
         return cached(self, lang, macro, key, *args)
 
     def viewing(self: views.Views, product: Any) -> viewtypes.ProductCard:
-        made_views[(self.lang, self.href(render.Route("product", product.slug)))] += 1
+        made_views[(self.lang, self.href(Route("product", product.slug)))] += 1
         return product_card(self, product)
 
     monkeypatch.setattr(render.Renderer, "_fragment", counting)

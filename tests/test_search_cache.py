@@ -20,7 +20,7 @@ from ocopsite.search import index as search
 def _ready(site: Path) -> tuple[Any, dict[str, Any]]:
     from ocopsite.build import BuildResult, prepare
     from ocopsite.diagnostics import Diagnostics
-    from ocopsite.render.site import Renderer
+    from ocopsite.render.renderer import Renderer
 
     ready = prepare(site, BuildResult(), Diagnostics(relative_to=site), build_date=BUILD_DATE)
     views = Renderer(ready.catalogue, ready.theme, ready.strings, ready.urls, {}, {}).views

@@ -14,7 +14,8 @@ from ocopsite.build import BuildResult, prepare
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.keptfiles import keep
 from ocopsite.render import feeds, offline, schedule
-from ocopsite.render.site import Renderer, plan_pages
+from ocopsite.render.renderer import Renderer
+from ocopsite.render.site import plan_pages
 from ocopsite.view.urls import Route
 
 

@@ -41,7 +41,7 @@ from ocopsite.output.scripts import served
 from ocopsite.paths import BUILTIN_THEME_DIRS
 from ocopsite.render import events as eventpages
 from ocopsite.render import feeds, offline, opendata, recordschema, schedule
-from ocopsite.render.site import Renderer
+from ocopsite.render.renderer import Renderer
 from ocopsite.search import codes
 from ocopsite.search import index as search
 from ocopsite.trace import files as trace_files

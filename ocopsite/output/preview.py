@@ -33,7 +33,8 @@ from ocopsite.output import journal
 from ocopsite.output.incremental import Manifest, Resident
 from ocopsite.output.incremental import forget as forget_manifest
 from ocopsite.output.staging import MARKER
-from ocopsite.render.site import Renderer, record_pages
+from ocopsite.render.renderer import Renderer
+from ocopsite.render.site import record_pages
 
 #: The files of a record folder whose edit this can follow, besides ``<lang>.md``.
 RECORD_FILES = RELOADABLE

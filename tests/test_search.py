@@ -961,8 +961,16 @@ def test_a_letter_shows_its_first_cards_before_any_part(browser, served: str) ->
     tab.wait_for_selector("#search-app .results .card")
     cards = "#search-app .results .card"
     first = tab.eval_on_selector_all(cards, "cs => cs.map(c => c.textContent)")
+    # The cards may be up before search.js has asked for any part (on a busy machine it
+    # runs later): every part is held back, so they came from the letter file either way.
+    # Wait for search.js's first request, which is held too, before letting them through.
+    for _ in range(500):
+        if held:
+            break
+        tab.wait_for_timeout(20)
     assert len(first) == 8 and held
     assert "searchReady" not in tab.evaluate("document.documentElement.dataset")
+    assert tab.eval_on_selector_all(cards, "cs => cs.map(c => c.textContent)") == first
     release.append(True)
     for r in held:
         r.continue_()

@@ -272,23 +272,47 @@ def _status_after(events: list[dict[str, Any]]) -> tuple[str, int]:
     return status, stars
 
 
+def _pick(site: Site, rng: random.Random, kind: str) -> str | None:
+    """The folder name of a record of ``kind`` chosen at random; None if there is none."""
+    names = site.names(kind)
+    return rng.choice(names) if names else None
+
+
 def _product(site: Site, rng: random.Random) -> tuple[str, dict[str, Any]] | None:
-    names = site.names("products")
-    if not names:
+    name = _pick(site, rng, "products")
+    if name is None:
         return None
-    name = rng.choice(names)
     return name, site.read("products", name)
+
+
+#: A change of one product's record: given the site, the random source, the product's
+#: folder name and its record (changed in place), what it changed, or None if nothing.
+ProductChange = Callable[[Site, random.Random, str, dict[str, Any]], "str | None"]
+
+
+def product_edit(change: ProductChange) -> EditMaker:
+    """The edit of a product chosen at random that ``change`` makes; its record is then saved."""
+
+    def made(site: Site, rng: random.Random) -> Edit | None:
+        found = _product(site, rng)
+        if found is None:
+            return None
+        name, record = found
+        what = change(site, rng, name, record)
+        if what is None:
+            return None
+        site.write("products", name, record)
+        return Edit(f"{name}: {what}")
+
+    return made
 
 
 # --- ratings -------------------------------------------------------------------------------
 
 
 @edit("rating-stars")
-def _rating_stars(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _rating_stars(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     rating = record["ocop"]
     if isinstance(rating, dict):
         rating["stars"] = rng.choice([3, 4, 5])
@@ -305,16 +329,12 @@ def _rating_stars(site: Site, rng: random.Random) -> Edit | None:
         event["granted_by"] = _level(event["stars"], event["date"])
         what = event["stars"]
     _fix_authorities(rating)
-    site.write("products", name, record)
-    return Edit(f"{name}: {what} stars")
+    return f"{what} stars"
 
 
 @edit("rating-date")
-def _rating_date(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _rating_date(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     rating = record["ocop"]
     if isinstance(rating, dict):
         day = _day(rng, FIRST_GRANT, LATEST)
@@ -330,16 +350,14 @@ def _rating_date(site: Site, rng: random.Random) -> Edit | None:
         if "expires" in event:
             event["expires"] = _expires(rng, day)
     _fix_authorities(rating)
-    site.write("products", name, record)
-    return Edit(f"{name}: rating dated {day}")
+    return f"rating dated {day}"
 
 
 @edit("rating-expires")
-def _rating_expires(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _rating_expires(
+    site: Site, rng: random.Random, name: str, record: dict[str, Any]
+) -> str | None:
     rating = record["ocop"]
     grant = rating if isinstance(rating, dict) else [e for e in rating if "stars" in e][-1]
     issued = grant["issued"] if isinstance(rating, dict) else grant["date"]
@@ -349,8 +367,7 @@ def _rating_expires(site: Site, rng: random.Random) -> Edit | None:
     else:
         grant["expires"] = _expires(rng, issued)
         what = f"expiry {grant['expires']}"
-    site.write("products", name, record)
-    return Edit(f"{name}: rating gets {what}")
+    return f"rating gets {what}"
 
 
 @edit("rating-status")
@@ -371,11 +388,8 @@ def _rating_status(site: Site, rng: random.Random) -> Edit | None:
 
 
 @edit("rating-event")
-def _rating_event(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _rating_event(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     events = _as_history(record["ocop"])
     status, stars = _status_after(events)
     allowed = {
@@ -396,45 +410,37 @@ def _rating_event(site: Site, rng: random.Random) -> Edit | None:
     events.append(event)
     _fix_authorities(events)
     record["ocop"] = events
-    site.write("products", name, record)
-    return Edit(f"{name}: rating {kind} on {day}")
+    return f"rating {kind} on {day}"
 
 
 # --- products --------------------------------------------------------------------------
 
 
 @edit("product-name")
-def _product_name(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _product_name(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     record["name"] = _text(rng, site.languages())
-    site.write("products", name, record)
-    return Edit(f"{name}: named {record['name']}")
+    return f"named {record['name']}"
 
 
 @edit("product-summary")
-def _product_summary(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _product_summary(
+    site: Site, rng: random.Random, name: str, record: dict[str, Any]
+) -> str | None:
     if "summary" in record and rng.random() < 0.4:
         del record["summary"]
     else:
         record["summary"] = _text(rng, site.languages())
-    site.write("products", name, record)
-    return Edit(f"{name}: summary {record.get('summary')}")
+    return f"summary {record.get('summary')}"
 
 
 @edit("description")
 def _description(site: Site, rng: random.Random) -> Edit | None:
     kind = rng.choice(["products", "products", "producers", "news", "events"])
-    names = site.names(kind)
-    if not names:
+    name = _pick(site, rng, kind)
+    if name is None:
         return None
-    name = rng.choice(names)
     lang = rng.choice(site.languages())
     path = site.content / kind / name / f"{lang}.md"
     if path.exists() and lang != site.languages()[0] and rng.random() < 0.3:
@@ -446,35 +452,28 @@ def _description(site: Site, rng: random.Random) -> Edit | None:
 
 
 @edit("product-category")
-def _product_category(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _product_category(
+    site: Site, rng: random.Random, name: str, record: dict[str, Any]
+) -> str | None:
     record["category"] = rng.choice(CATEGORIES)
-    site.write("products", name, record)
-    return Edit(f"{name}: category {record['category']}")
+    return f"category {record['category']}"
 
 
 @edit("product-producer")
-def _product_producer(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _product_producer(
+    site: Site, rng: random.Random, name: str, record: dict[str, Any]
+) -> str | None:
     record["producer"] = rng.choice(site.names("producers"))
     _fix_authorities(record["ocop"])
-    site.write("products", name, record)
-    return Edit(f"{name}: made by {record['producer']}")
+    return f"made by {record['producer']}"
 
 
 @edit("product-sale")
-def _product_sale(site: Site, rng: random.Random) -> Edit | None:
+@product_edit
+def _product_sale(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     """Price, tags and where it is sold."""
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
     part = rng.choice(["price", "tags", "retail", "unit"])
     if part == "price":
         if "price" in record and rng.random() < 0.4:
@@ -496,30 +495,22 @@ def _product_sale(site: Site, rng: random.Random) -> Edit | None:
             record["retail"] = [{"channel": channel} for channel in chosen]
         else:
             record.pop("retail", None)
-    site.write("products", name, record)
-    return Edit(f"{name}: {part} {record.get(part)}")
+    return f"{part} {record.get(part)}"
 
 
 @edit("product-gtin")
-def _product_gtin(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _product_gtin(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     if "gtin" in record and rng.random() < 0.3:
         del record["gtin"]
     else:
         record["gtin"] = _gtin(rng, site.gtins())
-    site.write("products", name, record)
-    return Edit(f"{name}: GTIN {record.get('gtin')}")
+    return f"GTIN {record.get('gtin')}"
 
 
 @edit("product-photo")
-def _product_photo(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _product_photo(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     if record.get("photos") and rng.random() < 0.5:
         del record["photos"]  # the file stays in the folder
         what = "no photo"
@@ -528,8 +519,7 @@ def _product_photo(site: Site, rng: random.Random) -> Edit | None:
         _jpeg(site.content / "products" / name / file, rng)
         record["photos"] = [{"file": file, "alt": _text(rng, site.languages())}]
         what = f"photo {file}"
-    site.write("products", name, record)
-    return Edit(f"{name}: {what}")
+    return f"{what}"
 
 
 @edit("product-delete")
@@ -589,11 +579,8 @@ def _product_swap(site: Site, rng: random.Random) -> Edit | None:
 
 
 @edit("lot-add")
-def _lot_add(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None:
-        return None
-    name, record = found
+@product_edit
+def _lot_add(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     lots = record.setdefault("lots", [])
     codes = {str(lot["code"]) for lot in lots}
     code = rng.choice(["N", "LO", "A&B:", "L01/"]) + str(rng.randint(1, 999))
@@ -610,8 +597,7 @@ def _lot_add(site: Site, rng: random.Random) -> Edit | None:
     if rng.random() < 0.5:
         lot["events"] = [{"date": produced, "step": {"vi": "Đóng gói", "en": "Packing"}}]
     lots.append(lot)
-    site.write("products", name, record)
-    return Edit(f"{name}: lot {code} made {produced}")
+    return f"lot {code} made {produced}"
 
 
 @edit("lot-change")
@@ -667,10 +653,9 @@ def _lot_change(site: Site, rng: random.Random) -> Edit | None:
 @edit("certification")
 def _certification(site: Site, rng: random.Random) -> Edit | None:
     kind = rng.choice(["products", "producers"])
-    names = site.names(kind)
-    if not names:
+    name = _pick(site, rng, kind)
+    if name is None:
         return None
-    name = rng.choice(names)
     record = site.read(kind, name)
     certificates = record.setdefault("certifications", [])
     change = rng.choice(["add", "dates", "status", "delete"])
@@ -794,10 +779,9 @@ def _news_event_rename(site: Site, rng: random.Random) -> Edit | None:
 
 @edit("news-cover")
 def _news_cover(site: Site, rng: random.Random) -> Edit | None:
-    names = site.names("news")
-    if not names:
+    name = _pick(site, rng, "news")
+    if name is None:
         return None
-    name = rng.choice(names)
     record = site.read("news", name)
     if "cover" in record and rng.random() < 0.5:
         del record["cover"]
@@ -845,15 +829,21 @@ def _news(site: Site, rng: random.Random) -> Edit | None:
     elif change == "date":
         day = _day(rng, dt.date(2025, 1, 1), LATEST)
         record["date"] = day
-        folder = f"{day}{name[10:]}"
-        if folder != name:
-            (site.content / "news" / name).rename(site.content / "news" / folder)
-        name, what = folder, f"dated {day}"
+        name, what = _redated(site, "news", name, day), f"dated {day}"
     else:
         shutil.rmtree(site.content / "news" / name)
         return Edit(f"news {name}: deleted")
     site.write("news", name, record)
     return Edit(f"news {name}: {what}")
+
+
+def _redated(site: Site, kind: str, name: str, day: dt.date) -> str:
+    """The folder of the record ``name`` of ``kind`` once dated ``day``: renamed to begin
+    with the day, as the folders of news items and events do."""
+    folder = f"{day}{name[10:]}"
+    if folder != name:
+        (site.content / kind / name).rename(site.content / kind / folder)
+    return folder
 
 
 @edit("event")
@@ -892,10 +882,7 @@ def _event(site: Site, rng: random.Random) -> Edit | None:
         starts = _day(rng, dt.date(2025, 6, 1), LATEST)
         record["starts"] = starts
         record["ends"] = starts + dt.timedelta(days=rng.randint(0, 3))
-        folder = f"{starts}{name[10:]}"
-        if folder != name:
-            (site.content / "events" / name).rename(site.content / "events" / folder)
-        name, what = folder, f"from {starts} to {record['ends']}"
+        name, what = _redated(site, "events", name, starts), f"from {starts} to {record['ends']}"
     else:
         shutil.rmtree(site.content / "events" / name)
         return Edit(f"event {name}: deleted")

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -109,18 +109,19 @@ def map_chunks(
     )
     finished = False
     try:
-        pending: set[Future[R]] = {pool.submit(_run, (function, chunk)) for chunk in chunks}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    raise WorkerDied(
-                        "a worker process died before finishing its work (killed, out of "
-                        "memory, or crashed on an input file)"
-                    ) from None
-                yield result
+        # as_completed waits on every future once; a wait() for the first of those still
+        # pending, chunk after chunk, walked them all each time: quadratic in the chunks,
+        # 17 s of this process's time in a full build of 64,000 products
+        futures = [pool.submit(_run, (function, chunk)) for chunk in chunks]
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                raise WorkerDied(
+                    "a worker process died before finishing its work (killed, out of "
+                    "memory, or crashed on an input file)"
+                ) from None
+            yield result
         finished = True
     finally:
         _shared = None

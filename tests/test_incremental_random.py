@@ -371,20 +371,18 @@ def _rating_expires(
 
 
 @edit("rating-status")
-def _rating_status(site: Site, rng: random.Random) -> Edit | None:
-    found = _product(site, rng)
-    if found is None or not isinstance(found[1]["ocop"], dict):
-        return None
-    name, record = found
+@product_edit
+def _rating_status(site: Site, rng: random.Random, name: str, record: dict[str, Any]) -> str | None:
     rating = record["ocop"]
+    if not isinstance(rating, dict):
+        return None  # a history: its status comes from its events (see rating-event)
     status = rng.choice(["active", "suspended", "revoked"])
     rating["status"] = status
     if status == "active":
         rating.pop("status_note", None)
     else:
         rating["status_note"] = _text(rng, site.languages())
-    site.write("products", name, record)
-    return Edit(f"{name}: rating {status}")
+    return f"rating {status}"
 
 
 @edit("rating-event")

@@ -7,8 +7,11 @@ SIZES ?= 1000,16000
 
 .PHONY: install site serve test-deps test lint bench-deps bench audit
 
+# An editable install leaves the modules uncompiled; where PYTHONDONTWRITEBYTECODE is set
+# (as in many containers), every command would then compile them all again (0.1 s a start).
 install:
 	$(PYTHON) -m pip install --quiet -e .
+	$(PYTHON) -m compileall -q ocopsite
 
 site: install
 	$(PYTHON) build.py build
@@ -18,6 +21,7 @@ serve: install
 
 test-deps:
 	$(PYTHON) -m pip install --quiet -e '.[test]'
+	$(PYTHON) -m compileall -q ocopsite
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -14,6 +14,11 @@ leave the output as it was; it is then undone.
 failure lists the edits made and the paths that differ; it is not shrunk (each example
 builds a site a dozen times), but the edits' seeds make it replayable with
 :func:`run_sequence`.
+
+Run long hunts from a checkout that nobody edits meanwhile (a clone, with ``PYTHONPATH``
+pointing at it): ocopsite's own files are inputs of every build (its code fingerprint),
+so a module or template saved mid-run makes the build after the last rebuild run again,
+and fails the check that a build with nothing changed does nothing.
 """
 
 from __future__ import annotations

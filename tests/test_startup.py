@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sitekit import ROOT, SAMPLE_DATE, SITES, copy_site
@@ -12,6 +14,7 @@ from ocopsite.output.publish import BuildResult, stage
 
 PROBE = """
 import sys
+import time
 from ocopsite.commands.cli import main
 try:
     main(sys.argv[1:])
@@ -47,9 +50,20 @@ def test_the_program_ends_with_the_build_s_exit_code_and_all_its_output(tmp_path
     out = tmp_path / "public"
     command = [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site)]
     command += ["--out", str(out), "--date", SAMPLE_DATE, "-j", "1", "-v"]
+    started = time.perf_counter()
     built = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    wall = time.perf_counter() - started
     assert built.returncode == 0 and built.stdout.startswith("Built ")
     assert "  render " in built.stderr and (out / "index.html").is_file()
+    # -v's stages are the command's own time: loading the build's modules and the walk
+    # over the inputs (taken before the build) too, and they add up to the summary's
+    stages = dict(re.findall(r"^  (\S+) +([\d.]+) s  peak", built.stderr, re.MULTILINE))
+    assert list(stages)[:2] == ["start", "fingerprint"] and float(stages["start"]) > 0
+    said = re.search(r" in ([\d.]+) s → ", built.stdout)
+    assert said is not None
+    summary = float(said[1])
+    assert abs(sum(map(float, stages.values())) - summary) < 0.01 + 0.001 * len(stages)
+    assert summary < wall
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "Nothing changed since the last build" in again.stdout
     product = site / "content/products/dao-canh/product.yaml"
@@ -74,6 +88,7 @@ def test_a_stage_tells_the_peak_memory_of_the_workers_it_ended() -> None:
 
 MEMORY_PROBE = """
 import sys
+import time
 from ocopsite.memory import give_back_large_blocks
 
 def resident() -> int:

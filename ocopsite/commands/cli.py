@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -113,20 +114,26 @@ def run_build(
     inputs: str | None = None,
     stamps: dict[str, FolderStamp] | None = None,
     resident: Resident | None = None,
+    walked: float = 0.0,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input.
 
-    ``inputs`` is the fingerprint of the inputs if the caller has just taken it, and
-    ``stamps`` the folders' stamps its walk read, handed over: the build empties the dict
-    once it has read it (see :func:`~ocopsite.build.build`);
+    ``inputs`` is the fingerprint of the inputs if the caller has just taken it, in
+    ``walked`` seconds, and ``stamps`` the folders' stamps its walk read, handed over: the
+    build empties the dict once it has read it (see :func:`~ocopsite.build.build`);
     ``resident`` what a long-lived process keeps between builds (the preview server).
+    The time reported (``-v`` and the summary) includes that walk and the loading of the
+    build's modules, so that it is the command's own.
     """
+    loading, first = time.perf_counter(), "ocopsite.build" not in sys.modules
     from ocopsite.build import build
     from ocopsite.diagnostics import BuildFailed
     from ocopsite.output.publish import Superseded
     from ocopsite.output.staging import OutputRefused
     from ocopsite.parallel import WorkerDied
 
+    loaded = time.perf_counter() - loading
+    loaded_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     progress = None
     show_progress = not quiet and sys.stderr.isatty()
     state: dict[str, int] = {"shown": -1}
@@ -179,6 +186,11 @@ def run_build(
             err=True,
         )
         return False
+    if first:  # this process loaded the build's modules for it
+        result.timings = {"start": loaded, **result.timings}
+        result.peak_mb["start"] = loaded_mb
+    if walked:  # taken before the build, which then took no fingerprint of its own
+        result.timings["fingerprint"] = result.timings.get("fingerprint", 0.0) + walked
     if result.unchanged:
         if not quiet:
             click.echo(_up_to_date(result.out, result.seconds))
@@ -269,6 +281,7 @@ def build_command(
     # walk over the inputs; the build takes this fingerprint rather than walking again
     cache_dir = site.resolve() / paths.CACHE_DIR
     stamps: dict[str, FolderStamp] = {}
+    walking = time.perf_counter()
     inputs = (
         None
         if only
@@ -298,6 +311,7 @@ def build_command(
         only=only,
         inputs=inputs,
         stamps=stamps,
+        walked=time.perf_counter() - walking if inputs is not None else 0.0,
     )
     _built[0] = True
     sys.exit(0 if ok else 1)

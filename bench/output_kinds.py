@@ -28,6 +28,7 @@ from typing import Any
 
 from ocopsite import build
 from ocopsite.output import plan as outputs
+from ocopsite.output import writer
 from ocopsite.render import offline
 
 #: The route segments of the pages Hugo's benchmark site has (see bench/run.py --vs-hugo).
@@ -59,9 +60,9 @@ def main() -> None:
     # kind → [make seconds, write seconds, outputs, files]
     spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
 
-    def emit_chunk(work: tuple[Sequence[outputs.Output], outputs.Sink], indices: Sequence[int]):
+    def emit_chunk(work: tuple[Sequence[outputs.Output], writer.Sink], indices: Sequence[int]):
         made, sink = work
-        done = outputs.Emitted()
+        done = writer.Emitted()
         for index in indices:
             output = made[index]
             began = time.process_time()
@@ -82,7 +83,7 @@ def main() -> None:
             done.page_outputs += output.kind == "page"
         return done
 
-    outputs.emit_chunk = emit_chunk  # type: ignore[assignment]  # the one process's
+    writer.emit_chunk = emit_chunk  # type: ignore[assignment]  # the one process's
     shutil.rmtree(site / build.CACHE_DIR, ignore_errors=True)
     profiler = cProfile.Profile() if args.profile else None
     with tempfile.TemporaryDirectory(prefix="output-kinds-") as out:

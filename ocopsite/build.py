@@ -24,7 +24,7 @@ from ocopsite.load import fingerprint
 from ocopsite.load.catalogue import Catalogue, load_catalogue
 from ocopsite.load.config import CONFIG_NAME, SiteConfig, load_config
 from ocopsite.load.recordcache import Kept, code_fingerprint, gc_freezable, gc_paused
-from ocopsite.output import groups, incremental, journal
+from ocopsite.output import groups, incremental, journal, writer
 from ocopsite.output import plan as outputs
 from ocopsite.output.manifestfile import Group
 from ocopsite.output.publish import (
@@ -326,7 +326,7 @@ def build(
             renderer, {spec.template for spec in specs}, not only, catalogue.config.label_sheets
         )
     if not write:  # check: render the pages in memory, keep nothing
-        publish_emit(run, every, _kinds(every, ("page",)), outputs.Nowhere())
+        publish_emit(run, every, _kinds(every, ("page",)), writer.Nowhere())
         CompiledTemplates.save()
         return result
     if only:  # a partial build: the pages asked for and the theme's files; keep no record
@@ -389,7 +389,7 @@ def build(
     pack = partial(offline.build_pack, catalogue=catalogue, urls=urls, assets=assets,
                    thumbnails=thumbnails, cache=cache_dir / offline.PACK_CACHE)  # fmt: skip
 
-    def described(emitted: outputs.Emitted) -> incremental.Manifest:
+    def described(emitted: writer.Emitted) -> incremental.Manifest:
         described_outputs()
         files.update((path, "") for path in emitted.made if path not in files)
         return incremental.Manifest(files, emitted.digests, blocks)
@@ -399,7 +399,7 @@ def build(
     # later build trusts it, and an edit undone meanwhile is never published.
     if previous is not None and result.updated_in_place and resident is not None:
 
-        def published(so_far: outputs.Emitted, first: bool) -> None:
+        def published(so_far: writer.Emitted, first: bool) -> None:
             # The output holds these new files and otherwise the last build's. On disk the
             # manifest was dropped (see below): until this build saves it, another process
             # builds in full, and rewriting it after each step would take a second.
@@ -422,7 +422,7 @@ def build(
     elif previous is not None and result.updated_in_place:
         update = journal.Update(out, previous.digests)
 
-        def kept_with_the_update(emitted: outputs.Emitted) -> None:
+        def kept_with_the_update(emitted: writer.Emitted) -> None:
             fingerprint.forget(cache_dir)  # remembered once the update is live
             manifest = incremental.encoded(out, site_key, described(emitted))
             update.keep_beside(incremental.manifest_path(cache_dir), manifest)
@@ -432,7 +432,7 @@ def build(
         )
     else:
 
-        def dropped_before_the_swap(emitted: outputs.Emitted) -> None:
+        def dropped_before_the_swap(emitted: writer.Emitted) -> None:
             fingerprint.forget(cache_dir)
             incremental.forget(cache_dir)  # it describes the output the swap replaces
 

@@ -23,7 +23,7 @@ from ocopsite import cachekey, files, parallel
 from ocopsite.build import build
 from ocopsite.commands.cli import main
 from ocopsite.files import exchange, write_atomic, write_atomic_all
-from ocopsite.output import incremental, journal
+from ocopsite.output import incremental, journal, writer
 from ocopsite.output import plan as outputs
 from ocopsite.output import staging as output
 
@@ -106,14 +106,14 @@ def test_workers_end_when_the_process_that_made_them_is_killed(tmp_path: Path) -
 
 
 def _emit_chunk_that_dies(
-    work: tuple[Sequence[outputs.Output], outputs.Sink], indices: Sequence[int]
-) -> outputs.Emitted:
+    work: tuple[Sequence[outputs.Output], writer.Sink], indices: Sequence[int]
+) -> writer.Emitted:
     if 0 in indices:
         _die()
     return REAL_EMIT_CHUNK(work, indices)
 
 
-REAL_EMIT_CHUNK = outputs.emit_chunk
+REAL_EMIT_CHUNK = writer.emit_chunk
 
 
 def test_a_dead_worker_fails_the_build_with_a_message_and_changes_nothing(
@@ -123,7 +123,7 @@ def test_a_dead_worker_fails_the_build_with_a_message_and_changes_nothing(
     out = tmp_path / "public"
     build(site, out, build_date=BUILD_DATE)
     before = _tree(out)
-    monkeypatch.setattr(outputs, "emit_chunk", _emit_chunk_that_dies)
+    monkeypatch.setattr(writer, "emit_chunk", _emit_chunk_that_dies)
     start = time.monotonic()
     result = CliRunner().invoke(
         main, ["build", "--site", str(site), "--out", str(out), "-j", "2", "--force"]

@@ -17,7 +17,7 @@ from sitekit import SITES, copy_site
 from ocopsite import build as build_module
 from ocopsite.build import build
 from ocopsite.load.catalogue import Catalogue
-from ocopsite.output import incremental
+from ocopsite.output import incremental, writer
 from ocopsite.output import plan as outputs
 from ocopsite.output.staging import MARKER
 from ocopsite.trace import files as trace_files
@@ -111,7 +111,7 @@ def test_a_products_files_are_planned_again_only_when_its_record_changed(
 def test_an_output_that_makes_other_files_than_it_declares_fails_loudly() -> None:
     wrong = outputs.Output("page", ("a.html",), lambda: {"b.html": "x"}, lambda: [])
     with pytest.raises(AssertionError):
-        outputs.emit_chunk(([wrong], outputs.Nowhere()), [0])
+        writer.emit_chunk(([wrong], writer.Nowhere()), [0])
 
 
 def test_pages_that_forget_to_declare_dependencies_are_slower_never_stale(
@@ -235,16 +235,16 @@ def test_what_a_worker_made_comes_back_under_the_planning_processs_own_paths() -
     declared = outputs.Output("photo", tuple(files), lambda: files, lambda: [])
     unknown = outputs.Output("site", (), lambda: {"feed.xml": "x"})
     every = [declared, unknown]
-    for sink in (_Kept(), outputs.Nowhere()):
-        made = outputs.emit_chunk((every, sink), [0, 1])
+    for sink in (_Kept(), writer.Nowhere()):
+        made = writer.emit_chunk((every, sink), [0, 1])
         expected = pickle.loads(pickle.dumps(made))
-        placed = outputs._by_place(every, [0, 1], made)
+        placed = writer._by_place(every, [0, 1], made)
         # the paths of an output that declares them go as places; what only making tells,
         # as paths
         assert placed.made == {"feed.xml"} and set(placed.digests) <= {"feed.xml"}
         assert [entry[:2] for entry in placed.placed] == [(0, 0), (0, 1)]
         sent = pickle.loads(pickle.dumps(placed))  # as a worker's result comes back
-        back = outputs._by_path(every, sent)
+        back = writer._by_path(every, sent)
         assert back == expected and back.placed == []
         own = {id(path) for path in declared.paths}
         assert {id(path) for path in back.made if path != "feed.xml"} == own

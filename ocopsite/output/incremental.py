@@ -168,7 +168,7 @@ def changed(
 @dataclass(frozen=True)
 class Manifest:
     """What the last build into a folder made: every file, with its output's key ("" if none),
-    and the :func:`~ocopsite.output.plan.digest` of the files whose digest was worked out."""
+    and the :func:`~ocopsite.render.offline.digest` of the files whose digest was worked out."""
 
     keys: dict[str, str]
     digests: dict[str, Digest] = field(default_factory=dict)

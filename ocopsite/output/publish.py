@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocopsite.diagnostics import BuildFailed, Diagnostic, Diagnostics
-from ocopsite.output import journal
+from ocopsite.output import journal, writer
 from ocopsite.output import plan as outputs
 from ocopsite.output.incremental import Manifest
 from ocopsite.output.staging import Staging
@@ -111,18 +111,18 @@ def emit(
     run: Run,
     every: list[outputs.Output],
     todo: list[int],
-    sink: outputs.Sink,
+    sink: writer.Sink,
     meanwhile: Callable[[], None] | None = None,
-) -> outputs.Emitted:
+) -> writer.Emitted:
     """Make the outputs ``todo`` into ``sink``, stage by stage; raise BuildFailed on a problem.
     ``meanwhile`` is called after each chunk made (the workers are forked by then).
 
     On more than one core, pages and other outputs are made together (see
-    :func:`~ocopsite.output.plan.emit_together`): the ``render`` stage then lasts until every
+    :func:`~ocopsite.output.writer.emit_together`): the ``render`` stage then lasts until every
     page is made, and ``feeds`` is the time the other outputs took after that.
     """
     result, diagnostics = run.result, run.diagnostics
-    emitted = outputs.Emitted()
+    emitted = writer.Emitted()
     page_outputs = sum(every[index].kind == "page" for index in todo)
     total = page_outputs + sum(every[index].pages for index in todo)
     if run.jobs > 1 and 0 < page_outputs < len(todo):
@@ -134,7 +134,7 @@ def emit(
         with stage(result, name):
             for kind in kinds:  # one kind at a time: each has its own chunk size
                 of_kind = [index for index in chosen if every[index].kind == kind]
-                for done in outputs.emit(every, of_kind, sink, run.jobs):
+                for done in writer.emit(every, of_kind, sink, run.jobs):
                     _gather(run, emitted, done, total)
                     if meanwhile is not None:
                         meanwhile()
@@ -142,7 +142,7 @@ def emit(
     return emitted
 
 
-def _gather(run: Run, emitted: outputs.Emitted, done: outputs.Emitted, total: int) -> None:
+def _gather(run: Run, emitted: writer.Emitted, done: writer.Emitted, total: int) -> None:
     """Add what a chunk made to ``emitted``; report its problems, and the progress of the
     ``total`` pages."""
     run.check()
@@ -159,26 +159,26 @@ def _emit_together(
     run: Run,
     every: list[outputs.Output],
     todo: list[int],
-    sink: outputs.Sink,
+    sink: writer.Sink,
     total: int,
     page_outputs: int,
     meanwhile: Callable[[], None] | None = None,
-) -> outputs.Emitted:
+) -> writer.Emitted:
     """:func:`emit` on several cores, of ``todo`` that holds ``page_outputs`` outputs of kind
     "page" and other outputs, ``total`` pages in all (some made with other outputs);
     ``meanwhile`` as :func:`emit`'s."""
     result = run.result
-    emitted = outputs.Emitted()
+    emitted = writer.Emitted()
     made = 0  # outputs of kind "page"
 
-    def take(done: outputs.Emitted) -> None:
+    def take(done: writer.Emitted) -> None:
         nonlocal made
         _gather(run, emitted, done, total)
         made += done.page_outputs
         if meanwhile is not None:
             meanwhile()
 
-    with contextlib.closing(outputs.emit_together(every, todo, sink, run.jobs)) as chunks:
+    with contextlib.closing(writer.emit_together(every, todo, sink, run.jobs)) as chunks:
         with stage(result, "render"):
             for done in chunks:
                 take(done)
@@ -198,11 +198,11 @@ def publish(
     todo: list[int],
     previous: Manifest | None = None,
     finish: Finish | None = None,
-    before_commit: Callable[[outputs.Emitted], None] | None = None,
+    before_commit: Callable[[writer.Emitted], None] | None = None,
     kept: AbstractSet[str] = frozenset(),
     release: bool = False,
     meanwhile: Callable[[], None] | None = None,
-) -> outputs.Emitted:
+) -> writer.Emitted:
     """Emit ``todo`` into ``sink`` and publish it; returns what was made.
 
     ``finish`` makes the files that summarise all the others (the offline pack),
@@ -279,9 +279,9 @@ def update_in_steps(
     previous: Manifest,
     finish: Finish,
     viewed: frozenset[str],
-    published: Callable[[outputs.Emitted, bool], None],
+    published: Callable[[writer.Emitted, bool], None],
     kept: AbstractSet[str] = frozenset(),
-) -> outputs.Emitted:
+) -> writer.Emitted:
     """Publish an update of ``out`` in up to three steps; returns what was made (``made``:
     in every step; ``written``: the files the last step changed).
 

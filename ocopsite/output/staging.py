@@ -201,7 +201,7 @@ class Staging:
     def put(self, rel: str, data: bytes | str) -> bool:
         """Write ``data`` (text as UTF-8) as ``rel``.
 
-        The sink of :func:`ocopsite.output.plan.emit`.
+        The sink of :func:`ocopsite.output.writer.emit`.
         """
         self._write(self._file(rel), data.encode("utf-8") if isinstance(data, str) else data)
         return True

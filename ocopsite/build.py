@@ -223,10 +223,11 @@ def build(
     seen = resident.changed_since_last() if resident is not None else frozenset()
     check = partial(_superseded, resident.stop) if resident is not None else None
     if write:
-        check_output_dir(out, site)
-        cachekey.claim(cache_dir)  # before anything touches it (a failure is the load's error)
-        journal.replay(out)  # finish an update that a killed build left half-published
-        clean_leftovers(out)
+        with stage(result, "output"):
+            check_output_dir(out, site)
+            cachekey.claim(cache_dir)  # before anything touches it (a failure is the load's)
+            journal.replay(out)  # finish an update that a killed build left half-published
+            clean_leftovers(out)
     inputs_hash: str | None = None
     walked: dict[str, fingerprint.FolderStamp] = {}
     if write and only:
@@ -322,9 +323,9 @@ def build(
     gc.freeze()  # everything loaded and planned: see gc_freezable
     run = Run(jobs, result, diagnostics, strict, progress, resident.stop if resident else None)
     if jobs > 1 and (only or not write):  # a build's own are compiled once it knows its pages
-        _load_for_workers(
-            renderer, {spec.template for spec in specs}, not only, catalogue.config.label_sheets
-        )
+        with stage(result, "workers"):
+            templates = {spec.template for spec in specs}
+            _load_for_workers(renderer, templates, not only, catalogue.config.label_sheets)
     if not write:  # check: render the pages in memory, keep nothing
         publish_emit(run, every, _kinds(every, ("page",)), writer.Nowhere())
         CompiledTemplates.save()
@@ -358,7 +359,8 @@ def build(
             templates = {spec.template for spec in specs if spec.route.segment in segments}
             # and those of the pages made with their files, which every build makes again
             templates |= {spec.template for spec in specs if spec.route.kind in outputs.WITH_FILES}
-        _load_for_workers(renderer, templates, True, catalogue.config.label_sheets)
+        with stage(result, "workers"):
+            _load_for_workers(renderer, templates, True, catalogue.config.label_sheets)
     # the smallest WebP: what cards ask for, and lighter than the JPEG
     thumbnails = {key: urls.media_output(r.webp[0].name) for key, r in renditions.items()}
     # each file's output key, and the products' blocks: what the manifest describes
@@ -439,25 +441,27 @@ def build(
         emitted = publish(run, Staging(out), every, list(range(len(every))), None, pack,
                           dropped_before_the_swap, release=True,
                           meanwhile=described_outputs)  # fmt: skip
-        images.prune_cache(cache_dir / "images", renditions.values())
-    manifest = described(emitted)
-    # the sets of paths made and written, some 20 MB at 16,000 products: not held while the
-    # manifest is encoded, this process's largest moment
-    del emitted
-    if resident is not None:
-        resident.remember(cache_dir, out, site_key, manifest)
-        if not result.updated_in_place:
-            resident.pages_live(out)
-        options = (base_url, build_date, strict)
-        last = incremental.LastBuild(
-            catalogue, theme, ready.strings, urls, renditions, assets, cache_dir, options
-        )
-        resident.built(last, seen)
-    elif not result.updated_in_place:  # an update's manifest was saved with it
-        incremental.save(cache_dir, out, site_key, manifest)
-    if inputs_hash is not None:
-        fingerprint.remember(cache_dir, out, inputs_hash)
-    CompiledTemplates.save()  # what this process compiled while rendering (one job)
+        with stage(result, "caches"):
+            images.prune_cache(cache_dir / "images", renditions.values())
+    with stage(result, "caches"):  # what the next build reads: the manifest, the fingerprint
+        manifest = described(emitted)
+        # the sets of paths made and written, some 20 MB at 16,000 products: not held while
+        # the manifest is encoded, this process's largest moment
+        del emitted
+        if resident is not None:
+            resident.remember(cache_dir, out, site_key, manifest)
+            if not result.updated_in_place:
+                resident.pages_live(out)
+            options = (base_url, build_date, strict)
+            last = incremental.LastBuild(
+                catalogue, theme, ready.strings, urls, renditions, assets, cache_dir, options
+            )
+            resident.built(last, seen)
+        elif not result.updated_in_place:  # an update's manifest was saved with it
+            incremental.save(cache_dir, out, site_key, manifest)
+        if inputs_hash is not None:
+            fingerprint.remember(cache_dir, out, inputs_hash)
+        CompiledTemplates.save()  # what this process compiled while rendering (one job)
     return result
 
 
@@ -476,7 +480,8 @@ def _load_for_workers(
     renderer: Renderer, templates: set[str], photos: bool, label_sheets: bool
 ) -> None:
     """Compile ``templates`` (and what they name) and, with ``photos``, import what photos
-    and label sheets need, once here: not again in every forked worker."""
+    and label sheets need, once here: not again in every forked worker (the stage
+    ``workers`` of ``build -v``)."""
     load_apart(list(renderer.envs.values()), {*templates, FRAGMENTS})
     if photos:
         _import_for_workers(label_sheets)

@@ -81,7 +81,7 @@ def test_imports_flow_from_later_layers_to_earlier_ones() -> None:
 
 def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "probe.py"
-    module.write_text("from ocopsite.output.plan import emit\nfrom ocopsite import paths\n")
+    module.write_text("from ocopsite.output.plan import Output\nfrom ocopsite import paths\n")
     assert imported_modules(module) == {"ocopsite.output.plan", "ocopsite.paths"}
     assert layer("ocopsite.output.plan") == "output"
     assert layer("ocopsite.paths") == "foundations"

@@ -115,6 +115,7 @@ def run_build(
     stamps: dict[str, FolderStamp] | None = None,
     resident: Resident | None = None,
     walked: float = 0.0,
+    started: float | None = None,
 ) -> bool:
     """Build (or check) and report; True on success. Never raises for bad input.
 
@@ -123,7 +124,8 @@ def run_build(
     build empties the dict once it has read it (see :func:`~ocopsite.build.build`);
     ``resident`` what a long-lived process keeps between builds (the preview server).
     The time reported (``-v`` and the summary) includes that walk and the loading of the
-    build's modules, so that it is the command's own.
+    build's modules; with ``started`` (the command's start, a :func:`time.perf_counter`),
+    what no stage counted is reported as ``other``, so that it is the command's own.
     """
     loading, first = time.perf_counter(), "ocopsite.build" not in sys.modules
     from ocopsite.build import build
@@ -191,6 +193,10 @@ def run_build(
         result.peak_mb["start"] = loaded_mb
     if walked:  # taken before the build, which then took no fingerprint of its own
         result.timings["fingerprint"] = result.timings.get("fingerprint", 0.0) + walked
+    if started is not None:
+        other = time.perf_counter() - started - sum(result.timings.values())
+        if other > 0:
+            result.timings["other"] = other
     if result.unchanged:
         if not quiet:
             click.echo(_up_to_date(result.out, result.seconds))
@@ -312,6 +318,7 @@ def build_command(
         inputs=inputs,
         stamps=stamps,
         walked=time.perf_counter() - walking if inputs is not None else 0.0,
+        started=started,
     )
     _built[0] = True
     sys.exit(0 if ok else 1)

@@ -232,21 +232,22 @@ def publish(
         emitted = emit(run, every, todo, sink, once)
         if once is not None:
             once()  # if no chunk was made: called all the same
-        if isinstance(sink, journal.Update):
-            sink.staged |= emitted.written  # workers staged these in their own processes
-        # the site's files now, which an update keeps or deletes by (a full build: none kept)
-        now: AbstractSet[str] = (
-            {path for output in every for path in output.paths} | kept | emitted.made
-            if previous is not None
-            else frozenset()
-        )
-        if release:
-            every.clear()
-        if previous is not None:  # files not made again hold what they held
-            made = emitted.digests
-            for path, digest in previous.digests.items():
-                if path in now and path not in made:
-                    made[path] = digest
+        with stage(result, "write"):
+            if isinstance(sink, journal.Update):
+                sink.staged |= emitted.written  # workers staged these in their own processes
+            # the site's files now, which an update keeps or deletes by (a full build: none)
+            now: AbstractSet[str] = (
+                {path for output in every for path in output.paths} | kept | emitted.made
+                if previous is not None
+                else frozenset()
+            )
+            if release:
+                every.clear()
+            if previous is not None:  # files not made again hold what they held
+                made = emitted.digests
+                for path, digest in previous.digests.items():
+                    if path in now and path not in made:
+                        made[path] = digest
         if finish is not None:
             with stage(result, "offline"):
                 for rel, data in finish(sink.read, emitted.digests).items():

@@ -46,6 +46,7 @@ from ocopsite.build import build
 from ocopsite.commands.serve import rebuild_resident
 from ocopsite.diagnostics import BuildFailed
 from ocopsite.load.kinds import IGNORED
+from ocopsite.load.recordcache import code_fingerprint
 from ocopsite.model import CATEGORIES, CERTIFICATION_SCHEMES, PRODUCER_KINDS
 from ocopsite.model.provinces import provinces
 from ocopsite.model.ratings import latest_expiry, period_on
@@ -1140,6 +1141,14 @@ def run_sequence(name: str, steps: list[Step], tmp: Path, mode: str = "command")
     elif mode == "preview":
         keeper = Resident(viewed=lambda: _open_pages(site, languages))
     done: list[str] = []
+    code = code_fingerprint()
+
+    def history() -> str:
+        """The edits made, and whether ocopsite's own files changed meanwhile (a failure's
+        likely cause then: see the module's docstring)."""
+        if code_fingerprint() == code:
+            return _history(done)
+        return f"{_history(done)}\nocopsite's own files changed during this run"
 
     def rebuild(jobs: int) -> None:
         """A rebuild into ``out``; raises BuildFailed as the build does."""
@@ -1164,11 +1173,11 @@ def run_sequence(name: str, steps: list[Step], tmp: Path, mode: str = "command")
         try:
             rebuild(jobs)
         except BuildFailed as failed:  # an edit meant to keep the site valid did not
-            raise AssertionError(f"{_history(done)}\n{failed.diagnostics.report()}") from None
+            raise AssertionError(f"{history()}\n{failed.diagnostics.report()}") from None
         clean, cache = tmp / f"clean-{number}", tmp / f"clean-cache-{number}"
         build(site.root, clean, build_date=site.build_date, cache_dir=cache, jobs=1)
         problem = _differences(_tree(out), _tree(clean))
-        assert problem is None, f"site {name}, {mode} rebuilds, {_history(done)}\n{problem}"
+        assert problem is None, f"site {name}, {mode} rebuilds, {history()}\n{problem}"
         shutil.rmtree(clean)
         shutil.rmtree(cache)
 
@@ -1193,8 +1202,8 @@ def run_sequence(name: str, steps: list[Step], tmp: Path, mode: str = "command")
             with pytest.raises(BuildFailed):
                 rebuild(step.jobs)
             problem = _differences(_tree(out), tree)
-            assert problem is None, f"{mode} rebuilds, {_history(done)}\nfailed, yet:\n{problem}"
-            assert _mtimes(out) == times, f"{mode} rebuilds, {_history(done)}\nfiles rewritten"
+            assert problem is None, f"{mode} rebuilds, {history()}\nfailed, yet:\n{problem}"
+            assert _mtimes(out) == times, f"{mode} rebuilds, {history()}\nfiles rewritten"
             edited(made.undo)
             done.append("undone")
             pending = True
@@ -1207,9 +1216,9 @@ def run_sequence(name: str, steps: list[Step], tmp: Path, mode: str = "command")
         rebuild_and_compare(1, len(steps))
     expected = _tree(out)
     again = build(site.root, out, build_date=site.build_date)  # as the next command-line build
-    assert again.unchanged or keeper, f"{_history(done)}\na build with nothing changed ran"
+    assert again.unchanged or keeper, f"{history()}\na build with nothing changed ran"
     problem = _differences(_tree(out), expected)
-    assert problem is None, f"{_history(done)}\na build with nothing changed changed:\n{problem}"
+    assert problem is None, f"{history()}\na build with nothing changed changed:\n{problem}"
 
 
 STEPS = st.lists(

@@ -197,6 +197,8 @@ def run_build(
         other = time.perf_counter() - started - sum(result.timings.values())
         if other > 0:
             result.timings["other"] = other
+            result.peak_mb["other"] = max(result.peak_mb.values(), default=0.0)
+            result.workers_peak_mb["other"] = max(result.workers_peak_mb.values(), default=0.0)
     if result.unchanged:
         if not quiet:
             click.echo(_up_to_date(result.out, result.seconds))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -130,12 +129,11 @@ def run_build(
     loading, first = time.perf_counter(), "ocopsite.build" not in sys.modules
     from ocopsite.build import build
     from ocopsite.diagnostics import BuildFailed
-    from ocopsite.output.publish import Superseded
+    from ocopsite.output.publish import Superseded, add_stage, peaks
     from ocopsite.output.staging import OutputRefused
     from ocopsite.parallel import WorkerDied
 
-    loaded = time.perf_counter() - loading
-    loaded_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    loaded, loaded_peaks = time.perf_counter() - loading, peaks()
     progress = None
     show_progress = not quiet and sys.stderr.isatty()
     state: dict[str, int] = {"shown": -1}
@@ -188,17 +186,15 @@ def run_build(
             err=True,
         )
         return False
-    if first:  # this process loaded the build's modules for it
-        result.timings = {"start": loaded, **result.timings}
-        result.peak_mb["start"] = loaded_mb
+    if first:  # this process loaded the build's modules for it: listed first
+        add_stage(result, "start", loaded, loaded_peaks)
+        result.timings = {"start": result.timings.pop("start"), **result.timings}
     if walked:  # taken before the build, which then took no fingerprint of its own
         result.timings["fingerprint"] = result.timings.get("fingerprint", 0.0) + walked
     if started is not None:
         other = time.perf_counter() - started - sum(result.timings.values())
         if other > 0:
-            result.timings["other"] = other
-            result.peak_mb["other"] = max(result.peak_mb.values(), default=0.0)
-            result.workers_peak_mb["other"] = max(result.workers_peak_mb.values(), default=0.0)
+            add_stage(result, "other", other)
     if result.unchanged:
         if not quiet:
             click.echo(_up_to_date(result.out, result.seconds))

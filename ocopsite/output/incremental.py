@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -254,8 +254,12 @@ def encoded(out: Path, site_key: str, manifest: Manifest) -> tuple[bytes, bytes]
     return encoded_record(record)
 
 
-def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str) -> str:
-    """What every page depends on: config, theme, ocopsite, build date and base URL."""
+def site_key(
+    urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str, assets: Mapping[str, str]
+) -> str:
+    """What every page depends on: config, theme, ocopsite, build date and base URL, and
+    the names the theme's files are served under (``assets``, each named by a hash of
+    its bytes as served: pages link to them)."""
     config = catalogue.config
     return _hash(
         urls.base_url,
@@ -263,6 +267,7 @@ def site_key(urls: Urls, catalogue: Catalogue, theme_fingerprint: str, code: str
         theme_fingerprint,
         code,
         stamps_of_config(config.root),
+        *(f"{name}\0{served}" for name, served in sorted(assets.items())),
     )
 
 

@@ -76,8 +76,9 @@ def ahead_path(theme: Path, name: str, data: bytes) -> Path:
 
 def print_ahead(theme: Path) -> list[Path]:
     """Print every script of the bundled theme in ``theme`` into its :data:`AHEAD` folder,
-    each under a hash of its bytes, and delete what that folder held before: the
-    files :func:`served` then finds. Returns the files written, in order of name."""
+    each under a hash of its bytes, and delete every other file of that folder (it holds
+    nothing else): the files :func:`served` then finds. Returns the files written, in
+    order of name."""
     static = theme / "static"
     printed = {
         ahead_path(theme, path.name, data): minified(data)

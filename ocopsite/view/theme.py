@@ -38,10 +38,16 @@ class Theme:
     def strings_dir(self) -> Path:
         return self.folder / "i18n"
 
+    @property
+    def minified_dir(self) -> Path:
+        """Where a bundled theme ships its scripts minified (see ocopsite.output.scripts)."""
+        return self.folder / "minified"
+
     def fingerprint(self) -> str:
-        """A hash of every file that styles the output, for caches to notice a changed theme."""
+        """A hash of every file that styles the output, for caches to notice a changed theme:
+        its templates, static files and strings, and the scripts it ships minified."""
         digest = hashlib.sha256()
-        for folder in (*self.template_dirs, self.static_dir, self.strings_dir):
+        for folder in (*self.template_dirs, self.static_dir, self.strings_dir, self.minified_dir):
             for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
                 if path.is_file() or path.is_symlink():
                     digest.update(path.as_posix().encode())

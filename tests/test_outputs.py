@@ -157,10 +157,10 @@ def test_bundled_scripts_are_served_minified_and_still_parse(tmp_path: Path) -> 
     import os
     import subprocess
 
-    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.paths import bundled_theme
     from ocopsite.view.theme import Theme
 
-    folder = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    folder = bundled_theme()
     files = outputs.theme_files(Theme("default", folder, (folder / "templates",), (folder,)))
     scripts = {name: data for name, data in files.items() if name.endswith(".js")}
     assert {"search.js", "ocop.js"} <= set(scripts)
@@ -214,9 +214,9 @@ def test_the_bundled_theme_ships_its_scripts_printed_from_the_scripts_it_holds()
     every script printed, from its bytes as they are now. Fails after a bundled script is
     edited until ``make minified`` prints it again."""
     from ocopsite.output import scripts
-    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.paths import bundled_theme
 
-    theme = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    theme = bundled_theme()
     sources = {path.name: path.read_bytes() for path in sorted(theme.glob("static/*.js"))}
     shipped = {scripts.ahead_path(theme, name, data) for name, data in sources.items()}
     assert set((theme / scripts.AHEAD).iterdir()) == shipped, "run make minified"
@@ -229,12 +229,12 @@ def test_a_shipped_script_is_served_without_the_parser_and_an_edited_one_is_prin
 ) -> None:
     from ocopsite import cachekey
     from ocopsite.output import scripts
-    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.paths import bundled_theme
     from ocopsite.view.theme import Theme
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nothing kept
     cachekey.forget()
-    bundled = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    bundled = bundled_theme()
     theme = tmp_path / "themes" / "default"
     shutil.copytree(bundled, theme)
     monkeypatch.setattr(outputs, "BUILTIN_THEME_DIRS", (theme.parent,))  # bundled, as a copy
@@ -278,10 +278,10 @@ def test_a_rebuild_after_a_shipped_script_changed_equals_a_clean_build(
     again, not leave some linking to a file the build no longer writes."""
     from ocopsite.load import fingerprint
     from ocopsite.output import scripts
-    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.paths import bundled_theme
     from ocopsite.view import theme as theme_module
 
-    bundled = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    bundled = bundled_theme()
     themes = tmp_path / "themes"
     shutil.copytree(bundled, themes / "default")
     for module in (outputs, fingerprint, theme_module):  # the copy is the bundled theme

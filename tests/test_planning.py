@@ -6,7 +6,7 @@ import dataclasses
 
 from ocopsite.diagnostics import Diagnostics
 from ocopsite.load.catalogue import Catalogue
-from ocopsite.paths import BUILTIN_THEME_DIRS
+from ocopsite.paths import bundled_theme
 from ocopsite.render import site
 from ocopsite.view import facets
 from ocopsite.view.i18n import load_strings
@@ -17,7 +17,7 @@ from ocopsite.view.views import Views
 
 def _views(catalogue: Catalogue) -> list[Views]:
     config = catalogue.config
-    folder = next(d / config.theme for d in BUILTIN_THEME_DIRS if (d / config.theme).is_dir())
+    folder = bundled_theme(config.theme)
     strings = load_strings(folder / "i18n", config.languages, Diagnostics())
     assert strings is not None
     urls = Urls(config.base_url, config.languages)

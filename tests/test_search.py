@@ -297,10 +297,10 @@ def test_search_script_keeps_to_its_budget() -> None:
     a search page's first results wait for it (bench/searchbench.py reports it as
     script_gz)."""
     from ocopsite.output.plan import theme_files
-    from ocopsite.paths import BUILTIN_THEME_DIRS
+    from ocopsite.paths import bundled_theme
     from ocopsite.view.theme import Theme
 
-    folder = next(d / "default" for d in BUILTIN_THEME_DIRS if (d / "default").is_dir())
+    folder = bundled_theme()
     files = theme_files(Theme("default", folder, (folder / "templates",), (folder,)))
     assert len(gzip.compress(files["search.js"], compresslevel=9, mtime=0)) <= 8192
 

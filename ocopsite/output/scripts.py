@@ -83,7 +83,7 @@ def print_ahead(theme: Path) -> list[Path]:
     printed = {
         ahead_path(theme, path.name, data): minified(data)
         for path in sorted(static.glob("*.js"))
-        for data in [path.read_bytes()]
+        for data in [sitefiles.read_bytes(path, theme)]
     }
     folder = theme / AHEAD
     folder.mkdir(exist_ok=True)
@@ -121,7 +121,7 @@ def minified(source: bytes) -> bytes:
 
 
 if __name__ == "__main__":  # make minified
-    from ocopsite.paths import PACKAGE_DIR
+    from ocopsite.paths import bundled_theme
 
-    for written in print_ahead(PACKAGE_DIR.parent / "themes" / "default"):
+    for written in print_ahead(bundled_theme()):
         print(written)

@@ -506,10 +506,11 @@ def test_every_result_can_be_seen_a_page_at_a_time(browser, tmp_path, monkeypatc
         assert tab.locator("#search-app .results .card").count() == 48
         more = tab.locator("#search-app button.more")
         assert more.inner_text() == "Xem thêm 48 sản phẩm"
+        # each click loads the parts its cards need before showing them: waited for
         more.click()
-        assert tab.locator("#search-app .results .card").count() == 96
+        expect(tab.locator("#search-app .results .card")).to_have_count(96)
         more.click()
-        assert tab.locator("#search-app .results .card").count() == 130
+        expect(tab.locator("#search-app .results .card")).to_have_count(130)
         assert more.count() == 0
         # (the text, not innerText: cards off screen are not laid out, see style.css)
         names = tab.locator("#search-app .results .card .name").all_text_contents()
